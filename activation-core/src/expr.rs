@@ -1,0 +1,410 @@
+//! The expression IR: one small tree type that every pass reads and writes.
+//!
+//! A formula is an [`Expr`] over named variables: the input (conventionally `x`) and the
+//! parameters. Scalar activations use only the element-wise nodes; vector activations
+//! (softmax) add [`Expr::Reduce`], whose body is evaluated for every element of the input
+//! slice and combined — so `x` inside a reduction means "each `x_j`", outside it "this
+//! `x_i`". Every pass that does not understand reductions yet says so with an error
+//! instead of guessing.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+/// A finite `f64` constant with total equality, ordering and hashing, so expressions can
+/// be compared, sorted and used as map keys.
+#[derive(Clone, Copy, Debug)]
+pub struct Num(pub f64);
+
+impl PartialEq for Num {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+impl Eq for Num {}
+impl Hash for Num {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.to_bits().hash(state);
+    }
+}
+impl PartialOrd for Num {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Num {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// Binary operators. `Pow` is `powf`; integer powers are [`Expr::Powi`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Max,
+    Min,
+}
+
+/// Comparison operators allowed in the conditions of piecewise formulas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    /// The Rust spelling of the operator.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+
+    /// Whether `lhs op rhs` holds for two numbers.
+    pub fn holds(self, lhs: f64, rhs: f64) -> bool {
+        match self {
+            CmpOp::Lt => lhs < rhs,
+            CmpOp::Le => lhs <= rhs,
+            CmpOp::Gt => lhs > rhs,
+            CmpOp::Ge => lhs >= rhs,
+        }
+    }
+}
+
+/// A condition `lhs op rhs` of a piecewise formula.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cond {
+    pub op: CmpOp,
+    pub lhs: Expr,
+    pub rhs: Expr,
+}
+
+/// Reductions over the elements of a vector input (the softmax family).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reduction {
+    Sum,
+    Max,
+}
+
+/// One-argument functions of the formula language (methods and prelude functions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Func {
+    Exp,
+    ExpM1,
+    Ln,
+    Ln1p,
+    Sqrt,
+    Abs,
+    Tanh,
+    Sinh,
+    Cosh,
+    Atan,
+    Sin,
+    Cos,
+    Sigmoid,
+    Softplus,
+    Erf,
+    Erfc,
+}
+
+/// What the passes need to know about a [`Func`], kept as one table so that adding a
+/// function is adding a row.
+pub struct FuncInfo {
+    pub func: Func,
+    /// Canonical (prelude function) name, used in canonical text.
+    pub name: &'static str,
+    /// Other names accepted for the prelude function (`expm1` and `exp_m1`).
+    pub aliases: &'static [&'static str],
+    /// The `f64` method name, if `x.name()` is accepted.
+    pub method: Option<&'static str>,
+    /// LaTeX command for the function.
+    pub latex: &'static str,
+    /// d/du f(u), as a formula in `u` of the formula language.
+    pub derivative: &'static str,
+}
+
+/// The function table. The derivative column is data: `diff` parses it once.
+pub const FUNCS: &[FuncInfo] = &[
+    FuncInfo { func: Func::Exp, name: "exp", aliases: &[], method: Some("exp"), latex: "\\exp", derivative: "exp(u)" },
+    FuncInfo { func: Func::ExpM1, name: "expm1", aliases: &["exp_m1"], method: Some("exp_m1"), latex: "\\operatorname{expm1}", derivative: "exp(u)" },
+    FuncInfo { func: Func::Ln, name: "ln", aliases: &[], method: Some("ln"), latex: "\\ln", derivative: "1 / u" },
+    FuncInfo { func: Func::Ln1p, name: "log1p", aliases: &["ln_1p"], method: Some("ln_1p"), latex: "\\operatorname{log1p}", derivative: "1 / (1 + u)" },
+    FuncInfo { func: Func::Sqrt, name: "sqrt", aliases: &[], method: Some("sqrt"), latex: "\\sqrt", derivative: "0.5 / sqrt(u)" },
+    FuncInfo { func: Func::Abs, name: "abs", aliases: &[], method: Some("abs"), latex: "\\left|\\cdot\\right|", derivative: "if u > 0 { 1 } else if u < 0 { -1 } else { 0 }" },
+    FuncInfo { func: Func::Tanh, name: "tanh", aliases: &[], method: Some("tanh"), latex: "\\tanh", derivative: "1 - tanh(u).powi(2)" },
+    FuncInfo { func: Func::Sinh, name: "sinh", aliases: &[], method: Some("sinh"), latex: "\\sinh", derivative: "cosh(u)" },
+    FuncInfo { func: Func::Cosh, name: "cosh", aliases: &[], method: Some("cosh"), latex: "\\cosh", derivative: "sinh(u)" },
+    FuncInfo { func: Func::Atan, name: "atan", aliases: &[], method: Some("atan"), latex: "\\arctan", derivative: "1 / (1 + u.powi(2))" },
+    FuncInfo { func: Func::Sin, name: "sin", aliases: &[], method: Some("sin"), latex: "\\sin", derivative: "cos(u)" },
+    FuncInfo { func: Func::Cos, name: "cos", aliases: &[], method: Some("cos"), latex: "\\cos", derivative: "-sin(u)" },
+    FuncInfo { func: Func::Sigmoid, name: "sigmoid", aliases: &[], method: None, latex: "\\sigma", derivative: "sigmoid(u) * (1 - sigmoid(u))" },
+    FuncInfo { func: Func::Softplus, name: "softplus", aliases: &[], method: None, latex: "\\operatorname{softplus}", derivative: "sigmoid(u)" },
+    FuncInfo { func: Func::Erf, name: "erf", aliases: &[], method: None, latex: "\\operatorname{erf}", derivative: "FRAC_2_SQRT_PI * exp(-u.powi(2))" },
+    FuncInfo { func: Func::Erfc, name: "erfc", aliases: &[], method: None, latex: "\\operatorname{erfc}", derivative: "-FRAC_2_SQRT_PI * exp(-u.powi(2))" },
+];
+
+impl Func {
+    /// This function's row of [`FUNCS`].
+    pub fn info(self) -> &'static FuncInfo {
+        FUNCS.iter().find(|i| i.func == self).expect("every Func has a row in FUNCS")
+    }
+
+    /// The canonical name.
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// The function called `name` as a prelude function, if any.
+    pub fn from_function_name(name: &str) -> Option<Func> {
+        FUNCS.iter().find(|i| i.name == name || i.aliases.contains(&name)).map(|i| i.func)
+    }
+
+    /// The function called `name` as an `f64` method, if any.
+    pub fn from_method_name(name: &str) -> Option<Func> {
+        FUNCS.iter().find(|i| i.method == Some(name)).map(|i| i.func)
+    }
+}
+
+/// A named mathematical constant (`PI`, `SQRT_2`, …), kept by name so printed formulas
+/// say `\pi` rather than `3.14159…`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Constant(pub(crate) u8);
+
+/// One named constant: its `std::f64::consts` name, `f64` value, LaTeX, and its exact
+/// definition as a formula over `PI` and numbers (what the MPFR reference evaluates).
+pub struct ConstantInfo {
+    pub name: &'static str,
+    pub value: f64,
+    pub latex: &'static str,
+    pub exact: &'static str,
+}
+
+use std::f64::consts as c;
+
+/// Every constant of `std::f64::consts`.
+pub const CONSTANTS: &[ConstantInfo] = &[
+    ConstantInfo { name: "PI", value: c::PI, latex: "\\pi", exact: "PI" },
+    ConstantInfo { name: "TAU", value: c::TAU, latex: "2\\pi", exact: "2 * PI" },
+    ConstantInfo { name: "E", value: c::E, latex: "e", exact: "exp(1)" },
+    ConstantInfo { name: "SQRT_2", value: c::SQRT_2, latex: "\\sqrt{2}", exact: "sqrt(2)" },
+    ConstantInfo { name: "FRAC_1_SQRT_2", value: c::FRAC_1_SQRT_2, latex: "\\frac{1}{\\sqrt{2}}", exact: "1 / sqrt(2)" },
+    ConstantInfo { name: "FRAC_2_SQRT_PI", value: c::FRAC_2_SQRT_PI, latex: "\\frac{2}{\\sqrt{\\pi}}", exact: "2 / sqrt(PI)" },
+    ConstantInfo { name: "FRAC_1_PI", value: c::FRAC_1_PI, latex: "\\frac{1}{\\pi}", exact: "1 / PI" },
+    ConstantInfo { name: "FRAC_2_PI", value: c::FRAC_2_PI, latex: "\\frac{2}{\\pi}", exact: "2 / PI" },
+    ConstantInfo { name: "FRAC_PI_2", value: c::FRAC_PI_2, latex: "\\frac{\\pi}{2}", exact: "PI / 2" },
+    ConstantInfo { name: "FRAC_PI_3", value: c::FRAC_PI_3, latex: "\\frac{\\pi}{3}", exact: "PI / 3" },
+    ConstantInfo { name: "FRAC_PI_4", value: c::FRAC_PI_4, latex: "\\frac{\\pi}{4}", exact: "PI / 4" },
+    ConstantInfo { name: "FRAC_PI_6", value: c::FRAC_PI_6, latex: "\\frac{\\pi}{6}", exact: "PI / 6" },
+    ConstantInfo { name: "FRAC_PI_8", value: c::FRAC_PI_8, latex: "\\frac{\\pi}{8}", exact: "PI / 8" },
+    ConstantInfo { name: "LN_2", value: c::LN_2, latex: "\\ln 2", exact: "ln(2)" },
+    ConstantInfo { name: "LN_10", value: c::LN_10, latex: "\\ln 10", exact: "ln(10)" },
+    ConstantInfo { name: "LOG2_E", value: c::LOG2_E, latex: "\\log_2 e", exact: "1 / ln(2)" },
+    ConstantInfo { name: "LOG10_E", value: c::LOG10_E, latex: "\\log_{10} e", exact: "1 / ln(10)" },
+    ConstantInfo { name: "LOG2_10", value: c::LOG2_10, latex: "\\log_2 10", exact: "ln(10) / ln(2)" },
+    ConstantInfo { name: "LOG10_2", value: c::LOG10_2, latex: "\\log_{10} 2", exact: "ln(2) / ln(10)" },
+];
+
+impl Constant {
+    /// The constant called `name` in `std::f64::consts`.
+    pub fn from_name(name: &str) -> Option<Constant> {
+        CONSTANTS.iter().position(|k| k.name == name).map(|i| Constant(i as u8))
+    }
+
+    /// Its row of [`CONSTANTS`].
+    pub fn info(self) -> &'static ConstantInfo {
+        &CONSTANTS[self.0 as usize]
+    }
+}
+
+/// An expression of the formula language.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Expr {
+    /// A numeric literal.
+    Num(Num),
+    /// A named constant such as `PI`.
+    Const(Constant),
+    /// The input or a parameter, by name.
+    Var(String),
+    /// `-a`.
+    Neg(Box<Expr>),
+    /// `a op b`.
+    Bin(BinOp, Box<Expr>, Box<Expr>),
+    /// `a.powi(n)`.
+    Powi(Box<Expr>, i32),
+    /// `f(a)`.
+    Call(Func, Box<Expr>),
+    /// `if cond { then } else { otherwise }`: a piecewise formula.
+    If(Box<Cond>, Box<Expr>, Box<Expr>),
+    /// A reduction over the vector input: `sum(body)` or `max(body)`.
+    Reduce(Reduction, Box<Expr>),
+}
+
+impl Expr {
+    /// A number.
+    pub fn num(v: f64) -> Expr {
+        Expr::Num(Num(v))
+    }
+    /// A variable.
+    pub fn var(name: &str) -> Expr {
+        Expr::Var(name.to_string())
+    }
+    /// `f(a)`.
+    pub fn call(f: Func, a: Expr) -> Expr {
+        Expr::Call(f, Box::new(a))
+    }
+    /// `a op b`.
+    pub fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
+        Expr::Bin(op, Box::new(a), Box::new(b))
+    }
+    /// `-a`.
+    pub fn neg(a: Expr) -> Expr {
+        Expr::Neg(Box::new(a))
+    }
+    /// `a.powi(n)`.
+    pub fn powi(a: Expr, n: i32) -> Expr {
+        Expr::Powi(Box::new(a), n)
+    }
+    /// `if c { a } else { b }`.
+    pub fn if_else(c: Cond, a: Expr, b: Expr) -> Expr {
+        Expr::If(Box::new(c), Box::new(a), Box::new(b))
+    }
+
+    /// The value of a constant expression node (`Num` or `Const`).
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Expr::Num(n) => Some(n.0),
+            Expr::Const(k) => Some(k.info().value),
+            _ => None,
+        }
+    }
+
+    /// Whether this is the number `v`.
+    pub fn is_num(&self, v: f64) -> bool {
+        matches!(self, Expr::Num(n) if n.0 == v)
+    }
+
+    /// The direct children, in order, including the two sides of a condition.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Num(_) | Expr::Const(_) | Expr::Var(_) => vec![],
+            Expr::Neg(a) | Expr::Powi(a, _) | Expr::Call(_, a) | Expr::Reduce(_, a) => vec![a],
+            Expr::Bin(_, a, b) => vec![a, b],
+            Expr::If(c, a, b) => vec![&c.lhs, &c.rhs, a, b],
+        }
+    }
+
+    /// Rebuilds this node with every child replaced by `f(child)` (children in the order of
+    /// [`Expr::children`]).
+    pub fn map_children(&self, mut f: impl FnMut(&Expr) -> Expr) -> Expr {
+        match self {
+            Expr::Num(_) | Expr::Const(_) | Expr::Var(_) => self.clone(),
+            Expr::Neg(a) => Expr::neg(f(a)),
+            Expr::Powi(a, n) => Expr::powi(f(a), *n),
+            Expr::Call(g, a) => Expr::call(*g, f(a)),
+            Expr::Reduce(r, a) => Expr::Reduce(*r, Box::new(f(a))),
+            Expr::Bin(op, a, b) => Expr::bin(*op, f(a), f(b)),
+            Expr::If(c, a, b) => {
+                let cond = Cond { op: c.op, lhs: f(&c.lhs), rhs: f(&c.rhs) };
+                Expr::if_else(cond, f(a), f(b))
+            }
+        }
+    }
+
+    /// Whether `name` occurs anywhere in the expression.
+    pub fn depends_on(&self, name: &str) -> bool {
+        match self {
+            Expr::Var(v) => v == name,
+            _ => self.children().into_iter().any(|c| c.depends_on(name)),
+        }
+    }
+
+    /// Replaces every occurrence of the variable `name` by `value`.
+    pub fn substitute(&self, name: &str, value: &Expr) -> Expr {
+        match self {
+            Expr::Var(v) if v == name => value.clone(),
+            _ => self.map_children(|c| c.substitute(name, value)),
+        }
+    }
+
+    /// Number of nodes: a cost measure for the simplifier.
+    pub fn size(&self) -> usize {
+        1 + self.children().into_iter().map(Expr::size).sum::<usize>()
+    }
+
+    /// Every piecewise condition in the expression, outermost first, without repeats.
+    pub fn conditions(&self) -> Vec<Cond> {
+        let mut out: Vec<Cond> = Vec::new();
+        self.visit(&mut |e| {
+            if let Expr::If(c, _, _) = e {
+                if !out.contains(c) {
+                    out.push((**c).clone());
+                }
+            }
+        });
+        out
+    }
+
+    /// Calls `f` on every node, parents before children.
+    pub fn visit(&self, f: &mut impl FnMut(&Expr)) {
+        f(self);
+        for c in self.children() {
+            c.visit(f);
+        }
+    }
+
+    /// Calls of transcendental functions (every `Func` but `abs`, plus `powf`): the cost
+    /// measure of the report.
+    pub fn transcendental_calls(&self) -> usize {
+        let mut n = 0;
+        self.visit(&mut |e| match e {
+            Expr::Call(Func::Abs, _) => {}
+            Expr::Call(..) | Expr::Bin(BinOp::Pow, ..) => n += 1,
+            _ => {}
+        });
+        n
+    }
+}
+
+impl fmt::Display for Expr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::text::to_text(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_func_has_one_row() {
+        for info in FUNCS {
+            assert_eq!(FUNCS.iter().filter(|i| i.func == info.func).count(), 1);
+            assert_eq!(Func::from_function_name(info.name), Some(info.func));
+        }
+    }
+
+    #[test]
+    fn constants_match_std() {
+        assert_eq!(Constant::from_name("SQRT_2").unwrap().info().value, std::f64::consts::SQRT_2);
+        assert!(Constant::from_name("NOPE").is_none());
+    }
+
+    #[test]
+    fn substitution_and_dependence() {
+        let e = Expr::bin(BinOp::Mul, Expr::var("x"), Expr::var("a"));
+        assert!(e.depends_on("a"));
+        let s = e.substitute("a", &Expr::num(2.0));
+        assert!(!s.depends_on("a"));
+        assert_eq!(s.size(), 3);
+    }
+}

@@ -1,0 +1,603 @@
+//! Parser: from a `syn` function item (or formula text) into a typed [`Definition`].
+//!
+//! Every form the formula language rejects becomes a `syn::Error` at the offending span
+//! whose message says what is accepted instead. Errors are collected, not thrown at the
+//! first one, so a user sees all of them in one build.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::Parser;
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{BinOp as SynBin, Expr as SynExpr, FnArg, ItemFn, Lit, Pat, ReturnType, Stmt, Type, UnOp};
+
+use crate::expr::{BinOp, CmpOp, Cond, Constant, Expr, Func, Reduction};
+
+/// A parameter of an activation and its default, if `#[activation(name = value)]` gave one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub name: String,
+    pub default: Option<f64>,
+}
+
+/// A parsed activation: the typed model every later pass works from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Definition {
+    /// The function's name (`swish`).
+    pub name: String,
+    /// The input argument's name (usually `x`).
+    pub input: String,
+    /// The parameters, in argument order.
+    pub params: Vec<Param>,
+    /// The formula, with `let` bindings substituted.
+    pub body: Expr,
+}
+
+impl Definition {
+    /// The parameter names, in order.
+    pub fn param_names(&self) -> Vec<&str> {
+        self.params.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    /// Every parameter has a default.
+    pub fn all_defaults(&self) -> bool {
+        self.params.iter().all(|p| p.default.is_some())
+    }
+}
+
+const ACCEPTED_METHODS: &str = "exp, exp_m1, ln, ln_1p, sqrt, abs, tanh, sinh, cosh, atan, sin, cos, \
+     powi, powf, max, min, recip";
+const ACCEPTED_FUNCTIONS: &str = "exp, expm1, ln, log1p, sqrt, abs, tanh, sinh, cosh, atan, sin, cos, \
+     sigmoid, softplus, erf, erfc, max, min";
+
+/// Collects errors so that one build reports all of them.
+#[derive(Default)]
+struct Errors(Option<syn::Error>);
+
+impl Errors {
+    fn push(&mut self, e: syn::Error) {
+        match &mut self.0 {
+            Some(all) => all.combine(e),
+            None => self.0 = Some(e),
+        }
+    }
+    fn take<T>(&mut self, r: syn::Result<T>) -> Option<T> {
+        r.map_err(|e| self.push(e)).ok()
+    }
+    fn finish<T>(self, value: T) -> syn::Result<T> {
+        match self.0 {
+            Some(e) => Err(e),
+            None => Ok(value),
+        }
+    }
+}
+
+fn err<T>(node: impl quote::ToTokens, msg: impl std::fmt::Display) -> syn::Result<T> {
+    Err(syn::Error::new_spanned(node, msg))
+}
+
+/// Parses `#[activation(...)]` arguments: `name = number, ...`.
+pub fn parse_defaults(attr: TokenStream) -> syn::Result<Vec<(syn::Ident, f64)>> {
+    let parser = Punctuated::<syn::MetaNameValue, syn::Token![,]>::parse_terminated;
+    let list = parser.parse2(attr).map_err(|e| {
+        syn::Error::new(e.span(), format!("{e}; expected parameter defaults like `#[activation(alpha = 0.01)]`"))
+    })?;
+    let mut errors = Errors::default();
+    let mut out = Vec::new();
+    for nv in list {
+        let Some(ident) = nv.path.get_ident().cloned() else {
+            errors.push(syn::Error::new_spanned(&nv.path, "expected a parameter name like `alpha = 0.01`"));
+            continue;
+        };
+        if let Some(v) = errors.take(number(&nv.value)) {
+            out.push((ident, v));
+        }
+    }
+    errors.finish(out)
+}
+
+/// A literal number, possibly negated: the only value a default may have.
+fn number(e: &SynExpr) -> syn::Result<f64> {
+    match e {
+        SynExpr::Lit(l) => literal(&l.lit),
+        SynExpr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => number(&u.expr).map(|v| -v),
+        SynExpr::Paren(p) => number(&p.expr),
+        _ => err(e, "expected a number literal such as `0.01` or `-1.5`"),
+    }
+}
+
+fn literal(lit: &Lit) -> syn::Result<f64> {
+    match lit {
+        Lit::Float(f) if matches!(f.suffix(), "" | "f64") => f.base10_parse(),
+        Lit::Int(i) if matches!(i.suffix(), "" | "f64") => i.base10_parse::<f64>(),
+        Lit::Float(_) | Lit::Int(_) => err(lit, "literals are `f64`: drop the suffix or write `f64`"),
+        _ => err(lit, "expected a number literal such as `0.5` or `2`"),
+    }
+}
+
+/// Parses an `#[activation]` function with its attribute's defaults.
+pub fn parse_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<Definition> {
+    let mut errors = Errors::default();
+    let defaults = errors.take(parse_defaults(attr)).unwrap_or_default();
+    let names = signature(item, &mut errors);
+    let mut params: Vec<Param> =
+        names.iter().skip(1).map(|n| Param { name: n.to_string(), default: None }).collect();
+    for (ident, value) in defaults {
+        match params.iter_mut().find(|p| ident == p.name) {
+            Some(p) if p.default.is_some() => {
+                errors.push(syn::Error::new_spanned(&ident, format!("parameter `{ident}` has two defaults")))
+            }
+            Some(p) => p.default = Some(value),
+            None => errors.push(unknown_default(&ident, &names)),
+        }
+    }
+    let input = names.first().map(|i| i.to_string()).unwrap_or_else(|| "x".into());
+    let mut scope = Scope::new(names.iter().map(|i| i.to_string()).collect());
+    let body = errors.take(scope.block(&item.block));
+    if let Some(b) = &body {
+        if !names.is_empty() && !b.depends_on(&input) {
+            errors.push(syn::Error::new_spanned(
+                &item.block,
+                format!("the body does not depend on the input `{input}`: an activation is a function of its first argument"),
+            ));
+        }
+    }
+    let def = Definition { name: item.sig.ident.to_string(), input, params, body: body.unwrap_or(Expr::num(0.0)) };
+    errors.finish(def)
+}
+
+fn unknown_default(ident: &syn::Ident, names: &[syn::Ident]) -> syn::Error {
+    let params: Vec<String> = names.iter().skip(1).map(|n| format!("`{n}`")).collect();
+    let msg = if names.first().is_some_and(|x| x == ident) {
+        format!("`{ident}` is the input, not a parameter: defaults are for the arguments after the input")
+    } else if params.is_empty() {
+        format!("unknown parameter `{ident}`: this activation has no parameters besides its input")
+    } else {
+        format!("unknown parameter `{ident}`: the parameters are {}", params.join(", "))
+    };
+    syn::Error::new_spanned(ident, msg)
+}
+
+/// Checks `fn name(x: f64, p: f64, ...) -> f64` and returns the argument names (even when
+/// the signature has errors, so that the body is still checked).
+fn signature(item: &ItemFn, errors: &mut Errors) -> Vec<syn::Ident> {
+    let sig = &item.sig;
+    let plain = "write a plain `fn name(x: f64, ...) -> f64`";
+    if let Some(t) = &sig.constness {
+        errors.push(syn::Error::new_spanned(t, format!("`const fn` is not supported: {plain}")));
+    }
+    if let Some(t) = &sig.asyncness {
+        errors.push(syn::Error::new_spanned(t, format!("`async fn` is not supported: {plain}")));
+    }
+    if let Some(t) = &sig.unsafety {
+        errors.push(syn::Error::new_spanned(t, format!("`unsafe fn` is not supported: {plain}")));
+    }
+    if let Some(t) = &sig.abi {
+        errors.push(syn::Error::new_spanned(t, format!("`extern` functions are not supported: {plain}")));
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        errors.push(syn::Error::new_spanned(
+            &sig.generics,
+            "generic parameters are not supported: every argument is `f64`, and the macro generates the `f32` version itself",
+        ));
+    }
+    if let Some(v) = &sig.variadic {
+        errors.push(syn::Error::new_spanned(v, format!("variadic arguments are not supported: {plain}")));
+    }
+    let mut names = Vec::new();
+    for arg in &sig.inputs {
+        // A wrongly typed argument still names a variable, so the body is checked too.
+        let (name, problem) = argument(arg);
+        names.extend(name);
+        if let Some(e) = problem {
+            errors.push(e);
+        }
+    }
+    if sig.inputs.is_empty() {
+        errors.push(syn::Error::new(
+            sig.paren_token.span.join(),
+            "an activation takes its input first: `fn name(x: f64) -> f64`, then any parameters",
+        ));
+    }
+    match &sig.output {
+        ReturnType::Default => errors.push(syn::Error::new_spanned(
+            &sig.ident,
+            "missing return type: an activation returns `f64` (`fn name(x: f64) -> f64`)",
+        )),
+        ReturnType::Type(_, ty) if !is_f64(ty) => errors.push(syn::Error::new_spanned(
+            ty,
+            "an activation returns `f64`; the macro generates the `f32` version itself",
+        )),
+        ReturnType::Type(..) => {}
+    }
+    names
+}
+
+/// The argument's name, if it has a plain one, and what is wrong with it, if anything.
+fn argument(arg: &FnArg) -> (Option<syn::Ident>, Option<syn::Error>) {
+    let t = match arg {
+        FnArg::Receiver(r) => {
+            let msg = "`self` is not supported: an activation is a free function `fn name(x: f64, ...) -> f64`";
+            return (None, Some(syn::Error::new_spanned(r, msg)));
+        }
+        FnArg::Typed(t) => t,
+    };
+    let name = match &*t.pat {
+        Pat::Ident(p) if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() => p.ident.clone(),
+        other => {
+            let msg = "expected a plain argument name such as `x` or `alpha`";
+            return (None, Some(syn::Error::new_spanned(other, msg)));
+        }
+    };
+    let problem = (!is_f64(&t.ty)).then(|| {
+        let msg = "every argument of an activation is `f64`; the macro generates the `f32` version itself";
+        syn::Error::new_spanned(&t.ty, msg)
+    });
+    (Some(name), problem)
+}
+
+fn is_f64(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("f64"))
+}
+
+/// Parses formula text (a Rust expression, possibly a block with `let`s) over `vars`.
+pub fn parse_formula(text: &str, vars: &[&str]) -> syn::Result<Expr> {
+    let e: SynExpr = syn::parse_str(text)?;
+    Scope::new(vars.iter().map(|s| s.to_string()).collect()).expr(&e)
+}
+
+/// Parses a rewrite-rule pattern: every identifier that is not a constant is a variable
+/// (the rule's wildcard).
+pub fn parse_pattern(text: &str) -> syn::Result<Expr> {
+    let e: SynExpr = syn::parse_str(text)?;
+    let mut scope = Scope::new(Vec::new());
+    scope.open = true;
+    scope.expr(&e)
+}
+
+/// Names in scope while converting a body.
+struct Scope {
+    /// Arguments: the input and the parameters.
+    args: Vec<String>,
+    /// `let` bindings, substituted where used.
+    lets: HashMap<String, Expr>,
+    /// Pattern mode: unknown identifiers are variables.
+    open: bool,
+}
+
+impl Scope {
+    fn new(args: Vec<String>) -> Self {
+        Scope { args, lets: HashMap::new(), open: false }
+    }
+
+    fn block(&mut self, block: &syn::Block) -> syn::Result<Expr> {
+        let saved = self.lets.clone();
+        let result = self.statements(block);
+        self.lets = saved;
+        result
+    }
+
+    fn statements(&mut self, block: &syn::Block) -> syn::Result<Expr> {
+        let Some((last, init)) = block.stmts.split_last() else {
+            return err(block, "empty body: end the body with the formula, e.g. `{ x * sigmoid(x) }`");
+        };
+        let mut errors = Errors::default();
+        for stmt in init {
+            match stmt {
+                Stmt::Local(local) => {
+                    if let Some((name, value)) = errors.take(self.local(local)) {
+                        self.lets.insert(name, value);
+                    }
+                }
+                other => errors.push(statement_error(other)),
+            }
+        }
+        let result = match last {
+            Stmt::Expr(e, None) => errors.take(self.expr(e)),
+            other => {
+                errors.push(statement_error(other));
+                None
+            }
+        };
+        errors.finish(result.unwrap_or(Expr::num(0.0)))
+    }
+
+    fn local(&mut self, local: &syn::Local) -> syn::Result<(String, Expr)> {
+        let (pat, ty) = match &local.pat {
+            Pat::Type(t) => (&*t.pat, Some(&t.ty)),
+            p => (p, None),
+        };
+        let name = match pat {
+            Pat::Ident(p) if p.mutability.is_some() => {
+                return err(p, "`let mut` is not supported: bindings are immutable; introduce a new name instead")
+            }
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.to_string(),
+            other => return err(other, "expected `let name = expression;`"),
+        };
+        if let Some(ty) = ty {
+            if !is_f64(ty) {
+                return err(ty, "every value in an activation is `f64`");
+            }
+        }
+        let Some(init) = &local.init else {
+            return err(local, "a `let` needs a value: `let name = expression;`");
+        };
+        if let Some((_, diverge)) = &init.diverge {
+            return err(diverge, "`let ... else` is not supported: write `let name = expression;`");
+        }
+        Ok((name, self.expr(&init.expr)?))
+    }
+
+    fn expr(&mut self, e: &SynExpr) -> syn::Result<Expr> {
+        match e {
+            SynExpr::Lit(l) => literal(&l.lit).map(Expr::num),
+            SynExpr::Path(p) => self.path(p),
+            SynExpr::Paren(p) => self.expr(&p.expr),
+            SynExpr::Group(g) => self.expr(&g.expr),
+            SynExpr::Unary(u) => match u.op {
+                UnOp::Neg(_) => Ok(Expr::neg(self.expr(&u.expr)?)),
+                UnOp::Deref(_) => err(u, "dereferencing is not supported: every value is an `f64`, used directly"),
+                _ => err(u, "unsupported operator: accepted are unary `-` and binary `+ - * /`"),
+            },
+            SynExpr::Binary(b) => self.binary(b),
+            SynExpr::MethodCall(m) => self.method(m),
+            SynExpr::Call(c) => self.call(c),
+            SynExpr::If(i) => self.if_else(i),
+            SynExpr::Block(b) if b.label.is_none() => self.block(&b.block),
+            SynExpr::Reference(r) => err(r, "references are not supported: every value is an `f64`, passed by value"),
+            SynExpr::Assign(a) => err(a, mutation()),
+            SynExpr::ForLoop(_) | SynExpr::While(_) | SynExpr::Loop(_) => err(
+                e,
+                "loops are not supported: an activation is a closed-form formula; use `if`/`else` for piecewise definitions",
+            ),
+            SynExpr::Match(m) => err(
+                m.match_token,
+                "`match` is not supported: write piecewise definitions as `if C { A } else if C2 { B } else { D }`",
+            ),
+            SynExpr::Closure(c) => err(c, "closures are not supported: write the formula directly, naming parts with `let`"),
+            SynExpr::Macro(m) => err(m, macro_msg()),
+            SynExpr::Return(r) => err(
+                r,
+                "early `return` is not supported: the body's final expression is the result; use `if`/`else` for cases",
+            ),
+            SynExpr::Cast(c) => err(c, "casts are not supported: every value is already `f64`"),
+            SynExpr::Unsafe(u) => err(u.unsafe_token, "`unsafe` blocks are not supported in an activation"),
+            SynExpr::Async(a) => err(a.async_token, "`async` blocks are not supported in an activation"),
+            _ => err(e, format!("unsupported expression: accepted are numbers, `std::f64::consts`, the arguments, `let` names, `+ - * /`, unary `-`, methods ({ACCEPTED_METHODS}), functions ({ACCEPTED_FUNCTIONS}) and `if`/`else`")),
+        }
+    }
+
+    fn path(&self, p: &syn::ExprPath) -> syn::Result<Expr> {
+        if p.qself.is_some() {
+            return err(p, "qualified paths are not supported");
+        }
+        let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let last = segs.last().cloned().unwrap_or_default();
+        if segs.len() == 1 {
+            if let Some(v) = self.lets.get(&last) {
+                return Ok(v.clone());
+            }
+            if self.args.contains(&last) {
+                return Ok(Expr::Var(last));
+            }
+        }
+        let consts_path = segs.len() == 1
+            || matches!(segs[..segs.len() - 1].iter().map(String::as_str).collect::<Vec<_>>()[..],
+                ["consts"] | ["f64", "consts"] | ["std" | "core", "f64", "consts"]);
+        if consts_path {
+            if let Some(k) = Constant::from_name(&last) {
+                return Ok(Expr::Const(k));
+            }
+        }
+        if self.open && segs.len() == 1 {
+            return Ok(Expr::Var(last));
+        }
+        err(p, format!("unknown name `{}`: use the input, a parameter, a `let` name or a constant of `std::f64::consts` such as `PI`", quote::quote!(#p).to_string().replace(' ', "")))
+    }
+
+    fn binary(&mut self, b: &syn::ExprBinary) -> syn::Result<Expr> {
+        let op = match b.op {
+            SynBin::Add(_) => BinOp::Add,
+            SynBin::Sub(_) => BinOp::Sub,
+            SynBin::Mul(_) => BinOp::Mul,
+            SynBin::Div(_) => BinOp::Div,
+            SynBin::Lt(_) | SynBin::Le(_) | SynBin::Gt(_) | SynBin::Ge(_) => {
+                return err(b, "a comparison is only allowed as the condition of `if C { A } else { B }`")
+            }
+            SynBin::AddAssign(_) | SynBin::SubAssign(_) | SynBin::MulAssign(_) | SynBin::DivAssign(_) => {
+                return err(b, mutation())
+            }
+            _ => return err(b.op, "unsupported operator: accepted are `+ - * /`, unary `-`, and `< <= > >=` in `if` conditions"),
+        };
+        Ok(Expr::bin(op, self.expr(&b.left)?, self.expr(&b.right)?))
+    }
+
+    fn method(&mut self, m: &syn::ExprMethodCall) -> syn::Result<Expr> {
+        if let Some(t) = &m.turbofish {
+            return err(t, "turbofish is not supported on these methods");
+        }
+        let name = m.method.to_string();
+        let receiver = self.expr(&m.receiver)?;
+        let args: Vec<&SynExpr> = m.args.iter().collect();
+        let arity = |n: usize| -> syn::Result<()> {
+            if args.len() == n {
+                Ok(())
+            } else {
+                err(&m.method, format!("`{name}` takes {n} argument(s) here"))
+            }
+        };
+        match name.as_str() {
+            "powi" => {
+                arity(1)?;
+                Ok(Expr::powi(receiver, integer(args[0])?))
+            }
+            "powf" => {
+                arity(1)?;
+                Ok(Expr::bin(BinOp::Pow, receiver, self.expr(args[0])?))
+            }
+            "max" | "min" => {
+                arity(1)?;
+                let op = if name == "max" { BinOp::Max } else { BinOp::Min };
+                Ok(Expr::bin(op, receiver, self.expr(args[0])?))
+            }
+            "recip" => {
+                arity(0)?;
+                Ok(Expr::bin(BinOp::Div, Expr::num(1.0), receiver))
+            }
+            _ => match Func::from_method_name(&name) {
+                Some(f) => {
+                    arity(0)?;
+                    Ok(Expr::call(f, receiver))
+                }
+                None => err(&m.method, format!("unsupported method `{name}`: accepted methods are {ACCEPTED_METHODS}")),
+            },
+        }
+    }
+
+    fn call(&mut self, c: &syn::ExprCall) -> syn::Result<Expr> {
+        let SynExpr::Path(p) = &*c.func else {
+            return err(&c.func, format!("unsupported call: accepted functions are {ACCEPTED_FUNCTIONS}"));
+        };
+        let name = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let args: Vec<Expr> = c.args.iter().map(|a| self.expr(a)).collect::<syn::Result<_>>()?;
+        let bad_arity = |n: usize| err(c, format!("`{name}` takes {n} argument(s)"));
+        match (name.as_str(), args.len()) {
+            ("max", 2) => Ok(Expr::bin(BinOp::Max, args[0].clone(), args[1].clone())),
+            ("min", 2) => Ok(Expr::bin(BinOp::Min, args[0].clone(), args[1].clone())),
+            ("min", _) => bad_arity(2),
+            ("max" | "sum", 1) if self.open => {
+                let r = if name == "sum" { Reduction::Sum } else { Reduction::Max };
+                Ok(Expr::Reduce(r, Box::new(args[0].clone())))
+            }
+            ("max", _) => bad_arity(2),
+            _ => match Func::from_function_name(&name) {
+                Some(f) if args.len() == 1 => Ok(Expr::call(f, args[0].clone())),
+                Some(_) => bad_arity(1),
+                None => err(&c.func, format!("unsupported function `{name}`: accepted functions are {ACCEPTED_FUNCTIONS}")),
+            },
+        }
+    }
+
+    fn if_else(&mut self, i: &syn::ExprIf) -> syn::Result<Expr> {
+        let cond = self.condition(&i.cond)?;
+        let then = self.block(&i.then_branch)?;
+        let Some((_, otherwise)) = &i.else_branch else {
+            return err(i.if_token, "`if` without `else`: a piecewise formula needs a value on every side; add `else { ... }`");
+        };
+        let otherwise = self.expr(otherwise)?;
+        Ok(Expr::if_else(cond, then, otherwise))
+    }
+
+    fn condition(&mut self, c: &SynExpr) -> syn::Result<Cond> {
+        let inner = match c {
+            SynExpr::Paren(p) => &*p.expr,
+            other => other,
+        };
+        let SynExpr::Binary(b) = inner else {
+            return err(c, "an `if` condition compares two expressions with `<`, `<=`, `>` or `>=`");
+        };
+        let op = match b.op {
+            SynBin::Lt(_) => CmpOp::Lt,
+            SynBin::Le(_) => CmpOp::Le,
+            SynBin::Gt(_) => CmpOp::Gt,
+            SynBin::Ge(_) => CmpOp::Ge,
+            _ => return err(b.op, "an `if` condition compares two expressions with `<`, `<=`, `>` or `>=`"),
+        };
+        Ok(Cond { op, lhs: self.expr(&b.left)?, rhs: self.expr(&b.right)? })
+    }
+}
+
+/// An integer literal (possibly negated): the exponent of `powi`.
+fn integer(e: &SynExpr) -> syn::Result<i32> {
+    match e {
+        SynExpr::Lit(syn::ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse(),
+        SynExpr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => integer(&u.expr).map(|v| -v),
+        SynExpr::Paren(p) => integer(&p.expr),
+        _ => err(e, "`powi` takes an integer literal such as `2`; use `powf` for other exponents"),
+    }
+}
+
+fn mutation() -> &'static str {
+    "mutation is not supported: bindings are immutable; introduce a new name with `let`"
+}
+
+fn macro_msg() -> &'static str {
+    "macros are not supported in an activation body: write the formula with operators, methods and prelude functions"
+}
+
+fn statement_error(stmt: &Stmt) -> syn::Error {
+    match stmt {
+        Stmt::Macro(m) => syn::Error::new_spanned(&m.mac, macro_msg()),
+        Stmt::Item(i) => syn::Error::new(i.span(), "items are not supported inside an activation: only `let` bindings and the final formula"),
+        Stmt::Expr(SynExpr::Assign(a), _) => syn::Error::new_spanned(a, mutation()),
+        Stmt::Expr(SynExpr::Binary(b), _)
+            if matches!(b.op, SynBin::AddAssign(_) | SynBin::SubAssign(_) | SynBin::MulAssign(_) | SynBin::DivAssign(_)) =>
+        {
+            syn::Error::new_spanned(b, mutation())
+        }
+        Stmt::Expr(SynExpr::Return(r), _) => syn::Error::new_spanned(
+            r,
+            "early `return` is not supported: the body's final expression is the result; use `if`/`else` for cases",
+        ),
+        Stmt::Expr(e @ (SynExpr::ForLoop(_) | SynExpr::While(_) | SynExpr::Loop(_)), _) => syn::Error::new_spanned(
+            e,
+            "loops are not supported: an activation is a closed-form formula; use `if`/`else` for piecewise definitions",
+        ),
+        Stmt::Expr(e, Some(_)) => syn::Error::new_spanned(
+            e,
+            "only `let` bindings may come before the final formula, which has no `;` after it",
+        ),
+        Stmt::Expr(e, None) => syn::Error::new_spanned(e, "the formula must be the last expression of the body"),
+        Stmt::Local(l) => syn::Error::new_spanned(l, "a body ends with the formula, not with `let`"),
+    }
+}
+
+/// A span for errors that have no better place.
+pub fn call_site() -> Span {
+    Span::call_site()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> syn::Result<Definition> {
+        let item: ItemFn = syn::parse_str(src).unwrap();
+        parse_activation(TokenStream::new(), &item)
+    }
+
+    #[test]
+    fn lets_and_consts_and_methods() {
+        let d = parse("fn f(x: f64, a: f64) -> f64 { let y = a * x; y.tanh() + std::f64::consts::PI + E }").unwrap();
+        assert_eq!(d.body.to_string(), "tanh(a * x) + PI + E");
+        assert_eq!(d.param_names(), vec!["a"]);
+    }
+
+    #[test]
+    fn else_if_chain() {
+        let d = parse("fn f(x: f64) -> f64 { if x < -1.0 { -1.0 } else if x > 1 { 1.0 } else { x } }").unwrap();
+        assert_eq!(d.body.to_string(), "if x < -1 { -1 } else if x > 1 { 1 } else { x }");
+    }
+
+    #[test]
+    fn text_reads_back_to_the_same_tree() {
+        for src in ["a - (b - c)", "-(a + b) * c", "(a / b) / c", "a / (b * c)", "(x + 1).powi(2)", "-x.powi(2)", "x * (if x > 0 { 1 } else { 2 })"] {
+            let e = parse_pattern(src).unwrap();
+            assert_eq!(parse_pattern(&e.to_string()).unwrap(), e, "{src} printed as {e}");
+        }
+    }
+
+    #[test]
+    fn collects_several_errors() {
+        let e = parse("async fn f<T>(x: f32) -> f64 { x }").unwrap_err();
+        let msgs: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
+        assert_eq!(msgs.len(), 3, "{msgs:#?}");
+    }
+
+    #[test]
+    fn rejects_constant_body() {
+        let e = parse("fn f(x: f64) -> f64 { 1.0 }").unwrap_err();
+        assert!(e.to_string().contains("does not depend on the input"));
+    }
+}

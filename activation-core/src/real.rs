@@ -1,0 +1,183 @@
+//! The numeric primitives generated code runs on, for `f32` and `f64` alike.
+//!
+//! Generated functions are generic over [`Real`], so the `f32` path computes in `f32`
+//! rather than rounding an `f64` result. The primitives that have a textbook form which
+//! overflows or cancels (`sigmoid`, `softplus`) are implemented here once, in their stable
+//! form; the stabilising pass rewrites user formulas onto them.
+
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+/// A floating-point type the generated code can run on: `f32` or `f64`.
+pub trait Real:
+    Copy
+    + PartialOrd
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
+    + std::fmt::Debug
+    + Send
+    + Sync
+    + 'static
+{
+    /// Rounds an `f64` constant to this type.
+    fn from_f64(v: f64) -> Self;
+    /// Widens (or keeps) this value as `f64`.
+    fn to_f64(self) -> f64;
+    fn exp(self) -> Self;
+    fn expm1(self) -> Self;
+    fn ln(self) -> Self;
+    fn log1p(self) -> Self;
+    fn sqrt(self) -> Self;
+    fn abs(self) -> Self;
+    fn tanh(self) -> Self;
+    fn sinh(self) -> Self;
+    fn cosh(self) -> Self;
+    fn atan(self) -> Self;
+    fn sin(self) -> Self;
+    fn cos(self) -> Self;
+    fn erf(self) -> Self;
+    fn erfc(self) -> Self;
+    fn powi(self, n: i32) -> Self;
+    fn powf(self, y: Self) -> Self;
+    fn max(self, y: Self) -> Self;
+    fn min(self, y: Self) -> Self;
+    /// `a * b + c` with one rounding.
+    fn mul_add(self, b: Self, c: Self) -> Self;
+
+    /// The logistic function 1 / (1 + e^-x), split on the sign of `x` so that `exp` never
+    /// overflows and the small tail keeps full relative precision.
+    #[inline]
+    fn sigmoid(self) -> Self {
+        let one = Self::from_f64(1.0);
+        if self >= Self::from_f64(0.0) {
+            one / (one + (-self).exp())
+        } else {
+            let e = self.exp();
+            e / (one + e)
+        }
+    }
+
+    /// ln(1 + e^x) as max(x, 0) + ln(1 + e^-|x|): no overflow for large x, full precision
+    /// for very negative x.
+    #[inline]
+    fn softplus(self) -> Self {
+        let zero = Self::from_f64(0.0);
+        self.max(zero) + (-self.abs()).exp().log1p()
+    }
+}
+
+macro_rules! impl_real {
+    ($t:ty, $erf:path, $erfc:path) => {
+        impl Real for $t {
+            #[inline]
+            fn from_f64(v: f64) -> Self {
+                v as $t
+            }
+            #[inline]
+            fn to_f64(self) -> f64 {
+                self as f64
+            }
+            #[inline]
+            fn exp(self) -> Self {
+                <$t>::exp(self)
+            }
+            #[inline]
+            fn expm1(self) -> Self {
+                <$t>::exp_m1(self)
+            }
+            #[inline]
+            fn ln(self) -> Self {
+                <$t>::ln(self)
+            }
+            #[inline]
+            fn log1p(self) -> Self {
+                <$t>::ln_1p(self)
+            }
+            #[inline]
+            fn sqrt(self) -> Self {
+                <$t>::sqrt(self)
+            }
+            #[inline]
+            fn abs(self) -> Self {
+                <$t>::abs(self)
+            }
+            #[inline]
+            fn tanh(self) -> Self {
+                <$t>::tanh(self)
+            }
+            #[inline]
+            fn sinh(self) -> Self {
+                <$t>::sinh(self)
+            }
+            #[inline]
+            fn cosh(self) -> Self {
+                <$t>::cosh(self)
+            }
+            #[inline]
+            fn atan(self) -> Self {
+                <$t>::atan(self)
+            }
+            #[inline]
+            fn sin(self) -> Self {
+                <$t>::sin(self)
+            }
+            #[inline]
+            fn cos(self) -> Self {
+                <$t>::cos(self)
+            }
+            #[inline]
+            fn erf(self) -> Self {
+                $erf(self)
+            }
+            #[inline]
+            fn erfc(self) -> Self {
+                $erfc(self)
+            }
+            #[inline]
+            fn powi(self, n: i32) -> Self {
+                <$t>::powi(self, n)
+            }
+            #[inline]
+            fn powf(self, y: Self) -> Self {
+                <$t>::powf(self, y)
+            }
+            #[inline]
+            fn max(self, y: Self) -> Self {
+                <$t>::max(self, y)
+            }
+            #[inline]
+            fn min(self, y: Self) -> Self {
+                <$t>::min(self, y)
+            }
+            #[inline]
+            fn mul_add(self, b: Self, c: Self) -> Self {
+                <$t>::mul_add(self, b, c)
+            }
+        }
+    };
+}
+
+impl_real!(f64, libm::erf, libm::erfc);
+impl_real!(f32, libm::erff, libm::erfcf);
+
+#[cfg(test)]
+mod tests {
+    use super::Real;
+
+    #[test]
+    fn sigmoid_tails_do_not_overflow_or_flush() {
+        assert_eq!(Real::sigmoid(1000.0f64), 1.0);
+        let tiny = Real::sigmoid(-700.0f64);
+        assert!(tiny > 0.0 && (tiny - (-700.0f64).exp()).abs() <= tiny * 1e-15);
+        assert_eq!(Real::sigmoid(0.0f32), 0.5);
+    }
+
+    #[test]
+    fn softplus_tails() {
+        assert_eq!(Real::softplus(800.0f64), 800.0);
+        let s = Real::softplus(-40.0f64);
+        assert!((s - 4.248354255291589e-18).abs() <= 1e-32);
+    }
+}

@@ -1,0 +1,148 @@
+//! Rewrite rules as data: `lhs => rhs` pairs written in the formula language, matched
+//! structurally.
+//!
+//! In a pattern every plain identifier is a wildcard that matches any subexpression (the
+//! same identifier twice must match equal subexpressions), numbers and named constants
+//! match themselves. A rule may carry a side condition on its bindings. The tables of rules
+//! live beside the passes that use them (`simplify::RULES`, `stabilise::RULES`), so a
+//! reader can list every rewrite the engine makes.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::expr::Expr;
+use crate::parse::parse_pattern;
+
+/// Wildcard bindings of a successful match.
+pub type Bindings = HashMap<String, Expr>;
+
+/// A side condition: the rule applies only when it holds for the bindings.
+pub type Guard = fn(&Bindings) -> bool;
+
+/// One rewrite, as written in a rule table.
+pub struct Rule {
+    /// Short name, shown in tests and debugging output.
+    pub name: &'static str,
+    pub lhs: &'static str,
+    pub rhs: &'static str,
+    pub guard: Option<Guard>,
+}
+
+impl Rule {
+    /// A rule without side condition.
+    pub const fn new(name: &'static str, lhs: &'static str, rhs: &'static str) -> Rule {
+        Rule { name, lhs, rhs, guard: None }
+    }
+
+    /// A rule that applies only when `guard` holds.
+    pub const fn when(name: &'static str, lhs: &'static str, rhs: &'static str, guard: Guard) -> Rule {
+        Rule { name, lhs, rhs, guard: Some(guard) }
+    }
+}
+
+/// A rule with its two sides parsed.
+pub struct Compiled {
+    pub name: &'static str,
+    pub lhs: Expr,
+    pub rhs: Expr,
+    pub guard: Option<Guard>,
+}
+
+/// Parses a rule table once; a malformed rule is a bug in the engine and says which.
+pub fn compile(rules: &'static [Rule], cache: &'static OnceLock<Vec<Compiled>>) -> &'static [Compiled] {
+    cache.get_or_init(|| {
+        rules
+            .iter()
+            .map(|r| {
+                let parse = |s: &str| {
+                    parse_pattern(s).unwrap_or_else(|e| panic!("rule `{}`: cannot parse `{s}`: {e}", r.name))
+                };
+                Compiled { name: r.name, lhs: parse(r.lhs), rhs: parse(r.rhs), guard: r.guard }
+            })
+            .collect()
+    })
+}
+
+/// Matches `pattern` against `e`, extending `bindings`.
+pub fn matches(pattern: &Expr, e: &Expr, bindings: &mut Bindings) -> bool {
+    match pattern {
+        Expr::Var(name) => match bindings.get(name) {
+            Some(bound) => bound == e,
+            None => {
+                bindings.insert(name.clone(), e.clone());
+                true
+            }
+        },
+        Expr::Num(_) | Expr::Const(_) => pattern == e,
+        _ => {
+            if std::mem::discriminant(pattern) != std::mem::discriminant(e) || !same_head(pattern, e) {
+                return false;
+            }
+            let (ps, es) = (pattern.children(), e.children());
+            ps.len() == es.len() && ps.iter().zip(es).all(|(p, c)| matches(p, c, bindings))
+        }
+    }
+}
+
+/// Same operator, function, exponent or comparison at the root.
+fn same_head(p: &Expr, e: &Expr) -> bool {
+    match (p, e) {
+        (Expr::Bin(a, ..), Expr::Bin(b, ..)) => a == b,
+        (Expr::Call(a, _), Expr::Call(b, _)) => a == b,
+        (Expr::Powi(_, a), Expr::Powi(_, b)) => a == b,
+        (Expr::Reduce(a, _), Expr::Reduce(b, _)) => a == b,
+        (Expr::If(a, ..), Expr::If(b, ..)) => a.op == b.op,
+        _ => true,
+    }
+}
+
+/// Replaces the wildcards of `template` by their bindings.
+pub fn instantiate(template: &Expr, bindings: &Bindings) -> Expr {
+    match template {
+        Expr::Var(name) => bindings.get(name).cloned().unwrap_or_else(|| template.clone()),
+        _ => template.map_children(|c| instantiate(c, bindings)),
+    }
+}
+
+/// Tries every rule at the root of `e`; returns the first rewrite that applies.
+pub fn rewrite_root(rules: &[Compiled], e: &Expr) -> Option<(&'static str, Expr)> {
+    rules.iter().find_map(|r| {
+        let mut b = Bindings::new();
+        let ok = matches(&r.lhs, e, &mut b) && r.guard.is_none_or(|g| g(&b));
+        ok.then(|| (r.name, instantiate(&r.rhs, &b)))
+    })
+}
+
+/// Rewrites bottom-up until no rule applies anywhere (bounded, so a cyclic rule set is a
+/// loud bug rather than a hang).
+pub fn rewrite_all(rules: &[Compiled], e: &Expr, post: &dyn Fn(Expr) -> Expr) -> Expr {
+    let node = post(e.map_children(|c| rewrite_all(rules, c, post)));
+    for _ in 0..64 {
+        match rewrite_root(rules, &node) {
+            Some((_, next)) => return rewrite_all(rules, &next, post),
+            None => return node,
+        }
+    }
+    node
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_bind_consistently() {
+        let p = parse_pattern("a - a").unwrap();
+        let mut b = Bindings::new();
+        assert!(matches(&p, &parse_pattern("exp(x) - exp(x)").unwrap(), &mut b));
+        let mut b = Bindings::new();
+        assert!(!matches(&p, &parse_pattern("exp(x) - exp(y)").unwrap(), &mut b));
+    }
+
+    #[test]
+    fn instantiates_bindings() {
+        let mut b = Bindings::new();
+        assert!(matches(&parse_pattern("ln(1 + exp(u))").unwrap(), &parse_pattern("ln(1 + exp(2 * x))").unwrap(), &mut b));
+        assert_eq!(instantiate(&parse_pattern("softplus(u)").unwrap(), &b).to_string(), "softplus(2 * x)");
+    }
+}
