@@ -1,0 +1,230 @@
+//! Code generation: turns the stable forms into Rust with `quote`.
+//!
+//! Expressions become generic functions over [`Real`](crate::real::Real) so the same body
+//! serves `f32` and `f64`. Several outputs computed together (the fused forward +
+//! derivative) share their common subexpressions: each subtree that occurs twice is bound
+//! once with `let`. Piecewise formulas branch once per condition for all outputs.
+
+use std::collections::{HashMap, HashSet};
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::expr::{BinOp, Cond, Expr};
+
+/// Binding strength of emitted code, loosest first.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Prec {
+    Sum,
+    Product,
+    Prefix,
+    Postfix,
+}
+
+/// A block (statements and a final value) computing `outputs` — one value, or a tuple of
+/// them — over variables named as in the expressions.
+pub fn block(outputs: &[Expr]) -> TokenStream {
+    if let Some(cond) = outputs.iter().find_map(|e| e.conditions().into_iter().next()) {
+        let taken: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, true)).collect();
+        let other: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, false)).collect();
+        let test = condition(&cond);
+        let (a, b) = (block(&taken), block(&other));
+        return quote! { if #test { #a } else { #b } };
+    }
+    let mut emitter = Emitter::new(outputs);
+    let values: Vec<TokenStream> = outputs.iter().map(|e| emitter.emit(e).0).collect();
+    let lets = emitter.lets;
+    let value = match values.as_slice() {
+        [one] => one.clone(),
+        many => quote! { (#(#many),*) },
+    };
+    quote! { #(#lets)* #value }
+}
+
+/// `e` with every piecewise node on `cond` replaced by the branch `holds` selects.
+fn assume(e: &Expr, cond: &Cond, holds: bool) -> Expr {
+    match e {
+        Expr::If(c, a, b) if **c == *cond => assume(if holds { a } else { b }, cond, holds),
+        _ => e.map_children(|c| assume(c, cond, holds)),
+    }
+}
+
+fn condition(c: &Cond) -> TokenStream {
+    let mut emitter = Emitter::new(&[c.lhs.clone(), c.rhs.clone()]);
+    let (lhs, rhs) = (emitter.emit(&c.lhs).0, emitter.emit(&c.rhs).0);
+    let op: TokenStream = c.op.symbol().parse().expect("comparison operators are tokens");
+    let lets = emitter.lets;
+    if lets.is_empty() {
+        quote! { #lhs #op #rhs }
+    } else {
+        quote! { { #(#lets)* #lhs #op #rhs } }
+    }
+}
+
+/// Emits expressions, binding shared subtrees once.
+struct Emitter {
+    shared: HashSet<Expr>,
+    names: HashMap<Expr, Ident>,
+    lets: Vec<TokenStream>,
+}
+
+impl Emitter {
+    fn new(outputs: &[Expr]) -> Self {
+        let mut counts: HashMap<&Expr, usize> = HashMap::new();
+        for e in outputs {
+            count(e, &mut counts);
+        }
+        let shared = counts.into_iter().filter(|(e, n)| *n > 1 && worth_sharing(e)).map(|(e, _)| e.clone()).collect();
+        Emitter { shared, names: HashMap::new(), lets: Vec::new() }
+    }
+
+    fn emit(&mut self, e: &Expr) -> (TokenStream, Prec) {
+        if let Some(name) = self.names.get(e) {
+            return (quote!(#name), Prec::Postfix);
+        }
+        let code = self.node(e);
+        if !self.shared.contains(e) {
+            return code;
+        }
+        let name = format_ident!("t{}", self.names.len());
+        let value = code.0;
+        self.lets.push(quote! { let #name = #value; });
+        self.names.insert(e.clone(), name.clone());
+        (quote!(#name), Prec::Postfix)
+    }
+
+    /// `e` emitted at precedence `min` or tighter.
+    fn operand(&mut self, e: &Expr, min: Prec) -> TokenStream {
+        let (code, prec) = self.emit(e);
+        if prec < min {
+            quote! { (#code) }
+        } else {
+            code
+        }
+    }
+
+    fn node(&mut self, e: &Expr) -> (TokenStream, Prec) {
+        match e {
+            Expr::Num(n) => (number(n.0), Prec::Postfix),
+            Expr::Const(k) => {
+                let name = Ident::new(k.info().name, Span::call_site());
+                (quote! { T::from_f64(::core::f64::consts::#name) }, Prec::Postfix)
+            }
+            Expr::Var(v) => {
+                let name = Ident::new(v, Span::call_site());
+                (quote!(#name), Prec::Postfix)
+            }
+            Expr::Neg(a) => {
+                let a = self.operand(a, Prec::Prefix);
+                (quote! { -#a }, Prec::Prefix)
+            }
+            Expr::Powi(a, n) => {
+                let a = self.operand(a, Prec::Postfix);
+                (quote! { #a.powi(#n) }, Prec::Postfix)
+            }
+            Expr::Call(f, a) => {
+                let a = self.operand(a, Prec::Postfix);
+                let method = Ident::new(f.name(), Span::call_site());
+                (quote! { #a.#method() }, Prec::Postfix)
+            }
+            Expr::Bin(op, a, b) => self.binary(*op, a, b),
+            Expr::If(..) | Expr::Reduce(..) => {
+                // `block` removes every condition before emitting, and scalar activations
+                // have no reductions; reaching this is an engine bug.
+                let text = format!("activation: cannot emit `{e}` here");
+                (quote! { ::core::panic!(#text) }, Prec::Postfix)
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> (TokenStream, Prec) {
+        let method = |name: &str| Ident::new(name, Span::call_site());
+        let (sym, prec, left, right) = match op {
+            BinOp::Add => (quote!(+), Prec::Sum, Prec::Sum, Prec::Product),
+            BinOp::Sub => (quote!(-), Prec::Sum, Prec::Sum, Prec::Product),
+            BinOp::Mul => (quote!(*), Prec::Product, Prec::Product, Prec::Prefix),
+            BinOp::Div => (quote!(/), Prec::Product, Prec::Product, Prec::Prefix),
+            BinOp::Pow | BinOp::Max | BinOp::Min => {
+                let name = method(match op {
+                    BinOp::Pow => "powf",
+                    BinOp::Max => "max",
+                    _ => "min",
+                });
+                let a = self.operand(a, Prec::Postfix);
+                let b = self.emit(b).0;
+                return (quote! { #a.#name(#b) }, Prec::Postfix);
+            }
+        };
+        let a = self.operand(a, left);
+        let b = self.operand(b, right);
+        (quote! { #a #sym #b }, prec)
+    }
+}
+
+fn count<'a>(e: &'a Expr, counts: &mut HashMap<&'a Expr, usize>) {
+    let n = counts.entry(e).or_default();
+    *n += 1;
+    // Children of a repeated subtree are counted once: they are computed with it.
+    if *n == 1 {
+        for c in e.children() {
+            count(c, counts);
+        }
+    }
+}
+
+/// Leaves and negated leaves cost nothing to recompute.
+fn worth_sharing(e: &Expr) -> bool {
+    match e {
+        Expr::Num(_) | Expr::Const(_) | Expr::Var(_) => false,
+        Expr::Neg(a) => !matches!(**a, Expr::Num(_) | Expr::Var(_) | Expr::Const(_)),
+        Expr::If(..) | Expr::Reduce(..) => false,
+        _ => true,
+    }
+}
+
+/// A constant in the generated code: `T::from_f64(0.5)`, exact for `f64`, rounded once
+/// for `f32`.
+fn number(v: f64) -> TokenStream {
+    let lit = proc_macro2::Literal::f64_unsuffixed(v.abs());
+    let lit: TokenStream = if v.fract() == 0.0 || v.abs() < 1e-4 || v.abs() >= 1e16 {
+        // `{:?}` keeps short exponents (`1e-300`) instead of hundreds of digits.
+        format!("{:?}", v.abs()).parse().expect("a float literal")
+    } else {
+        quote!(#lit)
+    };
+    if v.is_sign_negative() {
+        quote! { T::from_f64(-#lit) }
+    } else {
+        quote! { T::from_f64(#lit) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_formula;
+
+    fn code(srcs: &[&str]) -> String {
+        let es: Vec<Expr> = srcs.iter().map(|s| parse_formula(s, &["x"]).unwrap()).collect();
+        block(&es).to_string()
+    }
+
+    #[test]
+    fn shares_common_subexpressions() {
+        let c = code(&["x * sigmoid(x)", "sigmoid(x) + x * sigmoid(x) * sigmoid(-x)"]);
+        assert_eq!(c.matches("sigmoid ()").count(), 2, "{c}");
+        assert!(c.contains("let t0 = x . sigmoid ()"), "{c}");
+    }
+
+    #[test]
+    fn branches_once_for_all_outputs() {
+        let c = code(&["if x > 0.0 { x } else { 0.01 * x }", "if x > 0.0 { 1.0 } else { 0.01 }"]);
+        assert_eq!(c.matches("if").count(), 1, "{c}");
+    }
+
+    #[test]
+    fn parenthesises_by_precedence() {
+        assert_eq!(code(&["-(x + 1.0) * x"]), "- (x + T :: from_f64 (1.0)) * x");
+        assert_eq!(code(&["(x - 1.0).exp()"]), "(x - T :: from_f64 (1.0)) . exp ()");
+    }
+}

@@ -6,9 +6,14 @@
 //! with the `mpfr` feature, `reference` evaluates it exactly and `check` runs the
 //! gradient checks that `#[activation]` generates.
 
+#[cfg(feature = "mpfr")]
+pub mod check;
 pub mod codegen;
+pub mod derived;
 pub mod diff;
+pub mod discover;
 pub mod eval;
+pub mod expand;
 pub mod expr;
 pub mod latex;
 pub mod parse;
@@ -19,8 +24,39 @@ pub mod rules;
 pub mod simplify;
 pub mod stabilise;
 pub mod text;
+pub mod traits;
 pub mod ulp;
 
 pub use expr::Expr;
 pub use parse::Definition;
 pub use real::Real;
+pub use traits::Activation;
+
+/// The gradient-check test the `#[activation]` macro puts in a `#[cfg(test)]` module.
+/// With the `mpfr` feature it runs [`check::run`] on the activation value.
+#[cfg(feature = "mpfr")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __gradient_checks {
+    ($value:expr) => {
+        #[test]
+        fn gradient_checks() {
+            $crate::check::run(&$value);
+        }
+    };
+}
+
+/// Without the `mpfr` feature the gradient checks cannot run; they show up as an ignored
+/// test that says how to turn them on.
+#[cfg(not(feature = "mpfr"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __gradient_checks {
+    ($value:expr) => {
+        #[test]
+        #[ignore = "gradient checks need the `mpfr` feature: activation = { features = [\"mpfr\"] } in [dev-dependencies]"]
+        fn gradient_checks() {
+            let _ = $value;
+        }
+    };
+}

@@ -121,8 +121,7 @@ pub fn parse_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<Definit
     let mut errors = Errors::default();
     let defaults = errors.take(parse_defaults(attr)).unwrap_or_default();
     let names = signature(item, &mut errors);
-    let mut params: Vec<Param> =
-        names.iter().skip(1).map(|n| Param { name: n.to_string(), default: None }).collect();
+    let mut params: Vec<Param> = names.iter().skip(1).map(|n| Param { name: n.to_string(), default: None }).collect();
     for (ident, value) in defaults {
         match params.iter_mut().find(|p| ident == p.name) {
             Some(p) if p.default.is_some() => {
@@ -383,8 +382,10 @@ impl Scope {
             }
         }
         let consts_path = segs.len() == 1
-            || matches!(segs[..segs.len() - 1].iter().map(String::as_str).collect::<Vec<_>>()[..],
-                ["consts"] | ["f64", "consts"] | ["std" | "core", "f64", "consts"]);
+            || matches!(
+                segs[..segs.len() - 1].iter().map(String::as_str).collect::<Vec<_>>()[..],
+                ["consts"] | ["f64", "consts"] | ["std" | "core", "f64", "consts"]
+            );
         if consts_path {
             if let Some(k) = Constant::from_name(&last) {
                 return Ok(Expr::Const(k));
@@ -408,7 +409,12 @@ impl Scope {
             SynBin::AddAssign(_) | SynBin::SubAssign(_) | SynBin::MulAssign(_) | SynBin::DivAssign(_) => {
                 return err(b, mutation())
             }
-            _ => return err(b.op, "unsupported operator: accepted are `+ - * /`, unary `-`, and `< <= > >=` in `if` conditions"),
+            _ => {
+                return err(
+                    b.op,
+                    "unsupported operator: accepted are `+ - * /`, unary `-`, and `< <= > >=` in `if` conditions",
+                )
+            }
         };
         Ok(Expr::bin(op, self.expr(&b.left)?, self.expr(&b.right)?))
     }
@@ -474,7 +480,9 @@ impl Scope {
             _ => match Func::from_function_name(&name) {
                 Some(f) if args.len() == 1 => Ok(Expr::call(f, args[0].clone())),
                 Some(_) => bad_arity(1),
-                None => err(&c.func, format!("unsupported function `{name}`: accepted functions are {ACCEPTED_FUNCTIONS}")),
+                None => {
+                    err(&c.func, format!("unsupported function `{name}`: accepted functions are {ACCEPTED_FUNCTIONS}"))
+                }
             },
         }
     }
@@ -483,7 +491,10 @@ impl Scope {
         let cond = self.condition(&i.cond)?;
         let then = self.block(&i.then_branch)?;
         let Some((_, otherwise)) = &i.else_branch else {
-            return err(i.if_token, "`if` without `else`: a piecewise formula needs a value on every side; add `else { ... }`");
+            return err(
+                i.if_token,
+                "`if` without `else`: a piecewise formula needs a value on every side; add `else { ... }`",
+            );
         };
         let otherwise = self.expr(otherwise)?;
         Ok(Expr::if_else(cond, then, otherwise))
@@ -582,7 +593,15 @@ mod tests {
 
     #[test]
     fn text_reads_back_to_the_same_tree() {
-        for src in ["a - (b - c)", "-(a + b) * c", "(a / b) / c", "a / (b * c)", "(x + 1).powi(2)", "-x.powi(2)", "x * (if x > 0 { 1 } else { 2 })"] {
+        for src in [
+            "a - (b - c)",
+            "-(a + b) * c",
+            "(a / b) / c",
+            "a / (b * c)",
+            "(x + 1).powi(2)",
+            "-x.powi(2)",
+            "x * (if x > 0 { 1 } else { 2 })",
+        ] {
             let e = parse_pattern(src).unwrap();
             assert_eq!(parse_pattern(&e.to_string()).unwrap(), e, "{src} printed as {e}");
         }

@@ -54,13 +54,22 @@ pub fn compile(rules: &'static [Rule], cache: &'static OnceLock<Vec<Compiled>>) 
         rules
             .iter()
             .map(|r| {
-                let parse = |s: &str| {
-                    parse_pattern(s).unwrap_or_else(|e| panic!("rule `{}`: cannot parse `{s}`: {e}", r.name))
-                };
-                Compiled { name: r.name, lhs: parse(r.lhs), rhs: parse(r.rhs), guard: r.guard }
+                let parse =
+                    |s: &str| parse_pattern(s).unwrap_or_else(|e| panic!("rule `{}`: cannot parse `{s}`: {e}", r.name));
+                Compiled { name: r.name, lhs: signed_numbers(&parse(r.lhs)), rhs: parse(r.rhs), guard: r.guard }
             })
             .collect()
     })
+}
+
+/// `-1` in a pattern is the number -1, as the simplifier folds it in expressions.
+fn signed_numbers(e: &Expr) -> Expr {
+    match e {
+        Expr::Neg(a) if a.as_number().is_some() && matches!(**a, Expr::Num(_)) => {
+            Expr::num(-a.as_number().unwrap_or(0.0))
+        }
+        _ => e.map_children(signed_numbers),
+    }
 }
 
 /// Matches `pattern` against `e`, extending `bindings`.
@@ -113,17 +122,19 @@ pub fn rewrite_root(rules: &[Compiled], e: &Expr) -> Option<(&'static str, Expr)
     })
 }
 
-/// Rewrites bottom-up until no rule applies anywhere (bounded, so a cyclic rule set is a
-/// loud bug rather than a hang).
+/// Rewrites bottom-up until no rule applies anywhere. `post` normalises each node after
+/// its children; the depth bound turns a cyclic rule set into a wrong result that tests
+/// catch, rather than a hang.
 pub fn rewrite_all(rules: &[Compiled], e: &Expr, post: &dyn Fn(Expr) -> Expr) -> Expr {
-    let node = post(e.map_children(|c| rewrite_all(rules, c, post)));
-    for _ in 0..64 {
-        match rewrite_root(rules, &node) {
-            Some((_, next)) => return rewrite_all(rules, &next, post),
-            None => return node,
-        }
+    rewrite_bounded(rules, e, post, 64)
+}
+
+fn rewrite_bounded(rules: &[Compiled], e: &Expr, post: &dyn Fn(Expr) -> Expr, budget: u32) -> Expr {
+    let node = post(e.map_children(|c| rewrite_bounded(rules, c, post, budget)));
+    match rewrite_root(rules, &node) {
+        Some((_, next)) if budget > 0 => rewrite_bounded(rules, &next, post, budget - 1),
+        _ => node,
     }
-    node
 }
 
 #[cfg(test)]
@@ -142,7 +153,11 @@ mod tests {
     #[test]
     fn instantiates_bindings() {
         let mut b = Bindings::new();
-        assert!(matches(&parse_pattern("ln(1 + exp(u))").unwrap(), &parse_pattern("ln(1 + exp(2 * x))").unwrap(), &mut b));
+        assert!(matches(
+            &parse_pattern("ln(1 + exp(u))").unwrap(),
+            &parse_pattern("ln(1 + exp(2 * x))").unwrap(),
+            &mut b
+        ));
         assert_eq!(instantiate(&parse_pattern("softplus(u)").unwrap(), &b).to_string(), "softplus(2 * x)");
     }
 }

@@ -1,0 +1,340 @@
+//! Simplifier: makes derivatives read like a person would write them.
+//!
+//! Three mechanisms, applied bottom-up until nothing changes:
+//! - the rewrite rules of [`RULES`] (identities such as `a * 1 → a`), data a reader can
+//!   list;
+//! - constant folding, kept to results a person would write (`2 * 0.5 → 1`, not
+//!   `sqrt(2) → 1.4142135623730951`; code generation folds the rest);
+//! - collection of like terms and factors: a sum is a list of coefficient × term, a
+//!   product a coefficient times bases with integer exponents (`x * x → x.powi(2)`,
+//!   `2 * a - a → a`).
+
+use std::sync::OnceLock;
+
+use crate::eval;
+use crate::expr::{BinOp, Expr, Num};
+use crate::rules::{self, Compiled, Rule};
+use crate::text;
+
+/// The identities of the simplifier, in the order they are tried.
+pub const RULES: &[Rule] = &[
+    Rule::new("add-zero", "a + 0", "a"),
+    Rule::new("zero-add", "0 + a", "a"),
+    Rule::new("sub-zero", "a - 0", "a"),
+    Rule::new("zero-sub", "0 - a", "-a"),
+    Rule::new("mul-one", "a * 1", "a"),
+    Rule::new("one-mul", "1 * a", "a"),
+    Rule::new("mul-zero", "a * 0", "0"),
+    Rule::new("zero-mul", "0 * a", "0"),
+    Rule::new("div-one", "a / 1", "a"),
+    Rule::new("zero-div", "0 / a", "0"),
+    Rule::new("neg-neg", "-(-a)", "a"),
+    Rule::new("neg-zero", "-0", "0"),
+    Rule::new("sub-neg", "a - -b", "a + b"),
+    Rule::new("add-neg", "a + -b", "a - b"),
+    Rule::new("neg-add", "-a + b", "b - a"),
+    Rule::new("neg-sub", "-(a - b)", "b - a"),
+    Rule::new("powi-one", "a.powi(1)", "a"),
+    Rule::new("powi-zero", "a.powi(0)", "1"),
+    Rule::new("powf-one", "a.powf(1)", "a"),
+    Rule::new("sqrt-squared", "sqrt(a).powi(2)", "a"),
+    Rule::new("sqrt-2-squared", "SQRT_2.powi(2)", "2"),
+    Rule::new("frac-1-sqrt-2-squared", "FRAC_1_SQRT_2.powi(2)", "0.5"),
+    Rule::new("abs-via-sign", "a * (if a > 0 { 1 } else if a < 0 { -1 } else { 0 })", "abs(a)"),
+    Rule::new("abs-via-sign-commuted", "(if a > 0 { 1 } else if a < 0 { -1 } else { 0 }) * a", "abs(a)"),
+    Rule::new("exp-zero", "exp(0)", "1"),
+    Rule::new("ln-one", "ln(1)", "0"),
+    Rule::new("if-same-lt", "if c < d { a } else { a }", "a"),
+    Rule::new("if-same-le", "if c <= d { a } else { a }", "a"),
+    Rule::new("if-same-gt", "if c > d { a } else { a }", "a"),
+    Rule::new("if-same-ge", "if c >= d { a } else { a }", "a"),
+];
+
+fn compiled() -> &'static [Compiled] {
+    static CACHE: OnceLock<Vec<Compiled>> = OnceLock::new();
+    rules::compile(RULES, &CACHE)
+}
+
+/// Simplifies `e` to a fixpoint.
+pub fn simplify(e: &Expr) -> Expr {
+    let mut current = e.clone();
+    for _ in 0..16 {
+        let next = rules::rewrite_all(compiled(), &current, &normalise);
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    current
+}
+
+/// Folding and collection at one node whose children are already simplified.
+pub(crate) fn normalise(e: Expr) -> Expr {
+    let e = fold(e);
+    match &e {
+        Expr::Bin(BinOp::Add | BinOp::Sub, ..) | Expr::Neg(_) => collect_sum(&e),
+        Expr::Bin(BinOp::Mul | BinOp::Div, ..) | Expr::Powi(..) => collect_product(&e),
+        _ => e,
+    }
+}
+
+/// Whether a folded number is one a person would write.
+fn is_short(v: f64) -> bool {
+    v.is_finite() && text::number(v).len() <= 10
+}
+
+/// Evaluates a node whose children are all numbers, when the result is short.
+fn fold(e: Expr) -> Expr {
+    let all_numbers = !e.children().is_empty() && e.children().iter().all(|c| matches!(c, Expr::Num(_)));
+    if !all_numbers || matches!(e, Expr::If(..)) {
+        return e;
+    }
+    let v: f64 = eval::eval(&e, &Default::default());
+    if is_short(v) {
+        Expr::num(v)
+    } else {
+        e
+    }
+}
+
+/// Splits a product into its numeric coefficient and the rest.
+fn coefficient(e: &Expr) -> (f64, Expr) {
+    match e {
+        Expr::Num(n) => (n.0, Expr::num(1.0)),
+        Expr::Neg(a) => {
+            let (c, r) = coefficient(a);
+            (-c, r)
+        }
+        Expr::Bin(BinOp::Mul | BinOp::Div, ..) => {
+            let p = Product::of(e);
+            match p.coefficient() {
+                Some(c) => (c, Product { num: 1.0, den: 1.0, ..p }.build()),
+                None => (1.0, e.clone()),
+            }
+        }
+        _ => (1.0, e.clone()),
+    }
+}
+
+/// Collects like terms of a sum: `x + 2 * x - 3 → 3 * x - 3`.
+fn collect_sum(e: &Expr) -> Expr {
+    let mut terms: Vec<(f64, Expr)> = Vec::new();
+    flatten_sum(e, 1.0, &mut terms);
+    let mut merged: Vec<(f64, Expr)> = Vec::new();
+    for (c, t) in terms {
+        match merged.iter_mut().find(|(_, u)| *u == t) {
+            Some((d, _)) => *d += c,
+            None => merged.push((c, t)),
+        }
+    }
+    merged.retain(|(c, _)| *c != 0.0);
+    // Lead with a positive term when there is one: `b - a`, not `-a + b`.
+    if let Some(i) = merged.iter().position(|(c, _)| *c > 0.0) {
+        let first = merged.remove(i);
+        merged.insert(0, first);
+    }
+    let mut iter = merged.into_iter();
+    let Some((c0, t0)) = iter.next() else { return Expr::num(0.0) };
+    let mut out = scaled(c0, t0);
+    for (c, t) in iter {
+        out =
+            if c < 0.0 { Expr::bin(BinOp::Sub, out, scaled(-c, t)) } else { Expr::bin(BinOp::Add, out, scaled(c, t)) };
+    }
+    out
+}
+
+fn flatten_sum(e: &Expr, sign: f64, out: &mut Vec<(f64, Expr)>) {
+    match e {
+        Expr::Bin(BinOp::Add, a, b) => {
+            flatten_sum(a, sign, out);
+            flatten_sum(b, sign, out);
+        }
+        Expr::Bin(BinOp::Sub, a, b) => {
+            flatten_sum(a, sign, out);
+            flatten_sum(b, -sign, out);
+        }
+        Expr::Neg(a) => flatten_sum(a, -sign, out),
+        _ => {
+            let (c, t) = coefficient(e);
+            out.push((sign * c, t));
+        }
+    }
+}
+
+/// `c * t`, written the way a person would (`t`, `-t`, `2 * t`, `3`). A negative
+/// coefficient becomes a negation outside, as in [`Product::build`], so that both
+/// collectors agree on one form.
+fn scaled(c: f64, t: Expr) -> Expr {
+    if t.is_num(1.0) {
+        return Expr::num(c);
+    }
+    if c < 0.0 {
+        return Expr::neg(scaled(-c, t));
+    }
+    if c == 1.0 {
+        return t;
+    }
+    let p = Product::of(&t);
+    Product { num: p.num * c, ..p }.build()
+}
+
+/// A product as coefficient (numerator / denominator) and bases with integer exponents.
+#[derive(Clone)]
+struct Product {
+    num: f64,
+    den: f64,
+    factors: Vec<(Expr, i32)>,
+}
+
+impl Product {
+    fn of(e: &Expr) -> Product {
+        let mut p = Product { num: 1.0, den: 1.0, factors: Vec::new() };
+        p.absorb(e, 1);
+        p.factors.retain(|(_, n)| *n != 0);
+        p
+    }
+
+    fn absorb(&mut self, e: &Expr, exp: i32) {
+        match e {
+            Expr::Bin(BinOp::Mul, a, b) => {
+                self.absorb(a, exp);
+                self.absorb(b, exp);
+            }
+            Expr::Bin(BinOp::Div, a, b) => {
+                self.absorb(a, exp);
+                self.absorb(b, -exp);
+            }
+            Expr::Neg(a) => {
+                self.num = -self.num;
+                self.absorb(a, exp);
+            }
+            Expr::Powi(a, n) if n.checked_mul(exp).is_some() => self.absorb(a, n * exp),
+            Expr::Num(Num(v)) if exp == 1 => self.num *= v,
+            Expr::Num(Num(v)) if exp == -1 => self.den *= v,
+            _ => match self.factors.iter_mut().find(|(b, _)| b == e) {
+                Some((_, n)) => *n += exp,
+                None => self.factors.push((e.clone(), exp)),
+            },
+        }
+    }
+
+    /// The single numeric coefficient, when it is short enough to write.
+    fn coefficient(&self) -> Option<f64> {
+        let c = self.num / self.den;
+        (self.den == 1.0 || is_short(c)).then_some(c)
+    }
+
+    /// Rebuilds `num/den * Π base^n` as `c * a * b / (d * e)`, with the sign in front and
+    /// the factors in reading order: constants, then variables, then the rest.
+    fn build(mut self) -> Expr {
+        let (mut num, mut den) = (self.num, self.den);
+        if let Some(c) = self.coefficient() {
+            (num, den) = (c, 1.0);
+        } else if let Some(g) = integer_gcd(num, den) {
+            (num, den) = (num / g, den / g);
+        }
+        self.factors.sort_by(|(a, _), (b, _)| reading_order(a).cmp(&reading_order(b)));
+        let negative = num < 0.0;
+        let num = num.abs();
+        let power = |b: &Expr, n: i32| if n == 1 { b.clone() } else { Expr::powi(b.clone(), n) };
+        let top: Vec<Expr> = self.factors.iter().filter(|(_, n)| *n > 0).map(|(b, n)| power(b, *n)).collect();
+        let bottom: Vec<Expr> = self.factors.iter().filter(|(_, n)| *n < 0).map(|(b, n)| power(b, -n)).collect();
+        let top = chain(num, top);
+        let out = match (den == 1.0, bottom.is_empty()) {
+            (true, true) => top,
+            _ => Expr::bin(BinOp::Div, top, chain(den, bottom)),
+        };
+        if negative {
+            Expr::neg(out)
+        } else {
+            out
+        }
+    }
+}
+
+/// Where a factor goes in a product: `2 * PI * alpha * x * exp(x)`.
+fn reading_order(e: &Expr) -> (u8, &str) {
+    let mut constant = true;
+    e.visit(&mut |n| constant &= !matches!(n, Expr::Var(_)));
+    match e {
+        _ if constant => (0, ""),
+        Expr::Var(v) => (1, v.as_str()),
+        _ => (2, ""),
+    }
+}
+
+/// The greatest common divisor of two integer-valued coefficients, when both are
+/// integers small enough to be exact.
+fn integer_gcd(a: f64, b: f64) -> Option<f64> {
+    let exact = |v: f64| v.fract() == 0.0 && v.abs() < 9.0e15;
+    if !exact(a) || !exact(b) || b == 0.0 {
+        return None;
+    }
+    let (mut x, mut y) = (a.abs() as u64, b.abs() as u64);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    (x > 1).then_some(x as f64)
+}
+
+/// `c * a * b * ...`, omitting a coefficient of 1.
+fn chain(c: f64, factors: Vec<Expr>) -> Expr {
+    let mut iter = factors.into_iter();
+    let first = match (c == 1.0, iter.next()) {
+        (_, None) => return Expr::num(c),
+        (true, Some(f)) => f,
+        (false, Some(f)) => Expr::bin(BinOp::Mul, Expr::num(c), f),
+    };
+    iter.fold(first, |acc, f| Expr::bin(BinOp::Mul, acc, f))
+}
+
+/// Collects like factors of a product: `x * x → x.powi(2)`, `2 * (0.5 * x) → x`.
+fn collect_product(e: &Expr) -> Expr {
+    Product::of(e).build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_pattern;
+
+    fn s(src: &str) -> String {
+        simplify(&parse_pattern(src).unwrap()).to_string()
+    }
+
+    #[test]
+    fn identities() {
+        assert_eq!(s("0 * x + 1 * y"), "y");
+        assert_eq!(s("--x"), "x");
+        assert_eq!(s("x.powi(1) - 0"), "x");
+        assert_eq!(s("if x > 0 { 1 } else { 1 }"), "1");
+    }
+
+    #[test]
+    fn like_terms_and_factors() {
+        assert_eq!(s("x + x"), "2 * x");
+        assert_eq!(s("2 * x - x"), "x");
+        assert_eq!(s("x * x * y"), "x.powi(2) * y");
+        assert_eq!(s("2 * (0.5 * x)"), "x");
+        assert_eq!(s("a - a"), "0");
+        assert_eq!(s("-a + b"), "b - a");
+        assert_eq!(s("x * beta * 2"), "2 * beta * x");
+        assert_eq!(s("-(2 * x)"), s("-2 * x"));
+        assert_eq!(s("0.5 * (x * y)"), "0.5 * x * y");
+    }
+
+    #[test]
+    fn folds_short_constants_only() {
+        assert_eq!(s("2 * 3 + x"), "6 + x");
+        assert_eq!(s("sqrt(2) * x"), "sqrt(2) * x");
+        assert_eq!(s("1 / 3 * x"), "x / 3");
+        assert_eq!(s("2 / 6"), "1 / 3");
+        assert_eq!(s("FRAC_1_SQRT_2.powi(2) * x"), "0.5 * x");
+    }
+
+    #[test]
+    fn keeps_derivative_shapes() {
+        assert_eq!(s("sigmoid(u) * (1 - sigmoid(u)) * 1"), "sigmoid(u) * (1 - sigmoid(u))");
+        assert_eq!(s("(0 * (1 + e) - 1 * (0 - e)) / (1 + e).powi(2)"), "e / (1 + e).powi(2)");
+    }
+}

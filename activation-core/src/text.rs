@@ -55,6 +55,8 @@ fn print(e: &Expr) -> String {
         Expr::Num(n) => number(n.0),
         Expr::Const(k) => k.info().name.to_string(),
         Expr::Var(v) => v.clone(),
+        // -(2 * x) reads as -2 * x: the same value, the same rounding.
+        Expr::Neg(a) if leading_number(a) => format!("-{}", print(a)),
         Expr::Neg(a) => format!("-{}", wrap(a, Prec::Prefix)),
         Expr::Powi(a, n) => format!("{}.powi({n})", wrap(a, Prec::Postfix)),
         Expr::Call(f, a) => format!("{}({})", f.name(), print(a)),
@@ -74,6 +76,15 @@ fn print(e: &Expr) -> String {
             };
             format!("if {cond} {{ {} }} else {rest}", print(a))
         }
+    }
+}
+
+/// A product whose leftmost factor is a non-negative number.
+fn leading_number(e: &Expr) -> bool {
+    match e {
+        Expr::Bin(BinOp::Mul | BinOp::Div, a, _) => leading_number(a),
+        Expr::Num(n) => n.0 >= 0.0,
+        _ => false,
     }
 }
 

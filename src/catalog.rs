@@ -1,0 +1,160 @@
+//! The catalog: every activation of the source article, and common extras, each declared
+//! once with `#[activation]` — nothing here is hand-written code.
+
+use crate::prelude::*;
+
+/// Logistic sigmoid: 1 / (1 + e^-x). Output in (0, 1).
+#[activation]
+pub fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Hyperbolic tangent. Output in (-1, 1), zero-centred.
+#[activation]
+pub fn tanh(x: f64) -> f64 {
+    x.tanh()
+}
+
+/// Rectified linear unit: max(x, 0), derivative 0 at 0 (as in PyTorch).
+#[activation]
+pub fn relu(x: f64) -> f64 {
+    if x > 0.0 {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// Leaky ReLU: x for x > 0, αx otherwise.
+#[activation(alpha = 0.01)]
+pub fn leaky_relu(x: f64, alpha: f64) -> f64 {
+    if x > 0.0 {
+        x
+    } else {
+        alpha * x
+    }
+}
+
+/// Parametric ReLU: leaky ReLU whose slope α is learned (initialised to 0.25).
+#[activation(alpha = 0.25)]
+pub fn prelu(x: f64, alpha: f64) -> f64 {
+    if x > 0.0 {
+        x
+    } else {
+        alpha * x
+    }
+}
+
+/// Exponential linear unit: x for x > 0, α(e^x − 1) otherwise.
+#[activation(alpha = 1.0)]
+pub fn elu(x: f64, alpha: f64) -> f64 {
+    if x > 0.0 {
+        x
+    } else {
+        alpha * (x.exp() - 1.0)
+    }
+}
+
+/// Swish: x σ(βx).
+#[activation(beta = 1.0)]
+pub fn swish(x: f64, beta: f64) -> f64 {
+    x * sigmoid(beta * x)
+}
+
+/// GELU, tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+#[activation]
+pub fn gelu(x: f64) -> f64 {
+    0.5 * x * (1.0 + ((2.0 / PI).sqrt() * (x + 0.044715 * x.powi(3))).tanh())
+}
+
+/// GELU, exact: x Φ(x) = ½x(1 + erf(x/√2)).
+#[activation]
+pub fn gelu_erf(x: f64) -> f64 {
+    0.5 * x * (1.0 + erf(x * FRAC_1_SQRT_2))
+}
+
+/// SiLU: x σ(x) (swish with β = 1).
+#[activation]
+pub fn silu(x: f64) -> f64 {
+    x * sigmoid(x)
+}
+
+/// Softplus: ln(1 + e^x), a smooth ReLU.
+#[activation]
+pub fn softplus(x: f64) -> f64 {
+    (1.0 + x.exp()).ln()
+}
+
+/// Mish: x tanh(softplus(x)).
+#[activation]
+pub fn mish(x: f64) -> f64 {
+    x * softplus(x).tanh()
+}
+
+/// SELU: λx for x > 0, λα(e^x − 1) otherwise, with the self-normalising constants.
+#[activation(alpha = 1.6732632423543772, lambda = 1.0507009873554805)]
+pub fn selu(x: f64, alpha: f64, lambda: f64) -> f64 {
+    if x > 0.0 {
+        lambda * x
+    } else {
+        lambda * alpha * (x.exp() - 1.0)
+    }
+}
+
+/// CELU: x for x > 0, α(e^(x/α) − 1) otherwise.
+#[activation(alpha = 1.0)]
+pub fn celu(x: f64, alpha: f64) -> f64 {
+    if x > 0.0 {
+        x
+    } else {
+        alpha * ((x / alpha).exp() - 1.0)
+    }
+}
+
+/// Log-sigmoid: ln σ(x).
+#[activation]
+pub fn logsigmoid(x: f64) -> f64 {
+    sigmoid(x).ln()
+}
+
+/// Softsign: x / (1 + |x|).
+#[activation]
+pub fn softsign(x: f64) -> f64 {
+    x / (1.0 + x.abs())
+}
+
+/// Hard tanh: x clipped to [-1, 1].
+#[activation]
+pub fn hardtanh(x: f64) -> f64 {
+    if x < -1.0 {
+        -1.0
+    } else if x > 1.0 {
+        1.0
+    } else {
+        x
+    }
+}
+
+/// Hard sigmoid (PyTorch's): 0 below -3, 1 above 3, x/6 + 1/2 between.
+#[activation]
+pub fn hardsigmoid(x: f64) -> f64 {
+    if x <= -3.0 {
+        0.0
+    } else if x >= 3.0 {
+        1.0
+    } else {
+        x / 6.0 + 0.5
+    }
+}
+
+/// Hard swish (PyTorch's): x · hardsigmoid(x).
+#[activation]
+pub fn hardswish(x: f64) -> f64 {
+    if x <= -3.0 {
+        0.0
+    } else if x >= 3.0 {
+        x
+    } else {
+        x * (x + 3.0) / 6.0
+    }
+}
