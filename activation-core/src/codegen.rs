@@ -120,6 +120,7 @@ impl Emitter {
             }
             Expr::Powi(a, n) => {
                 let a = self.operand(a, Prec::Postfix);
+                let n = proc_macro2::Literal::i32_unsuffixed(*n);
                 (quote! { #a.powi(#n) }, Prec::Postfix)
             }
             Expr::Call(f, a) => {
@@ -185,17 +186,18 @@ fn worth_sharing(e: &Expr) -> bool {
 /// A constant in the generated code: `T::from_f64(0.5)`, exact for `f64`, rounded once
 /// for `f32`.
 fn number(v: f64) -> TokenStream {
-    let lit = proc_macro2::Literal::f64_unsuffixed(v.abs());
-    let lit: TokenStream = if v.fract() == 0.0 || v.abs() < 1e-4 || v.abs() >= 1e16 {
-        // `{:?}` keeps short exponents (`1e-300`) instead of hundreds of digits.
-        format!("{:?}", v.abs()).parse().expect("a float literal")
-    } else {
-        quote!(#lit)
-    };
+    let lit = float_literal(v);
+    quote! { T::from_f64(#lit) }
+}
+
+/// An `f64` literal that reads back to exactly `v`: `0.5`, `-2.0`, `1e-300` (`{:?}` keeps
+/// short exponents instead of hundreds of digits).
+pub fn float_literal(v: f64) -> TokenStream {
+    let digits: TokenStream = format!("{:?}", v.abs()).parse().expect("a float literal");
     if v.is_sign_negative() {
-        quote! { T::from_f64(-#lit) }
+        quote! { -#digits }
     } else {
-        quote! { T::from_f64(#lit) }
+        digits
     }
 }
 
@@ -225,6 +227,7 @@ mod tests {
     #[test]
     fn parenthesises_by_precedence() {
         assert_eq!(code(&["-(x + 1.0) * x"]), "- (x + T :: from_f64 (1.0)) * x");
+        assert_eq!(block(&[Expr::num(-2.0)]).to_string(), "T :: from_f64 (- 2.0)");
         assert_eq!(code(&["(x - 1.0).exp()"]), "(x - T :: from_f64 (1.0)) . exp ()");
     }
 }

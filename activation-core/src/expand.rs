@@ -9,7 +9,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::ItemFn;
 
-use crate::codegen::block;
+use crate::codegen::{block, float_literal};
 use crate::derived::{derive, Derived};
 use crate::expr::Expr;
 use crate::latex::to_latex;
@@ -17,7 +17,7 @@ use crate::parse::{parse_activation, Definition};
 
 /// Expands `#[activation(attr)] item`. Never panics: every problem is a spanned error.
 pub fn activation(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let function: ItemFn = match syn::parse2(item.clone()) {
+    let mut function: ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => {
             let e = syn::Error::new_spanned(
@@ -27,7 +27,23 @@ pub fn activation(attr: TokenStream, item: TokenStream) -> TokenStream {
             return with_errors(item, e);
         }
     };
+    let twice = function.attrs.iter().position(|a| a.path().segments.last().is_some_and(|s| s.ident == "activation"));
+    if let Some(i) = twice {
+        // Re-emitted without it, so that it does not expand on its own.
+        let again = function.attrs.remove(i);
+        let e = syn::Error::new_spanned(again, "`#[activation]` is applied twice to this function: keep one");
+        return with_errors(quote!(#function), e);
+    }
     let expanded = parse_activation(attr, &function).and_then(|def| {
+        let strukt = upper_camel(&def.name);
+        if !strukt.starts_with(char::is_alphabetic) || strukt == "Self" {
+            let msg = format!(
+                "the struct generated for `{}` would be named `{strukt}`, which is not a usable type name: \
+                 name the function with letters, e.g. `my_activation`",
+                def.name
+            );
+            return Err(syn::Error::new_spanned(&function.sig.ident, msg));
+        }
         let derived = derive(&def).map_err(|e| syn::Error::new_spanned(&function.block, e))?;
         Ok(generate(&def, &derived, &function))
     });
@@ -135,7 +151,7 @@ fn free_functions(n: &Names, derived: &Derived, item: &ItemFn) -> TokenStream {
     let r = &derived.readable;
     let attrs = &item.attrs;
     let params = quote! { #(#args: f64),* };
-    let doc = |what: &str, e: &Expr| format!("{what} of [`{}`]: `{}`", n.def.name, e);
+    let doc = |what: &str, e: &Expr| format!(" {what} of [`{}`]: `{}`", n.def.name, e);
     let scalar = |name: &Ident, kernel: Ident, doc: String| {
         quote! {
             #[doc = #doc]
@@ -150,7 +166,7 @@ fn free_functions(n: &Names, derived: &Derived, item: &ItemFn) -> TokenStream {
         scalar(&n.suffixed(&format!("d_{}", p.name)), format_ident!("d_{}", p.name), doc(&what, e))
     });
     let fused = n.suffixed("with_derivative");
-    let fused_doc = format!("(f, f') of [`{}`], sharing their common work.", n.def.name);
+    let fused_doc = format!(" (f, f') of [`{}`], computing their shared subexpressions once.", n.def.name);
     quote! {
         #(#attrs)*
         #[inline]
@@ -170,14 +186,14 @@ fn structure(n: &Names, derived: &Derived) -> TokenStream {
     let def = n.def;
     let fields: Vec<Ident> = def.params.iter().map(|p| ident(&p.name)).collect();
     let doc = format!(
-        "The activation [`{}`] as a value: its parameters, and the \
+        " The activation [`{}`] as a value: its parameters, and the \
          [`Activation`](::activation::Activation) methods for `f32` and `f64`.",
         def.name
     );
     let declaration = if fields.is_empty() {
         quote! { #vis struct #strukt; }
     } else {
-        let field_docs = fields.iter().map(|f| format!("The parameter `{f}`."));
+        let field_docs = fields.iter().map(|f| format!(" The parameter `{f}`."));
         quote! { #vis struct #strukt { #(#[doc = #field_docs] pub #fields: f64),* } }
     };
     let default = default_impl(n, &fields);
@@ -197,8 +213,8 @@ fn default_impl(n: &Names, fields: &[Ident]) -> TokenStream {
         return TokenStream::new();
     }
     let strukt = &n.strukt;
-    let values = n.def.params.iter().map(|p| p.default.unwrap_or_default());
-    let doc = format!("The defaults of `#[activation(...)]` on [`{}`].", n.def.name);
+    let values = n.def.params.iter().map(|p| float_literal(p.default.unwrap_or_default()));
+    let doc = format!(" The defaults of `#[activation(...)]` on [`{}`].", n.def.name);
     let value = if fields.is_empty() { quote!(#strukt) } else { quote!(#strukt { #(#fields: #values),* }) };
     quote! {
         impl ::core::default::Default for #strukt {
@@ -219,6 +235,7 @@ fn activation_impl(n: &Names, derived: &Derived, fields: &[Ident]) -> TokenStrea
     let args = quote! { x, #(T::from_f64(self.#fields)),* };
     let d_arms = def.params.iter().enumerate().map(|(i, p)| {
         let kernel = format_ident!("d_{}", p.name);
+        let i = proc_macro2::Literal::usize_unsuffixed(i);
         quote! { #i => #module::#kernel(#args), }
     });
     let out_of_range = format!("{name}: parameter index {{}} out of range (PARAMS = {params:?})");
@@ -259,7 +276,7 @@ fn checks(n: &Names) -> TokenStream {
     let strukt = &n.strukt;
     let module = format_ident!("__activation_checks_{}", n.def.name.trim_start_matches("r#"));
     let fields = n.def.params.iter().map(|p| ident(&p.name));
-    let values = n.def.params.iter().map(|p| p.default.unwrap_or(CHECK_VALUE_WITHOUT_DEFAULT));
+    let values = n.def.params.iter().map(|p| float_literal(p.default.unwrap_or(CHECK_VALUE_WITHOUT_DEFAULT)));
     let value =
         if n.def.params.is_empty() { quote!(super::#strukt) } else { quote!(super::#strukt { #(#fields: #values),* }) };
     quote! {

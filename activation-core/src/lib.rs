@@ -6,6 +6,7 @@
 //! with the `mpfr` feature, `reference` evaluates it exactly and `check` runs the
 //! gradient checks that `#[activation]` generates.
 
+pub mod breakpoints;
 #[cfg(feature = "mpfr")]
 pub mod check;
 pub mod codegen;

@@ -4,12 +4,11 @@
 //! whose message says what is accepted instead. Errors are collected, not thrown at the
 //! first one, so a user sees all of them in one build.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Span, TokenStream};
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{BinOp as SynBin, Expr as SynExpr, FnArg, ItemFn, Lit, Pat, ReturnType, Stmt, Type, UnOp};
 
 use crate::expr::{BinOp, CmpOp, Cond, Constant, Expr, Func, Reduction};
@@ -79,13 +78,24 @@ fn err<T>(node: impl quote::ToTokens, msg: impl std::fmt::Display) -> syn::Resul
 
 /// Parses `#[activation(...)]` arguments: `name = number, ...`.
 pub fn parse_defaults(attr: TokenStream) -> syn::Result<Vec<(syn::Ident, f64)>> {
-    let parser = Punctuated::<syn::MetaNameValue, syn::Token![,]>::parse_terminated;
+    let parser = Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
     let list = parser.parse2(attr).map_err(|e| {
         syn::Error::new(e.span(), format!("{e}; expected parameter defaults like `#[activation(alpha = 0.01)]`"))
     })?;
     let mut errors = Errors::default();
     let mut out = Vec::new();
-    for nv in list {
+    for meta in list {
+        let nv = match meta {
+            syn::Meta::NameValue(nv) => nv,
+            syn::Meta::Path(p) => {
+                errors.push(syn::Error::new_spanned(&p, "a default needs a value: write `alpha = 0.01`"));
+                continue;
+            }
+            syn::Meta::List(l) => {
+                errors.push(syn::Error::new_spanned(&l, "expected a parameter default like `alpha = 0.01`"));
+                continue;
+            }
+        };
         let Some(ident) = nv.path.get_ident().cloned() else {
             errors.push(syn::Error::new_spanned(&nv.path, "expected a parameter name like `alpha = 0.01`"));
             continue;
@@ -109,10 +119,18 @@ fn number(e: &SynExpr) -> syn::Result<f64> {
 
 fn literal(lit: &Lit) -> syn::Result<f64> {
     match lit {
-        Lit::Float(f) if matches!(f.suffix(), "" | "f64") => f.base10_parse(),
-        Lit::Int(i) if matches!(i.suffix(), "" | "f64") => i.base10_parse::<f64>(),
+        Lit::Float(f) if matches!(f.suffix(), "" | "f64") => finite(lit, f.base10_parse()?),
+        Lit::Int(i) if matches!(i.suffix(), "" | "f64") => finite(lit, i.base10_parse::<f64>()?),
         Lit::Float(_) | Lit::Int(_) => err(lit, "literals are `f64`: drop the suffix or write `f64`"),
         _ => err(lit, "expected a number literal such as `0.5` or `2`"),
+    }
+}
+
+fn finite(lit: &Lit, v: f64) -> syn::Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        err(lit, "literal out of range for `f64`: numbers are finite, at most `f64::MAX` (about 1.8e308)")
     }
 }
 
@@ -188,6 +206,12 @@ fn signature(item: &ItemFn, errors: &mut Errors) -> Vec<syn::Ident> {
     for arg in &sig.inputs {
         // A wrongly typed argument still names a variable, so the body is checked too.
         let (name, problem) = argument(arg);
+        if let Some(name) = name.as_ref().filter(|n| names.contains(*n)) {
+            errors.push(syn::Error::new_spanned(
+                name,
+                format!("`{name}` is already an argument: give each argument its own name"),
+            ));
+        }
         names.extend(name);
         if let Some(e) = problem {
             errors.push(e);
@@ -223,7 +247,16 @@ fn argument(arg: &FnArg) -> (Option<syn::Ident>, Option<syn::Error>) {
         FnArg::Typed(t) => t,
     };
     let name = match &*t.pat {
+        Pat::Ident(p) if p.ident.to_string().starts_with("r#") => {
+            let msg = format!("raw identifiers are not supported as argument names: rename `{}`", p.ident);
+            return (Some(p.ident.clone()), Some(syn::Error::new_spanned(&p.ident, msg)));
+        }
         Pat::Ident(p) if p.by_ref.is_none() && p.mutability.is_none() && p.subpat.is_none() => p.ident.clone(),
+        Pat::Ident(p) if p.subpat.is_none() => {
+            let msg = "arguments are plain immutable names such as `x` or `alpha`: drop `mut`/`ref`; \
+                       introduce a new name with `let` instead of mutating";
+            return (Some(p.ident.clone()), Some(syn::Error::new_spanned(p, msg)));
+        }
         other => {
             let msg = "expected a plain argument name such as `x` or `alpha`";
             return (None, Some(syn::Error::new_spanned(other, msg)));
@@ -263,11 +296,13 @@ struct Scope {
     lets: HashMap<String, Expr>,
     /// Pattern mode: unknown identifiers are variables.
     open: bool,
+    /// Names of `let`s that were rejected: their uses raise no further errors.
+    failed: HashSet<String>,
 }
 
 impl Scope {
     fn new(args: Vec<String>) -> Self {
-        Scope { args, lets: HashMap::new(), open: false }
+        Scope { args, lets: HashMap::new(), open: false, failed: HashSet::new() }
     }
 
     fn block(&mut self, block: &syn::Block) -> syn::Result<Expr> {
@@ -284,16 +319,28 @@ impl Scope {
         let mut errors = Errors::default();
         for stmt in init {
             match stmt {
-                Stmt::Local(local) => {
-                    if let Some((name, value)) = errors.take(self.local(local)) {
+                Stmt::Local(local) => match self.local(local) {
+                    Ok((name, value)) => {
                         self.lets.insert(name, value);
                     }
-                }
+                    Err(e) => {
+                        errors.push(e);
+                        bound_names(&local.pat, &mut self.failed);
+                    }
+                },
+                // The statement's own error (a `return` inside an `if`, say) says more.
+                Stmt::Expr(e, _) => errors.push(self.expr(e).err().unwrap_or_else(|| statement_error(stmt))),
                 other => errors.push(statement_error(other)),
             }
         }
         let result = match last {
             Stmt::Expr(e, None) => errors.take(self.expr(e)),
+            Stmt::Expr(e, Some(semi)) => {
+                errors.push(self.expr(e).err().unwrap_or_else(|| {
+                    syn::Error::new_spanned(semi, "remove this `;`: the body ends with the formula, without `;`")
+                }));
+                None
+            }
             other => {
                 errors.push(statement_error(other));
                 None
@@ -316,7 +363,7 @@ impl Scope {
         };
         if let Some(ty) = ty {
             if !is_f64(ty) {
-                return err(ty, "every value in an activation is `f64`");
+                return err(ty, "every value in an activation is `f64`: write `f64` or drop the type");
             }
         }
         let Some(init) = &local.init else {
@@ -379,6 +426,10 @@ impl Scope {
             }
             if self.args.contains(&last) {
                 return Ok(Expr::Var(last));
+            }
+            if self.failed.contains(&last) {
+                // Already reported where the `let` was rejected.
+                return Ok(Expr::num(0.0));
             }
         }
         let consts_path = segs.len() == 1
@@ -466,6 +517,20 @@ impl Scope {
             return err(&c.func, format!("unsupported call: accepted functions are {ACCEPTED_FUNCTIONS}"));
         };
         let name = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        if p.path.segments.len() == 1 {
+            if self.failed.contains(&name) {
+                // A rejected `let` (a closure, say), already reported.
+                return Ok(Expr::num(0.0));
+            }
+            if self.args.contains(&name) || self.lets.contains_key(&name) {
+                let msg = if Func::from_function_name(&name).is_some() || matches!(name.as_str(), "max" | "min") {
+                    format!("`{name}` is an argument or `let` name here, which hides the function `{name}`: rename it")
+                } else {
+                    format!("`{name}` is an argument or `let` name, not a function: accepted functions are {ACCEPTED_FUNCTIONS}")
+                };
+                return err(&c.func, msg);
+            }
+        }
         let args: Vec<Expr> = c.args.iter().map(|a| self.expr(a)).collect::<syn::Result<_>>()?;
         let bad_arity = |n: usize| err(c, format!("`{name}` takes {n} argument(s)"));
         match (name.as_str(), args.len()) {
@@ -519,13 +584,36 @@ impl Scope {
     }
 }
 
+/// The largest `powi` exponent (either sign): the passes do exact integer arithmetic on
+/// exponents, and `f64` powers beyond this are 0, 1 or infinite anyway.
+const MAX_POWI: i32 = 1024;
+
 /// An integer literal (possibly negated): the exponent of `powi`.
 fn integer(e: &SynExpr) -> syn::Result<i32> {
     match e {
-        SynExpr::Lit(syn::ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse(),
+        SynExpr::Lit(syn::ExprLit { lit: Lit::Int(i), .. }) => match i.base10_parse()? {
+            n if n <= MAX_POWI => Ok(n),
+            _ => err(e, format!("`powi` exponents go up to {MAX_POWI}; use `powf` for larger ones")),
+        },
         SynExpr::Unary(u) if matches!(u.op, UnOp::Neg(_)) => integer(&u.expr).map(|v| -v),
         SynExpr::Paren(p) => integer(&p.expr),
         _ => err(e, "`powi` takes an integer literal such as `2`; use `powf` for other exponents"),
+    }
+}
+
+/// The names a `let` pattern binds, as far as they can be told.
+fn bound_names(pat: &Pat, out: &mut HashSet<String>) {
+    match pat {
+        Pat::Ident(p) => {
+            out.insert(p.ident.to_string());
+        }
+        Pat::Type(t) => bound_names(&t.pat, out),
+        Pat::Paren(p) => bound_names(&p.pat, out),
+        Pat::Reference(r) => bound_names(&r.pat, out),
+        Pat::Tuple(t) => t.elems.iter().for_each(|p| bound_names(p, out)),
+        Pat::TupleStruct(t) => t.elems.iter().for_each(|p| bound_names(p, out)),
+        Pat::Slice(s) => s.elems.iter().for_each(|p| bound_names(p, out)),
+        _ => {}
     }
 }
 
@@ -540,7 +628,7 @@ fn macro_msg() -> &'static str {
 fn statement_error(stmt: &Stmt) -> syn::Error {
     match stmt {
         Stmt::Macro(m) => syn::Error::new_spanned(&m.mac, macro_msg()),
-        Stmt::Item(i) => syn::Error::new(i.span(), "items are not supported inside an activation: only `let` bindings and the final formula"),
+        Stmt::Item(i) => syn::Error::new_spanned(i, "items are not supported inside an activation: only `let` bindings and the final formula"),
         Stmt::Expr(SynExpr::Assign(a), _) => syn::Error::new_spanned(a, mutation()),
         Stmt::Expr(SynExpr::Binary(b), _)
             if matches!(b.op, SynBin::AddAssign(_) | SynBin::SubAssign(_) | SynBin::MulAssign(_) | SynBin::DivAssign(_)) =>

@@ -1,1 +1,851 @@
+//! MPFR reference evaluation: the truth that accuracy and gradient checks compare against.
+//!
+//! [`reference_f64`] and [`reference_f32`] return the correctly rounded value of a formula;
+//! [`numeric_derivative`] returns its derivatives by finite differences, independently of
+//! the symbolic differentiation it is meant to check.
+//!
+//! # How correct rounding is reached
+//!
+//! Every value is computed together with a bound on its absolute error (a running error
+//! analysis: each operation adds its own rounding error, from MPFR's exactness flag, to the
+//! input errors it amplifies, through Lipschitz bounds of each function over the
+//! arguments' error intervals; all kept as log2 exponents). A precision is accepted when
+//! the whole interval `value ± bound` rounds to one float (Ziv's test: the bound is a
+//! proof, so no second precision is needed to confirm it); otherwise the precision
+//! doubles: 256, 512, …, 16384 bits. A non-finite result is accepted when exact or the
+//! same at two successive precisions.
+//!
+//! Agreement between two precisions alone would not be enough: `ln(1 + exp(-700))` written
+//! naively is exactly 0 at 256 and at 512 bits (1 + 2^-1010 rounds to 1 at both), and only
+//! the error bound shows that this 0 is noise (it settles at 2048 bits). At the cap the
+//! last value is returned as the best available; that happens for a result exactly on a
+//! rounding boundary, a true tie of a piecewise condition computed inexactly, or a finite
+//! result computed through an intermediate that overflows MPFR's exponent range (|x|
+//! beyond about 7e8 inside `exp`), where no bound is kept.
 
+use std::cmp::Ordering;
+use std::f64::consts::{FRAC_2_SQRT_PI, LN_2, LOG2_E};
+use std::sync::OnceLock;
+
+use rug::float::{self, Constant as MpConstant, Round};
+use rug::ops::{
+    AddAssignRound, AssignRound, DivAssignRound, MulAssignRound, NegAssign, PowAssignRound, SubAssignRound,
+};
+use rug::Float;
+
+use crate::expr::{BinOp, CmpOp, Cond, Constant, Expr, Func, CONSTANTS};
+use crate::parse::parse_formula;
+
+/// First precision tried: enough for almost every well-conditioned formula.
+const START_PREC: u32 = 256;
+/// Last precision tried before giving up and returning the best value.
+const MAX_PREC: u32 = 16384;
+const NEAREST: Round = Round::Nearest;
+/// log2 of an error bound meaning "exact".
+const EXACT: f64 = f64::NEG_INFINITY;
+/// log2 of an error bound meaning "no bound known".
+const UNKNOWN: f64 = f64::INFINITY;
+
+/// An MPFR value and a bound on its absolute error: `|v - truth| <= 2^err`.
+struct Approx {
+    v: Float,
+    err: f64,
+}
+
+/// Evaluates `e` in MPFR at `prec` bits, every operation rounded to nearest.
+///
+/// Variables take their values from `env` (treated as exact, rounded to `prec` bits if
+/// wider); unknown variables are NaN, as in [`crate::eval::eval`]. Numbers are their `f64`
+/// values exactly (for `prec >= 53`), named constants their exact definitions, `PI` is
+/// MPFR's π. Reductions are not supported and evaluate to NaN.
+pub fn eval_float(e: &Expr, env: &[(&str, Float)], prec: u32) -> Float {
+    approx(e, env, prec).v
+}
+
+/// The correctly rounded `f64` value of `e` with the variables bound by `env`.
+///
+/// Precision escalates from 256 to 16384 bits as described in the module docs.
+pub fn reference_f64(e: &Expr, env: &[(&str, f64)]) -> f64 {
+    let env = exact_env(env);
+    escalate::<f64>(|prec| approx(e, &env, prec)).0
+}
+
+/// The correctly rounded `f32` value of `e`. The inputs are `f64` (widened `f32` values);
+/// the MPFR value is rounded to `f32` directly, never through `f64`, so there is no
+/// double rounding.
+pub fn reference_f32(e: &Expr, env: &[(&str, f64)]) -> f32 {
+    let env = exact_env(env);
+    escalate::<f32>(|prec| approx(e, &env, prec)).0
+}
+
+/// The `order`-th derivative (1 to 3; 0 gives the value) of `e` with respect to `var` at the point `env`,
+/// by central finite differences in MPFR, rounded to `f64`.
+///
+/// The step is a power of two `h = 2^(E - k)` relative to the point, `|x| < 2^E` (`E = -20`
+/// at `x = 0`), with `k = prec / (order + 2)`. Why: the truncation error of a central
+/// difference is relative `O(h^2)` (times ratios of higher derivatives, which for
+/// activations are moderate, tails included), and the cancellation error is relative
+/// `2^-prec / h^order` (times `|f / f^(order)|`); that `k` balances the two at relative
+/// `2^(-2 prec / (order + 2))`, about 2^-100 at 256 bits for order 3.
+///
+/// Both parts are bounded, and the precision escalates until the bound settles the `f64`
+/// result: the rounding part exactly by the running error analysis, the truncation part as
+/// `|D(h) - D(2h)|` (three times its asymptotic size). That handles derivatives tiny next
+/// to the function (`1 + softplus(x)` at -700), formulas that cancel (`1 + erf(x)` far
+/// left) and true zeros (`x.tanh()''` at 0, which needs about 2048 bits to tell a zero from
+/// rounding noise; a zero that every stencil point computes exactly, as on a linear piece,
+/// settles at once).
+///
+/// The stencil reaches at most `4h <= 2^-48 |x|`, so it never straddles a breakpoint of a
+/// piecewise formula that is at least 1e-7 (relative) away, whatever the size of `x`
+/// (tiny `|x|` costs precision, not correctness).
+///
+/// # Panics
+///
+/// If `order > 3` or `var` is not bound in `env`.
+pub fn numeric_derivative(e: &Expr, var: &str, env: &[(&str, f64)], order: u32) -> f64 {
+    derivative(e, var, env, order).0
+}
+
+/// The condition number `|x f'(x) / f(x)|` of `e` in `var` at the point `env`, from the
+/// reference value and [`numeric_derivative`] (computed from their MPFR values, so a
+/// value that underflows `f64` still gives a finite answer).
+///
+/// Where `f(x)` is exactly zero it is `INFINITY` if `f'(x) != 0` (any relative perturbation
+/// of `x` is infinitely many relative errors of a zero) and 0 if `f'(x) == 0` too (as on
+/// the flat side of a ReLU). NaN in, NaN out.
+///
+/// # Panics
+///
+/// If `var` is not bound in `env`.
+pub fn condition_number(e: &Expr, var: &str, env: &[(&str, f64)]) -> f64 {
+    let x = lookup(env, var);
+    let fenv = exact_env(env);
+    let (_, f) = escalate::<f64>(|prec| approx(e, &fenv, prec));
+    let (_, d) = derivative(e, var, env, 1);
+    if f.v.is_zero() {
+        return if d.v.is_zero() {
+            0.0
+        } else if d.v.is_nan() {
+            f64::NAN
+        } else {
+            f64::INFINITY
+        };
+    }
+    let mut c = Float::with_val(64, x) * &d.v;
+    c /= &f.v;
+    c.abs().to_f64()
+}
+
+// ---------------------------------------------------------------------------------------
+// Escalation and the final rounding.
+
+/// A float format the reference rounds to.
+trait Target: Copy {
+    /// `v` rounded to this format.
+    fn round(v: &Float, r: Round) -> Self;
+    /// The same value (NaN is the same as NaN; the two zeros are the same).
+    fn same(self, other: Self) -> bool;
+}
+
+impl Target for f64 {
+    fn round(v: &Float, r: Round) -> Self {
+        v.to_f64_round(r)
+    }
+    fn same(self, other: Self) -> bool {
+        self == other || (self.is_nan() && other.is_nan())
+    }
+}
+
+impl Target for f32 {
+    fn round(v: &Float, r: Round) -> Self {
+        v.to_f32_round(r)
+    }
+    fn same(self, other: Self) -> bool {
+        self == other || (self.is_nan() && other.is_nan())
+    }
+}
+
+/// Evaluates `at(prec)` at doubling precisions until the result is settled: a finite
+/// result when its whole error interval rounds to one `T` (the bound is a proof, so no
+/// second precision is needed to confirm it), a non-finite one when it is exact or the same
+/// at two successive precisions. Returns the rounded value and the MPFR value it came from.
+fn escalate<T: Target>(mut at: impl FnMut(u32) -> Approx) -> (T, Approx) {
+    let mut prev: Option<T> = None;
+    let mut prec = START_PREC;
+    loop {
+        let a = at(prec);
+        let nearest = T::round(&a.v, NEAREST);
+        let done =
+            if a.v.is_finite() { settled::<T>(&a) } else { a.err == EXACT || prev.is_some_and(|p| p.same(nearest)) };
+        if done || prec >= MAX_PREC {
+            return (nearest, a);
+        }
+        prev = Some(nearest);
+        prec *= 2;
+    }
+}
+
+/// Whether every real within the error bound of the finite value `a` rounds to the same `T`.
+fn settled<T: Target>(a: &Approx) -> bool {
+    if a.err == EXACT {
+        return true;
+    }
+    if a.err.is_nan() || a.err == UNKNOWN {
+        return false;
+    }
+    // The bound as a power of two, clamped to MPFR's exponent range (a bound below the
+    // smallest MPFR number only makes the interval wider, which is safe).
+    let lo_exp = f64::from(float::exp_min());
+    let hi_exp = f64::from(float::exp_max() - 2);
+    let mut eps = Float::with_val(2, 1u32);
+    eps <<= a.err.ceil().clamp(lo_exp, hi_exp) as i32;
+    // Directed roundings so that [lo, hi] contains the true interval.
+    let mut lo = a.v.clone();
+    lo.sub_assign_round(&eps, Round::Down);
+    let mut hi = a.v.clone();
+    hi.add_assign_round(&eps, Round::Up);
+    T::round(&lo, NEAREST).same(T::round(&hi, NEAREST))
+}
+
+/// The `f64` bindings as exact MPFR values.
+fn exact_env<'a>(env: &[(&'a str, f64)]) -> Vec<(&'a str, Float)> {
+    env.iter().map(|&(k, v)| (k, Float::with_val(53, v))).collect()
+}
+
+/// The value bound to `var`.
+fn lookup(env: &[(&str, f64)], var: &str) -> f64 {
+    match env.iter().find(|(k, _)| *k == var) {
+        Some(&(_, v)) => v,
+        None => panic!("variable `{var}` is not bound in the environment"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Finite differences.
+
+/// The derivative and the MPFR value it was rounded from; see [`numeric_derivative`].
+fn derivative(e: &Expr, var: &str, env: &[(&str, f64)], order: u32) -> (f64, Approx) {
+    assert!(order <= 3, "numeric_derivative supports orders 0 to 3, not {order}");
+    let x = lookup(env, var);
+    if !x.is_finite() {
+        return (f64::NAN, nan(START_PREC));
+    }
+    let mut fenv = exact_env(env);
+    let slot = fenv.iter().position(|(k, _)| *k == var).expect("looked up above");
+    escalate::<f64>(|prec| stencil(e, &mut fenv, slot, x, order, prec))
+}
+
+/// log2 of the step at `prec` bits: `E - prec / (order + 2)` with `|x| < 2^E`.
+fn step_exponent(x: f64, order: u32, prec: u32) -> i32 {
+    let scale = if x == 0.0 { -20 } else { Float::with_val(53, x).get_exp().expect("finite, nonzero") };
+    scale - (prec / (order + 2)) as i32
+}
+
+/// Central-difference weights `(j, w)` and `extra`:
+/// `f^(order)(x) ≈ Σ w f(x + j h) / (2^extra h^order)`, with error `O(h^2)`.
+fn weights(order: u32) -> (&'static [(i32, i32)], i32) {
+    match order {
+        0 => (&[(0, 1)], 0),
+        1 => (&[(1, 1), (-1, -1)], 1),
+        2 => (&[(1, 1), (0, -2), (-1, 1)], 0),
+        _ => (&[(2, 1), (1, -2), (-1, 2), (-2, -1)], 1),
+    }
+}
+
+/// The central difference `D(h)` of `order` at `x` (bound in `env[slot]`), `h = 2^s`. Its
+/// bound covers the rounding, and the truncation as `|D(h) - D(2h)|`: for a smooth
+/// function `D(h) - f^(n) ≈ c h^2` and `D(2h) - f^(n) ≈ 4 c h^2`, so that difference is
+/// three times the truncation error of `D(h)`.
+fn stencil(e: &Expr, env: &mut [(&str, Float)], slot: usize, x: f64, order: u32, prec: u32) -> Approx {
+    let s = step_exponent(x, order, prec);
+    let (w, extra) = weights(order);
+    let mut values: Vec<(i32, Approx)> = Vec::with_capacity(2 * w.len());
+    for j in w.iter().flat_map(|&(j, _)| [j, 2 * j]) {
+        if !values.iter().any(|(k, _)| *k == j) {
+            values.push((j, point(e, env, slot, x, j, s, prec)));
+        }
+    }
+    let difference = |step: i32| {
+        let at = |j: i32| &values.iter().find(|(k, _)| *k == j * step).expect("evaluated").1;
+        let sum = weighted(w.iter().map(|&(j, c)| (c, at(j))), prec);
+        // Divide by 2^extra (step h)^order, exactly.
+        scale2(sum, -(order as i32 * (s + step.ilog2() as i32) + extra))
+    };
+    let fine = difference(1);
+    if order == 0 {
+        return fine;
+    }
+    let coarse = difference(2);
+    let (gap, o) = Float::with_val_round(prec, &fine.v - &coarse.v, NEAREST);
+    let truncation = lsum(lg(&gap), round_err(&gap, o == Ordering::Equal, 0.0));
+    let err = lsum(lsum(fine.err, coarse.err), truncation);
+    Approx { v: fine.v, err }
+}
+
+/// `f(x + j 2^s)`. The argument is exact: with `|x| < 2^E` and `s = E - k`, its bits span
+/// at most `max(k, 53) + 3 < prec` positions.
+fn point(e: &Expr, env: &mut [(&str, Float)], slot: usize, x: f64, j: i32, s: i32, prec: u32) -> Approx {
+    let mut t = Float::with_val(prec, j);
+    t <<= s;
+    t += x;
+    env[slot].1 = t;
+    approx(e, env, prec)
+}
+
+/// `Σ c t` for small power-of-two weights `c` (so each product is exact).
+fn weighted<'a>(terms: impl Iterator<Item = (i32, &'a Approx)>, prec: u32) -> Approx {
+    let mut acc = Approx { v: Float::new(prec), err: EXACT };
+    for (c, t) in terms {
+        let mut v = t.v.clone();
+        v *= c;
+        let err = t.err + f64::from(c.unsigned_abs()).log2();
+        acc = add_sub(BinOp::Add, acc, Approx { v, err });
+    }
+    acc
+}
+
+/// `a · 2^n`, exactly.
+fn scale2(mut a: Approx, n: i32) -> Approx {
+    a.v <<= n;
+    a.err += f64::from(n);
+    a
+}
+
+// ---------------------------------------------------------------------------------------
+// Error-bound arithmetic, in log2 units.
+
+/// An upper bound on log2|v| (`|v| < 2^exp`): -inf for zero, +inf for infinities and NaN.
+fn lg(v: &Float) -> f64 {
+    match v.get_exp() {
+        Some(e) => f64::from(e),
+        None if v.is_zero() => EXACT,
+        None => UNKNOWN,
+    }
+}
+
+/// A lower bound on log2|t| for every `t` within `2^err` of `v`: -inf when that interval
+/// may reach zero (or `v` is not finite).
+fn lg_min(v: &Float, err: f64) -> f64 {
+    match v.get_exp() {
+        // |v| >= 2^(e-1) and err <= 2^(e-2) leave |t| >= 2^(e-2).
+        Some(e) if err <= f64::from(e) - 2.0 => f64::from(e) - 2.0,
+        _ => EXACT,
+    }
+}
+
+/// log2(2^a + 2^b).
+fn lsum(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        return UNKNOWN;
+    }
+    let (hi, lo) = if a >= b { (a, b) } else { (b, a) };
+    if lo == EXACT || hi == UNKNOWN {
+        return hi;
+    }
+    hi + (lo - hi).exp2().ln_1p() * LOG2_E
+}
+
+/// log2(2^a · 2^b), where a zero factor (-inf) wins over an unknown one: a factor that is
+/// exactly zero makes the product exactly zero.
+fn lmul(a: f64, b: f64) -> f64 {
+    if a == EXACT || b == EXACT {
+        return EXACT;
+    }
+    let s = a + b;
+    if s.is_nan() {
+        UNKNOWN
+    } else {
+        s
+    }
+}
+
+/// log2 of the rounding error of a result `v` just rounded to nearest (`exact` when MPFR
+/// reported no rounding); `slack` adds bits for functions composed of several roundings.
+fn round_err(v: &Float, exact: bool, slack: f64) -> f64 {
+    if exact {
+        return EXACT;
+    }
+    match v.get_exp() {
+        Some(e) => f64::from(e) - f64::from(v.prec()) + slack,
+        // Underflow to zero: off by less than the smallest MPFR number.
+        None if v.is_zero() => f64::from(float::exp_min()),
+        None => UNKNOWN,
+    }
+}
+
+/// `val` rounded to `prec` bits, with its rounding error.
+fn rounded<T>(prec: u32, val: T) -> Approx
+where
+    Float: AssignRound<T, Round = Round, Ordering = Ordering>,
+{
+    let (v, o) = Float::with_val_round(prec, val, NEAREST);
+    let err = round_err(&v, o == Ordering::Equal, 0.0);
+    Approx { v, err }
+}
+
+/// A NaN without an error bound.
+fn nan(prec: u32) -> Approx {
+    Approx { v: Float::with_val(prec, f64::NAN), err: UNKNOWN }
+}
+
+// ---------------------------------------------------------------------------------------
+// The evaluator.
+
+/// Evaluates `e` with its error bound.
+fn approx(e: &Expr, env: &[(&str, Float)], prec: u32) -> Approx {
+    match e {
+        Expr::Num(n) => rounded(prec, n.0),
+        Expr::Const(k) => constant(*k, prec),
+        Expr::Var(name) => match env.iter().find(|(k, _)| k == name) {
+            Some((_, v)) => rounded(prec, v),
+            None => nan(prec),
+        },
+        Expr::Neg(a) => {
+            let mut a = approx(a, env, prec);
+            a.v.neg_assign();
+            a
+        }
+        Expr::Powi(a, n) => powi(approx(a, env, prec), *n),
+        Expr::Call(f, a) => call(*f, approx(a, env, prec)),
+        Expr::Bin(op, a, b) => binary(*op, approx(a, env, prec), approx(b, env, prec)),
+        Expr::If(c, a, b) => piecewise(c, a, b, env, prec),
+        Expr::Reduce(..) => nan(prec),
+    }
+}
+
+/// A named constant from its exact definition; `PI` itself is MPFR's π (which is also what
+/// keeps the recursion finite: every other definition is over `PI` and numbers).
+fn constant(k: Constant, prec: u32) -> Approx {
+    if k.info().name == "PI" {
+        return rounded(prec, MpConstant::Pi);
+    }
+    approx(exact_definition(k), &[], prec)
+}
+
+/// The parsed `exact` formula of `k`, parsed once.
+fn exact_definition(k: Constant) -> &'static Expr {
+    static PARSED: OnceLock<Vec<Expr>> = OnceLock::new();
+    let all = PARSED.get_or_init(|| {
+        let parse = |c: &crate::expr::ConstantInfo| {
+            parse_formula(c.exact, &[]).unwrap_or_else(|e| panic!("exact formula of {}: {e}", c.name))
+        };
+        CONSTANTS.iter().map(parse).collect()
+    });
+    &all[usize::from(k.0)]
+}
+
+/// `if c { a } else { b }`. When the comparison is not decided by the error bounds (a tie
+/// computed inexactly), the branch may be the wrong one, so the result has no bound.
+fn piecewise(c: &Cond, a: &Expr, b: &Expr, env: &[(&str, Float)], prec: u32) -> Approx {
+    let l = approx(&c.lhs, env, prec);
+    let r = approx(&c.rhs, env, prec);
+    let holds = match c.op {
+        CmpOp::Lt => l.v < r.v,
+        CmpOp::Le => l.v <= r.v,
+        CmpOp::Gt => l.v > r.v,
+        CmpOp::Ge => l.v >= r.v,
+    };
+    let mut out = approx(if holds { a } else { b }, env, prec);
+    if !decided(&l, &r) {
+        out.err = UNKNOWN;
+    }
+    out
+}
+
+/// Whether `l` and `r` compare the same way for every value within their error bounds.
+fn decided(l: &Approx, r: &Approx) -> bool {
+    let err = lsum(l.err, r.err);
+    if err == EXACT {
+        return true;
+    }
+    let (gap, o) = Float::with_val_round(l.v.prec(), &l.v - &r.v, NEAREST);
+    let err = lsum(err, round_err(&gap, o == Ordering::Equal, 0.0));
+    lg_min(&gap, err) > EXACT
+}
+
+/// A binary operation.
+fn binary(op: BinOp, a: Approx, b: Approx) -> Approx {
+    match op {
+        BinOp::Add | BinOp::Sub => add_sub(op, a, b),
+        BinOp::Mul => mul(a, b),
+        BinOp::Div => div(a, b),
+        BinOp::Pow => pow(a, b),
+        BinOp::Max | BinOp::Min => extremum(op, a, b),
+    }
+}
+
+/// `a + b` or `a - b`: the errors add.
+fn add_sub(op: BinOp, mut a: Approx, b: Approx) -> Approx {
+    let o = if op == BinOp::Add { a.v.add_assign_round(&b.v, NEAREST) } else { a.v.sub_assign_round(&b.v, NEAREST) };
+    let err = lsum(lsum(a.err, b.err), round_err(&a.v, o == Ordering::Equal, 0.0));
+    Approx { v: a.v, err }
+}
+
+/// `a · b`: |ab - a'b'| <= |a| eb + |b| ea + ea eb.
+fn mul(mut a: Approx, b: Approx) -> Approx {
+    let propagated = lsum(lsum(lmul(lg(&a.v), b.err), lmul(lg(&b.v), a.err)), lmul(a.err, b.err));
+    let o = a.v.mul_assign_round(&b.v, NEAREST);
+    let err = lsum(propagated, round_err(&a.v, o == Ordering::Equal, 0.0));
+    Approx { v: a.v, err }
+}
+
+/// `a / b`: |a/b - a'/b'| <= (ea + |a/b| eb) / min|b'|.
+fn div(mut a: Approx, b: Approx) -> Approx {
+    let b_min = lg_min(&b.v, b.err);
+    // An inexact infinity (an overflow, or a division by a zero that is only rounding
+    // noise) says nothing about how large the true divisor is.
+    let unbounded = b.v.is_infinite() && b.err != EXACT;
+    let o = a.v.div_assign_round(&b.v, NEAREST);
+    let numerator = lsum(a.err, lmul(lg(&a.v), b.err));
+    let propagated = if unbounded {
+        UNKNOWN
+    } else if numerator == EXACT {
+        EXACT
+    } else {
+        numerator - b_min
+    };
+    let err = lsum(propagated, round_err(&a.v, o == Ordering::Equal, 0.0));
+    Approx { v: a.v, err }
+}
+
+/// `a.powf(b)`.
+fn pow(mut a: Approx, b: Approx) -> Approx {
+    let exact_inputs = a.err == EXACT && b.err == EXACT;
+    let positive = a.v.is_finite() && a.v > 0;
+    let (la, la_min, lb) = (lg(&a.v), lg_min(&a.v, a.err), lsum(lg(&b.v), b.err));
+    let o = a.v.pow_assign_round(&b.v, NEAREST);
+    let propagated = if exact_inputs {
+        EXACT
+    } else if !positive || !a.v.is_finite() {
+        UNKNOWN
+    } else {
+        pow_propagated(lg(&a.v), la, la_min, a.err, lb, b.err)
+    };
+    let err = lsum(propagated, round_err(&a.v, o == Ordering::Equal, 0.0));
+    Approx { v: a.v, err }
+}
+
+/// The propagated error of `r = a^b` for `a > 0`, from `lr` (log2 bound of |r|), `la`,
+/// `la_min` (bounds of log2|a|), `lb` (bound of log2|b'|) and the input errors.
+fn pow_propagated(lr: f64, la: f64, la_min: f64, ea: f64, lb: f64, eb: f64) -> f64 {
+    // ln a' - ln a = ln(1 + t) with |t| <= 2^(ea - la_min), and |ln(1 + t)| <= 2|t| for
+    // |t| <= 1/2.
+    let rel_a = ea - la_min;
+    if rel_a.is_nan() || rel_a > -1.0 {
+        return UNKNOWN;
+    }
+    let d_ln_a = rel_a + 1.0;
+    // |ln a| <= (|exp| + 1) ln 2 for a in [2^(exp-1), 2^exp).
+    let lg_ln_a = ((la.abs() + 1.0) * LN_2).log2();
+    // b' ln a' - b ln a = b' (ln a' - ln a) + (b' - b) ln a =: delta.
+    let delta = lsum(lmul(lb, d_ln_a), lmul(lg_ln_a, eb));
+    if delta > -1.0 {
+        return UNKNOWN;
+    }
+    // |r' - r| = |r| |e^delta - 1| <= 2 |r| |delta| for |delta| <= 1.
+    lmul(lr + 1.0, delta)
+}
+
+/// `a.max(b)` / `a.min(b)`: exact selection, and 1-Lipschitz in each argument. A NaN
+/// argument is ignored, as by `f64::max`.
+fn extremum(op: BinOp, mut a: Approx, b: Approx) -> Approx {
+    let err = if a.v.is_nan() {
+        b.err
+    } else if b.v.is_nan() {
+        a.err
+    } else {
+        a.err.max(b.err)
+    };
+    if op == BinOp::Max {
+        a.v.max_mut(&b.v);
+    } else {
+        a.v.min_mut(&b.v);
+    }
+    Approx { v: a.v, err }
+}
+
+/// `a.powi(n)`: |a'^n - a^n| <= |n| max|t|^(n-1) |a' - a| over t between a and a'.
+fn powi(mut a: Approx, n: i32) -> Approx {
+    let lipschitz = match n {
+        0 => EXACT,
+        1 => 0.0,
+        n if n > 1 => f64::from(n).log2() + f64::from(n - 1) * lsum(lg(&a.v), a.err),
+        n => f64::from(n).abs().log2() + f64::from(n - 1) * lg_min(&a.v, a.err),
+    };
+    let propagated = lmul(lipschitz, a.err);
+    let o = a.v.pow_assign_round(n, NEAREST);
+    let err = lsum(propagated, round_err(&a.v, o == Ordering::Equal, 0.0));
+    Approx { v: a.v, err }
+}
+
+/// `f(a)`.
+fn call(f: Func, mut a: Approx) -> Approx {
+    let propagated = propagated(f, &a);
+    let (exact, slack) = apply(f, &mut a.v);
+    let err = lsum(propagated, round_err(&a.v, exact, slack));
+    Approx { v: a.v, err }
+}
+
+/// Applies `f` in place; returns whether the result is exact and the rounding slack in
+/// bits (nonzero for functions computed with several roundings).
+fn apply(f: Func, v: &mut Float) -> (bool, f64) {
+    let o = match f {
+        Func::Exp => v.exp_round(NEAREST),
+        Func::ExpM1 => v.exp_m1_round(NEAREST),
+        Func::Ln => v.ln_round(NEAREST),
+        Func::Ln1p => v.ln_1p_round(NEAREST),
+        Func::Sqrt => v.sqrt_round(NEAREST),
+        Func::Abs => {
+            v.abs_mut();
+            Ordering::Equal
+        }
+        Func::Tanh => v.tanh_round(NEAREST),
+        Func::Sinh => v.sinh_round(NEAREST),
+        Func::Cosh => v.cosh_round(NEAREST),
+        Func::Atan => v.atan_round(NEAREST),
+        Func::Sin => v.sin_round(NEAREST),
+        Func::Cos => v.cos_round(NEAREST),
+        Func::Erf => v.erf_round(NEAREST),
+        Func::Erfc => v.erfc_round(NEAREST),
+        Func::Sigmoid => return sigmoid(v),
+        Func::Softplus => return softplus(v),
+    };
+    (o == Ordering::Equal, 0.0)
+}
+
+/// σ(u) = 1 / (1 + e^-u) for u >= 0 and e^u / (1 + e^u) below, so the exponential never
+/// overflows (MPFR's range is finite too). Three relative roundings stay within 4 ulps:
+/// slack 2 bits.
+fn sigmoid(v: &mut Float) -> (bool, f64) {
+    let os = if *v < 0 {
+        let o1 = v.exp_round(NEAREST);
+        let mut d = v.clone();
+        let o2 = d.add_assign_round(1u32, NEAREST);
+        [o1, o2, v.div_assign_round(&d, NEAREST)]
+    } else {
+        v.neg_assign();
+        let o1 = v.exp_round(NEAREST);
+        let o2 = v.add_assign_round(1u32, NEAREST);
+        [o1, o2, v.recip_round(NEAREST)]
+    };
+    (os.iter().all(|&o| o == Ordering::Equal), 2.0)
+}
+
+/// softplus(u) = ln_1p(e^u) for u < 0 and u + ln_1p(e^-u) above. The naive ln(1 + e^u)
+/// loses everything once e^u is below the precision (u = -700 at 200 bits); these forms
+/// have no cancellation (the sum is of two nonnegative terms), so a few relative roundings
+/// stay within 4 ulps: slack 2 bits.
+fn softplus(v: &mut Float) -> (bool, f64) {
+    let os = if *v < 0 {
+        [v.exp_round(NEAREST), v.ln_1p_round(NEAREST), Ordering::Equal]
+    } else {
+        let mut t = v.clone();
+        t.neg_assign();
+        let o1 = t.exp_round(NEAREST);
+        let o2 = t.ln_1p_round(NEAREST);
+        [o1, o2, v.add_assign_round(&t, NEAREST)]
+    };
+    (os.iter().all(|&o| o == Ordering::Equal), 2.0)
+}
+
+/// The error `f` carries over from its argument's error.
+fn propagated(f: Func, a: &Approx) -> f64 {
+    if a.err == EXACT {
+        return EXACT;
+    }
+    if a.err == UNKNOWN || a.err.is_nan() {
+        return UNKNOWN;
+    }
+    match f {
+        // Hölder: |√s - √t| <= √|s - t| everywhere; the mean-value bound 1/(2 √min t) is
+        // sharper away from zero.
+        Func::Sqrt => lmul(-1.0 - 0.5 * lg_min(&a.v, a.err), a.err).min(0.5 * a.err),
+        _ => lmul(lipschitz(f, a), a.err),
+    }
+}
+
+/// The arguments that `a` may stand for: `[lo, hi]` in `f64`, and bounds on `|t|`.
+struct Hood {
+    lo: f64,
+    hi: f64,
+    /// A lower bound on |t|.
+    near: f64,
+    /// An upper bound on |t|.
+    far: f64,
+}
+
+/// The neighbourhood of `a` within its error bound (widened by the `f64` conversion).
+fn hood(a: &Approx) -> Hood {
+    let m = a.v.to_f64();
+    let d = a.err.exp2() + m.abs() * f64::EPSILON + f64::from_bits(1);
+    let (lo, hi) = if m.is_finite() && d.is_finite() { (m - d, m + d) } else { (f64::NEG_INFINITY, f64::INFINITY) };
+    let near_f64 = if lo <= 0.0 && hi >= 0.0 { 0.0 } else { lo.abs().min(hi.abs()) };
+    // From MPFR too, for arguments beyond the f64 range.
+    let near = near_f64.max(lg_min(&a.v, a.err).exp2());
+    Hood { lo, hi, near, far: lo.abs().max(hi.abs()) }
+}
+
+/// log2 of a bound on |f'| over the neighbourhood of `a`.
+fn lipschitz(f: Func, a: &Approx) -> f64 {
+    let Hood { lo, hi, near, far } = hood(a);
+    match f {
+        Func::Exp | Func::ExpM1 => hi * LOG2_E,
+        // |sinh'|, |cosh'| <= cosh t <= e^|t|.
+        Func::Sinh | Func::Cosh => far * LOG2_E,
+        // sech^2 t <= min(1, 4 e^(-2|t|)).
+        Func::Tanh => (2.0 - 2.0 * near * LOG2_E).min(0.0),
+        // σ(1 - σ) <= min(1/4, e^-|t|).
+        Func::Sigmoid => (-near * LOG2_E).min(-2.0),
+        // σ(t) <= min(1, e^t).
+        Func::Softplus => (hi * LOG2_E).min(0.0),
+        // 1 / (1 + t^2) <= min(1, t^-2).
+        Func::Atan => (-2.0 * near.log2()).min(0.0),
+        Func::Sin | Func::Cos | Func::Abs => 0.0,
+        Func::Erf | Func::Erfc => FRAC_2_SQRT_PI.log2() - near * near * LOG2_E,
+        Func::Ln => -lg_min(&a.v, a.err),
+        Func::Ln1p => ln_1p_lipschitz(a, lo),
+        Func::Sqrt => -1.0 - 0.5 * lg_min(&a.v, a.err),
+    }
+}
+
+/// log2 of a bound on 1 / (1 + t): from `f64` away from -1, else from 1 + a in MPFR.
+fn ln_1p_lipschitz(a: &Approx, lo: f64) -> f64 {
+    if lo > -0.5 {
+        return -(1.0 + lo).log2();
+    }
+    let mut t = a.v.clone();
+    let o = t.add_assign_round(1u32, NEAREST);
+    let err = lsum(a.err, round_err(&t, o == Ordering::Equal, 0.0));
+    -lg_min(&t, err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ulp::{ulps_f32, ulps_f64};
+
+    fn f(text: &str) -> Expr {
+        parse_formula(text, &["x"]).unwrap()
+    }
+
+    fn at(text: &str, x: f64) -> f64 {
+        reference_f64(&f(text), &[("x", x)])
+    }
+
+    fn d(text: &str, x: f64, order: u32) -> f64 {
+        numeric_derivative(&f(text), "x", &[("x", x)], order)
+    }
+
+    /// `value` computed directly in rug at 2000 bits, rounded to f64.
+    fn truth(value: impl FnOnce(u32) -> Float) -> f64 {
+        value(2000).to_f64()
+    }
+
+    #[test]
+    fn naive_softplus_keeps_its_tail() {
+        let v = at("(1.0 + x.exp()).ln()", -700.0);
+        assert!(v > 9.8e-305 && v < 9.9e-305, "{v:e}");
+        // ln(1 + t) = t (1 - t/2 + ...): at t = e^-700 that is e^-700 correctly rounded.
+        assert_eq!(v, at("x.exp()", -700.0));
+        assert!(ulps_f64(at("(1.0 + x.exp()).ln()", -40.0), 4.248354255291589e-18) <= 1.0);
+        assert_eq!(at("softplus(x)", -40.0), 4.248354255291589e-18);
+    }
+
+    #[test]
+    fn cancellation_in_one_minus_tanh_squared() {
+        for x in [20.0, 30.0] {
+            let v = at("1.0 - x.tanh().powi(2)", x);
+            // 1 - tanh^2 = sech^2 = 4 e^-2x / (1 + e^-2x)^2, with no cancellation.
+            let expected = truth(|p| {
+                let e = Float::with_val(p, -2.0 * x).exp();
+                let den = Float::with_val(p, &e + 1u32).square();
+                e * 4u32 / den
+            });
+            assert_eq!(v, expected, "x = {x}");
+            assert!(v > 0.0);
+        }
+        assert!((at("1.0 - x.tanh().powi(2)", 20.0) / 1.7e-17 - 1.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn constants_are_their_correctly_rounded_values() {
+        for (i, c) in CONSTANTS.iter().enumerate() {
+            let e = Expr::Const(Constant(i as u8));
+            assert_eq!(reference_f64(&e, &[]), c.value, "{}", c.name);
+        }
+        let pi = eval_float(&f("PI"), &[], 300);
+        assert_eq!(pi, Float::with_val(300, MpConstant::Pi));
+    }
+
+    #[test]
+    fn f32_is_rounded_once() {
+        // 1 / (1 + e^-1) at 2000 bits, rounded straight to f32.
+        let e = Float::with_val(2000, -1).exp();
+        let expected = Float::with_val(2000, e + 1u32).recip().to_f32();
+        let v = reference_f32(&f("sigmoid(x)"), &[("x", 1.0)]);
+        assert_eq!(v, expected);
+        assert!(ulps_f32(v, 0.7310586) <= 1.0);
+        assert_eq!(reference_f32(&f("x * 0.1"), &[("x", 3.0)]), (3.0 * 0.1f64) as f32);
+    }
+
+    #[test]
+    fn edge_values() {
+        assert!(at("x.ln()", -1.0).is_nan());
+        assert_eq!(at("1.0 / x", 0.0), f64::INFINITY);
+        assert_eq!(at("x.exp()", 1000.0), f64::INFINITY);
+        assert_eq!(at("sigmoid(x)", -1e10), 0.0);
+        // exp overflows MPFR's exponent range here: no bound, the value still comes out.
+        assert_eq!(at("1.0 / (1.0 + (-x).exp())", -1e10), 0.0);
+        // 1 + erf cancels to 1e-197 in the GELU tail.
+        let gelu = at("0.5 * x * (1.0 + erf(x * FRAC_1_SQRT_2))", -30.0);
+        assert!(ulps_f64(gelu, -1.472014178144456e-196) <= 1.0);
+        assert_eq!(at("if x > 0.0 { x } else { 0.01 * x }", -3.0), -0.03);
+        assert_eq!(at("x.max(2.0)", 1.0), 2.0);
+        assert_eq!(at("2.0.powf(x)", 0.5), std::f64::consts::SQRT_2);
+        let softmax = parse_formula("x.exp() / sum(x.exp())", &["x"]);
+        if let Ok(e) = softmax {
+            assert!(reference_f64(&e, &[("x", 1.0)]).is_nan());
+        }
+    }
+
+    #[test]
+    fn first_derivatives() {
+        assert_eq!(d("sigmoid(x)", 0.0, 1), 0.25);
+        assert_eq!(d("if x > 0.0 { x } else { 0.01 * x }", -3.0, 1), 0.01);
+        assert_eq!(d("x.max(0.0)", -2.0, 1), 0.0);
+        // softplus' = sigmoid, far in the tail.
+        let s = at("sigmoid(x)", -700.0);
+        assert!(s > 9.8e-305 && s < 9.9e-305);
+        assert!(ulps_f64(d("softplus(x)", -700.0, 1), s) <= 1.0);
+        // A derivative tiny next to the function value.
+        assert!(ulps_f64(d("1.0 + softplus(x)", -700.0, 1), s) <= 1.0);
+    }
+
+    #[test]
+    fn higher_derivatives() {
+        assert_eq!(d("x.powi(3)", 2.0, 2), 12.0);
+        // e correctly rounded is 2.718281828459045 = std's E.
+        assert_eq!(d("x.exp()", 1.0, 3), std::f64::consts::E);
+        assert_eq!(d("x.exp()", 1.0, 0), std::f64::consts::E);
+        assert_eq!(d("0.01 * x", 5.0, 2), 0.0);
+        assert_eq!(d("x.tanh()", 0.0, 2), 0.0);
+        // sigmoid'' = σ(1 - σ)(1 - 2σ).
+        let expected = truth(|p| {
+            let s = Float::with_val(p, Float::with_val(p, -1.5).exp() + 1u32).recip();
+            let one_minus = Float::with_val(p, 1u32 - &s);
+            let one_minus_2 = Float::with_val(p, 1u32 - Float::with_val(p, &s * 2u32));
+            s * one_minus * one_minus_2
+        });
+        assert!(ulps_f64(d("sigmoid(x)", 1.5, 2), expected) <= 1.0);
+    }
+
+    #[test]
+    fn condition_numbers() {
+        let c = |text: &str, x: f64| condition_number(&f(text), "x", &[("x", x)]);
+        assert!((c("x.exp()", 2.0) - 2.0).abs() < 1e-15);
+        assert!((c("3.0 * x", -7.0) - 1.0).abs() < 1e-15);
+        assert_eq!(c("x.max(0.0)", -1.0), 0.0);
+        assert_eq!(c("x - 1.0", 1.0), f64::INFINITY);
+    }
+}

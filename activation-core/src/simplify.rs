@@ -55,11 +55,22 @@ fn compiled() -> &'static [Compiled] {
     rules::compile(RULES, &CACHE)
 }
 
-/// Simplifies `e` to a fixpoint.
+/// Simplifies `e` to a fixpoint, for reading.
 pub fn simplify(e: &Expr) -> Expr {
+    simplify_with(e, &normalise)
+}
+
+/// Simplifies `e` for computing: like [`simplify`], and also groups pairs of terms that
+/// share factors (`2 + x a - x b → 2 + x (a - b)`), so that differences which cancel are
+/// exposed to the stabilising rules even where that reads worse.
+pub fn simplify_for_code(e: &Expr) -> Expr {
+    simplify_with(e, &normalise_grouping)
+}
+
+fn simplify_with(e: &Expr, post: &dyn Fn(Expr) -> Expr) -> Expr {
     let mut current = e.clone();
     for _ in 0..16 {
-        let next = rules::rewrite_all(compiled(), &current, &normalise);
+        let next = rules::rewrite_all(compiled(), &current, post);
         if next == current {
             break;
         }
@@ -70,9 +81,18 @@ pub fn simplify(e: &Expr) -> Expr {
 
 /// Folding and collection at one node whose children are already simplified.
 pub(crate) fn normalise(e: Expr) -> Expr {
+    normalise_node(e, false)
+}
+
+/// [`normalise`], grouping pairs of terms too.
+pub(crate) fn normalise_grouping(e: Expr) -> Expr {
+    normalise_node(e, true)
+}
+
+fn normalise_node(e: Expr, group: bool) -> Expr {
     let e = fold(e);
     match &e {
-        Expr::Bin(BinOp::Add | BinOp::Sub, ..) | Expr::Neg(_) => collect_sum(&e),
+        Expr::Bin(BinOp::Add | BinOp::Sub, ..) | Expr::Neg(_) => collect_sum(&e, group),
         Expr::Bin(BinOp::Mul | BinOp::Div, ..) | Expr::Powi(..) => collect_product(&e),
         _ => e,
     }
@@ -117,7 +137,7 @@ fn coefficient(e: &Expr) -> (f64, Expr) {
 }
 
 /// Collects like terms of a sum: `x + 2 * x - 3 → 3 * x - 3`.
-fn collect_sum(e: &Expr) -> Expr {
+fn collect_sum(e: &Expr, group: bool) -> Expr {
     let mut terms: Vec<(f64, Expr)> = Vec::new();
     flatten_sum(e, 1.0, &mut terms);
     let mut merged: Vec<(f64, Expr)> = Vec::new();
@@ -133,6 +153,85 @@ fn collect_sum(e: &Expr) -> Expr {
         let first = merged.remove(i);
         merged.insert(0, first);
     }
+    if let Some(factored) = factor_out(&merged) {
+        return factored;
+    }
+    match group.then(|| group_best_pair(&merged)).flatten() {
+        Some(grouped) => rebuild_sum(grouped),
+        None => rebuild_sum(merged),
+    }
+}
+
+/// `x a - x b → x (a - b)`: pulls the factors every term shares out of the sum, which
+/// reads better and, in generated code, computes them once without cancelling.
+fn factor_out(terms: &[(f64, Expr)]) -> Option<Expr> {
+    if terms.len() < 2 {
+        return None;
+    }
+    let products: Vec<Product> = terms.iter().map(|(_, t)| Product::of(t)).collect();
+    let common = shared_factors(&products);
+    // A coefficient every term shares in magnitude comes out too: `8 a - 8 b → 8 (a - b)`.
+    let scale = terms[0].0.abs();
+    let scale = if scale != 1.0 && terms.iter().all(|(c, _)| c.abs() == scale) { scale } else { 1.0 };
+    if common.is_empty() && scale == 1.0 {
+        return None;
+    }
+    let reduced: Vec<(f64, Expr)> = terms
+        .iter()
+        .zip(products)
+        .map(|((c, _), mut p)| {
+            for (base, n) in &common {
+                p.factors.iter_mut().filter(|(b, _)| b == base).for_each(|(_, k)| *k -= n);
+            }
+            p.factors.retain(|(_, k)| *k != 0);
+            (*c / scale, p.build())
+        })
+        .collect();
+    let shared = Product { num: scale, den: 1.0, factors: common }.build();
+    Some(Expr::bin(BinOp::Mul, shared, rebuild_sum(reduced)))
+}
+
+/// The factors all `products` share, each at the power that divides them all.
+fn shared_factors(products: &[Product]) -> Vec<(Expr, i32)> {
+    products[0]
+        .factors
+        .iter()
+        .filter_map(|(base, n)| {
+            // Shared when every term has it on the same side of the fraction bar.
+            let ks: Vec<i32> = products.iter().map(|p| p.exponent(base)).collect();
+            if !ks.iter().all(|k| k.signum() == n.signum()) {
+                return None;
+            }
+            let shared = if *n > 0 { ks.iter().min() } else { ks.iter().max() };
+            shared.map(|k| (base.clone(), *k))
+        })
+        .collect()
+}
+
+/// When no factor is common to every term, groups the two terms that share the most:
+/// `8 x σ(a) - 8 x σ(b) + c → 8 x (σ(a) - σ(b)) + c`, so that differences which cancel
+/// become visible to the stabilising rules.
+fn group_best_pair(terms: &[(f64, Expr)]) -> Option<Vec<(f64, Expr)>> {
+    let products: Vec<Product> = terms.iter().map(|(_, t)| Product::of(t)).collect();
+    let mut best: Option<(usize, usize, usize)> = None;
+    for i in 0..terms.len() {
+        for j in i + 1..terms.len() {
+            let n = shared_factors(&[products[i].clone(), products[j].clone()]).len();
+            if n > 0 && best.is_none_or(|(_, _, m)| n > m) {
+                best = Some((i, j, n));
+            }
+        }
+    }
+    let (i, j, _) = best?;
+    let pair = factor_out(&[terms[i].clone(), terms[j].clone()])?;
+    let mut out = terms.to_vec();
+    out.remove(j);
+    out[i] = (1.0, pair);
+    Some(out)
+}
+
+/// `c1 t1 ± c2 t2 ± ...` from collected terms.
+fn rebuild_sum(merged: Vec<(f64, Expr)>) -> Expr {
     let mut iter = merged.into_iter();
     let Some((c0, t0)) = iter.next() else { return Expr::num(0.0) };
     let mut out = scaled(c0, t0);
@@ -205,7 +304,10 @@ impl Product {
                 self.absorb(b, -exp);
             }
             Expr::Neg(a) => {
-                self.num = -self.num;
+                // (-a)^n = (-1)^n a^n
+                if exp % 2 != 0 {
+                    self.num = -self.num;
+                }
                 self.absorb(a, exp);
             }
             Expr::Powi(a, n) if n.checked_mul(exp).is_some() => self.absorb(a, n * exp),
@@ -216,6 +318,11 @@ impl Product {
                 None => self.factors.push((e.clone(), exp)),
             },
         }
+    }
+
+    /// The exponent of `base` in this product (0 when absent).
+    fn exponent(&self, base: &Expr) -> i32 {
+        self.factors.iter().find(|(b, _)| b == base).map_or(0, |(_, n)| *n)
     }
 
     /// The single numeric coefficient, when it is short enough to write.
@@ -321,6 +428,15 @@ mod tests {
         assert_eq!(s("x * beta * 2"), "2 * beta * x");
         assert_eq!(s("-(2 * x)"), s("-2 * x"));
         assert_eq!(s("0.5 * (x * y)"), "0.5 * x * y");
+        assert_eq!(s("(-x).powi(2)"), "x.powi(2)");
+        assert_eq!(s("(-x).powi(3)"), "-x.powi(3)");
+        assert_eq!(s("1 / -x"), "-1 / x");
+        assert_eq!(s("x * a - x * b"), "x * (a - b)");
+        assert_eq!(s("a / d + b / d"), "(a + b) / d");
+        assert_eq!(s("8 * a - 8 * b"), "8 * (a - b)");
+        assert_eq!(s("2 + x * a - x * b"), "2 + a * x - b * x");
+        let grouped = simplify_for_code(&parse_pattern("2 + x * a - x * b").unwrap());
+        assert_eq!(grouped.to_string(), "2 + x * (a - b)");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::expr::Expr;
 use crate::rules::{self, Compiled, Rule};
-use crate::simplify::{normalise, simplify};
+use crate::simplify::{normalise_grouping, simplify_for_code};
 
 /// The stabilising rewrites, in the order they are tried.
 pub const RULES: &[Rule] = &[
@@ -38,6 +38,9 @@ pub const RULES: &[Rule] = &[
     // 1 ± tanh(u) cancels in one tail.
     Rule::new("one-plus-tanh", "1 + tanh(u)", "2 * sigmoid(2 * u)"),
     Rule::new("one-minus-tanh", "1 - tanh(u)", "2 * sigmoid(-2 * u)"),
+    // σ(u) - σ(-u) cancels near u = 0; tanh(u/2) is the same number without cancelling.
+    Rule::new("sigmoid-difference", "sigmoid(u) - sigmoid(-u)", "tanh(0.5 * u)"),
+    Rule::new("sigmoid-difference-negated", "sigmoid(-u) - sigmoid(u)", "-tanh(0.5 * u)"),
     // 1 ± erf(u) cancels in one tail; erfc keeps it.
     Rule::new("one-plus-erf", "1 + erf(u)", "erfc(-u)"),
     Rule::new("one-minus-erf", "1 - erf(u)", "erfc(u)"),
@@ -52,9 +55,9 @@ fn compiled() -> &'static [Compiled] {
 
 /// The stable form of `e`.
 pub fn stabilise(e: &Expr) -> Expr {
-    let mut current = simplify(e);
+    let mut current = simplify_for_code(e);
     for _ in 0..8 {
-        let next = simplify(&rules::rewrite_all(compiled(), &current, &normalise));
+        let next = simplify_for_code(&rules::rewrite_all(compiled(), &current, &normalise_grouping));
         if next == current {
             break;
         }

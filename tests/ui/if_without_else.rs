@@ -1,0 +1,10 @@
+use activation::prelude::*;
+
+#[activation]
+fn relu(x: f64) -> f64 {
+    if x > 0.0 {
+        x
+    }
+}
+
+fn main() {}

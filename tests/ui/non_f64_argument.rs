@@ -1,0 +1,8 @@
+use activation::prelude::*;
+
+#[activation]
+fn half(x: f32) -> f64 {
+    0.5 * x
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use activation::prelude::*;
+
+#[activation]
+struct Relu;
+
+fn main() {}

@@ -1,0 +1,8 @@
+use activation::prelude::*;
+
+#[activation]
+fn custom(x: f64) -> f64 {
+    foo(x)
+}
+
+fn main() {}
