@@ -1,1 +1,47 @@
-fn main() {}
+//! `cargo xtask`: the project's tasks in plain Rust (see `.cargo/config.toml`).
+//!
+//! - `cargo xtask report [--epsilon E] [--src DIR] [--check]`: the gradient-saturation
+//!   report of every `#[activation]` (LaTeX, Markdown/CSV/JSON tables, SVG plots).
+//! - `cargo xtask accuracy [--samples N] [--check]`: ULP error of every generated function
+//!   against MPFR, beside the textbook formula.
+
+mod accuracy;
+mod report;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (task, rest) = match args.split_first() {
+        Some((t, rest)) => (t.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match task {
+        "report" => report::main(rest),
+        "accuracy" => accuracy::main(rest),
+        "help" | "--help" | "-h" => {
+            println!("{}", usage());
+            Ok(())
+        }
+        other => Err(format!("unknown task `{other}`\n\n{}", usage())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn usage() -> &'static str {
+    "usage: cargo xtask <task> [options]\n\n\
+     tasks:\n  \
+     report     LaTeX, tables and plots of every activation's gradient behaviour\n  \
+     accuracy   ULP error of every generated function against MPFR, beside the textbook formula"
+}
+
+/// The workspace root (the xtask lives in `<root>/xtask`).
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+}
