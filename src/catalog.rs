@@ -2,6 +2,33 @@
 //! once with `#[activation]` — nothing here is hand-written code.
 
 use crate::prelude::*;
+use crate::DynActivation;
+
+/// Every catalog activation with its default parameters, for tools that go through all of
+/// them (a test checks this list against the declarations below).
+pub fn all() -> Vec<Box<dyn DynActivation>> {
+    vec![
+        Box::new(Sigmoid),
+        Box::new(Tanh),
+        Box::new(Relu),
+        Box::new(LeakyRelu::default()),
+        Box::new(Prelu::default()),
+        Box::new(Elu::default()),
+        Box::new(Swish::default()),
+        Box::new(Gelu),
+        Box::new(GeluErf),
+        Box::new(Silu),
+        Box::new(Softplus),
+        Box::new(Mish),
+        Box::new(Selu::default()),
+        Box::new(Celu::default()),
+        Box::new(Logsigmoid),
+        Box::new(Softsign),
+        Box::new(Hardtanh),
+        Box::new(Hardsigmoid),
+        Box::new(Hardswish),
+    ]
+}
 
 /// Logistic sigmoid: 1 / (1 + e^-x). Output in (0, 1).
 #[activation]

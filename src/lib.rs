@@ -31,7 +31,7 @@ extern crate self as activation;
 pub mod catalog;
 pub mod prelude;
 
-pub use activation_core::{Activation, Real};
+pub use activation_core::{Activation, DynActivation, Function, Real};
 pub use activation_macros::activation;
 
 #[doc(hidden)]

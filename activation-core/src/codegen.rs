@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::expr::{BinOp, Cond, Expr};
+use crate::expr::{BinOp, Cond, Expr, Func};
 
 /// Binding strength of emitted code, loosest first.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -156,10 +156,43 @@ impl Emitter {
                 return (quote! { #a.#name(#b) }, Prec::Postfix);
             }
         };
+        if op == BinOp::Mul && (vanishes(a) && can_overflow(b) || vanishes(b) && can_overflow(a)) {
+            let a = self.operand(a, Prec::Postfix);
+            let b = self.emit(b).0;
+            return (quote! { #a.mul_or_zero(#b) }, Prec::Postfix);
+        }
         let a = self.operand(a, left);
         let b = self.operand(b, right);
         (quote! { #a #sym #b }, prec)
     }
+}
+
+/// Whether `e` can underflow to 0 in a tail: it contains a decaying function.
+fn vanishes(e: &Expr) -> bool {
+    let mut found = false;
+    e.visit(&mut |n| found |= matches!(n, Expr::Call(Func::Exp | Func::Sigmoid | Func::Erfc | Func::Softplus, _)));
+    found
+}
+
+/// Whether `e` can overflow for a finite input: it contains a power, an exponential, or a
+/// product of two factors that both grow.
+fn can_overflow(e: &Expr) -> bool {
+    let mut found = false;
+    e.visit(&mut |n| {
+        found |= match n {
+            Expr::Powi(_, k) => k.abs() >= 2,
+            Expr::Call(Func::Exp | Func::Sinh | Func::Cosh, _) | Expr::Bin(BinOp::Pow, ..) => true,
+            Expr::Bin(BinOp::Mul, a, b) => !is_constant(a) && !is_constant(b),
+            _ => false,
+        }
+    });
+    found
+}
+
+fn is_constant(e: &Expr) -> bool {
+    let mut constant = true;
+    e.visit(&mut |n| constant &= !matches!(n, Expr::Var(_)));
+    constant
 }
 
 fn count<'a>(e: &'a Expr, counts: &mut HashMap<&'a Expr, usize>) {

@@ -46,6 +46,20 @@ pub trait Real:
     /// `a * b + c` with one rounding.
     fn mul_add(self, b: Self, c: Self) -> Self;
 
+    /// `self * b`, except that a zero factor wins: 0 · inf = 0. Generated code multiplies
+    /// this way where one factor can underflow to 0 (a decaying `exp`, `sigmoid`, `erfc`)
+    /// and the other overflow: in the tails of an activation the decay always dominates,
+    /// so the product's truth is 0 (or tiny), never the NaN that `0 * inf` gives.
+    #[inline]
+    fn mul_or_zero(self, b: Self) -> Self {
+        let zero = Self::from_f64(0.0);
+        if self == zero || b == zero {
+            zero
+        } else {
+            self * b
+        }
+    }
+
     /// The logistic function 1 / (1 + e^-x), split on the sign of `x` so that `exp` never
     /// overflows and the small tail keeps full relative precision.
     #[inline]

@@ -1,0 +1,219 @@
+//! Accuracy measurement: the ULP error of every generated function against MPFR over
+//! many inputs, beside the same figures for the textbook formula (the readable forms
+//! evaluated as written, without the stabilising pass).
+//!
+//! Inputs spread over the whole finite range: uniform over bit patterns, dense over
+//! [-50, 50], log-uniform magnitudes, both sides of every breakpoint, and the edges where
+//! `exp` overflows or underflows in `f64` and `f32`.
+
+use crate::breakpoints::breakpoints;
+use crate::check::{bound, subnormal_close, Subject};
+use crate::derived::derive;
+use crate::eval::{eval, Env};
+use crate::parse::{Definition, Param};
+use crate::traits::{DynActivation, Function};
+use crate::ulp::{ulps_f32, ulps_f64};
+use crate::Expr;
+
+/// Error figures of one function in one precision.
+#[derive(Clone, Debug, Default)]
+pub struct Stats {
+    pub samples: usize,
+    pub max_ulps: f64,
+    pub mean_ulps: f64,
+    /// The input with the largest error.
+    pub worst_x: f64,
+    /// Samples beyond the bound 4 + 4·cond (or wrong where the truth is 0 or subnormal).
+    pub violations: usize,
+    /// The first violation: input, ULPs, bound.
+    pub first_violation: Option<(f64, f64, f64)>,
+    /// Samples where the result is NaN, ±inf or 0 but the truth is finite and nonzero.
+    pub non_finite_or_zero: usize,
+}
+
+/// One function of one activation: ours and the textbook formula, in f64 and f32.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub activation: &'static str,
+    pub function: String,
+    pub ours_f64: Stats,
+    pub ours_f32: Stats,
+    pub textbook_f64: Stats,
+    pub textbook_f32: Stats,
+}
+
+/// A small deterministic generator (SplitMix64), so runs are reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// `n` inputs spread over the finite `f64` range (see the module docs).
+pub fn samples(n: usize, breaks: &[f64], seed: u64, f32_range: bool) -> Vec<f64> {
+    let mut rng = Rng(seed);
+    let mut out: Vec<f64> = edges(breaks, f32_range);
+    let per_kind = n.saturating_sub(out.len()) / 3;
+    for _ in 0..per_kind {
+        let x = if f32_range {
+            f64::from(f32::from_bits(rng.next() as u32))
+        } else {
+            f64::from_bits(rng.next())
+        };
+        if x.is_finite() {
+            out.push(x);
+        }
+    }
+    out.extend((0..per_kind).map(|_| -50.0 + 100.0 * rng.unit()));
+    while out.len() < n {
+        let sign = if rng.next() & 1 == 0 { 1.0 } else { -1.0 };
+        out.push(sign * 10f64.powf(-10.0 + 20.0 * rng.unit()));
+    }
+    out
+}
+
+/// Breakpoints and the overflow/underflow edges of `exp`, from both sides.
+fn edges(breaks: &[f64], f32_range: bool) -> Vec<f64> {
+    let mut centres = vec![0.0, 709.782712893384, 745.1332191019412, 88.72283935546875, 103.97207641601562, 36.7, 19.1];
+    centres.extend_from_slice(breaks);
+    let mut out = Vec::new();
+    for c in centres {
+        for d in [0.0, 1e-9, 1e-6, 1e-3, 0.5] {
+            let step = d * f64::max(1.0, c.abs());
+            out.extend([c + step, c - step, -c - step, -c + step]);
+        }
+    }
+    let (max, tiny) = if f32_range { (f64::from(f32::MAX), 1e-40) } else { (f64::MAX, 1e-310) };
+    out.extend([max, -max, tiny, -tiny, 1e300_f64.min(max), -1e300_f64.min(max)]);
+    out.sort_by(f64::total_cmp);
+    out.dedup();
+    out
+}
+
+/// The textbook forms: the readable f, f', f'', d/dp, as the user wrote them.
+fn textbook(subject: &Subject) -> Vec<Expr> {
+    let def = Definition {
+        name: subject.name.into(),
+        input: subject.input.into(),
+        params: subject.params.iter().map(|(n, v)| Param { name: (*n).into(), default: Some(*v) }).collect(),
+        body: subject.formula.clone(),
+    };
+    let forms = derive(&def).expect("a scalar activation differentiates").readable;
+    let mut out = vec![forms.forward, forms.derivative, forms.second];
+    out.extend(forms.params);
+    out
+}
+
+/// Accumulates one precision's figures.
+struct Tally {
+    stats: Stats,
+    sum: f64,
+}
+
+impl Tally {
+    fn new() -> Self {
+        Tally { stats: Stats::default(), sum: 0.0 }
+    }
+
+    fn add(&mut self, x: f64, actual: f64, expected: f64, ulps: f64, min_normal: f64, cond: &dyn Fn() -> f64) {
+        let s = &mut self.stats;
+        s.samples += 1;
+        let ulps = if ulps.is_nan() { f64::INFINITY } else { ulps };
+        if ulps > s.max_ulps || s.samples == 1 {
+            s.max_ulps = ulps;
+            s.worst_x = x;
+        }
+        self.sum += ulps.min(1e300);
+        if expected.is_finite() && expected != 0.0 && (!actual.is_finite() || actual == 0.0) && expected.abs() >= min_normal
+        {
+            s.non_finite_or_zero += 1;
+        }
+        if !within(actual, expected, ulps, min_normal, cond) {
+            s.violations += 1;
+            if s.first_violation.is_none() {
+                s.first_violation = Some((x, ulps, if expected == 0.0 { 0.0 } else { bound(cond()) }));
+            }
+        }
+    }
+
+    fn finish(mut self) -> Stats {
+        self.stats.mean_ulps = self.sum / self.stats.samples.max(1) as f64;
+        self.stats
+    }
+}
+
+/// The contract of SPEC §5 for one value (the same rule as the gradient checks).
+fn within(actual: f64, expected: f64, ulps: f64, min_normal: f64, cond: &dyn Fn() -> f64) -> bool {
+    if expected.is_nan() {
+        return true;
+    }
+    if expected == 0.0 || expected.is_infinite() {
+        return actual == expected;
+    }
+    ulps <= 4.0 || (expected.abs() < min_normal && subnormal_close(actual, expected, min_normal)) || ulps <= bound(cond())
+}
+
+/// Measures every generated function of `a` over `n` inputs per precision.
+pub fn measure(a: &dyn DynActivation, n: usize) -> Vec<Row> {
+    let subject = Subject::of(a);
+    let breaks = breakpoints(&subject.formula, subject.input, &subject.params);
+    let textbook = textbook(&subject);
+    let xs64 = samples(n, &breaks, 0x5EED_0064, false);
+    let xs32: Vec<f32> = samples(n, &breaks, 0x5EED_0032, true).into_iter().map(|x| x as f32).collect();
+    let functions = Function::all(a.params().len());
+    let names: Vec<&str> = a.params().to_vec();
+    functions
+        .iter()
+        .zip(&textbook)
+        .map(|(&which, book)| {
+            let (ours_f64, textbook_f64) = measure_f64(a, &subject, which, book, &xs64);
+            let (ours_f32, textbook_f32) = measure_f32(a, &subject, which, book, &xs32);
+            Row { activation: a.name(), function: which.label(&names), ours_f64, ours_f32, textbook_f64, textbook_f32 }
+        })
+        .collect()
+}
+
+fn env_f64(subject: &Subject, x: f64) -> Env<f64> {
+    let mut env: Env<f64> = subject.params.iter().map(|(n, v)| (n.to_string(), *v)).collect();
+    env.insert(subject.input.to_string(), x);
+    env
+}
+
+fn measure_f64(a: &dyn DynActivation, subject: &Subject, which: Function, book: &Expr, xs: &[f64]) -> (Stats, Stats) {
+    let (mut ours, mut theirs) = (Tally::new(), Tally::new());
+    for &x in xs {
+        let expected = subject.reference(which, x);
+        let cond = || subject.condition(which, x, expected);
+        let actual = a.eval_f64(which, x);
+        ours.add(x, actual, expected, ulps_f64(actual, expected), f64::MIN_POSITIVE, &cond);
+        let naive = eval(book, &env_f64(subject, x));
+        theirs.add(x, naive, expected, ulps_f64(naive, expected), f64::MIN_POSITIVE, &cond);
+    }
+    (ours.finish(), theirs.finish())
+}
+
+fn measure_f32(a: &dyn DynActivation, subject: &Subject, which: Function, book: &Expr, xs: &[f32]) -> (Stats, Stats) {
+    let (mut ours, mut theirs) = (Tally::new(), Tally::new());
+    let min_normal = f64::from(f32::MIN_POSITIVE);
+    for &x in xs {
+        let expected = subject.reference_f32(which, x);
+        let cond = || subject.condition(which, f64::from(x), f64::from(expected));
+        let actual = a.eval_f32(which, x);
+        let (e, act) = (f64::from(expected), f64::from(actual));
+        ours.add(f64::from(x), act, e, ulps_f32(actual, expected), min_normal, &cond);
+        let mut env: Env<f32> = subject.params.iter().map(|(n, v)| (n.to_string(), *v as f32)).collect();
+        env.insert(subject.input.to_string(), x);
+        let naive: f32 = eval(book, &env);
+        theirs.add(f64::from(x), f64::from(naive), e, ulps_f32(naive, expected), min_normal, &cond);
+    }
+    (ours.finish(), theirs.finish())
+}
