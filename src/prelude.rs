@@ -16,6 +16,14 @@ pub fn exp(x: f64) -> f64 {
 pub fn expm1(x: f64) -> f64 {
     x.exp_m1()
 }
+/// e^x - 1 (the name of the `f64` method).
+pub fn exp_m1(x: f64) -> f64 {
+    x.exp_m1()
+}
+/// ln(1 + x) (the name of the `f64` method).
+pub fn ln_1p(x: f64) -> f64 {
+    x.ln_1p()
+}
 /// Natural logarithm.
 pub fn ln(x: f64) -> f64 {
     x.ln()

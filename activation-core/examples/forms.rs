@@ -17,5 +17,8 @@ fn main() {
         for (p, e) in def.params.iter().zip(&d.readable.params) {
             println!("  d/d{} = {}", p.name, e);
         }
+        for (p, e) in def.params.iter().zip(&d.stable.params) {
+            println!("  stable d/d{} = {}", p.name, e);
+        }
     }
 }

@@ -86,7 +86,8 @@ impl Emitter {
         if !self.shared.contains(e) {
             return code;
         }
-        let name = format_ident!("t{}", self.names.len());
+        // Mixed-site hygiene: a user parameter called `t0` is a different variable.
+        let name = format_ident!("t{}", self.names.len(), span = Span::mixed_site());
         let value = code.0;
         self.lets.push(quote! { let #name = #value; });
         self.names.insert(e.clone(), name.clone());
@@ -174,19 +175,10 @@ fn vanishes(e: &Expr) -> bool {
     found
 }
 
-/// Whether `e` can overflow for a finite input: it contains a power, an exponential, or a
-/// product of two factors that both grow.
+/// Whether `e` can overflow for a finite input: anything that depends on a variable can
+/// (even `3 * x` near the top of the range).
 fn can_overflow(e: &Expr) -> bool {
-    let mut found = false;
-    e.visit(&mut |n| {
-        found |= match n {
-            Expr::Powi(_, k) => k.abs() >= 2,
-            Expr::Call(Func::Exp | Func::Sinh | Func::Cosh, _) | Expr::Bin(BinOp::Pow, ..) => true,
-            Expr::Bin(BinOp::Mul, a, b) => !is_constant(a) && !is_constant(b),
-            _ => false,
-        }
-    });
-    found
+    !is_constant(e)
 }
 
 fn is_constant(e: &Expr) -> bool {
@@ -226,6 +218,17 @@ fn number(v: f64) -> TokenStream {
 /// An `f64` literal that reads back to exactly `v`: `0.5`, `-2.0`, `1e-300` (`{:?}` keeps
 /// short exponents instead of hundreds of digits).
 pub fn float_literal(v: f64) -> TokenStream {
+    // Constant folding can overflow (`1e308 * 1e308`); name the non-finite values.
+    if v.is_nan() {
+        return quote! { ::core::f64::NAN };
+    }
+    if v.is_infinite() {
+        return if v > 0.0 {
+            quote! { ::core::f64::INFINITY }
+        } else {
+            quote! { ::core::f64::NEG_INFINITY }
+        };
+    }
     let digits: TokenStream = format!("{:?}", v.abs()).parse().expect("a float literal");
     if v.is_sign_negative() {
         quote! { -#digits }

@@ -75,6 +75,7 @@ pub fn call<T: Real>(f: Func, a: T) -> T {
         Func::Softplus => a.softplus(),
         Func::Erf => a.erf(),
         Func::Erfc => a.erfc(),
+        Func::Expm1SubUexp => a.expm1_sub_uexp(),
     }
 }
 

@@ -44,8 +44,19 @@ pub fn activation(attr: TokenStream, item: TokenStream) -> TokenStream {
             );
             return Err(syn::Error::new_spanned(&function.sig.ident, msg));
         }
-        let derived = derive(&def).map_err(|e| syn::Error::new_spanned(&function.block, e))?;
-        Ok(generate(&def, &derived, &function))
+        // A panic in the passes is an engine bug; it still becomes an error at the formula.
+        let passes = || derive(&def).map(|derived| generate(&def, &derived, &function));
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(passes)) {
+            Ok(generated) => generated.map_err(|e| syn::Error::new_spanned(&function.block, e)),
+            Err(panic) => {
+                let why = panic.downcast_ref::<&str>().copied().or(panic.downcast_ref::<String>().map(String::as_str));
+                let msg = format!(
+                    "internal error of `#[activation]` on this formula ({}); please report it",
+                    why.unwrap_or("panic")
+                );
+                Err(syn::Error::new_spanned(&function.block, msg))
+            }
+        }
     });
     expanded.unwrap_or_else(|e| with_errors(quote!(#function), e))
 }

@@ -115,6 +115,9 @@ pub enum Func {
     Softplus,
     Erf,
     Erfc,
+    /// expm1(u) - u e^u, evaluated without the cancellation near u = 0; produced only by
+    /// the stabilising pass (d/dα of α expm1(x/α), as in CELU).
+    Expm1SubUexp,
 }
 
 /// What the passes need to know about a [`Func`], kept as one table so that adding a
@@ -234,6 +237,14 @@ pub const FUNCS: &[FuncInfo] = &[
         method: None,
         latex: "\\operatorname{erfc}",
         derivative: "-FRAC_2_SQRT_PI * exp(-u.powi(2))",
+    },
+    FuncInfo {
+        func: Func::Expm1SubUexp,
+        name: "expm1_sub_uexp",
+        aliases: &[],
+        method: None,
+        latex: "\\operatorname{expm1\\_sub\\_uexp}",
+        derivative: "-u * exp(u)",
     },
 ];
 
@@ -361,6 +372,7 @@ impl Expr {
         Expr::Bin(op, Box::new(a), Box::new(b))
     }
     /// `-a`.
+    #[allow(clippy::should_implement_trait)] // a constructor, like `num` and `bin`
     pub fn neg(a: Expr) -> Expr {
         Expr::Neg(Box::new(a))
     }

@@ -6,6 +6,10 @@
 //! with the `mpfr` feature, `reference` evaluates it exactly and `check` runs the
 //! gradient checks that `#[activation]` generates.
 
+#[cfg(feature = "mpfr")]
+pub mod accuracy;
+#[cfg(feature = "mpfr")]
+pub mod analysis;
 pub mod breakpoints;
 #[cfg(feature = "mpfr")]
 pub mod check;
@@ -31,7 +35,7 @@ pub mod ulp;
 pub use expr::Expr;
 pub use parse::Definition;
 pub use real::Real;
-pub use traits::Activation;
+pub use traits::{Activation, DynActivation, Function};
 
 /// The gradient-check test the `#[activation]` macro puts in a `#[cfg(test)]` module.
 /// With the `mpfr` feature it runs [`check::run`] on the activation value.

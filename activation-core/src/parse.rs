@@ -136,6 +136,13 @@ fn finite(lit: &Lit, v: f64) -> syn::Result<f64> {
 
 /// Parses an `#[activation]` function with its attribute's defaults.
 pub fn parse_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<Definition> {
+    parse_definition(attr, item, false)
+}
+
+/// [`parse_activation`], with `sum(e)` and one-argument `max(e)` reductions accepted in
+/// the body when `reductions` is set (vector activations; `crate::vector::parse` checks
+/// the slice input and passes the item here with that input typed `f64`).
+pub(crate) fn parse_definition(attr: TokenStream, item: &ItemFn, reductions: bool) -> syn::Result<Definition> {
     let mut errors = Errors::default();
     let defaults = errors.take(parse_defaults(attr)).unwrap_or_default();
     let names = signature(item, &mut errors);
@@ -151,6 +158,7 @@ pub fn parse_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<Definit
     }
     let input = names.first().map(|i| i.to_string()).unwrap_or_else(|| "x".into());
     let mut scope = Scope::new(names.iter().map(|i| i.to_string()).collect());
+    scope.reductions = reductions;
     let body = errors.take(scope.block(&item.block));
     if let Some(b) = &body {
         if !names.is_empty() && !b.depends_on(&input) {
@@ -279,6 +287,15 @@ pub fn parse_formula(text: &str, vars: &[&str]) -> syn::Result<Expr> {
     Scope::new(vars.iter().map(|s| s.to_string()).collect()).expr(&e)
 }
 
+/// Parses vector formula text (SPEC §7): [`parse_formula`] with `sum(e)` and `max(e)`
+/// reductions accepted.
+pub fn parse_vector_formula(text: &str, vars: &[&str]) -> syn::Result<Expr> {
+    let e: SynExpr = syn::parse_str(text)?;
+    let mut scope = Scope::new(vars.iter().map(|s| s.to_string()).collect());
+    scope.reductions = true;
+    scope.expr(&e)
+}
+
 /// Parses a rewrite-rule pattern: every identifier that is not a constant is a variable
 /// (the rule's wildcard).
 pub fn parse_pattern(text: &str) -> syn::Result<Expr> {
@@ -296,13 +313,15 @@ struct Scope {
     lets: HashMap<String, Expr>,
     /// Pattern mode: unknown identifiers are variables.
     open: bool,
+    /// Vector activation: `sum(e)` and `max(e)` are reductions.
+    reductions: bool,
     /// Names of `let`s that were rejected: their uses raise no further errors.
     failed: HashSet<String>,
 }
 
 impl Scope {
     fn new(args: Vec<String>) -> Self {
-        Scope { args, lets: HashMap::new(), open: false, failed: HashSet::new() }
+        Scope { args, lets: HashMap::new(), open: false, reductions: false, failed: HashSet::new() }
     }
 
     fn block(&mut self, block: &syn::Block) -> syn::Result<Expr> {
@@ -487,7 +506,11 @@ impl Scope {
         match name.as_str() {
             "powi" => {
                 arity(1)?;
-                Ok(Expr::powi(receiver, integer(args[0])?))
+                let n = integer(args[0])?;
+                if power(&receiver) * i64::from(n.unsigned_abs()) > i64::from(MAX_POWI) {
+                    return err(m, format!("nested `powi` exponents multiply to more than {MAX_POWI}; use `powf`"));
+                }
+                Ok(Expr::powi(receiver, n))
             }
             "powf" => {
                 arity(1)?;
@@ -537,10 +560,18 @@ impl Scope {
             ("max", 2) => Ok(Expr::bin(BinOp::Max, args[0].clone(), args[1].clone())),
             ("min", 2) => Ok(Expr::bin(BinOp::Min, args[0].clone(), args[1].clone())),
             ("min", _) => bad_arity(2),
-            ("max" | "sum", 1) if self.open => {
+            ("max" | "sum", 1) if self.open || self.reductions => {
                 let r = if name == "sum" { Reduction::Sum } else { Reduction::Max };
                 Ok(Expr::Reduce(r, Box::new(args[0].clone())))
             }
+            ("sum", _) if self.reductions => bad_arity(1),
+            ("max" | "sum", 1) => err(
+                c,
+                format!(
+                    "`{name}(e)` is a reduction over a vector input: declare the input as a slice, \
+                         `fn name(x: &[f64]) -> f64`, to write a vector activation such as softmax"
+                ),
+            ),
             ("max", _) => bad_arity(2),
             _ => match Func::from_function_name(&name) {
                 Some(f) if args.len() == 1 => Ok(Expr::call(f, args[0].clone())),
@@ -587,6 +618,15 @@ impl Scope {
 /// The largest `powi` exponent (either sign): the passes do exact integer arithmetic on
 /// exponents, and `f64` powers beyond this are 0, 1 or infinite anyway.
 const MAX_POWI: i32 = 1024;
+
+/// The largest product of `powi` exponents along a path in `e`: `x.powi(a).powi(b)` is `x^(ab)`.
+fn power(e: &Expr) -> i64 {
+    let inner = e.children().into_iter().map(power).max().unwrap_or(1);
+    match e {
+        Expr::Powi(_, n) => inner * i64::from(n.unsigned_abs()),
+        _ => inner,
+    }
+}
 
 /// An integer literal (possibly negated): the exponent of `powi`.
 fn integer(e: &SynExpr) -> syn::Result<i32> {

@@ -73,6 +73,24 @@ pub trait Real:
         }
     }
 
+    /// expm1(x) - x e^x: by its Taylor series Σ_{k≥2} (1 - k) x^k / k! where the two terms
+    /// cancel (|x| < 1.5; every term has the same sign, so the sum does not cancel), and as
+    /// e^x (1 - x) - 1 elsewhere, where the cancellation costs at most a few ULPs.
+    #[inline]
+    fn expm1_sub_uexp(self) -> Self {
+        let x = self;
+        if x.abs() < Self::from_f64(1.5) {
+            // Horner over the coefficients (1 - k) / k!, k = 29 down to 2.
+            let mut acc = Self::from_f64(0.0);
+            for &c in EXPM1_SUB_UEXP_SERIES.iter().rev() {
+                acc = acc * x + Self::from_f64(c);
+            }
+            acc * x * x
+        } else {
+            x.exp() * (Self::from_f64(1.0) - x) - Self::from_f64(1.0)
+        }
+    }
+
     /// ln(1 + e^x) as max(x, 0) + ln(1 + e^-|x|): no overflow for large x, full precision
     /// for very negative x.
     #[inline]
@@ -81,6 +99,21 @@ pub trait Real:
         self.max(zero) + (-self.abs()).exp().log1p()
     }
 }
+
+/// (1 - k) / k! for k = 2, 3, ..., 29: the Taylor coefficients of expm1(x) - x e^x.
+const EXPM1_SUB_UEXP_SERIES: [f64; 28] = {
+    let mut c = [0.0; 28];
+    let mut factorial = 1.0;
+    let mut k = 1;
+    while k < 30 {
+        factorial *= k as f64;
+        if k >= 2 {
+            c[k - 2] = (1.0 - k as f64) / factorial;
+        }
+        k += 1;
+    }
+    c
+};
 
 macro_rules! impl_real {
     ($t:ty, $erf:path, $erfc:path) => {
@@ -186,6 +219,18 @@ mod tests {
         let tiny = Real::sigmoid(-700.0f64);
         assert!(tiny > 0.0 && (tiny - (-700.0f64).exp()).abs() <= tiny * 1e-15);
         assert_eq!(Real::sigmoid(0.0f32), 0.5);
+    }
+
+    #[test]
+    fn expm1_sub_uexp_agrees_with_its_definition_away_from_zero() {
+        for x in [-1.4f64, -0.7, 0.3, 1.2] {
+            let direct = x.exp_m1() - x * x.exp();
+            assert!((Real::expm1_sub_uexp(x) - direct).abs() <= 1e-15, "{x}");
+        }
+        // Near 0 it is -x^2/2 - x^3/3 - ...: no cancellation to 0.
+        let t = 1e-6f64;
+        let series = -t * t / 2.0 - t * t * t / 3.0 - t.powi(4) / 8.0;
+        assert!((Real::expm1_sub_uexp(t) - series).abs() <= 1e-27);
     }
 
     #[test]

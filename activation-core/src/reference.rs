@@ -407,6 +407,16 @@ fn approx(e: &Expr, env: &[(&str, Float)], prec: u32) -> Approx {
             a
         }
         Expr::Powi(a, n) => powi(approx(a, env, prec), *n),
+        // Internal primitives of the stabilising pass are evaluated from their definitions.
+        Expr::Call(Func::Expm1SubUexp, a) => {
+            let u = (**a).clone();
+            let def = Expr::bin(
+                BinOp::Sub,
+                Expr::call(Func::ExpM1, u.clone()),
+                Expr::bin(BinOp::Mul, u.clone(), Expr::call(Func::Exp, u)),
+            );
+            approx(&def, env, prec)
+        }
         Expr::Call(f, a) => call(*f, approx(a, env, prec)),
         Expr::Bin(op, a, b) => binary(*op, approx(a, env, prec), approx(b, env, prec)),
         Expr::If(c, a, b) => piecewise(c, a, b, env, prec),
@@ -610,6 +620,11 @@ fn apply(f: Func, v: &mut Float) -> (bool, f64) {
         Func::Erfc => v.erfc_round(NEAREST),
         Func::Sigmoid => return sigmoid(v),
         Func::Softplus => return softplus(v),
+        // Expanded to its definition in `approx`; never applied directly.
+        Func::Expm1SubUexp => {
+            *v = Float::with_val(v.prec(), f64::NAN);
+            return (false, 0.0);
+        }
     };
     (o == Ordering::Equal, 0.0)
 }
@@ -706,6 +721,7 @@ fn lipschitz(f: Func, a: &Approx) -> f64 {
         Func::Ln => -lg_min(&a.v, a.err),
         Func::Ln1p => ln_1p_lipschitz(a, lo),
         Func::Sqrt => -1.0 - 0.5 * lg_min(&a.v, a.err),
+        Func::Expm1SubUexp => UNKNOWN,
     }
 }
 

@@ -153,6 +153,9 @@ fn collect_sum(e: &Expr, group: bool) -> Expr {
         let first = merged.remove(i);
         merged.insert(0, first);
     }
+    if let Some(combined) = together(&merged) {
+        return combined;
+    }
     if let Some(factored) = factor_out(&merged) {
         return factored;
     }
@@ -160,6 +163,43 @@ fn collect_sum(e: &Expr, group: bool) -> Expr {
         Some(grouped) => rebuild_sum(grouped),
         None => rebuild_sum(merged),
     }
+}
+
+/// `1/s - a x²/s³ → (s² - a x²)/s³`: puts a sum over its common denominator when that
+/// makes it smaller — when terms of the numerator cancel (here s² = 1 + a x², leaving
+/// 1/s³). Cancelling symbolically is what keeps such derivatives from cancelling in
+/// floating point.
+fn together(terms: &[(f64, Expr)]) -> Option<Expr> {
+    let products: Vec<Product> = terms.iter().map(|(_, t)| Product::of(t)).collect();
+    let mut den: Vec<(Expr, i32)> = Vec::new();
+    for (base, n) in products.iter().flat_map(|p| p.factors.iter()).filter(|(_, n)| *n < 0) {
+        match den.iter_mut().find(|(b, _)| b == base) {
+            Some((_, m)) => *m = (*m).max(n.saturating_neg()),
+            None => den.push((base.clone(), n.saturating_neg())),
+        }
+    }
+    if den.is_empty() || terms.len() < 2 {
+        return None;
+    }
+    let numerator: Vec<(f64, Expr)> = terms
+        .iter()
+        .zip(products)
+        .map(|((c, _), mut p)| {
+            for (base, n) in &den {
+                match p.factors.iter_mut().find(|(b, _)| b == base) {
+                    Some((_, k)) => *k = k.saturating_add(*n),
+                    None => p.factors.push((base.clone(), *n)),
+                }
+            }
+            p.factors.retain(|(_, k)| *k != 0);
+            (*c, p.build())
+        })
+        .collect();
+    let numerator = simplify(&rebuild_sum(numerator));
+    let denominator = Product { num: 1.0, den: 1.0, factors: den }.build();
+    let combined = simplify(&Expr::bin(BinOp::Div, numerator, denominator));
+    let original = rebuild_sum(terms.to_vec());
+    (combined.size() < original.size()).then_some(combined)
 }
 
 /// `x a - x b → x (a - b)`: pulls the factors every term shares out of the sum, which
@@ -181,7 +221,7 @@ fn factor_out(terms: &[(f64, Expr)]) -> Option<Expr> {
         .zip(products)
         .map(|((c, _), mut p)| {
             for (base, n) in &common {
-                p.factors.iter_mut().filter(|(b, _)| b == base).for_each(|(_, k)| *k -= n);
+                p.factors.iter_mut().filter(|(b, _)| b == base).for_each(|(_, k)| *k = k.saturating_sub(*n));
             }
             p.factors.retain(|(_, k)| *k != 0);
             (*c / scale, p.build())
@@ -314,7 +354,7 @@ impl Product {
             Expr::Num(Num(v)) if exp == 1 => self.num *= v,
             Expr::Num(Num(v)) if exp == -1 => self.den *= v,
             _ => match self.factors.iter_mut().find(|(b, _)| b == e) {
-                Some((_, n)) => *n += exp,
+                Some((_, n)) => *n = n.saturating_add(exp),
                 None => self.factors.push((e.clone(), exp)),
             },
         }
@@ -345,7 +385,8 @@ impl Product {
         let num = num.abs();
         let power = |b: &Expr, n: i32| if n == 1 { b.clone() } else { Expr::powi(b.clone(), n) };
         let top: Vec<Expr> = self.factors.iter().filter(|(_, n)| *n > 0).map(|(b, n)| power(b, *n)).collect();
-        let bottom: Vec<Expr> = self.factors.iter().filter(|(_, n)| *n < 0).map(|(b, n)| power(b, -n)).collect();
+        let bottom: Vec<Expr> =
+            self.factors.iter().filter(|(_, n)| *n < 0).map(|(b, n)| power(b, n.saturating_neg())).collect();
         let top = chain(num, top);
         let out = match (den == 1.0, bottom.is_empty()) {
             (true, true) => top,
@@ -434,6 +475,10 @@ mod tests {
         assert_eq!(s("x * a - x * b"), "x * (a - b)");
         assert_eq!(s("a / d + b / d"), "(a + b) / d");
         assert_eq!(s("8 * a - 8 * b"), "8 * (a - b)");
+        assert_eq!(
+            s("1 / sqrt(1 + a * x.powi(2)) - a * x.powi(2) / sqrt(1 + a * x.powi(2)).powi(3)"),
+            "1 / sqrt(1 + a * x.powi(2)).powi(3)"
+        );
         assert_eq!(s("2 + x * a - x * b"), "2 + a * x - b * x");
         let grouped = simplify_for_code(&parse_pattern("2 + x * a - x * b").unwrap());
         assert_eq!(grouped.to_string(), "2 + x * (a - b)");

@@ -8,9 +8,9 @@
 
 use std::sync::OnceLock;
 
-use crate::expr::Expr;
-use crate::rules::{self, Compiled, Rule};
-use crate::simplify::{normalise_grouping, simplify_for_code};
+use crate::expr::{BinOp, Expr};
+use crate::rules::{self, Bindings, Compiled, Rule};
+use crate::simplify::{normalise_grouping, simplify, simplify_for_code};
 
 /// The stabilising rewrites, in the order they are tried.
 pub const RULES: &[Rule] = &[
@@ -41,12 +41,38 @@ pub const RULES: &[Rule] = &[
     // σ(u) - σ(-u) cancels near u = 0; tanh(u/2) is the same number without cancelling.
     Rule::new("sigmoid-difference", "sigmoid(u) - sigmoid(-u)", "tanh(0.5 * u)"),
     Rule::new("sigmoid-difference-negated", "sigmoid(-u) - sigmoid(u)", "-tanh(0.5 * u)"),
+    // expm1(u) - u e^u cancels to -u²/2 near u = 0 (d/dα of α expm1(x/α), as in CELU).
+    Rule::new("expm1-sub-uexp", "expm1(u) - u * exp(u)", "expm1_sub_uexp(u)"),
+    Rule::new("expm1-sub-uexp-ratio", "expm1(a / b) - a * exp(a / b) / b", "expm1_sub_uexp(a / b)"),
     // 1 ± erf(u) cancels in one tail; erfc keeps it.
     Rule::new("one-plus-erf", "1 + erf(u)", "erfc(-u)"),
     Rule::new("one-minus-erf", "1 - erf(u)", "erfc(u)"),
+    // a + sqrt(a² + b) cancels for a < 0; the conjugate b / (sqrt(a² + b) - a) does not.
+    // (The other branch is written `sqrt(..) + a` so that this rule does not match it.)
+    Rule::new(
+        "conjugate-sqrt",
+        "a + sqrt(a.powi(2) + b)",
+        "if a < 0 { b / (sqrt(a.powi(2) + b) - a) } else { sqrt(a.powi(2) + b) + a }",
+    ),
+    // sqrt(a) - sqrt(b) cancels when a ≈ b; (a - b) / (sqrt(a) + sqrt(b)) does not when
+    // a - b simplifies (sqrt(x² + c) - sqrt(c) → x² / (sqrt(x² + c) + sqrt(c))).
+    Rule::when(
+        "conjugate-sqrt-difference",
+        "sqrt(a) - sqrt(b)",
+        "(a - b) / (sqrt(a) + sqrt(b))",
+        difference_simplifies,
+    ),
     // e^a / e^b overflows as inf / inf where e^(a - b) is finite.
     Rule::new("exp-quotient", "exp(a) / exp(b)", "exp(a - b)"),
 ];
+
+/// Guard: `a - b` simplifies to something smaller than `a` and `b` together, so the
+/// difference is formed symbolically rather than in floating point.
+fn difference_simplifies(b: &Bindings) -> bool {
+    let (Some(x), Some(y)) = (b.get("a"), b.get("b")) else { return false };
+    let difference = simplify(&Expr::bin(BinOp::Sub, x.clone(), y.clone()));
+    difference.size() < x.size() + y.size()
+}
 
 fn compiled() -> &'static [Compiled] {
     static CACHE: OnceLock<Vec<Compiled>> = OnceLock::new();

@@ -1,12 +1,8 @@
 use activation::prelude::*;
 
-#[activation(alpha = 0.1)]
-fn leaky(x: f64, alpha: f32) -> f64 {
-    if x > 0.0 {
-        x
-    } else {
-        alpha * x
-    }
+#[activation(floor = 0.0)]
+fn clipped(x: f64, floor: f32) -> f64 {
+    x.max(floor)
 }
 
 fn main() {}

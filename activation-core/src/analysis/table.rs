@@ -1,0 +1,224 @@
+//! The report's table: one row per activation, one [`Column`] per property, each with the
+//! legend that defines it — shared by every output format so they cannot disagree.
+
+use super::format::{interval, limit, location, monotonicity, range, sided, sig, smoothness, threshold};
+use super::{Properties, Side, Threshold};
+
+/// A column of the table.
+pub struct Column {
+    /// Machine name: the CSV header and the JSON key.
+    pub key: &'static str,
+    /// Human header (Markdown, LaTeX).
+    pub header: &'static str,
+    /// What the column means, precisely.
+    pub legend: &'static str,
+    /// The cell for one activation.
+    pub value: fn(&Properties) -> String,
+}
+
+/// Every column, in order.
+pub fn columns() -> Vec<Column> {
+    vec![
+        col("activation", "activation", "Name of the `#[activation]` function.", |p| p.name.clone()),
+        col("params", "params", "Parameter values analysed (the defaults); `-` when there are none.", params),
+        col(
+            "range",
+            "range",
+            "Output range of f over the reals. `[`/`]`: the end is reached; `(`/`)`: only approached.",
+            |p| range(&p.range),
+        ),
+        col("f_0", "f(0)", "f(0). At a kink: the one-sided limits `left / right`.", |p| sided(p.f0)),
+        col(
+            "df_0",
+            "f'(0)",
+            "f'(0). At a kink: the one-sided limits `left / right` (the generated derivative takes the \
+             branch the formula's `if` selects at 0).",
+            |p| sided(p.df0),
+        ),
+        col("max_slope", "max |f'|", "Supremum of |f'(x)| over the reals.", |p| sig(p.max_slope.value)),
+        col(
+            "max_slope_at",
+            "at",
+            "Where the supremum of |f'| is reached: a point, an interval, `x -> b-`/`x -> b+` (approached \
+             beside breakpoint b, not reached) or `x -> -inf`/`x -> +inf` (approached at infinity).",
+            |p| location(&p.max_slope.location, &p.input),
+        ),
+        col("f_left", "f(-inf)", "Limit of f as x -> -inf.", |p| limit(p.limits[0])),
+        col("f_right", "f(+inf)", "Limit of f as x -> +inf.", |p| limit(p.limits[1])),
+        col("df_left", "f'(-inf)", "Limit of f' as x -> -inf.", |p| limit(p.slope[0].limit)),
+        col("df_right", "f'(+inf)", "Limit of f' as x -> +inf.", |p| limit(p.slope[1].limit)),
+        col(
+            "saturates",
+            "saturates",
+            "Sides where f' -> 0 (the gradient vanishes): `left`, `right`, `both` or `none`.",
+            saturates,
+        ),
+        col(
+            "sat_left",
+            "|f'| < eps (left)",
+            "Saturation threshold on the left: for every x below it, |f'(x)| < eps. `none`: |f'| does \
+             not stay below eps; `everywhere`: |f'| < eps on the whole line.",
+            |p| threshold(p.slope[0].threshold, Side::Left, &p.input),
+        ),
+        col(
+            "sat_right",
+            "|f'| < eps (right)",
+            "Saturation threshold on the right: for every x above it, |f'(x)| < eps.",
+            |p| threshold(p.slope[1].threshold, Side::Right, &p.input),
+        ),
+        col(
+            "f64_left",
+            "f = f(-inf) in f64",
+            "Beyond this x, f(x) rounded to f64 equals f(-inf) rounded to f64: the forward output is \
+             flat in f64. `none` when the limit is infinite.",
+            |p| threshold(p.rounding.f64[0], Side::Left, &p.input),
+        ),
+        col(
+            "f64_right",
+            "f = f(+inf) in f64",
+            "Beyond this x, f(x) rounded to f64 equals f(+inf) rounded to f64.",
+            |p| threshold(p.rounding.f64[1], Side::Right, &p.input),
+        ),
+        col("f32_left", "f = f(-inf) in f32", "As `f64_left`, rounded to f32.", |p| {
+            threshold(p.rounding.f32[0], Side::Left, &p.input)
+        }),
+        col("f32_right", "f = f(+inf) in f32", "As `f64_right`, rounded to f32.", |p| {
+            threshold(p.rounding.f32[1], Side::Right, &p.input)
+        }),
+        col("dead_zone", "dead zone", "Where f'(x) is exactly 0 on an interval (dead units); `none`.", dead_zone),
+        col(
+            "monotone",
+            "monotone",
+            "`increasing` (f' > 0 but at isolated points), `non-decreasing` (f' >= 0, = 0 on an interval), \
+             the decreasing counterparts, or `no` (f' takes both signs).",
+            |p| monotonicity(p.monotone),
+        ),
+        col("zero_centred", "f(0) = 0", "`yes` when f(0) = 0 (zero-centred at the origin).", |p| yes(p.zero_centred)),
+        col(
+            "mean",
+            "E[f(Z)]",
+            "Mean output for a standard normal input Z ~ N(0, 1), by quadrature in MPFR split at the \
+             breakpoints.",
+            |p| sig(p.mean),
+        ),
+        col(
+            "gain",
+            "gain",
+            "Variance-preserving gain 1 / sqrt(E[f(Z)^2]), Z ~ N(0, 1): the weight scale that keeps the \
+             second moment of the pre-activations at 1.",
+            |p| sig(p.gain),
+        ),
+        col(
+            "torch_gain",
+            "torch gain",
+            "`torch.nn.init.calculate_gain` for this name, where PyTorch defines it (PyTorch's constant, \
+             for comparison); `-` otherwise.",
+            |p| p.pytorch_gain.map_or("-".into(), sig),
+        ),
+        col(
+            "decay",
+            "(max |f'|)^10",
+            "Largest factor by which f' can scale a gradient through 10 layers: below 1 it vanishes, \
+             above 1 it can grow.",
+            |p| sig(p.decay),
+        ),
+        col(
+            "smoothness",
+            "smoothness",
+            "Smoothness class at each breakpoint: Ck when f, f', ..., f^(k) are continuous there and \
+             f^(k+1) jumps; `C-infinity` when f has no breakpoint.",
+            smooth,
+        ),
+        col(
+            "cost_forward",
+            "cost fwd",
+            "Transcendental calls (every function but abs, and powf) in the stable forward, on the \
+             costliest branch.",
+            |p| p.cost.forward.to_string(),
+        ),
+        col(
+            "cost_fused",
+            "cost fused",
+            "Transcendental calls in the fused forward + derivative, shared subexpressions counted once.",
+            |p| p.cost.fused.to_string(),
+        ),
+        col(
+            "affine",
+            "affine",
+            "`yes` when f' does not depend on x: f is affine and layers using it collapse into one affine map.",
+            |p| yes(p.affine),
+        ),
+        col(
+            "param_saturation",
+            "|df/dp| < eps",
+            "For each parameter p, where |df/dp| < eps (as the saturation thresholds); `none` when it \
+             does not fall below eps on either side.",
+            param_saturation,
+        ),
+    ]
+}
+
+fn col(key: &'static str, header: &'static str, legend: &'static str, value: fn(&Properties) -> String) -> Column {
+    Column { key, header, legend, value }
+}
+
+fn yes(b: bool) -> String {
+    if b { "yes" } else { "no" }.into()
+}
+
+fn params(p: &Properties) -> String {
+    if p.params.is_empty() {
+        return "-".into();
+    }
+    p.params.iter().map(|(n, v)| format!("{n}={}", sig(*v))).collect::<Vec<_>>().join(", ")
+}
+
+fn saturates(p: &Properties) -> String {
+    match (p.slope[0].saturates(), p.slope[1].saturates()) {
+        (true, true) => "both",
+        (true, false) => "left",
+        (false, true) => "right",
+        (false, false) => "none",
+    }
+    .into()
+}
+
+fn dead_zone(p: &Properties) -> String {
+    if p.dead_zones.is_empty() {
+        return "none".into();
+    }
+    p.dead_zones.iter().map(|i| interval(i, &p.input)).collect::<Vec<_>>().join(", ")
+}
+
+fn smooth(p: &Properties) -> String {
+    if p.smoothness.is_empty() {
+        return smoothness(super::Smoothness::Infinite);
+    }
+    p.smoothness.iter().map(|k| format!("{} at {}", smoothness(k.class), sig(k.at))).collect::<Vec<_>>().join(", ")
+}
+
+/// The thresholds of one parameter's derivative: the sides where it falls below ε.
+pub fn param_thresholds(p: &Properties, i: usize) -> String {
+    let q = &p.param[i];
+    let sides: Vec<String> = Side::BOTH
+        .into_iter()
+        .zip(&q.tails)
+        .filter(|(_, t)| t.threshold != Threshold::Never)
+        .map(|(s, t)| threshold(t.threshold, s, &p.input))
+        .collect();
+    if sides.is_empty() {
+        "none".into()
+    } else {
+        sides.join(", ")
+    }
+}
+
+fn param_saturation(p: &Properties) -> String {
+    if p.param.is_empty() {
+        return "-".into();
+    }
+    (0..p.param.len())
+        .map(|i| format!("{}: {}", p.param[i].name, param_thresholds(p, i)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,8 @@
+use activation::prelude::*;
+
+#[activation]
+fn self_(x: f64) -> f64 {
+    x.tanh()
+}
+
+fn main() {}
