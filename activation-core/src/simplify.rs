@@ -50,7 +50,8 @@ pub const RULES: &[Rule] = &[
     Rule::new("if-same-ge", "if c >= d { a } else { a }", "a"),
 ];
 
-fn compiled() -> &'static [Compiled] {
+/// The rules of [`RULES`], parsed.
+pub fn compiled() -> &'static [Compiled] {
     static CACHE: OnceLock<Vec<Compiled>> = OnceLock::new();
     rules::compile(RULES, &CACHE)
 }

@@ -74,7 +74,8 @@ fn difference_simplifies(b: &Bindings) -> bool {
     difference.size() < x.size() + y.size()
 }
 
-fn compiled() -> &'static [Compiled] {
+/// The rules of [`RULES`], parsed.
+pub fn compiled() -> &'static [Compiled] {
     static CACHE: OnceLock<Vec<Compiled>> = OnceLock::new();
     rules::compile(RULES, &CACHE)
 }

@@ -25,7 +25,10 @@
 
 use crate::diff::derivative;
 use crate::expr::{BinOp, Expr};
+use crate::parse::Definition;
 use crate::simplify::simplify;
+use crate::vector::codegen::{JacobianOutput, Output};
+use crate::vector::dominant;
 use crate::vector::graph::{Graph, Kind};
 use crate::vector::rational::Normaliser;
 
@@ -238,6 +241,90 @@ fn jacobian(graph: &mut Graph, f: &Expr, free: &[usize]) -> Result<Jacobian, Der
         }
     }
     Ok(Jacobian { diagonal: partial(f, &x)?, terms })
+}
+
+/// The readable forms of a vector activation: what `FORMULA`, `VJP_FORMULA` and
+/// `JVP_FORMULA` print, with reductions as `sum(...)`/`max(...)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Readable {
+    pub forward: Expr,
+    pub vjp: Expr,
+    pub jvp: Expr,
+}
+
+/// Everything the passes produce for a vector activation.
+#[derive(Clone, Debug)]
+pub struct VectorForms {
+    /// The names of the VJP's cotangent and the JVP's tangent (`g` and `v`, unless a
+    /// parameter has the name).
+    pub cotangent: String,
+    pub tangent: String,
+    pub readable: Readable,
+    /// The stable forms' reductions, which the outputs below refer to.
+    pub graph: Graph,
+    pub forward: Output,
+    pub vjp: Output,
+    pub jvp: Output,
+    pub jacobian: JacobianOutput,
+    /// `f(x + c) = f(x)`: the JVP along `(1, ..., 1)` is identically zero.
+    pub shift_invariant: bool,
+}
+
+/// Derives every form of the vector activation `def`: the readable ones from the formula
+/// as written, the stable ones (what runs) from its stable form (see
+/// [`stable`](crate::vector::stable)), each made accurate at the largest element by
+/// [`dominant`].
+pub fn derive(def: &Definition) -> Result<VectorForms, DeriveError> {
+    let params: Vec<String> = def.params.iter().map(|p| p.name.clone()).collect();
+    let new_graph = || {
+        let mut graph = Graph::new(&def.input, &params);
+        let (g, v) = (graph.add_vector("g"), graph.add_vector("v"));
+        (graph, g, v)
+    };
+    let (mut readable_graph, cotangent, tangent) = new_graph();
+    let written = readable_graph.lower(&def.body);
+    let written_products = products(&mut readable_graph, &written, &cotangent, &tangent)?;
+    let readable = Readable {
+        forward: def.body.clone(),
+        vjp: readable_graph.raise(&written_products.vjp),
+        jvp: readable_graph.raise(&written_products.jvp),
+    };
+    let shift_invariant = shift_invariant(&readable_graph, &readable.jvp, &tangent);
+
+    let (mut graph, _, _) = new_graph();
+    let stable_body = crate::vector::stable::stabilise(&def.body, &graph.vectors);
+    let f = graph.lower(&stable_body);
+    let p = products(&mut graph, &f, &cotangent, &tangent)?;
+    let forward = finish(&mut graph, &f);
+    let vjp = finish(&mut graph, &p.vjp);
+    let jvp = finish(&mut graph, &p.jvp);
+    let diagonal_entry = crate::stabilise::stabilise(&p.jacobian.diagonal_entry());
+    let jacobian = JacobianOutput {
+        diagonal: crate::stabilise::stabilise(&p.jacobian.diagonal),
+        terms: p.jacobian.terms.iter().map(|(c, t)| (stabilise(c), stabilise(t))).collect(),
+        at_max: dominant::at_argmax(&mut graph, &diagonal_entry),
+    };
+    Ok(VectorForms { cotangent, tangent, readable, graph, forward, vjp, jvp, jacobian, shift_invariant })
+}
+
+fn stabilise(e: &Expr) -> Expr {
+    crate::stabilise::stabilise(e)
+}
+
+/// A stable element-wise output with the accuracy passes of [`dominant`] applied.
+fn finish(graph: &mut Graph, e: &Expr) -> Output {
+    let e = stabilise(e);
+    let general = dominant::global(graph, &e).unwrap_or(e);
+    let at_max = dominant::at_argmax(graph, &general);
+    Output { general, at_max }
+}
+
+/// Whether the readable JVP vanishes for `v = (1, ..., 1)`.
+fn shift_invariant(graph: &Graph, jvp: &Expr, tangent: &str) -> bool {
+    let along_ones = jvp.substitute(tangent, &Expr::num(1.0));
+    let mut fresh = Graph::new(graph.input(), &graph.params);
+    let lowered = fresh.lower(&along_ones);
+    Normaliser::default().is_zero(&lowered)
 }
 
 #[cfg(test)]
