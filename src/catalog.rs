@@ -185,3 +185,18 @@ pub fn hardswish(x: f64) -> f64 {
         x * (x + 3.0) / 6.0
     }
 }
+
+/// Softmax: e^{x_i} / Σ_j e^{x_j}, over a slice of logits. Outputs in (0, 1), summing
+/// to 1. Written as the textbook formula; the engine subtracts the largest logit, so any
+/// finite logits work (`[1000, 1000]` gives `[0.5, 0.5]`).
+#[activation]
+pub fn softmax(x: &[f64]) -> f64 {
+    exp(x) / sum(exp(x))
+}
+
+/// Log-softmax: x_i - ln Σ_j e^{x_j}, the logarithm of softmax without its underflow
+/// (`[0, -800]` gives `[0, -800]`).
+#[activation]
+pub fn log_softmax(x: &[f64]) -> f64 {
+    x - ln(sum(exp(x)))
+}

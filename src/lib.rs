@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Write an activation function once, as a Rust formula, and get its stable forward code,
 //! every derivative, gradient-check tests and LaTeX.
 //!
@@ -31,8 +32,11 @@ extern crate self as activation;
 pub mod catalog;
 pub mod prelude;
 
+pub use activation_core::vector::VectorActivation;
 pub use activation_core::{Activation, DynActivation, Function, Real};
 pub use activation_macros::activation;
 
 #[doc(hidden)]
 pub use activation_core::__gradient_checks;
+#[doc(hidden)]
+pub use activation_core::__vector_gradient_checks;

@@ -6,7 +6,7 @@
 
 pub use std::f64::consts::*;
 
-pub use crate::{activation, Activation, Real};
+pub use crate::{activation, Activation, Real, VectorActivation};
 
 /// e^x.
 pub fn exp(x: f64) -> f64 {
@@ -87,4 +87,12 @@ pub fn max(a: f64, b: f64) -> f64 {
 /// The smaller of `a` and `b`.
 pub fn min(a: f64, b: f64) -> f64 {
     a.min(b)
+}
+/// The sum of `values`.
+///
+/// In a vector activation (`fn name(x: &[f64]) -> f64`), `sum(e)` is the reduction
+/// `Σ_j e_j` over the elements, and a one-argument `max(e)` is `max_j e_j`: see the
+/// README's "Vector activations".
+pub fn sum(values: &[f64]) -> f64 {
+    values.iter().sum()
 }

@@ -18,10 +18,12 @@ use crate::Expr;
 /// Error figures of one function in one precision.
 #[derive(Clone, Debug, Default)]
 pub struct Stats {
+    /// Inputs measured.
     pub samples: usize,
     /// Largest and mean ULP error over the samples whose truth is 0 or normal (subnormal
     /// truths are held to [`subnormal_close`] instead, and counted in `subnormal`).
     pub max_ulps: f64,
+    /// (see `max_ulps`)
     pub mean_ulps: f64,
     /// The input with the largest error.
     pub worst_x: f64,
@@ -30,9 +32,11 @@ pub struct Stats {
     /// Samples beyond the accuracy bar 4 + 4·cond ([`bound`]), or wrong where the truth is
     /// 0 or subnormal; the first of them as (input, ULPs, bound).
     pub over_bar: usize,
+    /// (see `over_bar`)
     pub first_over_bar: Option<(f64, f64, f64)>,
     /// Samples beyond the gradient checks' bound ([`check_bound`]).
     pub over_check: usize,
+    /// The first of them: (input, ULPs, bound).
     pub first_over_check: Option<(f64, f64, f64)>,
     /// Samples where the result is NaN, ±inf or 0 but the truth is a finite nonzero
     /// normal number.
@@ -42,11 +46,17 @@ pub struct Stats {
 /// One function of one activation: ours and the textbook formula, in f64 and f32.
 #[derive(Clone, Debug)]
 pub struct Row {
+    /// The activation's name.
     pub activation: &'static str,
+    /// Which function (`f`, `d/dx`, …).
     pub function: String,
+    /// The generated code, in `f64`.
     pub ours_f64: Stats,
+    /// The generated code, in `f32`.
     pub ours_f32: Stats,
+    /// The formula as written (readable forms, not stabilised), in `f64`.
     pub textbook_f64: Stats,
+    /// The same in `f32`.
     pub textbook_f32: Stats,
 }
 

@@ -62,9 +62,13 @@ pub fn check_points(breaks: &[f64]) -> Vec<f64> {
 
 /// The formula of `A` as an expression, and its variables' values.
 pub struct Subject {
+    /// The activation's name.
     pub name: &'static str,
+    /// The input's name.
     pub input: &'static str,
+    /// The formula as written, read back from `FORMULA`.
     pub formula: Expr,
+    /// Parameter names and the values checked.
     pub params: Vec<(&'static str, f64)>,
     /// Evaluate the reference from the stable form first (see [`Subject::truth`]).
     pub stable_first: bool,

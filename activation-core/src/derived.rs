@@ -11,8 +11,11 @@ use crate::stabilise::stabilise;
 /// f, f', f'' and each d/dp of one activation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Forms {
+    /// f
     pub forward: Expr,
+    /// f'
     pub derivative: Expr,
+    /// f''
     pub second: Expr,
     /// d/dp for each parameter, in parameter order.
     pub params: Vec<Expr>,

@@ -39,6 +39,10 @@ fn collect(items: &[Item], out: &mut Vec<Found>) {
 }
 
 fn found(f: &ItemFn) -> Option<Found> {
+    // Vector activations (a slice input) have their own forms: `crate::vector`.
+    if crate::vector::parse::is_vector(f) {
+        return None;
+    }
     let at = f.attrs.iter().position(|a| a.path().segments.last().is_some_and(|s| s.ident == "activation"))?;
     let mut item = f.clone();
     let attr = item.attrs.remove(at);

@@ -34,6 +34,10 @@ pub fn activation(attr: TokenStream, item: TokenStream) -> TokenStream {
         let e = syn::Error::new_spanned(again, "`#[activation]` is applied twice to this function: keep one");
         return with_errors(quote!(#function), e);
     }
+    // A slice input declares a vector activation (softmax): its own front end.
+    if crate::vector::parse::is_vector(&function) {
+        return crate::vector::expand::activation(attr, function);
+    }
     let expanded = parse_activation(attr, &function).and_then(|def| {
         let strukt = upper_camel(&def.name);
         if !strukt.starts_with(char::is_alphabetic) || strukt == "Self" {

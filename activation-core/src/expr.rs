@@ -41,21 +41,32 @@ impl Ord for Num {
 /// Binary operators. `Pow` is `powf`; integer powers are [`Expr::Powi`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BinOp {
+    /// `a + b`
     Add,
+    /// `a - b`
     Sub,
+    /// `a * b`
     Mul,
+    /// `a / b`
     Div,
+    /// `a.powf(b)`
     Pow,
+    /// `max(a, b)`
     Max,
+    /// `min(a, b)`
     Min,
 }
 
 /// Comparison operators allowed in the conditions of piecewise formulas.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CmpOp {
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
 }
 
@@ -84,36 +95,57 @@ impl CmpOp {
 /// A condition `lhs op rhs` of a piecewise formula.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Cond {
+    /// The comparison.
     pub op: CmpOp,
+    /// Left side.
     pub lhs: Expr,
+    /// Right side.
     pub rhs: Expr,
 }
 
 /// Reductions over the elements of a vector input (the softmax family).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Reduction {
+    /// `sum(e)`: Σ_j e(x_j).
     Sum,
+    /// `max(e)`: the largest e(x_j).
     Max,
 }
 
 /// One-argument functions of the formula language (methods and prelude functions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Func {
+    /// e^u
     Exp,
+    /// e^u - 1
     ExpM1,
+    /// ln u
     Ln,
+    /// ln(1 + u)
     Ln1p,
+    /// √u
     Sqrt,
+    /// |u|
     Abs,
+    /// tanh u
     Tanh,
+    /// sinh u
     Sinh,
+    /// cosh u
     Cosh,
+    /// arctan u
     Atan,
+    /// sin u
     Sin,
+    /// cos u
     Cos,
+    /// 1 / (1 + e^-u)
     Sigmoid,
+    /// ln(1 + e^u)
     Softplus,
+    /// the error function
     Erf,
+    /// 1 - erf u
     Erfc,
     /// expm1(u) - u e^u, evaluated without the cancellation near u = 0; produced only by
     /// the stabilising pass (d/dα of α expm1(x/α), as in CELU).
@@ -123,6 +155,7 @@ pub enum Func {
 /// What the passes need to know about a [`Func`], kept as one table so that adding a
 /// function is adding a row.
 pub struct FuncInfo {
+    /// The function this row describes.
     pub func: Func,
     /// Canonical (prelude function) name, used in canonical text.
     pub name: &'static str,
@@ -278,9 +311,13 @@ pub struct Constant(pub(crate) u8);
 /// One named constant: its `std::f64::consts` name, `f64` value, LaTeX, and its exact
 /// definition as a formula over `PI` and numbers (what the MPFR reference evaluates).
 pub struct ConstantInfo {
+    /// Its `std::f64::consts` name.
     pub name: &'static str,
+    /// Its `f64` value.
     pub value: f64,
+    /// Its LaTeX.
     pub latex: &'static str,
+    /// Its exact definition, a formula over `PI` and numbers.
     pub exact: &'static str,
 }
 

@@ -31,6 +31,7 @@ pub mod stabilise;
 pub mod text;
 pub mod traits;
 pub mod ulp;
+pub mod vector;
 
 pub use expr::Expr;
 pub use parse::Definition;
@@ -61,6 +62,35 @@ macro_rules! __gradient_checks {
         #[test]
         #[ignore = "gradient checks need the `mpfr` feature: activation = { features = [\"mpfr\"] } in [dev-dependencies]"]
         fn gradient_checks() {
+            let _ = $value;
+        }
+    };
+}
+
+/// The vector gradient-check test the `#[activation]` macro puts beside a vector
+/// activation (SPEC §7). With the `mpfr` feature it runs [`vector::check::run`].
+#[cfg(feature = "mpfr")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __vector_gradient_checks {
+    ($value:expr) => {
+        #[test]
+        fn vector_gradient_checks() {
+            $crate::vector::check::run(&$value);
+        }
+    };
+}
+
+/// Without the `mpfr` feature the vector gradient checks show up as an ignored test that
+/// says how to turn them on.
+#[cfg(not(feature = "mpfr"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __vector_gradient_checks {
+    ($value:expr) => {
+        #[test]
+        #[ignore = "gradient checks need the `mpfr` feature: activation = { features = [\"mpfr\"] } in [dev-dependencies]"]
+        fn vector_gradient_checks() {
             let _ = $value;
         }
     };

@@ -16,7 +16,9 @@ use crate::expr::{BinOp, CmpOp, Cond, Constant, Expr, Func, Reduction};
 /// A parameter of an activation and its default, if `#[activation(name = value)]` gave one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Param {
+    /// The parameter's name.
     pub name: String,
+    /// Its default, if the attribute gives one.
     pub default: Option<f64>,
 }
 

@@ -25,23 +25,41 @@ pub trait Real:
     fn from_f64(v: f64) -> Self;
     /// Widens (or keeps) this value as `f64`.
     fn to_f64(self) -> f64;
+    /// e^x.
     fn exp(self) -> Self;
+    /// e^x - 1, accurate near 0.
     fn expm1(self) -> Self;
+    /// Natural logarithm.
     fn ln(self) -> Self;
+    /// ln(1 + x), accurate near 0.
     fn log1p(self) -> Self;
+    /// Square root.
     fn sqrt(self) -> Self;
+    /// |x|.
     fn abs(self) -> Self;
+    /// Hyperbolic tangent.
     fn tanh(self) -> Self;
+    /// Hyperbolic sine.
     fn sinh(self) -> Self;
+    /// Hyperbolic cosine.
     fn cosh(self) -> Self;
+    /// Arctangent.
     fn atan(self) -> Self;
+    /// Sine.
     fn sin(self) -> Self;
+    /// Cosine.
     fn cos(self) -> Self;
+    /// The error function (from `libm`).
     fn erf(self) -> Self;
+    /// 1 - erf(x), accurate in the right tail (from `libm`).
     fn erfc(self) -> Self;
+    /// x^n for an integer n.
     fn powi(self, n: i32) -> Self;
+    /// x^y.
     fn powf(self, y: Self) -> Self;
+    /// The larger of `x` and `y`.
     fn max(self, y: Self) -> Self;
+    /// The smaller of `x` and `y`.
     fn min(self, y: Self) -> Self;
     /// `a * b + c` with one rounding.
     fn mul_add(self, b: Self, c: Self) -> Self;

@@ -23,8 +23,11 @@ pub type Guard = fn(&Bindings) -> bool;
 pub struct Rule {
     /// Short name, shown in tests and debugging output.
     pub name: &'static str,
+    /// The pattern, in the formula language.
     pub lhs: &'static str,
+    /// What it becomes.
     pub rhs: &'static str,
+    /// A side condition on the bindings, if any.
     pub guard: Option<Guard>,
 }
 
@@ -42,9 +45,13 @@ impl Rule {
 
 /// A rule with its two sides parsed.
 pub struct Compiled {
+    /// The rule's name.
     pub name: &'static str,
+    /// The pattern, parsed.
     pub lhs: Expr,
+    /// The replacement, parsed.
     pub rhs: Expr,
+    /// A side condition on the bindings, if any.
     pub guard: Option<Guard>,
 }
 

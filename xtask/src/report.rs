@@ -1,4 +1,310 @@
-//! `cargo xtask report` (being written).
-pub fn main(_args: &[String]) -> Result<(), String> {
-    Err("`cargo xtask report` is not written yet".into())
+//! `cargo xtask report [--epsilon E] [--src DIR] [--check]`: the gradient-saturation report
+//! of every `#[activation]` in the workspace (or in DIR) — a thin front end over
+//! `activation_core::analysis`, which computes every value.
+//!
+//! Writes into `target/activation-report/`: `report.tex` (and `report.pdf` when `pdflatex`
+//! is on PATH), `saturation.md`, `saturation.csv` with `saturation-legend.csv`,
+//! `saturation.json`, and `plots/NAME.svg`. A default run (workspace sources, default ε)
+//! also refreshes the committed `docs/saturation.md`, which `--check` compares instead of
+//! writing anything.
+
+mod latex;
+mod plot;
+mod tables;
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
+use std::time::{Duration, Instant};
+
+use activation_core::analysis::{analyse, Properties, DEFAULT_EPSILON};
+use activation_core::derived::{derive, Derived};
+use activation_core::discover::find_in_source;
+use activation_core::Definition;
+
+use crate::workspace_root;
+
+/// The committed table, relative to the workspace root.
+const COMMITTED: &str = "docs/saturation.md";
+
+struct Options {
+    epsilon: f64,
+    src: Option<PathBuf>,
+    check: bool,
+}
+
+fn options(args: &[String]) -> Result<Options, String> {
+    let mut o = Options { epsilon: DEFAULT_EPSILON, src: None, check: false };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--epsilon" => {
+                let v = it.next().ok_or("--epsilon needs a number")?;
+                o.epsilon = v.parse().ok().filter(|e: &f64| *e > 0.0).ok_or(format!("--epsilon: `{v}` is not > 0"))?;
+            }
+            "--src" => o.src = Some(PathBuf::from(it.next().ok_or("--src needs a directory")?)),
+            "--check" => o.check = true,
+            other => return Err(format!("unknown option `{other}` (accepted: --epsilon E, --src DIR, --check)")),
+        }
+    }
+    if o.check && (o.src.is_some() || o.epsilon != DEFAULT_EPSILON) {
+        return Err(format!("--check compares {COMMITTED}, made with the defaults: drop --src and --epsilon"));
+    }
+    Ok(o)
+}
+
+/// One analysed activation: its definition, forms and properties.
+pub struct Entry {
+    pub def: Definition,
+    pub derived: Derived,
+    pub props: Properties,
+}
+
+pub fn main(args: &[String]) -> Result<(), String> {
+    let o = options(args)?;
+    let root = workspace_root();
+    let defs = match &o.src {
+        Some(dir) => discover(&[dir.clone()])?,
+        None => discover(&source_dirs(&root))?,
+    };
+    if defs.is_empty() {
+        return Err("no `#[activation]` function found".into());
+    }
+    let entries = analyse_all(defs, o.epsilon);
+    let markdown = tables::markdown(&entries, o.epsilon);
+    if o.check {
+        return check(&root.join(COMMITTED), &markdown);
+    }
+    let out = root.join("target/activation-report");
+    write_all(&out, &entries, o.epsilon, &markdown)?;
+    if o.src.is_none() && o.epsilon == DEFAULT_EPSILON {
+        write(&root.join(COMMITTED), &markdown)?;
+    }
+    println!("{}", tables::table(&entries));
+    println!("report written to {}", out.display());
+    Ok(())
+}
+
+/// Every output file, and the PDF when `pdflatex` is there.
+fn write_all(out: &Path, entries: &[Entry], epsilon: f64, markdown: &str) -> Result<(), String> {
+    std::fs::create_dir_all(out.join("plots")).map_err(|e| format!("{}: {e}", out.display()))?;
+    write(&out.join("saturation.md"), markdown)?;
+    write(&out.join("saturation.csv"), &tables::csv(entries))?;
+    write(&out.join("saturation-legend.csv"), &tables::csv_legend(epsilon))?;
+    write(&out.join("saturation.json"), &tables::json(entries, epsilon))?;
+    for e in entries {
+        let svg = plot::svg(e).map_err(|err| format!("plot of {}: {err}", e.def.name))?;
+        write(&out.join("plots").join(format!("{}.svg", e.def.name)), &svg)?;
+    }
+    write(&out.join("report.tex"), &latex::document(entries, epsilon))?;
+    pdf(out)
+}
+
+/// Runs `pdflatex` on `report.tex` when it is on PATH (twice, for the table of contents).
+fn pdf(out: &Path) -> Result<(), String> {
+    if Command::new("pdflatex").arg("--version").output().is_err() {
+        eprintln!("pdflatex not found: report.tex written, report.pdf skipped");
+        return Ok(());
+    }
+    for _ in 0..2 {
+        let run = Command::new("pdflatex")
+            .args(["-halt-on-error", "-interaction=nonstopmode", "report.tex"])
+            .current_dir(out)
+            .output()
+            .map_err(|e| format!("pdflatex: {e}"))?;
+        if !run.status.success() {
+            let log = String::from_utf8_lossy(&run.stdout);
+            let tail: Vec<&str> = log.lines().rev().take(25).collect::<Vec<_>>().into_iter().rev().collect();
+            return Err(format!("pdflatex failed on {}/report.tex:\n{}", out.display(), tail.join("\n")));
+        }
+    }
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Fails with a diff hint when the committed table differs from `fresh`.
+fn check(committed: &Path, fresh: &str) -> Result<(), String> {
+    let old = std::fs::read_to_string(committed).unwrap_or_default();
+    if old == fresh {
+        println!("{} is up to date", committed.display());
+        return Ok(());
+    }
+    let (old_lines, new_lines): (Vec<&str>, Vec<&str>) = (old.lines().collect(), fresh.lines().collect());
+    let mut diff = Vec::new();
+    for i in 0..old_lines.len().max(new_lines.len()) {
+        let (a, b) = (old_lines.get(i), new_lines.get(i));
+        if a != b {
+            diff.extend(a.map(|l| format!("  - {l}")));
+            diff.extend(b.map(|l| format!("  + {l}")));
+        }
+        if diff.len() >= 12 {
+            diff.push("  ...".into());
+            break;
+        }
+    }
+    Err(format!(
+        "{} is stale: the formulas or the analysis changed.\nFirst differing lines (- committed, + computed):\n{}\n\
+         Run `cargo xtask report` to refresh it, review `git diff {COMMITTED}`, and commit it.",
+        committed.display(),
+        diff.join("\n")
+    ))
+}
+
+/// The source directories of the workspace: `src/` of the root package and of every
+/// member crate (any directory holding a `Cargo.toml`), skipping `target/`.
+fn source_dirs(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        if dir.join("Cargo.toml").is_file() && dir.join("src").is_dir() {
+            out.push(dir.join("src"));
+        }
+        for sub in subdirs(&dir) {
+            let name = sub.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !(name.starts_with('.') || name == "target" || name == "src") {
+                stack.push(sub);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let Ok(read) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut v: Vec<PathBuf> = read.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    v.sort();
+    v
+}
+
+/// Every `.rs` file under `dirs`, in path order, skipping `target/` and hidden directories.
+fn rust_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack: Vec<PathBuf> = dirs.to_vec();
+    while let Some(dir) = stack.pop() {
+        let Ok(read) = std::fs::read_dir(&dir) else { continue };
+        for path in read.filter_map(|e| e.ok()).map(|e| e.path()) {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if path.is_dir() && !(name.starts_with('.') || name == "target") {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The `#[activation]` functions in `dirs`, parsed by the macro's own parser. Files and
+/// functions the macro would reject are reported and skipped; a name seen twice keeps its
+/// first definition.
+fn discover(dirs: &[PathBuf]) -> Result<Vec<Definition>, String> {
+    for d in dirs {
+        if !d.is_dir() {
+            return Err(format!("{} is not a directory", d.display()));
+        }
+    }
+    let mut defs: Vec<Definition> = Vec::new();
+    for file in rust_files(dirs) {
+        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        if !text.contains("activation") {
+            continue;
+        }
+        let found = match find_in_source(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("skipping {}: {e}", file.display());
+                continue;
+            }
+        };
+        for f in found {
+            match f.definition {
+                Ok(d) if defs.iter().any(|o| o.name == d.name) => {
+                    eprintln!("skipping {} in {}: an activation of that name came first", d.name, file.display())
+                }
+                Ok(d) => defs.push(d),
+                Err(e) => eprintln!("skipping `{}` in {}: {e}", f.item.sig.ident, file.display()),
+            }
+        }
+    }
+    Ok(defs)
+}
+
+/// Analyses every definition on all cores, with a progress bar once it takes over a second.
+fn analyse_all(defs: Vec<Definition>, epsilon: f64) -> Vec<Entry> {
+    let n = defs.len();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Entry>>> = Mutex::new((0..n).map(|_| None).collect());
+    let (done_tx, done_rx) = mpsc::channel::<String>();
+    let workers = std::thread::available_parallelism().map_or(1, |c| c.get()).min(n);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let done = done_tx.clone();
+            let (next, results, defs) = (&next, &results, &defs);
+            s.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(def) = defs.get(i) else { break };
+                let entry = analyse_one(def, epsilon);
+                results.lock().expect("no worker panicked")[i] = entry;
+                let _ = done.send(def.name.clone());
+            });
+        }
+        drop(done_tx);
+        progress(&done_rx, n);
+    });
+    results.into_inner().expect("no worker panicked").into_iter().flatten().collect()
+}
+
+fn analyse_one(def: &Definition, epsilon: f64) -> Option<Entry> {
+    let derived = match derive(def) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("skipping {}: {e}", def.name);
+            return None;
+        }
+    };
+    match analyse(def, epsilon) {
+        Ok(props) => Some(Entry { def: def.clone(), derived, props }),
+        Err(e) => {
+            eprintln!("skipping {}: {e}", def.name);
+            None
+        }
+    }
+}
+
+/// Draws `[#####     ] 7/19 gelu` on stderr (a terminal only) from the first second on.
+fn progress(done: &mpsc::Receiver<String>, n: usize) {
+    let start = Instant::now();
+    let tty = std::io::stderr().is_terminal();
+    let (mut count, mut last) = (0, String::new());
+    let mut drawn = false;
+    loop {
+        match done.recv_timeout(Duration::from_millis(100)) {
+            Ok(name) => {
+                count += 1;
+                last = name;
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+        if tty && start.elapsed() > Duration::from_secs(1) {
+            let width = 30;
+            let filled = width * count / n.max(1);
+            eprint!("\r[{}{}] {count}/{n} {last:<16}", "#".repeat(filled), " ".repeat(width - filled));
+            let _ = std::io::stderr().flush();
+            drawn = true;
+        }
+    }
+    if drawn {
+        eprintln!();
+    }
 }

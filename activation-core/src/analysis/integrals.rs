@@ -62,8 +62,9 @@ fn adaptive(piece: &Piece, a: f64, b: f64, whole: [Float; 2], depth: u32) -> [Fl
 
 /// The Gauss–Legendre estimate over `[a, b]` of f φ and f² φ.
 fn panel(piece: &Piece, a: f64, b: f64) -> [Float; 2] {
-    let half = Float::with_val(PREC, b - a) / 2u32;
-    let mid = Float::with_val(PREC, a + b) / 2u32;
+    // In MPFR: the halves of a panel must tile it exactly for the comparison to mean anything.
+    let half = (Float::with_val(PREC, b) - a) / 2u32;
+    let mid = (Float::with_val(PREC, b) + a) / 2u32;
     let mut out = [Float::new(PREC), Float::new(PREC)];
     for (t, w) in rule() {
         let x = Float::with_val(PREC, t * &half) + &mid;

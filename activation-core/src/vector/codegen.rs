@@ -14,7 +14,7 @@
 //! the expression's own names, at the call site (the graph keeps them fresh).
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 
 use crate::codegen::block;
 use crate::expand::ident;
@@ -103,17 +103,41 @@ fn levels(graph: &Graph, needed: &[usize]) -> Vec<usize> {
     level
 }
 
-/// Computes every reduction `exprs` need, in passes over the elements.
-fn reductions(graph: &Graph, slices: &Slices, exprs: &[&Expr]) -> TokenStream {
+/// The `Max` reductions whose argmax `exprs` use (through the engine's kinds of
+/// reduction, an indicator or a value at the argmax written into the output).
+fn argmax_used(graph: &Graph, exprs: &[&Expr], needed: &[usize], fixups: &[usize]) -> Vec<usize> {
+    let mut used: Vec<usize> = fixups.to_vec();
+    for &r in needed {
+        if let Kind::SumExcept(m) | Kind::AtArgmax(m) = graph.reds[r].kind {
+            used.push(m);
+        }
+    }
+    for &r in needed.iter().filter(|&&r| graph.reds[r].kind == Kind::Max) {
+        let indicator = graph.indicator(r);
+        let in_bodies = needed.iter().any(|&b| graph.reds[b].body.depends_on(&indicator));
+        if in_bodies || exprs.iter().any(|e| e.depends_on(&indicator)) {
+            used.push(r);
+        }
+    }
+    used
+}
+
+/// Computes every reduction `exprs` need, in passes over the elements (`fixups`: the
+/// `Max` reductions whose argmax the caller writes at).
+fn reductions(graph: &Graph, slices: &Slices, exprs: &[&Expr], fixups: &[usize]) -> TokenStream {
     let needed = graph.needed(exprs);
+    let argmaxes = argmax_used(graph, exprs, &needed, fixups);
     let level = levels(graph, &needed);
     let top = needed.iter().map(|&r| level[r]).max().unwrap_or(0);
     let mut out = TokenStream::new();
     for l in 1..=top {
-        let passes: Vec<usize> =
-            needed.iter().copied().filter(|&r| level[r] == l && !matches!(graph.reds[r].kind, Kind::AtArgmax(_))).collect();
+        let passes: Vec<usize> = needed
+            .iter()
+            .copied()
+            .filter(|&r| level[r] == l && !matches!(graph.reds[r].kind, Kind::AtArgmax(_)))
+            .collect();
         if !passes.is_empty() {
-            out.extend(pass(graph, slices, &passes));
+            out.extend(pass(graph, slices, &passes, &argmaxes));
         }
         for r in needed.iter().copied().filter(|&r| level[r] == l && matches!(graph.reds[r].kind, Kind::AtArgmax(_))) {
             let Kind::AtArgmax(m) = graph.reds[r].kind else { continue };
@@ -126,8 +150,9 @@ fn reductions(graph: &Graph, slices: &Slices, exprs: &[&Expr]) -> TokenStream {
     out
 }
 
-/// One pass over the elements accumulating the reductions `reds`.
-fn pass(graph: &Graph, slices: &Slices, reds: &[usize]) -> TokenStream {
+/// One pass over the elements accumulating the reductions `reds`, tracking the argmax of
+/// the maxima in `argmaxes`.
+fn pass(graph: &Graph, slices: &Slices, reds: &[usize], argmaxes: &[usize]) -> TokenStream {
     let mut bodies: Vec<Expr> = Vec::new();
     for &r in reds {
         if !bodies.contains(&graph.reds[r].body) {
@@ -152,11 +177,16 @@ fn pass(graph: &Graph, slices: &Slices, reds: &[usize]) -> TokenStream {
                 declare.extend(quote! { let mut #symbol = T::from_f64(0.0); });
                 update.extend(quote! { if #j != #at { #symbol = #symbol + #b; } });
             }
-            Kind::Max => {
+            Kind::Max if argmaxes.contains(&r) => {
                 let at = argmax(graph, r);
-                declare.extend(quote! { let mut #symbol = T::from_f64(::core::f64::NEG_INFINITY); let mut #at = 0usize; });
+                declare
+                    .extend(quote! { let mut #symbol = T::from_f64(::core::f64::NEG_INFINITY); let mut #at = 0usize; });
                 // Strictly greater: the first index wins a tie.
                 update.extend(quote! { if #b > #symbol { #symbol = #b; #at = #j; } });
+            }
+            Kind::Max => {
+                declare.extend(quote! { let mut #symbol = T::from_f64(::core::f64::NEG_INFINITY); });
+                update.extend(quote! { #symbol = #symbol.max(#b); });
             }
             Kind::AtArgmax(_) => unreachable!("values at an argmax are not accumulated"),
         }
@@ -176,7 +206,8 @@ fn pass(graph: &Graph, slices: &Slices, reds: &[usize]) -> TokenStream {
 /// cost something) by new symbols, returned with their values: they are computed once.
 fn hoist(graph: &mut Graph, e: &Expr, out: &mut Vec<(String, Expr)>) -> Expr {
     let invariant = !graph.is_indexed(e);
-    let trivial = matches!(e, Expr::Num(_) | Expr::Const(_) | Expr::Var(_)) || matches!(e, Expr::Neg(a) if matches!(**a, Expr::Var(_) | Expr::Num(_)));
+    let trivial = matches!(e, Expr::Num(_) | Expr::Const(_) | Expr::Var(_))
+        || matches!(e, Expr::Neg(a) if matches!(**a, Expr::Var(_) | Expr::Num(_)));
     if invariant && !trivial {
         if let Some((name, _)) = out.iter().find(|(_, v)| v == e) {
             return Expr::var(name);
@@ -205,7 +236,8 @@ pub fn elementwise(graph: &Graph, slices: &Slices, output: &Output) -> TokenStre
     let general = hoist(&mut graph, &output.general, &mut hoisted);
     let mut needed: Vec<&Expr> = vec![&output.general];
     needed.extend(output.at_max.as_ref().map(|(_, e)| e));
-    let reds = reductions(&graph, slices, &needed);
+    let fixups: Vec<usize> = output.at_max.iter().map(|(m, _)| *m).collect();
+    let reds = reductions(&graph, slices, &needed, &fixups);
     let hoisted_lets = constants(&hoisted);
     let (xs, out, k) = (slices.input(), hygienic("out"), hygienic("k"));
     let value = value_at(&graph, slices, std::slice::from_ref(&general), &quote!(#k));
@@ -237,11 +269,13 @@ pub fn jacobian(graph: &Graph, slices: &Slices, jac: &JacobianOutput) -> TokenSt
         needed.push(t);
     }
     needed.extend(jac.at_max.as_ref().map(|(_, e)| e));
-    let reds = reductions(graph, slices, &needed);
+    let fixups: Vec<usize> = jac.at_max.iter().map(|(m, _)| *m).collect();
+    let reds = reductions(graph, slices, &needed, &fixups);
     let column_exprs: Vec<Expr> = jac.terms.iter().map(|(_, t)| t.clone()).collect();
     let mut row_exprs = vec![jac.diagonal.clone()];
     row_exprs.extend(jac.terms.iter().map(|(c, _)| c.clone()));
-    let names = |prefix: &str, count: usize| -> Vec<Ident> { (0..count).map(|t| hygienic(&format!("{prefix}{t}"))).collect() };
+    let names =
+        |prefix: &str, count: usize| -> Vec<Ident> { (0..count).map(|t| hygienic(&format!("{prefix}{t}"))).collect() };
     let (col_names, row_names) = (names("t", column_exprs.len()), names("c", jac.terms.len()));
     let d = hygienic("d");
     // dR_r/dx_k for every k, once: the columns of the outer products.
@@ -254,7 +288,11 @@ pub fn jacobian(graph: &Graph, slices: &Slices, jac: &JacobianOutput) -> TokenSt
     });
     let row_value = value_at(graph, slices, &row_exprs, &quote!(#i));
     let row_unpack = quote!((#d, #(#row_names,)*));
-    let row_value = if row_exprs.len() == 1 { quote! { (#row_value,) } } else { row_value };
+    let row_value = if row_exprs.len() == 1 {
+        quote! { (#row_value,) }
+    } else {
+        row_value
+    };
     let entry = if jac.terms.is_empty() {
         quote! { T::from_f64(0.0) }
     } else {

@@ -24,11 +24,12 @@
 //! adjoint from being computed as a rounding residue.
 
 use crate::diff::derivative;
+use crate::expand::CHECK_VALUE_WITHOUT_DEFAULT;
 use crate::expr::{BinOp, Expr};
 use crate::parse::Definition;
 use crate::simplify::simplify;
 use crate::vector::codegen::{JacobianOutput, Output};
-use crate::vector::dominant;
+use crate::vector::dominant::{self, Probe};
 use crate::vector::graph::{Graph, Kind};
 use crate::vector::rational::Normaliser;
 
@@ -295,14 +296,16 @@ pub fn derive(def: &Definition) -> Result<VectorForms, DeriveError> {
     let stable_body = crate::vector::stable::stabilise(&def.body, &graph.vectors);
     let f = graph.lower(&stable_body);
     let p = products(&mut graph, &f, &cotangent, &tangent)?;
-    let forward = finish(&mut graph, &f);
-    let vjp = finish(&mut graph, &p.vjp);
-    let jvp = finish(&mut graph, &p.jvp);
+    let probe_params = def.params.iter().map(|p| (p.name.clone(), p.default.unwrap_or(CHECK_VALUE_WITHOUT_DEFAULT)));
+    let probe = Probe::new(probe_params.collect());
+    let forward = finish(&mut graph, &f, &probe);
+    let vjp = finish(&mut graph, &p.vjp, &probe);
+    let jvp = finish(&mut graph, &p.jvp, &probe);
     let diagonal_entry = crate::stabilise::stabilise(&p.jacobian.diagonal_entry());
     let jacobian = JacobianOutput {
         diagonal: crate::stabilise::stabilise(&p.jacobian.diagonal),
         terms: p.jacobian.terms.iter().map(|(c, t)| (stabilise(c), stabilise(t))).collect(),
-        at_max: dominant::at_argmax(&mut graph, &diagonal_entry),
+        at_max: dominant::at_argmax(&mut graph, &diagonal_entry, &probe),
     };
     Ok(VectorForms { cotangent, tangent, readable, graph, forward, vjp, jvp, jacobian, shift_invariant })
 }
@@ -312,10 +315,10 @@ fn stabilise(e: &Expr) -> Expr {
 }
 
 /// A stable element-wise output with the accuracy passes of [`dominant`] applied.
-fn finish(graph: &mut Graph, e: &Expr) -> Output {
+fn finish(graph: &mut Graph, e: &Expr, probe: &Probe) -> Output {
     let e = stabilise(e);
-    let general = dominant::global(graph, &e).unwrap_or(e);
-    let at_max = dominant::at_argmax(graph, &general);
+    let general = dominant::global(graph, &e, probe).unwrap_or(e);
+    let at_max = dominant::at_argmax(graph, &general, probe);
     Output { general, at_max }
 }
 
@@ -344,16 +347,17 @@ mod tests {
     #[test]
     fn softmax_products_read_as_textbook() {
         let (graph, _, p) = derived("exp(x) / sum(exp(x))");
+        // s (g - <g, s>) over the common denominator, as the simplifier writes it.
         assert_eq!(
             graph.raise(&p.vjp).to_string(),
-            "exp(x) / sum(exp(x)) * (g - sum(g * exp(x)) / sum(exp(x)))"
+            "exp(x) * (g * sum(exp(x)) - sum(g * exp(x))) / sum(exp(x)).powi(2)"
         );
         assert_eq!(
             graph.raise(&p.jvp).to_string(),
-            "exp(x) / sum(exp(x)) * (v - sum(v * exp(x)) / sum(exp(x)))"
+            "exp(x) * (sum(exp(x)) * v - sum(v * exp(x))) / sum(exp(x)).powi(2)"
         );
         let (graph, _, p) = derived("x - ln(sum(exp(x)))");
-        assert_eq!(graph.raise(&p.vjp).to_string(), "g - exp(x) * sum(g) / sum(exp(x))");
+        assert_eq!(graph.raise(&p.vjp).to_string(), "g - sum(g) * exp(x) / sum(exp(x))");
     }
 
     #[test]

@@ -161,10 +161,9 @@ fn free_functions(n: &Names, forms: &VectorForms, item: &ItemFn) -> TokenStream 
     let name = &n.def.name;
     let fn_name = ident(name);
     let attrs = &item.attrs;
-    let panics = |slices: &str| vec![String::new(), " # Panics".into(), format!(" When {slices} differs in length from `{x}`.")];
-    let mut forward_doc = panics("`out`");
-    forward_doc.insert(0, String::new());
-    let forward_doc = docs(&forward_doc);
+    let panics =
+        |slices: &str| vec![String::new(), " # Panics".into(), format!(" When {slices} differs in length from `{x}`.")];
+    let forward_doc = docs(&panics(&format!("`{out}`")));
     let mut vjp_doc = vec![
         format!(" The vector-Jacobian product of [`{name}`]: `{out}[k] = Σ_i {g}[i] ∂f_i/∂{x}_k`, the backward"),
         " pass, in O(n):".into(),
@@ -230,7 +229,7 @@ fn structure(n: &Names, forms: &VectorForms) -> TokenStream {
     let latex = to_latex_with_input(&forms.readable.forward, input);
     let (vjp_formula, jvp_formula) = (forms.readable.vjp.to_string(), forms.readable.jvp.to_string());
     let shift_invariant = forms.shift_invariant;
-    let args = quote! { #(T::from_f64(self.#fields)),* };
+    let args: Vec<TokenStream> = fields.iter().map(|f| quote! { T::from_f64(self.#f) }).collect();
     let hygienic = |s: &str| Ident::new(s, Span::mixed_site());
     let (x, w, out) = (hygienic("x"), hygienic("w"), hygienic("out"));
     quote! {
@@ -250,18 +249,18 @@ fn structure(n: &Names, forms: &VectorForms) -> TokenStream {
             fn param_values(&self) -> ::std::vec::Vec<f64> { ::std::vec![#(self.#fields),*] }
             #[inline]
             fn forward_kernel<T: ::activation::Real>(&self, #x: &[T], #out: &mut [T]) {
-                #module::forward(#x, #args, #out)
+                #module::forward(#x, #(#args,)* #out)
             }
             #[inline]
             fn vjp_kernel<T: ::activation::Real>(&self, #x: &[T], #w: &[T], #out: &mut [T]) {
-                #module::vjp(#x, #w, #args, #out)
+                #module::vjp(#x, #w, #(#args,)* #out)
             }
             #[inline]
             fn jvp_kernel<T: ::activation::Real>(&self, #x: &[T], #w: &[T], #out: &mut [T]) {
-                #module::jvp(#x, #w, #args, #out)
+                #module::jvp(#x, #w, #(#args,)* #out)
             }
             fn jacobian<T: ::activation::Real>(&self, #x: &[T]) -> ::std::vec::Vec<T> {
-                #module::jacobian(#x, #args)
+                #module::jacobian(#x, #(#args),*)
             }
         }
     }
@@ -289,7 +288,8 @@ fn checks(n: &Names) -> TokenStream {
     let module = format_ident!("__activation_checks_{}", n.def.name.trim_start_matches("r#"));
     let fields = &n.params;
     let values = n.def.params.iter().map(|p| float_literal(p.default.unwrap_or(CHECK_VALUE_WITHOUT_DEFAULT)));
-    let value = if fields.is_empty() { quote!(super::#strukt) } else { quote!(super::#strukt { #(#fields: #values),* }) };
+    let value =
+        if fields.is_empty() { quote!(super::#strukt) } else { quote!(super::#strukt { #(#fields: #values),* }) };
     quote! {
         #[cfg(test)]
         mod #module {

@@ -275,7 +275,7 @@ impl Graph {
         let n = vectors.first().map_or(0, |v| v.len());
         let mut env: Env<T> = params.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         let mut argmax = vec![0usize; self.reds.len()];
-        let at = |env: &Env<T>, j: usize| {
+        let at = |env: &Env<T>, argmax: &[usize], j: usize| {
             let mut env = env.clone();
             for (name, v) in self.vectors.iter().zip(vectors) {
                 env.insert(name.clone(), v[j]);
@@ -289,7 +289,7 @@ impl Graph {
         };
         for r in self.needed(outputs) {
             let red = &self.reds[r];
-            let value = |j: usize| eval(&red.body, &at(&env, j));
+            let value = |j: usize| eval(&red.body, &at(&env, &argmax, j));
             let v = match red.kind {
                 Kind::Sum => (0..n).fold(T::from_f64(0.0), |a, j| a + value(j)),
                 Kind::SumExcept(m) => (0..n).filter(|&j| j != argmax[m]).fold(T::from_f64(0.0), |a, j| a + value(j)),
@@ -309,7 +309,7 @@ impl Graph {
             };
             env.insert(red.symbol.clone(), v);
         }
-        outputs.iter().map(|e| (0..n).map(|k| eval(e, &at(&env, k))).collect()).collect()
+        outputs.iter().map(|e| (0..n).map(|k| eval(e, &at(&env, &argmax, k))).collect()).collect()
     }
 }
 

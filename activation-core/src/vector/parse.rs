@@ -44,7 +44,10 @@ fn input_type_error(item: &ItemFn) -> Option<syn::Error> {
     let Some(FnArg::Typed(t)) = item.sig.inputs.first() else { return None };
     let Type::Reference(r) = &*t.ty else { return None };
     if let Some(m) = &r.mutability {
-        return Some(syn::Error::new_spanned(m, "the input of a vector activation is read: write `x: &[f64]`, without `mut`"));
+        return Some(syn::Error::new_spanned(
+            m,
+            "the input of a vector activation is read: write `x: &[f64]`, without `mut`",
+        ));
     }
     if let Some(l) = &r.lifetime {
         return Some(syn::Error::new_spanned(l, "write the input as `x: &[f64]`, without a lifetime"));
@@ -71,8 +74,9 @@ mod tests {
 
     #[test]
     fn reductions_in_the_body() {
-        let d = parse("fn softmax(x: &[f64], t: f64) -> f64 { let m = max(x / t); exp(x / t - m) / sum(exp(x / t - m)) }")
-            .unwrap();
+        let d =
+            parse("fn softmax(x: &[f64], t: f64) -> f64 { let m = max(x / t); exp(x / t - m) / sum(exp(x / t - m)) }")
+                .unwrap();
         assert_eq!(d.body.to_string(), "exp(x / t - max(x / t)) / sum(exp(x / t - max(x / t)))");
         assert_eq!(d.param_names(), ["t"]);
     }

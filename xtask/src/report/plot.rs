@@ -1,0 +1,161 @@
+//! The plot of one activation — f and f' over a window that shows its features,
+//! breakpoints dashed, saturated regions (|f'| < ε) shaded — as a [`Model`] of sampled
+//! points, drawn as SVG with plotters here and as PDF drawing commands in `latex`.
+
+use activation_core::analysis::{Location, Side, Threshold};
+use activation_core::eval::eval_at;
+use activation_core::Expr;
+use plotters::prelude::*;
+
+use super::Entry;
+
+/// Samples per piece of the window.
+const SAMPLES: usize = 240;
+
+/// What a plot shows, in data coordinates.
+pub struct Model {
+    /// The x window.
+    pub x: (f64, f64),
+    /// The y window.
+    pub y: (f64, f64),
+    /// f, one polyline per piece (so jumps at breakpoints are not drawn as slopes).
+    pub f: Vec<Vec<(f64, f64)>>,
+    /// f', likewise.
+    pub df: Vec<Vec<(f64, f64)>>,
+    /// Breakpoints inside the window.
+    pub breakpoints: Vec<f64>,
+    /// Saturated x-intervals inside the window.
+    pub shaded: Vec<(f64, f64)>,
+}
+
+/// The window: wide enough for every breakpoint, extremum, largest-slope point and
+/// saturation threshold within |x| <= 10 (a threshold further out is named in the text
+/// but not drawn), and at least [-4, 4].
+fn half_width(e: &Entry) -> f64 {
+    let p = &e.props;
+    let mut features: Vec<f64> = p.breakpoints.clone();
+    features.extend(p.extrema.iter().map(|x| x.x));
+    if let Location::At(x) = p.max_slope.location {
+        features.push(x);
+    }
+    features.extend(p.slope.iter().filter_map(|t| match t.threshold {
+        Threshold::Beyond(v) => Some(v),
+        _ => None,
+    }));
+    let far = features.iter().map(|v| v.abs()).filter(|v| *v <= 10.0).fold(0.0, f64::max);
+    (1.2 * far).clamp(4.0, 10.0)
+}
+
+/// Samples f and f' and lays out the plot of `e`.
+pub fn model(e: &Entry) -> Model {
+    let p = &e.props;
+    let r = half_width(e);
+    let params: Vec<(&str, f64)> = p.params.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+    let curve = |g: &Expr| -> Vec<Vec<(f64, f64)>> {
+        pieces(r, &p.breakpoints)
+            .into_iter()
+            .map(|(a, b)| {
+                (0..=SAMPLES)
+                    .map(|i| a + (b - a) * i as f64 / SAMPLES as f64)
+                    .map(|x| (x, eval_at(g, &e.def.input, x, &params)))
+                    .filter(|(_, y)| y.is_finite())
+                    .collect()
+            })
+            .collect()
+    };
+    let (f, df) = (curve(&e.derived.stable.forward), curve(&e.derived.stable.derivative));
+    let ys = f.iter().chain(&df).flatten().map(|&(_, y)| y);
+    let (lo, hi) = ys.fold((0.0f64, 0.0f64), |(lo, hi), y| (lo.min(y), hi.max(y)));
+    let pad = 0.06 * (hi - lo).max(1e-9);
+    let mut shaded = Vec::new();
+    for (side, t) in Side::BOTH.into_iter().zip(p.slope.iter().map(|s| s.threshold)) {
+        let edge = side.sign() * r;
+        let t = match t {
+            Threshold::Beyond(t) => t,
+            Threshold::Everywhere => -edge,
+            Threshold::Never => continue,
+        };
+        if t.abs() < r || matches!(side, Side::Left if t >= r) || matches!(side, Side::Right if t <= -r) {
+            let t = t.clamp(-r, r);
+            shaded.push(if side == Side::Left { (-r, t) } else { (t, r) });
+        }
+    }
+    Model {
+        x: (-r, r),
+        y: (lo - pad, hi + pad),
+        f,
+        df,
+        breakpoints: p.breakpoints.iter().copied().filter(|b| b.abs() < r).collect(),
+        shaded,
+    }
+}
+
+/// `[-r, r]` cut at the breakpoints, each piece nudged inside its ends so that a piece's
+/// end shows its one-sided value.
+fn pieces(r: f64, breakpoints: &[f64]) -> Vec<(f64, f64)> {
+    let mut ends = vec![-r];
+    ends.extend(breakpoints.iter().copied().filter(|b| b.abs() < r));
+    ends.push(r);
+    let nudge = 1e-9 * r;
+    ends.windows(2).map(|w| (w[0] + nudge, w[1] - nudge)).collect()
+}
+
+/// The SVG plot of `e`.
+pub fn svg(e: &Entry) -> Result<String, String> {
+    let m = model(e);
+    let mut out = String::new();
+    draw(&m, &e.def.name, e.props.epsilon, &mut out).map_err(|err| format!("{err:?}"))?;
+    Ok(out)
+}
+
+const F_COLOUR: RGBColor = RGBColor(31, 88, 180);
+const DF_COLOUR: RGBColor = RGBColor(214, 96, 30);
+const SHADE: RGBColor = RGBColor(150, 150, 150);
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+fn draw(m: &Model, name: &str, epsilon: f64, out: &mut String) -> DrawResult {
+    let root = SVGBackend::with_string(out, (760, 460)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(name, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(m.x.0..m.x.1, m.y.0..m.y.1)?;
+    chart.configure_mesh().x_desc("x").y_desc("f(x), f'(x)").label_style(("sans-serif", 14)).draw()?;
+    let shade = SHADE.mix(0.25).filled();
+    let (y0, y1) = m.y;
+    for (i, &(a, b)) in m.shaded.iter().enumerate() {
+        let s = chart.draw_series(std::iter::once(Rectangle::new([(a, y0), (b, y1)], shade)))?;
+        if i == 0 {
+            let label = format!("|f'| < {} (saturated)", activation_core::analysis::format::sig(epsilon));
+            s.label(label).legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], shade));
+        }
+    }
+    for (i, &b) in m.breakpoints.iter().enumerate() {
+        let style = BLACK.mix(0.6).stroke_width(1);
+        let s = chart.draw_series(DashedLineSeries::new(vec![(b, y0), (b, y1)], 6, 4, style))?;
+        if i == 0 {
+            s.label("breakpoint").legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        }
+    }
+    for (curve, colour, label) in [(&m.f, F_COLOUR, "f(x)"), (&m.df, DF_COLOUR, "f'(x)")] {
+        let style = colour.stroke_width(2);
+        for (i, seg) in curve.iter().enumerate() {
+            let s = chart.draw_series(LineSeries::new(seg.iter().copied(), style))?;
+            if i == 0 {
+                s.label(label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+            }
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(("sans-serif", 14))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}

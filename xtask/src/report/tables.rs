@@ -1,0 +1,151 @@
+//! The table in Markdown, CSV and JSON, each with the legend of every column, and the
+//! selection guide. Cells come from `activation_core::analysis::table`, so the formats
+//! cannot disagree.
+
+use std::fmt::Write;
+
+use activation_core::analysis::format::sig;
+use activation_core::analysis::guide::{guide, Advice};
+use activation_core::analysis::table::{columns, Column};
+
+use super::Entry;
+
+fn cells(e: &Entry, cols: &[Column]) -> Vec<String> {
+    cols.iter().map(|c| (c.value)(&e.props)).collect()
+}
+
+/// The Markdown table alone (what `cargo xtask report` prints).
+pub fn table(entries: &[Entry]) -> String {
+    let cols = columns();
+    let row = |v: Vec<String>| format!("| {} |", v.iter().map(|c| c.replace('|', "\\|")).collect::<Vec<_>>().join(" | "));
+    let mut out = row(cols.iter().map(|c| c.header.to_string()).collect());
+    out.push('\n');
+    out.push_str(&row(cols.iter().map(|_| "---".to_string()).collect()));
+    for e in entries {
+        out.push('\n');
+        out.push_str(&row(cells(e, &cols)));
+    }
+    out
+}
+
+/// `saturation.md`: the table, its legend and the selection guide.
+pub fn markdown(entries: &[Entry], epsilon: f64) -> String {
+    let mut out = String::from("# Gradient saturation of the activations\n\n");
+    let _ = writeln!(
+        out,
+        "Computed from each formula by `cargo xtask report` (ε = {}): symbolic limits, MPFR root finding and \
+         quadrature, 6 significant digits. Do not edit: rerun the report.\n",
+        sig(epsilon)
+    );
+    out.push_str(&table(entries));
+    out.push_str("\n\n## Legend\n\n");
+    let _ = writeln!(out, "ε = {} (`--epsilon`). Left means x -> -inf, right x -> +inf.\n", sig(epsilon));
+    for c in columns() {
+        let _ = writeln!(out, "- **{}** (`{}`): {}", c.header.replace('|', "\\|"), c.key, c.legend);
+    }
+    out.push_str("\n## Selection guide\n\nDerived from the properties above; each line names the property that selects it.\n\n");
+    for a in guide(&entries.iter().map(|e| e.props.clone()).collect::<Vec<_>>()) {
+        out.push_str(&advice_line(&a));
+    }
+    out
+}
+
+fn advice_line(a: &Advice) -> String {
+    let members: Vec<String> = a.members.iter().map(|(n, why)| format!("{n} ({why})")).collect();
+    let mut line = format!("- **{}** — {}: {}.\n", a.topic, a.rule, members.join(", "));
+    if let Some(note) = &a.note {
+        let _ = writeln!(line, "  {}{}.", note[..1].to_uppercase(), &note[1..]);
+    }
+    line
+}
+
+/// One CSV field, quoted when it has to be (RFC 4180).
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `saturation.csv`: a header row of column keys, then one row per activation. Its legend
+/// is the separate `saturation-legend.csv`.
+pub fn csv(entries: &[Entry]) -> String {
+    let cols = columns();
+    let line = |v: Vec<String>| v.iter().map(|s| field(s)).collect::<Vec<_>>().join(",") + "\n";
+    let mut out = line(cols.iter().map(|c| c.key.to_string()).collect());
+    for e in entries {
+        out.push_str(&line(cells(e, &cols)));
+    }
+    out
+}
+
+/// `saturation-legend.csv`: `column,header,meaning` for every column of `saturation.csv`.
+pub fn csv_legend(epsilon: f64) -> String {
+    let mut out = String::from("column,header,meaning\n");
+    let _ = writeln!(out, "{},{},{}", field("(epsilon)"), field("eps"), field(&format!("eps = {}", sig(epsilon))));
+    for c in columns() {
+        let _ = writeln!(out, "{},{},{}", field(c.key), field(c.header), field(c.legend));
+    }
+    out
+}
+
+/// A JSON string literal.
+fn string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `saturation.json`: `{"epsilon", "legend": {key: meaning}, "columns": [keys], "rows":
+/// [{key: cell}], "guide": [...]}`; every cell is the same string as in the other formats.
+pub fn json(entries: &[Entry], epsilon: f64) -> String {
+    let cols = columns();
+    let mut out = format!("{{\n  \"epsilon\": {},\n  \"legend\": {{\n", epsilon);
+    let legend: Vec<String> = cols.iter().map(|c| format!("    {}: {}", string(c.key), string(c.legend))).collect();
+    out.push_str(&legend.join(",\n"));
+    let keys: Vec<String> = cols.iter().map(|c| string(c.key)).collect();
+    let _ = write!(out, "\n  }},\n  \"columns\": [{}],\n  \"rows\": [\n", keys.join(", "));
+    let rows: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let kv: Vec<String> =
+                cols.iter().zip(cells(e, &cols)).map(|(c, v)| format!("{}: {}", string(c.key), string(&v))).collect();
+            format!("    {{{}}}", kv.join(", "))
+        })
+        .collect();
+    out.push_str(&rows.join(",\n"));
+    out.push_str("\n  ],\n  \"guide\": [\n");
+    let advice = guide(&entries.iter().map(|e| e.props.clone()).collect::<Vec<_>>());
+    let lines: Vec<String> = advice
+        .iter()
+        .map(|a| {
+            let members: Vec<String> = a
+                .members
+                .iter()
+                .map(|(n, why)| format!("{{\"activation\": {}, \"because\": {}}}", string(n), string(why)))
+                .collect();
+            let note = a.note.as_deref().map_or("null".into(), string);
+            format!(
+                "    {{\"use\": {}, \"rule\": {}, \"activations\": [{}], \"note\": {note}}}",
+                string(a.topic),
+                string(a.rule),
+                members.join(", ")
+            )
+        })
+        .collect();
+    out.push_str(&lines.join(",\n"));
+    out.push_str("\n  ]\n}\n");
+    out
+}
