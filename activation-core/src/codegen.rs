@@ -176,9 +176,22 @@ fn vanishes(e: &Expr) -> bool {
 }
 
 /// Whether `e` can overflow for a finite input: anything that depends on a variable can
-/// (even `3 * x` near the top of the range).
+/// (even `3 * x` near the top of the range), unless it is bounded.
 fn can_overflow(e: &Expr) -> bool {
-    !is_constant(e)
+    !is_constant(e) && !bounded(e)
+}
+
+/// Bounded for every input: sums and products of bounded functions and constants.
+fn bounded(e: &Expr) -> bool {
+    match e {
+        Expr::Num(_) | Expr::Const(_) => true,
+        Expr::Call(f, _) => {
+            matches!(f, Func::Sigmoid | Func::Tanh | Func::Erf | Func::Erfc | Func::Atan | Func::Sin | Func::Cos)
+        }
+        Expr::Neg(a) => bounded(a),
+        Expr::Bin(BinOp::Add | BinOp::Sub | BinOp::Mul, a, b) => bounded(a) && bounded(b),
+        _ => false,
+    }
 }
 
 fn is_constant(e: &Expr) -> bool {

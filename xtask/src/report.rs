@@ -66,7 +66,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let o = options(args)?;
     let root = workspace_root();
     let defs = match &o.src {
-        Some(dir) => discover(&[dir.clone()])?,
+        Some(dir) => discover(std::slice::from_ref(dir))?,
         None => discover(&source_dirs(&root))?,
     };
     if defs.is_empty() {
@@ -89,7 +89,12 @@ pub fn main(args: &[String]) -> Result<(), String> {
 
 /// Every output file, and the PDF when `pdflatex` is there.
 fn write_all(out: &Path, entries: &[Entry], epsilon: f64, markdown: &str) -> Result<(), String> {
-    std::fs::create_dir_all(out.join("plots")).map_err(|e| format!("{}: {e}", out.display()))?;
+    // A fresh plots folder: a plot of an activation no longer reported must not linger.
+    let plots = out.join("plots");
+    if plots.exists() {
+        std::fs::remove_dir_all(&plots).map_err(|e| format!("{}: {e}", plots.display()))?;
+    }
+    std::fs::create_dir_all(&plots).map_err(|e| format!("{}: {e}", out.display()))?;
     write(&out.join("saturation.md"), markdown)?;
     write(&out.join("saturation.csv"), &tables::csv(entries))?;
     write(&out.join("saturation-legend.csv"), &tables::csv_legend(epsilon))?;
@@ -151,7 +156,7 @@ fn check(committed: &Path, fresh: &str) -> Result<(), String> {
         }
     }
     Err(format!(
-        "{} is stale: the formulas or the analysis changed.\nFirst differing lines (- committed, + computed):\n{}\n\
+        "{} differs from what the analysis computes now (a formula, a rewrite or the analysis changed).\nFirst differing lines (- committed, + computed):\n{}\n\
          Run `cargo xtask report` to refresh it, review `git diff {COMMITTED}`, and commit it.",
         committed.display(),
         diff.join("\n")

@@ -98,18 +98,66 @@ fn closed_piece(subject: &Subject, piece: &Piece, fun: Fun, v: f64, value: &impl
 }
 
 /// The extreme candidate (lowest when `lowest`), preferring, among equal values, one that
-/// is reached, and among those a whole interval.
+/// is reached, then a whole interval, then the one nearest 0 (a periodic f' has its
+/// largest slope at many points).
 fn extreme(cands: &[Candidate], lowest: bool) -> Option<Candidate> {
+    let rank = |c: &Candidate| (c.reached, matches!(c.location, Location::On(_)));
     let better = |a: &Candidate, b: &Candidate| {
         if a.value != b.value {
             return (a.value < b.value) == lowest;
         }
-        (a.reached, matches!(a.location, Location::On(_))) > (b.reached, matches!(b.location, Location::On(_)))
+        if rank(a) != rank(b) {
+            return rank(a) > rank(b);
+        }
+        distance(&a.location) < distance(&b.location)
     };
-    cands.iter().filter(|c| !c.value.is_nan()).fold(None, |best: Option<Candidate>, c| match best {
+    let best = cands.iter().filter(|c| !c.value.is_nan()).fold(None, |best: Option<Candidate>, c| match best {
         Some(b) if !better(c, &b) => Some(b),
         _ => Some(*c),
-    })
+    })?;
+    Some(widen(best, cands))
+}
+
+/// How far a location is from 0.
+fn distance(l: &Location) -> f64 {
+    match l {
+        Location::At(x) | Location::Beside { at: x, .. } => x.abs(),
+        Location::On(i) => {
+            if i.lo <= 0.0 && i.hi >= 0.0 {
+                0.0
+            } else {
+                i.lo.abs().min(i.hi.abs())
+            }
+        }
+        Location::Towards(_) => f64::INFINITY,
+    }
+}
+
+/// An interval candidate joined with the adjacent intervals of the same value, across
+/// breakpoints where the formula takes that value too (f' = 0 on both sides of a step).
+fn widen(mut best: Candidate, cands: &[Candidate]) -> Candidate {
+    let Location::On(mut span) = best.location else { return best };
+    loop {
+        let next = cands.iter().find_map(|c| match c.location {
+            Location::On(i) if c.value == best.value && c.reached => {
+                // Joined at a breakpoint only if the formula takes the value there too.
+                if i.lo == span.hi && (span.hi_closed || i.lo_closed) {
+                    Some(Interval { lo: span.lo, lo_closed: span.lo_closed, ..i })
+                } else if i.hi == span.lo && (span.lo_closed || i.hi_closed) {
+                    Some(Interval { hi: span.hi, hi_closed: span.hi_closed, ..i })
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        });
+        match next {
+            Some(wider) => span = wider,
+            None => break,
+        }
+    }
+    best.location = Location::On(span);
+    best
 }
 
 /// The output range of f.

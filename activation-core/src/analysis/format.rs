@@ -120,7 +120,7 @@ mod tests {
     fn six_significant_digits() {
         assert_eq!(sig(-0.2784645427610738), "-0.278465");
         assert_eq!(sig(0.25), "0.25");
-        assert_eq!(sig(1.0998393201288669), "1.09984");
+        assert_eq!(sig(1.099_839_320_128_867), "1.09984");
         assert_eq!(sig(0.25f64.powi(10)), "9.53674e-7");
         assert_eq!(sig(2.0f64.sqrt()), "1.41421");
         assert_eq!(sig(123456.7), "123457");

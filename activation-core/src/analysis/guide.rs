@@ -33,12 +33,15 @@ pub fn guide(all: &[Properties]) -> Vec<Advice> {
     out
 }
 
+/// Builds a recommendation from every analysed activation.
+type Note = fn(&[Properties]) -> Option<String>;
+
 struct Rule {
     topic: &'static str,
     rule: &'static str,
     /// The triggering values when the rule selects the activation.
     test: fn(&Properties) -> Option<String>,
-    note: Option<fn(&[Properties]) -> Option<String>>,
+    note: Option<Note>,
 }
 
 const RULES: &[Rule] = &[

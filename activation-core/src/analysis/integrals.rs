@@ -34,16 +34,27 @@ pub(crate) fn moments(subject: &Subject) -> (f64, f64) {
         }
         let panels = ((hi - lo) / PANEL).ceil().max(1.0) as usize;
         let width = (hi - lo) / panels as f64;
+        // Each panel ends exactly where the next begins: no gap, no overlap.
+        let edge = |k: usize| if k == panels { hi } else { lo + width * k as f64 };
         for k in 0..panels {
-            let a = lo + width * k as f64;
-            let b = if k + 1 == panels { hi } else { a + width };
+            let (a, b) = (edge(k), edge(k + 1));
             let whole = panel(piece, a, b);
             let [m1, m2] = adaptive(piece, a, b, whole, DEPTH);
             sum[0] += m1;
             sum[1] += m2;
         }
     }
-    (sum[0].to_f64(), sum[1].to_f64())
+    (snap(&sum[0]), snap(&sum[1]))
+}
+
+/// The value, or 0 when it is below the quadrature's resolution (each panel is settled to
+/// 1e-30): the mean of an odd function comes out as ±1e-79 noise otherwise.
+fn snap(v: &Float) -> f64 {
+    if v.clone().abs() < 1e-25 {
+        0.0
+    } else {
+        v.to_f64()
+    }
 }
 
 /// The integrals over `[a, b]` of f φ and f² φ, refined until halving agrees.

@@ -4,6 +4,7 @@
 //! x = ±10^(2^k). MPFR's exponent range (about 2^±2^30) keeps e^(-10^16) an exact zero and
 //! 10^16384 a number, so those values reach the limit instead of overflowing.
 
+use rug::ops::{Pow, PowAssign};
 use rug::Float;
 
 use super::pieces::{eval, Fun, Subject, VAR};
@@ -213,9 +214,6 @@ fn numeric(e: &Expr, side: Side) -> Limit {
     }
     classify(&values)
 }
-
-use rug::ops::Pow;
-use rug::ops::PowAssign;
 
 fn classify(values: &[Float]) -> Limit {
     let Some(last) = values.last() else { return Limit::Undefined };

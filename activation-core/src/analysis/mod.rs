@@ -374,6 +374,9 @@ pub fn analyse(def: &Definition, epsilon: f64) -> Result<Properties, AnalysisErr
     let (mean, second_moment) = integrals::moments(&subject);
     let f0 = subject.sided(pieces::Fun::F, 0.0);
     let gain = 1.0 / second_moment.sqrt();
+    let smoothness = smoothness::kinks(&subject);
+    // A constant f' makes f affine only where f does not jump (a step is not affine).
+    let continuous = smoothness.iter().all(|k| k.class != Smoothness::Discontinuous);
     Ok(Properties {
         name: def.name.clone(),
         input: def.input.clone(),
@@ -392,9 +395,9 @@ pub fn analyse(def: &Definition, epsilon: f64) -> Result<Properties, AnalysisErr
         gain,
         pytorch_gain: pytorch_gain(&def.name, &params),
         decay: max_slope.value.powi(DECAY_DEPTH),
-        smoothness: smoothness::kinks(&subject),
+        smoothness,
         cost: cost::cost(&derived),
-        affine: cost::affine(&derived, &def.input),
+        affine: continuous && cost::affine(&derived, &def.input),
         param: saturation::params(&subject, &params, epsilon),
         params,
         limits,

@@ -23,7 +23,7 @@ use std::fmt::Write;
 use rug::float::Round;
 use rug::Float;
 
-use crate::check::{bound, subnormal_close};
+use crate::check::{bound, freeze, subnormal_close};
 use crate::expr::Expr;
 use crate::parse::parse_vector_formula;
 use crate::reference::eval_float;
@@ -51,8 +51,13 @@ impl Form {
         Form { graph, f }
     }
 
-    /// `f(x)` in MPFR at `prec` bits (the points must be exact at that precision).
-    fn eval(&self, xs: &[Float], params: &[(String, f64)], prec: u32) -> Vec<Float> {
+    /// `f(x)` in MPFR at `prec` bits (the points must be exact at that precision), and the
+    /// branches it took there. With `frozen`, it takes those branches instead of its own:
+    /// finite differences around a point then follow the kink convention of SPEC §4 — the
+    /// derivative of a `max` is its argument's at the argmax (the first one on ties), and
+    /// each element's `if`, `abs` and two-argument `max`/`min` take the branch they
+    /// select at the point (see [`freeze`]).
+    fn eval(&self, xs: &[Float], params: &[(String, f64)], prec: u32, frozen: Option<&Frozen>) -> (Vec<Float>, Frozen) {
         let input = self.graph.input();
         let mut env: Vec<(&str, Float)> = params.iter().map(|(k, v)| (k.as_str(), Float::with_val(prec, v))).collect();
         let at = |env: &[(&str, Float)], e: &Expr, x: &Float| {
@@ -60,25 +65,59 @@ impl Form {
             env.push((input, x.clone()));
             eval_float(e, &env, prec)
         };
+        // The expression of element `j` at this point, its branches fixed.
+        let fixed = |env: &[(&str, Float)], e: &Expr, x: &Float| {
+            let mut point: Vec<(&str, f64)> = env.iter().map(|(k, v)| (*k, v.to_f64())).collect();
+            point.push((input, x.to_f64()));
+            freeze(e, &point)
+        };
+        let n = self.graph.reds.len();
+        let mut taken = Frozen { argmax: vec![0; n], bodies: vec![Vec::new(); n], outputs: Vec::new() };
         for r in self.graph.needed(&[&self.f]) {
             let red = &self.graph.reds[r];
-            let values: Vec<Float> = xs.iter().map(|x| at(&env, &red.body, x)).collect();
+            taken.bodies[r] = match frozen {
+                Some(f) => f.bodies[r].clone(),
+                None => xs.iter().map(|x| fixed(&env, &red.body, x)).collect(),
+            };
+            let values: Vec<Float> = xs.iter().zip(&taken.bodies[r]).map(|(x, b)| at(&env, b, x)).collect();
             let v = match red.kind {
                 Kind::Sum => Float::with_val(prec, Float::sum(values.iter())),
-                // A NaN element is skipped, as by `f64::max`.
                 Kind::Max => {
-                    values.into_iter().fold(Float::with_val(prec, f64::NEG_INFINITY), |a, b| if b > a { b } else { a })
+                    // Strictly greater: the first index wins a tie; a NaN is skipped, as by
+                    // `f64::max`.
+                    let mut best = 0;
+                    for (j, v) in values.iter().enumerate() {
+                        if *v > values[best] || values[best].is_nan() {
+                            best = j;
+                        }
+                    }
+                    taken.argmax[r] = frozen.map_or(best, |f| f.argmax[r]);
+                    values.into_iter().nth(taken.argmax[r]).unwrap_or_else(|| Float::with_val(prec, f64::NEG_INFINITY))
                 }
                 Kind::SumExcept(_) | Kind::AtArgmax(_) => unreachable!("formulas as written have only sum and max"),
             };
             env.push((red.symbol.as_str(), v));
         }
-        xs.iter().map(|x| at(&env, &self.f, x)).collect()
+        taken.outputs = match frozen {
+            Some(f) => f.outputs.clone(),
+            None => xs.iter().map(|x| fixed(&env, &self.f, x)).collect(),
+        };
+        (xs.iter().zip(&taken.outputs).map(|(x, e)| at(&env, e, x)).collect(), taken)
     }
+}
+
+/// The branches a vector formula takes at a point: the argmax of each `max`, and for each
+/// element the bodies of the reductions and the output with their branches fixed.
+#[derive(Clone, Debug)]
+struct Frozen {
+    argmax: Vec<usize>,
+    bodies: Vec<Vec<Expr>>,
+    outputs: Vec<Expr>,
 }
 
 /// A vector activation's formula, as written and in stable form, and its parameters.
 pub struct Subject {
+    /// The activation's name, for failure messages.
     pub name: &'static str,
     written: Form,
     stable: Form,
@@ -89,11 +128,16 @@ pub struct Subject {
 /// Jacobian (row-major), `Jᵀ g` and `J v`.
 #[derive(Clone, Debug)]
 pub struct Exact {
+    /// `f(x)`.
     pub forward: Vec<Float>,
+    /// `J`, row-major.
     pub jacobian: Vec<Float>,
+    /// `Jᵀ g`.
     pub vjp: Vec<Float>,
+    /// `J v`.
     pub jvp: Vec<Float>,
-    /// Every derivative stands clear of its rounding noise (see [`Subject::exact_at`]).
+    /// Every derivative stands clear of its rounding noise: its bound on the noise of the
+    /// finite differences is below the value by 64 bits, or below `f64`'s range.
     pub trusted: bool,
 }
 
@@ -122,7 +166,8 @@ impl Subject {
 
     /// The form to evaluate at `xs`: the formula as written unless it leaves MPFR's range.
     fn form(&self, xs: &[Float]) -> &Form {
-        let finite = self.written.eval(xs, &self.params, exact_prec(xs, START_PREC)).iter().all(Float::is_finite);
+        let finite =
+            self.written.eval(xs, &self.params, exact_prec(xs, START_PREC), None).0.iter().all(Float::is_finite);
         if finite {
             &self.written
         } else {
@@ -135,7 +180,7 @@ impl Subject {
         let form = self.form(xs);
         let n = xs.len();
         let wp = exact_prec(xs, prec);
-        let forward = form.eval(xs, &self.params, wp);
+        let (forward, taken) = form.eval(xs, &self.params, wp, None);
         // Richardson's extrapolation of central differences: (4 D(h) - D(2h)) / 3, error
         // O(h^4); h = 2^-(prec/5) balances it against rounding (2^-prec / h).
         let h_exp = -((prec / 5) as i32);
@@ -150,7 +195,7 @@ impl Subject {
                 let mut d = Float::with_val(wp, steps);
                 d <<= h_exp;
                 p[k] += d;
-                form.eval(&p, &self.params, wp)
+                form.eval(&p, &self.params, wp, Some(&taken)).0
             };
             let (p1, m1, p2, m2) = (at(1), at(-1), at(2), at(-2));
             for i in 0..n {
@@ -215,37 +260,39 @@ impl Subject {
     /// the layout of [`Exact`], from references at `x_l (1 ± COND_STEP)`.
     pub fn conditions(&self, xs: &[f64], g: &[f64], v: &[f64], exact: &Exact) -> Exact {
         let n = xs.len();
-        let prec = START_PREC;
-        let points: Vec<Float> = xs.iter().map(|&x| Float::with_val(64, x)).collect();
         let mut slopes: Vec<Exact> = Vec::with_capacity(n);
         for l in 0..n {
             let step = COND_STEP * xs[l].abs().max(1.0);
-            let shifted = |s: f64| {
-                let mut p = points.clone();
-                p[l] = Float::with_val(128, xs[l]) + s;
-                self.exact_at(&p, g, v, prec)
+            let moved = |s: f64| {
+                let mut p = xs.to_vec();
+                p[l] += s;
+                if p[l].is_finite() {
+                    p
+                } else {
+                    xs.to_vec()
+                }
             };
-            let (up, down) = (shifted(step), shifted(-step));
+            let (up, down) = (moved(step), moved(-step));
+            let (a, b) = (self.reference(&up, g, v), self.reference(&down, g, v));
+            let scale = xs[l] / (up[l] - down[l]);
             let slope = |a: &[Float], b: &[Float]| -> Vec<Float> {
-                a.iter().zip(b).map(|(p, q)| Float::with_val(64, p - q) * (xs[l] / (2.0 * step))).collect()
+                a.iter().zip(b).map(|(p, q)| Float::with_val(64, p - q) * scale).collect()
             };
             slopes.push(Exact {
-                forward: slope(&up.forward, &down.forward),
-                jacobian: slope(&up.jacobian, &down.jacobian),
-                vjp: slope(&up.vjp, &down.vjp),
-                jvp: slope(&up.jvp, &down.jvp),
-                trusted: up.trusted && down.trusted,
+                forward: slope(&a.forward, &b.forward),
+                jacobian: slope(&a.jacobian, &b.jacobian),
+                vjp: slope(&a.vjp, &b.vjp),
+                jvp: slope(&a.jvp, &b.jvp),
+                trusted: a.trusted && b.trusted,
             });
         }
-        let x_part = |pick: fn(&Exact) -> &Vec<Float>, c: usize| -> f64 {
-            slopes.iter().map(|s| pick(s)[c].to_f64().abs()).sum()
-        };
+        let x_part = |pick: Part, c: usize| -> f64 { slopes.iter().map(|s| pick(s)[c].to_f64().abs()).sum() };
         let j = |i: usize, k: usize| exact.jacobian[i * n + k].to_f64();
         let ratio = |num: f64, value: &Float| Float::with_val(64, num / value.to_f64().abs());
         let forward = (0..n).map(|i| ratio((0..n).map(|k| (xs[k] * j(i, k)).abs()).sum(), &exact.forward[i])).collect();
         // An entry is the VJP of a unit cotangent: 1 for that part, plus the x part.
         let jacobian = (0..n * n)
-            .map(|c| Float::with_val(64, 1.0 + x_part(|s| &s.jacobian, c) / exact.jacobian[c].to_f64().abs()))
+            .map(|c| Float::with_val(64, 1.0) + ratio(x_part(|s| &s.jacobian, c), &exact.jacobian[c]))
             .collect();
         let vjp = (0..n)
             .map(|k| ratio(x_part(|s| &s.vjp, k) + (0..n).map(|i| (g[i] * j(i, k)).abs()).sum::<f64>(), &exact.vjp[k]))
@@ -294,6 +341,9 @@ pub fn direction(n: usize, seed: usize) -> Vec<f64> {
     const VALUES: [f64; 7] = [0.75, -1.5, 0.25, 2.0, -0.625, 1.125, -3.0];
     (0..n).map(|i| VALUES[(i * 3 + seed * 5) % VALUES.len()]).collect()
 }
+
+/// Selects one checked function's values from an [`Exact`].
+type Part = fn(&Exact) -> &Vec<Float>;
 
 /// One checked value: what, where, expected and actual.
 struct Case<'a> {
@@ -360,7 +410,7 @@ fn compare<A: VectorActivation>(a: &A, subject: &Subject, x: &[f64], narrow: boo
     };
     let conditions = std::cell::OnceCell::new();
     let cond = || conditions.get_or_init(|| subject.conditions(&point, &g, &v, &exact));
-    let parts: [(&str, &Vec<Float>, fn(&Exact) -> &Vec<Float>); 4] = [
+    let parts: [(&str, &Vec<Float>, Part); 4] = [
         ("f", &exact.forward, |e| &e.forward),
         ("jacobian", &exact.jacobian, |e| &e.jacobian),
         ("vjp", &exact.vjp, |e| &e.vjp),
@@ -382,25 +432,31 @@ fn compare<A: VectorActivation>(a: &A, subject: &Subject, x: &[f64], narrow: boo
     }
 }
 
-/// For a shift-invariant activation: `f(x + c)` against the reference `f(x)`, at shifts
-/// that are exact, and Jacobian rows that sum to 0.
+/// For a shift-invariant activation: `f(x + c)` against the reference `f(x)` (within the
+/// bound at `x + c`), at shifts that are exact, and Jacobian rows that sum to 0.
 fn invariance<A: VectorActivation>(a: &A, subject: &Subject, x: &[f64], failures: &mut Vec<String>) {
     let n = x.len();
     let (g, v) = (direction(n, 0), direction(n, 1));
-    let mut exact = None;
+    let exact = subject.reference(x, &g, &v);
     for c in [0.5, -3.0, 1024.0] {
         let shifted: Vec<f64> = x.iter().map(|e| e + c).collect();
         if shifted.iter().zip(x).any(|(s, e)| s - c != *e || !s.is_finite()) {
             continue;
         }
-        let exact = exact.get_or_insert_with(|| subject.reference(x, &g, &v));
         let mut out = vec![0.0; n];
         a.forward(&shifted, &mut out);
+        let conditions = std::cell::OnceCell::new();
         for (i, (&actual, value)) in out.iter().zip(&exact.forward).enumerate() {
             let expected = value.to_f64();
             let what = format!("{} f[{i}] at x + {c} (shift invariance)", subject.name);
             let case = Case { what, ty: "f64", x, expected, actual, ulps: ulps_f64(actual, expected) };
-            let cond = || subject.conditions(x, &g, &v, exact).forward[i].to_f64();
+            let cond = || {
+                let at = conditions.get_or_init(|| {
+                    let there = subject.reference(&shifted, &g, &v);
+                    subject.conditions(&shifted, &g, &v, &there)
+                });
+                at.forward[i].to_f64()
+            };
             failures.extend(judge(&case, cond));
         }
     }
@@ -439,21 +495,55 @@ pub fn run<A: VectorActivation>(a: &A) {
     }
 }
 
-/// The largest error in ULPs of each checked function of `a` over the check vectors, in
-/// `f64` and `f32`: `[(label, f64 max, f32 max)]` for `f`, `jacobian`, `vjp`, `jvp`.
-pub fn max_ulps<A: VectorActivation>(a: &A) -> Vec<(&'static str, f64, f64)> {
+/// The largest error of one checked function over the check vectors.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measured {
+    /// `f`, `jacobian`, `vjp` or `jvp`.
+    pub function: &'static str,
+    /// The largest error in `f64`, in ULPs.
+    pub f64_max: f64,
+    /// Where it occurs.
+    pub f64_at: Vec<f64>,
+    /// The largest error in `f32`, in (`f32`) ULPs.
+    pub f32_max: f64,
+    /// Where it occurs (the `f32` input, widened).
+    pub f32_at: Vec<f64>,
+    /// The largest error as a fraction of its bound `4 + 4·cond`, in either type.
+    pub of_bound: f64,
+}
+
+/// Measures every checked function of `a` over the check vectors (the cotangents and
+/// tangents of [`direction`]) against the MPFR references.
+pub fn max_ulps<A: VectorActivation>(a: &A) -> Vec<Measured> {
     let subject = Subject::of(a);
-    let labels = ["f", "jacobian", "vjp", "jvp"];
-    let mut worst = [[0.0f64; 2]; 4];
+    let mut rows: Vec<Measured> = ["f", "jacobian", "vjp", "jvp"]
+        .iter()
+        .map(|&function| Measured {
+            function,
+            f64_max: 0.0,
+            f64_at: vec![],
+            f32_max: 0.0,
+            f32_at: vec![],
+            of_bound: 0.0,
+        })
+        .collect();
+    let pick: [Part; 4] = [|e| &e.forward, |e| &e.jacobian, |e| &e.vjp, |e| &e.jvp];
     for x in check_vectors() {
         let n = x.len();
         let (g, v) = (direction(n, 0), direction(n, 1));
         let exact = subject.reference(&x, &g, &v);
         let values = computed(a, &x, &g, &v);
-        let references = [&exact.forward, &exact.jacobian, &exact.vjp, &exact.jvp];
-        for t in 0..4 {
-            for (value, r) in values[t].iter().zip(references[t]) {
-                worst[t][0] = worst[t][0].max(ulps_f64(*value, r.to_f64()));
+        let conditions = std::cell::OnceCell::new();
+        for (t, row) in rows.iter_mut().enumerate() {
+            for (c, (value, r)) in values[t].iter().zip(pick[t](&exact)).enumerate() {
+                let ulps = ulps_f64(*value, r.to_f64());
+                if ulps > row.f64_max {
+                    (row.f64_max, row.f64_at) = (ulps, x.clone());
+                }
+                if ulps > 4.0 && ulps.is_finite() {
+                    let cond = pick[t](conditions.get_or_init(|| subject.conditions(&x, &g, &v, &exact)))[c].to_f64();
+                    row.of_bound = row.of_bound.max(ulps / bound(cond));
+                }
             }
         }
         if x.iter().all(|&e| (e as f32).is_finite()) {
@@ -461,15 +551,27 @@ pub fn max_ulps<A: VectorActivation>(a: &A) -> Vec<(&'static str, f64, f64)> {
             let (x32, g32, v32) = (n32(&x), n32(&g), n32(&v));
             let exact = subject.reference_f32(&x32, &g32, &v32);
             let values = computed(a, &x32, &g32, &v32);
-            let references = [&exact.forward, &exact.jacobian, &exact.vjp, &exact.jvp];
-            for t in 0..4 {
-                for (value, r) in values[t].iter().zip(references[t]) {
-                    worst[t][1] = worst[t][1].max(ulps_f32(*value, r.to_f32_round(Round::Nearest)));
+            let wide = |s: &[f32]| s.iter().map(|&e| f64::from(e)).collect::<Vec<f64>>();
+            let conditions = std::cell::OnceCell::new();
+            for (t, row) in rows.iter_mut().enumerate() {
+                for (c, (value, r)) in values[t].iter().zip(pick[t](&exact)).enumerate() {
+                    let ulps = ulps_f32(*value, r.to_f32_round(Round::Nearest));
+                    if ulps > row.f32_max {
+                        (row.f32_max, row.f32_at) = (ulps, wide(&x32));
+                    }
+                    if ulps > 4.0 && ulps.is_finite() {
+                        let cond = pick[t](
+                            conditions
+                                .get_or_init(|| subject.conditions(&wide(&x32), &wide(&g32), &wide(&v32), &exact)),
+                        )[c]
+                            .to_f64();
+                        row.of_bound = row.of_bound.max(ulps / bound(cond));
+                    }
                 }
             }
         }
     }
-    labels.iter().zip(worst).map(|(l, [w64, w32])| (*l, w64, w32)).collect()
+    rows
 }
 
 #[cfg(test)]
@@ -506,7 +608,11 @@ mod tests {
         }
         fn vjp_kernel<T: Real>(&self, x: &[T], g: &[T], out: &mut [T]) {
             let s = softmax(x);
-            let dot = if self.right { s.iter().zip(g).fold(T::from_f64(0.0), |a, (&p, &q)| a + p * q) } else { T::from_f64(0.0) };
+            let dot = if self.right {
+                s.iter().zip(g).fold(T::from_f64(0.0), |a, (&p, &q)| a + p * q)
+            } else {
+                T::from_f64(0.0)
+            };
             for k in 0..x.len() {
                 out[k] = s[k] * (g[k] - dot);
             }

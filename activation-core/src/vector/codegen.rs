@@ -1,5 +1,5 @@
 //! Code generation for vector formulas: loops over the slices around the scalar
-//! [`block`](crate::codegen::block) emitter.
+//! [`crate::codegen::block`] emitter.
 //!
 //! A kernel computes the reductions it needs level by level — all reductions whose
 //! inputs are ready share one pass over the elements, and their bodies share common
@@ -25,7 +25,9 @@ use crate::vector::graph::{Graph, Kind};
 /// replaces the general value at that index).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Output {
+    /// The value at every element.
     pub general: Expr,
+    /// The `Max` reduction and the value at its argmax, written over the general one.
     pub at_max: Option<(usize, Expr)>,
 }
 
@@ -33,8 +35,11 @@ pub struct Output {
 /// and the diagonal entry at the argmax, when it is computed apart.
 #[derive(Clone, Debug, PartialEq)]
 pub struct JacobianOutput {
+    /// The diagonal part, element-wise in `x_i`.
     pub diagonal: Expr,
+    /// The outer products: a row factor in `x_i` and a column factor in `x_k` each.
     pub terms: Vec<(Expr, Expr)>,
+    /// The `Max` reduction and the diagonal entry at its argmax, when computed apart.
     pub at_max: Option<(usize, Expr)>,
 }
 
@@ -81,12 +86,26 @@ fn argmax(graph: &Graph, r: usize) -> Ident {
     hygienic(&format!("{}_argmax", graph.reds[r].symbol))
 }
 
-/// The value of `exprs` (one, or a tuple) at index `at`, as a block.
+/// The value of `exprs` (one, or a tuple) at index `at`: an expression, in a block when it
+/// needs statements.
 fn value_at(graph: &Graph, slices: &Slices, exprs: &[Expr], at: &TokenStream) -> TokenStream {
+    if let [Expr::Var(v)] = exprs {
+        if let Some((_, slice)) = slices.0.iter().find(|(name, _)| name == v) {
+            return quote! { #slice[#at] };
+        }
+    }
     let refs: Vec<&Expr> = exprs.iter().collect();
     let binds = bindings(graph, slices, &refs, at);
     let value = block(exprs);
-    quote! { { #binds #value } }
+    braced(quote! { #binds #value })
+}
+
+/// `tokens` as an expression: in braces if it starts with a statement.
+fn braced(tokens: TokenStream) -> TokenStream {
+    match tokens.clone().into_iter().next() {
+        Some(proc_macro2::TokenTree::Ident(i)) if i == "let" => quote! { { #tokens } },
+        _ => tokens,
+    }
 }
 
 /// When each reduction can be computed: 1 + the level of its inputs for a pass over the
@@ -164,6 +183,8 @@ fn pass(graph: &Graph, slices: &Slices, reds: &[usize], argmaxes: &[usize]) -> T
     let computed = value_at(graph, slices, &bodies, &quote!(#j));
     let mut declare = TokenStream::new();
     let mut update = TokenStream::new();
+    // Sums over all elements but an argmax, grouped under one test per argmax.
+    let mut except: Vec<(usize, TokenStream)> = Vec::new();
     for &r in reds {
         let symbol = ident(&graph.reds[r].symbol);
         let b = &values[bodies.iter().position(|b| *b == graph.reds[r].body).expect("collected above")];
@@ -173,9 +194,12 @@ fn pass(graph: &Graph, slices: &Slices, reds: &[usize], argmaxes: &[usize]) -> T
                 update.extend(quote! { #symbol = #symbol + #b; });
             }
             Kind::SumExcept(m) => {
-                let at = argmax(graph, m);
                 declare.extend(quote! { let mut #symbol = T::from_f64(0.0); });
-                update.extend(quote! { if #j != #at { #symbol = #symbol + #b; } });
+                let add = quote! { #symbol = #symbol + #b; };
+                match except.iter_mut().find(|(k, _)| *k == m) {
+                    Some((_, adds)) => adds.extend(add),
+                    None => except.push((m, add)),
+                }
             }
             Kind::Max if argmaxes.contains(&r) => {
                 let at = argmax(graph, r);
@@ -190,6 +214,10 @@ fn pass(graph: &Graph, slices: &Slices, reds: &[usize], argmaxes: &[usize]) -> T
             }
             Kind::AtArgmax(_) => unreachable!("values at an argmax are not accumulated"),
         }
+    }
+    for (m, adds) in except {
+        let at = argmax(graph, m);
+        update.extend(quote! { if #j != #at { #adds } });
     }
     let xs = slices.input();
     let unpack = if values.len() == 1 { quote!(#(#values)*) } else { quote!((#(#values),*)) };
@@ -222,8 +250,8 @@ fn hoist(graph: &mut Graph, e: &Expr, out: &mut Vec<(String, Expr)>) -> Expr {
 /// `let` statements for hoisted values.
 fn constants(values: &[(String, Expr)]) -> TokenStream {
     let lets = values.iter().map(|(name, e)| {
-        let (name, value) = (ident(name), block(std::slice::from_ref(e)));
-        quote! { let #name = { #value }; }
+        let (name, value) = (ident(name), braced(block(std::slice::from_ref(e))));
+        quote! { let #name = #value; }
     });
     quote! { #(#lets)* }
 }

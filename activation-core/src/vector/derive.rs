@@ -20,7 +20,7 @@
 //! A `max` the formula does not depend on — the shift of softmax, `exp(x - max(x)) /
 //! sum(exp(x - max(x)))`, whether written by the user or by the stabiliser — is a
 //! constant for differentiation: its total derivative is identically zero (checked
-//! symbolically, see [`free_maxima`]), and treating it as one keeps its exact-zero
+//! symbolically, see [`free_reductions`]), and treating it as one keeps its exact-zero
 //! adjoint from being computed as a rounding residue.
 
 use crate::diff::derivative;
@@ -37,7 +37,9 @@ use crate::vector::rational::Normaliser;
 /// terms[t].0(x_i) · terms[t].1(x_k)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Jacobian {
+    /// `∂f/∂x` with the reductions held: the diagonal part, in `x_i`.
     pub diagonal: Expr,
+    /// One `(∂f/∂R_r (x_i), dR_r/dx_k (x_k))` per reduction `f` uses directly.
     pub terms: Vec<(Expr, Expr)>,
 }
 
@@ -54,10 +56,13 @@ impl Jacobian {
 /// The derivatives of the element-wise output `f` of `graph`.
 #[derive(Clone, Debug)]
 pub struct Products {
+    /// `grad_k`, element-wise in `x_k` and the cotangent `g_k`.
     pub vjp: Expr,
+    /// `(J v)_i`, element-wise in `x_i` and the tangent `v_i`.
     pub jvp: Expr,
+    /// The Jacobian as a diagonal plus outer products.
     pub jacobian: Jacobian,
-    /// The `Max` reductions `f` does not depend on.
+    /// The reductions `f` does not depend on (see [`free_reductions`]).
     pub free: Vec<usize>,
 }
 
@@ -87,23 +92,32 @@ fn mul(a: &Expr, b: &Expr) -> Expr {
 /// Derives the products of `f` (element-wise in `graph`), with `cotangent` and `tangent`
 /// the names of the VJP's and JVP's element-wise inputs (already in `graph.vectors`).
 pub fn products(graph: &mut Graph, f: &Expr, cotangent: &str, tangent: &str) -> Result<Products, DeriveError> {
-    let free = free_maxima(graph, f)?;
+    let free = free_reductions(graph, f)?;
     let vjp = vjp(graph, f, &free, cotangent)?;
     let jvp = jvp(graph, f, &free, tangent)?;
     let jacobian = jacobian(graph, f, &free)?;
     Ok(Products { vjp, jvp, jacobian, free })
 }
 
-/// The `Max` reductions whose total derivative of `f` is identically zero: `f` does not
-/// depend on them. (Zero is decided in [`Normaliser`]'s rational form, where the shift of
-/// softmax cancels: `-e/S + (-e/S²)(-S) = 0`.)
-pub fn free_maxima(graph: &Graph, f: &Expr) -> Result<Vec<usize>, DeriveError> {
+/// The reductions `f` does not depend on: the `Max` reductions (and values at their
+/// argmax) whose total derivative of `f` is identically zero. (Zero is decided in
+/// [`Normaliser`]'s rational form, where the shift of softmax cancels: `-e/S + (-e/S²)(-S)
+/// = 0`.) A value at an argmax that `f` does depend on is an error: only the stabiliser
+/// creates them, as shifts.
+pub fn free_reductions(graph: &Graph, f: &Expr) -> Result<Vec<usize>, DeriveError> {
     let mut free = Vec::new();
-    for m in (0..graph.reds.len()).filter(|&r| graph.reds[r].kind == Kind::Max) {
+    for m in 0..graph.reds.len() {
+        let kind = graph.reds[m].kind;
+        if !matches!(kind, Kind::Max | Kind::AtArgmax(_)) {
+            continue;
+        }
         let mut scratch = graph.clone();
-        if let Some(d) = total(&mut scratch, f, m, &free)? {
-            if Normaliser::default().is_zero(&d) {
-                free.push(m);
+        let zero = total(&mut scratch, f, m, &free)?.is_some_and(|d| Normaliser::default().is_zero(&d));
+        if zero {
+            free.push(m);
+        } else if let Kind::AtArgmax(_) = kind {
+            if graph.needed(&[f]).contains(&m) {
+                return Err(format!("`{}` is not a shift the formula is invariant to", graph.reds[m].symbol));
             }
         }
     }
@@ -118,9 +132,12 @@ fn total(graph: &mut Graph, e: &Expr, m: usize, free: &[usize]) -> Result<Option
         if r == m || free.contains(&r) || !graph.depends(r, m) {
             continue;
         }
-        let outer = partial(e, &graph.reds[r].symbol)?;
         let body = graph.reds[r].body.clone();
         let Some(inner) = total(graph, &body, m, free)? else { return Ok(None) };
+        if is_zero(&inner) {
+            continue;
+        }
+        let outer = partial(e, &graph.reds[r].symbol)?;
         let through = match graph.reds[r].kind {
             Kind::Sum => graph.sum_of(&inner),
             Kind::Max => graph.at_argmax(r, &inner),
@@ -248,8 +265,11 @@ fn jacobian(graph: &mut Graph, f: &Expr, free: &[usize]) -> Result<Jacobian, Der
 /// `JVP_FORMULA` print, with reductions as `sum(...)`/`max(...)`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Readable {
+    /// The formula as written.
     pub forward: Expr,
+    /// The vector-Jacobian product, simplified.
     pub vjp: Expr,
+    /// The Jacobian-vector product, simplified.
     pub jvp: Expr,
 }
 
@@ -259,13 +279,19 @@ pub struct VectorForms {
     /// The names of the VJP's cotangent and the JVP's tangent (`g` and `v`, unless a
     /// parameter has the name).
     pub cotangent: String,
+    /// See [`VectorForms::cotangent`].
     pub tangent: String,
+    /// The forms people read.
     pub readable: Readable,
     /// The stable forms' reductions, which the outputs below refer to.
     pub graph: Graph,
+    /// The stable forward formula.
     pub forward: Output,
+    /// The stable vector-Jacobian product.
     pub vjp: Output,
+    /// The stable Jacobian-vector product.
     pub jvp: Output,
+    /// The stable Jacobian.
     pub jacobian: JacobianOutput,
     /// `f(x + c) = f(x)`: the JVP along `(1, ..., 1)` is identically zero.
     pub shift_invariant: bool,
@@ -292,10 +318,23 @@ pub fn derive(def: &Definition) -> Result<VectorForms, DeriveError> {
     };
     let shift_invariant = shift_invariant(&readable_graph, &readable.jvp, &tangent);
 
-    let (mut graph, _, _) = new_graph();
-    let stable_body = crate::vector::stable::stabilise(&def.body, &graph.vectors);
-    let f = graph.lower(&stable_body);
-    let p = products(&mut graph, &f, &cotangent, &tangent)?;
+    let stable_body = crate::vector::stable::stabilise(&def.body, std::slice::from_ref(&def.input));
+    let anchored = || {
+        let (mut graph, _, _) = new_graph();
+        let f = anchor(&mut graph, &stable_body);
+        let p = products(&mut graph, &f, &cotangent, &tangent)?;
+        Ok::<_, DeriveError>((graph, f, p))
+    };
+    let (mut graph, f, p) = match anchored() {
+        Ok(done) => done,
+        // Not a shift after all: the max stays as the stabiliser wrote it.
+        Err(_) => {
+            let (mut graph, _, _) = new_graph();
+            let f = graph.lower(&stable_body);
+            let p = products(&mut graph, &f, &cotangent, &tangent)?;
+            (graph, f, p)
+        }
+    };
     let probe_params = def.params.iter().map(|p| (p.name.clone(), p.default.unwrap_or(CHECK_VALUE_WITHOUT_DEFAULT)));
     let probe = Probe::new(probe_params.collect());
     let forward = finish(&mut graph, &f, &probe);
@@ -312,6 +351,41 @@ pub fn derive(def: &Definition) -> Result<VectorForms, DeriveError> {
 
 fn stabilise(e: &Expr) -> Expr {
     crate::stabilise::stabilise(e)
+}
+
+/// Lowers the stable form `e`, writing each max shift `u - max(u)` as `u - u(x_{j*})`,
+/// simplified: the largest element's own exponent, subtracted inside `u` where a common
+/// scale cancels first — `x / t - max(x / t)` becomes `(x - x_{j*}) / t`, whose difference
+/// can overflow only to `-inf` (and `exp` of that is 0), where `x / t` overflows to
+/// `inf - inf` for large logits and a small temperature.
+fn anchor(graph: &mut Graph, e: &Expr) -> Expr {
+    let mut f = graph.lower(e);
+    for m in 0..graph.reds.len() {
+        if graph.reds[m].kind != Kind::Max {
+            continue;
+        }
+        let u = graph.reds[m].body.clone();
+        let shift = Expr::bin(BinOp::Sub, u.clone(), graph.var(m));
+        let star = dominant::starred(graph, m, &u);
+        let anchored = simplify(&Expr::bin(BinOp::Sub, u, star));
+        f = replace(&f, &shift, &anchored);
+        for r in m + 1..graph.reds.len() {
+            let body = replace(&graph.reds[r].body, &shift, &anchored);
+            graph.reds[r].body = simplify(&body);
+        }
+    }
+    // The values at the argmax came after the sums that now use them.
+    graph.sort();
+    simplify(&f)
+}
+
+/// `e` with every subexpression equal to `from` replaced by `to`.
+fn replace(e: &Expr, from: &Expr, to: &Expr) -> Expr {
+    if e == from {
+        to.clone()
+    } else {
+        e.map_children(|c| replace(c, from, to))
+    }
 }
 
 /// A stable element-wise output with the accuracy passes of [`dominant`] applied.
@@ -425,6 +499,10 @@ mod tests {
             "x * sum(x.powi(2)) / max(x * x)",
             "tanh(x) * sum(sigmoid(x - max(x)) * x)",
             "x / sum(abs(x) + sum(exp(x)))",
+            // Element-wise only, piecewise, a sum of a constant (n), a parameter-free max.
+            "0.5 * x.powi(2)",
+            "if x > 0.5 { x * sum(x) } else { exp(x) / sum(1.0) }",
+            "sum(exp(x - max(x)))",
         ] {
             agrees(src, &xs);
         }

@@ -10,7 +10,7 @@
 //! | `softmax_t_jacobian(x, t) -> Vec<f64>` | `J`, row-major `n × n` |
 //! | `pub struct SoftmaxT { pub t: f64 }` | `Default` when every parameter has one |
 //! | `impl VectorActivation for SoftmaxT` | the same in `f32` or `f64`, and the formulas |
-//! | a `#[cfg(test)]` module | the gradient checks of [`check`](crate::vector::check) |
+//! | a `#[cfg(test)]` module | the gradient checks of `vector::check` (feature `mpfr`) |
 //!
 //! Slices come first, then the parameters, then `out`. A slice whose length differs from
 //! `x`'s is a panic naming the function and both lengths (documented under `# Panics`):
@@ -61,6 +61,7 @@ pub fn activation(attr: TokenStream, function: ItemFn) -> TokenStream {
     expanded.unwrap_or_else(|e| {
         let mut stub = function.clone();
         stub.block = syn::parse_quote!({ ::core::unimplemented!() });
+        stub.attrs.push(syn::parse_quote!(#[allow(unused_variables, dead_code)]));
         let errors = e.to_compile_error();
         quote! { #stub #errors }
     })

@@ -35,8 +35,11 @@ pub enum Kind {
 /// One reduction: its kind, its element-wise body, and the symbol that stands for it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Red {
+    /// What it computes.
     pub kind: Kind,
+    /// The element-wise expression reduced, in the element `j`'s variables.
     pub body: Expr,
+    /// The variable name that stands for the reduction in other expressions.
     pub symbol: String,
 }
 
@@ -222,6 +225,36 @@ impl Graph {
         (0..self.reds.len()).filter(|&r| seen[r]).collect()
     }
 
+    /// Reorders the table so that every reduction comes after those it needs (after a
+    /// rewrite of bodies made one refer to a later one). Symbols keep their names.
+    pub fn sort(&mut self) {
+        fn visit(graph: &Graph, r: usize, done: &mut Vec<bool>, order: &mut Vec<usize>) {
+            if std::mem::replace(&mut done[r], true) {
+                return;
+            }
+            for d in graph.deps(r) {
+                visit(graph, d, done, order);
+            }
+            order.push(r);
+        }
+        let mut done = vec![false; self.reds.len()];
+        let mut order = Vec::with_capacity(self.reds.len());
+        for r in 0..self.reds.len() {
+            visit(self, r, &mut done, &mut order);
+        }
+        let mut position = vec![0; self.reds.len()];
+        for (new, &old) in order.iter().enumerate() {
+            position[old] = new;
+        }
+        let mut reds: Vec<Red> = order.iter().map(|&r| self.reds[r].clone()).collect();
+        for red in &mut reds {
+            if let Kind::SumExcept(m) | Kind::AtArgmax(m) = &mut red.kind {
+                *m = position[*m];
+            }
+        }
+        self.reds = reds;
+    }
+
     /// Whether reduction `r` depends on reduction `on`, directly or not.
     pub fn depends(&self, r: usize, on: usize) -> bool {
         r == on || self.deps(r).into_iter().any(|d| self.depends(d, on))
@@ -264,6 +297,8 @@ impl Graph {
             Kind::Sum => Expr::Reduce(Reduction::Sum, Box::new(body)),
             Kind::Max => Expr::Reduce(Reduction::Max, Box::new(body)),
             Kind::SumExcept(m) => selected(m, CmpOp::Lt),
+            // The maximised expression at its argmax is the maximum.
+            Kind::AtArgmax(m) if red.body == self.reds[m].body => Expr::Reduce(Reduction::Max, Box::new(body)),
             Kind::AtArgmax(m) => selected(m, CmpOp::Ge),
         }
     }
@@ -317,7 +352,9 @@ impl Graph {
 /// `-2 · a¹ · b⁻²`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Factors {
+    /// The numeric coefficient.
     pub coef: f64,
+    /// Each factor with its exponent (negative: in the denominator).
     pub items: Vec<(Expr, i32)>,
 }
 

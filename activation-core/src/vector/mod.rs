@@ -34,15 +34,15 @@
 //! `softmax_jvp(x, v, out)` and `softmax_jacobian(x) -> Vec<f64>` (row-major), with any
 //! parameters after the slices they read and before `out`; the struct `Softmax` with its
 //! [`VectorActivation`] impl, whose methods run in `f32` or `f64`; and the gradient
-//! checks of [`check`] in a `#[cfg(test)]` module.
+//! checks of `check` (with the `mpfr` feature) in a `#[cfg(test)]` module.
 //!
 //! # The passes
 //!
-//! [`parse`] → [`stable`] (the max shift) → [`graph`] (reductions become a table of
-//! scalars, the rest element-wise) → [`derive`] (VJP, JVP, Jacobian by the chain rule
-//! through `sum` and `max`) → [`dominant`] (accuracy at the largest element) →
-//! [`codegen`] (O(n) loops). The readable forms (`FORMULA`, `VJP_FORMULA`, LaTeX) come
-//! from the formula as written.
+//! [`parse`] → [`stable`] (the max shift) → [`graph`] (the reductions become a table of
+//! scalars, the rest element-wise) → [`derive`](mod@derive) (the shift anchored at the
+//! largest element; VJP, JVP and Jacobian by the chain rule through `sum` and `max`) →
+//! [`dominant`] (accuracy at the largest element) → [`codegen`] (O(n) loops). The
+//! readable forms (`FORMULA`, `VJP_FORMULA`, LaTeX) come from the formula as written.
 
 pub mod codegen;
 pub mod derive;

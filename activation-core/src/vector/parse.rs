@@ -24,16 +24,15 @@ pub fn parse_vector_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<
     let mut scalar = item.clone();
     if let Some(FnArg::Typed(t)) = scalar.sig.inputs.first_mut() {
         // The element type: what the body's `x` stands for.
-        t.ty = Box::new(syn::parse_quote_spanned! { proc_macro2::Span::call_site() => f64 });
+        *t.ty = syn::parse_quote!(f64);
     }
-    match (parse_definition(attr, &scalar, true), input_error) {
-        (Ok(def), None) => Ok(def),
-        (Ok(_), Some(e)) => Err(e),
-        (Err(e), None) => Err(e),
-        (Err(mut e), Some(first)) => {
-            let mut all = first;
-            all.combine(e.clone());
-            e = all;
+    let parsed = parse_definition(attr, &scalar, true);
+    // The input's error first, then the rest, all in one build.
+    match (input_error, parsed) {
+        (None, parsed) => parsed,
+        (Some(e), Ok(_)) => Err(e),
+        (Some(mut e), Err(rest)) => {
+            e.combine(rest);
             Err(e)
         }
     }

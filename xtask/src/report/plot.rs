@@ -69,15 +69,14 @@ pub fn model(e: &Entry) -> Model {
     let pad = 0.06 * (hi - lo).max(1e-9);
     let mut shaded = Vec::new();
     for (side, t) in Side::BOTH.into_iter().zip(p.slope.iter().map(|s| s.threshold)) {
-        let edge = side.sign() * r;
-        let t = match t {
-            Threshold::Beyond(t) => t,
-            Threshold::Everywhere => -edge,
-            Threshold::Never => continue,
+        let (a, b) = match (side, t) {
+            (_, Threshold::Never) => continue,
+            (_, Threshold::Everywhere) => (-r, r),
+            (Side::Left, Threshold::Beyond(t)) => (-r, t.min(r)),
+            (Side::Right, Threshold::Beyond(t)) => (t.max(-r), r),
         };
-        if t.abs() < r || matches!(side, Side::Left if t >= r) || matches!(side, Side::Right if t <= -r) {
-            let t = t.clamp(-r, r);
-            shaded.push(if side == Side::Left { (-r, t) } else { (t, r) });
+        if a < b {
+            shaded.push((a, b));
         }
     }
     Model {
@@ -100,12 +99,30 @@ fn pieces(r: f64, breakpoints: &[f64]) -> Vec<(f64, f64)> {
     ends.windows(2).map(|w| (w[0] + nudge, w[1] - nudge)).collect()
 }
 
+/// Displayed size of the SVG, in CSS pixels.
+const SIZE: (u32, u32) = (760, 460);
+/// The SVG backend rounds coordinates to whole units: drawing at this multiple of the
+/// displayed size (then scaling down with a `viewBox`) keeps curves from looking stepped.
+const SCALE: u32 = 4;
+
 /// The SVG plot of `e`.
 pub fn svg(e: &Entry) -> Result<String, String> {
     let m = model(e);
     let mut out = String::new();
     draw(&m, &e.def.name, e.props.epsilon, &mut out).map_err(|err| format!("{err:?}"))?;
-    Ok(out)
+    let (w, h) = SIZE;
+    let (sw, sh) = (w * SCALE, h * SCALE);
+    let drawn = format!("width=\"{sw}\" height=\"{sh}\"");
+    if !out.contains(&format!("{drawn} viewBox=\"0 0 {sw} {sh}\"")) {
+        return Err(format!("unexpected SVG header from plotters: {}", out.lines().next().unwrap_or("")));
+    }
+    // plotters writes `viewBox="0 0 sw sh"` already: only the displayed size changes.
+    Ok(out.replacen(&drawn, &format!("width=\"{w}\" height=\"{h}\""), 1))
+}
+
+/// `v` display pixels in drawing units.
+const fn px(v: u32) -> u32 {
+    v * SCALE
 }
 
 const F_COLOUR: RGBColor = RGBColor(31, 88, 180);
@@ -115,37 +132,53 @@ const SHADE: RGBColor = RGBColor(150, 150, 150);
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
 fn draw(m: &Model, name: &str, epsilon: f64, out: &mut String) -> DrawResult {
-    let root = SVGBackend::with_string(out, (760, 460)).into_drawing_area();
+    let root = SVGBackend::with_string(out, (px(SIZE.0), px(SIZE.1))).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
-        .caption(name, ("sans-serif", 22))
-        .margin(16)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
+        .caption(name, ("sans-serif", px(22)))
+        .margin(px(16))
+        .x_label_area_size(px(44))
+        .y_label_area_size(px(64))
         .build_cartesian_2d(m.x.0..m.x.1, m.y.0..m.y.1)?;
-    chart.configure_mesh().x_desc("x").y_desc("f(x), f'(x)").label_style(("sans-serif", 14)).draw()?;
+    chart
+        .configure_mesh()
+        .x_desc("x")
+        .y_desc("f(x), f'(x)")
+        .label_style(("sans-serif", px(14)))
+        .axis_desc_style(("sans-serif", px(15)))
+        .bold_line_style(RGBColor(215, 215, 215).stroke_width(px(1)))
+        .light_line_style(RGBColor(242, 242, 242).stroke_width(px(1)))
+        .axis_style(BLACK.stroke_width(px(1)))
+        .draw()?;
     let shade = SHADE.mix(0.25).filled();
     let (y0, y1) = m.y;
     for (i, &(a, b)) in m.shaded.iter().enumerate() {
         let s = chart.draw_series(std::iter::once(Rectangle::new([(a, y0), (b, y1)], shade)))?;
         if i == 0 {
             let label = format!("|f'| < {} (saturated)", activation_core::analysis::format::sig(epsilon));
-            s.label(label).legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], shade));
+            s.label(label).legend(move |(x, y)| {
+                Rectangle::new([(x, y - px(6) as i32), (x + px(20) as i32, y + px(6) as i32)], shade)
+            });
         }
     }
     for (i, &b) in m.breakpoints.iter().enumerate() {
-        let style = BLACK.mix(0.6).stroke_width(1);
-        let s = chart.draw_series(DashedLineSeries::new(vec![(b, y0), (b, y1)], 6, 4, style))?;
+        let style = BLACK.mix(0.6).stroke_width(px(1));
+        let s = chart.draw_series(DashedLineSeries::new(vec![(b, y0), (b, y1)], px(6), px(4), style))?;
         if i == 0 {
-            s.label("breakpoint").legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+            let (dash, gap) = (px(8) as i32, px(12) as i32);
+            s.label("breakpoint").legend(move |(x, y)| {
+                EmptyElement::at((x, y))
+                    + PathElement::new(vec![(0, 0), (dash, 0)], style)
+                    + PathElement::new(vec![(gap, 0), (gap + dash, 0)], style)
+            });
         }
     }
     for (curve, colour, label) in [(&m.f, F_COLOUR, "f(x)"), (&m.df, DF_COLOUR, "f'(x)")] {
-        let style = colour.stroke_width(2);
+        let style = colour.stroke_width(px(2));
         for (i, seg) in curve.iter().enumerate() {
             let s = chart.draw_series(LineSeries::new(seg.iter().copied(), style))?;
             if i == 0 {
-                s.label(label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                s.label(label).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + px(20) as i32, y)], style));
             }
         }
     }
@@ -154,7 +187,9 @@ fn draw(m: &Model, name: &str, epsilon: f64, out: &mut String) -> DrawResult {
         .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.4))
-        .label_font(("sans-serif", 14))
+        .label_font(("sans-serif", px(14)))
+        .margin(px(10))
+        .legend_area_size(px(26))
         .draw()?;
     root.present()?;
     Ok(())

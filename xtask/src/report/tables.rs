@@ -17,7 +17,8 @@ fn cells(e: &Entry, cols: &[Column]) -> Vec<String> {
 /// The Markdown table alone (what `cargo xtask report` prints).
 pub fn table(entries: &[Entry]) -> String {
     let cols = columns();
-    let row = |v: Vec<String>| format!("| {} |", v.iter().map(|c| c.replace('|', "\\|")).collect::<Vec<_>>().join(" | "));
+    let row =
+        |v: Vec<String>| format!("| {} |", v.iter().map(|c| c.replace('|', "\\|")).collect::<Vec<_>>().join(" | "));
     let mut out = row(cols.iter().map(|c| c.header.to_string()).collect());
     out.push('\n');
     out.push_str(&row(cols.iter().map(|_| "---".to_string()).collect()));
@@ -43,7 +44,9 @@ pub fn markdown(entries: &[Entry], epsilon: f64) -> String {
     for c in columns() {
         let _ = writeln!(out, "- **{}** (`{}`): {}", c.header.replace('|', "\\|"), c.key, c.legend);
     }
-    out.push_str("\n## Selection guide\n\nDerived from the properties above; each line names the property that selects it.\n\n");
+    out.push_str(
+        "\n## Selection guide\n\nDerived from the properties above; each line names the property that selects it.\n\n",
+    );
     for a in guide(&entries.iter().map(|e| e.props.clone()).collect::<Vec<_>>()) {
         out.push_str(&advice_line(&a));
     }

@@ -1,0 +1,308 @@
+//! `report.tex`: a standalone LaTeX document (packages from Debian's texlive-latex-base and
+//! texlive-latex-recommended only) with, per activation, the formula, its simplified
+//! derivatives, the parameter derivatives, the properties and the plot. The plot is drawn
+//! with PDF path operators (`\pdfliteral`) inside a `picture`, from the same samples as
+//! the SVG: no TikZ, and nothing to convert.
+
+use std::fmt::Write;
+
+use activation_core::analysis::format::{limit, sig, threshold};
+use activation_core::analysis::guide::guide;
+use activation_core::analysis::table::{columns, param_thresholds};
+use activation_core::analysis::{Side, Threshold};
+use activation_core::latex::to_latex_with_input;
+use activation_core::Expr;
+
+use super::plot::{model, Model};
+use super::Entry;
+
+const PREAMBLE: &str = r"\documentclass[10pt]{article}
+\usepackage[T1]{fontenc}
+\usepackage{lmodern}
+\usepackage[margin=2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{booktabs}
+\usepackage{graphicx}
+\usepackage{xcolor}
+% The plots are PDF drawing commands: pdfTeX's \pdfliteral, or LuaTeX's equivalent.
+\ifdefined\pdfliteral\else\ifdefined\pdfextension
+  \protected\def\pdfliteral#1{\pdfextension literal{#1}}\fi\fi
+% A formula at its natural size, or shrunk to the line width when it is wider.
+\newcommand{\fit}[1]{\par\smallskip\noindent\hfil
+  \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle #1$}\hfil\par\smallskip}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{4pt}
+";
+
+/// The whole document.
+pub fn document(entries: &[Entry], epsilon: f64) -> String {
+    let mut out = String::from(PREAMBLE);
+    out.push_str("\\title{Gradient saturation of activation functions}\n\\date{}\n\\begin{document}\n\\maketitle\n");
+    let _ = writeln!(
+        out,
+        "Every value below is computed from the activation's formula by \\texttt{{cargo xtask report}}: \
+         limits symbolically or in MPFR at huge arguments, critical points by bracketing and MPFR root \
+         finding, moments by Gauss--Legendre quadrature in MPFR split at the breakpoints; 6 significant \
+         digits. Saturation threshold $\\varepsilon = {}$. The SVG plots are in \\texttt{{plots/}}.\n",
+        sig(epsilon)
+    );
+    out.push_str("\\tableofcontents\n");
+    summary(&mut out, entries);
+    guide_section(&mut out, entries);
+    legend(&mut out, epsilon);
+    out.push_str("\\section{The activations}\n");
+    for e in entries {
+        activation(&mut out, e);
+    }
+    out.push_str("\\end{document}\n");
+    out
+}
+
+/// The key columns for every activation, on one page.
+fn summary(out: &mut String, entries: &[Entry]) {
+    let keys = ["activation", "range", "max_slope", "max_slope_at", "sat_left", "sat_right", "dead_zone", "smoothness"];
+    let more = ["mean", "gain", "torch_gain", "cost_forward", "cost_fused"];
+    let cols = columns();
+    let pick: Vec<_> = cols.iter().filter(|c| keys.contains(&c.key) || more.contains(&c.key)).collect();
+    out.push_str("\\section{Summary}\n\\begin{center}\n\\resizebox{\\textwidth}{!}{%\n");
+    let _ = writeln!(out, "\\begin{{tabular}}{{{}}}\n\\toprule", "l".repeat(pick.len()));
+    let head: Vec<String> = pick.iter().map(|c| text(c.header)).collect();
+    let _ = writeln!(out, "{} \\\\\n\\midrule", head.join(" & "));
+    for e in entries {
+        let row: Vec<String> = pick.iter().map(|c| text(&(c.value)(&e.props))).collect();
+        let _ = writeln!(out, "{} \\\\", row.join(" & "));
+    }
+    out.push_str("\\bottomrule\n\\end{tabular}}\n\\end{center}\n");
+}
+
+fn guide_section(out: &mut String, entries: &[Entry]) {
+    out.push_str("\\section{Selection guide}\nDerived from the computed properties; each line names the property that selects it.\n\\begin{itemize}\n");
+    for a in guide(&entries.iter().map(|e| e.props.clone()).collect::<Vec<_>>()) {
+        let members: Vec<String> =
+            a.members.iter().map(|(n, why)| format!("\\texttt{{{}}} ({})", text(n), text(why))).collect();
+        let _ = write!(out, "\\item \\textbf{{{}}} --- {}: {}.", text(a.topic), text(a.rule), members.join(", "));
+        if let Some(note) = &a.note {
+            let _ = write!(out, " {}.", text(note));
+        }
+        out.push('\n');
+    }
+    out.push_str("\\end{itemize}\n");
+}
+
+fn legend(out: &mut String, epsilon: f64) {
+    let _ = writeln!(
+        out,
+        "\\section{{Legend}}\nLeft means $x \\to -\\infty$, right $x \\to +\\infty$; $\\varepsilon = {}$. The same \
+         columns, under the names in parentheses, are in \\texttt{{saturation.csv}} (legend in \
+         \\texttt{{saturation-legend.csv}}) and \\texttt{{saturation.json}} (legend under \\texttt{{\"legend\"}}).\n\
+         \\begin{{description}}",
+        sig(epsilon)
+    );
+    for c in columns() {
+        let _ = writeln!(out, "\\item[{}] (\\texttt{{{}}}) {}", text(c.header), text(c.key), text(c.legend));
+    }
+    out.push_str("\\end{description}\n");
+}
+
+/// One activation's subsection.
+fn activation(out: &mut String, e: &Entry) {
+    let (p, d, x) = (&e.props, &e.derived.readable, e.def.input.as_str());
+    let tex = |ex: &Expr| to_latex_with_input(ex, x);
+    let _ = writeln!(out, "\\clearpage\n\\subsection{{{}}}", text(&p.name));
+    if !p.params.is_empty() {
+        let vals: Vec<String> =
+            p.params.iter().map(|(n, v)| format!("\\texttt{{{}}} $= {}$", text(n), sig(*v))).collect();
+        let _ = writeln!(out, "Analysed at {}.", vals.join(", "));
+    }
+    let _ = writeln!(out, "\\fit{{f({x}) = {}}}", tex(&d.forward));
+    let _ = writeln!(out, "\\fit{{f'({x}) = {}}}", tex(&d.derivative));
+    let _ = writeln!(out, "\\fit{{f''({x}) = {}}}", tex(&d.second));
+    for (q, dp) in p.param.iter().zip(&d.params) {
+        let name = tex(&Expr::var(&q.name));
+        let _ = writeln!(out, "\\fit{{\\frac{{\\partial f}}{{\\partial {name}}} = {}}}", tex(dp));
+        let lim: Vec<String> = Side::BOTH
+            .iter()
+            .zip(&q.tails)
+            .map(|(s, t)| {
+                format!("{} as $x \\to {}\\infty$", text(&limit(t.limit)), if *s == Side::Left { "-" } else { "+" })
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "$\\partial f / \\partial {name}$ tends to {}; $|\\partial f / \\partial {name}| < \\varepsilon$: {}.\n",
+            lim.join(" and "),
+            text(&param_thresholds(p, p.param.iter().position(|r| r.name == q.name).unwrap_or(0)))
+        );
+    }
+    let m = model(e);
+    let outside: Vec<String> = Side::BOTH
+        .into_iter()
+        .zip(&p.slope)
+        .filter(|(_, t)| matches!(t.threshold, Threshold::Beyond(v) if v < m.x.0 || v > m.x.1))
+        .map(|(s, t)| text(&threshold(t.threshold, s, x)))
+        .collect();
+    plot(out, &m, &p.name);
+    if !outside.is_empty() {
+        let _ = writeln!(out, "Saturated beyond the plotted window: {}.\n", outside.join(", "));
+    }
+    properties(out, e);
+}
+
+fn properties(out: &mut String, e: &Entry) {
+    let p = &e.props;
+    let mut rows: Vec<(String, String)> =
+        columns().iter().skip(1).map(|c| (text(c.header), text(&(c.value)(p)))).collect();
+    let list = |v: Vec<String>| if v.is_empty() { "none".to_string() } else { text(&v.join("; ")) };
+    rows.push(("breakpoints".into(), list(p.breakpoints.iter().map(|b| sig(*b)).collect())));
+    let extrema =
+        p.extrema.iter().map(|m| format!("{} {} at {}", if m.minimum { "min" } else { "max" }, sig(m.value), sig(m.x)));
+    rows.push(("local extrema".into(), list(extrema.collect())));
+    rows.push(("E[f(Z)\\^{}2]".into(), text(&sig(p.second_moment))));
+    // Two property/value pairs per line, so that an activation fits on one page.
+    let half = rows.len().div_ceil(2);
+    out.push_str("\\begin{center}\\small\n\\begin{tabular}{@{}p{0.16\\linewidth}p{0.3\\linewidth}p{0.16\\linewidth}p{0.3\\linewidth}@{}}\n\\toprule\n");
+    for i in 0..half {
+        let (a, b) = &rows[i];
+        let (c, d) = rows.get(i + half).map_or((String::new(), String::new()), |(c, d)| (c.clone(), d.clone()));
+        let _ = writeln!(out, "{a} & {b} & {c} & {d} \\\\");
+    }
+    out.push_str("\\bottomrule\n\\end{tabular}\n\\end{center}\n");
+}
+
+/// Plot size in bp.
+const W: f64 = 380.0;
+const H: f64 = 210.0;
+
+/// The plot as a `picture` whose lines are PDF path operators, in bp.
+fn plot(out: &mut String, m: &Model, name: &str) {
+    let px = |x: f64| (x - m.x.0) / (m.x.1 - m.x.0) * W;
+    let py = |y: f64| (y - m.y.0) / (m.y.1 - m.y.0) * H;
+    let mut ops = String::from("q 0 0 ");
+    let _ = write!(ops, "{W} {H} re W n ");
+    for &(a, b) in &m.shaded {
+        let _ = write!(ops, "0.88 0.88 0.88 rg {:.2} 0 {:.2} {H} re f ", px(a), px(b) - px(a));
+    }
+    let (xt, yt) = (ticks(m.x), ticks(m.y));
+    ops.push_str("0.85 0.85 0.85 RG 0.4 w ");
+    for &t in &xt {
+        let _ = write!(ops, "{:.2} 0 m {:.2} {H} l S ", px(t), px(t));
+    }
+    for &t in &yt {
+        let _ = write!(ops, "0 {:.2} m {W} {:.2} l S ", py(t), py(t));
+    }
+    ops.push_str("0.35 0.35 0.35 RG 0.8 w [4 3] 0 d ");
+    for &b in &m.breakpoints {
+        let _ = write!(ops, "{:.2} 0 m {:.2} {H} l S ", px(b), px(b));
+    }
+    ops.push_str("[] 0 d 1.4 w ");
+    for (curve, rgb) in [(&m.f, "0.12 0.35 0.71"), (&m.df, "0.84 0.38 0.12")] {
+        let _ = write!(ops, "{rgb} RG ");
+        for seg in curve.iter().filter(|s| !s.is_empty()) {
+            for (i, &(x, y)) in seg.iter().enumerate() {
+                let _ = write!(ops, "{:.2} {:.2} {} ", px(x), py(y), if i == 0 { "m" } else { "l" });
+            }
+            ops.push_str("S ");
+        }
+    }
+    let _ = write!(ops, "Q q 0 0 0 RG 0.6 w 0 0 {W} {H} re S Q");
+    out.push_str("\\begin{center}\n\\setlength{\\unitlength}{1bp}\n");
+    let _ = writeln!(out, "\\begin{{picture}}({},{})(-40,-34)", W + 50.0, H + 44.0);
+    let _ = writeln!(out, "\\put(0,0){{\\pdfliteral{{{ops}}}}}");
+    for &t in &xt {
+        let _ = writeln!(out, "\\put({:.2},-4){{\\makebox(0,0)[t]{{\\scriptsize ${}$}}}}", px(t), sig(t));
+    }
+    for &t in &yt {
+        let _ = writeln!(out, "\\put(-4,{:.2}){{\\makebox(0,0)[r]{{\\scriptsize ${}$}}}}", py(t), sig(t));
+    }
+    let _ = writeln!(out, "\\put({},-24){{\\makebox(0,0)[t]{{$x$}}}}", W / 2.0);
+    let _ = writeln!(out, "\\put(-36,{}){{\\makebox(0,0){{\\rotatebox{{90}}{{$f(x)$, $f'(x)$}}}}}}", H / 2.0);
+    out.push_str("\\end{picture}\n\n");
+    let _ = writeln!(
+        out,
+        "{{\\small \\textcolor[RGB]{{31,88,180}}{{\\rule[0.5ex]{{1.5em}}{{1.4pt}}}} $f(x)$\\quad \
+         \\textcolor[RGB]{{214,96,30}}{{\\rule[0.5ex]{{1.5em}}{{1.4pt}}}} $f'(x)$\\quad dashed: breakpoints\\quad \
+         grey: saturated, $|f'(x)| < \\varepsilon$\\quad (SVG: \\texttt{{plots/{}.svg}})}}",
+        text(name)
+    );
+    out.push_str("\\end{center}\n");
+}
+
+/// Round tick positions inside `(lo, hi)`: steps of 1, 2 or 5 times a power of ten, about
+/// six of them.
+fn ticks((lo, hi): (f64, f64)) -> Vec<f64> {
+    let raw = (hi - lo) / 6.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0].iter().map(|k| k * mag).find(|s| *s >= raw).unwrap_or(10.0 * mag);
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    (first..=last).map(|k| k as f64 * step).map(|t| if t.abs() < 1e-12 * step { 0.0 } else { t }).collect()
+}
+
+/// Plain text of the analysis (ASCII: `<=`, `->`, `inf`, `eps`, `` `code` ``) as LaTeX.
+pub fn text(s: &str) -> String {
+    const SYMBOLS: &[(&str, &str)] = &[
+        ("C-infinity", "$C^\\infty$"),
+        ("<=", "$\\le$"),
+        (">=", "$\\ge$"),
+        ("!=", "$\\ne$"),
+        ("->", "$\\to$"),
+        ("-inf", "$-\\infty$"),
+        ("+inf", "$+\\infty$"),
+        ("inf", "$\\infty$"),
+        ("eps", "$\\varepsilon$"),
+        ("<", "$<$"),
+        (">", "$>$"),
+    ];
+    let mut out = String::new();
+    let mut code = false;
+    let mut rest = s;
+    'scan: while let Some(c) = rest.chars().next() {
+        let word_start = !out.chars().last().is_some_and(|p| p.is_ascii_alphabetic());
+        for (from, to) in SYMBOLS.iter().filter(|(from, _)| !code && rest.starts_with(from)) {
+            // Words (`inf`, `eps`) only whole: not the `inf` of `infinity`.
+            let whole = !from.ends_with(|c: char| c.is_ascii_alphabetic())
+                || (word_start && !rest[from.len()..].starts_with(|c: char| c.is_ascii_alphabetic()));
+            if whole {
+                out.push_str(to);
+                rest = &rest[from.len()..];
+                continue 'scan;
+            }
+        }
+        match c {
+            '`' => {
+                out.push_str(if code { "}" } else { "\\texttt{" });
+                code = !code;
+            }
+            '\\' => out.push_str("\\textbackslash{}"),
+            '{' | '}' | '$' | '&' | '#' | '%' | '_' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '^' => out.push_str("\\^{}"),
+            '~' => out.push_str("\\~{}"),
+            '|' => out.push_str("$|$"),
+            _ => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    if code {
+        out.push('}');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_becomes_latex() {
+        assert_eq!(text("x <= 0"), "x $\\le$ 0");
+        assert_eq!(text("[0, inf)"), "[0, $\\infty$)");
+        assert_eq!(text("x -> -inf, infinity"), "x $\\to$ $-\\infty$, infinity");
+        assert_eq!(text("C-infinity"), "$C^\\infty$");
+        assert_eq!(text("`x_1` & 5%"), "\\texttt{x\\_1} \\& 5\\%");
+        assert_eq!(text("|f'| < eps"), "$|$f'$|$ $<$ $\\varepsilon$");
+        assert_eq!(ticks((-4.4, 4.4)), vec![-4.0, -2.0, 0.0, 2.0, 4.0]);
+    }
+}
