@@ -39,30 +39,43 @@ pub fn activation(attr: TokenStream, item: TokenStream) -> TokenStream {
         return crate::vector::expand::activation(attr, function);
     }
     let expanded = parse_activation(attr, &function).and_then(|def| {
-        let strukt = upper_camel(&def.name);
-        if !strukt.starts_with(char::is_alphabetic) || strukt == "Self" {
-            let msg = format!(
-                "the struct generated for `{}` would be named `{strukt}`, which is not a usable type name: \
-                 name the function with letters, e.g. `my_activation`",
-                def.name
-            );
-            return Err(syn::Error::new_spanned(&function.sig.ident, msg));
-        }
-        // A panic in the passes is an engine bug; it still becomes an error at the formula.
-        let passes = || derive(&def).map(|derived| generate(&def, &derived, &function));
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(passes)) {
-            Ok(generated) => generated.map_err(|e| syn::Error::new_spanned(&function.block, e)),
-            Err(panic) => {
-                let why = panic.downcast_ref::<&str>().copied().or(panic.downcast_ref::<String>().map(String::as_str));
-                let msg = format!(
-                    "internal error of `#[activation]` on this formula ({}); please report it",
-                    why.unwrap_or("panic")
-                );
-                Err(syn::Error::new_spanned(&function.block, msg))
-            }
-        }
+        check_struct_name(&def.name, &function)?;
+        run_passes(&function, || derive(&def).map(|derived| generate(&def, &derived, &function)))
     });
     expanded.unwrap_or_else(|e| with_errors(quote!(#function), e))
+}
+
+/// The generated struct is named after the function (`gelu_erf` → `GeluErf`): that name
+/// must be a usable type name.
+pub(crate) fn check_struct_name(name: &str, function: &ItemFn) -> syn::Result<()> {
+    let strukt = upper_camel(name);
+    if strukt.starts_with(char::is_alphabetic) && strukt != "Self" {
+        return Ok(());
+    }
+    let msg = format!(
+        "the struct generated for `{name}` would be named `{strukt}`, which is not a usable type name: \
+         name the function with letters, e.g. `my_activation`"
+    );
+    Err(syn::Error::new_spanned(&function.sig.ident, msg))
+}
+
+/// Runs the passes on `function`. A panic in them is an engine bug; it still becomes an
+/// error at the formula rather than a crashed macro.
+pub(crate) fn run_passes<E: std::fmt::Display>(
+    function: &ItemFn,
+    passes: impl FnOnce() -> Result<TokenStream, E>,
+) -> syn::Result<TokenStream> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(passes)) {
+        Ok(generated) => generated.map_err(|e| syn::Error::new_spanned(&function.block, e)),
+        Err(panic) => {
+            let why = panic.downcast_ref::<&str>().copied().or(panic.downcast_ref::<String>().map(String::as_str));
+            let msg = format!(
+                "internal error of `#[activation]` on this formula ({}); please report it",
+                why.unwrap_or("panic")
+            );
+            Err(syn::Error::new_spanned(&function.block, msg))
+        }
+    }
 }
 
 fn with_errors(item: TokenStream, e: syn::Error) -> TokenStream {

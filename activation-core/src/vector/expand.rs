@@ -23,7 +23,7 @@ use quote::{format_ident, quote};
 use syn::ItemFn;
 
 use crate::codegen::float_literal;
-use crate::expand::{ident, upper_camel, CHECK_VALUE_WITHOUT_DEFAULT};
+use crate::expand::{check_struct_name, ident, run_passes, upper_camel, CHECK_VALUE_WITHOUT_DEFAULT};
 use crate::latex::to_latex_with_input;
 use crate::parse::Definition;
 use crate::vector::codegen::{self, Slices};
@@ -35,28 +35,8 @@ use crate::vector::parse::parse_vector_activation;
 /// not well-typed Rust and would add type errors to the real one).
 pub fn activation(attr: TokenStream, function: ItemFn) -> TokenStream {
     let expanded = parse_vector_activation(attr, &function).and_then(|def| {
-        let strukt = upper_camel(&def.name);
-        if !strukt.starts_with(char::is_alphabetic) || strukt == "Self" {
-            let msg = format!(
-                "the struct generated for `{}` would be named `{strukt}`, which is not a usable type name: \
-                 name the function with letters, e.g. `my_activation`",
-                def.name
-            );
-            return Err(syn::Error::new_spanned(&function.sig.ident, msg));
-        }
-        // A panic in the passes is an engine bug; it still becomes an error at the formula.
-        let passes = || derive(&def).map(|forms| generate(&def, &forms, &function));
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(passes)) {
-            Ok(generated) => generated.map_err(|e| syn::Error::new_spanned(&function.block, e)),
-            Err(panic) => {
-                let why = panic.downcast_ref::<&str>().copied().or(panic.downcast_ref::<String>().map(String::as_str));
-                let msg = format!(
-                    "internal error of `#[activation]` on this formula ({}); please report it",
-                    why.unwrap_or("panic")
-                );
-                Err(syn::Error::new_spanned(&function.block, msg))
-            }
-        }
+        check_struct_name(&def.name, &function)?;
+        run_passes(&function, || derive(&def).map(|forms| generate(&def, &forms, &function)))
     });
     expanded.unwrap_or_else(|e| {
         let mut stub = function.clone();
