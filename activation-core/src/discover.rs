@@ -16,21 +16,31 @@ pub struct Found {
     pub definition: syn::Result<Definition>,
 }
 
-/// Every `#[activation]` function in `source`, in order, including nested inline modules.
+/// Every scalar `#[activation]` function in `source`, in order, including nested inline
+/// modules. Vector activations (a slice input) are left to [`find_vectors_in_source`].
 pub fn find_in_source(source: &str) -> syn::Result<Vec<Found>> {
     let file = syn::parse_file(source)?;
     let mut out = Vec::new();
-    collect(&file.items, &mut out);
+    collect(&file.items, false, &mut out);
     Ok(out)
 }
 
-fn collect(items: &[Item], out: &mut Vec<Found>) {
+/// Every vector `#[activation]` function (a slice input, `sum`/`max` reductions) in
+/// `source`, in order, parsed with the macro's vector parser.
+pub fn find_vectors_in_source(source: &str) -> syn::Result<Vec<Found>> {
+    let file = syn::parse_file(source)?;
+    let mut out = Vec::new();
+    collect(&file.items, true, &mut out);
+    Ok(out)
+}
+
+fn collect(items: &[Item], vector: bool, out: &mut Vec<Found>) {
     for item in items {
         match item {
-            Item::Fn(f) => out.extend(found(f)),
+            Item::Fn(f) => out.extend(found(f, vector)),
             Item::Mod(m) => {
                 if let Some((_, inner)) = &m.content {
-                    collect(inner, out);
+                    collect(inner, vector, out);
                 }
             }
             _ => {}
@@ -38,9 +48,8 @@ fn collect(items: &[Item], out: &mut Vec<Found>) {
     }
 }
 
-fn found(f: &ItemFn) -> Option<Found> {
-    // Vector activations (a slice input) have their own forms: `crate::vector`.
-    if crate::vector::parse::is_vector(f) {
+fn found(f: &ItemFn, vector: bool) -> Option<Found> {
+    if crate::vector::parse::is_vector(f) != vector {
         return None;
     }
     let at = f.attrs.iter().position(|a| a.path().segments.last().is_some_and(|s| s.ident == "activation"))?;
@@ -50,7 +59,11 @@ fn found(f: &ItemFn) -> Option<Found> {
         syn::Meta::List(l) => l.tokens.clone(),
         _ => TokenStream::new(),
     };
-    let definition = parse_activation(args.clone(), &item);
+    let definition = if vector {
+        crate::vector::parse::parse_vector_activation(args.clone(), &item)
+    } else {
+        parse_activation(args.clone(), &item)
+    };
     Some(Found { item, args, definition })
 }
 
@@ -64,5 +77,17 @@ mod tests {
         let found = find_in_source(src).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].definition.as_ref().unwrap().params[0].default, Some(2.0));
+    }
+
+    #[test]
+    fn vector_activations_are_found_apart() {
+        let src =
+            "#[activation] fn s(x: &[f64]) -> f64 { exp(x) / sum(exp(x)) } #[activation] fn f(x: f64) -> f64 { x }";
+        let scalar = find_in_source(src).unwrap();
+        assert_eq!(scalar.len(), 1);
+        assert_eq!(scalar[0].item.sig.ident, "f");
+        let vector = find_vectors_in_source(src).unwrap();
+        assert_eq!(vector.len(), 1);
+        assert_eq!(vector[0].definition.as_ref().unwrap().body.to_string(), "exp(x) / sum(exp(x))");
     }
 }

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The engine of `activation`: it owns the expression IR and every pass over it.
 //!
 //! A formula flows through the passes in this order (see `ARCHITECTURE.md`):

@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The `#[activation]` attribute. Thin by design: it hands the item to
 //! [`activation_core::expand::activation`], which parses, validates and generates; every
 //! problem comes back as a spanned compile error, never a panic.

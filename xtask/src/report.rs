@@ -4,7 +4,10 @@
 //!
 //! Writes into `target/activation-report/`: `report.tex` (and `report.pdf` when `pdflatex`
 //! is on PATH), `saturation.md`, `saturation.csv` with `saturation-legend.csv`,
-//! `saturation.json`, and `plots/NAME.svg`. A default run (workspace sources, default ε)
+//! `saturation.json`, and `plots/NAME.svg`. Vector activations (softmax) have their own
+//! table: a section of `saturation.md` and `report.tex`, `saturation-vector.csv` with
+//! `saturation-vector-legend.csv`, the `"vector"` key of `saturation.json`; their plots show
+//! component 0 along the gap `x = (d, 0)`. A default run (workspace sources, default ε)
 //! also refreshes the committed `docs/saturation.md`, which `--check` compares instead of
 //! writing anything.
 
@@ -19,9 +22,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
+use activation_core::analysis::vector::{analyse_vector, VectorProperties};
 use activation_core::analysis::{analyse, Properties, DEFAULT_EPSILON};
 use activation_core::derived::{derive, Derived};
-use activation_core::discover::find_in_source;
+use activation_core::discover::{find_in_source, find_vectors_in_source, Found};
 use activation_core::Definition;
 
 use crate::workspace_root;
@@ -62,33 +66,54 @@ pub struct Entry {
     pub props: Properties,
 }
 
+/// One analysed vector activation: its definition, its properties, and component 0 along
+/// the gap `x = (d, 0)` as a scalar entry (for the plot).
+pub struct VectorEntry {
+    pub def: Definition,
+    pub props: VectorProperties,
+    pub along: Entry,
+}
+
 pub fn main(args: &[String]) -> Result<(), String> {
     let o = options(args)?;
     let root = workspace_root();
-    let defs = match &o.src {
-        Some(dir) => discover(std::slice::from_ref(dir))?,
-        None => discover(&source_dirs(&root))?,
+    let dirs = match &o.src {
+        Some(dir) => vec![dir.clone()],
+        None => source_dirs(&root),
     };
-    if defs.is_empty() {
+    let (defs, vector_defs) = (discover(&dirs, find_in_source)?, discover(&dirs, find_vectors_in_source)?);
+    if defs.is_empty() && vector_defs.is_empty() {
         return Err("no `#[activation]` function found".into());
     }
-    let entries = analyse_all(defs, o.epsilon);
-    let markdown = tables::markdown(&entries, o.epsilon);
+    let (entries, vectors) = std::thread::scope(|s| {
+        let vectors = s.spawn(|| analyse_vectors(&vector_defs, o.epsilon));
+        (analyse_all(defs, o.epsilon), vectors.join().expect("the vector analysis did not panic"))
+    });
+    let markdown = tables::markdown(&entries, &vectors, o.epsilon);
     if o.check {
         return check(&root.join(COMMITTED), &markdown);
     }
     let out = root.join("target/activation-report");
-    write_all(&out, &entries, o.epsilon, &markdown)?;
+    write_all(&out, &entries, &vectors, o.epsilon, &markdown)?;
     if o.src.is_none() && o.epsilon == DEFAULT_EPSILON {
         write(&root.join(COMMITTED), &markdown)?;
     }
     println!("{}", tables::table(&entries));
+    if !vectors.is_empty() {
+        println!("\nVector activations:\n{}", tables::vector_table(&vectors));
+    }
     println!("report written to {}", out.display());
     Ok(())
 }
 
 /// Every output file, and the PDF when `pdflatex` is there.
-fn write_all(out: &Path, entries: &[Entry], epsilon: f64, markdown: &str) -> Result<(), String> {
+fn write_all(
+    out: &Path,
+    entries: &[Entry],
+    vectors: &[VectorEntry],
+    epsilon: f64,
+    markdown: &str,
+) -> Result<(), String> {
     // A fresh plots folder: a plot of an activation no longer reported must not linger.
     let plots = out.join("plots");
     if plots.exists() {
@@ -98,12 +123,18 @@ fn write_all(out: &Path, entries: &[Entry], epsilon: f64, markdown: &str) -> Res
     write(&out.join("saturation.md"), markdown)?;
     write(&out.join("saturation.csv"), &tables::csv(entries))?;
     write(&out.join("saturation-legend.csv"), &tables::csv_legend(epsilon))?;
-    write(&out.join("saturation.json"), &tables::json(entries, epsilon))?;
+    write(&out.join("saturation-vector.csv"), &tables::vector_csv(vectors))?;
+    write(&out.join("saturation-vector-legend.csv"), &tables::vector_csv_legend(epsilon))?;
+    write(&out.join("saturation.json"), &tables::json(entries, vectors, epsilon))?;
     for e in entries {
         let svg = plot::svg(e).map_err(|err| format!("plot of {}: {err}", e.def.name))?;
         write(&out.join("plots").join(format!("{}.svg", e.def.name)), &svg)?;
     }
-    write(&out.join("report.tex"), &latex::document(entries, epsilon))?;
+    for v in vectors {
+        let svg = plot::vector_svg(v).map_err(|err| format!("plot of {}: {err}", v.def.name))?;
+        write(&out.join("plots").join(format!("{}.svg", v.def.name)), &svg)?;
+    }
+    write(&out.join("report.tex"), &latex::document(entries, vectors, epsilon))?;
     pdf(out)
 }
 
@@ -209,10 +240,13 @@ fn rust_files(dirs: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
-/// The `#[activation]` functions in `dirs`, parsed by the macro's own parser. Files and
-/// functions the macro would reject are reported and skipped; a name seen twice keeps its
-/// first definition.
-fn discover(dirs: &[PathBuf]) -> Result<Vec<Definition>, String> {
+/// The `#[activation]` functions in `dirs` that `find` picks (the scalar or the vector
+/// ones), parsed by the macro's own parser. Files and functions the macro would reject are
+/// reported and skipped; a name seen twice keeps its first definition.
+fn discover<E: std::fmt::Display>(
+    dirs: &[PathBuf],
+    find: fn(&str) -> Result<Vec<Found>, E>,
+) -> Result<Vec<Definition>, String> {
     for d in dirs {
         if !d.is_dir() {
             return Err(format!("{} is not a directory", d.display()));
@@ -224,7 +258,7 @@ fn discover(dirs: &[PathBuf]) -> Result<Vec<Definition>, String> {
         if !text.contains("activation") {
             continue;
         }
-        let found = match find_in_source(&text) {
+        let found = match find(&text) {
             Ok(f) => f,
             Err(e) => {
                 eprintln!("skipping {}: {e}", file.display());
@@ -281,6 +315,34 @@ fn analyse_one(def: &Definition, epsilon: f64) -> Option<Entry> {
         Ok(props) => Some(Entry { def: def.clone(), derived, props }),
         Err(e) => {
             eprintln!("skipping {}: {e}", def.name);
+            None
+        }
+    }
+}
+
+/// Analyses every vector activation, one thread each.
+fn analyse_vectors(defs: &[Definition], epsilon: f64) -> Vec<VectorEntry> {
+    std::thread::scope(|s| {
+        let jobs: Vec<_> = defs.iter().map(|def| s.spawn(move || analyse_vector_one(def, epsilon))).collect();
+        jobs.into_iter().filter_map(|j| j.join().expect("the vector analysis did not panic")).collect()
+    })
+}
+
+fn analyse_vector_one(def: &Definition, epsilon: f64) -> Option<VectorEntry> {
+    let props = match analyse_vector(def, epsilon) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("skipping {}: {e}", def.name);
+            return None;
+        }
+    };
+    match derive(&props.along) {
+        Ok(derived) => {
+            let along = Entry { def: props.along.clone(), derived, props: props.along_props.clone() };
+            Some(VectorEntry { def: def.clone(), props, along })
+        }
+        Err(e) => {
+            eprintln!("skipping {}: f_0(d, 0): {e}", def.name);
             None
         }
     }

@@ -24,7 +24,7 @@ pub(crate) fn affine(derived: &Derived, input: &str) -> bool {
 }
 
 /// Distinct transcendental calls computing `outputs` together, on the costliest branch.
-fn calls(outputs: &[Expr]) -> usize {
+pub(crate) fn calls(outputs: &[Expr]) -> usize {
     if let Some(cond) = outputs.iter().find_map(|e| e.conditions().into_iter().next()) {
         let mut in_cond = HashSet::new();
         collect(&cond.lhs, &mut in_cond);

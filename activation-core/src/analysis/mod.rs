@@ -22,6 +22,8 @@
 //!   `integrals`;
 //! - transcendental calls and affinity from the IR — `cost`.
 //!
+//! Vector activations (softmax) have their own properties: [`vector::analyse_vector`].
+//!
 //! Grid bracketing finds every sign change whose two roots are at least 1/64 apart near 0
 //! (5% apart beyond |x| = 16): a property of a formula with features finer than that may be
 //! missed.
@@ -36,6 +38,7 @@ mod pieces;
 mod saturation;
 mod smoothness;
 pub mod table;
+pub mod vector;
 
 use std::fmt;
 
@@ -76,8 +79,11 @@ impl Side {
 /// The limit of a function at one end of the real line.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Limit {
+    /// A finite limit.
     Finite(f64),
+    /// +∞.
     PosInf,
+    /// −∞.
     NegInf,
     /// Oscillating, or beyond what the analysis can decide.
     Undefined,
@@ -99,14 +105,18 @@ impl Limit {
 /// function reaches it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct End {
+    /// The end's value (±∞ for an unbounded side).
     pub value: f64,
+    /// Whether the function reaches it.
     pub closed: bool,
 }
 
 /// The output range of f over the reals.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Range {
+    /// The lower end.
     pub lo: End,
+    /// The upper end.
     pub hi: End,
 }
 
@@ -114,11 +124,15 @@ pub struct Range {
 /// from each other only at a kink.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Sided {
+    /// The same value from both sides.
     Value(f64),
     /// Left limit, the value the formula takes at the point, right limit.
     Kink {
+        /// The limit from the left.
         left: f64,
+        /// The value the formula takes at the point.
         at: f64,
+        /// The limit from the right.
         right: f64,
     },
 }
@@ -135,9 +149,13 @@ impl Sided {
 /// An interval of the real line; infinite ends are open.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Interval {
+    /// Lower end.
     pub lo: f64,
+    /// Upper end.
     pub hi: f64,
+    /// Whether the lower end belongs to the interval.
     pub lo_closed: bool,
+    /// Whether the upper end belongs to the interval.
     pub hi_closed: bool,
 }
 
@@ -149,7 +167,12 @@ pub enum Location {
     /// On a whole interval.
     On(Interval),
     /// Approached next to a breakpoint from one side, not reached.
-    Beside { at: f64, side: Side },
+    Beside {
+        /// The breakpoint.
+        at: f64,
+        /// The side it is approached from.
+        side: Side,
+    },
     /// Approached as x → ±∞, not reached.
     Towards(Side),
 }
@@ -157,7 +180,9 @@ pub enum Location {
 /// A local extremum of f.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Extremum {
+    /// Where the extremum is.
     pub x: f64,
+    /// f there.
     pub value: f64,
     /// A minimum (f' goes from negative to positive) rather than a maximum.
     pub minimum: bool,
@@ -168,6 +193,7 @@ pub struct Extremum {
 pub struct MaxSlope {
     /// Infinite when |f'| is unbounded.
     pub value: f64,
+    /// Where it is reached.
     pub location: Location,
 }
 
@@ -185,7 +211,9 @@ pub enum Threshold {
 /// How a function behaves at one end: its limit and where |g| < ε from there on.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Tail {
+    /// The limit of f' at this end.
     pub limit: Limit,
+    /// Beyond which |f'| < ε on this side.
     pub threshold: Threshold,
 }
 
@@ -230,7 +258,9 @@ pub enum Smoothness {
 /// The smoothness class at one breakpoint.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Kink {
+    /// The breakpoint.
     pub at: f64,
+    /// Its smoothness class.
     pub class: Smoothness,
 }
 
@@ -241,8 +271,11 @@ pub enum Monotonicity {
     Increasing,
     /// f' >= 0, and f' = 0 on some interval.
     NonDecreasing,
+    /// Strictly decreasing.
     Decreasing,
+    /// Decreasing, with flat parts.
     NonIncreasing,
+    /// Constant.
     Constant,
     /// f' takes both signs.
     No,
@@ -261,6 +294,7 @@ pub struct Cost {
 /// How ∂f/∂p behaves for one parameter p.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamProperties {
+    /// The parameter's name.
     pub name: String,
     /// The value the analysis used (the default).
     pub value: f64,
@@ -272,6 +306,7 @@ pub struct ParamProperties {
 /// then right (x → +∞).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Properties {
+    /// The parameter's name.
     pub name: String,
     /// The input's name (usually `x`).
     pub input: String,
@@ -299,6 +334,7 @@ pub struct Properties {
     pub rounding: Rounding,
     /// Intervals where f' is exactly 0.
     pub dead_zones: Vec<Interval>,
+    /// Monotonicity of f.
     pub monotone: Monotonicity,
     /// f(0) = 0.
     pub zero_centred: bool,
@@ -314,6 +350,7 @@ pub struct Properties {
     pub decay: f64,
     /// The class at each breakpoint (empty: f is C∞).
     pub smoothness: Vec<Kink>,
+    /// Transcendental calls.
     pub cost: Cost,
     /// f' does not depend on x: f is affine and collapses under composition.
     pub affine: bool,

@@ -2,10 +2,12 @@
 //! legend that defines it — shared by every output format so they cannot disagree.
 
 use super::format::{interval, limit, location, monotonicity, range, sided, sig, smoothness, threshold};
+use super::vector::{AtSize, Reached, Sup, VectorProperties};
 use super::{Properties, Side, Threshold};
 
-/// A column of the table.
-pub struct Column {
+/// A column of the table (of [`Properties`], or of another row type such as
+/// [`VectorProperties`]).
+pub struct Column<P = Properties> {
     /// Machine name: the CSV header and the JSON key.
     pub key: &'static str,
     /// Human header (Markdown, LaTeX).
@@ -13,7 +15,7 @@ pub struct Column {
     /// What the column means, precisely.
     pub legend: &'static str,
     /// The cell for one activation.
-    pub value: fn(&Properties) -> String,
+    pub value: fn(&P) -> String,
 }
 
 /// Every column, in order.
@@ -158,7 +160,7 @@ pub fn columns() -> Vec<Column> {
     ]
 }
 
-fn col(key: &'static str, header: &'static str, legend: &'static str, value: fn(&Properties) -> String) -> Column {
+fn col<P>(key: &'static str, header: &'static str, legend: &'static str, value: fn(&P) -> String) -> Column<P> {
     Column { key, header, legend, value }
 }
 
@@ -221,4 +223,122 @@ fn param_saturation(p: &Properties) -> String {
         .map(|i| format!("{}: {}", p.param[i].name, param_thresholds(p, i)))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Every column of the vector activations' table, in order. `d` is the gap of the family
+/// `x = (d, 0, ..., 0)`: logit 0 ahead of the n - 1 others by d.
+pub fn vector_columns() -> Vec<Column<VectorProperties>> {
+    vec![
+        col("activation", "activation", "Name of the vector `#[activation]` function.", |p: &VectorProperties| {
+            p.name.clone()
+        }),
+        col("params", "params", "Parameter values analysed (the defaults); `-` when there are none.", |p| {
+            if p.params.is_empty() {
+                return "-".into();
+            }
+            p.params.iter().map(|(n, v)| format!("{n}={}", sig(*v))).collect::<Vec<_>>().join(", ")
+        }),
+        col(
+            "range",
+            "range of f_i",
+            "Output range of one component f_0 over x = (d, 0), d real (for a shift-invariant activation, \
+             its range over all of R^2). `[`/`]`: the end is reached; `(`/`)`: only approached.",
+            |p| range(&p.range),
+        ),
+        col(
+            "sum",
+            "sum_i f_i",
+            "The sum of the outputs when it does not depend on x (1^T J = 0, decided symbolically), for n = 2 \
+             and n = 10 (one value when they agree); `not constant` otherwise.",
+            |p| match p.sum {
+                None => "not constant".into(),
+                Some([a, b]) if a == b => sig(a),
+                Some([a, b]) => format!("{} (n=2), {} (n=10)", sig(a), sig(b)),
+            },
+        ),
+        col(
+            "shift_invariant",
+            "shift invariant",
+            "`yes` when f(x + c) = f(x) for every constant c (J 1 = 0, decided symbolically): every row of \
+             the Jacobian sums to 0.",
+            |p| yes(p.shift_invariant),
+        ),
+        col(
+            "norm2_n2",
+            "sup ||J||_2 (n=2)",
+            "Supremum over d of the spectral norm (largest singular value) of the Jacobian J_ik = df_i/dx_k \
+             at x = (d, 0), and where: `at d = v`, or `as d -> +inf`/`-inf`/`+-inf` (approached, not \
+             reached). For a shift-invariant activation this is the supremum over all of R^2.",
+            |p| sup_cell(&p.sizes[0].spectral),
+        ),
+        col(
+            "norm2_n10",
+            "sup ||J||_2 (n=10)",
+            "As `norm2_n2`, over the family x = (d, 0, ..., 0) of length 10 only (not a bound over all of R^10).",
+            |p| sup_cell(&p.sizes[1].spectral),
+        ),
+        col(
+            "norminf_n2",
+            "sup ||J||_inf (n=2)",
+            "Supremum over d of the infinity norm (largest sum of |J_ik| over a row) of the Jacobian at \
+             x = (d, 0), and where.",
+            |p| sup_cell(&p.sizes[0].infinity),
+        ),
+        col("norminf_n10", "sup ||J||_inf (n=10)", "As `norminf_n2`, over x = (d, 0, ..., 0) of length 10.", |p| {
+            sup_cell(&p.sizes[1].infinity)
+        }),
+        col(
+            "jac_limit_n2",
+            "max |J_ik| (d -> +inf, n=2)",
+            "Limit of the largest |J_ik| as logit 0 dominates (d -> +inf, value at d = 1e6), n = 2: 0 when \
+             the whole Jacobian vanishes.",
+            |p| sig(p.sizes[0].entry_limit),
+        ),
+        col(
+            "sat_n2",
+            "all |J_ik| < eps (n=2)",
+            "Saturation when one logit dominates, n = 2: for every gap d beyond this one, every |J_ik| at \
+             x = (d, 0) is below eps. `none`: the entries do not all fall below eps however large d is.",
+            |p| gap_cell(&p.sizes[0]),
+        ),
+        col(
+            "jac_limit_n10",
+            "max |J_ik| (d -> +inf, n=10)",
+            "As `jac_limit_n2`, at x = (d, 0, ..., 0) of length 10.",
+            |p| sig(p.sizes[1].entry_limit),
+        ),
+        col("sat_n10", "all |J_ik| < eps (n=10)", "As `sat_n2`, at x = (d, 0, ..., 0) of length 10.", |p| {
+            gap_cell(&p.sizes[1])
+        }),
+        col(
+            "cost_forward",
+            "cost fwd",
+            "Transcendental calls per element in the stable forward (the element's output and the \
+             reduction bodies it needs), each distinct subexpression counted once.",
+            |p| p.cost.forward.to_string(),
+        ),
+        col(
+            "cost_vjp",
+            "cost vjp",
+            "Transcendental calls per element in the stable vector-Jacobian product (the backward pass), \
+             reductions included, each distinct subexpression counted once.",
+            |p| p.cost.vjp.to_string(),
+        ),
+    ]
+}
+
+/// `0.5 at d = 0`, `1.41421 as d -> +-inf`.
+pub fn sup_cell(s: &Sup) -> String {
+    match &s.at {
+        Reached::At(d) => format!("{} at d = {}", sig(s.value), sig(*d)),
+        Reached::Towards(sides) if sides.len() == 2 => format!("{} as d -> +-inf", sig(s.value)),
+        Reached::Towards(sides) => {
+            format!("{} as d -> {}inf", sig(s.value), if sides.first() == Some(&Side::Left) { "-" } else { "+" })
+        }
+    }
+}
+
+/// The saturation gap when logit 0 dominates: `d > 6.90575`, `none`, `everywhere`.
+fn gap_cell(s: &AtSize) -> String {
+    threshold(s.gap[1], Side::Right, "d")
 }

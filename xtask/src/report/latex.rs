@@ -8,13 +8,14 @@ use std::fmt::Write;
 
 use activation_core::analysis::format::{limit, sig, threshold};
 use activation_core::analysis::guide::guide;
-use activation_core::analysis::table::{columns, param_thresholds};
+use activation_core::analysis::table::{columns, param_thresholds, vector_columns, Column};
 use activation_core::analysis::{Side, Threshold};
 use activation_core::latex::to_latex_with_input;
 use activation_core::Expr;
 
-use super::plot::{model, Model};
-use super::Entry;
+use super::plot::{model, vector_model, Model};
+use super::tables::vector_intro;
+use super::{Entry, VectorEntry};
 
 const PREAMBLE: &str = r"\documentclass[10pt]{article}
 \usepackage[T1]{fontenc}
@@ -35,7 +36,7 @@ const PREAMBLE: &str = r"\documentclass[10pt]{article}
 ";
 
 /// The whole document.
-pub fn document(entries: &[Entry], epsilon: f64) -> String {
+pub fn document(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64) -> String {
     let mut out = String::from(PREAMBLE);
     out.push_str("\\title{Gradient saturation of activation functions}\n\\date{}\n\\begin{document}\n\\maketitle\n");
     let _ = writeln!(
@@ -53,6 +54,9 @@ pub fn document(entries: &[Entry], epsilon: f64) -> String {
     out.push_str("\\section{The activations}\n");
     for e in entries {
         activation(&mut out, e);
+    }
+    if !vectors.is_empty() {
+        vector_section(&mut out, vectors, epsilon);
     }
     out.push_str("\\end{document}\n");
     out
@@ -141,7 +145,7 @@ fn activation(out: &mut String, e: &Entry) {
         .filter(|(_, t)| matches!(t.threshold, Threshold::Beyond(v) if v < m.x.0 || v > m.x.1))
         .map(|(s, t)| text(&threshold(t.threshold, s, x)))
         .collect();
-    plot(out, &m, &p.name);
+    plot(out, &m, &p.name, &SCALAR_AXES);
     if !outside.is_empty() {
         let _ = writeln!(out, "Saturated beyond the plotted window: {}.\n", outside.join(", "));
     }
@@ -173,8 +177,27 @@ fn properties(out: &mut String, e: &Entry) {
 const W: f64 = 380.0;
 const H: f64 = 210.0;
 
+/// The LaTeX words of a plot: x axis, y axis, the two curves, the shaded region.
+struct Axes {
+    x: &'static str,
+    y: &'static str,
+    f: &'static str,
+    df: &'static str,
+    shaded: &'static str,
+}
+
+const SCALAR_AXES: Axes =
+    Axes { x: "$x$", y: "$f(x)$, $f'(x)$", f: "$f(x)$", df: "$f'(x)$", shaded: "$|f'(x)| < \\varepsilon$" };
+const VECTOR_AXES: Axes = Axes {
+    x: "$d = x_0 - x_1$ at $x = (d, 0)$",
+    y: "$f_0$, $\\partial f_0 / \\partial x_0$",
+    f: "$f_0(d, 0)$",
+    df: "$\\partial f_0 / \\partial x_0\\,(d, 0)$",
+    shaded: "every $|J_{ik}| < \\varepsilon$",
+};
+
 /// The plot as a `picture` whose lines are PDF path operators, in bp.
-fn plot(out: &mut String, m: &Model, name: &str) {
+fn plot(out: &mut String, m: &Model, name: &str, axes: &Axes) {
     let px = |x: f64| (x - m.x.0) / (m.x.1 - m.x.0) * W;
     let py = |y: f64| (y - m.y.0) / (m.y.1 - m.y.0) * H;
     let mut ops = String::from("q 0 0 ");
@@ -214,17 +237,81 @@ fn plot(out: &mut String, m: &Model, name: &str) {
     for &t in &yt {
         let _ = writeln!(out, "\\put(-4,{:.2}){{\\makebox(0,0)[r]{{\\scriptsize ${}$}}}}", py(t), sig(t));
     }
-    let _ = writeln!(out, "\\put({},-24){{\\makebox(0,0)[t]{{$x$}}}}", W / 2.0);
-    let _ = writeln!(out, "\\put(-36,{}){{\\makebox(0,0){{\\rotatebox{{90}}{{$f(x)$, $f'(x)$}}}}}}", H / 2.0);
+    let _ = writeln!(out, "\\put({},-24){{\\makebox(0,0)[t]{{{}}}}}", W / 2.0, axes.x);
+    let _ = writeln!(out, "\\put(-36,{}){{\\makebox(0,0){{\\rotatebox{{90}}{{{}}}}}}}", H / 2.0, axes.y);
     out.push_str("\\end{picture}\n\n");
     let _ = writeln!(
         out,
-        "{{\\small \\textcolor[RGB]{{31,88,180}}{{\\rule[0.5ex]{{1.5em}}{{1.4pt}}}} $f(x)$\\quad \
-         \\textcolor[RGB]{{214,96,30}}{{\\rule[0.5ex]{{1.5em}}{{1.4pt}}}} $f'(x)$\\quad dashed: breakpoints\\quad \
-         grey: saturated, $|f'(x)| < \\varepsilon$\\quad (SVG: \\texttt{{plots/{}.svg}})}}",
+        "{{\\small \\textcolor[RGB]{{31,88,180}}{{\\rule[0.5ex]{{1.5em}}{{1.4pt}}}} {}\\quad \
+         \\textcolor[RGB]{{214,96,30}}{{\\rule[0.5ex]{{1.5em}}{{1.4pt}}}} {}\\quad dashed: breakpoints\\quad \
+         grey: saturated, {}\\quad (SVG: \\texttt{{plots/{}.svg}})}}",
+        axes.f,
+        axes.df,
+        axes.shaded,
         text(name)
     );
     out.push_str("\\end{center}\n");
+}
+
+/// The vector activations: their table, its legend, and a subsection each.
+fn vector_section(out: &mut String, vectors: &[VectorEntry], epsilon: f64) {
+    let cols = vector_columns();
+    let _ = writeln!(out, "\\clearpage\n\\section{{Vector activations}}\n{}\n", text(&vector_intro(epsilon)));
+    out.push_str("\\begin{center}\n\\resizebox{\\textwidth}{!}{%\n");
+    let _ = writeln!(out, "\\begin{{tabular}}{{{}}}\n\\toprule", "l".repeat(cols.len()));
+    let head: Vec<String> = cols.iter().map(|c| text(c.header)).collect();
+    let _ = writeln!(out, "{} \\\\\n\\midrule", head.join(" & "));
+    for v in vectors {
+        let row: Vec<String> = cols.iter().map(|c| text(&(c.value)(&v.props))).collect();
+        let _ = writeln!(out, "{} \\\\", row.join(" & "));
+    }
+    out.push_str("\\bottomrule\n\\end{tabular}}\n\\end{center}\n");
+    out.push_str("\\subsection*{Legend}\nThe same columns, under the names in parentheses, are in \\texttt{saturation-vector.csv} (legend in \\texttt{saturation-vector-legend.csv}) and under \\texttt{\"vector\"} in \\texttt{saturation.json}.\n\\begin{description}\n");
+    for c in &cols {
+        let _ = writeln!(out, "\\item[{}] (\\texttt{{{}}}) {}", text(c.header), text(c.key), text(c.legend));
+    }
+    out.push_str("\\end{description}\n");
+    for v in vectors {
+        vector_activation(out, v, &cols);
+    }
+}
+
+/// One vector activation's subsection.
+fn vector_activation(
+    out: &mut String,
+    v: &VectorEntry,
+    cols: &[Column<activation_core::analysis::vector::VectorProperties>],
+) {
+    let p = &v.props;
+    let x = p.input.as_str();
+    let tex = |ex: &Expr| to_latex_with_input(ex, x);
+    let _ = writeln!(out, "\\clearpage\n\\subsection{{{}}}", text(&p.name));
+    if !p.params.is_empty() {
+        let vals: Vec<String> =
+            p.params.iter().map(|(n, v)| format!("\\texttt{{{}}} $= {}$", text(n), sig(*v))).collect();
+        let _ = writeln!(out, "Analysed at {}.", vals.join(", "));
+    }
+    out.push_str(
+        "Element $i$ of the output ($x_j$ inside a reduction runs over every element), the \
+                  vector-Jacobian product (element $k$, cotangent $g$), and component 0 along the gap $x = (d, 0)$:\n",
+    );
+    let _ = writeln!(out, "\\fit{{f_i(x) = {}}}", tex(&p.readable.forward));
+    let _ = writeln!(out, "\\fit{{(J^\\top g)_k = {}}}", tex(&p.readable.vjp));
+    let _ = writeln!(
+        out,
+        "\\fit{{f_0(d, 0) = {}}}",
+        to_latex_with_input(&p.along.body.substitute(x, &Expr::var("d")), "d")
+    );
+    plot(out, &vector_model(v), &p.name, &VECTOR_AXES);
+    let rows: Vec<(String, String)> = cols.iter().skip(1).map(|c| (text(c.header), text(&(c.value)(p)))).collect();
+    let half = rows.len().div_ceil(2);
+    out.push_str("\\begin{center}\\small\n\\begin{tabular}{@{}p{0.2\\linewidth}p{0.26\\linewidth}p{0.2\\linewidth}p{0.26\\linewidth}@{}}\n\\toprule\n");
+    for i in 0..half {
+        let (a, b) = &rows[i];
+        let (c, d) = rows.get(i + half).map_or((String::new(), String::new()), |(c, d)| (c.clone(), d.clone()));
+        let _ = writeln!(out, "{a} & {b} & {c} & {d} \\\\");
+    }
+    out.push_str("\\bottomrule\n\\end{tabular}\n\\end{center}\n");
 }
 
 /// Round tick positions inside `(lo, hi)`: steps of 1, 2 or 5 times a power of ten, about

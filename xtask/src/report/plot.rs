@@ -1,13 +1,37 @@
 //! The plot of one activation — f and f' over a window that shows its features,
 //! breakpoints dashed, saturated regions (|f'| < ε) shaded — as a [`Model`] of sampled
 //! points, drawn as SVG with plotters here and as PDF drawing commands in `latex`.
+//!
+//! A vector activation is plotted the same way along the gap `x = (d, 0)`: component 0
+//! and ∂f_0/∂x_0 against d, shaded where every Jacobian entry is below ε ([`vector_model`]).
 
 use activation_core::analysis::{Location, Side, Threshold};
 use activation_core::eval::eval_at;
 use activation_core::Expr;
 use plotters::prelude::*;
 
-use super::Entry;
+use super::{Entry, VectorEntry};
+
+/// The words of a plot: axes, curves and the shaded region.
+pub struct Labels {
+    pub x: &'static str,
+    pub y: &'static str,
+    pub f: &'static str,
+    pub df: &'static str,
+    /// The shaded region's legend, before `< eps`.
+    pub shaded: &'static str,
+}
+
+/// A scalar activation's labels.
+pub const SCALAR: Labels = Labels { x: "x", y: "f(x), f'(x)", f: "f(x)", df: "f'(x)", shaded: "|f'|" };
+/// A vector activation's labels, along the gap `x = (d, 0)`.
+pub const VECTOR: Labels = Labels {
+    x: "d = x0 - x1, at x = (d, 0)",
+    y: "f0, df0/dx0",
+    f: "f0(d, 0)",
+    df: "df0/dx0 (d, 0)",
+    shaded: "all |Jik|",
+};
 
 /// Samples per piece of the window.
 const SAMPLES: usize = 240;
@@ -89,6 +113,26 @@ pub fn model(e: &Entry) -> Model {
     }
 }
 
+/// The plot of a vector activation: its scalar plot along the gap, shaded where every
+/// Jacobian entry at `x = (d, 0)` is below ε instead of where |∂f_0/∂x_0| is.
+pub fn vector_model(v: &VectorEntry) -> Model {
+    let mut m = model(&v.along);
+    let r = m.x.1;
+    m.shaded.clear();
+    for (side, t) in Side::BOTH.into_iter().zip(v.props.sizes[0].gap) {
+        let (a, b) = match (side, t) {
+            (_, Threshold::Never) => continue,
+            (_, Threshold::Everywhere) => (-r, r),
+            (Side::Left, Threshold::Beyond(t)) => (-r, t.min(r)),
+            (Side::Right, Threshold::Beyond(t)) => (t.max(-r), r),
+        };
+        if a < b {
+            m.shaded.push((a, b));
+        }
+    }
+    m
+}
+
 /// `[-r, r]` cut at the breakpoints, each piece nudged inside its ends so that a piece's
 /// end shows its one-sided value.
 fn pieces(r: f64, breakpoints: &[f64]) -> Vec<(f64, f64)> {
@@ -107,9 +151,18 @@ const SCALE: u32 = 4;
 
 /// The SVG plot of `e`.
 pub fn svg(e: &Entry) -> Result<String, String> {
-    let m = model(e);
+    svg_of(&model(e), &e.def.name, e.props.epsilon, &SCALAR)
+}
+
+/// The SVG plot of the vector activation `v`, along the gap.
+pub fn vector_svg(v: &VectorEntry) -> Result<String, String> {
+    let name = format!("{} along x = (d, 0)", v.def.name);
+    svg_of(&vector_model(v), &name, v.props.epsilon, &VECTOR)
+}
+
+fn svg_of(m: &Model, name: &str, epsilon: f64, labels: &Labels) -> Result<String, String> {
     let mut out = String::new();
-    draw(&m, &e.def.name, e.props.epsilon, &mut out).map_err(|err| format!("{err:?}"))?;
+    draw(m, name, epsilon, labels, &mut out).map_err(|err| format!("{err:?}"))?;
     let (w, h) = SIZE;
     let (sw, sh) = (w * SCALE, h * SCALE);
     let drawn = format!("width=\"{sw}\" height=\"{sh}\"");
@@ -131,7 +184,7 @@ const SHADE: RGBColor = RGBColor(150, 150, 150);
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-fn draw(m: &Model, name: &str, epsilon: f64, out: &mut String) -> DrawResult {
+fn draw(m: &Model, name: &str, epsilon: f64, labels: &Labels, out: &mut String) -> DrawResult {
     let root = SVGBackend::with_string(out, (px(SIZE.0), px(SIZE.1))).into_drawing_area();
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
@@ -142,8 +195,8 @@ fn draw(m: &Model, name: &str, epsilon: f64, out: &mut String) -> DrawResult {
         .build_cartesian_2d(m.x.0..m.x.1, m.y.0..m.y.1)?;
     chart
         .configure_mesh()
-        .x_desc("x")
-        .y_desc("f(x), f'(x)")
+        .x_desc(labels.x)
+        .y_desc(labels.y)
         .label_style(("sans-serif", px(14)))
         .axis_desc_style(("sans-serif", px(15)))
         .bold_line_style(RGBColor(215, 215, 215).stroke_width(px(1)))
@@ -155,7 +208,7 @@ fn draw(m: &Model, name: &str, epsilon: f64, out: &mut String) -> DrawResult {
     for (i, &(a, b)) in m.shaded.iter().enumerate() {
         let s = chart.draw_series(std::iter::once(Rectangle::new([(a, y0), (b, y1)], shade)))?;
         if i == 0 {
-            let label = format!("|f'| < {} (saturated)", activation_core::analysis::format::sig(epsilon));
+            let label = format!("{} < {} (saturated)", labels.shaded, activation_core::analysis::format::sig(epsilon));
             s.label(label).legend(move |(x, y)| {
                 Rectangle::new([(x, y - px(6) as i32), (x + px(20) as i32, y + px(6) as i32)], shade)
             });
@@ -173,7 +226,7 @@ fn draw(m: &Model, name: &str, epsilon: f64, out: &mut String) -> DrawResult {
             });
         }
     }
-    for (curve, colour, label) in [(&m.f, F_COLOUR, "f(x)"), (&m.df, DF_COLOUR, "f'(x)")] {
+    for (curve, colour, label) in [(&m.f, F_COLOUR, labels.f), (&m.df, DF_COLOUR, labels.df)] {
         let style = colour.stroke_width(px(2));
         for (i, seg) in curve.iter().enumerate() {
             let s = chart.draw_series(LineSeries::new(seg.iter().copied(), style))?;

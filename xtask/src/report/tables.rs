@@ -6,31 +6,62 @@ use std::fmt::Write;
 
 use activation_core::analysis::format::sig;
 use activation_core::analysis::guide::{guide, Advice};
-use activation_core::analysis::table::{columns, Column};
+use activation_core::analysis::table::{columns, vector_columns, Column};
+use activation_core::analysis::vector::{VectorProperties, SIZES};
 
-use super::Entry;
+use super::{Entry, VectorEntry};
 
 fn cells(e: &Entry, cols: &[Column]) -> Vec<String> {
     cols.iter().map(|c| (c.value)(&e.props)).collect()
 }
 
-/// The Markdown table alone (what `cargo xtask report` prints).
-pub fn table(entries: &[Entry]) -> String {
-    let cols = columns();
+fn vector_cells(e: &VectorEntry, cols: &[Column<VectorProperties>]) -> Vec<String> {
+    cols.iter().map(|c| (c.value)(&e.props)).collect()
+}
+
+/// A Markdown table of `rows` under the headers of `cols`.
+fn markdown_table<P>(cols: &[Column<P>], rows: impl Iterator<Item = Vec<String>>) -> String {
     let row =
         |v: Vec<String>| format!("| {} |", v.iter().map(|c| c.replace('|', "\\|")).collect::<Vec<_>>().join(" | "));
     let mut out = row(cols.iter().map(|c| c.header.to_string()).collect());
     out.push('\n');
     out.push_str(&row(cols.iter().map(|_| "---".to_string()).collect()));
-    for e in entries {
+    for r in rows {
         out.push('\n');
-        out.push_str(&row(cells(e, &cols)));
+        out.push_str(&row(r));
     }
     out
 }
 
-/// `saturation.md`: the table, its legend and the selection guide.
-pub fn markdown(entries: &[Entry], epsilon: f64) -> String {
+/// The Markdown table alone (what `cargo xtask report` prints).
+pub fn table(entries: &[Entry]) -> String {
+    let cols = columns();
+    markdown_table(&cols, entries.iter().map(|e| cells(e, &cols)))
+}
+
+/// The vector activations' Markdown table alone.
+pub fn vector_table(vectors: &[VectorEntry]) -> String {
+    let cols = vector_columns();
+    markdown_table(&cols, vectors.iter().map(|e| vector_cells(e, &cols)))
+}
+
+/// What the vector table's `d` and `n` mean, for every format.
+pub fn vector_intro(epsilon: f64) -> String {
+    let sizes: Vec<String> = SIZES.iter().map(|n| n.to_string()).collect();
+    format!(
+        "Functions of a whole vector of logits x (softmax): the Jacobian J_ik = df_i/dx_k replaces f'. \
+         Computed on the gap family x = (d, 0, ..., 0), logit 0 ahead of the others by d, for n = {} logits, \
+         with every reduction expanded and J differentiated symbolically, evaluated in MPFR; suprema by a \
+         grid over -64 <= d <= 64 refined by golden-section search, against d = +-1e6; saturation gaps by \
+         bisection. eps = {}.",
+        sizes.join(" and "),
+        sig(epsilon)
+    )
+}
+
+/// `saturation.md`: the table, its legend and the selection guide, then the vector
+/// activations' table and its legend.
+pub fn markdown(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64) -> String {
     let mut out = String::from("# Gradient saturation of the activations\n\n");
     let _ = writeln!(
         out,
@@ -49,6 +80,15 @@ pub fn markdown(entries: &[Entry], epsilon: f64) -> String {
     );
     for a in guide(&entries.iter().map(|e| e.props.clone()).collect::<Vec<_>>()) {
         out.push_str(&advice_line(&a));
+    }
+    if !vectors.is_empty() {
+        out.push_str("\n## Vector activations\n\n");
+        let _ = writeln!(out, "{}\n", vector_intro(epsilon));
+        out.push_str(&vector_table(vectors));
+        out.push_str("\n\n### Legend\n\n");
+        for c in vector_columns() {
+            let _ = writeln!(out, "- **{}** (`{}`): {}", c.header.replace('|', "\\|"), c.key, c.legend);
+        }
     }
     out
 }
@@ -83,6 +123,28 @@ pub fn csv(entries: &[Entry]) -> String {
     out
 }
 
+/// `saturation-vector.csv`: the vector activations' table, as `saturation.csv`.
+pub fn vector_csv(vectors: &[VectorEntry]) -> String {
+    let cols = vector_columns();
+    let line = |v: Vec<String>| v.iter().map(|s| field(s)).collect::<Vec<_>>().join(",") + "\n";
+    let mut out = line(cols.iter().map(|c| c.key.to_string()).collect());
+    for e in vectors {
+        out.push_str(&line(vector_cells(e, &cols)));
+    }
+    out
+}
+
+/// `saturation-vector-legend.csv`: `column,header,meaning` for `saturation-vector.csv`.
+pub fn vector_csv_legend(epsilon: f64) -> String {
+    let mut out = String::from("column,header,meaning\n");
+    let _ = writeln!(out, "{},{},{}", field("(epsilon)"), field("eps"), field(&format!("eps = {}", sig(epsilon))));
+    let _ = writeln!(out, "{},{},{}", field("(family)"), field("d"), field(&vector_intro(epsilon)));
+    for c in vector_columns() {
+        let _ = writeln!(out, "{},{},{}", field(c.key), field(c.header), field(c.legend));
+    }
+    out
+}
+
 /// `saturation-legend.csv`: `column,header,meaning` for every column of `saturation.csv`.
 pub fn csv_legend(epsilon: f64) -> String {
     let mut out = String::from("column,header,meaning\n");
@@ -111,9 +173,32 @@ fn string(s: &str) -> String {
     out
 }
 
+/// `{"legend": {key: meaning}, "columns": [keys], "rows": [{key: cell}]` for `cols` (the
+/// object left open).
+fn json_table<P>(cols: &[Column<P>], rows: Vec<Vec<String>>, indent: &str) -> String {
+    let mut out = format!("{{\n{indent}  \"legend\": {{\n");
+    let legend: Vec<String> =
+        cols.iter().map(|c| format!("{indent}    {}: {}", string(c.key), string(c.legend))).collect();
+    out.push_str(&legend.join(",\n"));
+    let keys: Vec<String> = cols.iter().map(|c| string(c.key)).collect();
+    let _ = write!(out, "\n{indent}  }},\n{indent}  \"columns\": [{}],\n{indent}  \"rows\": [\n", keys.join(", "));
+    let rows: Vec<String> = rows
+        .into_iter()
+        .map(|r| {
+            let kv: Vec<String> =
+                cols.iter().zip(r).map(|(c, v)| format!("{}: {}", string(c.key), string(&v))).collect();
+            format!("{indent}    {{{}}}", kv.join(", "))
+        })
+        .collect();
+    out.push_str(&rows.join(",\n"));
+    let _ = write!(out, "\n{indent}  ]");
+    out
+}
+
 /// `saturation.json`: `{"epsilon", "legend": {key: meaning}, "columns": [keys], "rows":
-/// [{key: cell}], "guide": [...]}`; every cell is the same string as in the other formats.
-pub fn json(entries: &[Entry], epsilon: f64) -> String {
+/// [{key: cell}], "guide": [...], "vector": {"about", "legend", "columns", "rows"}}`; every
+/// cell is the same string as in the other formats.
+pub fn json(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64) -> String {
     let cols = columns();
     let mut out = format!("{{\n  \"epsilon\": {},\n  \"legend\": {{\n", epsilon);
     let legend: Vec<String> = cols.iter().map(|c| format!("    {}: {}", string(c.key), string(c.legend))).collect();
@@ -149,6 +234,10 @@ pub fn json(entries: &[Entry], epsilon: f64) -> String {
         })
         .collect();
     out.push_str(&lines.join(",\n"));
-    out.push_str("\n  ]\n}\n");
+    let vcols = vector_columns();
+    let rows = vectors.iter().map(|e| vector_cells(e, &vcols)).collect();
+    let table = json_table(&vcols, rows, "  ");
+    let about = format!("\n    \"about\": {},", string(&vector_intro(epsilon)));
+    let _ = write!(out, "\n  ],\n  \"vector\": {}\n  }}\n}}\n", table.replacen('{', &format!("{{{about}"), 1));
     out
 }
