@@ -124,8 +124,11 @@ impl Emitter {
                 let n = proc_macro2::Literal::i32_unsuffixed(*n);
                 (quote! { #a.powi(#n) }, Prec::Postfix)
             }
-            Expr::Call(f, a) => {
-                let a = self.operand(a, Prec::Postfix);
+            Expr::Call(f, u) => {
+                let a = self.operand(u, Prec::Postfix);
+                if let Some(refined) = crate::double::refined_call(*f, u, &a) {
+                    return (refined, Prec::Postfix);
+                }
                 let method = Ident::new(f.name(), Span::call_site());
                 (quote! { #a.#method() }, Prec::Postfix)
             }
@@ -277,6 +280,6 @@ mod tests {
     fn parenthesises_by_precedence() {
         assert_eq!(code(&["-(x + 1.0) * x"]), "- (x + T :: from_f64 (1.0)) * x");
         assert_eq!(block(&[Expr::num(-2.0)]).to_string(), "T :: from_f64 (- 2.0)");
-        assert_eq!(code(&["(x - 1.0).exp()"]), "(x - T :: from_f64 (1.0)) . exp ()");
+        assert_eq!(code(&["(x - 1.0).tanh()"]), "(x - T :: from_f64 (1.0)) . tanh ()");
     }
 }

@@ -18,6 +18,7 @@ pub mod codegen;
 pub mod derived;
 pub mod diff;
 pub mod discover;
+pub mod double;
 pub mod eval;
 pub mod expand;
 pub mod expr;

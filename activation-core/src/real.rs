@@ -63,6 +63,80 @@ pub trait Real:
     fn min(self, y: Self) -> Self;
     /// `a * b + c` with one rounding.
     fn mul_add(self, b: Self, c: Self) -> Self;
+    /// Dekker's splitting factor 2^⌈p/2⌉ + 1 for this precision p.
+    fn split_factor() -> Self;
+
+    /// The double-double `hi + lo` (two `f64`) in this type: for `f32` the high part's
+    /// rounding moves into the low part, so the pair still carries the constant exactly
+    /// enough.
+    #[inline]
+    fn from_dd(hi: f64, lo: f64) -> (Self, Self) {
+        let h = Self::from_f64(hi);
+        (h, Self::from_f64((hi - h.to_f64()) + lo))
+    }
+
+    /// Error-free sum: `(s, e)` with `s = fl(a + b)` and `a + b = s + e` exactly (Knuth).
+    #[inline]
+    fn two_sum(self, b: Self) -> (Self, Self) {
+        let s = self + b;
+        let bb = s - self;
+        (s, (self - (s - bb)) + (b - bb))
+    }
+
+    /// Error-free product: `(p, e)` with `p = fl(a b)` and `a b = p + e` exactly (Dekker,
+    /// without FMA so that it is fast on every target). Valid while `|a|`, `|b|` stay well
+    /// below the overflow threshold divided by the splitting factor.
+    #[inline]
+    fn two_prod(self, b: Self) -> (Self, Self) {
+        let split = |v: Self| {
+            let t = Self::split_factor() * v;
+            let hi = t - (t - v);
+            (hi, v - hi)
+        };
+        let p = self * b;
+        let ((ah, al), (bh, bl)) = (split(self), split(b));
+        (p, ((ah * bh - p) + ah * bl + al * bh) + al * bl)
+    }
+
+    /// Double-double sum of `(self, lo)` and `(b, b_lo)`, renormalised.
+    #[inline]
+    fn dd_add(self, lo: Self, b: Self, b_lo: Self) -> (Self, Self) {
+        let (s, e) = self.two_sum(b);
+        let e = e + (lo + b_lo);
+        let hi = s + e;
+        (hi, e - (hi - s))
+    }
+
+    /// Double-double product of `(self, lo)` and `(b, b_lo)`, renormalised.
+    #[inline]
+    fn dd_mul(self, lo: Self, b: Self, b_lo: Self) -> (Self, Self) {
+        let (p, e) = self.two_prod(b);
+        let e = e + (self * b_lo + lo * b);
+        let hi = p + e;
+        (hi, e - (hi - p))
+    }
+
+    /// sigmoid(hi + lo) for a double-double argument: σ(hi) (1 + σ(-hi) lo), the first-order
+    /// correction being exact to far below an ULP since |lo| ≤ ulp(hi).
+    #[inline]
+    fn sigmoid_dd(self, lo: Self) -> Self {
+        let s = self.sigmoid();
+        s + s * (Self::from_f64(1.0) - s) * lo
+    }
+
+    /// exp(hi + lo) for a double-double argument: e^hi (1 + lo).
+    #[inline]
+    fn exp_dd(self, lo: Self) -> Self {
+        let e = self.exp();
+        e + e * lo
+    }
+
+    /// erfc(hi + lo) for a double-double argument: erfc(hi) - (2/√π) e^(-hi²) lo.
+    #[inline]
+    fn erfc_dd(self, lo: Self) -> Self {
+        let c = self.erfc();
+        c - Self::from_f64(std::f64::consts::FRAC_2_SQRT_PI) * (-(self * self)).exp() * lo
+    }
 
     /// `self * b`, except that a zero factor wins: 0 · inf = 0. Generated code multiplies
     /// this way where one factor can underflow to 0 (a decaying `exp`, `sigmoid`, `erfc`)
@@ -134,8 +208,12 @@ const EXPM1_SUB_UEXP_SERIES: [f64; 28] = {
 };
 
 macro_rules! impl_real {
-    ($t:ty, $erf:path, $erfc:path) => {
+    ($t:ty, $erf:path, $erfc:path, $split:expr) => {
         impl Real for $t {
+            #[inline]
+            fn split_factor() -> Self {
+                $split
+            }
             #[inline]
             fn from_f64(v: f64) -> Self {
                 v as $t
@@ -224,8 +302,8 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f64, libm::erf, libm::erfc);
-impl_real!(f32, libm::erff, libm::erfcf);
+impl_real!(f64, libm::erf, libm::erfc, 134_217_729.0);
+impl_real!(f32, libm::erff, libm::erfcf, 4097.0);
 
 #[cfg(test)]
 mod tests {
@@ -249,6 +327,18 @@ mod tests {
         let t = 1e-6f64;
         let series = -t * t / 2.0 - t * t * t / 3.0 - t.powi(4) / 8.0;
         assert!((Real::expm1_sub_uexp(t) - series).abs() <= 1e-27);
+    }
+
+    #[test]
+    fn error_free_transformations_are_exact() {
+        let (a, b) = (0.1f64, 0.7f64);
+        let (p, e) = a.two_prod(b);
+        assert_eq!(p, a * b);
+        assert_eq!(e, a.mul_add(b, -p));
+        let (s, e) = 1.0f64.two_sum(1e-20);
+        assert_eq!((s, e), (1.0, 1e-20));
+        let (p, e) = 0.1f32.two_prod(0.7f32);
+        assert_eq!(e, 0.1f32.mul_add(0.7, -p));
     }
 
     #[test]
