@@ -27,7 +27,7 @@ pub struct Derived {
     /// What a person reads: the formula as written, derivatives simplified, written
     /// through the prelude's functions (σ' = σ(1 − σ)).
     pub readable: Forms,
-    /// What runs: each form stabilised (see [`derive`]).
+    /// What runs: each form stabilised (see [`derive()`]).
     pub stable: Forms,
 }
 
@@ -37,7 +37,7 @@ pub struct Derived {
 /// function: the derivative of the stable form one order down (it inherits that form's
 /// structure — `x σ(x)` differentiates without the overflow of `x / (1 + e^-x)`), and the
 /// readable derivative stabilised (symbolic cancellation sometimes leaves it much simpler:
-/// `ab / (2 s (x² + b))`). See [`steadier`] for how.
+/// `ab / (2 s (x² + b))`). `Probe::steadier` picks between them.
 pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
     let x = def.input.as_str();
     let d = |e: &Expr, var: &str| -> Result<Expr, DiffError> { Ok(simplify(&derivative(e, var)?)) };

@@ -1,7 +1,7 @@
 //! Symbolic differentiation.
 //!
-//! The chain rule for every [`Func`](crate::expr::Func) comes from the `derivative`
-//! column of [`FUNCS`](crate::expr::FUNCS), a formula in `u`; the operators have their
+//! The chain rule for every [`Func`] comes from the `derivative`
+//! column of [`FUNCS`], a formula in `u`; the operators have their
 //! textbook rules here. Piecewise formulas differentiate branch by branch under the same
 //! condition, so at a breakpoint the derivative takes the branch that the `if` selects
 //! there (SPEC §4); `max`/`min` follow the same convention through the branch `a > b`
