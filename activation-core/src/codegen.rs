@@ -161,6 +161,16 @@ impl Emitter {
             }
         };
         if op == BinOp::Mul && (vanishes(a) && can_overflow(b) || vanishes(b) && can_overflow(a)) {
+            // The decaying factor's logarithm, when it has a simple one, lets the product
+            // survive a subnormal factor (`x² σ(-x)` at x = 720 is normal, σ(-720) is not).
+            let (big, small) = if vanishes(b) { (a, b) } else { (b, a) };
+            if let Some(u) = exponent_of_decaying(small) {
+                let big = self.operand(big, Prec::Postfix);
+                let small = self.emit(small).0;
+                let plain = self.emit(u).0;
+                let log = crate::double::pair(u, &plain);
+                return (quote! { #big.mul_small(#small, || #log) }, Prec::Postfix);
+            }
             let a = self.operand(a, Prec::Postfix);
             let b = self.emit(b).0;
             return (quote! { #a.mul_or_zero(#b) }, Prec::Postfix);
@@ -176,6 +186,14 @@ fn vanishes(e: &Expr) -> bool {
     let mut found = false;
     e.visit(&mut |n| found |= matches!(n, Expr::Call(Func::Exp | Func::Sigmoid | Func::Erfc | Func::Softplus, _)));
     found
+}
+
+/// The u of a decaying factor e^u or σ(u): where the factor underflows, its logarithm.
+fn exponent_of_decaying(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::Call(Func::Exp | Func::Sigmoid, u) => Some(u),
+        _ => None,
+    }
 }
 
 /// Whether `e` can overflow for a finite input: anything that depends on a variable can

@@ -132,6 +132,18 @@ pub fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<TokenStrea
     })
 }
 
+/// `u` as a double-double `(hi, lo)` expression: refined when `u` is an eligible
+/// polynomial, `(plain, 0)` otherwise.
+pub fn pair(u: &Expr, plain: &TokenStream) -> TokenStream {
+    if !eligible(u) {
+        return quote! { (#plain, T::from_f64(0.0)) };
+    }
+    let mut w = Writer::default();
+    let (hi, lo) = w.value(u);
+    let lets = w.lets;
+    quote! { { #(#lets)* (#hi, #lo) } }
+}
+
 /// Emits the double-double evaluation of a polynomial as `let` statements.
 #[derive(Default)]
 struct Writer {

@@ -152,6 +152,34 @@ pub trait Real:
         }
     }
 
+    /// `self * small` where `small = e^u` or `σ(u)` decays to 0 in a tail, and
+    /// `log_small()` gives u as a double-double (where `small` has underflowed, ln σ(u) = u
+    /// to far below an ULP). Where `small` has lost most of its bits to the subnormal range
+    /// (below 2^-10 of the smallest normal) while `|self| > 1` could lift the product back
+    /// into the normal range, the product is taken in the log domain,
+    /// `±exp(ln|self| + u)`; otherwise it is [`mul_or_zero`](Real::mul_or_zero).
+    #[inline]
+    fn mul_small(self, small: Self, log_small: impl FnOnce() -> (Self, Self)) -> Self {
+        let (zero, one) = (Self::from_f64(0.0), Self::from_f64(1.0));
+        let lost = small.abs() < Self::min_positive() * Self::from_f64(1.0 / 1024.0);
+        if lost && self.is_finite() && self.abs() > one && small >= zero {
+            let (hi, lo) = log_small();
+            let (h, l) = self.abs().ln().dd_add(zero, hi, lo);
+            // Far out (|u| beyond what the error-free splitting can take) the pair is not
+            // finite, and the product is 0 anyway.
+            if h.is_finite() && l.is_finite() {
+                let m = h.exp_dd(l);
+                return if self < zero { -m } else { m };
+            }
+        }
+        self.mul_or_zero(small)
+    }
+
+    /// The smallest positive normal number of this type.
+    fn min_positive() -> Self;
+    /// Neither infinite nor NaN.
+    fn is_finite(self) -> bool;
+
     /// The logistic function 1 / (1 + e^-x), split on the sign of `x` so that `exp` never
     /// overflows and the small tail keeps full relative precision.
     #[inline]
@@ -213,6 +241,14 @@ macro_rules! impl_real {
             #[inline]
             fn split_factor() -> Self {
                 $split
+            }
+            #[inline]
+            fn min_positive() -> Self {
+                <$t>::MIN_POSITIVE
+            }
+            #[inline]
+            fn is_finite(self) -> bool {
+                <$t>::is_finite(self)
             }
             #[inline]
             fn from_f64(v: f64) -> Self {
@@ -339,6 +375,18 @@ mod tests {
         assert_eq!((s, e), (1.0, 1e-20));
         let (p, e) = 0.1f32.two_prod(0.7f32);
         assert_eq!(e, 0.1f32.mul_add(0.7, -p));
+    }
+
+    #[test]
+    fn products_survive_a_subnormal_factor() {
+        // 5e5 · σ(-721): σ(-721) is subnormal in f64, the product is normal.
+        let x = 721.0f64;
+        let p = (x * x).mul_small(Real::sigmoid(-x), || (-x, 0.0));
+        let truth = (2.0 * x.ln() - x).exp(); // σ(-x) = e^-x (1 + e^-x)^-1, e^-x negligible
+        assert!(((p - truth) / truth).abs() < 1e-12, "{p:e} vs {truth:e}");
+        // 0 · anything stays 0, and an overflowed factor does not turn into inf.
+        assert_eq!(f64::INFINITY.mul_small(0.0, || (-800.0, 0.0)), 0.0);
+        assert_eq!(0.0f64.mul_small(1e-315, || (-725.0, 0.0)), 0.0);
     }
 
     #[test]
