@@ -68,12 +68,18 @@ fn summary(out: &mut String, entries: &[Entry]) {
     let more = ["mean", "gain", "torch_gain", "cost_forward", "cost_fused"];
     let cols = columns();
     let pick: Vec<_> = cols.iter().filter(|c| keys.contains(&c.key) || more.contains(&c.key)).collect();
-    out.push_str("\\section{Summary}\n\\begin{center}\n\\resizebox{\\textwidth}{!}{%\n");
-    let _ = writeln!(out, "\\begin{{tabular}}{{{}}}\n\\toprule", "l".repeat(pick.len()));
+    out.push_str("\\section{Summary}\n");
     let head: Vec<String> = pick.iter().map(|c| text(c.header)).collect();
+    let rows = entries.iter().map(|e| pick.iter().map(|c| text(&(c.value)(&e.props))).collect()).collect();
+    table(out, &head, rows);
+}
+
+/// A booktabs table shrunk to the page width.
+fn table(out: &mut String, head: &[String], rows: Vec<Vec<String>>) {
+    out.push_str("\\begin{center}\n\\resizebox{\\textwidth}{!}{%\n");
+    let _ = writeln!(out, "\\begin{{tabular}}{{{}}}\n\\toprule", "l".repeat(head.len()));
     let _ = writeln!(out, "{} \\\\\n\\midrule", head.join(" & "));
-    for e in entries {
-        let row: Vec<String> = pick.iter().map(|c| text(&(c.value)(&e.props))).collect();
+    for row in rows {
         let _ = writeln!(out, "{} \\\\", row.join(" & "));
     }
     out.push_str("\\bottomrule\n\\end{tabular}}\n\\end{center}\n");
@@ -257,15 +263,9 @@ fn plot(out: &mut String, m: &Model, name: &str, axes: &Axes) {
 fn vector_section(out: &mut String, vectors: &[VectorEntry], epsilon: f64) {
     let cols = vector_columns();
     let _ = writeln!(out, "\\clearpage\n\\section{{Vector activations}}\n{}\n", text(&vector_intro(epsilon)));
-    out.push_str("\\begin{center}\n\\resizebox{\\textwidth}{!}{%\n");
-    let _ = writeln!(out, "\\begin{{tabular}}{{{}}}\n\\toprule", "l".repeat(cols.len()));
     let head: Vec<String> = cols.iter().map(|c| text(c.header)).collect();
-    let _ = writeln!(out, "{} \\\\\n\\midrule", head.join(" & "));
-    for v in vectors {
-        let row: Vec<String> = cols.iter().map(|c| text(&(c.value)(&v.props))).collect();
-        let _ = writeln!(out, "{} \\\\", row.join(" & "));
-    }
-    out.push_str("\\bottomrule\n\\end{tabular}}\n\\end{center}\n");
+    let rows = vectors.iter().map(|v| cols.iter().map(|c| text(&(c.value)(&v.props))).collect()).collect();
+    table(out, &head, rows);
     out.push_str("\\subsection*{Legend}\nThe same columns, under the names in parentheses, are in \\texttt{saturation-vector.csv} (legend in \\texttt{saturation-vector-legend.csv}) and under \\texttt{\"vector\"} in \\texttt{saturation.json}.\n\\begin{description}\n");
     for c in &cols {
         let _ = writeln!(out, "\\item[{}] (\\texttt{{{}}}) {}", text(c.header), text(c.key), text(c.legend));

@@ -91,18 +91,7 @@ pub fn model(e: &Entry) -> Model {
     let ys = f.iter().chain(&df).flatten().map(|&(_, y)| y);
     let (lo, hi) = ys.fold((0.0f64, 0.0f64), |(lo, hi), y| (lo.min(y), hi.max(y)));
     let pad = 0.06 * (hi - lo).max(1e-9);
-    let mut shaded = Vec::new();
-    for (side, t) in Side::BOTH.into_iter().zip(p.slope.iter().map(|s| s.threshold)) {
-        let (a, b) = match (side, t) {
-            (_, Threshold::Never) => continue,
-            (_, Threshold::Everywhere) => (-r, r),
-            (Side::Left, Threshold::Beyond(t)) => (-r, t.min(r)),
-            (Side::Right, Threshold::Beyond(t)) => (t.max(-r), r),
-        };
-        if a < b {
-            shaded.push((a, b));
-        }
-    }
+    let shaded = shaded(p.slope.iter().map(|s| s.threshold), r);
     Model {
         x: (-r, r),
         y: (lo - pad, hi + pad),
@@ -113,23 +102,23 @@ pub fn model(e: &Entry) -> Model {
     }
 }
 
+/// The saturated intervals within [-r, r] from the left and right thresholds.
+fn shaded(thresholds: impl IntoIterator<Item = Threshold>, r: f64) -> Vec<(f64, f64)> {
+    let intervals = Side::BOTH.into_iter().zip(thresholds).filter_map(|(side, t)| match (side, t) {
+        (_, Threshold::Never) => None,
+        (_, Threshold::Everywhere) => Some((-r, r)),
+        (Side::Left, Threshold::Beyond(t)) => Some((-r, t.min(r))),
+        (Side::Right, Threshold::Beyond(t)) => Some((t.max(-r), r)),
+    });
+    intervals.filter(|(a, b)| a < b).collect()
+}
+
 /// The plot of a vector activation: its scalar plot along the gap, shaded where every
 /// Jacobian entry at `x = (d, 0)` is below ε instead of where |∂f_0/∂x_0| is.
 pub fn vector_model(v: &VectorEntry) -> Model {
     let mut m = model(&v.along);
     let r = m.x.1;
-    m.shaded.clear();
-    for (side, t) in Side::BOTH.into_iter().zip(v.props.sizes[0].gap) {
-        let (a, b) = match (side, t) {
-            (_, Threshold::Never) => continue,
-            (_, Threshold::Everywhere) => (-r, r),
-            (Side::Left, Threshold::Beyond(t)) => (-r, t.min(r)),
-            (Side::Right, Threshold::Beyond(t)) => (t.max(-r), r),
-        };
-        if a < b {
-            m.shaded.push((a, b));
-        }
-    }
+    m.shaded = shaded(v.props.sizes[0].gap, r);
     m
 }
 
