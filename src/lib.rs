@@ -40,3 +40,5 @@ pub use activation_macros::activation;
 pub use activation_core::__gradient_checks;
 #[doc(hidden)]
 pub use activation_core::__vector_gradient_checks;
+#[doc(hidden)]
+pub use activation_core::dd::Dd;

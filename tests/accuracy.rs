@@ -9,7 +9,7 @@ use activation_core::accuracy::measure;
 const SAMPLES: usize = 300;
 
 #[test]
-fn catalog_within_the_gradient_check_bound_everywhere() {
+fn catalog_within_the_accuracy_bar_everywhere() {
     let mut failures = Vec::new();
     for a in activation::catalog::all() {
         for row in measure(a.as_ref(), SAMPLES) {
@@ -20,7 +20,7 @@ fn catalog_within_the_gradient_check_bound_everywhere() {
                         row.activation, row.function
                     ));
                 }
-                if let Some((x, ulps, bound)) = s.first_over_check {
+                if let Some((x, ulps, bound)) = s.first_over_bar {
                     failures.push(format!(
                         "{} {} ({ty}) at x = {x:e}: {ulps:.3e} ULPs, bound {bound:.1}",
                         row.activation, row.function

@@ -20,5 +20,7 @@ fn main() {
         for (p, e) in def.params.iter().zip(&d.stable.params) {
             println!("  stable d/d{} = {}", p.name, e);
         }
+        let c = &d.compensated;
+        println!("  compensated: f {} f' {} f'' {} params {:?}", c.forward, c.derivative, c.second, c.params);
     }
 }

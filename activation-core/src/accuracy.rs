@@ -7,7 +7,7 @@
 //! `exp` overflows or underflows in `f64` and `f32`.
 
 use crate::breakpoints::breakpoints;
-use crate::check::{bound, check_bound, subnormal_close, Subject};
+use crate::check::{bound, subnormal_close, Subject};
 use crate::derived::derive;
 use crate::eval::{eval, Env};
 use crate::parse::{Definition, Param};
@@ -34,10 +34,6 @@ pub struct Stats {
     pub over_bar: usize,
     /// (see `over_bar`)
     pub first_over_bar: Option<(f64, f64, f64)>,
-    /// Samples beyond the gradient checks' bound ([`check_bound`]).
-    pub over_check: usize,
-    /// The first of them: (input, ULPs, bound).
-    pub first_over_check: Option<(f64, f64, f64)>,
     /// Samples where the result is NaN, ±inf or 0 but the truth is a finite nonzero
     /// normal number.
     pub non_finite_or_zero: usize,
@@ -131,12 +127,11 @@ fn textbook(subject: &Subject) -> Vec<Expr> {
 struct Tally {
     stats: Stats,
     sum: f64,
-    which: Function,
 }
 
 impl Tally {
-    fn new(which: Function) -> Self {
-        Tally { stats: Stats::default(), sum: 0.0, which }
+    fn new() -> Self {
+        Tally { stats: Stats::default(), sum: 0.0 }
     }
 
     fn add(&mut self, x: f64, actual: f64, expected: f64, ulps: f64, min_normal: f64, cond: &dyn Fn() -> f64) {
@@ -161,11 +156,6 @@ impl Tally {
             s.over_bar += 1;
             s.first_over_bar = s.first_over_bar.or(Some((x, ulps, limit(bound(cond())))));
         }
-        let check = |c: f64| check_bound(self.which, c);
-        if !within(actual, expected, ulps, min_normal, &|| check(cond())) {
-            s.over_check += 1;
-            s.first_over_check = s.first_over_check.or(Some((x, ulps, limit(check(cond())))));
-        }
     }
 
     /// Adds another tally of later samples of the same function.
@@ -179,10 +169,8 @@ impl Tally {
         s.samples += o.samples;
         s.subnormal += o.subnormal;
         s.over_bar += o.over_bar;
-        s.over_check += o.over_check;
         s.non_finite_or_zero += o.non_finite_or_zero;
         s.first_over_bar = s.first_over_bar.or(o.first_over_bar);
-        s.first_over_check = s.first_over_check.or(o.first_over_check);
         self.sum += other.sum;
         self
     }
@@ -232,7 +220,7 @@ fn env_f64(subject: &Subject, x: f64) -> Env<f64> {
 }
 
 /// Runs `work` over `xs` split across the machine's cores and merges the tallies.
-fn parallel<X: Sync>(xs: &[X], which: Function, work: impl Fn(&[X]) -> (Tally, Tally) + Sync) -> (Stats, Stats) {
+fn parallel<X: Sync>(xs: &[X], work: impl Fn(&[X]) -> (Tally, Tally) + Sync) -> (Stats, Stats) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = xs.len().div_ceil(threads).max(1);
     let parts: Vec<(Tally, Tally)> = std::thread::scope(|s| {
@@ -240,13 +228,13 @@ fn parallel<X: Sync>(xs: &[X], which: Function, work: impl Fn(&[X]) -> (Tally, T
         handles.into_iter().map(|h| h.join().expect("a measuring thread")).collect()
     });
     let (ours, theirs) =
-        parts.into_iter().fold((Tally::new(which), Tally::new(which)), |(a, b), (c, d)| (a.merge(c), b.merge(d)));
+        parts.into_iter().fold((Tally::new(), Tally::new()), |(a, b), (c, d)| (a.merge(c), b.merge(d)));
     (ours.finish(), theirs.finish())
 }
 
 fn measure_f64(a: &dyn DynActivation, subject: &Subject, which: Function, book: &Expr, xs: &[f64]) -> (Stats, Stats) {
-    parallel(xs, which, |xs| {
-        let (mut ours, mut theirs) = (Tally::new(which), Tally::new(which));
+    parallel(xs, |xs| {
+        let (mut ours, mut theirs) = (Tally::new(), Tally::new());
         for &x in xs {
             let expected = subject.reference(which, x);
             let cond = || subject.condition(which, x, expected);
@@ -261,8 +249,8 @@ fn measure_f64(a: &dyn DynActivation, subject: &Subject, which: Function, book: 
 
 fn measure_f32(a: &dyn DynActivation, subject: &Subject, which: Function, book: &Expr, xs: &[f32]) -> (Stats, Stats) {
     let min_normal = f64::from(f32::MIN_POSITIVE);
-    parallel(xs, which, |xs| {
-        let (mut ours, mut theirs) = (Tally::new(which), Tally::new(which));
+    parallel(xs, |xs| {
+        let (mut ours, mut theirs) = (Tally::new(), Tally::new());
         for &x in xs {
             let expected = subject.reference_f32(which, x);
             let cond = || subject.condition(which, f64::from(x), f64::from(expected));

@@ -3,10 +3,9 @@
 //! The reference for f is the formula (as written, re-read from `FORMULA`) evaluated
 //! exactly and rounded; the references for f', f'' and each ∂f/∂p are numerical
 //! derivatives of that same formula in MPFR — independent of the engine's symbolic
-//! derivatives and of its rewrites. A value passes when it is within
-//! [`check_bound`] ULPs of the reference (`4 + 4·cond` for f, 4 more per order of
-//! differentiation), cond = |x g'(x) / g(x)| being the condition number of the function g
-//! checked; where the reference is exactly 0 the value must be 0, and
+//! derivatives and of its rewrites. A value passes when it is within [`bound`] ULPs of
+//! the reference — the accuracy bar `4 + 4·cond`, the same for f and every derivative —
+//! cond = |x g'(x) / g(x)| being the condition number of the function g checked; where the reference is exactly 0 the value must be 0, and
 //! where it is subnormal in the checked type see [`subnormal_close`].
 //! The fused, slice and parameter-gradient paths must agree bit for bit with the scalar
 //! `f64` functions; the `f32` path is checked against its own `f32` reference.
@@ -30,20 +29,6 @@ const COND_STEP: f64 = 1e-8;
 /// condition number `cond`: what `cargo xtask accuracy` measures every function against.
 pub fn bound(cond: f64) -> f64 {
     4.0 + 4.0 * cond
-}
-
-/// The bound the generated gradient checks enforce: [`bound`] for f, with 4 more ULPs for
-/// each order of differentiation (f', ∂f/∂p: 8 + 4·cond; f'': 12 + 4·cond). A derivative is
-/// a longer formula than the function — each order roughly doubles the rounded operations —
-/// and a few compound second derivatives (mish f'' near x = 2.1, 9 ULPs against 7.3) do not
-/// yet meet the tighter bar; `cargo xtask accuracy` reports every function against it.
-pub fn check_bound(target: Target, cond: f64) -> f64 {
-    let order = match target {
-        Target::Forward => 0.0,
-        Target::Derivative | Target::Param(_) => 1.0,
-        Target::Second => 2.0,
-    };
-    bound(cond) + 4.0 * order
 }
 
 /// The inputs the checks use: both tails, around 0, and both sides of every breakpoint.
@@ -204,7 +189,7 @@ fn judge(subject: &Subject, target: Target, x: f64, actual: f64, expected: f64, 
     } else if expected.abs() < min_normal {
         subnormal_close(actual, expected, min_normal)
     } else {
-        !actual.is_nan() && ulps <= check_bound(target, subject.condition(target, x, expected))
+        !actual.is_nan() && ulps <= bound(subject.condition(target, x, expected))
     };
     (!ok).then(|| {
         let cond = if expected == 0.0 { 0.0 } else { subject.condition(target, x, expected) };
@@ -212,7 +197,7 @@ fn judge(subject: &Subject, target: Target, x: f64, actual: f64, expected: f64, 
             "{} {} ({ty}) at x = {x:e}: expected {expected:e}, actual {actual:e}, {ulps:.3e} ULPs (bound {:.1})",
             subject.name,
             label(subject, target),
-            check_bound(target, cond)
+            bound(cond)
         )
     })
 }

@@ -24,21 +24,86 @@ enum Prec {
 /// A block (statements and a final value) computing `outputs` — one value, or a tuple of
 /// them — over variables named as in the expressions.
 pub fn block(outputs: &[Expr]) -> TokenStream {
+    block_with(outputs, &vec![false; outputs.len()])
+}
+
+/// [`block`], with the outputs flagged in `compensated` computed in double-double
+/// arithmetic (see [`crate::compensate`]), falling back to their plain code where the
+/// pair cannot be trusted (overflowing splits, results near the subnormal range).
+pub fn block_with(outputs: &[Expr], compensated: &[bool]) -> TokenStream {
     if let Some(cond) = outputs.iter().find_map(|e| e.conditions().into_iter().next()) {
         let taken: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, true)).collect();
         let other: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, false)).collect();
         let test = condition(&cond);
-        let (a, b) = (block(&taken), block(&other));
+        let (a, b) = (block_with(&taken, compensated), block_with(&other, compensated));
         return quote! { if #test { #a } else { #b } };
     }
-    let mut emitter = Emitter::new(outputs);
-    let values: Vec<TokenStream> = outputs.iter().map(|e| emitter.emit(e).0).collect();
+    let outputs: Vec<Expr> = outputs.iter().map(decaying_last).collect();
+    let plain: Vec<Expr> = outputs.iter().zip(compensated).filter(|(_, &c)| !c).map(|(e, _)| e.clone()).collect();
+    let mut emitter = Emitter::new(&plain, false);
+    let values: Vec<TokenStream> = outputs
+        .iter()
+        .zip(compensated)
+        .map(|(e, &c)| if c && !is_constant(e) { compensated_value(e) } else { emitter.emit(e).0 })
+        .collect();
     let lets = emitter.lets;
     let value = match values.as_slice() {
         [one] => one.clone(),
         many => quote! { (#(#many),*) },
     };
     quote! { #(#lets)* #value }
+}
+
+/// `e` with the decaying factors (`exp`, `sigmoid` calls) of every product chain moved to
+/// its end, in their order: each then meets the rest of the product as one factor, which
+/// is what lets [`Real::mul_small`](crate::real::Real::mul_small) take the product in the
+/// log domain. (`c σ(v) σ(-v) B` would otherwise round `c σ(v) σ(-v)` into the subnormal
+/// range before the large `B` could lift it back: GELU'' at x = 21.)
+fn decaying_last(e: &Expr) -> Expr {
+    let e = e.map_children(decaying_last);
+    if !matches!(e, Expr::Bin(BinOp::Mul, ..)) {
+        return e;
+    }
+    let mut factors = Vec::new();
+    product_factors(&e, &mut factors);
+    let (rest, decaying): (Vec<&Expr>, Vec<&Expr>) = factors.iter().partition(|f| exponent_of_decaying(f).is_none());
+    if rest.is_empty() || decaying.is_empty() {
+        return e;
+    }
+    let product = |a: Expr, b: &&Expr| Expr::Bin(BinOp::Mul, Box::new(a), Box::new((*b).clone()));
+    let head = rest[1..].iter().fold(rest[0].clone(), product);
+    decaying.iter().fold(head, product)
+}
+
+/// The factors of a left- or right-nested product, left to right.
+fn product_factors<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
+    match e {
+        Expr::Bin(BinOp::Mul, a, b) => {
+            product_factors(a, out);
+            product_factors(b, out);
+        }
+        _ => out.push(e),
+    }
+}
+
+/// `e` computed over `Dd<T>`, or by its plain code where [`Dd::settled`] refuses the pair.
+///
+/// [`Dd::settled`]: crate::dd::Dd::settled
+fn compensated_value(e: &Expr) -> TokenStream {
+    let mut lifted = Emitter::new(std::slice::from_ref(e), true);
+    let pair = lifted.emit(e).0;
+    let lets = lifted.lets;
+    let fallback = block(std::slice::from_ref(e));
+    let v = Ident::new("v", Span::mixed_site());
+    quote! {
+        ({
+            #(#lets)*
+            match (#pair).settled() {
+                ::core::option::Option::Some(#v) => #v,
+                ::core::option::Option::None => { #fallback }
+            }
+        })
+    }
 }
 
 /// `e` with every piecewise node on `cond` replaced by the branch `holds` selects.
@@ -50,7 +115,7 @@ fn assume(e: &Expr, cond: &Cond, holds: bool) -> Expr {
 }
 
 fn condition(c: &Cond) -> TokenStream {
-    let mut emitter = Emitter::new(&[c.lhs.clone(), c.rhs.clone()]);
+    let mut emitter = Emitter::new(&[c.lhs.clone(), c.rhs.clone()], false);
     let (lhs, rhs) = (emitter.emit(&c.lhs).0, emitter.emit(&c.rhs).0);
     let op: TokenStream = c.op.symbol().parse().expect("comparison operators are tokens");
     let lets = emitter.lets;
@@ -66,16 +131,19 @@ struct Emitter {
     shared: HashSet<Expr>,
     names: HashMap<Expr, Ident>,
     lets: Vec<TokenStream>,
+    /// Emit over `Dd<T>` instead of `T`: leaves are lifted into pairs, and the tail
+    /// devices of plain code (log-domain products, refined arguments) are not needed.
+    lifted: bool,
 }
 
 impl Emitter {
-    fn new(outputs: &[Expr]) -> Self {
+    fn new(outputs: &[Expr], lifted: bool) -> Self {
         let mut counts: HashMap<&Expr, usize> = HashMap::new();
         for e in outputs {
             count(e, &mut counts);
         }
         let shared = counts.into_iter().filter(|(e, n)| *n > 1 && worth_sharing(e)).map(|(e, _)| e.clone()).collect();
-        Emitter { shared, names: HashMap::new(), lets: Vec::new() }
+        Emitter { shared, names: HashMap::new(), lets: Vec::new(), lifted }
     }
 
     fn emit(&mut self, e: &Expr) -> (TokenStream, Prec) {
@@ -105,6 +173,11 @@ impl Emitter {
     }
 
     fn node(&mut self, e: &Expr) -> (TokenStream, Prec) {
+        if self.lifted {
+            if let Some(leaf) = lifted_leaf(e) {
+                return (leaf, Prec::Postfix);
+            }
+        }
         match e {
             Expr::Num(n) => (number(n.0), Prec::Postfix),
             Expr::Const(k) => {
@@ -126,7 +199,7 @@ impl Emitter {
             }
             Expr::Call(f, u) => {
                 let a = self.operand(u, Prec::Postfix);
-                if let Some(refined) = crate::double::refined_call(*f, u, &a) {
+                if let Some(refined) = crate::double::refined_call(*f, u, &a).filter(|_| !self.lifted) {
                     return (refined, Prec::Postfix);
                 }
                 let method = Ident::new(f.name(), Span::call_site());
@@ -160,7 +233,7 @@ impl Emitter {
                 return (quote! { #a.#name(#b) }, Prec::Postfix);
             }
         };
-        if op == BinOp::Mul && (vanishes(a) && can_overflow(b) || vanishes(b) && can_overflow(a)) {
+        if op == BinOp::Mul && !self.lifted && (vanishes(a) && can_overflow(b) || vanishes(b) && can_overflow(a)) {
             // The decaying factor's logarithm, when it has a simple one, lets the product
             // survive a subnormal factor (`x² σ(-x)` at x = 720 is normal, σ(-720) is not).
             let (big, small) = if vanishes(b) { (a, b) } else { (b, a) };
@@ -179,6 +252,25 @@ impl Emitter {
         let b = self.operand(b, right);
         (quote! { #a #sym #b }, prec)
     }
+}
+
+/// A variable or constant subtree as a `Dd<T>`: constants as double-doubles where they are
+/// built from numbers and π (`sqrt(2 / PI)` to 2^-106), otherwise rounded once.
+fn lifted_leaf(e: &Expr) -> Option<TokenStream> {
+    if let Expr::Var(v) = e {
+        let name = Ident::new(v, Span::call_site());
+        return Some(quote! { ::activation::Dd::new(#name) });
+    }
+    if !is_constant(e) {
+        return None;
+    }
+    if let Some((hi, lo)) = crate::double::constant(e) {
+        let (hi, lo) = (float_literal(hi), float_literal(lo));
+        return Some(quote! { ::activation::Dd::<T>::constant(#hi, #lo) });
+    }
+    let value = crate::eval::eval::<f64>(e, &Default::default());
+    let lit = float_literal(value);
+    Some(quote! { ::activation::Dd::<T>::constant(#lit, 0.0) })
 }
 
 /// Whether `e` can underflow to 0 in a tail: it contains a decaying function.
@@ -292,6 +384,33 @@ mod tests {
     fn branches_once_for_all_outputs() {
         let c = code(&["if x > 0.0 { x } else { 0.01 * x }", "if x > 0.0 { 1.0 } else { 0.01 }"]);
         assert_eq!(c.matches("if").count(), 1, "{c}");
+    }
+
+    #[test]
+    fn decaying_factors_meet_the_rest_of_the_product_last() {
+        // σ(-x) · (x² σ(x)): the subnormal σ(-x) at x = 720 must multiply the normal rest.
+        let c = code(&["sigmoid(-x) * 3.0 * x.powi(2) * sigmoid(x)"]);
+        let rest = c.find("T :: from_f64 (3.0) * x . powi (2)").expect(&c);
+        let small = c.find("mul_small").expect(&c);
+        assert!(rest < small, "{c}");
+        assert_eq!(c.matches("mul_small").count(), 2, "{c}");
+    }
+
+    #[test]
+    fn compensated_outputs_run_on_pairs_with_a_plain_fallback() {
+        let e = parse_formula("1.0 / (1.0 + x.abs()).powi(3)", &["x"]).unwrap();
+        let c = block_with(&[e.clone(), e], &[true, false]).to_string();
+        assert!(c.contains(":: activation :: Dd :: new (x) . abs ()"), "{c}");
+        assert!(c.contains(". settled ()"), "{c}");
+        // The fallback and the plain output are the same ordinary code.
+        assert_eq!(c.matches("x . abs ()").count(), 2, "{c}");
+    }
+
+    #[test]
+    fn constants_enter_pairs_with_their_low_part() {
+        let e = parse_formula("sqrt(2 / PI) * x", &["x"]).unwrap();
+        let c = block_with(&[e], &[true]).to_string();
+        assert!(c.contains("constant (0.7978845608028654 , - 4.98465440455546e-17)"), "{c}");
     }
 
     #[test]

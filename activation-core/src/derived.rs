@@ -29,6 +29,35 @@ pub struct Derived {
     pub readable: Forms,
     /// What runs: each form stabilised (see [`derive()`]).
     pub stable: Forms,
+    /// Which stable forms run in double-double arithmetic.
+    pub compensated: Compensated,
+}
+
+/// Which stable forms the generated code computes in compensated (double-double)
+/// arithmetic: those whose plain rounding comes near the accuracy bar
+/// ([`crate::compensate::needed`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Compensated {
+    /// f
+    pub forward: bool,
+    /// f'
+    pub derivative: bool,
+    /// f''
+    pub second: bool,
+    /// d/dp for each parameter, in parameter order.
+    pub params: Vec<bool>,
+}
+
+impl Compensated {
+    fn of(forms: &Forms, probe: &Probe) -> Compensated {
+        let needed = |e: &Expr| crate::compensate::needed(e, &probe.input, &probe.params);
+        Compensated {
+            forward: needed(&forms.forward),
+            derivative: needed(&forms.derivative),
+            second: needed(&forms.second),
+            params: forms.params.iter().map(needed).collect(),
+        }
+    }
 }
 
 /// Differentiates, simplifies and stabilises `def`.
@@ -54,9 +83,11 @@ pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
         .zip(&r_params)
         .map(|(p, r)| Ok(probe.steadier(stabilise(&derivative(&s_forward, &p.name)?), stabilise(r))))
         .collect::<Result<Vec<_>, DiffError>>()?;
+    let stable = Forms { forward: s_forward, derivative: s_first, second: s_second, params: s_params };
     Ok(Derived {
         readable: Forms { forward: def.body.clone(), derivative: r_first, second: r_second, params: r_params },
-        stable: Forms { forward: s_forward, derivative: s_first, second: s_second, params: s_params },
+        compensated: Compensated::of(&stable, &probe),
+        stable,
     })
 }
 

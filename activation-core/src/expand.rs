@@ -9,7 +9,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::ItemFn;
 
-use crate::codegen::{block, float_literal};
+use crate::codegen::{block_with, float_literal};
 use crate::derived::{derive, Derived};
 use crate::expr::Expr;
 use crate::latex::to_latex;
@@ -145,18 +145,23 @@ fn generate(def: &Definition, derived: &Derived, item: &ItemFn) -> TokenStream {
 
 /// The generic kernels, one per generated function, in a hidden module.
 fn kernels(n: &Names, derived: &Derived) -> TokenStream {
-    let s = &derived.stable;
+    let (s, c) = (&derived.stable, &derived.compensated);
     let args = &n.args;
     let sig = quote! { <T: ::activation::Real>(#(#args: T),*) };
-    let one = |name: Ident, e: &Expr| {
-        let body = block(std::slice::from_ref(e));
+    let one = |name: Ident, e: &Expr, compensated: bool| {
+        let body = block_with(std::slice::from_ref(e), &[compensated]);
         quote! { #[inline] pub fn #name #sig -> T { #body } }
     };
-    let forward = one(format_ident!("forward"), &s.forward);
-    let derivative = one(format_ident!("derivative"), &s.derivative);
-    let second = one(format_ident!("second_derivative"), &s.second);
-    let params = n.def.params.iter().zip(&s.params).map(|(p, e)| one(format_ident!("d_{}", p.name), e));
-    let fused = block(&[s.forward.clone(), s.derivative.clone()]);
+    let forward = one(format_ident!("forward"), &s.forward, c.forward);
+    let derivative = one(format_ident!("derivative"), &s.derivative, c.derivative);
+    let second = one(format_ident!("second_derivative"), &s.second, c.second);
+    let params = n
+        .def
+        .params
+        .iter()
+        .zip(s.params.iter().zip(&c.params))
+        .map(|(p, (e, &compensated))| one(format_ident!("d_{}", p.name), e, compensated));
+    let fused = block_with(&[s.forward.clone(), s.derivative.clone()], &[c.forward, c.derivative]);
     let module = &n.module;
     quote! {
         #[doc(hidden)]

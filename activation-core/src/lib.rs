@@ -15,6 +15,8 @@ pub mod breakpoints;
 #[cfg(feature = "mpfr")]
 pub mod check;
 pub mod codegen;
+pub mod compensate;
+pub mod dd;
 pub mod derived;
 pub mod diff;
 pub mod discover;

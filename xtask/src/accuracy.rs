@@ -52,12 +52,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     if !over_bar.is_empty() {
         eprintln!("beyond the accuracy bar 4 + 4·cond ULPs:\n  {}", over_bar.join("\n  "));
     }
-    let over_check: Vec<String> =
-        rows.iter().flat_map(|r| violations(r, |s| (s.over_check, s.first_over_check))).collect();
     let bad: usize = rows.iter().map(|r| r.ours_f64.non_finite_or_zero + r.ours_f32.non_finite_or_zero).sum();
-    if !over_check.is_empty() {
-        eprintln!("beyond the gradient checks' bound:\n  {}", over_check.join("\n  "));
-    }
     if o.check && (!over_bar.is_empty() || bad > 0) {
         return Err(format!(
             "{} functions break the accuracy bar, {bad} results are NaN, inf or 0 where the truth is normal",

@@ -1,0 +1,113 @@
+//! Which generated functions are computed in compensated (double-double) arithmetic.
+//!
+//! Stabilising removes the catastrophes (overflow, underflow, cancellation to 0), but a
+//! compound derivative still adds up a dozen roundings, and a mild cancellation in its
+//! last bracket can lift them past the accuracy bar of 4 + 4·cond ULPs: mish'' reaches 9
+//! ULPs where the bar is 4.8. Such a function is emitted over [`Dd<T>`](crate::dd::Dd)
+//! (see [`codegen`](crate::codegen)), where only the library calls underneath round.
+//! That costs a few times the arithmetic, so it is spent only where it is needed.
+//!
+//! Needed is measured, not guessed: at expansion time (no MPFR) the form is evaluated in
+//! `f32` and in `f64` at probe inputs that `f32` represents exactly. The `f64` value is a
+//! reference to about 2^-50 for the `f32` one, so their distance in `f32` ULPs is the
+//! rounding error the form itself makes, and a finite difference gives the condition
+//! number that sets the bar there. A form that spends more than [`SHARE`] of the bar
+//! anywhere is compensated (the same operations round the same way in `f64`).
+
+use crate::eval::{eval, Env};
+use crate::expr::{BinOp, Expr};
+use crate::ulp::ulp_of_f32;
+
+/// The share of the bar 4 + 4·cond that plain arithmetic may use at a probe point. The
+/// probes are sparse (the worst input of a form lies between them) and the `f64` code
+/// rounds a little differently: a margin of two keeps the bar on every input.
+pub const SHARE: f64 = 0.5;
+
+/// Whether `e`, stabilised, should be computed in compensated arithmetic: it can be, and
+/// its plain rounding error comes near the bar at some probe input.
+pub fn needed(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
+    compensable(e) && !trivial(e) && probe_points().any(|x| excess(e, input, params, x) > SHARE)
+}
+
+/// Every node has a double-double form (`powf` does not, reductions are vector code).
+fn compensable(e: &Expr) -> bool {
+    let mut ok = true;
+    e.visit(&mut |n| ok &= !matches!(n, Expr::Bin(BinOp::Pow, ..) | Expr::Reduce(..)));
+    ok
+}
+
+/// A bare variable, constant or one call of the input: nothing to compensate.
+fn trivial(e: &Expr) -> bool {
+    match e {
+        Expr::Num(_) | Expr::Const(_) | Expr::Var(_) => true,
+        Expr::Neg(a) | Expr::Call(_, a) => matches!(**a, Expr::Var(_) | Expr::Num(_)),
+        _ => false,
+    }
+}
+
+/// ±2^(k/4) for 2^-12 ≤ |x| ≤ 2^5, all exact in `f32`: the moderate range, where an
+/// activation's terms are of comparable size and compound rounding shows. (The tails are
+/// the stabilising pass's and the refined arguments' business.)
+fn probe_points() -> impl Iterator<Item = f64> {
+    (-48..=20).flat_map(|k| {
+        let m = f64::from(2.0f32.powf(k as f32 / 4.0));
+        [m, -m]
+    })
+}
+
+/// The `f32` rounding error of `e` at `x` as a fraction of the bar 4 + 4·cond there
+/// (0 where the value leaves the normal `f32` range or the bar is undefined).
+fn excess(e: &Expr, input: &str, params: &[(String, f64)], x: f64) -> f64 {
+    let at = |x: f64| -> f64 {
+        let mut env: Env<f64> = params.iter().cloned().collect();
+        env.insert(input.to_string(), x);
+        eval(e, &env)
+    };
+    let mut env32: Env<f32> = params.iter().map(|(k, v)| (k.clone(), *v as f32)).collect();
+    env32.insert(input.to_string(), x as f32);
+    let (wide, narrow) = (at(x), eval(e, &env32));
+    let truth = wide as f32;
+    if !truth.is_normal() || !narrow.is_finite() {
+        return 0.0;
+    }
+    let h = x.abs() * 2f64.powi(-20);
+    let slope = (at(x + h) - at(x - h)) / (2.0 * h);
+    let cond = (x * slope / wide).abs();
+    if !cond.is_finite() {
+        return 0.0;
+    }
+    let error = (f64::from(narrow) - wide).abs() / ulp_of_f32(truth);
+    error / (4.0 + 4.0 * cond)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_formula;
+
+    fn needs(src: &str) -> bool {
+        needed(&parse_formula(src, &["x"]).unwrap(), "x", &[])
+    }
+
+    #[test]
+    fn compound_brackets_with_cancellation_are_compensated() {
+        // mish'' in its stable form: ~10 roundings, a 2.4× cancellation in the bracket.
+        assert!(needs(
+            "sigmoid(x) * sigmoid(2 * softplus(x)) * sigmoid(-2 * softplus(x)) \
+             * (8 + x * (4 * sigmoid(-x) - 8 * sigmoid(x) * tanh(softplus(x))))"
+        ));
+    }
+
+    #[test]
+    fn short_forms_are_not() {
+        assert!(!needs("x * sigmoid(x)"));
+        assert!(!needs("sigmoid(x)"));
+        assert!(!needs("tanh(x)"));
+        assert!(!needs("if x > 0 { x } else { 0.01 * x }"));
+    }
+
+    #[test]
+    fn powf_has_no_compensated_form() {
+        assert!(!compensable(&parse_formula("x.powf(0.3) + 1", &["x"]).unwrap()));
+    }
+}
