@@ -46,6 +46,19 @@ pub fn shifted(x: f64, t0: f64) -> f64 {
     x * sigmoid(x) + t0
 }
 
+/// Compound products whose second derivatives add up a dozen roundings: the engine
+/// computes those in double-double arithmetic (nothing here asks for it).
+#[activation]
+pub fn tanh_swish(x: f64) -> f64 {
+    x * x.tanh() * sigmoid(x)
+}
+
+/// (see `tanh_swish`)
+#[activation]
+pub fn erf_gate(x: f64) -> f64 {
+    x * erf(softplus(x))
+}
+
 fn subject<A: activation::DynActivation>(a: &A) -> Subject {
     Subject::of(a)
 }
@@ -84,6 +97,29 @@ fn new_formulas_match_mpfr() {
     matches_reference(&Squareplus { b: 4.0 }, &POINTS);
     matches_reference(&ThreePiece::default(), &POINTS);
     matches_reference(&Shifted::default(), &POINTS);
+    matches_reference(&TanhSwish, &POINTS);
+    matches_reference(&ErfGate, &POINTS);
+}
+
+#[test]
+fn compound_derivatives_are_compensated_and_within_the_bar() {
+    let source = include_str!("user_formulas.rs");
+    for found in activation_core::discover::find_in_source(source).unwrap() {
+        let def = found.definition.unwrap();
+        if ["tanh_swish", "erf_gate"].contains(&def.name.as_str()) {
+            let derived = activation_core::derived::derive(&def).unwrap();
+            assert!(derived.compensated.second, "{}: f'' is not compensated", def.name);
+        }
+    }
+    let all: [&dyn activation::DynActivation; 2] = [&TanhSwish, &ErfGate];
+    for a in all {
+        for row in activation_core::accuracy::measure(a, 500) {
+            for (ty, s) in [("f64", &row.ours_f64), ("f32", &row.ours_f32)] {
+                assert_eq!(s.over_bar, 0, "{} {} ({ty}): {:?}", row.activation, row.function, s.first_over_bar);
+                assert_eq!(s.non_finite_or_zero, 0, "{} {} ({ty})", row.activation, row.function);
+            }
+        }
+    }
 }
 
 #[test]

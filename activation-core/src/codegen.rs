@@ -91,6 +91,7 @@ fn product_factors<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
 /// [`Dd::settled`]: crate::dd::Dd::settled
 fn compensated_value(e: &Expr) -> TokenStream {
     let mut lifted = Emitter::new(std::slice::from_ref(e), true);
+    lifted.sigmoid_pairs(e);
     let pair = lifted.emit(e).0;
     let lets = lifted.lets;
     let fallback = block(std::slice::from_ref(e));
@@ -160,6 +161,34 @@ impl Emitter {
         self.lets.push(quote! { let #name = #value; });
         self.names.insert(e.clone(), name.clone());
         (quote!(#name), Prec::Postfix)
+    }
+
+    /// Binds σ(u) and σ(-u), where `e` needs both, from one `Dd::sigmoid_pair` call: one
+    /// `exp` and one division instead of two of each.
+    fn sigmoid_pairs(&mut self, e: &Expr) {
+        let mut args = Vec::new();
+        e.visit(&mut |n| {
+            if let Expr::Call(Func::Sigmoid, u) = n {
+                args.push((**u).clone());
+            }
+        });
+        for u in &args {
+            let negated = Expr::Neg(Box::new(u.clone()));
+            let (pos, neg) =
+                (Expr::Call(Func::Sigmoid, Box::new(u.clone())), Expr::Call(Func::Sigmoid, Box::new(negated.clone())));
+            if !args.contains(&negated) || self.names.contains_key(&pos) {
+                continue;
+            }
+            let arg = self.operand(u, Prec::Postfix);
+            let n = self.names.len();
+            let (a, b) = (
+                format_ident!("t{}", n, span = Span::mixed_site()),
+                format_ident!("t{}", n + 1, span = Span::mixed_site()),
+            );
+            self.lets.push(quote! { let (#a, #b) = #arg.sigmoid_pair(); });
+            self.names.insert(pos, a);
+            self.names.insert(neg, b);
+        }
     }
 
     /// `e` emitted at precedence `min` or tighter.

@@ -93,16 +93,34 @@ impl<T: Real> Dd<T> {
         }
     }
 
-    /// `self^n` by repeated squaring; negative `n` through one division.
+    /// `self^n` by repeated squaring (squares and cubes, the common cases, without a loop);
+    /// negative `n` through one division.
+    #[inline]
     pub fn powi(self, n: i32) -> Self {
-        let (mut base, mut k, mut acc) = (self, n.unsigned_abs(), Self::new(T::from_f64(1.0)));
-        while k > 0 {
-            if k & 1 == 1 {
-                acc = acc * base;
+        let acc = match n.unsigned_abs() {
+            0 => Self::new(T::from_f64(1.0)),
+            1 => self,
+            2 => self * self,
+            3 => self * self * self,
+            k => {
+                let (mut base, mut k) = (self, k);
+                // The lowest set bit starts the product; each further bit multiplies in.
+                while k & 1 == 0 {
+                    base = base * base;
+                    k >>= 1;
+                }
+                let mut acc = base;
+                k >>= 1;
+                while k > 0 {
+                    base = base * base;
+                    if k & 1 == 1 {
+                        acc = acc * base;
+                    }
+                    k >>= 1;
+                }
+                acc
             }
-            base = base * base;
-            k >>= 1;
-        }
+        };
         if n < 0 {
             Self::new(T::from_f64(1.0)) / acc
         } else {
@@ -154,12 +172,33 @@ impl<T: Real> Dd<T> {
         let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
         let e = (-self.hi.abs()).exp();
         let denominator = Self::renormalised(one, e);
+        // The slope σ(u) σ(-u) needs σ(-u) only roughly: e σ(|u|), or 1 - σ(u) for u < 0.
         let (s, other) = if self.hi >= zero {
-            (Self::new(one) / denominator, e / (one + e))
+            let s = Self::new(one) / denominator;
+            (s, e * s.hi)
         } else {
-            (Self::new(e) / denominator, one / (one + e))
+            let s = Self::new(e) / denominator;
+            (s, one - s.hi)
         };
         s.corrected(s.hi * other, self.lo)
+    }
+
+    /// (σ(u), σ(-u)) from one `exp` and one division: σ(-|u|) = e^-|u| σ(|u|). Forms such
+    /// as σ(u) σ(-u) (the logistic density) need both.
+    #[inline]
+    pub fn sigmoid_pair(self) -> (Self, Self) {
+        let one = T::from_f64(1.0);
+        let e = (-self.hi.abs()).exp();
+        let big = Self::new(one) / Self::renormalised(one, e);
+        let small = big * Self::new(e);
+        let shift = big.hi * small.hi * self.lo;
+        let (up, down) =
+            (|v: Self| Self::renormalised(v.hi, v.lo + shift), |v: Self| Self::renormalised(v.hi, v.lo - shift));
+        if self.hi >= T::from_f64(0.0) {
+            (up(big), down(small))
+        } else {
+            (up(small), down(big))
+        }
     }
 
     /// tanh, from `e^-2|u|` where that is well away from 1 and from `expm1` near 0, each
@@ -182,9 +221,11 @@ impl<T: Real> Dd<T> {
     /// ln(1 + e^u) = max(u, 0) + ln(1 + e^-|u|), the two parts added without rounding.
     #[inline]
     pub fn softplus(self) -> Self {
-        let zero = T::from_f64(0.0);
-        let tail = (-self.hi.abs()).exp().log1p();
-        Self::renormalised(self.hi.max(zero), tail).corrected(self.hi.sigmoid(), self.lo)
+        let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
+        let e = (-self.hi.abs()).exp();
+        // The slope σ(u), from the same e^-|u|.
+        let slope = if self.hi >= zero { one / (one + e) } else { e / (one + e) };
+        Self::renormalised(self.hi.max(zero), e.log1p()).corrected(slope, self.lo)
     }
 
     /// The error function.
@@ -308,6 +349,10 @@ mod tests {
         // (1 + 2^-60)^2 = 1 + 2^-59 + 2^-120: the 2^-59 survives.
         let a = Dd { hi: 1.0f64, lo: 2f64.powi(-60) };
         close(a.powi(2), 1.0, 2f64.powi(-59), 1e-32);
+        for n in [-3, 0, 1, 3, 4, 5, 6, 7, 8, 12] {
+            let plain = 1.1f64.powi(n);
+            assert!((Dd::new(1.1f64).powi(n).hi - plain).abs() <= 4e-16 * plain, "{n}");
+        }
         close(Dd::new(2.0f64).sqrt(), std::f64::consts::SQRT_2, -9.667293313452913e-17, 1e-31);
     }
 
@@ -319,6 +364,19 @@ mod tests {
         close(Dd::new(1.0f64).tanh(), 0.7615941559557649, 3.7090214482164924e-17, 3e-17);
         let t = Dd::new(-1.0f64).tanh();
         assert!((t.hi + 0.7615941559557649).abs() < 1e-16);
+    }
+
+    #[test]
+    fn sigmoid_pair_agrees_with_two_sigmoids() {
+        for u in [-30.0f64, -2.5, -0.1, 0.0, 0.7, 4.0, 36.0] {
+            let u = Dd { hi: u, lo: u * 1e-17 };
+            let (a, b) = u.sigmoid_pair();
+            let (c, d) = (u.sigmoid(), (-u).sigmoid());
+            for (x, y) in [(a, c), (b, d)] {
+                let diff = (x.hi - y.hi) + (x.lo - y.lo);
+                assert!(diff.abs() <= 1e-16 * y.hi, "{u:?}: {x:?} vs {y:?}");
+            }
+        }
     }
 
     #[test]

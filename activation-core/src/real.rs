@@ -83,11 +83,16 @@ pub trait Real:
         (s, (self - (s - bb)) + (b - bb))
     }
 
-    /// Error-free product: `(p, e)` with `p = fl(a b)` and `a b = p + e` exactly (Dekker,
-    /// without FMA so that it is fast on every target). Valid while `|a|`, `|b|` stay well
-    /// below the overflow threshold divided by the splitting factor.
+    /// Error-free product: `(p, e)` with `p = fl(a b)` and `a b = p + e` exactly: one fused
+    /// multiply-add where the target has it in hardware, else Dekker's splitting (a software
+    /// `fma` would be far slower). Valid while `|a|`, `|b|` stay well below the overflow
+    /// threshold divided by the splitting factor.
     #[inline]
     fn two_prod(self, b: Self) -> (Self, Self) {
+        if cfg!(target_feature = "fma") {
+            let p = self * b;
+            return (p, self.mul_add(b, -p));
+        }
         let split = |v: Self| {
             let t = Self::split_factor() * v;
             let hi = t - (t - v);
