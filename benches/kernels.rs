@@ -191,6 +191,30 @@ mod forward {
     }
 
     #[divan::bench]
+    fn hardswish_ours(b: divan::Bencher) {
+        let xs = inputs();
+        b.bench(|| run(&xs, c::hardswish));
+    }
+
+    #[divan::bench]
+    fn hardswish_torch(b: divan::Bencher) {
+        let xs = inputs();
+        b.bench(|| run(&xs, |x| x * (x + 3.0).clamp(0.0, 6.0) / 6.0));
+    }
+
+    #[divan::bench]
+    fn softsign_ours(b: divan::Bencher) {
+        let xs = inputs();
+        b.bench(|| run(&xs, c::softsign));
+    }
+
+    #[divan::bench]
+    fn softsign_torch(b: divan::Bencher) {
+        let xs = inputs();
+        b.bench(|| run(&xs, |x| x / (1.0 + x.abs())));
+    }
+
+    #[divan::bench]
     fn mish_torch(b: divan::Bencher) {
         let xs = inputs();
         b.bench(|| run(&xs, |x| x * stable_softplus(x).tanh()));

@@ -29,8 +29,9 @@ pub struct Stats {
     pub worst_x: f64,
     /// Samples whose truth is subnormal in this precision.
     pub subnormal: usize,
-    /// Samples beyond the accuracy bar 4 + 4·cond ([`bound`]), or wrong where the truth is
-    /// 0 or subnormal; the first of them as (input, ULPs, bound).
+    /// Samples beyond the accuracy bar 4 + 4·cond ([`bound`]), wrong where the truth is 0
+    /// or subnormal, or not exact where the truth is exactly representable; the first of
+    /// them as (input, ULPs, bound).
     pub over_bar: usize,
     /// (see `over_bar`)
     pub first_over_bar: Option<(f64, f64, f64)>,
@@ -123,6 +124,16 @@ fn textbook(subject: &Subject) -> Vec<Expr> {
     out
 }
 
+/// What a sample is held to: the condition number (for the bar 4 + 4·cond) and, where
+/// MPFR certifies one, the exactly representable truth. Both are computed only if needed.
+struct Bounds<'a> {
+    cond: &'a dyn Fn() -> f64,
+    exact: &'a dyn Fn() -> Option<f64>,
+}
+
+/// The textbook baselines are held to the bar only (their exactness is not reported).
+const NOT_ASKED: &dyn Fn() -> Option<f64> = &|| None;
+
 /// Accumulates one precision's figures.
 struct Tally {
     stats: Stats,
@@ -134,7 +145,10 @@ impl Tally {
         Tally { stats: Stats::default(), sum: 0.0 }
     }
 
-    fn add(&mut self, x: f64, actual: f64, expected: f64, ulps: f64, min_normal: f64, cond: &dyn Fn() -> f64) {
+    /// One sample. `exact()` is the truth where it is exactly representable (asked only
+    /// where the result differs from the reference but is within the bar).
+    fn add(&mut self, x: f64, actual: f64, expected: f64, ulps: f64, min_normal: f64, bounds: Bounds) {
+        let Bounds { cond, exact } = bounds;
         let s = &mut self.stats;
         s.samples += 1;
         let ulps = if ulps.is_nan() { f64::INFINITY } else { ulps };
@@ -155,6 +169,9 @@ impl Tally {
         if !within(actual, expected, ulps, min_normal, &|| bound(cond())) {
             s.over_bar += 1;
             s.first_over_bar = s.first_over_bar.or(Some((x, ulps, limit(bound(cond())))));
+        } else if actual != expected && exact() == Some(expected) {
+            s.over_bar += 1;
+            s.first_over_bar = s.first_over_bar.or(Some((x, ulps, 0.0)));
         }
     }
 
@@ -238,10 +255,13 @@ fn measure_f64(a: &dyn DynActivation, subject: &Subject, which: Function, book: 
         for &x in xs {
             let expected = subject.reference(which, x);
             let cond = || subject.condition(which, x, expected);
+            let exact = || subject.exact(which, x, false);
             let actual = a.eval_f64(which, x);
-            ours.add(x, actual, expected, ulps_f64(actual, expected), f64::MIN_POSITIVE, &cond);
+            let bounds = Bounds { cond: &cond, exact: &exact };
+            ours.add(x, actual, expected, ulps_f64(actual, expected), f64::MIN_POSITIVE, bounds);
             let naive = eval(book, &env_f64(subject, x));
-            theirs.add(x, naive, expected, ulps_f64(naive, expected), f64::MIN_POSITIVE, &cond);
+            let bounds = Bounds { cond: &cond, exact: NOT_ASKED };
+            theirs.add(x, naive, expected, ulps_f64(naive, expected), f64::MIN_POSITIVE, bounds);
         }
         (ours, theirs)
     })
@@ -254,14 +274,43 @@ fn measure_f32(a: &dyn DynActivation, subject: &Subject, which: Function, book: 
         for &x in xs {
             let expected = subject.reference_f32(which, x);
             let cond = || subject.condition(which, f64::from(x), f64::from(expected));
+            let exact = || subject.exact(which, f64::from(x), true);
             let actual = a.eval_f32(which, x);
             let (e, act) = (f64::from(expected), f64::from(actual));
-            ours.add(f64::from(x), act, e, ulps_f32(actual, expected), min_normal, &cond);
+            let bounds = Bounds { cond: &cond, exact: &exact };
+            ours.add(f64::from(x), act, e, ulps_f32(actual, expected), min_normal, bounds);
             let mut env: Env<f32> = subject.params.iter().map(|(n, v)| (n.to_string(), *v as f32)).collect();
             env.insert(subject.input.to_string(), x);
             let naive: f32 = eval(book, &env);
-            theirs.add(f64::from(x), f64::from(naive), e, ulps_f32(naive, expected), min_normal, &cond);
+            let bounds = Bounds { cond: &cond, exact: NOT_ASKED };
+            theirs.add(f64::from(x), f64::from(naive), e, ulps_f32(naive, expected), min_normal, bounds);
         }
         (ours, theirs)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(actual: f64, expected: f64, exact: Option<f64>) -> Stats {
+        let mut t = Tally::new();
+        let (cond, exact) = (|| 0.0, move || exact);
+        let ulps = crate::ulp::ulps_f64(actual, expected);
+        t.add(1.0, actual, expected, ulps, f64::MIN_POSITIVE, Bounds { cond: &cond, exact: &exact });
+        t.finish()
+    }
+
+    #[test]
+    fn an_inexact_result_is_over_where_the_truth_is_representable() {
+        let next = f64::from_bits(0.5f64.to_bits() + 1);
+        // One ULP is within the bar for an irrational truth ...
+        assert_eq!(tally(next, 0.5, None).over_bar, 0);
+        // ... but not where the truth is exactly 1/2.
+        let s = tally(next, 0.5, Some(0.5));
+        assert_eq!((s.over_bar, s.first_over_bar), (1, Some((1.0, 1.0, 0.0))));
+        assert_eq!(tally(0.5, 0.5, Some(0.5)).over_bar, 0);
+        // An oracle that disagrees with the reference is not trusted.
+        assert_eq!(tally(next, 0.5, Some(0.25)).over_bar, 0);
+    }
 }

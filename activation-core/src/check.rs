@@ -13,9 +13,11 @@
 use std::fmt::Write;
 
 use crate::breakpoints::breakpoints;
+use crate::diff::derivative;
 use crate::expr::{BinOp, Func};
 use crate::parse::parse_formula;
-use crate::reference::{numeric_derivative, reference_f32, reference_f64};
+use crate::reference::{exact_value, numeric_derivative, reference_f32, reference_f64};
+use crate::simplify::simplify;
 use crate::stabilise::stabilise;
 use crate::traits::{Activation, DynActivation, Function as Target};
 use crate::ulp::{ulps_f32, ulps_f64};
@@ -129,6 +131,28 @@ impl Subject {
         } else {
             of(stable)
         }
+    }
+
+    /// The exactly representable truth of `target` at `x`, where there is one that MPFR can
+    /// certify: the formula (f) or its symbolic derivative, branches frozen at `x`,
+    /// evaluated without any rounding (see [`exact_value`]). The symbolic derivative is
+    /// only an oracle here, trusted where the numerical reference agrees with it.
+    pub fn exact(&self, target: Target, x: f64, narrow: bool) -> Option<f64> {
+        let params: Vec<(&'static str, f64)> = if narrow {
+            self.params.iter().map(|&(n, v)| (n, f64::from(v as f32))).collect()
+        } else {
+            self.params.clone()
+        };
+        let env = self.env(x, &params);
+        let formula = freeze(&self.formula, &env);
+        let d = |e: &Expr, var: &str| derivative(e, var).ok().map(|d| simplify(&d));
+        let form = match target {
+            Target::Forward => Some(formula),
+            Target::Derivative => d(&formula, self.input),
+            Target::Second => d(&formula, self.input).and_then(|f| d(&f, self.input)),
+            Target::Param(k) => d(&formula, self.params[k].0),
+        }?;
+        exact_value(&form, &env, narrow)
     }
 
     /// cond = |x g'(x) / g(x)| of the checked function g, from references at x(1 ± h) with

@@ -13,9 +13,14 @@
 //! rounding error the form itself makes, and a finite difference gives the condition
 //! number that sets the bar there. A form that spends more than [`SHARE`] of the bar
 //! anywhere is compensated (the same operations round much the same way in `f64`).
+//!
+//! Rational forms (no library function) that round more than once are compensated
+//! without probing: in pairs they come out correctly rounded, so exact wherever their
+//! truth is representable (hardswish' at many inputs), which one rounding guarantees and
+//! two do not.
 
 use crate::eval::{eval, Env};
-use crate::expr::{BinOp, Expr};
+use crate::expr::{BinOp, Expr, Func};
 use crate::ulp::ulp_of_f32;
 
 /// The share of the bar 4 + 4·cond that plain arithmetic may use at a probe point.
@@ -31,7 +36,38 @@ pub const SHARE: f64 = 0.65;
 /// Whether `e`, stabilised, should be computed in compensated arithmetic: it can be, and
 /// its plain rounding error comes near the bar at some probe input.
 pub fn needed(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
-    compensable(e) && !trivial(e) && probe_points().any(|x| excess(e, input, params, x) > SHARE)
+    compensable(e)
+        && !trivial(e)
+        && (rational_roundings(e).is_some_and(|n| n > 1) || probe_points().any(|x| excess(e, input, params, x) > SHARE))
+}
+
+/// For a rational form (`+ - * /`, integer powers, `abs`, `max`, `min`, branches; no
+/// library function), how many roundings its plain code makes on the longest branch; `None`
+/// if it calls a library function. Where the truth of such a form is exactly
+/// representable (hardswish' = (2x + 3)/6 often is), one rounding returns it exactly and
+/// two may not: in pairs the form is correctly rounded, hence exact there.
+fn rational_roundings(e: &Expr) -> Option<usize> {
+    if is_constant(e) {
+        return Some(0);
+    }
+    let sum = |a: &Expr, b: &Expr| Some(rational_roundings(a)? + rational_roundings(b)?);
+    match e {
+        Expr::Var(_) => Some(0),
+        Expr::Neg(a) | Expr::Call(Func::Abs, a) => rational_roundings(a),
+        Expr::Powi(a, n) => {
+            Some(rational_roundings(a)? + n.unsigned_abs().saturating_sub(1) as usize + usize::from(*n < 0))
+        }
+        Expr::Bin(BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div, a, b) => Some(sum(a, b)? + 1),
+        Expr::Bin(BinOp::Max | BinOp::Min, a, b) => sum(a, b),
+        Expr::If(_, a, b) => Some(rational_roundings(a)?.max(rational_roundings(b)?)),
+        _ => None,
+    }
+}
+
+fn is_constant(e: &Expr) -> bool {
+    let mut constant = true;
+    e.visit(&mut |n| constant &= !matches!(n, Expr::Var(_)));
+    constant
 }
 
 /// Every node has a double-double form (`powf` does not, reductions are vector code).
@@ -101,6 +137,16 @@ mod tests {
             "sigmoid(x) * sigmoid(2 * softplus(x)) * sigmoid(-2 * softplus(x)) \
              * (8 + x * (4 * sigmoid(-x) - 8 * sigmoid(x) * tanh(softplus(x))))"
         ));
+    }
+
+    #[test]
+    fn rational_forms_that_round_twice_are_compensated() {
+        assert!(needs("(2 * x + 3) / 6"));
+        assert!(needs("if x <= -3 { 0 } else if x >= 3 { x } else { x * (x + 3) / 6 }"));
+        assert!(!needs("if x > 0 { x } else { 0.01 * x }"));
+        assert!(!needs("x / 6"));
+        assert_eq!(rational_roundings(&parse_formula("1 / (1 + abs(x)).powi(3)", &["x"]).unwrap()), Some(4));
+        assert_eq!(rational_roundings(&parse_formula("x * sigmoid(x)", &["x"]).unwrap()), None);
     }
 
     #[test]

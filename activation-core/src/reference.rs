@@ -78,6 +78,19 @@ pub fn reference_f32(e: &Expr, env: &[(&str, f64)]) -> f32 {
     escalate::<f32>(|prec| approx(e, &env, prec)).0
 }
 
+/// The value of `e` where MPFR computes it with no rounding at all and it is a finite
+/// `f64` (`f32` if `narrow`): then it is the truth itself, exactly representable, and a
+/// correct result must be exactly it (σ(0) = 1/2, softsign(3) = 3/4). `None` elsewhere.
+pub fn exact_value(e: &Expr, env: &[(&str, f64)], narrow: bool) -> Option<f64> {
+    let env = exact_env(env);
+    let a = approx(e, &env, START_PREC);
+    if a.err != EXACT || !a.v.is_finite() {
+        return None;
+    }
+    let v = if narrow { f64::from(a.v.to_f32()) } else { a.v.to_f64() };
+    (a.v == v).then_some(v)
+}
+
 /// The `order`-th derivative (1 to 3; 0 gives the value) of `e` with respect to `var` at the point `env`,
 /// by central finite differences in MPFR, rounded to `f64`.
 ///
@@ -756,6 +769,18 @@ mod tests {
     /// `value` computed directly in rug at 2000 bits, rounded to f64.
     fn truth(value: impl FnOnce(u32) -> Float) -> f64 {
         value(2000).to_f64()
+    }
+
+    #[test]
+    fn exact_values_are_certified_only_when_no_operation_rounds() {
+        let exact = |text: &str, x: f64, narrow: bool| exact_value(&f(text), &[("x", x)], narrow);
+        assert_eq!(exact("1 / (1 + exp(-x))", 0.0, false), Some(0.5));
+        assert_eq!(exact("x / (1 + abs(x))", 3.0, true), Some(0.75));
+        // 1/3 is not representable; e^1 is transcendental; 1 + 2^-30 fits f64 but not f32.
+        assert_eq!(exact("x / 3", 1.0, false), None);
+        assert_eq!(exact("exp(x)", 1.0, false), None);
+        assert_eq!(exact("1 + x", 2f64.powi(-30), false), Some(1.0 + 2f64.powi(-30)));
+        assert_eq!(exact("1 + x", 2f64.powi(-30), true), None);
     }
 
     #[test]

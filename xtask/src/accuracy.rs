@@ -102,7 +102,8 @@ pub fn table(rows: &[Row], samples: usize) -> String {
         "ULP error against MPFR, max / mean over {samples} inputs per precision (samples whose truth is \
          subnormal are left out of max and mean and counted under `subn.`: they must only be 0 or of the \
          truth's sign); worst input of ours; `bad`: results NaN, inf or 0 where the truth is a finite \
-         nonzero normal number; `over`: samples beyond the bar 4 + 4·cond ULPs.\n"
+         nonzero normal number; `over`: samples beyond the bar 4 + 4·cond ULPs, or not exact where MPFR \
+         certifies an exactly representable truth.\n"
     )
     .unwrap();
     writeln!(out, "| activation | function | ours f64 | worst x (f64) | ours f32 | worst x (f32) | textbook f64 | textbook f32 | subn. | bad | over |").unwrap();
