@@ -5,7 +5,9 @@
 //! derivatives of that same formula in MPFR — independent of the engine's symbolic
 //! derivatives and of its rewrites. A value passes when it is within [`bound`] ULPs of
 //! the reference — the accuracy bar `4 + 4·cond`, the same for f and every derivative —
-//! cond = |x g'(x) / g(x)| being the condition number of the function g checked; where the reference is exactly 0 the value must be 0, and
+//! cond = |x g'(x) / g(x)| being the condition number of the function g checked — and
+//! exactly equal where MPFR certifies the truth as exactly representable
+//! ([`Subject::exact`]); where the reference is exactly 0 the value must be 0, and
 //! where it is subnormal in the checked type see [`subnormal_close`].
 //! The fused, slice and parameter-gradient paths must agree bit for bit with the scalar
 //! `f64` functions; the `f32` path is checked against its own `f32` reference.
@@ -206,22 +208,24 @@ pub fn subnormal_close(actual: f64, expected: f64, min_normal: f64) -> bool {
 /// Compares one value with its reference; a failure line when it is out of bound.
 fn judge(subject: &Subject, target: Target, x: f64, actual: f64, expected: f64, ulps: f64, ty: &str) -> Option<String> {
     let min_normal = if ty == "f32" { f64::from(f32::MIN_POSITIVE) } else { f64::MIN_POSITIVE };
+    // A truth that MPFR certifies as exactly representable must come out exactly.
+    let exact = || actual != expected && subject.exact(target, x, ty == "f32") == Some(expected);
     let ok = if expected == 0.0 {
         actual == 0.0
     } else if ulps <= 4.0 {
-        true
+        !exact()
     } else if expected.abs() < min_normal {
         subnormal_close(actual, expected, min_normal)
     } else {
-        !actual.is_nan() && ulps <= bound(subject.condition(target, x, expected))
+        !actual.is_nan() && ulps <= bound(subject.condition(target, x, expected)) && !exact()
     };
     (!ok).then(|| {
         let cond = if expected == 0.0 { 0.0 } else { subject.condition(target, x, expected) };
+        let limit = if exact() { 0.0 } else { bound(cond) };
         format!(
-            "{} {} ({ty}) at x = {x:e}: expected {expected:e}, actual {actual:e}, {ulps:.3e} ULPs (bound {:.1})",
+            "{} {} ({ty}) at x = {x:e}: expected {expected:e}, actual {actual:e}, {ulps:.3e} ULPs (bound {limit:.1})",
             subject.name,
             label(subject, target),
-            bound(cond)
         )
     })
 }
@@ -302,4 +306,38 @@ fn paths_agree<A: Activation>(a: &A, points: &[f64]) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(formula: &str) -> Subject {
+        let formula = parse_formula(formula, &["x"]).unwrap();
+        Subject { name: "t", input: "x", formula, params: Vec::new(), stable_first: false }
+    }
+
+    #[test]
+    fn representable_truths_must_be_met_exactly() {
+        let s = subject("x * (x + 3) / 6");
+        // f(1.5) = 1.125 and f'(1.5) = (2·1.5 + 3)/6 = 1 exactly: one ULP off fails ...
+        let up = |v: f64| f64::from_bits(v.to_bits() + 1);
+        let miss = judge(&s, Target::Forward, 1.5, up(1.125), 1.125, 1.0, "f64").expect("an inexact result fails");
+        assert!(miss.contains("(bound 0.0)"), "{miss}");
+        assert!(judge(&s, Target::Derivative, 1.5, up(1.0), 1.0, 1.0, "f32").is_some());
+        // ... while at 0.1 the truth is not representable and one ULP is within the bar.
+        let t = reference_f64(&s.formula, &[("x", 0.1)]);
+        assert!(judge(&s, Target::Forward, 0.1, up(t), t, 1.0, "f64").is_none());
+        assert!(judge(&s, Target::Forward, 1.5, 1.125, 1.125, 0.0, "f64").is_none());
+    }
+
+    #[test]
+    fn the_bound_is_the_bar_for_every_derivative() {
+        let s = subject("x * sigmoid(x)");
+        let t = s.reference(Target::Second, 0.7);
+        let off = |n: i64| f64::from_bits((t.to_bits() as i64 + n) as u64);
+        let bar = bound(s.condition(Target::Second, 0.7, t));
+        assert!(judge(&s, Target::Second, 0.7, off(bar.floor() as i64), t, bar.floor(), "f64").is_none());
+        assert!(judge(&s, Target::Second, 0.7, off(bar.ceil() as i64 + 1), t, bar.ceil() + 1.0, "f64").is_some());
+    }
 }

@@ -44,7 +44,7 @@ pub fn block_with(outputs: &[Expr], compensated: &[bool]) -> TokenStream {
     let values: Vec<TokenStream> = outputs
         .iter()
         .zip(compensated)
-        .map(|(e, &c)| if c && !is_constant(e) { compensated_value(e) } else { emitter.emit(e).0 })
+        .map(|(e, &c)| if c && !e.is_constant() { compensated_value(e) } else { emitter.emit(e).0 })
         .collect();
     let lets = emitter.lets;
     let value = match values.as_slice() {
@@ -290,7 +290,7 @@ fn lifted_leaf(e: &Expr) -> Option<TokenStream> {
         let name = Ident::new(v, Span::call_site());
         return Some(quote! { ::activation::Dd::new(#name) });
     }
-    if !is_constant(e) {
+    if !e.is_constant() {
         return None;
     }
     if let Some((hi, lo)) = crate::double::constant(e) {
@@ -320,7 +320,7 @@ fn exponent_of_decaying(e: &Expr) -> Option<&Expr> {
 /// Whether `e` can overflow for a finite input: anything that depends on a variable can
 /// (even `3 * x` near the top of the range), unless it is bounded.
 fn can_overflow(e: &Expr) -> bool {
-    !is_constant(e) && !bounded(e)
+    !e.is_constant() && !bounded(e)
 }
 
 /// Bounded for every input: sums and products of bounded functions and constants.
@@ -334,12 +334,6 @@ fn bounded(e: &Expr) -> bool {
         Expr::Bin(BinOp::Add | BinOp::Sub | BinOp::Mul, a, b) => bounded(a) && bounded(b),
         _ => false,
     }
-}
-
-fn is_constant(e: &Expr) -> bool {
-    let mut constant = true;
-    e.visit(&mut |n| constant &= !matches!(n, Expr::Var(_)));
-    constant
 }
 
 fn count<'a>(e: &'a Expr, counts: &mut HashMap<&'a Expr, usize>) {

@@ -47,7 +47,7 @@ pub fn needed(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
 /// representable (hardswish' = (2x + 3)/6 often is), one rounding returns it exactly and
 /// two may not: in pairs the form is correctly rounded, hence exact there.
 fn rational_roundings(e: &Expr) -> Option<usize> {
-    if is_constant(e) {
+    if e.is_constant() {
         return Some(0);
     }
     let sum = |a: &Expr, b: &Expr| Some(rational_roundings(a)? + rational_roundings(b)?);
@@ -62,12 +62,6 @@ fn rational_roundings(e: &Expr) -> Option<usize> {
         Expr::If(_, a, b) => Some(rational_roundings(a)?.max(rational_roundings(b)?)),
         _ => None,
     }
-}
-
-fn is_constant(e: &Expr) -> bool {
-    let mut constant = true;
-    e.visit(&mut |n| constant &= !matches!(n, Expr::Var(_)));
-    constant
 }
 
 /// Every node has a double-double form (`powf` does not, reductions are vector code).

@@ -471,6 +471,14 @@ impl Expr {
         }
     }
 
+    /// Whether no variable occurs in the expression (numbers and named constants only).
+    pub fn is_constant(&self) -> bool {
+        match self {
+            Expr::Var(_) => false,
+            _ => self.children().into_iter().all(Expr::is_constant),
+        }
+    }
+
     /// Replaces every occurrence of the variable `name` by `value`.
     pub fn substitute(&self, name: &str, value: &Expr) -> Expr {
         match self {
