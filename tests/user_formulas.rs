@@ -59,6 +59,20 @@ pub fn erf_gate(x: f64) -> f64 {
     x * erf(softplus(x))
 }
 
+/// σ(-x) inside a sigmoid's argument and beside it: the compensated f'' binds both σ(±x)
+/// and σ(±1.5 σ(-x)) from pairs (a naming clash once turned σ(-x) into tanh x here).
+#[activation]
+pub fn nested_sigmoid(x: f64) -> f64 {
+    x.tanh() * sigmoid(1.5 * sigmoid(-x))
+}
+
+/// sech(x)/2 written as e^x σ(-2x): a growing factor times a decaying one, whose
+/// derivative had a 1 - 2σ(2x) that cancels at 0.
+#[activation]
+pub fn exp_gate(x: f64) -> f64 {
+    x.exp() * sigmoid(-2.0 * x)
+}
+
 fn subject<A: activation::DynActivation>(a: &A) -> Subject {
     Subject::of(a)
 }
@@ -99,10 +113,18 @@ fn new_formulas_match_mpfr() {
     matches_reference(&Shifted::default(), &POINTS);
     matches_reference(&TanhSwish, &POINTS);
     matches_reference(&ErfGate, &POINTS);
+    matches_reference(&NestedSigmoid, &POINTS);
+    matches_reference(&ExpGate, &POINTS);
 }
 
 #[test]
 fn compound_derivatives_are_compensated_and_within_the_bar() {
+    // An f32 input where σ(-2x) has underflowed to a few bits and e^x lifts the product
+    // back: the compensated pair must give way to the plain log-domain product.
+    let x = 50.0f32;
+    let truth = activation_core::check::Subject::of(&ExpGate).reference_f32(Function::Derivative, x);
+    let ulps = activation_core::ulp::ulps_f32(ExpGate.derivative(x), truth);
+    assert!(ulps <= 4.0, "exp_gate' at {x}: {} vs {truth:e}, {ulps} ULPs", ExpGate.derivative(x));
     let source = include_str!("user_formulas.rs");
     for found in activation_core::discover::find_in_source(source).unwrap() {
         let def = found.definition.unwrap();
@@ -111,7 +133,7 @@ fn compound_derivatives_are_compensated_and_within_the_bar() {
             assert!(derived.compensated.second, "{}: f'' is not compensated", def.name);
         }
     }
-    let all: [&dyn activation::DynActivation; 2] = [&TanhSwish, &ErfGate];
+    let all: [&dyn activation::DynActivation; 4] = [&TanhSwish, &ErfGate, &NestedSigmoid, &ExpGate];
     for a in all {
         for row in activation_core::accuracy::measure(a, 500) {
             for (ty, s) in [("f64", &row.ours_f64), ("f32", &row.ours_f32)] {

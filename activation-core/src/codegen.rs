@@ -135,6 +135,8 @@ struct Emitter {
     /// Emit over `Dd<T>` instead of `T`: leaves are lifted into pairs, and the tail
     /// devices of plain code (log-domain products, refined arguments) are not needed.
     lifted: bool,
+    /// Temporaries named so far.
+    temporaries: usize,
 }
 
 impl Emitter {
@@ -144,7 +146,7 @@ impl Emitter {
             count(e, &mut counts);
         }
         let shared = counts.into_iter().filter(|(e, n)| *n > 1 && worth_sharing(e)).map(|(e, _)| e.clone()).collect();
-        Emitter { shared, names: HashMap::new(), lets: Vec::new(), lifted }
+        Emitter { shared, names: HashMap::new(), lets: Vec::new(), lifted, temporaries: 0 }
     }
 
     fn emit(&mut self, e: &Expr) -> (TokenStream, Prec) {
@@ -155,8 +157,7 @@ impl Emitter {
         if !self.shared.contains(e) {
             return code;
         }
-        // Mixed-site hygiene: a user parameter called `t0` is a different variable.
-        let name = format_ident!("t{}", self.names.len(), span = Span::mixed_site());
+        let name = self.fresh();
         let value = code.0;
         self.lets.push(quote! { let #name = #value; });
         self.names.insert(e.clone(), name.clone());
@@ -176,19 +177,26 @@ impl Emitter {
             let negated = Expr::Neg(Box::new(u.clone()));
             let (pos, neg) =
                 (Expr::Call(Func::Sigmoid, Box::new(u.clone())), Expr::Call(Func::Sigmoid, Box::new(negated.clone())));
-            if !args.contains(&negated) || self.names.contains_key(&pos) {
+            if !args.contains(&negated) || self.names.contains_key(&pos) || self.names.contains_key(&neg) {
                 continue;
             }
             let arg = self.operand(u, Prec::Postfix);
-            let n = self.names.len();
-            let (a, b) = (
-                format_ident!("t{}", n, span = Span::mixed_site()),
-                format_ident!("t{}", n + 1, span = Span::mixed_site()),
-            );
+            // Emitting the argument may have bound one of the two (σ(-u) inside u).
+            if self.names.contains_key(&pos) || self.names.contains_key(&neg) {
+                continue;
+            }
+            let (a, b) = (self.fresh(), self.fresh());
             self.lets.push(quote! { let (#a, #b) = #arg.sigmoid_pair(); });
             self.names.insert(pos, a);
             self.names.insert(neg, b);
         }
+    }
+
+    /// A new temporary's name, never given before in this block. (Mixed-site hygiene: a
+    /// user parameter called `t0` is a different variable.)
+    fn fresh(&mut self) -> Ident {
+        self.temporaries += 1;
+        format_ident!("t{}", self.temporaries - 1, span = Span::mixed_site())
     }
 
     /// `e` emitted at precedence `min` or tighter.
@@ -267,11 +275,17 @@ impl Emitter {
             // survive a subnormal factor (`x² σ(-x)` at x = 720 is normal, σ(-720) is not).
             let (big, small) = if vanishes(b) { (a, b) } else { (b, a) };
             if let Some(u) = exponent_of_decaying(small) {
-                let big = self.operand(big, Prec::Postfix);
+                let big_code = self.operand(big, Prec::Postfix);
                 let small = self.emit(small).0;
                 let plain = self.emit(u).0;
                 let log = crate::double::pair(u, &plain);
-                return (quote! { #big.mul_small(#small, || #log) }, Prec::Postfix);
+                // A growing e^w has the exact logarithm w: no ln of a rounded e^w.
+                if let Expr::Call(Func::Exp, w) = big {
+                    let w_plain = self.emit(w).0;
+                    let log_big = crate::double::pair(w, &w_plain);
+                    return (quote! { #big_code.mul_small_logs(#small, || #log_big, || #log) }, Prec::Postfix);
+                }
+                return (quote! { #big_code.mul_small(#small, || #log) }, Prec::Postfix);
             }
             let a = self.operand(a, Prec::Postfix);
             let b = self.emit(b).0;
@@ -427,6 +441,29 @@ mod tests {
         assert!(c.contains(". settled ()"), "{c}");
         // The fallback and the plain output are the same ordinary code.
         assert_eq!(c.matches("x . abs ()").count(), 2, "{c}");
+    }
+
+    #[test]
+    fn every_temporary_has_its_own_name() {
+        // In tanh(x) σ(1.5 σ(-x)), f'' binds σ(-x) inside the argument of a later pair σ(±u);
+        // the pair once took a name already given and shadowed σ(-x) by tanh x.
+        let source = "#[activation] fn tsig(x: f64) -> f64 { x.tanh() * sigmoid(1.5 * sigmoid(-x)) }";
+        let def = crate::discover::find_in_source(source).unwrap().remove(0).definition.unwrap();
+        let second = crate::derived::derive(&def).unwrap().stable.second;
+        let code = block_with(&[second], &[true]).to_string();
+        // The compensated block; its plain fallback is a scope of its own.
+        let c = code.split(". settled ()").next().unwrap();
+        let bound: Vec<&str> = c
+            .split("let ")
+            .skip(1)
+            .flat_map(|l| l.split(" =").next().unwrap().trim_matches(|ch| ch == '(' || ch == ')').split(" , "))
+            .map(str::trim)
+            .collect();
+        let mut unique = bound.clone();
+        unique.sort();
+        unique.dedup();
+        assert!(bound.len() > 4, "{c}");
+        assert_eq!(unique.len(), bound.len(), "{c}");
     }
 
     #[test]

@@ -93,6 +93,9 @@ fn probe_points() -> impl Iterator<Item = f64> {
 /// The `f32` rounding error of `e` at `x` as a fraction of the bar 4 + 4·cond there
 /// (0 where the value leaves the normal `f32` range or the bar is undefined).
 fn excess(e: &Expr, input: &str, params: &[(String, f64)], x: f64) -> f64 {
+    // Both evaluations see the parameters as `f32` holds them, so that their rounding is not
+    // counted as the form's.
+    let params: Vec<(String, f64)> = params.iter().map(|(k, v)| (k.clone(), f64::from(*v as f32))).collect();
     let at = |x: f64| -> f64 {
         let mut env: Env<f64> = params.iter().cloned().collect();
         env.insert(input.to_string(), x);

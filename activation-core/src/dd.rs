@@ -9,9 +9,12 @@
 //! not of the arithmetic around them. `T` stays `f32` or `f64`: the `f32` path computes
 //! in pairs of `f32`, not through `f64`.
 //!
-//! Dekker's product needs `|v| · 2^⌈p/2⌉` to stay finite, and a low part is meaningless
-//! once the value is subnormal: [`Dd::settled`] refuses such results, and the generated
-//! code then falls back to its ordinary form, which knows the tails.
+//! Dekker's product needs `|v| · 2^⌈p/2⌉` to stay finite, and a value that has underflowed
+//! keeps only a few bits: a decaying factor in the subnormal range, or a product that
+//! lands there, poisons the pair, and [`Dd::settled`] refuses poisoned, non-finite and
+//! subnormal results. The generated code then falls back to its ordinary form, whose
+//! log-domain products know the tails. (Near the bottom of the normal range the low part
+//! itself is subnormal: the pair is then only about as precise as `T`, never worse.)
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
@@ -46,6 +49,20 @@ impl<T: Real> Dd<T> {
         Dd { hi, lo }
     }
 
+    /// `self`, or a poisoned pair (a NaN low part, which every operation propagates) where
+    /// the value has underflowed into the subnormal range: a factor like σ(-100) in `f32`
+    /// has a few bits left, and a growing factor such as e^x would lift it back into the
+    /// normal range with those few bits. [`settled`](Self::settled) then refuses the result
+    /// and the plain code, whose log-domain products handle tails, runs.
+    #[inline]
+    fn unless_underflowed(self) -> Self {
+        if self.hi.abs() < T::min_positive() {
+            Dd { hi: self.hi, lo: T::from_f64(f64::NAN) }
+        } else {
+            self
+        }
+    }
+
     /// `self` plus a first-order correction `slope · lo`, for a function value whose
     /// argument had the low part `lo`.
     #[inline]
@@ -54,13 +71,12 @@ impl<T: Real> Dd<T> {
     }
 
     /// The value rounded to `T`, or `None` where the pair cannot be trusted: not finite
-    /// (Dekker's splitting overflowed) or too small for the low part to keep its bits.
+    /// (Dekker's splitting overflowed), poisoned by an underflow, or itself subnormal or 0
+    /// (where the plain code's tail devices decide).
     #[inline]
     pub fn settled(self) -> Option<T> {
-        let s = T::split_factor();
-        let floor = T::min_positive() * s * s * s * s;
         let v = self.hi + self.lo;
-        (v.is_finite() && self.lo.is_finite() && v.abs() >= floor).then_some(v)
+        (v.is_finite() && self.lo.is_finite() && v.abs() >= T::min_positive()).then_some(v)
     }
 
     /// |self|.
@@ -143,7 +159,7 @@ impl<T: Real> Dd<T> {
     #[inline]
     pub fn exp(self) -> Self {
         let e = self.hi.exp();
-        Self::new(e).corrected(e, self.lo)
+        Self::new(e).corrected(e, self.lo).unless_underflowed()
     }
 
     /// e^self − 1.
@@ -180,7 +196,7 @@ impl<T: Real> Dd<T> {
             let s = Self::new(e) / denominator;
             (s, one - s.hi)
         };
-        s.corrected(s.hi * other, self.lo)
+        s.corrected(s.hi * other, self.lo).unless_underflowed()
     }
 
     /// (σ(u), σ(-u)) from one `exp` and one division: σ(-|u|) = e^-|u| σ(|u|). Forms such
@@ -194,11 +210,8 @@ impl<T: Real> Dd<T> {
         let shift = big.hi * small.hi * self.lo;
         let (up, down) =
             (|v: Self| Self::renormalised(v.hi, v.lo + shift), |v: Self| Self::renormalised(v.hi, v.lo - shift));
-        if self.hi >= T::from_f64(0.0) {
-            (up(big), down(small))
-        } else {
-            (up(small), down(big))
-        }
+        let (pos, neg) = if self.hi >= T::from_f64(0.0) { (up(big), down(small)) } else { (up(small), down(big)) };
+        (pos.unless_underflowed(), neg.unless_underflowed())
     }
 
     /// tanh, from `e^-2|u|` where that is well away from 1 and from `expm1` near 0, each
@@ -225,7 +238,7 @@ impl<T: Real> Dd<T> {
         let e = (-self.hi.abs()).exp();
         // The slope σ(u), from the same e^-|u|.
         let slope = if self.hi >= zero { one / (one + e) } else { e / (one + e) };
-        Self::renormalised(self.hi.max(zero), e.log1p()).corrected(slope, self.lo)
+        Self::renormalised(self.hi.max(zero), e.log1p()).corrected(slope, self.lo).unless_underflowed()
     }
 
     /// The error function.
@@ -237,7 +250,7 @@ impl<T: Real> Dd<T> {
     /// 1 − erf.
     #[inline]
     pub fn erfc(self) -> Self {
-        Self::new(self.hi.erfc()).corrected(-gaussian_slope(self.hi), self.lo)
+        Self::new(self.hi.erfc()).corrected(-gaussian_slope(self.hi), self.lo).unless_underflowed()
     }
 
     /// expm1(u) − u e^u (see [`Real::expm1_sub_uexp`]); its slope is −u e^u.
@@ -315,7 +328,14 @@ impl<T: Real> Mul for Dd<T> {
     #[inline]
     fn mul(self, b: Self) -> Self {
         let (hi, lo) = self.hi.dd_mul(self.lo, b.hi, b.lo);
-        Dd { hi, lo }
+        let zero = T::from_f64(0.0);
+        let p = Dd { hi, lo };
+        // A product of nonzero factors that underflows has lost bits (see `unless_underflowed`).
+        if self.hi != zero && b.hi != zero {
+            p.unless_underflowed()
+        } else {
+            p
+        }
     }
 }
 
@@ -326,7 +346,12 @@ impl<T: Real> Div for Dd<T> {
     fn div(self, b: Self) -> Self {
         let q = self.hi / b.hi;
         let r = self - b * Self::new(q);
-        Self::renormalised(q, r.hi / b.hi)
+        let d = Self::renormalised(q, r.hi / b.hi);
+        if self.hi != T::from_f64(0.0) {
+            d.unless_underflowed()
+        } else {
+            d
+        }
     }
 }
 
@@ -380,12 +405,31 @@ mod tests {
     }
 
     #[test]
+    fn underflowed_factors_poison_the_pair() {
+        // f32: σ(-100) ≈ 3.7e-44 has a few bits; e^50 · σ(-100) ≈ 1.4e-22 looks normal.
+        // (e^50 itself overflows the split there; σ(-90) ≈ 8.2e-40 with e^40 is the same
+        // story within range.)
+        let x = Dd::new(50.0f32);
+        let lifted = x.exp() * (Dd::new(-2.0f32) * x).sigmoid();
+        assert_eq!(lifted.settled(), None);
+        let lifted = Dd::new(40.0f32).exp() * Dd::new(-90.0f32).sigmoid();
+        assert!(lifted.lo.is_nan(), "{lifted:?}");
+        let (_, small) = Dd::new(100.0f64).sigmoid_pair();
+        assert!(small.lo.is_finite());
+        let (_, gone) = Dd::new(800.0f64).sigmoid_pair();
+        assert_eq!((Dd::new(800.0f64).exp() * gone).settled(), None);
+        // Exact zeros stay legitimate.
+        assert_eq!((Dd::new(0.0f64) * Dd::new(3.0)).lo, 0.0);
+    }
+
+    #[test]
     fn settled_refuses_what_pairs_cannot_carry() {
         assert_eq!(Dd::new(1.5f64).settled(), Some(1.5));
-        assert_eq!(Dd::new(1e-300f64).settled(), None);
+        assert_eq!(Dd::new(1e-300f64).settled(), Some(1e-300));
+        assert_eq!(Dd::new(1e-310f64).settled(), None);
+        assert_eq!(Dd::new(0.0f64).settled(), None);
         assert_eq!(Dd::new(f64::INFINITY).settled(), None);
-        // f32: the floor is 2^-126 · 4097^4 ≈ 3.3e-24.
-        assert_eq!(Dd::new(1e-20f32).settled(), Some(1e-20));
-        assert_eq!(Dd::new(1e-30f32).settled(), None);
+        assert_eq!(Dd::new(1e-30f32).settled(), Some(1e-30));
+        assert_eq!(Dd::new(1e-40f32).settled(), None);
     }
 }

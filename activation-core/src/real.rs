@@ -159,17 +159,32 @@ pub trait Real:
 
     /// `self * small` where `small = e^u` or `σ(u)` decays to 0 in a tail, and
     /// `log_small()` gives u as a double-double (where `small` has underflowed, ln σ(u) = u
-    /// to far below an ULP). Where `small` has lost most of its bits to the subnormal range
-    /// (below 2^-10 of the smallest normal) while `|self| > 1` could lift the product back
-    /// into the normal range, the product is taken in the log domain,
-    /// `±exp(ln|self| + u)`; otherwise it is [`mul_or_zero`](Real::mul_or_zero).
+    /// to far below an ULP). Where `small` is subnormal — it has lost bits, up to all of them
+    /// — while `|self| > 1` could lift the product back into the normal range, the product
+    /// is taken in the log domain, `±exp(ln|self| + u)`; otherwise it is
+    /// [`mul_or_zero`](Real::mul_or_zero).
     #[inline]
     fn mul_small(self, small: Self, log_small: impl FnOnce() -> (Self, Self)) -> Self {
+        let zero = Self::from_f64(0.0);
+        self.mul_small_logs(small, || (self.abs().ln(), zero), log_small)
+    }
+
+    /// [`mul_small`](Real::mul_small) where `self = ±e^w` too and `log_self()` gives w as a
+    /// double-double: the log-domain product then rounds nothing before its final `exp`
+    /// (ln of a rounded e^47 would already be off by 47 · 2^-p).
+    #[inline]
+    fn mul_small_logs(
+        self,
+        small: Self,
+        log_self: impl FnOnce() -> (Self, Self),
+        log_small: impl FnOnce() -> (Self, Self),
+    ) -> Self {
         let (zero, one) = (Self::from_f64(0.0), Self::from_f64(1.0));
-        let lost = small.abs() < Self::min_positive() * Self::from_f64(1.0 / 1024.0);
+        let lost = small.abs() < Self::min_positive();
         if lost && self.is_finite() && self.abs() > one && small >= zero {
             let (hi, lo) = log_small();
-            let (h, l) = self.abs().ln().dd_add(zero, hi, lo);
+            let (bh, bl) = log_self();
+            let (h, l) = bh.dd_add(bl, hi, lo);
             // Far out (|u| beyond what the error-free splitting can take) the pair is not
             // finite, and the product is 0 anyway.
             if h.is_finite() && l.is_finite() {

@@ -41,6 +41,9 @@ pub const RULES: &[Rule] = &[
     // σ(u) - σ(-u) cancels near u = 0; tanh(u/2) is the same number without cancelling.
     Rule::new("sigmoid-difference", "sigmoid(u) - sigmoid(-u)", "tanh(0.5 * u)"),
     Rule::new("sigmoid-difference-negated", "sigmoid(-u) - sigmoid(u)", "-tanh(0.5 * u)"),
+    // 1 - 2σ(u) = σ(-u) - σ(u): cancels to nothing near u = 0, where tanh keeps every bit.
+    Rule::new("sigmoid-centred", "1 - 2 * sigmoid(u)", "-tanh(0.5 * u)"),
+    Rule::new("sigmoid-centred-negated", "2 * sigmoid(u) - 1", "tanh(0.5 * u)"),
     // expm1(u) - u e^u cancels to -u²/2 near u = 0 (d/dα of α expm1(x/α), as in CELU).
     Rule::new("expm1-sub-uexp", "expm1(u) - u * exp(u)", "expm1_sub_uexp(u)"),
     Rule::new("expm1-sub-uexp-ratio", "expm1(a / b) - a * exp(a / b) / b", "expm1_sub_uexp(a / b)"),
