@@ -323,10 +323,12 @@ fn vanishes(e: &Expr) -> bool {
     found
 }
 
-/// The u of a decaying factor e^u or σ(u): where the factor underflows, its logarithm.
+/// The u of a decaying factor — e^u, σ(u), softplus(u) ≈ e^u, or the tanh of one (tanh v ≈
+/// v): where the factor underflows, its logarithm is u to far below an ULP.
 fn exponent_of_decaying(e: &Expr) -> Option<&Expr> {
     match e {
-        Expr::Call(Func::Exp | Func::Sigmoid, u) => Some(u),
+        Expr::Call(Func::Exp | Func::Sigmoid | Func::Softplus, u) => Some(u),
+        Expr::Call(Func::Tanh, v) => exponent_of_decaying(v),
         _ => None,
     }
 }
