@@ -14,9 +14,10 @@ fn inputs() -> Vec<f64> {
     (0..4096).map(|i| -8.0 + 16.0 * (i as f64 + 0.5) / 4096.0).collect()
 }
 
-/// Sums `f` over the inputs so that nothing is optimised away.
-fn run(xs: &[f64], f: impl Fn(f64) -> f64) -> f64 {
-    xs.iter().map(|&x| f(black_box(x))).sum()
+/// Times `f` over the inputs, summed so that nothing is optimised away.
+fn time(b: divan::Bencher, f: impl Fn(f64) -> f64 + Sync) {
+    let xs = inputs();
+    b.bench(|| xs.iter().map(|&x| f(black_box(x))).sum::<f64>());
 }
 
 fn stable_sigmoid(x: f64) -> f64 {
@@ -39,108 +40,84 @@ mod derivative {
 
     #[divan::bench]
     fn sigmoid_ours(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, c::sigmoid_derivative));
+        time(b, c::sigmoid_derivative);
     }
 
     #[divan::bench]
     fn sigmoid_torch(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| {
-            run(&xs, |x| {
-                let y = stable_sigmoid(x);
-                (1.0 - y) * y
-            })
+        time(b, |x| {
+            let y = stable_sigmoid(x);
+            (1.0 - y) * y
         });
     }
 
     #[divan::bench]
     fn tanh_ours(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, c::tanh_derivative));
+        time(b, c::tanh_derivative);
     }
 
     #[divan::bench]
     fn tanh_torch(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| {
-            run(&xs, |x| {
-                let y = x.tanh();
-                1.0 - y * y
-            })
+        time(b, |x| {
+            let y = x.tanh();
+            1.0 - y * y
         });
     }
 
     #[divan::bench]
     fn swish_ours(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, |x| c::swish_derivative(x, 1.0)));
+        time(b, |x| c::swish_derivative(x, 1.0));
     }
 
     #[divan::bench]
     fn swish_torch(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| {
-            run(&xs, |x| {
-                let s = stable_sigmoid(x);
-                s * (1.0 + x * (1.0 - s))
-            })
+        time(b, |x| {
+            let s = stable_sigmoid(x);
+            s * (1.0 + x * (1.0 - s))
         });
     }
 
     #[divan::bench]
     fn gelu_ours(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, c::gelu_derivative));
+        time(b, c::gelu_derivative);
     }
 
     #[divan::bench]
     fn gelu_torch(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| {
-            run(&xs, |x| {
-                let inner = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
-                let t = inner.tanh();
-                let left = 0.5 * x;
-                let right = 1.0 + t;
-                let left_d = 0.5 * right;
-                let right_d = left * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * x * x);
-                left_d + right_d
-            })
+        time(b, |x| {
+            let inner = SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
+            let t = inner.tanh();
+            let left = 0.5 * x;
+            let right = 1.0 + t;
+            let left_d = 0.5 * right;
+            let right_d = left * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * x * x);
+            left_d + right_d
         });
     }
 
     #[divan::bench]
     fn mish_ours(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, c::mish_derivative));
+        time(b, c::mish_derivative);
     }
 
     #[divan::bench]
     fn mish_torch(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| {
-            run(&xs, |x| {
-                let t = stable_softplus(x).tanh();
-                t + x * stable_sigmoid(x) * (1.0 - t * t)
-            })
+        time(b, |x| {
+            let t = stable_softplus(x).tanh();
+            t + x * stable_sigmoid(x) * (1.0 - t * t)
         });
     }
 
     #[divan::bench]
     fn softsign_ours(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, c::softsign_derivative));
+        time(b, c::softsign_derivative);
     }
 
     #[divan::bench]
     fn softsign_torch(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| {
-            run(&xs, |x| {
-                let d = 1.0 + x.abs();
-                1.0 / (d * d)
-            })
+        time(b, |x| {
+            let d = 1.0 + x.abs();
+            1.0 / (d * d)
         });
     }
 }
@@ -150,21 +127,17 @@ mod second_derivative {
 
     #[divan::bench]
     fn mish_ours(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, c::mish_second_derivative));
+        time(b, c::mish_second_derivative);
     }
 
     /// d/dx of PyTorch's mish backward, written out by hand.
     #[divan::bench]
     fn mish_by_hand(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| {
-            run(&xs, |x| {
-                let s = stable_sigmoid(x);
-                let t = stable_softplus(x).tanh();
-                let sech2 = 1.0 - t * t;
-                s * sech2 * (2.0 * (1.0 - x * t * s) + x * (1.0 - s))
-            })
+        time(b, |x| {
+            let s = stable_sigmoid(x);
+            let t = stable_softplus(x).tanh();
+            let sech2 = 1.0 - t * t;
+            s * sech2 * (2.0 * (1.0 - x * t * s) + x * (1.0 - s))
         });
     }
 }
@@ -174,49 +147,41 @@ mod forward {
 
     #[divan::bench]
     fn gelu_ours(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, c::gelu));
+        time(b, c::gelu);
     }
 
     #[divan::bench]
     fn gelu_torch(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, |x| 0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)).tanh())));
+        time(b, |x| 0.5 * x * (1.0 + (SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)).tanh()));
     }
 
     #[divan::bench]
     fn mish_ours(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, c::mish));
+        time(b, c::mish);
     }
 
     #[divan::bench]
     fn hardswish_ours(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, c::hardswish));
+        time(b, c::hardswish);
     }
 
     #[divan::bench]
     fn hardswish_torch(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, |x| x * (x + 3.0).clamp(0.0, 6.0) / 6.0));
+        time(b, |x| x * (x + 3.0).clamp(0.0, 6.0) / 6.0);
     }
 
     #[divan::bench]
     fn softsign_ours(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, c::softsign));
+        time(b, c::softsign);
     }
 
     #[divan::bench]
     fn softsign_torch(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, |x| x / (1.0 + x.abs())));
+        time(b, |x| x / (1.0 + x.abs()));
     }
 
     #[divan::bench]
     fn mish_torch(b: divan::Bencher) {
-        let xs = inputs();
-        b.bench(|| run(&xs, |x| x * stable_softplus(x).tanh()));
+        time(b, |x| x * stable_softplus(x).tanh());
     }
 }

@@ -168,9 +168,18 @@ fn properties(out: &mut String, e: &Entry) {
         p.extrema.iter().map(|m| format!("{} {} at {}", if m.minimum { "min" } else { "max" }, sig(m.value), sig(m.x)));
     rows.push(("local extrema".into(), list(extrema.collect())));
     rows.push(("E[f(Z)\\^{}2]".into(), text(&sig(p.second_moment))));
-    // Two property/value pairs per line, so that an activation fits on one page.
+    two_column_table(out, &rows, ("0.16", "0.3"));
+}
+
+/// Property/value pairs two per line, so that an activation fits on one page; `widths` are
+/// the property and value columns' shares of the line width.
+fn two_column_table(out: &mut String, rows: &[(String, String)], widths: (&str, &str)) {
+    let (k, v) = widths;
     let half = rows.len().div_ceil(2);
-    out.push_str("\\begin{center}\\small\n\\begin{tabular}{@{}p{0.16\\linewidth}p{0.3\\linewidth}p{0.16\\linewidth}p{0.3\\linewidth}@{}}\n\\toprule\n");
+    let _ = writeln!(
+        out,
+        "\\begin{{center}}\\small\n\\begin{{tabular}}{{@{{}}p{{{k}\\linewidth}}p{{{v}\\linewidth}}p{{{k}\\linewidth}}p{{{v}\\linewidth}}@{{}}}}\n\\toprule"
+    );
     for i in 0..half {
         let (a, b) = &rows[i];
         let (c, d) = rows.get(i + half).map_or((String::new(), String::new()), |(c, d)| (c.clone(), d.clone()));
@@ -304,14 +313,7 @@ fn vector_activation(
     );
     plot(out, &vector_model(v), &p.name, &VECTOR_AXES);
     let rows: Vec<(String, String)> = cols.iter().skip(1).map(|c| (text(c.header), text(&(c.value)(p)))).collect();
-    let half = rows.len().div_ceil(2);
-    out.push_str("\\begin{center}\\small\n\\begin{tabular}{@{}p{0.2\\linewidth}p{0.26\\linewidth}p{0.2\\linewidth}p{0.26\\linewidth}@{}}\n\\toprule\n");
-    for i in 0..half {
-        let (a, b) = &rows[i];
-        let (c, d) = rows.get(i + half).map_or((String::new(), String::new()), |(c, d)| (c.clone(), d.clone()));
-        let _ = writeln!(out, "{a} & {b} & {c} & {d} \\\\");
-    }
-    out.push_str("\\bottomrule\n\\end{tabular}\n\\end{center}\n");
+    two_column_table(out, &rows, ("0.2", "0.26"));
 }
 
 /// Round tick positions inside `(lo, hi)`: steps of 1, 2 or 5 times a power of ten, about

@@ -115,21 +115,21 @@ fn field(s: &str) -> String {
 /// is the separate `saturation-legend.csv`.
 pub fn csv(entries: &[Entry]) -> String {
     let cols = columns();
-    let line = |v: Vec<String>| v.iter().map(|s| field(s)).collect::<Vec<_>>().join(",") + "\n";
-    let mut out = line(cols.iter().map(|c| c.key.to_string()).collect());
-    for e in entries {
-        out.push_str(&line(cells(e, &cols)));
-    }
-    out
+    csv_text(cols.iter().map(|c| c.key), entries.iter().map(|e| cells(e, &cols)))
 }
 
 /// `saturation-vector.csv`: the vector activations' table, as `saturation.csv`.
 pub fn vector_csv(vectors: &[VectorEntry]) -> String {
     let cols = vector_columns();
+    csv_text(cols.iter().map(|c| c.key), vectors.iter().map(|e| vector_cells(e, &cols)))
+}
+
+/// A header line of `keys`, then one line per row, fields quoted where CSV needs it.
+fn csv_text<'a>(keys: impl Iterator<Item = &'a str>, rows: impl Iterator<Item = Vec<String>>) -> String {
     let line = |v: Vec<String>| v.iter().map(|s| field(s)).collect::<Vec<_>>().join(",") + "\n";
-    let mut out = line(cols.iter().map(|c| c.key.to_string()).collect());
-    for e in vectors {
-        out.push_str(&line(vector_cells(e, &cols)));
+    let mut out = line(keys.map(str::to_string).collect());
+    for row in rows {
+        out.push_str(&line(row));
     }
     out
 }
