@@ -32,13 +32,48 @@ extern crate self as activation;
 pub mod catalog;
 pub mod prelude;
 
-pub use activation_core::vector::VectorActivation;
-pub use activation_core::{Activation, DynActivation, Function, Real};
 pub use activation_macros::activation;
+pub use activation_runtime::{dd, dispatch, float, lanes};
+pub use activation_runtime::{Activation, Dd, DynActivation, Float, Function, Mask, Real, VectorActivation};
 
+/// What generated code names, and nothing else should: the paths may change in any release.
 #[doc(hidden)]
-pub use activation_core::__gradient_checks;
+pub mod __private {
+    pub use activation_runtime::__private::*;
+}
+
+// The gradient checks: with the `mpfr` feature they run the engine's checks against MPFR;
+// without it they are ignored tests that say how to turn them on.
+#[cfg(feature = "mpfr")]
 #[doc(hidden)]
-pub use activation_core::__vector_gradient_checks;
+pub use activation_core::{__gradient_checks, __vector_gradient_checks};
+
+/// Without the `mpfr` feature the gradient checks cannot run; they show up as an ignored
+/// test that says how to turn them on.
+#[cfg(not(feature = "mpfr"))]
 #[doc(hidden)]
-pub use activation_core::dd::Dd;
+#[macro_export]
+macro_rules! __gradient_checks {
+    ($value:expr) => {
+        #[test]
+        #[ignore = "gradient checks need the `mpfr` feature: activation = { features = [\"mpfr\"] } in [dev-dependencies]"]
+        fn gradient_checks() {
+            let _ = $value;
+        }
+    };
+}
+
+/// Without the `mpfr` feature the vector gradient checks show up as an ignored test that
+/// says how to turn them on.
+#[cfg(not(feature = "mpfr"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __vector_gradient_checks {
+    ($value:expr) => {
+        #[test]
+        #[ignore = "gradient checks need the `mpfr` feature: activation = { features = [\"mpfr\"] } in [dev-dependencies]"]
+        fn vector_gradient_checks() {
+            let _ = $value;
+        }
+    };
+}

@@ -6,7 +6,7 @@
 
 pub use std::f64::consts::*;
 
-pub use crate::{activation, Activation, Real, VectorActivation};
+pub use crate::{activation, Activation, Float, Real, VectorActivation};
 
 /// e^x.
 pub fn exp(x: f64) -> f64 {
@@ -66,19 +66,19 @@ pub fn cos(x: f64) -> f64 {
 }
 /// The logistic function 1 / (1 + e^-x), computed without overflow.
 pub fn sigmoid(x: f64) -> f64 {
-    Real::sigmoid(x)
+    Float::sigmoid(x)
 }
 /// ln(1 + e^x), computed without overflow.
 pub fn softplus(x: f64) -> f64 {
-    Real::softplus(x)
+    Float::softplus(x)
 }
 /// The error function.
 pub fn erf(x: f64) -> f64 {
-    libm::erf(x)
+    Float::erf(x)
 }
 /// The complementary error function 1 - erf(x), accurate in the right tail.
 pub fn erfc(x: f64) -> f64 {
-    libm::erfc(x)
+    Float::erfc(x)
 }
 /// The larger of `a` and `b`.
 pub fn max(a: f64, b: f64) -> f64 {

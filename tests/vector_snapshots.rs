@@ -51,7 +51,7 @@ fn forms(item: &ItemFn, attr: &syn::Attribute) -> String {
     let mut out = String::new();
     writeln!(out, "readable:").unwrap();
     writeln!(out, "  f:     {}", r.forward).unwrap();
-    writeln!(out, "  latex: {}", activation_core::latex::to_latex_with_input(&r.forward, &def.input)).unwrap();
+    writeln!(out, "  latex: {}", activation_core::ir::latex::to_latex_with_input(&r.forward, &def.input)).unwrap();
     writeln!(out, "  vjp:   {}", r.vjp).unwrap();
     writeln!(out, "  jvp:   {}", r.jvp).unwrap();
     writeln!(out, "  shift invariant: {}", d.shift_invariant).unwrap();

@@ -2,45 +2,30 @@
 //! The engine of `activation`: it owns the expression IR and every pass over it.
 //!
 //! A formula flows through the passes in this order (see `ARCHITECTURE.md`):
-//! [`parse`] → [`diff`] → [`simplify`] (readable forms: text and [`latex`]) →
-//! [`stabilise`] → [`codegen`]. [`eval`] interprets the IR in `f64`/`f32`;
-//! with the `mpfr` feature, `reference` evaluates it exactly and `check` runs the
-//! gradient checks that `#[activation]` generates.
+//! [`parse`] → [`passes`] (differentiate, simplify for the readable forms, stabilise and
+//! compensate for the compiled ones) → [`emit`] (the Rust that `#[activation]` expands
+//! to). [`ir`] holds the expression type and its printers and interpreter; with the `mpfr`
+//! feature, [`verify`] holds the MPFR reference and the gradient checks, and `analysis`
+//! the report's mathematics; [`vector`] is the same pipeline for activations over slices.
 
-#[cfg(feature = "mpfr")]
-pub mod accuracy;
 #[cfg(feature = "mpfr")]
 pub mod analysis;
-pub mod breakpoints;
-#[cfg(feature = "mpfr")]
-pub mod check;
-pub mod codegen;
-pub mod compensate;
-pub mod dd;
-pub mod derived;
-pub mod diff;
-pub mod discover;
-pub mod double;
-pub mod eval;
-pub mod expand;
-pub mod expr;
-pub mod latex;
+pub mod emit;
+pub mod ir;
 pub mod parse;
-pub mod real;
-#[cfg(feature = "mpfr")]
-pub mod reference;
-pub mod rules;
-pub mod simplify;
-pub mod stabilise;
-pub mod text;
-pub mod traits;
-pub mod ulp;
+pub mod passes;
 pub mod vector;
+pub mod verify;
 
-pub use expr::Expr;
+pub use activation_runtime::{Activation, DynActivation, Function, Real};
+pub use ir::expr::Expr;
 pub use parse::Definition;
-pub use real::Real;
-pub use traits::{Activation, DynActivation, Function};
+
+// The front doors: what the macro, the generated tests and the xtask use.
+pub use emit::expand;
+pub use parse::discover;
+#[cfg(feature = "mpfr")]
+pub use verify::{accuracy, check};
 
 /// The gradient-check test the `#[activation]` macro puts in a `#[cfg(test)]` module.
 /// With the `mpfr` feature it runs [`check::run`] on the activation value.
@@ -51,7 +36,7 @@ macro_rules! __gradient_checks {
     ($value:expr) => {
         #[test]
         fn gradient_checks() {
-            $crate::check::run(&$value);
+            $crate::verify::check::run(&$value);
         }
     };
 }

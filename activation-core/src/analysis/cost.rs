@@ -8,8 +8,8 @@
 use std::collections::HashSet;
 
 use super::Cost;
-use crate::derived::Derived;
-use crate::expr::{BinOp, Cond, Expr, Func};
+use crate::ir::expr::{BinOp, Cond, Expr, Func};
+use crate::passes::derived::Derived;
 
 /// The cost of the stable forward function and of the fused forward + derivative.
 pub(crate) fn cost(derived: &Derived) -> Cost {

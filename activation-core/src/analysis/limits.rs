@@ -9,8 +9,8 @@ use rug::Float;
 
 use super::pieces::{eval, Fun, Subject, VAR};
 use super::{Limit, Side, PREC};
-use crate::expr::{BinOp, Expr, Func};
-use crate::reference::eval_float;
+use crate::ir::expr::{BinOp, Expr, Func};
+use crate::verify::reference::eval_float;
 
 /// The limit of f on `side`.
 pub(crate) fn of_f(subject: &Subject, side: Side) -> Limit {

@@ -42,8 +42,8 @@ pub mod vector;
 
 use std::fmt;
 
-use crate::derived::derive;
 use crate::parse::Definition;
+use crate::passes::derived::derive;
 
 pub use integrals::pytorch_gain;
 

@@ -6,11 +6,11 @@
 use rug::Float;
 
 use super::PREC;
-use crate::breakpoints::breakpoints;
-use crate::derived::Derived;
-use crate::expr::{BinOp, CmpOp, Expr, Func};
-use crate::reference::eval_float;
-use crate::simplify::simplify;
+use crate::ir::expr::{BinOp, CmpOp, Expr, Func};
+use crate::passes::breakpoints::breakpoints;
+use crate::passes::derived::Derived;
+use crate::passes::simplify::simplify;
+use crate::verify::reference::eval_float;
 
 /// Which function of the activation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,9 +6,9 @@ use rug::Float;
 
 use super::pieces::{eval, Fun, Subject, VAR};
 use super::{Kink, Smoothness, PREC};
-use crate::diff::derivative;
-use crate::expr::Expr;
-use crate::simplify::simplify;
+use crate::ir::expr::Expr;
+use crate::passes::diff::derivative;
+use crate::passes::simplify::simplify;
 
 /// The highest derivative compared.
 const MAX_ORDER: u32 = 8;

@@ -32,14 +32,14 @@ use rug::Float;
 
 use super::pieces::bisect;
 use super::{analyse, cost, AnalysisError, Properties, Range, Side, Threshold};
-use crate::diff::derivative;
-use crate::expr::{BinOp, Expr, Reduction};
+use crate::ir::expr::{BinOp, Expr, Reduction};
 use crate::parse::Definition;
-use crate::reference::eval_float;
-use crate::simplify::simplify;
+use crate::passes::diff::derivative;
+use crate::passes::simplify::simplify;
 use crate::vector::derive::{derive, free_reductions, Readable};
 use crate::vector::graph::Graph;
 use crate::vector::rational::Normaliser;
+use crate::verify::reference::eval_float;
 
 /// The lengths analysed: two logits, and ten (a typical small classifier).
 pub const SIZES: [usize; 2] = [2, 10];

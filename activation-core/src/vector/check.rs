@@ -7,7 +7,7 @@
 //! differences of that same formula in MPFR with a Richardson step, independent of the
 //! engine's symbolic derivatives — as `Jᵀ g` and `J v`, summed in MPFR. The precision
 //! doubles from 256 bits until two successive precisions round every value to the same
-//! float (at most 8192 bits; the proof-carrying error bounds of [`crate::reference`] do not
+//! float (at most 8192 bits; the proof-carrying error bounds of [`crate::verify::reference`] do not
 //! extend to reductions, so agreement stands in for them here).
 //!
 //! Each component passes when it is within `4 + 4·cond` ULPs of its reference, cond being
@@ -23,13 +23,13 @@ use std::fmt::Write;
 use rug::float::Round;
 use rug::Float;
 
-use crate::check::{bound, freeze, subnormal_close};
-use crate::expr::Expr;
+use crate::ir::expr::Expr;
 use crate::parse::parse_vector_formula;
-use crate::reference::eval_float;
-use crate::ulp::{ulps_f32, ulps_f64};
 use crate::vector::graph::{Graph, Kind};
 use crate::vector::VectorActivation;
+use crate::verify::check::{bound, freeze, subnormal_close};
+use crate::verify::reference::eval_float;
+use crate::verify::ulp::{ulps_f32, ulps_f64};
 
 /// First precision tried, and the last.
 const START_PREC: u32 = 256;

@@ -1,5 +1,5 @@
 //! Code generation for vector formulas: loops over the slices around the scalar
-//! [`crate::codegen::block`] emitter.
+//! [`crate::emit::codegen::block`] emitter.
 //!
 //! A kernel computes the reductions it needs level by level — all reductions whose
 //! inputs are ready share one pass over the elements, and their bodies share common
@@ -16,9 +16,9 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::codegen::block;
-use crate::expand::ident;
-use crate::expr::Expr;
+use crate::emit::codegen::block;
+use crate::emit::expand::ident;
+use crate::ir::expr::Expr;
 use crate::vector::graph::{Graph, Kind};
 
 /// An element-wise output and, optionally, its value at the argmax of a `max` (which
@@ -325,7 +325,7 @@ pub fn jacobian(graph: &Graph, slices: &Slices, jac: &JacobianOutput) -> TokenSt
         quote! { T::from_f64(0.0) }
     } else {
         let t = (0..jac.terms.len()).map(proc_macro2::Literal::usize_unsuffixed);
-        quote! { #(#row_names.mul_or_zero(#columns[#k][#t]))+* }
+        quote! { #(::activation::__private::mul_or_zero(#row_names, #columns[#k][#t]))+* }
     };
     let fixup = jac.at_max.as_ref().map(|(m, e)| {
         let at = argmax(graph, *m);

@@ -3,7 +3,7 @@
 //!
 //! A lowered formula (see [`Graph`]) is `f_i = F(x_i, R_1, ..., R_m)` with reductions
 //! `R_r = ⊕_j B_r(x_j, R_1, ..., R_{r-1})`. Treating the `R` as variables, the scalar
-//! [`diff`](crate::diff) gives every partial derivative; the reductions then contribute
+//! [`diff`](crate::passes::diff) gives every partial derivative; the reductions then contribute
 //! through their own derivatives:
 //!
 //! - `d Σ_j B(x_j) / d x_k = B'(x_k)`, and through an earlier reduction `R'`,
@@ -23,11 +23,11 @@
 //! symbolically, see [`free_reductions`]), and treating it as one keeps its exact-zero
 //! adjoint from being computed as a rounding residue.
 
-use crate::diff::derivative;
-use crate::expand::CHECK_VALUE_WITHOUT_DEFAULT;
-use crate::expr::{BinOp, Expr};
+use crate::emit::expand::CHECK_VALUE_WITHOUT_DEFAULT;
+use crate::ir::expr::{BinOp, Expr};
 use crate::parse::Definition;
-use crate::simplify::simplify;
+use crate::passes::diff::derivative;
+use crate::passes::simplify::simplify;
 use crate::vector::codegen::{JacobianOutput, Output};
 use crate::vector::dominant::{self, Probe};
 use crate::vector::graph::{Graph, Kind};
@@ -340,9 +340,9 @@ pub fn derive(def: &Definition) -> Result<VectorForms, DeriveError> {
     let forward = finish(&mut graph, &f, &probe);
     let vjp = finish(&mut graph, &p.vjp, &probe);
     let jvp = finish(&mut graph, &p.jvp, &probe);
-    let diagonal_entry = crate::stabilise::stabilise(&p.jacobian.diagonal_entry());
+    let diagonal_entry = crate::passes::stabilise::stabilise(&p.jacobian.diagonal_entry());
     let jacobian = JacobianOutput {
-        diagonal: crate::stabilise::stabilise(&p.jacobian.diagonal),
+        diagonal: crate::passes::stabilise::stabilise(&p.jacobian.diagonal),
         terms: p.jacobian.terms.iter().map(|(c, t)| (stabilise(c), stabilise(t))).collect(),
         at_max: dominant::at_argmax(&mut graph, &diagonal_entry, &probe),
     };
@@ -350,7 +350,7 @@ pub fn derive(def: &Definition) -> Result<VectorForms, DeriveError> {
 }
 
 fn stabilise(e: &Expr) -> Expr {
-    crate::stabilise::stabilise(e)
+    crate::passes::stabilise::stabilise(e)
 }
 
 /// Lowers the stable form `e`, writing each max shift `u - max(u)` as `u - u(x_{j*})`,

@@ -21,13 +21,13 @@
 //!
 //! Both apply when the formula has exactly one `max` (the usual shift). Whether a rewritten
 //! form is kept is decided as the scalar engine decides between equivalent forms (see
-//! [`derived`](crate::derived)): by how far its `f32` and `f64` evaluations drift apart on
+//! [`derived`](crate::passes::derived)): by how far its `f32` and `f64` evaluations drift apart on
 //! probe inputs — here logits with one element ahead by growing margins — since a form
 //! that cancels loses in `f32` what it keeps in `f64`. A form is kept only when it is
 //! clearly steadier where the general one is not.
 
-use crate::expr::{BinOp, Expr};
-use crate::simplify::simplify;
+use crate::ir::expr::{BinOp, Expr};
+use crate::passes::simplify::simplify;
 use crate::vector::graph::{Graph, Kind};
 use crate::vector::rational::Normaliser;
 
@@ -165,7 +165,7 @@ fn relative_gap(wide: f64, narrow: f64) -> f64 {
 pub fn global(graph: &mut Graph, e: &Expr, probe: &Probe) -> Option<Expr> {
     let m = the_max(graph, e)?;
     let mut scratch = graph.clone();
-    let split = crate::stabilise::stabilise(&split(&mut scratch, e, m, false));
+    let split = crate::passes::stabilise::stabilise(&split(&mut scratch, e, m, false));
     // The value at the argmax has its own rewrite (`at_argmax`): this one must pay off elsewhere.
     probe.better(&scratch, e, &split, Where::Elsewhere(m)).then(|| {
         *graph = scratch;
@@ -179,9 +179,9 @@ pub fn at_argmax(graph: &mut Graph, e: &Expr, probe: &Probe) -> Option<(usize, E
     let m = the_max(graph, e)?;
     let mut scratch = graph.clone();
     let star = split(&mut scratch, e, m, true);
-    let mut candidates = vec![crate::stabilise::stabilise(&star)];
+    let mut candidates = vec![crate::passes::stabilise::stabilise(&star)];
     if let Some(normal) = Normaliser::default().normalise(&star) {
-        candidates.push(crate::stabilise::stabilise(&normal));
+        candidates.push(crate::passes::stabilise::stabilise(&normal));
     }
     let gaps: Vec<f64> = candidates.iter().map(|c| probe.gap(&scratch, c, Where::At(m))).collect();
     let best = if gaps.len() > 1 && gaps[1] < gaps[0] { 1 } else { 0 };

@@ -22,9 +22,9 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::ItemFn;
 
-use crate::codegen::float_literal;
-use crate::expand::{check_struct_name, ident, run_passes, upper_camel, CHECK_VALUE_WITHOUT_DEFAULT};
-use crate::latex::to_latex_with_input;
+use crate::emit::codegen::float_literal;
+use crate::emit::expand::{check_struct_name, ident, run_passes, upper_camel, CHECK_VALUE_WITHOUT_DEFAULT};
+use crate::ir::latex::to_latex_with_input;
 use crate::parse::Definition;
 use crate::vector::codegen::{self, Slices};
 use crate::vector::derive::{derive, VectorForms};

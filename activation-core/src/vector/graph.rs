@@ -14,10 +14,10 @@
 
 use std::collections::HashSet;
 
-use crate::eval::{eval, Env};
-use crate::expr::{BinOp, CmpOp, Cond, Expr, Reduction};
-use crate::real::Real;
-use crate::simplify::simplify;
+use crate::ir::eval::{eval, Env};
+use crate::ir::expr::{BinOp, CmpOp, Cond, Expr, Reduction};
+use crate::passes::simplify::simplify;
+use activation_runtime::Real;
 
 /// What a reduction computes from its body `b_j`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,8 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::expr::{BinOp, Expr};
-use crate::simplify::simplify;
+use crate::ir::expr::{BinOp, Expr};
+use crate::passes::simplify::simplify;
 
 /// A monomial: atoms (indices into [`Normaliser::atoms`]) with positive powers, sorted.
 type Monomial = Vec<(usize, u32)>;

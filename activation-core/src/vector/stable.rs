@@ -1,5 +1,5 @@
 //! Stabilising pass for vector formulas: the rewrites that keep sums of exponentials
-//! finite, then the scalar pass ([`crate::stabilise`]) for everything element-wise.
+//! finite, then the scalar pass ([`crate::passes::stabilise`]) for everything element-wise.
 //!
 //! - **Max shift**: `Σ_j b_j e^{u_j}` overflows as soon as one `u_j` exceeds 709, although
 //!   the quotients and logarithms it usually feeds are moderate. It is rewritten as
@@ -15,14 +15,14 @@
 //! max(x)))`, log-softmax `x - ln(sum(exp(x)))` becomes `x - max(x) - ln(sum(exp(x -
 //! max(x))))`; the log-sum-exp of the largest element is made accurate by `dominant`.
 
-use crate::expr::{BinOp, Expr, Func, Reduction};
-use crate::simplify::simplify;
+use crate::ir::expr::{BinOp, Expr, Func, Reduction};
+use crate::passes::simplify::simplify;
 use crate::vector::graph::Factors;
 
 /// The stable form of the vector formula `e` whose element-wise variables are `vectors`.
 pub fn stabilise(e: &Expr, vectors: &[String]) -> Expr {
     let shifted = shift(&simplify(e), vectors);
-    crate::stabilise::stabilise(&merge_exps(&shifted))
+    crate::passes::stabilise::stabilise(&merge_exps(&shifted))
 }
 
 /// Applies the max shift to every sum of exponentials, innermost first.

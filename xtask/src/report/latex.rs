@@ -10,7 +10,7 @@ use activation_core::analysis::format::{limit, sig, threshold};
 use activation_core::analysis::guide::guide;
 use activation_core::analysis::table::{columns, param_thresholds, vector_columns, Column};
 use activation_core::analysis::{Side, Threshold};
-use activation_core::latex::to_latex_with_input;
+use activation_core::ir::latex::to_latex_with_input;
 use activation_core::Expr;
 
 use super::plot::{model, vector_model, Model};

@@ -11,10 +11,10 @@
 
 use std::sync::OnceLock;
 
-use crate::eval;
-use crate::expr::{BinOp, Expr, Num};
-use crate::rules::{self, Compiled, Rule};
-use crate::text;
+use crate::ir::eval;
+use crate::ir::expr::{BinOp, Expr, Num};
+use crate::ir::text;
+use crate::passes::rules::{self, Compiled, Rule};
 
 /// The identities of the simplifier, in the order they are tried.
 pub const RULES: &[Rule] = &[

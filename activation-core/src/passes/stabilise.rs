@@ -8,9 +8,9 @@
 
 use std::sync::OnceLock;
 
-use crate::expr::{BinOp, Expr};
-use crate::rules::{self, Bindings, Compiled, Rule};
-use crate::simplify::{normalise_grouping, simplify, simplify_for_code};
+use crate::ir::expr::{BinOp, Expr};
+use crate::passes::rules::{self, Bindings, Compiled, Rule};
+use crate::passes::simplify::{normalise_grouping, simplify, simplify_for_code};
 
 /// The stabilising rewrites, in the order they are tried.
 pub const RULES: &[Rule] = &[

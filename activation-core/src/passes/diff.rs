@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::expr::{BinOp, CmpOp, Cond, Expr, Func, FUNCS};
+use crate::ir::expr::{BinOp, CmpOp, Cond, Expr, Func, FUNCS};
 use crate::parse::parse_pattern;
 
 /// Why an expression could not be differentiated.
@@ -44,7 +44,7 @@ fn table() -> &'static HashMap<Func, Expr> {
     })
 }
 
-/// d e / d `var`, unsimplified (pass it through [`crate::simplify::simplify`]).
+/// d e / d `var`, unsimplified (pass it through [`crate::passes::simplify::simplify`]).
 pub fn derivative(e: &Expr, var: &str) -> Result<Expr, DiffError> {
     use Expr as E;
     let d = |a: &Expr| derivative(a, var);
@@ -98,9 +98,9 @@ fn binary(op: BinOp, a: &Expr, b: &Expr, da: Expr, db: Expr, var: &str) -> Expr 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::eval_at;
+    use crate::ir::eval::eval_at;
     use crate::parse::parse_formula;
-    use crate::simplify::simplify;
+    use crate::passes::simplify::simplify;
 
     fn d(src: &str) -> Expr {
         simplify(&derivative(&parse_formula(src, &["x", "a"]).unwrap(), "x").unwrap())

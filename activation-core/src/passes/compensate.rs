@@ -4,7 +4,7 @@
 //! compound derivative still adds up a dozen roundings, and a mild cancellation in its
 //! last bracket can lift them past the accuracy bar of 4 + 4·cond ULPs: mish'' reaches 9
 //! ULPs where the bar is 4.8. Such a function is emitted over [`Dd<T>`](crate::dd::Dd)
-//! (see [`codegen`](crate::codegen)), where only the library calls underneath round.
+//! (see [`codegen`](crate::emit::codegen)), where only the library calls underneath round.
 //! That costs a few times the arithmetic, so it is spent only where it is needed.
 //!
 //! Needed is measured, not guessed: at expansion time (no MPFR) the form is evaluated in
@@ -19,9 +19,9 @@
 //! truth is representable (hardswish' at many inputs), which one rounding guarantees and
 //! two do not.
 
-use crate::eval::{eval, Env};
-use crate::expr::{BinOp, Expr, Func};
-use crate::ulp::ulp_of_f32;
+use crate::ir::eval::{eval, Env};
+use crate::ir::expr::{BinOp, Expr, Func};
+use crate::verify::ulp::ulp_of_f32;
 
 /// The share of the bar 4 + 4·cond that plain arithmetic may use at a probe point.
 ///

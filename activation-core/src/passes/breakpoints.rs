@@ -2,8 +2,8 @@
 //! each `if` condition's `lhs - rhs`, of the argument of `abs`, and of `a - b` in
 //! `max(a, b)`/`min(a, b)`. Found by scanning for sign changes and bisecting in `f64`.
 
-use crate::eval::eval_at;
-use crate::expr::{BinOp, Expr, Func};
+use crate::ir::eval::eval_at;
+use crate::ir::expr::{BinOp, Expr, Func};
 
 /// The functions of `x` whose zeros are breakpoints of `e`.
 pub fn kink_functions(e: &Expr) -> Vec<Expr> {

@@ -9,11 +9,12 @@
 //! Eligible: `sigmoid`, `exp` and `erfc` of an expression built from the input, the
 //! parameters, numbers, constants, `+ - *`, negation and small integer powers.
 
+use activation_runtime::Dd;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::codegen::float_literal;
-use crate::expr::{BinOp, Expr, Func};
+use crate::emit::codegen::float_literal;
+use crate::ir::expr::{BinOp, Expr, Func};
 use crate::parse::parse_formula;
 
 /// Beyond this |argument| the refinement runs: below it the argument's rounding costs at
@@ -23,63 +24,32 @@ const TAIL: f64 = 4.0;
 /// guard also keeps Dekker's splitting far from overflow.
 const FAR: f64 = 1.0e4;
 
-/// A double-double constant `hi + lo`.
-type Dd = (f64, f64);
-
-fn two_sum(a: f64, b: f64) -> Dd {
-    let s = a + b;
-    let bb = s - a;
-    (s, (a - (s - bb)) + (b - bb))
-}
-
-/// Exact product at macro time (the host's `mul_add` is exact whatever it costs).
-fn two_prod(a: f64, b: f64) -> Dd {
-    let p = a * b;
-    (p, a.mul_add(b, -p))
-}
-
-fn add(a: Dd, b: Dd) -> Dd {
-    let (s, e) = two_sum(a.0, b.0);
-    two_sum(s, e + a.1 + b.1)
-}
-
-fn mul(a: Dd, b: Dd) -> Dd {
-    let (p, e) = two_prod(a.0, b.0);
-    two_sum(p, e + a.0 * b.1 + a.1 * b.0)
-}
-
-fn div(a: Dd, b: Dd) -> Dd {
-    let q = a.0 / b.0;
-    let r = add(a, mul((-q, 0.0), b));
-    two_sum(q, r.0 / b.0)
-}
-
-fn sqrt(a: Dd) -> Dd {
-    let s = a.0.sqrt();
-    let r = add(a, mul((-s, 0.0), (s, 0.0)));
-    two_sum(s, r.0 / (2.0 * s))
-}
-
 /// π as a double-double.
-const PI: Dd = (std::f64::consts::PI, 1.2246467991473532e-16);
+const PI: Dd<f64> = Dd { hi: std::f64::consts::PI, lo: 1.2246467991473532e-16 };
 
 /// The double-double value of a constant subexpression, where it is built from numbers,
-/// `PI` (and the constants defined from it) with `+ - * /`, negation and `sqrt`.
-pub fn constant(e: &Expr) -> Option<Dd> {
+/// `PI` (and the constants defined from it) with `+ - * /`, negation and `sqrt`. Computed
+/// with the runtime's [`Dd`], the arithmetic compensated code runs on.
+pub fn constant(e: &Expr) -> Option<(f64, f64)> {
+    let d = value(e)?;
+    (d.hi.is_finite() && d.lo.is_finite()).then_some((d.hi, d.lo))
+}
+
+fn value(e: &Expr) -> Option<Dd<f64>> {
     match e {
-        Expr::Num(n) => Some((n.0, 0.0)),
+        Expr::Num(n) => Some(Dd::new(n.0)),
         Expr::Const(k) if k.info().name == "PI" => Some(PI),
-        Expr::Const(k) => constant(&parse_formula(k.info().exact, &[]).ok()?),
-        Expr::Neg(a) => constant(a).map(|(h, l)| (-h, -l)),
-        Expr::Bin(BinOp::Add, a, b) => Some(add(constant(a)?, constant(b)?)),
-        Expr::Bin(BinOp::Sub, a, b) => Some(add(constant(a)?, constant(b).map(|(h, l)| (-h, -l))?)),
-        Expr::Bin(BinOp::Mul, a, b) => Some(mul(constant(a)?, constant(b)?)),
-        Expr::Bin(BinOp::Div, a, b) => Some(div(constant(a)?, constant(b)?)),
+        Expr::Const(k) => value(&parse_formula(k.info().exact, &[]).ok()?),
+        Expr::Neg(a) => value(a).map(|d| -d),
+        Expr::Bin(BinOp::Add, a, b) => Some(value(a)? + value(b)?),
+        Expr::Bin(BinOp::Sub, a, b) => Some(value(a)? - value(b)?),
+        Expr::Bin(BinOp::Mul, a, b) => Some(value(a)? * value(b)?),
+        Expr::Bin(BinOp::Div, a, b) => Some(value(a)? / value(b)?),
         Expr::Powi(a, n) if (0..=8).contains(n) => {
-            let base = constant(a)?;
-            Some((0..*n).fold((1.0, 0.0), |acc, _| mul(acc, base)))
+            let base = value(a)?;
+            Some((0..*n).fold(Dd::new(1.0), |acc, _| acc * base))
         }
-        Expr::Call(Func::Sqrt, a) => Some(sqrt(constant(a)?)),
+        Expr::Call(Func::Sqrt, a) => Some(value(a)?.sqrt()),
         _ => None,
     }
 }
@@ -104,9 +74,9 @@ fn polynomial(e: &Expr) -> bool {
 /// eligible. `plain` is `u` as the ordinary code computes it.
 pub fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<TokenStream> {
     let method = match f {
-        Func::Sigmoid => "sigmoid_dd",
-        Func::Exp => "exp_dd",
-        Func::Erfc => "erfc_dd",
+        Func::Sigmoid => "sigmoid_value",
+        Func::Exp => "exp_value",
+        Func::Erfc => "erfc_value",
         _ => return None,
     };
     if !eligible(u) {
@@ -114,7 +84,7 @@ pub fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<TokenStrea
     }
     let (plain_method, refined) = (Ident::new(f.name(), Span::call_site()), Ident::new(method, Span::call_site()));
     let mut w = Writer::default();
-    let (hi, lo) = w.value(u);
+    let d = w.value(u);
     let lets = w.lets;
     let (tail, far) = (float_literal(TAIL), float_literal(FAR));
     let v = Ident::new("v", Span::mixed_site());
@@ -122,26 +92,25 @@ pub fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<TokenStrea
     Some(quote! {
         ({
             let #v = #plain;
-            if #v.abs() > T::from_f64(#tail) && #v.abs() < T::from_f64(#far) {
-                #(#lets)*
-                #hi.#refined(#lo)
-            } else {
-                #v.#plain_method()
-            }
+            ::activation::__private::branch(
+                #v.abs().gt(T::from_f64(#tail)) & #v.abs().lt(T::from_f64(#far)),
+                || { #(#lets)* #d.#refined() },
+                || #v.#plain_method(),
+            )
         })
     })
 }
 
-/// `u` as a double-double `(hi, lo)` expression: refined when `u` is an eligible
-/// polynomial, `(plain, 0)` otherwise.
+/// `u` as a double-double ([`Dd`]) expression: refined when `u` is an eligible
+/// polynomial, `Dd::new(plain)` otherwise.
 pub fn pair(u: &Expr, plain: &TokenStream) -> TokenStream {
     if !eligible(u) {
-        return quote! { (#plain, T::from_f64(0.0)) };
+        return quote! { ::activation::__private::Dd::new(#plain) };
     }
     let mut w = Writer::default();
-    let (hi, lo) = w.value(u);
+    let d = w.value(u);
     let lets = w.lets;
-    quote! { { #(#lets)* (#hi, #lo) } }
+    quote! { { #(#lets)* #d } }
 }
 
 /// Emits the double-double evaluation of a polynomial as `let` statements.
@@ -151,52 +120,47 @@ struct Writer {
 }
 
 impl Writer {
-    /// The (hi, lo) pair of `e`, as two identifiers bound by the statements so far.
-    fn value(&mut self, e: &Expr) -> (Ident, Ident) {
+    /// The pair of `e`, as an identifier bound by the statements so far.
+    fn value(&mut self, e: &Expr) -> Ident {
         if let Some((h, l)) = constant(e) {
             let (h, l) = (float_literal(h), float_literal(l));
-            return self.bind(quote! { T::from_dd(#h, #l) });
+            return self.bind(quote! { ::activation::__private::Dd::<T>::constant(#h, #l) });
         }
         let code = match e {
             Expr::Var(v) => {
                 let v = Ident::new(v, Span::call_site());
-                quote! { (#v, T::from_f64(0.0)) }
+                quote! { ::activation::__private::Dd::new(#v) }
             }
             Expr::Neg(a) => {
-                let (h, l) = self.value(a);
-                quote! { (-#h, -#l) }
+                let a = self.value(a);
+                quote! { -#a }
             }
-            Expr::Bin(op @ (BinOp::Add | BinOp::Sub), a, b) => {
-                let ((ah, al), (bh, bl)) = (self.value(a), self.value(b));
-                let (bh, bl) =
-                    if *op == BinOp::Sub { (quote!(-#bh), quote!(-#bl)) } else { (quote!(#bh), quote!(#bl)) };
-                quote! { #ah.dd_add(#al, #bh, #bl) }
-            }
-            Expr::Bin(BinOp::Mul, a, b) => {
-                let ((ah, al), (bh, bl)) = (self.value(a), self.value(b));
-                quote! { #ah.dd_mul(#al, #bh, #bl) }
+            Expr::Bin(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), a, b) => {
+                let (a, b) = (self.value(a), self.value(b));
+                match op {
+                    BinOp::Add => quote! { #a + #b },
+                    BinOp::Sub => quote! { #a - #b },
+                    _ => quote! { #a * #b },
+                }
             }
             Expr::Powi(a, n) => {
-                let (ah, al) = self.value(a);
-                let mut acc = (ah.clone(), al.clone());
+                let a = self.value(a);
+                let mut acc = a.clone();
                 for _ in 1..*n {
-                    let (h, l) = &acc;
-                    acc = self.bind(quote! { #h.dd_mul(#l, #ah, #al) });
+                    acc = self.bind(quote! { #acc * #a });
                 }
                 return acc;
             }
             // `eligible` admits nothing else.
-            _ => quote! { (T::from_f64(::core::f64::NAN), T::from_f64(0.0)) },
+            _ => quote! { ::activation::__private::Dd::new(T::from_f64(::core::f64::NAN)) },
         };
         self.bind(code)
     }
 
-    fn bind(&mut self, code: TokenStream) -> (Ident, Ident) {
-        let n = self.lets.len();
-        let (h, l) =
-            (format_ident!("h{}", n, span = Span::mixed_site()), format_ident!("l{}", n, span = Span::mixed_site()));
-        self.lets.push(quote! { let (#h, #l) = #code; });
-        (h, l)
+    fn bind(&mut self, code: TokenStream) -> Ident {
+        let d = format_ident!("d{}", self.lets.len(), span = Span::mixed_site());
+        self.lets.push(quote! { let #d = #code; });
+        d
     }
 }
 

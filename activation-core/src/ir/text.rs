@@ -1,7 +1,7 @@
 //! Canonical text of an expression: Rust formula syntax that [`crate::parse`] reads back,
 //! with the fewest parentheses that keep the meaning.
 
-use crate::expr::{BinOp, Expr, Reduction};
+use crate::ir::expr::{BinOp, Expr, Reduction};
 
 /// Binding strength, loosest first.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

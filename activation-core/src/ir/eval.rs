@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use crate::expr::{BinOp, Expr, Func, Reduction};
-use crate::real::Real;
+use crate::ir::expr::{BinOp, Expr, Func, Reduction};
+use activation_runtime::Real;
 
 /// Values of the variables of an expression.
 pub type Env<T> = HashMap<String, T>;

@@ -1,6 +1,6 @@
 //! LaTeX for an expression (math mode, for documentation and reports).
 //!
-//! The printer follows [`crate::text`]: every node becomes a fragment that knows how
+//! The printer follows [`crate::ir::text`]: every node becomes a fragment that knows how
 //! tightly it binds, and a parent parenthesises (with `\left( \right)`) only where
 //! precedence requires. Unlike the canonical text, LaTeX is only read by people, so it
 //! normalises signs that change nothing but the tree's shape (`a + -b` is `a - b`,
@@ -8,7 +8,7 @@
 //! formulas as one `cases` block. The output needs `amsmath` (`cases`, `\text`,
 //! `\operatorname`).
 
-use crate::expr::{BinOp, CmpOp, Cond, Expr, Func, Reduction};
+use crate::ir::expr::{BinOp, CmpOp, Cond, Expr, Func, Reduction};
 
 /// LaTeX (math mode, no surrounding `$`) for an expression whose input is called `x`.
 pub fn to_latex(e: &Expr) -> String {
@@ -343,7 +343,7 @@ fn number(v: f64) -> Tex {
     } else if v.is_infinite() {
         ("\\infty".to_string(), Prec::Atom)
     } else {
-        let text = crate::text::number(v.abs());
+        let text = crate::ir::text::number(v.abs());
         match text.split_once('e') {
             Some(("1", exp)) => (format!("10^{{{exp}}}"), Prec::Closed),
             Some((mantissa, exp)) => (format!("{mantissa} \\cdot 10^{{{exp}}}"), Prec::Product),

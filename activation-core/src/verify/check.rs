@@ -14,16 +14,16 @@
 
 use std::fmt::Write;
 
-use crate::breakpoints::breakpoints;
-use crate::diff::derivative;
-use crate::expr::{BinOp, Func};
+use crate::ir::expr::{BinOp, Func};
 use crate::parse::parse_formula;
-use crate::reference::{exact_value, numeric_derivative, reference_f32, reference_f64};
-use crate::simplify::simplify;
-use crate::stabilise::stabilise;
-use crate::traits::{Activation, DynActivation, Function as Target};
-use crate::ulp::{ulps_f32, ulps_f64};
+use crate::passes::breakpoints::breakpoints;
+use crate::passes::diff::derivative;
+use crate::passes::simplify::simplify;
+use crate::passes::stabilise::stabilise;
+use crate::verify::reference::{exact_value, numeric_derivative, reference_f32, reference_f64};
+use crate::verify::ulp::{ulps_f32, ulps_f64};
 use crate::Expr;
+use activation_runtime::{Activation, DynActivation, Function as Target};
 
 /// Relative step for estimating a condition number from three reference values; the
 /// check points keep at least 1e-6 relative distance from every breakpoint.

@@ -4,6 +4,8 @@
 //! whose message says what is accepted instead. Errors are collected, not thrown at the
 //! first one, so a user sees all of them in one build.
 
+pub mod discover;
+
 use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Span, TokenStream};
@@ -11,7 +13,7 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{BinOp as SynBin, Expr as SynExpr, FnArg, ItemFn, Lit, Pat, ReturnType, Stmt, Type, UnOp};
 
-use crate::expr::{BinOp, CmpOp, Cond, Constant, Expr, Func, Reduction};
+use crate::ir::expr::{BinOp, CmpOp, Cond, Constant, Expr, Func, Reduction};
 
 /// A parameter of an activation and its default, if `#[activation(name = value)]` gave one.
 #[derive(Clone, Debug, PartialEq)]

@@ -528,7 +528,7 @@ impl Expr {
 
 impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::text::to_text(self))
+        f.write_str(&crate::ir::text::to_text(self))
     }
 }
 

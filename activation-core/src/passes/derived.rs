@@ -1,12 +1,12 @@
 //! Every form of an activation the passes produce: the readable forms (for text, LaTeX and
 //! the report) and the stable forms (for generated code).
 
-use crate::diff::{derivative, DiffError};
-use crate::eval::{eval, Env};
-use crate::expr::Expr;
+use crate::ir::eval::{eval, Env};
+use crate::ir::expr::Expr;
 use crate::parse::Definition;
-use crate::simplify::simplify;
-use crate::stabilise::stabilise;
+use crate::passes::diff::{derivative, DiffError};
+use crate::passes::simplify::simplify;
+use crate::passes::stabilise::stabilise;
 
 /// f, f', f'' and each d/dp of one activation.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,7 +35,7 @@ pub struct Derived {
 
 /// Which stable forms the generated code computes in compensated (double-double)
 /// arithmetic: those whose plain rounding comes near the accuracy bar
-/// ([`crate::compensate::needed`]).
+/// ([`crate::passes::compensate::needed`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Compensated {
     /// f
@@ -50,7 +50,7 @@ pub struct Compensated {
 
 impl Compensated {
     fn of(forms: &Forms, probe: &Probe) -> Compensated {
-        let needed = |e: &Expr| crate::compensate::needed(e, &probe.input, &probe.params);
+        let needed = |e: &Expr| crate::passes::compensate::needed(e, &probe.input, &probe.params);
         Compensated {
             forward: needed(&forms.forward),
             derivative: needed(&forms.derivative),

@@ -16,9 +16,42 @@
 //! log-domain products know the tails. (Near the bottom of the normal range the low part
 //! itself is subnormal: the pair is then only about as precise as `T`, never worse.)
 
-use std::ops::{Add, Div, Mul, Neg, Sub};
+use core::ops::{Add, Div, Mul, Neg, Sub};
 
+use crate::float::{branch, Float, Mask, Select};
 use crate::real::Real;
+
+/// Error-free sum: `(s, e)` with `s = fl(a + b)` and `a + b = s + e` exactly (Knuth).
+#[inline(always)]
+pub fn two_sum<T: Float>(a: T, b: T) -> (T, T) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// Error-free product: `(p, e)` with `p = fl(a b)` and `a b = p + e` exactly: one fused
+/// multiply-add where the lanes know the CPU has it, else Dekker's splitting (a software
+/// `fma` would be far slower). The pair is the same exact one either way; where Dekker's
+/// split overflows (|a| or |b| within 2^⌈p/2⌉ of the top of the range) both give a NaN
+/// error term, so that every path refuses the same pairs.
+#[inline(always)]
+pub fn two_prod<T: Float>(a: T, b: T) -> (T, T) {
+    let split = T::split_factor();
+    let p = a * b;
+    if T::FAST_FMA {
+        let (ta, tb) = (split * a, split * b);
+        // `t - t` is 0, or NaN where Dekker's split would have overflowed.
+        #[allow(clippy::eq_op)]
+        return (p, a.mul_add(b, -p) + ((ta - ta) + (tb - tb)));
+    }
+    let halves = |v: T| {
+        let t = split * v;
+        let hi = t - (t - v);
+        (hi, v - hi)
+    };
+    let ((ah, al), (bh, bl)) = (halves(a), halves(b));
+    (p, ((ah * bh - p) + ah * bl + al * bh) + al * bl)
+}
 
 /// `hi + lo` with `|lo| ≤ ulp(hi) / 2`: about twice the precision of `T`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -29,89 +62,95 @@ pub struct Dd<T> {
     pub lo: T,
 }
 
-impl<T: Real> Dd<T> {
+impl<T: Float> Select<T::Mask> for Dd<T> {
+    #[inline(always)]
+    fn select(m: T::Mask, a: Self, b: Self) -> Self {
+        Dd { hi: T::select(m, a.hi, b.hi), lo: T::select(m, a.lo, b.lo) }
+    }
+}
+
+impl<T: Float> Dd<T> {
     /// An exact `T`.
-    #[inline]
+    #[inline(always)]
     pub fn new(hi: T) -> Self {
         Dd { hi, lo: T::from_f64(0.0) }
     }
 
-    /// A constant known as a double-double `hi + lo` of `f64`s (exact enough in either `T`).
-    #[inline]
+    /// A constant known as a double-double `hi + lo` of `f64`s (exact enough in either `T`):
+    /// for `f32` the high part's rounding moves into the low part.
+    #[inline(always)]
     pub fn constant(hi: f64, lo: f64) -> Self {
-        let (hi, lo) = T::from_dd(hi, lo);
-        Self::renormalised(hi, lo)
+        let h = <T::Scalar as Float>::from_f64(hi);
+        let l = (hi - h.to_f64()) + lo;
+        Self::renormalised(T::splat(h), T::from_f64(l))
     }
 
-    #[inline]
+    #[inline(always)]
     fn renormalised(a: T, b: T) -> Self {
-        let (hi, lo) = a.two_sum(b);
+        let (hi, lo) = two_sum(a, b);
         Dd { hi, lo }
     }
 
     /// `self`, or a poisoned pair (a NaN low part, which every operation propagates) where
     /// the value has underflowed into the subnormal range: a factor like σ(-100) in `f32`
     /// has a few bits left, and a growing factor such as e^x would lift it back into the
-    /// normal range with those few bits. [`settled`](Self::settled) then refuses the result
-    /// and the plain code, whose log-domain products handle tails, runs.
-    #[inline]
+    /// normal range with those few bits. [`settled_or`](Self::settled_or) then refuses the
+    /// result and the plain code, whose log-domain products handle tails, runs.
+    #[inline(always)]
     fn unless_underflowed(self) -> Self {
-        if self.hi.abs() < T::min_positive() {
-            Dd { hi: self.hi, lo: T::from_f64(f64::NAN) }
-        } else {
-            self
-        }
+        let under = self.hi.abs().lt(T::min_positive());
+        Dd { hi: self.hi, lo: T::select(under, T::from_f64(f64::NAN), self.lo) }
     }
 
     /// `self` plus a first-order correction `slope · lo`, for a function value whose
     /// argument had the low part `lo`.
-    #[inline]
+    #[inline(always)]
     fn corrected(self, slope: T, lo: T) -> Self {
         Self::renormalised(self.hi, self.lo + slope * lo)
     }
 
-    /// The value rounded to `T`, or `None` where the pair cannot be trusted: not finite
-    /// (Dekker's splitting overflowed), poisoned by an underflow, or itself subnormal or 0
-    /// (where the plain code's tail devices decide).
-    #[inline]
-    pub fn settled(self) -> Option<T> {
+    /// Where the pair can be trusted, its value rounded to `T`; elsewhere `fallback()`,
+    /// computed only when some lane needs it. Refused: not finite (Dekker's splitting
+    /// overflowed), poisoned by an underflow, or itself subnormal or 0 (where the plain
+    /// code's tail devices decide).
+    #[inline(always)]
+    pub fn settled_or(self, fallback: impl FnOnce() -> T) -> T {
         let v = self.hi + self.lo;
-        (v.is_finite() && self.lo.is_finite() && v.abs() >= T::min_positive()).then_some(v)
+        let ok = v.is_finite() & self.lo.is_finite() & v.abs().ge(T::min_positive());
+        if ok.all() {
+            v
+        } else {
+            T::select(ok, v, fallback())
+        }
     }
 
     /// |self|.
-    #[inline]
+    #[inline(always)]
     pub fn abs(self) -> Self {
-        if self.hi < T::from_f64(0.0) {
-            -self
-        } else {
-            self
-        }
+        Self::select(self.hi.lt(T::from_f64(0.0)), -self, self)
+    }
+
+    /// `other > self`, comparing the pairs lexicographically.
+    #[inline(always)]
+    fn below(self, other: Self) -> T::Mask {
+        other.hi.gt(self.hi) | (other.hi.eq(self.hi) & other.lo.gt(self.lo))
     }
 
     /// The larger of two values.
-    #[inline]
+    #[inline(always)]
     pub fn max(self, other: Self) -> Self {
-        if (other.hi, other.lo) > (self.hi, self.lo) {
-            other
-        } else {
-            self
-        }
+        Self::select(self.below(other), other, self)
     }
 
     /// The smaller of two values.
-    #[inline]
+    #[inline(always)]
     pub fn min(self, other: Self) -> Self {
-        if (other.hi, other.lo) < (self.hi, self.lo) {
-            other
-        } else {
-            self
-        }
+        Self::select(other.below(self), other, self)
     }
 
     /// `self^n` by repeated squaring (squares and cubes, the common cases, without a loop);
     /// negative `n` through one division.
-    #[inline]
+    #[inline(always)]
     pub fn powi(self, n: i32) -> Self {
         let acc = match n.unsigned_abs() {
             0 => Self::new(T::from_f64(1.0)),
@@ -145,63 +184,58 @@ impl<T: Real> Dd<T> {
     }
 
     /// √self, with one Newton correction.
-    #[inline]
+    #[inline(always)]
     pub fn sqrt(self) -> Self {
         let s = self.hi.sqrt();
-        if s == T::from_f64(0.0) {
-            return Self::new(s);
-        }
         let r = self - Self::new(s) * Self::new(s);
-        Self::renormalised(s, r.hi / (T::from_f64(2.0) * s))
+        let refined = Self::renormalised(s, r.hi / (T::from_f64(2.0) * s));
+        Self::select(s.eq(T::from_f64(0.0)), Self::new(s), refined)
     }
 
     /// e^self.
-    #[inline]
+    #[inline(always)]
     pub fn exp(self) -> Self {
         let e = self.hi.exp();
         Self::new(e).corrected(e, self.lo).unless_underflowed()
     }
 
     /// e^self − 1.
-    #[inline]
+    #[inline(always)]
     pub fn expm1(self) -> Self {
         let m = self.hi.expm1();
         Self::new(m).corrected(m + T::from_f64(1.0), self.lo)
     }
 
     /// ln self.
-    #[inline]
+    #[inline(always)]
     pub fn ln(self) -> Self {
         Self::new(self.hi.ln()).corrected(T::from_f64(1.0) / self.hi, self.lo)
     }
 
     /// ln(1 + self).
-    #[inline]
+    #[inline(always)]
     pub fn log1p(self) -> Self {
         Self::new(self.hi.log1p()).corrected(T::from_f64(1.0) / (T::from_f64(1.0) + self.hi), self.lo)
     }
 
     /// The logistic function, as 1 / (1 + e^-|u|) or its complement computed in pairs, so
     /// that only the `exp` underneath rounds (its error reaches σ damped by σ(−|u|) ≤ ½).
-    #[inline]
+    #[inline(always)]
     pub fn sigmoid(self) -> Self {
         let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
         let e = (-self.hi.abs()).exp();
         let denominator = Self::renormalised(one, e);
+        let positive = self.hi.ge(zero);
+        // σ(|u|) or σ(-|u|) = e^-|u| σ(|u|), from one division.
+        let s = Self::new(T::select(positive, one, e)) / denominator;
         // The slope σ(u) σ(-u) needs σ(-u) only roughly: e σ(|u|), or 1 - σ(u) for u < 0.
-        let (s, other) = if self.hi >= zero {
-            let s = Self::new(one) / denominator;
-            (s, e * s.hi)
-        } else {
-            let s = Self::new(e) / denominator;
-            (s, one - s.hi)
-        };
+        let other = T::select(positive, e * s.hi, one - s.hi);
         s.corrected(s.hi * other, self.lo).unless_underflowed()
     }
 
     /// (σ(u), σ(-u)) from one `exp` and one division: σ(-|u|) = e^-|u| σ(|u|). Forms such
     /// as σ(u) σ(-u) (the logistic density) need both.
-    #[inline]
+    #[inline(always)]
     pub fn sigmoid_pair(self) -> (Self, Self) {
         let one = T::from_f64(1.0);
         let e = (-self.hi.abs()).exp();
@@ -210,148 +244,185 @@ impl<T: Real> Dd<T> {
         let shift = big.hi * small.hi * self.lo;
         let (up, down) =
             (|v: Self| Self::renormalised(v.hi, v.lo + shift), |v: Self| Self::renormalised(v.hi, v.lo - shift));
-        let (pos, neg) = if self.hi >= T::from_f64(0.0) { (up(big), down(small)) } else { (up(small), down(big)) };
+        let positive = self.hi.ge(T::from_f64(0.0));
+        let pos = up(Self::select(positive, big, small));
+        let neg = down(Self::select(positive, small, big));
         (pos.unless_underflowed(), neg.unless_underflowed())
     }
 
     /// tanh, from `e^-2|u|` where that is well away from 1 and from `expm1` near 0, each
     /// in the range where its rounding is damped.
-    #[inline]
+    #[inline(always)]
     pub fn tanh(self) -> Self {
         let (zero, one, two) = (T::from_f64(0.0), T::from_f64(1.0), T::from_f64(2.0));
         let y = self.hi.abs();
-        let t = if y > T::from_f64(0.35) {
-            let e = (-two * y).exp();
-            Self::renormalised(one, -e) / Self::renormalised(one, e)
-        } else {
-            let m = (-two * y).expm1();
-            Self::new(-m) / Self::renormalised(two, m)
-        };
-        let t = if self.hi < zero { -t } else { t };
+        let t = branch(
+            y.gt(T::from_f64(0.35)),
+            || {
+                let e = (-two * y).exp();
+                Self::renormalised(one, -e) / Self::renormalised(one, e)
+            },
+            || {
+                let m = (-two * y).expm1();
+                Self::new(-m) / Self::renormalised(two, m)
+            },
+        );
+        let t = Self::select(self.hi.lt(zero), -t, t);
         t.corrected(one - t.hi * t.hi, self.lo)
     }
 
     /// ln(1 + e^u) = max(u, 0) + ln(1 + e^-|u|), the two parts added without rounding.
-    #[inline]
+    #[inline(always)]
     pub fn softplus(self) -> Self {
         let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
         let e = (-self.hi.abs()).exp();
         // The slope σ(u), from the same e^-|u|.
-        let slope = if self.hi >= zero { one / (one + e) } else { e / (one + e) };
+        let slope = T::select(self.hi.ge(zero), one, e) / (one + e);
         Self::renormalised(self.hi.max(zero), e.log1p()).corrected(slope, self.lo).unless_underflowed()
     }
 
     /// The error function.
-    #[inline]
+    #[inline(always)]
     pub fn erf(self) -> Self {
         Self::new(self.hi.erf()).corrected(gaussian_slope(self.hi), self.lo)
     }
 
     /// 1 − erf.
-    #[inline]
+    #[inline(always)]
     pub fn erfc(self) -> Self {
         Self::new(self.hi.erfc()).corrected(-gaussian_slope(self.hi), self.lo).unless_underflowed()
     }
 
-    /// expm1(u) − u e^u (see [`Real::expm1_sub_uexp`]); its slope is −u e^u.
-    #[inline]
+    /// expm1(u) − u e^u (see [`Float::expm1_sub_uexp`]); its slope is −u e^u.
+    #[inline(always)]
     pub fn expm1_sub_uexp(self) -> Self {
         let slope = -(self.hi * self.hi.exp());
         Self::new(self.hi.expm1_sub_uexp()).corrected(slope, self.lo)
     }
 
     /// sinh.
-    #[inline]
+    #[inline(always)]
     pub fn sinh(self) -> Self {
         Self::new(self.hi.sinh()).corrected(self.hi.cosh(), self.lo)
     }
 
     /// cosh.
-    #[inline]
+    #[inline(always)]
     pub fn cosh(self) -> Self {
         Self::new(self.hi.cosh()).corrected(self.hi.sinh(), self.lo)
     }
 
     /// arctan.
-    #[inline]
+    #[inline(always)]
     pub fn atan(self) -> Self {
         let one = T::from_f64(1.0);
         Self::new(self.hi.atan()).corrected(one / (one + self.hi * self.hi), self.lo)
     }
 
     /// sin.
-    #[inline]
+    #[inline(always)]
     pub fn sin(self) -> Self {
         Self::new(self.hi.sin()).corrected(self.hi.cos(), self.lo)
     }
 
     /// cos.
-    #[inline]
+    #[inline(always)]
     pub fn cos(self) -> Self {
         Self::new(self.hi.cos()).corrected(-self.hi.sin(), self.lo)
+    }
+
+    /// σ(hi + lo) rounded to `T`: σ(hi) (1 + σ(-hi) lo), the first-order correction being
+    /// exact to far below an ULP since |lo| ≤ ulp(hi). For arguments refined in pairs.
+    #[inline(always)]
+    pub fn sigmoid_value(self) -> T {
+        let s = self.hi.sigmoid();
+        s + s * (T::from_f64(1.0) - s) * self.lo
+    }
+
+    /// e^(hi + lo) rounded to `T`: e^hi (1 + lo).
+    #[inline(always)]
+    pub fn exp_value(self) -> T {
+        let e = self.hi.exp();
+        e + e * self.lo
+    }
+
+    /// erfc(hi + lo) rounded to `T`: erfc(hi) - (2/√π) e^(-hi²) lo.
+    #[inline(always)]
+    pub fn erfc_value(self) -> T {
+        let c = self.hi.erfc();
+        c - T::from_f64(core::f64::consts::FRAC_2_SQRT_PI) * (-(self.hi * self.hi)).exp() * self.lo
+    }
+}
+
+impl<T: Real> Dd<T> {
+    /// The value rounded to `T`, or `None` where the pair cannot be trusted (see
+    /// [`settled_or`](Self::settled_or)).
+    #[inline]
+    pub fn settled(self) -> Option<T> {
+        let v = self.hi + self.lo;
+        (v.is_finite() && self.lo.is_finite() && v.abs() >= T::MIN_POSITIVE).then_some(v)
     }
 }
 
 /// d/du erf(u) = (2/√π) e^(−u²).
-#[inline]
-fn gaussian_slope<T: Real>(u: T) -> T {
-    T::from_f64(std::f64::consts::FRAC_2_SQRT_PI) * (-(u * u)).exp()
+#[inline(always)]
+fn gaussian_slope<T: Float>(u: T) -> T {
+    T::from_f64(core::f64::consts::FRAC_2_SQRT_PI) * (-(u * u)).exp()
 }
 
-impl<T: Real> Neg for Dd<T> {
+impl<T: Float> Neg for Dd<T> {
     type Output = Self;
-    #[inline]
+    #[inline(always)]
     fn neg(self) -> Self {
         Dd { hi: -self.hi, lo: -self.lo }
     }
 }
 
-impl<T: Real> Add for Dd<T> {
+impl<T: Float> Add for Dd<T> {
     type Output = Self;
-    #[inline]
+    /// Double-double sum, renormalised.
+    #[inline(always)]
     fn add(self, b: Self) -> Self {
-        let (hi, lo) = self.hi.dd_add(self.lo, b.hi, b.lo);
-        Dd { hi, lo }
+        let (s, e) = two_sum(self.hi, b.hi);
+        let e = e + (self.lo + b.lo);
+        let hi = s + e;
+        Dd { hi, lo: e - (hi - s) }
     }
 }
 
-impl<T: Real> Sub for Dd<T> {
+impl<T: Float> Sub for Dd<T> {
     type Output = Self;
-    #[inline]
+    #[inline(always)]
     fn sub(self, b: Self) -> Self {
         self + -b
     }
 }
 
-impl<T: Real> Mul for Dd<T> {
+impl<T: Float> Mul for Dd<T> {
     type Output = Self;
-    #[inline]
+    /// Double-double product, renormalised. A product of nonzero factors that underflows has
+    /// lost bits (see `unless_underflowed`).
+    #[inline(always)]
     fn mul(self, b: Self) -> Self {
-        let (hi, lo) = self.hi.dd_mul(self.lo, b.hi, b.lo);
+        let (p, e) = two_prod(self.hi, b.hi);
+        let e = e + (self.hi * b.lo + self.lo * b.hi);
+        let hi = p + e;
+        let product = Dd { hi, lo: e - (hi - p) };
         let zero = T::from_f64(0.0);
-        let p = Dd { hi, lo };
-        // A product of nonzero factors that underflows has lost bits (see `unless_underflowed`).
-        if self.hi != zero && b.hi != zero {
-            p.unless_underflowed()
-        } else {
-            p
-        }
+        let nonzero = !(self.hi.eq(zero) | b.hi.eq(zero));
+        Self::select(nonzero, product.unless_underflowed(), product)
     }
 }
 
-impl<T: Real> Div for Dd<T> {
+impl<T: Float> Div for Dd<T> {
     type Output = Self;
     /// Long division: a first quotient, then the remainder's quotient as the low part.
-    #[inline]
+    #[inline(always)]
     fn div(self, b: Self) -> Self {
         let q = self.hi / b.hi;
         let r = self - b * Self::new(q);
         let d = Self::renormalised(q, r.hi / b.hi);
-        if self.hi != T::from_f64(0.0) {
-            d.unless_underflowed()
-        } else {
-            d
-        }
+        Self::select(self.hi.eq(T::from_f64(0.0)), d, d.unless_underflowed())
     }
 }
 

@@ -9,11 +9,11 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::ItemFn;
 
-use crate::codegen::{block_with, float_literal};
-use crate::derived::{derive, Derived};
-use crate::expr::Expr;
-use crate::latex::to_latex;
+use crate::emit::codegen::{block_with, float_literal};
+use crate::ir::expr::Expr;
+use crate::ir::latex::to_latex;
 use crate::parse::{parse_activation, Definition};
+use crate::passes::derived::{derive, Derived};
 
 /// Expands `#[activation(attr)] item`. Never panics: every problem is a spanned error.
 pub fn activation(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -147,10 +147,10 @@ fn generate(def: &Definition, derived: &Derived, item: &ItemFn) -> TokenStream {
 fn kernels(n: &Names, derived: &Derived) -> TokenStream {
     let (s, c) = (&derived.stable, &derived.compensated);
     let args = &n.args;
-    let sig = quote! { <T: ::activation::Real>(#(#args: T),*) };
+    let sig = quote! { <T: ::activation::__private::Float>(#(#args: T),*) };
     let one = |name: Ident, e: &Expr, compensated: bool| {
         let body = block_with(std::slice::from_ref(e), &[compensated]);
-        quote! { #[inline] pub fn #name #sig -> T { #body } }
+        quote! { #[inline(always)] pub fn #name #sig -> T { #body } }
     };
     let forward = one(format_ident!("forward"), &s.forward, c.forward);
     let derivative = one(format_ident!("derivative"), &s.derivative, c.derivative);
@@ -167,12 +167,12 @@ fn kernels(n: &Names, derived: &Derived) -> TokenStream {
         #[doc(hidden)]
         #[allow(non_snake_case, unused_variables, unused_parens, clippy::all)]
         mod #module {
-            use ::activation::Real as _;
+            use ::activation::__private::Float as _;
             #forward
             #derivative
             #second
             #(#params)*
-            #[inline]
+            #[inline(always)]
             pub fn with_derivative #sig -> (T, T) { #fused }
         }
     }
@@ -282,16 +282,16 @@ fn activation_impl(n: &Names, derived: &Derived, fields: &[Ident]) -> TokenStrea
             const LATEX: &'static str = #latex;
             const DERIVATIVE_LATEX: &'static str = #derivative_latex;
             fn param_values(&self) -> ::std::vec::Vec<f64> { ::std::vec![#(self.#fields),*] }
-            #[inline]
-            fn forward<T: ::activation::Real>(&self, x: T) -> T { #module::forward(#args) }
-            #[inline]
-            fn derivative<T: ::activation::Real>(&self, x: T) -> T { #module::derivative(#args) }
-            #[inline]
-            fn second_derivative<T: ::activation::Real>(&self, x: T) -> T { #module::second_derivative(#args) }
-            #[inline]
-            fn with_derivative<T: ::activation::Real>(&self, x: T) -> (T, T) { #module::with_derivative(#args) }
-            #[inline]
-            fn param_derivative<T: ::activation::Real>(&self, index: usize, x: T) -> T {
+            #[inline(always)]
+            fn forward<T: ::activation::__private::Float>(&self, x: T) -> T { #module::forward(#args) }
+            #[inline(always)]
+            fn derivative<T: ::activation::__private::Float>(&self, x: T) -> T { #module::derivative(#args) }
+            #[inline(always)]
+            fn second_derivative<T: ::activation::__private::Float>(&self, x: T) -> T { #module::second_derivative(#args) }
+            #[inline(always)]
+            fn with_derivative<T: ::activation::__private::Float>(&self, x: T) -> (T, T) { #module::with_derivative(#args) }
+            #[inline(always)]
+            fn param_derivative<T: ::activation::__private::Float>(&self, index: usize, x: T) -> T {
                 match index {
                     #(#d_arms)*
                     _ => ::core::panic!(#out_of_range, index),

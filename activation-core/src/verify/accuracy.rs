@@ -6,14 +6,14 @@
 //! [-50, 50], log-uniform magnitudes, both sides of every breakpoint, and the edges where
 //! `exp` overflows or underflows in `f64` and `f32`.
 
-use crate::breakpoints::breakpoints;
-use crate::check::{bound, subnormal_close, Subject};
-use crate::derived::derive;
-use crate::eval::{eval, Env};
+use crate::ir::eval::{eval, Env};
 use crate::parse::{Definition, Param};
-use crate::traits::{DynActivation, Function};
-use crate::ulp::{ulps_f32, ulps_f64};
+use crate::passes::breakpoints::breakpoints;
+use crate::passes::derived::derive;
+use crate::verify::check::{bound, subnormal_close, Subject};
+use crate::verify::ulp::{ulps_f32, ulps_f64};
 use crate::Expr;
+use activation_runtime::{DynActivation, Function};
 
 /// Error figures of one function in one precision.
 #[derive(Clone, Debug, Default)]
@@ -296,7 +296,7 @@ mod tests {
     fn tally(actual: f64, expected: f64, exact: Option<f64>) -> Stats {
         let mut t = Tally::new();
         let (cond, exact) = (|| 0.0, move || exact);
-        let ulps = crate::ulp::ulps_f64(actual, expected);
+        let ulps = crate::verify::ulp::ulps_f64(actual, expected);
         t.add(1.0, actual, expected, ulps, f64::MIN_POSITIVE, Bounds { cond: &cond, exact: &exact });
         t.finish()
     }

@@ -33,7 +33,7 @@ use rug::ops::{
 };
 use rug::Float;
 
-use crate::expr::{BinOp, CmpOp, Cond, Constant, Expr, Func, CONSTANTS};
+use crate::ir::expr::{BinOp, CmpOp, Cond, Constant, Expr, Func, CONSTANTS};
 use crate::parse::parse_formula;
 
 /// First precision tried: enough for almost every well-conditioned formula.
@@ -55,7 +55,7 @@ struct Approx {
 /// Evaluates `e` in MPFR at `prec` bits, every operation rounded to nearest.
 ///
 /// Variables take their values from `env` (treated as exact, rounded to `prec` bits if
-/// wider); unknown variables are NaN, as in [`crate::eval::eval`]. Numbers are their `f64`
+/// wider); unknown variables are NaN, as in [`crate::ir::eval::eval`]. Numbers are their `f64`
 /// values exactly (for `prec >= 53`), named constants their exact definitions, `PI` is
 /// MPFR's π. Reductions are not supported and evaluate to NaN.
 pub fn eval_float(e: &Expr, env: &[(&str, Float)], prec: u32) -> Float {
@@ -450,7 +450,7 @@ fn constant(k: Constant, prec: u32) -> Approx {
 fn exact_definition(k: Constant) -> &'static Expr {
     static PARSED: OnceLock<Vec<Expr>> = OnceLock::new();
     let all = PARSED.get_or_init(|| {
-        let parse = |c: &crate::expr::ConstantInfo| {
+        let parse = |c: &crate::ir::expr::ConstantInfo| {
             parse_formula(c.exact, &[]).unwrap_or_else(|e| panic!("exact formula of {}: {e}", c.name))
         };
         CONSTANTS.iter().map(parse).collect()
@@ -752,7 +752,7 @@ fn ln_1p_lipschitz(a: &Approx, lo: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ulp::{ulps_f32, ulps_f64};
+    use crate::verify::ulp::{ulps_f32, ulps_f64};
 
     fn f(text: &str) -> Expr {
         parse_formula(text, &["x"]).unwrap()

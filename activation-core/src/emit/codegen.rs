@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::expr::{BinOp, Cond, Expr, Func};
+use crate::ir::expr::{BinOp, Cond, Expr, Func};
 
 /// Binding strength of emitted code, loosest first.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -28,7 +28,7 @@ pub fn block(outputs: &[Expr]) -> TokenStream {
 }
 
 /// [`block`], with the outputs flagged in `compensated` computed in double-double
-/// arithmetic (see [`crate::compensate`]), falling back to their plain code where the
+/// arithmetic (see [`crate::passes::compensate`]), falling back to their plain code where the
 /// pair cannot be trusted (overflowing splits, results near the subnormal range).
 pub fn block_with(outputs: &[Expr], compensated: &[bool]) -> TokenStream {
     if let Some(cond) = outputs.iter().find_map(|e| e.conditions().into_iter().next()) {
@@ -36,7 +36,7 @@ pub fn block_with(outputs: &[Expr], compensated: &[bool]) -> TokenStream {
         let other: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, false)).collect();
         let test = condition(&cond);
         let (a, b) = (block_with(&taken, compensated), block_with(&other, compensated));
-        return quote! { if #test { #a } else { #b } };
+        return quote! { ::activation::__private::branch(#test, || { #a }, || { #b }) };
     }
     let outputs: Vec<Expr> = outputs.iter().map(decaying_last).collect();
     let plain: Vec<Expr> = outputs.iter().zip(compensated).filter(|(_, &c)| !c).map(|(e, _)| e.clone()).collect();
@@ -86,23 +86,18 @@ fn product_factors<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
     }
 }
 
-/// `e` computed over `Dd<T>`, or by its plain code where [`Dd::settled`] refuses the pair.
-///
-/// [`Dd::settled`]: crate::dd::Dd::settled
+/// `e` computed over `Dd<T>`, or by its plain code in the lanes where
+/// `Dd::settled_or` refuses the pair.
 fn compensated_value(e: &Expr) -> TokenStream {
     let mut lifted = Emitter::new(std::slice::from_ref(e), true);
     lifted.sigmoid_pairs(e);
     let pair = lifted.emit(e).0;
     let lets = lifted.lets;
     let fallback = block(std::slice::from_ref(e));
-    let v = Ident::new("v", Span::mixed_site());
     quote! {
         ({
             #(#lets)*
-            match (#pair).settled() {
-                ::core::option::Option::Some(#v) => #v,
-                ::core::option::Option::None => { #fallback }
-            }
+            (#pair).settled_or(|| { #fallback })
         })
     }
 }
@@ -118,12 +113,21 @@ fn assume(e: &Expr, cond: &Cond, holds: bool) -> Expr {
 fn condition(c: &Cond) -> TokenStream {
     let mut emitter = Emitter::new(&[c.lhs.clone(), c.rhs.clone()], false);
     let (lhs, rhs) = (emitter.emit(&c.lhs).0, emitter.emit(&c.rhs).0);
-    let op: TokenStream = c.op.symbol().parse().expect("comparison operators are tokens");
+    // A comparison of `Float`s is a mask: `bool` for a scalar, one per lane otherwise.
+    let method = Ident::new(
+        match c.op.symbol() {
+            "<" => "lt",
+            "<=" => "le",
+            ">" => "gt",
+            _ => "ge",
+        },
+        Span::call_site(),
+    );
     let lets = emitter.lets;
     if lets.is_empty() {
-        quote! { #lhs #op #rhs }
+        quote! { (#lhs).#method(#rhs) }
     } else {
-        quote! { { #(#lets)* #lhs #op #rhs } }
+        quote! { { #(#lets)* (#lhs).#method(#rhs) } }
     }
 }
 
@@ -236,7 +240,7 @@ impl Emitter {
             }
             Expr::Call(f, u) => {
                 let a = self.operand(u, Prec::Postfix);
-                if let Some(refined) = crate::double::refined_call(*f, u, &a).filter(|_| !self.lifted) {
+                if let Some(refined) = crate::emit::refine::refined_call(*f, u, &a).filter(|_| !self.lifted) {
                     return (refined, Prec::Postfix);
                 }
                 let method = Ident::new(f.name(), Span::call_site());
@@ -275,21 +279,24 @@ impl Emitter {
             // survive a subnormal factor (`x² σ(-x)` at x = 720 is normal, σ(-720) is not).
             let (big, small) = if vanishes(b) { (a, b) } else { (b, a) };
             if let Some(u) = exponent_of_decaying(small) {
-                let big_code = self.operand(big, Prec::Postfix);
+                let big_code = self.emit(big).0;
                 let small = self.emit(small).0;
                 let plain = self.emit(u).0;
-                let log = crate::double::pair(u, &plain);
+                let log = crate::emit::refine::pair(u, &plain);
                 // A growing e^w has the exact logarithm w: no ln of a rounded e^w.
                 if let Expr::Call(Func::Exp, w) = big {
                     let w_plain = self.emit(w).0;
-                    let log_big = crate::double::pair(w, &w_plain);
-                    return (quote! { #big_code.mul_small_logs(#small, || #log_big, || #log) }, Prec::Postfix);
+                    let log_big = crate::emit::refine::pair(w, &w_plain);
+                    return (
+                        quote! { ::activation::__private::mul_small_logs(#big_code, #small, || #log_big, || #log) },
+                        Prec::Postfix,
+                    );
                 }
-                return (quote! { #big_code.mul_small(#small, || #log) }, Prec::Postfix);
+                return (quote! { ::activation::__private::mul_small(#big_code, #small, || #log) }, Prec::Postfix);
             }
-            let a = self.operand(a, Prec::Postfix);
+            let a = self.emit(a).0;
             let b = self.emit(b).0;
-            return (quote! { #a.mul_or_zero(#b) }, Prec::Postfix);
+            return (quote! { ::activation::__private::mul_or_zero(#a, #b) }, Prec::Postfix);
         }
         let a = self.operand(a, left);
         let b = self.operand(b, right);
@@ -302,18 +309,18 @@ impl Emitter {
 fn lifted_leaf(e: &Expr) -> Option<TokenStream> {
     if let Expr::Var(v) = e {
         let name = Ident::new(v, Span::call_site());
-        return Some(quote! { ::activation::Dd::new(#name) });
+        return Some(quote! { ::activation::__private::Dd::new(#name) });
     }
     if !e.is_constant() {
         return None;
     }
-    if let Some((hi, lo)) = crate::double::constant(e) {
+    if let Some((hi, lo)) = crate::emit::refine::constant(e) {
         let (hi, lo) = (float_literal(hi), float_literal(lo));
-        return Some(quote! { ::activation::Dd::<T>::constant(#hi, #lo) });
+        return Some(quote! { ::activation::__private::Dd::<T>::constant(#hi, #lo) });
     }
-    let value = crate::eval::eval::<f64>(e, &Default::default());
+    let value = crate::ir::eval::eval::<f64>(e, &Default::default());
     let lit = float_literal(value);
-    Some(quote! { ::activation::Dd::<T>::constant(#lit, 0.0) })
+    Some(quote! { ::activation::__private::Dd::<T>::constant(#lit, 0.0) })
 }
 
 /// Whether `e` can underflow to 0 in a tail: it contains a decaying function.
@@ -422,16 +429,15 @@ mod tests {
     #[test]
     fn branches_once_for_all_outputs() {
         let c = code(&["if x > 0.0 { x } else { 0.01 * x }", "if x > 0.0 { 1.0 } else { 0.01 }"]);
-        assert_eq!(c.matches("if").count(), 1, "{c}");
+        assert_eq!(c.matches("branch").count(), 1, "{c}");
     }
 
     #[test]
     fn decaying_factors_meet_the_rest_of_the_product_last() {
         // σ(-x) · (x² σ(x)): the subnormal σ(-x) at x = 720 must multiply the normal rest.
         let c = code(&["sigmoid(-x) * 3.0 * x.powi(2) * sigmoid(x)"]);
-        let rest = c.find("T :: from_f64 (3.0) * x . powi (2)").expect(&c);
-        let small = c.find("mul_small").expect(&c);
-        assert!(rest < small, "{c}");
+        // The innermost product takes the normal rest as its first factor.
+        assert!(c.contains("mul_small (T :: from_f64 (3.0) * x . powi (2) ,"), "{c}");
         assert_eq!(c.matches("mul_small").count(), 2, "{c}");
     }
 
@@ -439,8 +445,8 @@ mod tests {
     fn compensated_outputs_run_on_pairs_with_a_plain_fallback() {
         let e = parse_formula("1.0 / (1.0 + x.abs()).powi(3)", &["x"]).unwrap();
         let c = block_with(&[e.clone(), e], &[true, false]).to_string();
-        assert!(c.contains(":: activation :: Dd :: new (x) . abs ()"), "{c}");
-        assert!(c.contains(". settled ()"), "{c}");
+        assert!(c.contains(":: activation :: __private :: Dd :: new (x) . abs ()"), "{c}");
+        assert!(c.contains(". settled_or ("), "{c}");
         // The fallback and the plain output are the same ordinary code.
         assert_eq!(c.matches("x . abs ()").count(), 2, "{c}");
     }
@@ -450,11 +456,11 @@ mod tests {
         // In tanh(x) σ(1.5 σ(-x)), f'' binds σ(-x) inside the argument of a later pair σ(±u);
         // the pair once took a name already given and shadowed σ(-x) by tanh x.
         let source = "#[activation] fn tsig(x: f64) -> f64 { x.tanh() * sigmoid(1.5 * sigmoid(-x)) }";
-        let def = crate::discover::find_in_source(source).unwrap().remove(0).definition.unwrap();
-        let second = crate::derived::derive(&def).unwrap().stable.second;
+        let def = crate::parse::discover::find_in_source(source).unwrap().remove(0).definition.unwrap();
+        let second = crate::passes::derived::derive(&def).unwrap().stable.second;
         let code = block_with(&[second], &[true]).to_string();
         // The compensated block; its plain fallback is a scope of its own.
-        let c = code.split(". settled ()").next().unwrap();
+        let c = code.split(". settled_or (").next().unwrap();
         let bound: Vec<&str> = c
             .split("let ")
             .skip(1)

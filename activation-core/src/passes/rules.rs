@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::expr::Expr;
+use crate::ir::expr::Expr;
 use crate::parse::parse_pattern;
 
 /// Wildcard bindings of a successful match.

@@ -1,0 +1,266 @@
+//! Lane types: `N` values of `f32` or `f64` computed together, written as plain arrays whose
+//! element-wise loops LLVM turns into SIMD instructions (SSE2/NEON for 4 × `f32` and
+//! 2 × `f64`, AVX2 for 8 and 4, AVX-512 for 16 and 8) inside the functions that
+//! [`crate::dispatch`] compiles for each instruction set. Every operation is the scalar
+//! operation lane by lane, so a lane computes exactly what the scalar code computes.
+//!
+//! `FMA` records, in the type, whether the code is compiled for a CPU with fused
+//! multiply-add: error-free products then take one instruction instead of Dekker's split
+//! (the result is the same exact pair).
+
+use core::ops::{Add, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
+
+use crate::float::{sealed, Float, Mask};
+
+/// `N` lanes of `T`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(transparent)]
+pub struct Lanes<T, const N: usize, const FMA: bool>(pub [T; N]);
+
+/// A comparison of `N` lanes: all bits set where it holds (as SIMD compares produce).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(transparent)]
+pub struct LaneMask<I, const N: usize>(pub [I; N]);
+
+/// 4 × `f32`: SSE2 on x86-64, NEON on aarch64.
+pub type F32x4 = Lanes<f32, 4, false>;
+/// 8 × `f32`: AVX2 + FMA.
+pub type F32x8 = Lanes<f32, 8, true>;
+/// 16 × `f32`: AVX-512.
+pub type F32x16 = Lanes<f32, 16, true>;
+/// 2 × `f64`: SSE2 on x86-64, NEON on aarch64.
+pub type F64x2 = Lanes<f64, 2, false>;
+/// 4 × `f64`: AVX2 + FMA.
+pub type F64x4 = Lanes<f64, 4, true>;
+/// 8 × `f64`: AVX-512.
+pub type F64x8 = Lanes<f64, 8, true>;
+
+macro_rules! lane_mask {
+    ($i:ty) => {
+        impl<const N: usize> BitAnd for LaneMask<$i, N> {
+            type Output = Self;
+            #[inline(always)]
+            fn bitand(self, b: Self) -> Self {
+                let mut r = self.0;
+                for i in 0..N {
+                    r[i] &= b.0[i];
+                }
+                LaneMask(r)
+            }
+        }
+        impl<const N: usize> BitOr for LaneMask<$i, N> {
+            type Output = Self;
+            #[inline(always)]
+            fn bitor(self, b: Self) -> Self {
+                let mut r = self.0;
+                for i in 0..N {
+                    r[i] |= b.0[i];
+                }
+                LaneMask(r)
+            }
+        }
+        impl<const N: usize> Not for LaneMask<$i, N> {
+            type Output = Self;
+            #[inline(always)]
+            fn not(self) -> Self {
+                let mut r = self.0;
+                for v in &mut r {
+                    *v = !*v;
+                }
+                LaneMask(r)
+            }
+        }
+        impl<const N: usize> Mask for LaneMask<$i, N> {
+            #[inline(always)]
+            fn any(self) -> bool {
+                let mut acc = 0;
+                for v in self.0 {
+                    acc |= v;
+                }
+                acc != 0
+            }
+            #[inline(always)]
+            fn all(self) -> bool {
+                let mut acc = !0;
+                for v in self.0 {
+                    acc &= v;
+                }
+                acc == !0
+            }
+        }
+    };
+}
+
+lane_mask!(u32);
+lane_mask!(u64);
+
+macro_rules! lanes {
+    ($t:ty, $i:ty) => {
+        impl<const N: usize, const FMA: bool> sealed::Sealed for Lanes<$t, N, FMA> {}
+
+        impl<const N: usize, const FMA: bool> Lanes<$t, N, FMA> {
+            #[inline(always)]
+            fn compare(self, b: Self, f: impl Fn($t, $t) -> bool) -> LaneMask<$i, N> {
+                let mut r = [0; N];
+                for i in 0..N {
+                    r[i] = if f(self.0[i], b.0[i]) { !0 } else { 0 };
+                }
+                LaneMask(r)
+            }
+        }
+
+        impl<const N: usize, const FMA: bool> Float for Lanes<$t, N, FMA> {
+            type Scalar = $t;
+            type Mask = LaneMask<$i, N>;
+            const LANES: usize = N;
+            const FAST_FMA: bool = FMA;
+
+            #[inline(always)]
+            fn from_f64(v: f64) -> Self {
+                Lanes([v as $t; N])
+            }
+            #[inline(always)]
+            fn splat(v: $t) -> Self {
+                Lanes([v; N])
+            }
+            #[inline(always)]
+            fn map(self, f: impl Fn($t) -> $t) -> Self {
+                let mut r = self.0;
+                for v in &mut r {
+                    *v = f(*v);
+                }
+                Lanes(r)
+            }
+            #[inline(always)]
+            fn zip_map(self, b: Self, f: impl Fn($t, $t) -> $t) -> Self {
+                let mut r = self.0;
+                for i in 0..N {
+                    r[i] = f(self.0[i], b.0[i]);
+                }
+                Lanes(r)
+            }
+            #[inline(always)]
+            fn select(m: Self::Mask, a: Self, b: Self) -> Self {
+                let mut r = a.0;
+                for i in 0..N {
+                    r[i] = <$t>::from_bits((a.0[i].to_bits() & m.0[i]) | (b.0[i].to_bits() & !m.0[i]));
+                }
+                Lanes(r)
+            }
+            #[inline(always)]
+            fn load(s: &[$t]) -> Self {
+                let mut r = [0.0; N];
+                r.copy_from_slice(&s[..N]);
+                Lanes(r)
+            }
+            #[inline(always)]
+            fn store(self, s: &mut [$t]) {
+                s[..N].copy_from_slice(&self.0);
+            }
+            #[inline(always)]
+            fn lt(self, b: Self) -> Self::Mask {
+                self.compare(b, |x, y| x < y)
+            }
+            #[inline(always)]
+            fn le(self, b: Self) -> Self::Mask {
+                self.compare(b, |x, y| x <= y)
+            }
+            #[inline(always)]
+            fn gt(self, b: Self) -> Self::Mask {
+                self.compare(b, |x, y| x > y)
+            }
+            #[inline(always)]
+            fn ge(self, b: Self) -> Self::Mask {
+                self.compare(b, |x, y| x >= y)
+            }
+            #[inline(always)]
+            fn eq(self, b: Self) -> Self::Mask {
+                self.compare(b, |x, y| x == y)
+            }
+            #[inline(always)]
+            fn is_finite(self) -> Self::Mask {
+                // |x| < inf, as a compare (NaN compares false).
+                self.abs().compare(Self::splat(<$t>::INFINITY), |x, y| x < y)
+            }
+            #[inline(always)]
+            fn abs(self) -> Self {
+                self.map(<$t>::abs)
+            }
+            #[inline(always)]
+            fn max(self, y: Self) -> Self {
+                self.zip_map(y, <$t>::max)
+            }
+            #[inline(always)]
+            fn min(self, y: Self) -> Self {
+                self.zip_map(y, <$t>::min)
+            }
+            #[inline(always)]
+            fn sqrt(self) -> Self {
+                self.map(<$t>::sqrt)
+            }
+            #[inline(always)]
+            fn mul_add(self, b: Self, c: Self) -> Self {
+                let mut r = self.0;
+                for i in 0..N {
+                    r[i] = self.0[i].mul_add(b.0[i], c.0[i]);
+                }
+                Lanes(r)
+            }
+        }
+
+        impl<const N: usize, const FMA: bool> Neg for Lanes<$t, N, FMA> {
+            type Output = Self;
+            #[inline(always)]
+            fn neg(self) -> Self {
+                self.map(|v| -v)
+            }
+        }
+        lanes!(@op $t, Add, add, +);
+        lanes!(@op $t, Sub, sub, -);
+        lanes!(@op $t, Mul, mul, *);
+        lanes!(@op $t, Div, div, /);
+    };
+    (@op $t:ty, $trait:ident, $method:ident, $op:tt) => {
+        impl<const N: usize, const FMA: bool> $trait for Lanes<$t, N, FMA> {
+            type Output = Self;
+            #[inline(always)]
+            fn $method(self, b: Self) -> Self {
+                let mut r = self.0;
+                for i in 0..N {
+                    r[i] = self.0[i] $op b.0[i];
+                }
+                Lanes(r)
+            }
+        }
+    };
+}
+
+lanes!(f32, u32);
+lanes!(f64, u64);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_compute_what_scalars_compute() {
+        let xs = [-3.5f32, -0.0, 0.0, 1e-40, f32::INFINITY, f32::NAN, 7.25, -1e30];
+        let v = F32x8::load(&xs);
+        let y = (v * v + F32x8::from_f64(0.1)).sqrt().max(v).sigmoid();
+        for (i, &x) in xs.iter().enumerate() {
+            let s = Float::sigmoid(Float::max(Float::sqrt(x * x + 0.1f32), x));
+            assert_eq!(y.0[i].to_bits(), s.to_bits(), "lane {i}: {x}");
+        }
+        let m = v.lt(F32x8::splat(0.0));
+        assert!(m.any() && !m.all());
+        assert_eq!(v.is_finite().0, [!0, !0, !0, !0, 0, 0, !0, !0]);
+    }
+
+    #[test]
+    fn select_takes_each_lane_from_its_side() {
+        let (a, b) = (F64x4::load(&[1.0, 2.0, 3.0, 4.0]), F64x4::splat(-1.0));
+        let m = a.gt(F64x4::splat(2.5));
+        assert_eq!(F64x4::select(m, a, b).0, [-1.0, -1.0, 3.0, 4.0]);
+        assert!(crate::float::Mask::all(a.gt(F64x4::splat(0.0))));
+    }
+}
