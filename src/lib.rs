@@ -24,7 +24,7 @@
 //! ```
 //!
 //! The formula language, what is generated and the numerical guarantees are described in
-//! the README and in `SPEC.md`.
+//! the README and in `docs/contract.md`.
 
 // Generated code names this crate `::activation`, also inside the catalog.
 extern crate self as activation;

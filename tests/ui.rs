@@ -1,4 +1,4 @@
-//! UI tests of `#[activation]`: every rejected form of the formula language (SPEC §3) gives
+//! UI tests of `#[activation]`: every rejected form of the formula language (`docs/contract.md` §3) gives
 //! a spanned compile error that says what is accepted instead; a few accepted ones compile
 //! and run.
 

@@ -1,4 +1,4 @@
-//! Vector activations (SPEC §7): ones the catalog does not have, declared as a user would —
+//! Vector activations (`docs/contract.md` §7): ones the catalog does not have, declared as a user would —
 //! a softmax with a temperature, written with the max shift by hand; the textbook one
 //! with a temperature that has no default; log-sum-exp; a genuine `max`; a piecewise
 //! formula with a `let` used inside a reduction — and the

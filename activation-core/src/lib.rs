@@ -57,7 +57,7 @@ macro_rules! __gradient_checks {
 }
 
 /// The vector gradient-check test the `#[activation]` macro puts beside a vector
-/// activation (SPEC §7). With the `mpfr` feature it runs [`vector::check::run`].
+/// activation (`docs/contract.md` §7). With the `mpfr` feature it runs [`vector::check::run`].
 #[cfg(feature = "mpfr")]
 #[doc(hidden)]
 #[macro_export]

@@ -43,7 +43,7 @@ impl Function {
 ///
 /// Every method works in `f32` and in `f64` and on lanes of either (`T: Float`); the `f32`
 /// path computes in `f32`.
-pub trait Activation {
+pub trait Activation: Sync {
     /// The function's name, as declared (`"swish"`).
     const NAME: &'static str;
     /// The input argument's name (`"x"`).
@@ -91,7 +91,7 @@ pub trait Activation {
     /// When the slices differ in length.
     fn forward_slice<T: Real>(&self, x: &[T], out: &mut [T]) {
         same_len(Self::NAME, "forward_slice", &[x.len(), out.len()]);
-        T::dispatch(Slices { a: self, x, inputs: [], outputs: [out], op: Forward });
+        in_parts(x, [], [out], &|x, inputs, outputs| T::dispatch(Slices { a: self, x, inputs, outputs, op: Forward }));
     }
 
     /// The backward pass: `grad_in[i] = grad_out[i] * f'(x[i])`.
@@ -100,7 +100,9 @@ pub trait Activation {
     /// When the slices differ in length.
     fn backward_slice<T: Real>(&self, x: &[T], grad_out: &[T], grad_in: &mut [T]) {
         same_len(Self::NAME, "backward_slice", &[x.len(), grad_out.len(), grad_in.len()]);
-        T::dispatch(Slices { a: self, x, inputs: [grad_out], outputs: [grad_in], op: Backward });
+        in_parts(x, [grad_out], [grad_in], &|x, inputs, outputs| {
+            T::dispatch(Slices { a: self, x, inputs, outputs, op: Backward })
+        });
     }
 
     /// The forward pass that also keeps the derivative, for frameworks that save f'(x)
@@ -110,7 +112,7 @@ pub trait Activation {
     /// When the slices differ in length.
     fn with_derivative_slice<T: Real>(&self, x: &[T], y: &mut [T], dydx: &mut [T]) {
         same_len(Self::NAME, "with_derivative_slice", &[x.len(), y.len(), dydx.len()]);
-        T::dispatch(Slices { a: self, x, inputs: [], outputs: [y, dydx], op: Fused });
+        in_parts(x, [], [y, dydx], &|x, inputs, outputs| T::dispatch(Slices { a: self, x, inputs, outputs, op: Fused }));
     }
 
     /// Parameter gradients over a slice: `out[k] = Σ_i grad_out[i] * ∂f/∂p_k(x[i])`. The
@@ -139,6 +141,47 @@ pub trait Activation {
             *o = acc;
         }
     }
+}
+
+/// Slices at least this long are split over threads with the `rayon` feature: below it
+/// the work (a few microseconds) does not pay for waking a second thread. Measured with
+/// `cargo bench --bench kernels --features rayon` (see `docs/speed.md`).
+#[cfg(feature = "rayon")]
+pub const PARALLEL_MIN: usize = 1 << 15;
+
+/// Runs `f` on `(x, inputs, outputs)`, or with the `rayon` feature on halves of them in
+/// parallel, recursively, while they are at least [`PARALLEL_MIN`] long. Every element is
+/// computed by the same code either way, so the results do not depend on the split.
+#[inline]
+fn in_parts<T: Send + Sync, const I: usize, const O: usize>(
+    x: &[T],
+    inputs: [&[T]; I],
+    outputs: [&mut [T]; O],
+    f: &(impl Fn(&[T], [&[T]; I], [&mut [T]; O]) + Sync),
+) {
+    #[cfg(feature = "rayon")]
+    if x.len() >= 2 * PARALLEL_MIN {
+        // Halves of whole cache lines, so that no two threads write one line.
+        let mid = (x.len() / 2) & !63;
+        let (xa, xb) = x.split_at(mid);
+        let mut ins = inputs.map(|s| {
+            let (a, b) = s.split_at(mid);
+            (Some(a), Some(b))
+        });
+        let mut outs = outputs.map(|s| {
+            let (a, b) = s.split_at_mut(mid);
+            (Some(a), Some(b))
+        });
+        let (ia, ib) = (ins.each_mut().map(|p| p.0.take()), ins.each_mut().map(|p| p.1.take()));
+        let (oa, ob) = (outs.each_mut().map(|p| p.0.take()), outs.each_mut().map(|p| p.1.take()));
+        let some = "both halves were just split off";
+        rayon::join(
+            || in_parts(xa, ia.map(|s| s.expect(some)), oa.map(|s| s.expect(some)), f),
+            || in_parts(xb, ib.map(|s| s.expect(some)), ob.map(|s| s.expect(some)), f),
+        );
+        return;
+    }
+    f(x, inputs, outputs)
 }
 
 /// What a slice kernel computes per element, from `x` and the extra inputs.

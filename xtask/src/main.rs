@@ -4,8 +4,11 @@
 //!   report of every `#[activation]` (LaTeX, Markdown/CSV/JSON tables, SVG plots).
 //! - `cargo xtask accuracy [--samples N] [--check]`: ULP error of every generated function
 //!   against MPFR, beside the textbook formula.
+//! - `cargo xtask bench [--quick]`: the slice kernels beside hand-written vectorised and
+//!   libm kernels, default and `target-cpu=native` builds (writes `docs/speed.md`).
 
 mod accuracy;
+mod bench;
 mod report;
 
 use std::process::ExitCode;
@@ -19,6 +22,7 @@ fn main() -> ExitCode {
     let result = match task {
         "report" => report::main(rest),
         "accuracy" => accuracy::main(rest),
+        "bench" => bench::main(rest),
         "help" | "--help" | "-h" => {
             println!("{}", usage());
             Ok(())
@@ -38,7 +42,8 @@ fn usage() -> &'static str {
     "usage: cargo xtask <task> [options]\n\n\
      tasks:\n  \
      report     LaTeX, tables and plots of every activation's gradient behaviour\n  \
-     accuracy   ULP error of every generated function against MPFR, beside the textbook formula"
+     accuracy   ULP error of every generated function against MPFR, beside the textbook formula\n  \
+     bench      slice kernels against hand-written SIMD and libm, default and native builds"
 }
 
 /// The workspace root (the xtask lives in `<root>/xtask`).

@@ -1,16 +1,22 @@
 //! `cargo xtask report [--epsilon E] [--src DIR] [--check]`: the gradient-saturation report
-//! of every `#[activation]` in the workspace (or in DIR) — a thin front end over
-//! `activation_core::analysis`, which computes every value.
+//! of every `#[activation]` in the workspace (or in DIR). `activation_core::analysis`
+//! computes every value, as typed properties; everything people read is made here: the
+//! columns and their legends (`columns`), numbers and properties as text (`format`), the
+//! selection guide (`guide`), and the output formats.
 //!
 //! Writes into `target/activation-report/`: `report.tex` (and `report.pdf` when `pdflatex`
 //! is on PATH), `saturation.md`, `saturation.csv` with `saturation-legend.csv`,
-//! `saturation.json`, and `plots/NAME.svg`. Vector activations (softmax) have their own
-//! table: a section of `saturation.md` and `report.tex`, `saturation-vector.csv` with
-//! `saturation-vector-legend.csv`, the `"vector"` key of `saturation.json`; their plots show
-//! component 0 along the gap `x = (d, 0)`. A default run (workspace sources, default ε)
-//! also refreshes the committed `docs/saturation.md`, which `--check` compares instead of
-//! writing anything.
+//! `saturation.json` (typed values, written with serde: `json`), and `plots/NAME.svg`.
+//! Vector activations (softmax) have their own table: a section of `saturation.md` and
+//! `report.tex`, `saturation-vector.csv` with `saturation-vector-legend.csv`, the `"vector"`
+//! member of `saturation.json`; their plots show component 0 along the gap `x = (d, 0)`. A
+//! default run (workspace sources, default ε) also refreshes the committed
+//! `docs/saturation.md`, which `--check` compares instead of writing anything.
 
+mod columns;
+mod format;
+mod guide;
+mod json;
 mod latex;
 mod plot;
 mod tables;
@@ -81,14 +87,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
         Some(dir) => vec![dir.clone()],
         None => source_dirs(&root),
     };
-    let (defs, vector_defs) = (discover(&dirs, find_in_source)?, discover(&dirs, find_vectors_in_source)?);
-    if defs.is_empty() && vector_defs.is_empty() {
-        return Err("no `#[activation]` function found".into());
-    }
-    let (entries, vectors) = std::thread::scope(|s| {
-        let vectors = s.spawn(|| analyse_vectors(&vector_defs, o.epsilon));
-        (analyse_all(defs, o.epsilon), vectors.join().expect("the vector analysis did not panic"))
-    });
+    let (entries, vectors) = analyse_sources(&dirs, o.epsilon)?;
     let markdown = tables::markdown(&entries, &vectors, o.epsilon);
     if o.check {
         return check(&root.join(COMMITTED), &markdown);
@@ -104,6 +103,19 @@ pub fn main(args: &[String]) -> Result<(), String> {
     }
     println!("report written to {}", out.display());
     Ok(())
+}
+
+/// Finds every `#[activation]` in `dirs` and analyses it: the scalar activations on all
+/// cores, the vector ones beside them.
+fn analyse_sources(dirs: &[PathBuf], epsilon: f64) -> Result<(Vec<Entry>, Vec<VectorEntry>), String> {
+    let (defs, vector_defs) = (discover(dirs, find_in_source)?, discover(dirs, find_vectors_in_source)?);
+    if defs.is_empty() && vector_defs.is_empty() {
+        return Err("no `#[activation]` function found".into());
+    }
+    Ok(std::thread::scope(|s| {
+        let vectors = s.spawn(|| analyse_vectors(&vector_defs, epsilon));
+        (analyse_all(defs, epsilon), vectors.join().expect("the vector analysis did not panic"))
+    }))
 }
 
 /// Every output file, and the PDF when `pdflatex` is there.
@@ -125,7 +137,7 @@ fn write_all(
     write(&out.join("saturation-legend.csv"), &tables::csv_legend(epsilon))?;
     write(&out.join("saturation-vector.csv"), &tables::vector_csv(vectors))?;
     write(&out.join("saturation-vector-legend.csv"), &tables::vector_csv_legend(epsilon))?;
-    write(&out.join("saturation.json"), &tables::json(entries, vectors, epsilon))?;
+    write(&out.join("saturation.json"), &json::json(entries, vectors, epsilon))?;
     for e in entries {
         let svg = plot::svg(e).map_err(|err| format!("plot of {}: {err}", e.def.name))?;
         write(&out.join("plots").join(format!("{}.svg", e.def.name)), &svg)?;

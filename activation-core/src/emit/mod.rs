@@ -1,8 +1,11 @@
 //! From forms to Rust: `codegen` turns stable forms into kernels generic over the runtime's
 //! `Float` (scalars and lanes alike), `refine` recomputes saturating functions' polynomial
 //! arguments in double-double in the tails, and `expand` assembles everything
-//! `#[activation]` generates.
+//! `#[activation]` generates: the items every activation shares (`item`), and those a
+//! scalar activation adds (`scalar`) or a vector one adds (`crate::vector::expand`).
 
 pub mod codegen;
 pub mod expand;
+pub mod item;
 pub mod refine;
+pub mod scalar;

@@ -167,11 +167,23 @@ pub struct FuncInfo {
     pub latex: &'static str,
     /// d/du f(u), as a formula in `u` of the formula language.
     pub derivative: &'static str,
+    /// An engine-internal primitive: the passes write it (the stabilising rules) and the
+    /// canonical text of stable forms contains it, but a user's formula may not call it
+    /// (`parse::parse_activation` rejects it and names what to write instead).
+    pub internal: bool,
 }
 
 /// The function table. The derivative column is data: `diff` parses it once.
 pub const FUNCS: &[FuncInfo] = &[
-    FuncInfo { func: Func::Exp, name: "exp", aliases: &[], method: Some("exp"), latex: "\\exp", derivative: "exp(u)" },
+    FuncInfo {
+        func: Func::Exp,
+        name: "exp",
+        aliases: &[],
+        method: Some("exp"),
+        latex: "\\exp",
+        derivative: "exp(u)",
+        internal: false,
+    },
     FuncInfo {
         func: Func::ExpM1,
         name: "expm1",
@@ -179,8 +191,17 @@ pub const FUNCS: &[FuncInfo] = &[
         method: Some("exp_m1"),
         latex: "\\operatorname{expm1}",
         derivative: "exp(u)",
+        internal: false,
     },
-    FuncInfo { func: Func::Ln, name: "ln", aliases: &[], method: Some("ln"), latex: "\\ln", derivative: "1 / u" },
+    FuncInfo {
+        func: Func::Ln,
+        name: "ln",
+        aliases: &[],
+        method: Some("ln"),
+        latex: "\\ln",
+        derivative: "1 / u",
+        internal: false,
+    },
     FuncInfo {
         func: Func::Ln1p,
         name: "log1p",
@@ -188,6 +209,7 @@ pub const FUNCS: &[FuncInfo] = &[
         method: Some("ln_1p"),
         latex: "\\operatorname{log1p}",
         derivative: "1 / (1 + u)",
+        internal: false,
     },
     FuncInfo {
         func: Func::Sqrt,
@@ -196,6 +218,7 @@ pub const FUNCS: &[FuncInfo] = &[
         method: Some("sqrt"),
         latex: "\\sqrt",
         derivative: "0.5 / sqrt(u)",
+        internal: false,
     },
     FuncInfo {
         func: Func::Abs,
@@ -204,6 +227,7 @@ pub const FUNCS: &[FuncInfo] = &[
         method: Some("abs"),
         latex: "\\left|\\cdot\\right|",
         derivative: "if u > 0 { 1 } else if u < 0 { -1 } else { 0 }",
+        internal: false,
     },
     FuncInfo {
         func: Func::Tanh,
@@ -212,6 +236,7 @@ pub const FUNCS: &[FuncInfo] = &[
         method: Some("tanh"),
         latex: "\\tanh",
         derivative: "1 - tanh(u).powi(2)",
+        internal: false,
     },
     FuncInfo {
         func: Func::Sinh,
@@ -220,6 +245,7 @@ pub const FUNCS: &[FuncInfo] = &[
         method: Some("sinh"),
         latex: "\\sinh",
         derivative: "cosh(u)",
+        internal: false,
     },
     FuncInfo {
         func: Func::Cosh,
@@ -228,6 +254,7 @@ pub const FUNCS: &[FuncInfo] = &[
         method: Some("cosh"),
         latex: "\\cosh",
         derivative: "sinh(u)",
+        internal: false,
     },
     FuncInfo {
         func: Func::Atan,
@@ -236,9 +263,26 @@ pub const FUNCS: &[FuncInfo] = &[
         method: Some("atan"),
         latex: "\\arctan",
         derivative: "1 / (1 + u.powi(2))",
+        internal: false,
     },
-    FuncInfo { func: Func::Sin, name: "sin", aliases: &[], method: Some("sin"), latex: "\\sin", derivative: "cos(u)" },
-    FuncInfo { func: Func::Cos, name: "cos", aliases: &[], method: Some("cos"), latex: "\\cos", derivative: "-sin(u)" },
+    FuncInfo {
+        func: Func::Sin,
+        name: "sin",
+        aliases: &[],
+        method: Some("sin"),
+        latex: "\\sin",
+        derivative: "cos(u)",
+        internal: false,
+    },
+    FuncInfo {
+        func: Func::Cos,
+        name: "cos",
+        aliases: &[],
+        method: Some("cos"),
+        latex: "\\cos",
+        derivative: "-sin(u)",
+        internal: false,
+    },
     FuncInfo {
         func: Func::Sigmoid,
         name: "sigmoid",
@@ -246,6 +290,7 @@ pub const FUNCS: &[FuncInfo] = &[
         method: None,
         latex: "\\sigma",
         derivative: "sigmoid(u) * (1 - sigmoid(u))",
+        internal: false,
     },
     FuncInfo {
         func: Func::Softplus,
@@ -254,6 +299,7 @@ pub const FUNCS: &[FuncInfo] = &[
         method: None,
         latex: "\\operatorname{softplus}",
         derivative: "sigmoid(u)",
+        internal: false,
     },
     FuncInfo {
         func: Func::Erf,
@@ -262,6 +308,7 @@ pub const FUNCS: &[FuncInfo] = &[
         method: None,
         latex: "\\operatorname{erf}",
         derivative: "FRAC_2_SQRT_PI * exp(-u.powi(2))",
+        internal: false,
     },
     FuncInfo {
         func: Func::Erfc,
@@ -270,6 +317,7 @@ pub const FUNCS: &[FuncInfo] = &[
         method: None,
         latex: "\\operatorname{erfc}",
         derivative: "-FRAC_2_SQRT_PI * exp(-u.powi(2))",
+        internal: false,
     },
     FuncInfo {
         func: Func::Expm1SubUexp,
@@ -278,6 +326,7 @@ pub const FUNCS: &[FuncInfo] = &[
         method: None,
         latex: "\\operatorname{expm1\\_sub\\_uexp}",
         derivative: "-u * exp(u)",
+        internal: true,
     },
 ];
 

@@ -2,7 +2,14 @@
 //!
 //! Every form the formula language rejects becomes a `syn::Error` at the offending span
 //! whose message says what is accepted instead. Errors are collected, not thrown at the
-//! first one, so a user sees all of them in one build.
+//! first one, so a user sees all of them in one build (`docs/contract.md` §3).
+//!
+//! Two modes: a user's `#[activation]` item ([`parse_activation`]) may call only the
+//! accepted names — [`accepted_functions`], [`accepted_methods`], [`accepted_constants`],
+//! generated from the tables [`FUNCS`] and [`CONSTANTS`], and printed in the errors, the
+//! README and the contract from there — while the engine's own text ([`parse_formula`],
+//! [`parse_vector_formula`], [`parse_pattern`]) also reads the internal primitives that
+//! the stabilising pass writes (`expm1_sub_uexp`).
 
 pub mod discover;
 
@@ -13,7 +20,7 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{BinOp as SynBin, Expr as SynExpr, FnArg, ItemFn, Lit, Pat, ReturnType, Stmt, Type, UnOp};
 
-use crate::ir::expr::{BinOp, CmpOp, Cond, Constant, Expr, Func, Reduction};
+use crate::ir::expr::{BinOp, CmpOp, Cond, Constant, Expr, Func, Reduction, CONSTANTS, FUNCS};
 
 /// A parameter of an activation and its default, if `#[activation(name = value)]` gave one.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,10 +56,45 @@ impl Definition {
     }
 }
 
-const ACCEPTED_METHODS: &str = "exp, exp_m1, ln, ln_1p, sqrt, abs, tanh, sinh, cosh, atan, sin, cos, \
-     powi, powf, max, min, recip";
-const ACCEPTED_FUNCTIONS: &str = "exp, expm1, ln, log1p, sqrt, abs, tanh, sinh, cosh, atan, sin, cos, \
-     sigmoid, softplus, erf, erfc, max, min";
+/// Methods with a rule of their own in `Scope::method` (not rows of [`FUNCS`]).
+const OPERATOR_METHODS: &[&str] = &["powi", "powf", "max", "min", "recip"];
+/// Prelude functions with a rule of their own in `Scope::call` (not rows of [`FUNCS`]).
+const OPERATOR_FUNCTIONS: &[&str] = &["max", "min"];
+
+/// The `f64` methods a formula may call, in the order of [`FUNCS`], then `powi`, `powf`,
+/// `max`, `min`, `recip`: the list in the parse errors, README.md and
+/// `docs/contract.md` §3 (a test holds the documents to it).
+pub fn accepted_methods() -> Vec<&'static str> {
+    let funcs = FUNCS.iter().filter(|i| !i.internal).filter_map(|i| i.method);
+    funcs.chain(OPERATOR_METHODS.iter().copied()).collect()
+}
+
+/// The prelude functions a formula may call, by canonical name, in the order of
+/// [`FUNCS`], then two-argument `max` and `min`. Engine-internal primitives are not
+/// among them.
+pub fn accepted_functions() -> Vec<&'static str> {
+    let funcs = FUNCS.iter().filter(|i| !i.internal).map(|i| i.name);
+    funcs.chain(OPERATOR_FUNCTIONS.iter().copied()).collect()
+}
+
+/// Other names accepted for prelude functions (the method names `exp_m1`, `ln_1p`).
+pub fn accepted_aliases() -> Vec<&'static str> {
+    FUNCS.iter().filter(|i| !i.internal).flat_map(|i| i.aliases.iter().copied()).collect()
+}
+
+/// The named constants a formula may use: every row of [`CONSTANTS`] (those of
+/// `std::f64::consts`).
+pub fn accepted_constants() -> Vec<&'static str> {
+    CONSTANTS.iter().map(|k| k.name).collect()
+}
+
+fn methods_list() -> String {
+    accepted_methods().join(", ")
+}
+
+fn functions_list() -> String {
+    accepted_functions().join(", ")
+}
 
 /// Collects errors so that one build reports all of them.
 #[derive(Default)]
@@ -286,25 +328,30 @@ fn is_f64(ty: &Type) -> bool {
 }
 
 /// Parses formula text (a Rust expression, possibly a block with `let`s) over `vars`.
+///
+/// This reads the engine's own canonical text ([`crate::ir::text`]) back: what `FORMULA`
+/// holds, rule tables, the exact definitions of constants, and stable forms, so it accepts
+/// the engine-internal primitives of [`FUNCS`] (`expm1_sub_uexp`) that a user's
+/// `#[activation]` body may not call ([`parse_activation`] rejects them).
 pub fn parse_formula(text: &str, vars: &[&str]) -> syn::Result<Expr> {
     let e: SynExpr = syn::parse_str(text)?;
-    Scope::new(vars.iter().map(|s| s.to_string()).collect()).expr(&e)
+    Scope::internal(vars.iter().map(|s| s.to_string()).collect()).expr(&e)
 }
 
-/// Parses vector formula text (SPEC §7): [`parse_formula`] with `sum(e)` and `max(e)`
-/// reductions accepted.
+/// Parses vector formula text (`docs/contract.md` §7): [`parse_formula`] with `sum(e)`
+/// and `max(e)` reductions accepted.
 pub fn parse_vector_formula(text: &str, vars: &[&str]) -> syn::Result<Expr> {
     let e: SynExpr = syn::parse_str(text)?;
-    let mut scope = Scope::new(vars.iter().map(|s| s.to_string()).collect());
+    let mut scope = Scope::internal(vars.iter().map(|s| s.to_string()).collect());
     scope.reductions = true;
     scope.expr(&e)
 }
 
 /// Parses a rewrite-rule pattern: every identifier that is not a constant is a variable
-/// (the rule's wildcard).
+/// (the rule's wildcard). Engine-internal primitives are accepted, as in [`parse_formula`].
 pub fn parse_pattern(text: &str) -> syn::Result<Expr> {
     let e: SynExpr = syn::parse_str(text)?;
-    let mut scope = Scope::new(Vec::new());
+    let mut scope = Scope::internal(Vec::new());
     scope.open = true;
     scope.expr(&e)
 }
@@ -319,13 +366,33 @@ struct Scope {
     open: bool,
     /// Vector activation: `sum(e)` and `max(e)` are reductions.
     reductions: bool,
+    /// Engine text: the internal primitives of [`FUNCS`] are accepted. Off for a user's
+    /// `#[activation]` body.
+    internal: bool,
     /// Names of `let`s that were rejected: their uses raise no further errors.
     failed: HashSet<String>,
 }
 
 impl Scope {
+    /// The scope of a user's `#[activation]` body.
     fn new(args: Vec<String>) -> Self {
-        Scope { args, lets: HashMap::new(), open: false, reductions: false, failed: HashSet::new() }
+        Scope { args, lets: HashMap::new(), open: false, reductions: false, internal: false, failed: HashSet::new() }
+    }
+
+    /// The scope of the engine's own text, where internal primitives are accepted.
+    fn internal(args: Vec<String>) -> Self {
+        Scope { internal: true, ..Scope::new(args) }
+    }
+
+    /// The prelude function called `name` that this scope may call, if any: internal
+    /// primitives only in the engine's own text.
+    fn user_function(&self, name: &str) -> Option<Func> {
+        Func::from_function_name(name).filter(|f| self.internal || !f.info().internal)
+    }
+
+    /// The method called `name` that this scope may call, if any (as [`Scope::user_function`]).
+    fn user_method(&self, name: &str) -> Option<Func> {
+        Func::from_method_name(name).filter(|f| self.internal || !f.info().internal)
     }
 
     fn block(&mut self, block: &syn::Block) -> syn::Result<Expr> {
@@ -433,7 +500,7 @@ impl Scope {
             SynExpr::Cast(c) => err(c, "casts are not supported: every value is already `f64`"),
             SynExpr::Unsafe(u) => err(u.unsafe_token, "`unsafe` blocks are not supported in an activation"),
             SynExpr::Async(a) => err(a.async_token, "`async` blocks are not supported in an activation"),
-            _ => err(e, format!("unsupported expression: accepted are numbers, `std::f64::consts`, the arguments, `let` names, `+ - * /`, unary `-`, methods ({ACCEPTED_METHODS}), functions ({ACCEPTED_FUNCTIONS}) and `if`/`else`")),
+            _ => err(e, format!("unsupported expression: accepted are numbers, `std::f64::consts`, the arguments, `let` names, `+ - * /`, unary `-`, methods ({}), functions ({}) and `if`/`else`", methods_list(), functions_list())),
         }
     }
 
@@ -468,7 +535,7 @@ impl Scope {
         if self.open && segs.len() == 1 {
             return Ok(Expr::Var(last));
         }
-        err(p, format!("unknown name `{}`: use the input, a parameter, a `let` name or a constant of `std::f64::consts` such as `PI`", quote::quote!(#p).to_string().replace(' ', "")))
+        err(p, unknown_name(&quote::quote!(#p).to_string().replace(' ', ""), &last))
     }
 
     fn binary(&mut self, b: &syn::ExprBinary) -> syn::Result<Expr> {
@@ -529,19 +596,19 @@ impl Scope {
                 arity(0)?;
                 Ok(Expr::bin(BinOp::Div, Expr::num(1.0), receiver))
             }
-            _ => match Func::from_method_name(&name) {
+            _ => match self.user_method(&name) {
                 Some(f) => {
                     arity(0)?;
                     Ok(Expr::call(f, receiver))
                 }
-                None => err(&m.method, format!("unsupported method `{name}`: accepted methods are {ACCEPTED_METHODS}")),
+                None => err(&m.method, format!("unsupported method `{name}`: accepted methods are {}", methods_list())),
             },
         }
     }
 
     fn call(&mut self, c: &syn::ExprCall) -> syn::Result<Expr> {
         let SynExpr::Path(p) = &*c.func else {
-            return err(&c.func, format!("unsupported call: accepted functions are {ACCEPTED_FUNCTIONS}"));
+            return err(&c.func, format!("unsupported call: accepted functions are {}", functions_list()));
         };
         let name = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
         if p.path.segments.len() == 1 {
@@ -550,10 +617,13 @@ impl Scope {
                 return Ok(Expr::num(0.0));
             }
             if self.args.contains(&name) || self.lets.contains_key(&name) {
-                let msg = if Func::from_function_name(&name).is_some() || matches!(name.as_str(), "max" | "min") {
+                let msg = if self.user_function(&name).is_some() || OPERATOR_FUNCTIONS.contains(&name.as_str()) {
                     format!("`{name}` is an argument or `let` name here, which hides the function `{name}`: rename it")
                 } else {
-                    format!("`{name}` is an argument or `let` name, not a function: accepted functions are {ACCEPTED_FUNCTIONS}")
+                    format!(
+                        "`{name}` is an argument or `let` name, not a function: accepted functions are {}",
+                        functions_list()
+                    )
                 };
                 return err(&c.func, msg);
             }
@@ -578,10 +648,11 @@ impl Scope {
             ),
             ("max", _) => bad_arity(2),
             _ => match Func::from_function_name(&name) {
+                Some(f) if f.info().internal && !self.internal => Err(internal_primitive(&c.func, f, &args)),
                 Some(f) if args.len() == 1 => Ok(Expr::call(f, args[0].clone())),
                 Some(_) => bad_arity(1),
                 None => {
-                    err(&c.func, format!("unsupported function `{name}`: accepted functions are {ACCEPTED_FUNCTIONS}"))
+                    err(&c.func, format!("unsupported function `{name}`: accepted functions are {}", functions_list()))
                 }
             },
         }
@@ -659,6 +730,54 @@ fn bound_names(pat: &Pat, out: &mut HashSet<String>) {
         Pat::Slice(s) => s.elems.iter().for_each(|p| bound_names(p, out)),
         _ => {}
     }
+}
+
+/// The error for an unknown name `shown` (last path segment `last`): names that look like
+/// constants (a path, or `UPPER_CASE`) get the list of [`CONSTANTS`].
+fn unknown_name(shown: &str, last: &str) -> String {
+    let like_constant = shown.contains("::") || !last.chars().any(|c| c.is_ascii_lowercase());
+    let constants = if like_constant {
+        format!("a constant of `std::f64::consts` ({})", accepted_constants().join(", "))
+    } else {
+        format!("a constant of `std::f64::consts` such as `{}`", CONSTANTS[0].name)
+    };
+    format!("unknown name `{shown}`: use the input, a parameter, a `let` name or {constants}")
+}
+
+/// The error for a call of an engine-internal primitive in a user's formula: what the
+/// primitive computes, written with accepted functions (the textbook side of the
+/// stabilising rule that introduces it, with the call's argument), and the accepted list.
+fn internal_primitive(at: &SynExpr, f: Func, args: &[Expr]) -> syn::Error {
+    let name = f.name();
+    let written = args.first().and_then(|arg| {
+        crate::passes::stabilise::compiled().iter().find_map(|rule| match &rule.rhs {
+            Expr::Call(g, inner) if *g == f => match &**inner {
+                Expr::Var(u) if only_variable(&rule.lhs, u) => {
+                    let bindings = crate::passes::rules::Bindings::from([(u.clone(), arg.clone())]);
+                    Some(crate::passes::rules::instantiate(&rule.lhs, &bindings))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+    });
+    let instead = match written {
+        Some(e) => format!("write what it computes, `{e}`, and the engine rewrites that into its stable form itself"),
+        None => "write what it computes with the accepted functions".to_string(),
+    };
+    let msg = format!(
+        "`{name}` is a primitive internal to the engine (the stabilising pass writes it), not part of \
+         the formula language: {instead}; accepted functions are {}",
+        functions_list()
+    );
+    syn::Error::new_spanned(at, msg)
+}
+
+/// Whether `u` is the one variable of `e`.
+fn only_variable(e: &Expr, u: &str) -> bool {
+    let mut only = e.depends_on(u);
+    e.visit(&mut |n| only &= !matches!(n, Expr::Var(v) if v != u));
+    only
 }
 
 fn mutation() -> &'static str {
@@ -750,5 +869,93 @@ mod tests {
     fn rejects_constant_body() {
         let e = parse("fn f(x: f64) -> f64 { 1.0 }").unwrap_err();
         assert!(e.to_string().contains("does not depend on the input"));
+    }
+
+    /// The names listed in `doc` on the line that starts with `prefix`: the first
+    /// backticked span after it, split at spaces.
+    fn listed(doc: &str, file: &str, prefix: &str) -> Vec<String> {
+        let line = doc
+            .lines()
+            .find_map(|l| l.trim_start().strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("{file}: no line starting with `{prefix}`"));
+        let span = line.split('`').nth(1).unwrap_or_else(|| panic!("{file}: no `names` after `{prefix}`"));
+        span.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn documents_list_the_accepted_names() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        for file in ["README.md", "docs/contract.md"] {
+            let doc = std::fs::read_to_string(format!("{root}/{file}")).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let lists = [
+                ("- methods ", accepted_methods()),
+                ("- prelude functions ", accepted_functions()),
+                ("- numbers, and the constants of `std::f64::consts`: ", accepted_constants()),
+            ];
+            for (prefix, names) in lists {
+                assert_eq!(
+                    listed(&doc, file, prefix),
+                    names,
+                    "{file}: the list `{prefix}` differs from what FUNCS/CONSTANTS accept; copy `{}`",
+                    names.join(" ")
+                );
+            }
+        }
+        let contract = std::fs::read_to_string(format!("{root}/docs/contract.md")).unwrap();
+        assert_eq!(
+            listed(&contract, "docs/contract.md", "- the same functions under their method names "),
+            accepted_aliases()
+        );
+    }
+
+    #[test]
+    fn every_listed_name_is_accepted() {
+        for f in accepted_functions() {
+            let args = if OPERATOR_FUNCTIONS.contains(&f) { "x, 1.0" } else { "x" };
+            parse(&format!("fn f(x: f64) -> f64 {{ {f}({args}) }}")).unwrap_or_else(|e| panic!("{f}: {e}"));
+        }
+        for m in accepted_methods() {
+            let args = match m {
+                "powi" => "2",
+                "powf" | "max" | "min" => "1.5",
+                _ => "",
+            };
+            parse(&format!("fn f(x: f64) -> f64 {{ x.{m}({args}) }}")).unwrap_or_else(|e| panic!("{m}: {e}"));
+        }
+        for a in accepted_aliases() {
+            parse(&format!("fn f(x: f64) -> f64 {{ {a}(x) }}")).unwrap_or_else(|e| panic!("{a}: {e}"));
+        }
+        for k in accepted_constants() {
+            parse(&format!("fn f(x: f64) -> f64 {{ x * {k} + std::f64::consts::{k} }}"))
+                .unwrap_or_else(|e| panic!("{k}: {e}"));
+        }
+    }
+
+    #[test]
+    fn internal_primitives_are_rejected_in_user_formulas_only() {
+        for info in FUNCS.iter().filter(|i| i.internal) {
+            let name = info.name;
+            assert!(
+                !accepted_functions().contains(&name) && info.method.is_none_or(|m| !accepted_methods().contains(&m))
+            );
+            let e = parse(&format!("fn f(x: f64, a: f64) -> f64 {{ {name}(x / a) }}")).unwrap_err().to_string();
+            assert!(e.contains("internal to the engine") && e.contains("accepted functions are exp,"), "{e}");
+            // The engine's own text (stable forms, rule tables) still reads back.
+            let e = parse_formula(&format!("{name}(x / a)"), &["x", "a"]).unwrap();
+            assert_eq!(e, Expr::call(info.func, parse_formula("x / a", &["x", "a"]).unwrap()));
+        }
+        let e = parse("fn f(x: f64, a: f64) -> f64 { expm1_sub_uexp(x / a) }").unwrap_err().to_string();
+        assert!(e.contains("`expm1(x / a) - x / a * exp(x / a)`"), "{e}");
+    }
+
+    #[test]
+    fn stable_forms_read_back() {
+        let celu = "fn celu(x: f64, alpha: f64) -> f64 { if x > 0.0 { x } else { alpha * ((x / alpha).exp() - 1.0) } }";
+        let derived = crate::passes::derived::derive(&parse(celu).unwrap()).unwrap();
+        let stable = &derived.stable.params[0];
+        let text = stable.to_string();
+        assert!(text.contains("expm1_sub_uexp"), "{text}");
+        assert_eq!(&parse_formula(&text, &["x", "alpha"]).unwrap(), stable, "{text}");
+        assert_eq!(&parse_pattern(&text).unwrap(), stable, "{text}");
     }
 }

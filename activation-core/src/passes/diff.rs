@@ -4,7 +4,7 @@
 //! column of [`FUNCS`], a formula in `u`; the operators have their
 //! textbook rules here. Piecewise formulas differentiate branch by branch under the same
 //! condition, so at a breakpoint the derivative takes the branch that the `if` selects
-//! there (SPEC §4); `max`/`min` follow the same convention through the branch `a > b`
+//! there (`docs/contract.md` §4.2); `max`/`min` follow the same convention through the branch `a > b`
 //! (resp. `a < b`) selects.
 
 use std::collections::HashMap;

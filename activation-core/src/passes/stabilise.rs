@@ -3,7 +3,7 @@
 //!
 //! It runs on the forward formula and on every derivative before code generation; the
 //! readable forms (canonical text, LaTeX) keep what the user wrote. Each rule is an
-//! identity over the reals, and each has a test (`tests/stabilise_rules.rs`) that checks
+//! identity over the reals, and each has a test (`tests/rewrite_rules.rs`) that checks
 //! against MPFR that it is one and that it never makes a result worse.
 
 use std::sync::OnceLock;

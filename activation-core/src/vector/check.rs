@@ -1,4 +1,4 @@
-//! The gradient checks of vector activations (SPEC §5 and §7), against MPFR.
+//! The gradient checks of vector activations (`docs/contract.md` §7.3), against MPFR.
 //!
 //! The reference for `f(x)` is the formula as written (re-read from `FORMULA`),
 //! its reductions and element-wise parts evaluated in MPFR; where the written formula
@@ -53,7 +53,7 @@ impl Form {
 
     /// `f(x)` in MPFR at `prec` bits (the points must be exact at that precision), and the
     /// branches it took there. With `frozen`, it takes those branches instead of its own:
-    /// finite differences around a point then follow the kink convention of SPEC §4 — the
+    /// finite differences around a point then follow the kink convention of `docs/contract.md` §4.2 and §7.3 — the
     /// derivative of a `max` is its argument's at the argmax (the first one on ties), and
     /// each element's `if`, `abs` and two-argument `max`/`min` take the branch they
     /// select at the point (see [`freeze`]).

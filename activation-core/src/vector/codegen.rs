@@ -17,7 +17,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
 use crate::emit::codegen::block;
-use crate::emit::expand::ident;
+use crate::emit::item::ident;
 use crate::ir::expr::Expr;
 use crate::vector::graph::{Graph, Kind};
 

@@ -23,7 +23,7 @@
 //! symbolically, see [`free_reductions`]), and treating it as one keeps its exact-zero
 //! adjoint from being computed as a rounding residue.
 
-use crate::emit::expand::CHECK_VALUE_WITHOUT_DEFAULT;
+use crate::emit::item::CHECK_VALUE_WITHOUT_DEFAULT;
 use crate::ir::expr::{BinOp, Expr};
 use crate::parse::Definition;
 use crate::passes::diff::derivative;

@@ -1,4 +1,4 @@
-//! Vector activations (SPEC §7): softmax, log-softmax and any formula with reductions.
+//! Vector activations (`docs/contract.md` §7): softmax, log-softmax and any formula with reductions.
 //!
 //! # The formula language
 //!
@@ -16,7 +16,7 @@
 //! `max_j e_j`, where inside `e` the input means each `x_j`. Reductions nest
 //! (`sum(exp(x - max(x)))`); `max(a, b)` with two arguments stays the element-wise
 //! maximum. Everything else — parameters (`f64`, with defaults in the attribute), `let`,
-//! `if`, methods, prelude functions — is the scalar language of SPEC §3, and every
+//! `if`, methods, prelude functions — is the scalar language of `docs/contract.md` §3, and every
 //! scalar rejection applies; the input must be exactly `&[f64]`.
 //!
 //! The body is valid Rust syntax, written with `activation::prelude` names (`sum` is a

@@ -198,7 +198,7 @@ impl Tally {
     }
 }
 
-/// The contract of SPEC §5 for one value, with the ULP bound `limit` (evaluated only when
+/// The contract of `docs/contract.md` §5.1–§5.3 for one value, with the ULP bound `limit` (evaluated only when
 /// needed: it costs two references).
 fn within(actual: f64, expected: f64, ulps: f64, min_normal: f64, limit: &dyn Fn() -> f64) -> bool {
     if expected.is_nan() {

@@ -1,4 +1,4 @@
-//! The gradient checks `#[activation]` generates (SPEC §5), run against MPFR.
+//! The gradient checks `#[activation]` generates (`docs/contract.md` §5.5), run against MPFR.
 //!
 //! The reference for f is the formula (as written, re-read from `FORMULA`) evaluated
 //! exactly and rounded; the references for f', f'' and each ∂f/∂p are numerical
@@ -23,7 +23,7 @@ use crate::passes::stabilise::stabilise;
 use crate::verify::reference::{exact_value, numeric_derivative, reference_f32, reference_f64};
 use crate::verify::ulp::{ulps_f32, ulps_f64};
 use crate::Expr;
-use activation_runtime::{Activation, DynActivation, Function as Target};
+use activation_runtime::{Activation, DynActivation, Function as Target, Real};
 
 /// Relative step for estimating a condition number from three reference values; the
 /// check points keep at least 1e-6 relative distance from every breakpoint.
@@ -169,11 +169,11 @@ impl Subject {
 }
 
 /// `e` with every branch fixed to the one taken at `env`: each `if` replaced by its selected
-/// branch, `max`/`min`/`abs` by the argument they select (by the kink convention of SPEC
-/// §4: `max(a, b)` is `a` only where `a > b`, `abs(u)` is `0` where `u = 0`). Conditions
-/// are decided exactly, by the sign of the correctly rounded `lhs - rhs`. Numerical
-/// derivatives of the frozen formula are one-sided at a breakpoint, on the side the formula
-/// selects there — the derivative SPEC §4 promises.
+/// branch, `max`/`min`/`abs` by the argument they select (by the kink convention of
+/// `docs/contract.md` §4.2: `max(a, b)` is `a` only where `a > b`, `abs(u)` is `0` where
+/// `u = 0`). Conditions are decided exactly, by the sign of the correctly rounded
+/// `lhs - rhs`. Numerical derivatives of the frozen formula are one-sided at a breakpoint,
+/// on the side the formula selects there — the derivative `docs/contract.md` §4.2 promises.
 pub fn freeze(e: &Expr, env: &[(&str, f64)]) -> Expr {
     let sign = |a: &Expr, b: &Expr| reference_f64(&Expr::bin(BinOp::Sub, a.clone(), b.clone()), env);
     match e {
@@ -199,8 +199,9 @@ fn label(a: &Subject, target: Target) -> String {
 
 /// Whether `actual` is acceptable where the truth `expected` is subnormal in the checked
 /// type (`min_normal` being that type's smallest normal number). A subnormal intermediate
-/// has already lost most of its bits, and SPEC §5 asks for a nonzero result only where the
-/// truth is normal: such results must be 0 or of the truth's sign, and subnormal.
+/// has already lost most of its bits, and `docs/contract.md` §5.3 asks for a nonzero result
+/// only where the truth is normal: such results must be 0 or of the truth's sign, and
+/// subnormal.
 pub fn subnormal_close(actual: f64, expected: f64, min_normal: f64) -> bool {
     actual == 0.0 || (actual.signum() == expected.signum() && actual.abs() < min_normal)
 }
@@ -258,15 +259,27 @@ pub fn run<A: Activation + Send + Sync>(a: &A) {
     }
 }
 
-/// The fused, slice and parameter-gradient paths against the scalar `f64` ones.
+/// The fused, slice and parameter-gradient paths against the scalar ones, in `f64` and in
+/// `f32`: the slice kernels run on lanes, and must give every element bit for bit.
 fn paths_agree<A: Activation>(a: &A, points: &[f64]) -> Vec<String> {
+    let mut out = paths_agree_in::<A, f64>(a, points);
+    out.extend(paths_agree_in::<A, f32>(a, points));
+    out
+}
+
+fn paths_agree_in<A: Activation, T: Real>(a: &A, points: &[f64]) -> Vec<String> {
     let mut out = Vec::new();
-    let same = |p: f64, q: f64| p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan());
-    for &x in points {
+    let same = |p: T, q: T| {
+        let (p, q) = (p.to_f64(), q.to_f64());
+        p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan())
+    };
+    let precision = std::any::type_name::<T>();
+    let points: Vec<T> = points.iter().map(|&x| T::from_f64(x)).collect();
+    for &x in &points {
         let (f, df) = a.with_derivative(x);
         if !same(f, a.forward(x)) || !same(df, a.derivative(x)) {
             out.push(format!(
-                "{} with_derivative at x = {x:e}: {:?} differs from ({:e}, {:e})",
+                "{} with_derivative ({precision}) at x = {x:?}: {:?} differs from ({:?}, {:?})",
                 A::NAME,
                 (f, df),
                 a.forward(x),
@@ -274,35 +287,37 @@ fn paths_agree<A: Activation>(a: &A, points: &[f64]) -> Vec<String> {
             ));
         }
     }
-    let grads: Vec<f64> = (0..points.len()).map(|i| 0.5 + i as f64 / 7.0).collect();
-    let mut fwd = vec![0.0; points.len()];
-    a.forward_slice(points, &mut fwd);
-    let mut back = vec![0.0; points.len()];
-    a.backward_slice(points, &grads, &mut back);
+    let n = points.len();
+    let grads: Vec<T> = (0..n).map(|i| T::from_f64(0.5 + i as f64 / 7.0)).collect();
+    let zeros = || vec![T::from_f64(0.0); n];
+    let (mut fwd, mut back, mut y, mut dydx) = (zeros(), zeros(), zeros(), zeros());
+    a.forward_slice(&points, &mut fwd);
+    a.backward_slice(&points, &grads, &mut back);
+    a.with_derivative_slice(&points, &mut y, &mut dydx);
     for (i, &x) in points.iter().enumerate() {
-        if !same(fwd[i], a.forward(x)) {
-            out.push(format!(
-                "{} forward_slice at x = {x:e}: {:e} differs from forward {:e}",
-                A::NAME,
-                fwd[i],
-                a.forward(x)
-            ));
-        }
-        if !same(back[i], grads[i] * a.derivative(x)) {
-            out.push(format!(
-                "{} backward_slice at x = {x:e}: {:e} differs from g·f' {:e}",
-                A::NAME,
-                back[i],
-                grads[i] * a.derivative(x)
-            ));
+        let (f, df) = (a.forward(x), a.derivative(x));
+        let checks = [
+            ("forward_slice", fwd[i], f),
+            ("backward_slice", back[i], grads[i] * df),
+            ("with_derivative_slice y", y[i], f),
+            ("with_derivative_slice dydx", dydx[i], df),
+        ];
+        for (what, got, want) in checks {
+            if !same(got, want) {
+                out.push(format!("{} {what} ({precision}) at x = {x:?}: {got:?} differs from {want:?}", A::NAME));
+            }
         }
     }
-    let mut sums = vec![0.0; A::PARAMS.len()];
-    a.param_gradients(points, &grads, &mut sums);
+    let mut sums = vec![T::from_f64(0.0); A::PARAMS.len()];
+    a.param_gradients(&points, &grads, &mut sums);
     for (k, &s) in sums.iter().enumerate() {
-        let expected: f64 = points.iter().zip(&grads).map(|(&x, &g)| g * a.param_derivative(k, x)).sum();
+        let expected =
+            points.iter().zip(&grads).fold(T::from_f64(0.0), |acc, (&x, &g)| acc + g * a.param_derivative(k, x));
         if !same(s, expected) {
-            out.push(format!("{} param_gradients[{k}]: {s:e} differs from the scalar sum {expected:e}", A::NAME));
+            out.push(format!(
+                "{} param_gradients[{k}] ({precision}): {s:?} differs from the scalar sum {expected:?}",
+                A::NAME
+            ));
         }
     }
     out

@@ -6,13 +6,14 @@
 
 use std::fmt::Write;
 
-use activation_core::analysis::format::{limit, sig, threshold};
-use activation_core::analysis::guide::guide;
-use activation_core::analysis::table::{columns, param_thresholds, vector_columns, Column};
+use activation_core::analysis::vector::VectorProperties;
 use activation_core::analysis::{Side, Threshold};
 use activation_core::ir::latex::to_latex_with_input;
 use activation_core::Expr;
 
+use super::columns::{columns, param_thresholds, vector_columns, Column};
+use super::format::{limit, sig, threshold};
+use super::guide::guide;
 use super::plot::{model, vector_model, Model};
 use super::tables::vector_intro;
 use super::{Entry, VectorEntry};
@@ -286,11 +287,7 @@ fn vector_section(out: &mut String, vectors: &[VectorEntry], epsilon: f64) {
 }
 
 /// One vector activation's subsection.
-fn vector_activation(
-    out: &mut String,
-    v: &VectorEntry,
-    cols: &[Column<activation_core::analysis::vector::VectorProperties>],
-) {
+fn vector_activation(out: &mut String, v: &VectorEntry, cols: &[Column<VectorProperties>]) {
     let p = &v.props;
     let x = p.input.as_str();
     let tex = |ex: &Expr| to_latex_with_input(ex, x);

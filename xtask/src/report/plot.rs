@@ -10,6 +10,7 @@ use activation_core::ir::eval::eval_at;
 use activation_core::Expr;
 use plotters::prelude::*;
 
+use super::format::sig;
 use super::{Entry, VectorEntry};
 
 /// The words of a plot: axes, curves and the shaded region.
@@ -197,7 +198,7 @@ fn draw(m: &Model, name: &str, epsilon: f64, labels: &Labels, out: &mut String) 
     for (i, &(a, b)) in m.shaded.iter().enumerate() {
         let s = chart.draw_series(std::iter::once(Rectangle::new([(a, y0), (b, y1)], shade)))?;
         if i == 0 {
-            let label = format!("{} < {} (saturated)", labels.shaded, activation_core::analysis::format::sig(epsilon));
+            let label = format!("{} < {} (saturated)", labels.shaded, sig(epsilon));
             s.label(label).legend(move |(x, y)| {
                 Rectangle::new([(x, y - px(6) as i32), (x + px(20) as i32, y + px(6) as i32)], shade)
             });

@@ -1,14 +1,14 @@
-//! The table in Markdown, CSV and JSON, each with the legend of every column, and the
-//! selection guide. Cells come from `activation_core::analysis::table`, so the formats
-//! cannot disagree.
+//! The table in Markdown and CSV, each with the legend of every column, and the selection
+//! guide. Cells come from [`columns`](super::columns), so the formats cannot disagree
+//! (`saturation.json` holds the same columns as typed values: [`json`](super::json)).
 
 use std::fmt::Write;
 
-use activation_core::analysis::format::sig;
-use activation_core::analysis::guide::{guide, Advice};
-use activation_core::analysis::table::{columns, vector_columns, Column};
 use activation_core::analysis::vector::{VectorProperties, SIZES};
 
+use super::columns::{columns, vector_columns, Column};
+use super::format::sig;
+use super::guide::{guide, Advice};
 use super::{Entry, VectorEntry};
 
 fn cells(e: &Entry, cols: &[Column]) -> Vec<String> {
@@ -152,92 +152,5 @@ pub fn csv_legend(epsilon: f64) -> String {
     for c in columns() {
         let _ = writeln!(out, "{},{},{}", field(c.key), field(c.header), field(c.legend));
     }
-    out
-}
-
-/// A JSON string literal.
-fn string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for ch in s.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// `{"legend": {key: meaning}, "columns": [keys], "rows": [{key: cell}]` for `cols` (the
-/// object left open).
-fn json_table<P>(cols: &[Column<P>], rows: Vec<Vec<String>>, indent: &str) -> String {
-    let mut out = format!("{{\n{indent}  \"legend\": {{\n");
-    let legend: Vec<String> =
-        cols.iter().map(|c| format!("{indent}    {}: {}", string(c.key), string(c.legend))).collect();
-    out.push_str(&legend.join(",\n"));
-    let keys: Vec<String> = cols.iter().map(|c| string(c.key)).collect();
-    let _ = write!(out, "\n{indent}  }},\n{indent}  \"columns\": [{}],\n{indent}  \"rows\": [\n", keys.join(", "));
-    let rows: Vec<String> = rows
-        .into_iter()
-        .map(|r| {
-            let kv: Vec<String> =
-                cols.iter().zip(r).map(|(c, v)| format!("{}: {}", string(c.key), string(&v))).collect();
-            format!("{indent}    {{{}}}", kv.join(", "))
-        })
-        .collect();
-    out.push_str(&rows.join(",\n"));
-    let _ = write!(out, "\n{indent}  ]");
-    out
-}
-
-/// `saturation.json`: `{"epsilon", "legend": {key: meaning}, "columns": [keys], "rows":
-/// [{key: cell}], "guide": [...], "vector": {"about", "legend", "columns", "rows"}}`; every
-/// cell is the same string as in the other formats.
-pub fn json(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64) -> String {
-    let cols = columns();
-    let mut out = format!("{{\n  \"epsilon\": {},\n  \"legend\": {{\n", epsilon);
-    let legend: Vec<String> = cols.iter().map(|c| format!("    {}: {}", string(c.key), string(c.legend))).collect();
-    out.push_str(&legend.join(",\n"));
-    let keys: Vec<String> = cols.iter().map(|c| string(c.key)).collect();
-    let _ = write!(out, "\n  }},\n  \"columns\": [{}],\n  \"rows\": [\n", keys.join(", "));
-    let rows: Vec<String> = entries
-        .iter()
-        .map(|e| {
-            let kv: Vec<String> =
-                cols.iter().zip(cells(e, &cols)).map(|(c, v)| format!("{}: {}", string(c.key), string(&v))).collect();
-            format!("    {{{}}}", kv.join(", "))
-        })
-        .collect();
-    out.push_str(&rows.join(",\n"));
-    out.push_str("\n  ],\n  \"guide\": [\n");
-    let advice = guide(&entries.iter().map(|e| e.props.clone()).collect::<Vec<_>>());
-    let lines: Vec<String> = advice
-        .iter()
-        .map(|a| {
-            let members: Vec<String> = a
-                .members
-                .iter()
-                .map(|(n, why)| format!("{{\"activation\": {}, \"because\": {}}}", string(n), string(why)))
-                .collect();
-            let note = a.note.as_deref().map_or("null".into(), string);
-            format!(
-                "    {{\"use\": {}, \"rule\": {}, \"activations\": [{}], \"note\": {note}}}",
-                string(a.topic),
-                string(a.rule),
-                members.join(", ")
-            )
-        })
-        .collect();
-    out.push_str(&lines.join(",\n"));
-    let vcols = vector_columns();
-    let rows = vectors.iter().map(|e| vector_cells(e, &vcols)).collect();
-    let table = json_table(&vcols, rows, "  ");
-    let about = format!("\n    \"about\": {},", string(&vector_intro(epsilon)));
-    let _ = write!(out, "\n  ],\n  \"vector\": {}\n  }}\n}}\n", table.replacen('{', &format!("{{{about}"), 1));
     out
 }

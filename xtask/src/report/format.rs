@@ -1,7 +1,9 @@
 //! Text for the analysed values: numbers to 6 significant digits and the property types,
 //! in plain ASCII (`inf`, `<=`) so every output format can take them as they are.
 
-use super::{End, Interval, Limit, Location, Monotonicity, Range, Side, Sided, Smoothness, Threshold};
+use activation_core::analysis::{
+    End, Interval, Limit, Location, Monotonicity, Range, Side, Sided, Smoothness, Threshold,
+};
 
 /// `v` to 6 significant digits, trailing zeros dropped: `0.25`, `-0.278465`, `9.53674e-7`,
 /// `inf`. Plain notation from 1e-4 to 1e6, scientific outside.
@@ -128,5 +130,32 @@ mod tests {
         assert_eq!(sig(9.999996), "10");
         assert_eq!(sig(1e-4), "0.0001");
         assert_eq!(sig(-745.133), "-745.133");
+        // swish's minimum, -1 - W(1/e), and its value there.
+        assert_eq!(sig(-1.278_464_542_761_074), "-1.27846");
+        assert_eq!(sig(-0.278_464_542_761_073_8), "-0.278465");
+        assert_eq!(sig(f64::NEG_INFINITY), "-inf");
+        assert_eq!(sig(f64::NAN), "undefined");
+    }
+
+    #[test]
+    fn ranges_intervals_and_locations() {
+        let end = |value: f64, closed: bool| End { value, closed };
+        assert_eq!(range(&Range { lo: end(0.0, true), hi: end(f64::INFINITY, false) }), "[0, inf)");
+        assert_eq!(range(&Range { lo: end(0.0, false), hi: end(1.0, false) }), "(0, 1)");
+        assert_eq!(range(&Range { lo: end(-1.0, true), hi: end(1.0, true) }), "[-1, 1]");
+        let right = Interval { lo: 0.0, hi: f64::INFINITY, lo_closed: false, hi_closed: false };
+        assert_eq!(location(&Location::On(right), "x"), "x > 0");
+        let middle = Interval { lo: -1.0, hi: 1.0, lo_closed: true, hi_closed: true };
+        assert_eq!(location(&Location::On(middle), "x"), "-1 <= x <= 1");
+        assert_eq!(location(&Location::Beside { at: 3.0, side: Side::Left }, "x"), "x -> 3-");
+        assert_eq!(location(&Location::Towards(Side::Right), "x"), "x -> +inf");
+        let left = Interval { lo: f64::NEG_INFINITY, hi: 0.0, lo_closed: false, hi_closed: true };
+        assert_eq!(interval(&left, "x"), "x <= 0");
+        assert_eq!(threshold(Threshold::Beyond(-6.905_75), Side::Left, "x"), "x < -6.90575");
+        assert_eq!(threshold(Threshold::Never, Side::Right, "x"), "none");
+        assert_eq!(sided(Sided::Kink { left: 0.0, at: 0.0, right: 1.0 }), "0 / 1");
+        assert_eq!(smoothness(Smoothness::C(0)), "C0");
+        assert_eq!(monotonicity(Monotonicity::NonDecreasing), "non-decreasing");
+        assert_eq!(limit(Limit::NegInf), "-inf");
     }
 }

@@ -1,9 +1,10 @@
-//! A selection guide derived from computed properties, in the spirit of the source
-//! article's closing table: each rule names a use, tests properties, and states the values
-//! that triggered it for every activation it selects.
+//! The selection guide: each rule names a use, tests computed properties, and states the
+//! values that triggered it for every activation it selects. The rules and their words are
+//! the report's; the properties they test are the engine's (`activation_core::analysis`).
+
+use activation_core::analysis::{Limit, Monotonicity, Properties, Smoothness, Threshold};
 
 use super::format::{interval, range, sig, smoothness};
-use super::{Limit, Monotonicity, Properties, Smoothness, Threshold};
 
 /// One line of the guide: a use and the activations suited to it, each with the computed
 /// property that put it there.

@@ -1,9 +1,10 @@
 //! The report's table: one row per activation, one [`Column`] per property, each with the
 //! legend that defines it — shared by every output format so they cannot disagree.
 
+use activation_core::analysis::vector::{AtSize, Reached, Sup, VectorProperties};
+use activation_core::analysis::{Properties, Side, Smoothness, Threshold};
+
 use super::format::{interval, limit, location, monotonicity, range, sided, sig, smoothness, threshold};
-use super::vector::{AtSize, Reached, Sup, VectorProperties};
-use super::{Properties, Side, Threshold};
 
 /// A column of the table (of [`Properties`], or of another row type such as
 /// [`VectorProperties`]).
@@ -194,7 +195,7 @@ fn dead_zone(p: &Properties) -> String {
 
 fn smooth(p: &Properties) -> String {
     if p.smoothness.is_empty() {
-        return smoothness(super::Smoothness::Infinite);
+        return smoothness(Smoothness::Infinite);
     }
     p.smoothness.iter().map(|k| format!("{} at {}", smoothness(k.class), sig(k.at))).collect::<Vec<_>>().join(", ")
 }
