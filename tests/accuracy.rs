@@ -2,7 +2,7 @@
 //! function of every catalog activation, in f64 and f32, against MPFR. The full table,
 //! over 100,000 inputs per function, is `cargo xtask accuracy`.
 
-use activation_core::verify::accuracy::measure;
+use activation_core::accuracy::measure;
 
 /// Inputs per function and precision: enough to reach the tails, the breakpoints and the
 /// overflow edges (always included) in a CI-sized run.

@@ -7,23 +7,21 @@
 
 use std::fmt::Write;
 
-use activation_core::emit::expand;
-use activation_core::ir::latex::to_latex;
-use activation_core::parse::discover::find_in_source;
-use activation_core::passes::derived::derive;
+use activation_core::discover::{find_in_source, Found};
+use activation_core::{derive, expand, to_latex, Expr};
 use quote::ToTokens;
 
-fn catalog() -> Vec<activation_core::parse::discover::Found> {
+fn catalog() -> Vec<Found> {
     let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/catalog.rs")).unwrap();
     find_in_source(&source).unwrap()
 }
 
-fn forms(found: &activation_core::parse::discover::Found) -> String {
+fn forms(found: &Found) -> String {
     let def = found.definition.as_ref().unwrap();
     let d = derive(def).unwrap();
     let r = &d.readable;
     let mut out = String::new();
-    let mut row = |label: &str, e: &activation_core::Expr| {
+    let mut row = |label: &str, e: &Expr| {
         writeln!(out, "{label}:\n  text:  {e}\n  latex: {}", to_latex(e)).unwrap();
     };
     row("f", &r.forward);
@@ -35,7 +33,7 @@ fn forms(found: &activation_core::parse::discover::Found) -> String {
     out
 }
 
-fn generated(found: &activation_core::parse::discover::Found) -> String {
+fn generated(found: &Found) -> String {
     let tokens = expand::activation(found.args.clone(), found.item.to_token_stream());
     let file: syn::File = syn::parse2(tokens).expect("generated code parses as a file");
     prettyplease::unparse(&file)

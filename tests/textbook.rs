@@ -6,7 +6,7 @@
 
 use activation::prelude::*;
 use activation::DynActivation;
-use activation_core::verify::accuracy::measure;
+use activation_core::accuracy::measure;
 
 /// ln(1 + e^x), written naively.
 #[activation]

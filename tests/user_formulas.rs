@@ -5,8 +5,8 @@
 //! the tests here add direct comparisons with an independent reference.
 
 use activation::prelude::*;
-use activation_core::verify::check::Subject;
-use activation_core::Function;
+use activation::Function;
+use activation_core::check::Subject;
 
 /// A bent identity with two parameters and a `let`.
 #[activation(a = 1.5, b = 0.25)]
@@ -122,20 +122,20 @@ fn compound_derivatives_are_compensated_and_within_the_bar() {
     // An f32 input where σ(-2x) has underflowed to a few bits and e^x lifts the product
     // back: the compensated pair must give way to the plain log-domain product.
     let x = 50.0f32;
-    let truth = activation_core::verify::check::Subject::of(&ExpGate).reference_f32(Function::Derivative, x);
-    let ulps = activation_core::verify::ulp::ulps_f32(ExpGate.derivative(x), truth);
+    let truth = Subject::of(&ExpGate).reference_f32(Function::Derivative, x);
+    let ulps = activation_core::ulp::ulps_f32(ExpGate.derivative(x), truth);
     assert!(ulps <= 4.0, "exp_gate' at {x}: {} vs {truth:e}, {ulps} ULPs", ExpGate.derivative(x));
     let source = include_str!("user_formulas.rs");
-    for found in activation_core::parse::discover::find_in_source(source).unwrap() {
+    for found in activation_core::discover::find_in_source(source).unwrap() {
         let def = found.definition.unwrap();
         if ["tanh_swish", "erf_gate"].contains(&def.name.as_str()) {
-            let derived = activation_core::passes::derived::derive(&def).unwrap();
+            let derived = activation_core::derive(&def).unwrap();
             assert!(derived.compensated.second, "{}: f'' is not compensated", def.name);
         }
     }
     let all: [&dyn activation::DynActivation; 4] = [&TanhSwish, &ErfGate, &NestedSigmoid, &ExpGate];
     for a in all {
-        for row in activation_core::verify::accuracy::measure(a, 500) {
+        for row in activation_core::accuracy::measure(a, 500) {
             for (ty, s) in [("f64", &row.ours_f64), ("f32", &row.ours_f32)] {
                 assert_eq!(s.over_bar, 0, "{} {} ({ty}): {:?}", row.activation, row.function, s.first_over_bar);
                 assert_eq!(s.non_finite_or_zero, 0, "{} {} ({ty})", row.activation, row.function);

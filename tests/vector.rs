@@ -10,8 +10,8 @@
 use activation::catalog::{log_softmax, log_softmax_jacobian, log_softmax_vjp, softmax, softmax_jacobian};
 use activation::catalog::{sigmoid, LogSoftmax, Softmax};
 use activation::prelude::*;
-use activation_core::vector::check::{max_ulps, run};
-use activation_core::verify::ulp::{ulps_f32, ulps_f64};
+use activation_core::ulp::{ulps_f32, ulps_f64};
+use activation_core::vector_check::{max_ulps, run};
 
 /// Softmax with a temperature, the max shift written by the user.
 #[activation(t = 1.0)]

@@ -3,8 +3,8 @@
 //! `cargo run --release -p activation-core --example expand_time -- src/catalog.rs`.
 use std::time::Instant;
 
-use activation_core::emit::expand::activation;
-use activation_core::parse::discover::find_in_source;
+use activation_core::discover::find_in_source;
+use activation_core::expand::activation;
 use quote::ToTokens;
 
 fn main() {

@@ -1,6 +1,7 @@
 //! Prints every form of every `#[activation]` in a file: `cargo run -p activation-core
 //! --example forms -- src/catalog.rs`.
-use activation_core::{parse::discover::find_in_source, passes::derived::derive};
+use activation_core::derive;
+use activation_core::discover::find_in_source;
 
 fn main() {
     let path = std::env::args().nth(1).unwrap_or_else(|| "src/catalog.rs".into());

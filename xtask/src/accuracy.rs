@@ -1,11 +1,11 @@
 //! `cargo xtask accuracy [--samples N] [--check] [--only NAME]`: the ULP error of every
 //! generated function of the catalog against MPFR, in `f64` and `f32`, beside the
-//! textbook formula. A thin front end over `activation_core::verify::accuracy`.
+//! textbook formula. A thin front end over `activation_core::accuracy`.
 
 use std::fmt::Write;
 use std::time::Instant;
 
-use activation_core::verify::accuracy::{measure, Row, Stats};
+use activation_core::accuracy::{measure, Row, Stats};
 
 struct Options {
     samples: usize,

@@ -30,9 +30,8 @@ use std::time::{Duration, Instant};
 
 use activation_core::analysis::vector::{analyse_vector, VectorProperties};
 use activation_core::analysis::{analyse, Properties, DEFAULT_EPSILON};
-use activation_core::parse::discover::{find_in_source, find_vectors_in_source, Found};
-use activation_core::passes::derived::{derive, Derived};
-use activation_core::Definition;
+use activation_core::discover::{find_in_source, find_vectors_in_source, Found};
+use activation_core::{derive, Definition, Derived};
 
 use crate::workspace_root;
 

@@ -145,7 +145,7 @@ fn legendre(n: usize, x: &Float) -> (Float, Float) {
 /// defines one: PyTorch's constant, listed here only to be shown beside the computed gain.
 /// `leaky_relu` takes its negative slope from a parameter called `alpha` or
 /// `negative_slope` (PyTorch's default 0.01 otherwise).
-pub fn pytorch_gain(name: &str, params: &[(String, f64)]) -> Option<f64> {
+pub(crate) fn pytorch_gain(name: &str, params: &[(String, f64)]) -> Option<f64> {
     match name {
         "linear" | "identity" | "sigmoid" => Some(1.0),
         "tanh" => Some(5.0 / 3.0),

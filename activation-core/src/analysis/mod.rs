@@ -2,7 +2,7 @@
 //! activation's formula alone (`docs/contract.md` §8).
 //!
 //! [`analyse`] takes a [`Definition`] (as parsed by the macro, or built with
-//! [`parse_formula`](crate::parse::parse_formula)) with every parameter at its default,
+//! the engine's `parse_formula`) with every parameter at its default,
 //! and returns its [`Properties`]. Nothing is looked up per activation — except PyTorch's
 //! `calculate_gain` constant, which is PyTorch's number, shown beside ours for comparison.
 //!
@@ -42,14 +42,14 @@ use std::fmt;
 use crate::parse::Definition;
 use crate::passes::derived::derive;
 
-pub use integrals::pytorch_gain;
+pub(crate) use integrals::pytorch_gain;
 
 /// MPFR precision of every evaluation, in bits.
-pub const PREC: u32 = 256;
+pub(crate) const PREC: u32 = 256;
 /// The default ε of the saturation thresholds: |f'(x)| < ε counts as saturated.
 pub const DEFAULT_EPSILON: f64 = 1e-3;
 /// The depth over which [`Properties::decay`] compounds the largest slope.
-pub const DECAY_DEPTH: i32 = 10;
+pub(crate) const DECAY_DEPTH: i32 = 10;
 
 /// An end of the real line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,7 +65,7 @@ impl Side {
     pub const BOTH: [Side; 2] = [Side::Left, Side::Right];
 
     /// -1 for the left, +1 for the right.
-    pub fn sign(self) -> f64 {
+    pub(crate) fn sign(self) -> f64 {
         match self {
             Side::Left => -1.0,
             Side::Right => 1.0,
@@ -136,7 +136,7 @@ pub enum Sided {
 
 impl Sided {
     /// The value the formula takes at the point.
-    pub fn at(self) -> f64 {
+    pub(crate) fn at(self) -> f64 {
         match self {
             Sided::Value(v) | Sided::Kink { at: v, .. } => v,
         }
@@ -221,7 +221,8 @@ impl Tail {
     }
 
     /// The threshold as a number: NaN when there is none, ∓∞ when it holds everywhere.
-    pub fn threshold_value(&self) -> f64 {
+    #[cfg(test)]
+    pub(crate) fn threshold_value(&self) -> f64 {
         match self.threshold {
             Threshold::Never => f64::NAN,
             Threshold::Beyond(t) => t,

@@ -36,33 +36,33 @@ pub(crate) struct Piece {
 
 impl Piece {
     /// The resolved expression of `fun` on this piece.
-    pub fn expr(&self, fun: Fun) -> &Expr {
+    pub(super) fn expr(&self, fun: Fun) -> &Expr {
         &self.exprs[index(fun)]
     }
 
     /// The values of f, f' or f'' at [`Piece::xs`].
-    pub fn values(&self, fun: Fun) -> &[Float] {
+    pub(super) fn values(&self, fun: Fun) -> &[Float] {
         &self.values[index(fun)]
     }
 
     /// `fun` at `x`, from this piece's formula (a one-sided limit at the piece's ends).
-    pub fn eval(&self, fun: Fun, x: f64) -> Float {
+    pub(super) fn eval(&self, fun: Fun, x: f64) -> Float {
         eval(self.expr(fun), &Float::with_val(PREC, x))
     }
 
     /// Whether `fun` is constant on this piece (its resolved formula, simplified, does not
     /// depend on x).
-    pub fn constant(&self, fun: Fun) -> bool {
+    pub(super) fn constant(&self, fun: Fun) -> bool {
         !simplify(self.expr(fun)).depends_on(VAR)
     }
 
     /// A point inside the piece.
-    pub fn inside(&self) -> f64 {
+    pub(super) fn inside(&self) -> f64 {
         inside(self.lo, self.hi)
     }
 
     /// Whether `x` is one of the piece's finite ends.
-    pub fn is_end(&self, x: f64) -> bool {
+    pub(super) fn is_end(&self, x: f64) -> bool {
         x == self.lo || x == self.hi
     }
 }
@@ -90,7 +90,7 @@ pub(crate) struct Subject {
 impl Subject {
     /// The stable forms of `derived` with `params` substituted and the input renamed to
     /// [`VAR`], cut into pieces.
-    pub fn new(input: &str, derived: &Derived, params: &[(String, f64)]) -> Subject {
+    pub(super) fn new(input: &str, derived: &Derived, params: &[(String, f64)]) -> Subject {
         let concrete = |e: &Expr| {
             let e = params.iter().fold(e.clone(), |e, (p, v)| e.substitute(p, &Expr::num(*v)));
             e.substitute(input, &Expr::var(VAR))
@@ -112,17 +112,17 @@ impl Subject {
     }
 
     /// The whole formula of `fun`.
-    pub fn expr(&self, fun: Fun) -> &Expr {
+    pub(super) fn expr(&self, fun: Fun) -> &Expr {
         &self.exprs[index(fun)]
     }
 
     /// `fun` at `x` as the formula computes it there (the branch its `if` selects).
-    pub fn eval(&self, fun: Fun, x: f64) -> Float {
+    pub(super) fn eval(&self, fun: Fun, x: f64) -> Float {
         eval(self.expr(fun), &Float::with_val(PREC, x))
     }
 
     /// The outermost piece on `side`.
-    pub fn outer(&self, side: super::Side) -> &Piece {
+    pub(super) fn outer(&self, side: super::Side) -> &Piece {
         match side {
             super::Side::Left => &self.pieces[0],
             super::Side::Right => self.pieces.last().expect("at least one piece"),
@@ -130,7 +130,7 @@ impl Subject {
     }
 
     /// `fun` at `x`, with its one-sided limits if `x` is a breakpoint where they differ.
-    pub fn sided(&self, fun: Fun, x: f64) -> super::Sided {
+    pub(super) fn sided(&self, fun: Fun, x: f64) -> super::Sided {
         let at = self.eval(fun, x).to_f64();
         match self.breakpoints.iter().position(|&b| b == x) {
             Some(i) => {
@@ -147,7 +147,7 @@ impl Subject {
     }
 
     /// The number of parameters.
-    pub fn param_count(&self) -> usize {
+    pub(super) fn param_count(&self) -> usize {
         self.exprs.len() - 3
     }
 }

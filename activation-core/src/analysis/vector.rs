@@ -14,7 +14,7 @@
 //!   set to `(d, 0, 0)`): `J_00`, `J_0k`, `J_k0`, `J_kk` and, for `n >= 3`, `J_kl` (`k != l`,
 //!   both `> 0`). Every other entry equals one of those, the zeros being interchangeable.
 //!
-//! These are evaluated in MPFR ([`eval_float`]). From the entries: the spectral norm
+//! These are evaluated in MPFR (`eval_float`). From the entries: the spectral norm
 //! exactly (the Jacobian maps `span(e_0, 1 - e_0)` to itself and acts on the rest of the
 //! zeros' subspace as `(J_kk - J_kl) I`, so it is the largest singular value of a 2×2
 //! matrix, or `|J_kk - J_kl|`), the ∞-norm (largest absolute row sum), and the largest
@@ -25,7 +25,7 @@
 //!
 //! Whether the outputs sum to a constant and whether the formula is shift invariant are
 //! decided symbolically: `1ᵀ J = 0` (the VJP at `g = 1` is identically zero) and `J 1 = 0`
-//! (see [`crate::vector::derive`]), each in [`Normaliser`]'s rational form. The cost counts
+//! (see the engine's vector `derive`), each in `Normaliser`'s rational form. The cost counts
 //! transcendental calls per element in the stable forms the generated code runs.
 
 use rug::Float;
@@ -36,7 +36,9 @@ use crate::ir::expr::{BinOp, Expr, Reduction};
 use crate::parse::Definition;
 use crate::passes::diff::derivative;
 use crate::passes::simplify::simplify;
-use crate::vector::derive::{derive, free_reductions, Readable};
+/// The readable forms of a vector activation ([`VectorProperties::readable`]).
+pub use crate::vector::derive::Readable;
+use crate::vector::derive::{derive, free_reductions};
 use crate::vector::graph::Graph;
 use crate::vector::rational::Normaliser;
 use crate::verify::reference::eval_float;
@@ -44,7 +46,7 @@ use crate::verify::reference::eval_float;
 /// The lengths analysed: two logits, and ten (a typical small classifier).
 pub const SIZES: [usize; 2] = [2, 10];
 /// The limits of the norms and entries are their values at `d = ±LIMIT_GAP`.
-pub const LIMIT_GAP: f64 = 1e6;
+pub(crate) const LIMIT_GAP: f64 = 1e6;
 /// Half-width of the grid the suprema are searched on, in steps of 1/16.
 const GRID: f64 = 64.0;
 
@@ -175,7 +177,7 @@ fn precision(epsilon: f64) -> u32 {
 
 /// `e` at length `xs.len()` with the element `x_i = xi`: every reduction expanded over the
 /// elements `xs` (inside a reduction the input means each `x_j` in turn).
-pub fn instantiate(e: &Expr, input: &str, xi: &Expr, xs: &[Expr]) -> Expr {
+pub(crate) fn instantiate(e: &Expr, input: &str, xi: &Expr, xs: &[Expr]) -> Expr {
     match e {
         Expr::Var(v) if v == input => xi.clone(),
         Expr::Reduce(r, body) => {
@@ -195,7 +197,7 @@ pub fn instantiate(e: &Expr, input: &str, xi: &Expr, xs: &[Expr]) -> Expr {
 /// `exp(x - max(x)) / sum(exp(x - max(x)))`, see
 /// [`free_reductions`](crate::vector::derive::free_reductions)) replaced by 0: the same
 /// function, without the kinks that would cut it into pieces for the scalar analysis.
-pub fn without_free_maxima(def: &Definition) -> Result<Expr, VectorError> {
+pub(crate) fn without_free_maxima(def: &Definition) -> Result<Expr, VectorError> {
     let names: Vec<String> = def.params.iter().map(|p| p.name.clone()).collect();
     let mut graph = Graph::new(&def.input, &names);
     let f = graph.lower(&def.body);
@@ -210,7 +212,7 @@ pub fn without_free_maxima(def: &Definition) -> Result<Expr, VectorError> {
 }
 
 /// `f_0(d, 0)` as a scalar activation of `d`, written with the input's name.
-pub fn along(def: &Definition) -> Definition {
+pub(crate) fn along(def: &Definition) -> Definition {
     let x = Expr::var(&def.input);
     let body = simplify(&instantiate(&def.body, &def.input, &x, &[x.clone(), Expr::num(0.0)]));
     Definition { name: def.name.clone(), input: def.input.clone(), params: def.params.clone(), body }

@@ -23,14 +23,14 @@ enum Prec {
 
 /// A block (statements and a final value) computing `outputs` — one value, or a tuple of
 /// them — over variables named as in the expressions.
-pub fn block(outputs: &[Expr]) -> TokenStream {
+pub(crate) fn block(outputs: &[Expr]) -> TokenStream {
     block_with(outputs, &vec![false; outputs.len()])
 }
 
 /// [`block`], with the outputs flagged in `compensated` computed in double-double
 /// arithmetic (see [`crate::passes::compensate`]), falling back to their plain code where the
 /// pair cannot be trusted (overflowing splits, results near the subnormal range).
-pub fn block_with(outputs: &[Expr], compensated: &[bool]) -> TokenStream {
+pub(crate) fn block_with(outputs: &[Expr], compensated: &[bool]) -> TokenStream {
     if let Some(cond) = outputs.iter().find_map(|e| e.conditions().into_iter().next()) {
         let taken: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, true)).collect();
         let other: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, false)).collect();
@@ -389,7 +389,7 @@ fn number(v: f64) -> TokenStream {
 
 /// An `f64` literal that reads back to exactly `v`: `0.5`, `-2.0`, `1e-300` (`{:?}` keeps
 /// short exponents instead of hundreds of digits).
-pub fn float_literal(v: f64) -> TokenStream {
+pub(crate) fn float_literal(v: f64) -> TokenStream {
     // Constant folding can overflow (`1e308 * 1e308`); name the non-finite values.
     if v.is_nan() {
         return quote! { ::core::f64::NAN };

@@ -2,11 +2,11 @@
 //! engine for the macro.
 //!
 //! [`activation`] parses the item and decides its kind — a slice input declares a vector
-//! activation ([`vector::expand`](crate::vector::expand)), anything else is scalar
-//! ([`scalar`](crate::emit::scalar)) — then runs one pipeline for both: the kind parses
+//! activation (`vector::expand`), anything else is scalar
+//! (`emit::scalar`) — then runs one pipeline for both: the kind parses
 //! the definition and runs its passes; the struct's name is checked; the kind's kernels
 //! and free functions, the shared struct with its `Default`, the kind's trait impl and the
-//! shared gradient-check module are generated (see [`item`](crate::emit::item)). On any
+//! shared gradient-check module are generated (see `emit::item`). On any
 //! error it emits the user's function beside the errors, unchanged for a scalar
 //! activation (so the editor keeps understanding the code), with its body replaced for a
 //! vector one (whose body is not well-typed Rust).

@@ -21,10 +21,10 @@ use crate::emit::codegen::float_literal;
 use crate::parse::Definition;
 
 /// Parameter value the gradient checks use when a parameter has no default.
-pub const CHECK_VALUE_WITHOUT_DEFAULT: f64 = 0.75;
+pub(crate) const CHECK_VALUE_WITHOUT_DEFAULT: f64 = 0.75;
 
 /// An identifier for a name from the user's source (raw identifiers keep their `r#`).
-pub fn ident(name: &str) -> Ident {
+pub(crate) fn ident(name: &str) -> Ident {
     match name.strip_prefix("r#") {
         Some(raw) => Ident::new_raw(raw, Span::call_site()),
         None => Ident::new(name, Span::call_site()),
@@ -32,7 +32,7 @@ pub fn ident(name: &str) -> Ident {
 }
 
 /// `gelu_erf` → `GeluErf`.
-pub fn upper_camel(name: &str) -> String {
+pub(crate) fn upper_camel(name: &str) -> String {
     name.trim_start_matches("r#")
         .split('_')
         .filter(|s| !s.is_empty())
@@ -44,7 +44,7 @@ pub fn upper_camel(name: &str) -> String {
 }
 
 /// Doc lines as `#[doc = ...]` attributes, one a line.
-pub fn docs(lines: &[String]) -> TokenStream {
+pub(crate) fn docs(lines: &[String]) -> TokenStream {
     quote! { #(#[doc = #lines])* }
 }
 
@@ -104,7 +104,7 @@ pub(crate) struct Names<'a> {
 
 impl<'a> Names<'a> {
     /// The names for `def`, whose items are visible as `vis`.
-    pub fn new(def: &'a Definition, vis: &'a syn::Visibility) -> Self {
+    pub(crate) fn new(def: &'a Definition, vis: &'a syn::Visibility) -> Self {
         Names {
             def,
             vis,
@@ -117,12 +117,12 @@ impl<'a> Names<'a> {
     }
 
     /// A companion function's name: `gelu_erf_derivative`.
-    pub fn suffixed(&self, suffix: &str) -> Ident {
+    pub(crate) fn suffixed(&self, suffix: &str) -> Ident {
         format_ident!("{}_{}", self.def.name.trim_start_matches("r#"), suffix)
     }
 
     /// The struct, documented, with its `Default` impl when every parameter has a default.
-    pub fn structure<K: Kind>(&self) -> TokenStream {
+    pub(crate) fn structure<K: Kind>(&self) -> TokenStream {
         let (vis, strukt, fields) = (self.vis, &self.strukt, &self.fields);
         let (what, tr) = (K::WHAT, K::TRAIT);
         let doc = format!(
@@ -163,7 +163,7 @@ impl<'a> Names<'a> {
 
     /// The `#[cfg(test)]` module running the kind's gradient checks on the struct with
     /// the parameters' defaults, or [`CHECK_VALUE_WITHOUT_DEFAULT`].
-    pub fn checks<K: Kind>(&self) -> TokenStream {
+    pub(crate) fn checks<K: Kind>(&self) -> TokenStream {
         let module = format_ident!("__activation_checks_{}", self.def.name.trim_start_matches("r#"));
         let values = self.def.params.iter().map(|p| float_literal(p.default.unwrap_or(CHECK_VALUE_WITHOUT_DEFAULT)));
         let value = self.value(quote!(super::), values);

@@ -4,8 +4,8 @@
 //! `#[activation]` generates: the items every activation shares (`item`), and those a
 //! scalar activation adds (`scalar`) or a vector one adds (`crate::vector::expand`).
 
-pub mod codegen;
+pub(crate) mod codegen;
 pub mod expand;
-pub mod item;
-pub mod refine;
-pub mod scalar;
+pub(crate) mod item;
+pub(crate) mod refine;
+pub(crate) mod scalar;

@@ -30,7 +30,7 @@ const PI: Dd<f64> = Dd { hi: std::f64::consts::PI, lo: 1.2246467991473532e-16 };
 /// The double-double value of a constant subexpression, where it is built from numbers,
 /// `PI` (and the constants defined from it) with `+ - * /`, negation and `sqrt`. Computed
 /// with the runtime's [`Dd`], the arithmetic compensated code runs on.
-pub fn constant(e: &Expr) -> Option<(f64, f64)> {
+pub(crate) fn constant(e: &Expr) -> Option<(f64, f64)> {
     let d = value(e)?;
     (d.hi.is_finite() && d.lo.is_finite()).then_some((d.hi, d.lo))
 }
@@ -72,7 +72,7 @@ fn polynomial(e: &Expr) -> bool {
 
 /// `f(u)` with the argument refined in the tails, or `None` when `f` or `u` is not
 /// eligible. `plain` is `u` as the ordinary code computes it.
-pub fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<TokenStream> {
+pub(crate) fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<TokenStream> {
     let method = match f {
         Func::Sigmoid => "sigmoid_value",
         Func::Exp => "exp_value",
@@ -103,7 +103,7 @@ pub fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<TokenStrea
 
 /// `u` as a double-double ([`Dd`]) expression: refined when `u` is an eligible
 /// polynomial, `Dd::new(plain)` otherwise.
-pub fn pair(u: &Expr, plain: &TokenStream) -> TokenStream {
+pub(crate) fn pair(u: &Expr, plain: &TokenStream) -> TokenStream {
     if !eligible(u) {
         return quote! { ::activation::__private::Dd::new(#plain) };
     }

@@ -3,17 +3,17 @@
 
 use std::collections::HashMap;
 
-use crate::ir::expr::{BinOp, Expr, Func, Reduction};
+use crate::ir::expr::{BinOp, Expr, Func};
 use activation_runtime::Real;
 
 /// Values of the variables of an expression.
-pub type Env<T> = HashMap<String, T>;
+pub(crate) type Env<T> = HashMap<String, T>;
 
 /// Evaluates a scalar expression (no reductions) in `T`.
 ///
 /// Unknown variables evaluate to NaN, so a missing binding shows up in the result rather
 /// than as a panic.
-pub fn eval<T: Real>(e: &Expr, env: &Env<T>) -> T {
+pub(crate) fn eval<T: Real>(e: &Expr, env: &Env<T>) -> T {
     match e {
         Expr::Num(n) => T::from_f64(n.0),
         Expr::Const(k) => T::from_f64(k.info().value),
@@ -33,31 +33,8 @@ pub fn eval<T: Real>(e: &Expr, env: &Env<T>) -> T {
     }
 }
 
-/// Evaluates a vector expression at element `i` of `xs` (bound to `input`).
-pub fn eval_vector<T: Real>(e: &Expr, input: &str, xs: &[T], i: usize, env: &Env<T>) -> T {
-    let mut env = env.clone();
-    env.insert(input.to_string(), xs[i]);
-    match e {
-        Expr::Reduce(r, body) => {
-            let values = (0..xs.len()).map(|j| eval_vector(body, input, xs, j, &env));
-            match r {
-                Reduction::Sum => values.fold(T::from_f64(0.0), |a, b| a + b),
-                Reduction::Max => values.fold(T::from_f64(f64::NEG_INFINITY), |a, b| a.max(b)),
-            }
-        }
-        _ => {
-            // Evaluate reductions first, then the element-wise rest.
-            let reduced = e.map_children(|c| Expr::num(eval_vector(c, input, xs, i, &env).to_f64()));
-            match e {
-                Expr::Num(_) | Expr::Const(_) | Expr::Var(_) => eval(e, &env),
-                _ => eval(&reduced, &env),
-            }
-        }
-    }
-}
-
 /// Applies a one-argument function.
-pub fn call<T: Real>(f: Func, a: T) -> T {
+pub(crate) fn call<T: Real>(f: Func, a: T) -> T {
     match f {
         Func::Exp => a.exp(),
         Func::ExpM1 => a.expm1(),
@@ -80,7 +57,7 @@ pub fn call<T: Real>(f: Func, a: T) -> T {
 }
 
 /// Applies a binary operator.
-pub fn binary<T: Real>(op: BinOp, a: T, b: T) -> T {
+pub(crate) fn binary<T: Real>(op: BinOp, a: T, b: T) -> T {
     match op {
         BinOp::Add => a + b,
         BinOp::Sub => a - b,

@@ -72,7 +72,7 @@ pub enum CmpOp {
 
 impl CmpOp {
     /// The Rust spelling of the operator.
-    pub fn symbol(self) -> &'static str {
+    pub(crate) fn symbol(self) -> &'static str {
         match self {
             CmpOp::Lt => "<",
             CmpOp::Le => "<=",
@@ -82,7 +82,7 @@ impl CmpOp {
     }
 
     /// Whether `lhs op rhs` holds for two numbers.
-    pub fn holds(self, lhs: f64, rhs: f64) -> bool {
+    pub(crate) fn holds(self, lhs: f64, rhs: f64) -> bool {
         match self {
             CmpOp::Lt => lhs < rhs,
             CmpOp::Le => lhs <= rhs,
@@ -154,7 +154,7 @@ pub enum Func {
 
 /// What the passes need to know about a [`Func`], kept as one table so that adding a
 /// function is adding a row.
-pub struct FuncInfo {
+pub(crate) struct FuncInfo {
     /// The function this row describes.
     pub func: Func,
     /// Canonical (prelude function) name, used in canonical text.
@@ -174,7 +174,7 @@ pub struct FuncInfo {
 }
 
 /// The function table. The derivative column is data: `diff` parses it once.
-pub const FUNCS: &[FuncInfo] = &[
+pub(crate) const FUNCS: &[FuncInfo] = &[
     FuncInfo {
         func: Func::Exp,
         name: "exp",
@@ -332,22 +332,22 @@ pub const FUNCS: &[FuncInfo] = &[
 
 impl Func {
     /// This function's row of [`FUNCS`].
-    pub fn info(self) -> &'static FuncInfo {
+    pub(crate) fn info(self) -> &'static FuncInfo {
         FUNCS.iter().find(|i| i.func == self).expect("every Func has a row in FUNCS")
     }
 
     /// The canonical name.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         self.info().name
     }
 
     /// The function called `name` as a prelude function, if any.
-    pub fn from_function_name(name: &str) -> Option<Func> {
+    pub(crate) fn from_function_name(name: &str) -> Option<Func> {
         FUNCS.iter().find(|i| i.name == name || i.aliases.contains(&name)).map(|i| i.func)
     }
 
     /// The function called `name` as an `f64` method, if any.
-    pub fn from_method_name(name: &str) -> Option<Func> {
+    pub(crate) fn from_method_name(name: &str) -> Option<Func> {
         FUNCS.iter().find(|i| i.method == Some(name)).map(|i| i.func)
     }
 }
@@ -359,7 +359,7 @@ pub struct Constant(pub(crate) u8);
 
 /// One named constant: its `std::f64::consts` name, `f64` value, LaTeX, and its exact
 /// definition as a formula over `PI` and numbers (what the MPFR reference evaluates).
-pub struct ConstantInfo {
+pub(crate) struct ConstantInfo {
     /// Its `std::f64::consts` name.
     pub name: &'static str,
     /// Its `f64` value.
@@ -373,7 +373,7 @@ pub struct ConstantInfo {
 use std::f64::consts as c;
 
 /// Every constant of `std::f64::consts`.
-pub const CONSTANTS: &[ConstantInfo] = &[
+pub(crate) const CONSTANTS: &[ConstantInfo] = &[
     ConstantInfo { name: "PI", value: c::PI, latex: "\\pi", exact: "PI" },
     ConstantInfo { name: "TAU", value: c::TAU, latex: "2\\pi", exact: "2 * PI" },
     ConstantInfo { name: "E", value: c::E, latex: "e", exact: "exp(1)" },
@@ -407,12 +407,12 @@ pub const CONSTANTS: &[ConstantInfo] = &[
 
 impl Constant {
     /// The constant called `name` in `std::f64::consts`.
-    pub fn from_name(name: &str) -> Option<Constant> {
+    pub(crate) fn from_name(name: &str) -> Option<Constant> {
         CONSTANTS.iter().position(|k| k.name == name).map(|i| Constant(i as u8))
     }
 
     /// Its row of [`CONSTANTS`].
-    pub fn info(self) -> &'static ConstantInfo {
+    pub(crate) fn info(self) -> &'static ConstantInfo {
         &CONSTANTS[self.0 as usize]
     }
 }
@@ -442,7 +442,7 @@ pub enum Expr {
 
 impl Expr {
     /// A number.
-    pub fn num(v: f64) -> Expr {
+    pub(crate) fn num(v: f64) -> Expr {
         Expr::Num(Num(v))
     }
     /// A variable.
@@ -450,29 +450,29 @@ impl Expr {
         Expr::Var(name.to_string())
     }
     /// `f(a)`.
-    pub fn call(f: Func, a: Expr) -> Expr {
+    pub(crate) fn call(f: Func, a: Expr) -> Expr {
         Expr::Call(f, Box::new(a))
     }
     /// `a op b`.
-    pub fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
+    pub(crate) fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
         Expr::Bin(op, Box::new(a), Box::new(b))
     }
     /// `-a`.
     #[allow(clippy::should_implement_trait)] // a constructor, like `num` and `bin`
-    pub fn neg(a: Expr) -> Expr {
+    pub(crate) fn neg(a: Expr) -> Expr {
         Expr::Neg(Box::new(a))
     }
     /// `a.powi(n)`.
-    pub fn powi(a: Expr, n: i32) -> Expr {
+    pub(crate) fn powi(a: Expr, n: i32) -> Expr {
         Expr::Powi(Box::new(a), n)
     }
     /// `if c { a } else { b }`.
-    pub fn if_else(c: Cond, a: Expr, b: Expr) -> Expr {
+    pub(crate) fn if_else(c: Cond, a: Expr, b: Expr) -> Expr {
         Expr::If(Box::new(c), Box::new(a), Box::new(b))
     }
 
     /// The value of a constant expression node (`Num` or `Const`).
-    pub fn as_number(&self) -> Option<f64> {
+    pub(crate) fn as_number(&self) -> Option<f64> {
         match self {
             Expr::Num(n) => Some(n.0),
             Expr::Const(k) => Some(k.info().value),
@@ -481,12 +481,12 @@ impl Expr {
     }
 
     /// Whether this is the number `v`.
-    pub fn is_num(&self, v: f64) -> bool {
+    pub(crate) fn is_num(&self, v: f64) -> bool {
         matches!(self, Expr::Num(n) if n.0 == v)
     }
 
     /// The direct children, in order, including the two sides of a condition.
-    pub fn children(&self) -> Vec<&Expr> {
+    pub(crate) fn children(&self) -> Vec<&Expr> {
         match self {
             Expr::Num(_) | Expr::Const(_) | Expr::Var(_) => vec![],
             Expr::Neg(a) | Expr::Powi(a, _) | Expr::Call(_, a) | Expr::Reduce(_, a) => vec![a],
@@ -497,7 +497,7 @@ impl Expr {
 
     /// Rebuilds this node with every child replaced by `f(child)` (children in the order of
     /// [`Expr::children`]).
-    pub fn map_children(&self, mut f: impl FnMut(&Expr) -> Expr) -> Expr {
+    pub(crate) fn map_children(&self, mut f: impl FnMut(&Expr) -> Expr) -> Expr {
         match self {
             Expr::Num(_) | Expr::Const(_) | Expr::Var(_) => self.clone(),
             Expr::Neg(a) => Expr::neg(f(a)),
@@ -513,7 +513,7 @@ impl Expr {
     }
 
     /// Whether `name` occurs anywhere in the expression.
-    pub fn depends_on(&self, name: &str) -> bool {
+    pub(crate) fn depends_on(&self, name: &str) -> bool {
         match self {
             Expr::Var(v) => v == name,
             _ => self.children().into_iter().any(|c| c.depends_on(name)),
@@ -521,7 +521,7 @@ impl Expr {
     }
 
     /// Whether no variable occurs in the expression (numbers and named constants only).
-    pub fn is_constant(&self) -> bool {
+    pub(crate) fn is_constant(&self) -> bool {
         match self {
             Expr::Var(_) => false,
             _ => self.children().into_iter().all(Expr::is_constant),
@@ -537,12 +537,12 @@ impl Expr {
     }
 
     /// Number of nodes: a cost measure for the simplifier.
-    pub fn size(&self) -> usize {
+    pub(crate) fn size(&self) -> usize {
         1 + self.children().into_iter().map(Expr::size).sum::<usize>()
     }
 
     /// Every piecewise condition in the expression, outermost first, without repeats.
-    pub fn conditions(&self) -> Vec<Cond> {
+    pub(crate) fn conditions(&self) -> Vec<Cond> {
         let mut out: Vec<Cond> = Vec::new();
         self.visit(&mut |e| {
             if let Expr::If(c, _, _) = e {
@@ -555,23 +555,11 @@ impl Expr {
     }
 
     /// Calls `f` on every node, parents before children.
-    pub fn visit(&self, f: &mut impl FnMut(&Expr)) {
+    pub(crate) fn visit(&self, f: &mut impl FnMut(&Expr)) {
         f(self);
         for c in self.children() {
             c.visit(f);
         }
-    }
-
-    /// Calls of transcendental functions (every `Func` but `abs`, plus `powf`): the cost
-    /// measure of the report.
-    pub fn transcendental_calls(&self) -> usize {
-        let mut n = 0;
-        self.visit(&mut |e| match e {
-            Expr::Call(Func::Abs, _) => {}
-            Expr::Call(..) | Expr::Bin(BinOp::Pow, ..) => n += 1,
-            _ => {}
-        });
-        n
     }
 }
 

@@ -15,12 +15,12 @@ enum Prec {
 }
 
 /// The canonical text of `e`.
-pub fn to_text(e: &Expr) -> String {
+pub(crate) fn to_text(e: &Expr) -> String {
     print(e)
 }
 
 /// A number as a person would write it in Rust source: `2`, `0.5`, `1e-300`.
-pub fn number(v: f64) -> String {
+pub(crate) fn number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e16 {
         format!("{}", v as i64)
     } else {

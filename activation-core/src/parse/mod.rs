@@ -15,7 +15,7 @@ pub mod discover;
 
 use std::collections::{HashMap, HashSet};
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{BinOp as SynBin, Expr as SynExpr, FnArg, ItemFn, Lit, Pat, ReturnType, Stmt, Type, UnOp};
@@ -46,12 +46,12 @@ pub struct Definition {
 
 impl Definition {
     /// The parameter names, in order.
-    pub fn param_names(&self) -> Vec<&str> {
+    pub(crate) fn param_names(&self) -> Vec<&str> {
         self.params.iter().map(|p| p.name.as_str()).collect()
     }
 
     /// Every parameter has a default.
-    pub fn all_defaults(&self) -> bool {
+    pub(crate) fn all_defaults(&self) -> bool {
         self.params.iter().all(|p| p.default.is_some())
     }
 }
@@ -64,7 +64,7 @@ const OPERATOR_FUNCTIONS: &[&str] = &["max", "min"];
 /// The `f64` methods a formula may call, in the order of [`FUNCS`], then `powi`, `powf`,
 /// `max`, `min`, `recip`: the list in the parse errors, README.md and
 /// `docs/contract.md` §3 (a test holds the documents to it).
-pub fn accepted_methods() -> Vec<&'static str> {
+pub(crate) fn accepted_methods() -> Vec<&'static str> {
     let funcs = FUNCS.iter().filter(|i| !i.internal).filter_map(|i| i.method);
     funcs.chain(OPERATOR_METHODS.iter().copied()).collect()
 }
@@ -72,19 +72,20 @@ pub fn accepted_methods() -> Vec<&'static str> {
 /// The prelude functions a formula may call, by canonical name, in the order of
 /// [`FUNCS`], then two-argument `max` and `min`. Engine-internal primitives are not
 /// among them.
-pub fn accepted_functions() -> Vec<&'static str> {
+pub(crate) fn accepted_functions() -> Vec<&'static str> {
     let funcs = FUNCS.iter().filter(|i| !i.internal).map(|i| i.name);
     funcs.chain(OPERATOR_FUNCTIONS.iter().copied()).collect()
 }
 
 /// Other names accepted for prelude functions (the method names `exp_m1`, `ln_1p`).
-pub fn accepted_aliases() -> Vec<&'static str> {
+#[cfg(test)]
+pub(crate) fn accepted_aliases() -> Vec<&'static str> {
     FUNCS.iter().filter(|i| !i.internal).flat_map(|i| i.aliases.iter().copied()).collect()
 }
 
 /// The named constants a formula may use: every row of [`CONSTANTS`] (those of
 /// `std::f64::consts`).
-pub fn accepted_constants() -> Vec<&'static str> {
+pub(crate) fn accepted_constants() -> Vec<&'static str> {
     CONSTANTS.iter().map(|k| k.name).collect()
 }
 
@@ -123,7 +124,7 @@ fn err<T>(node: impl quote::ToTokens, msg: impl std::fmt::Display) -> syn::Resul
 }
 
 /// Parses `#[activation(...)]` arguments: `name = number, ...`.
-pub fn parse_defaults(attr: TokenStream) -> syn::Result<Vec<(syn::Ident, f64)>> {
+pub(crate) fn parse_defaults(attr: TokenStream) -> syn::Result<Vec<(syn::Ident, f64)>> {
     let parser = Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
     let list = parser.parse2(attr).map_err(|e| {
         syn::Error::new(e.span(), format!("{e}; expected parameter defaults like `#[activation(alpha = 0.01)]`"))
@@ -181,7 +182,7 @@ fn finite(lit: &Lit, v: f64) -> syn::Result<f64> {
 }
 
 /// Parses an `#[activation]` function with its attribute's defaults.
-pub fn parse_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<Definition> {
+pub(crate) fn parse_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<Definition> {
     parse_definition(attr, item, false)
 }
 
@@ -333,14 +334,15 @@ fn is_f64(ty: &Type) -> bool {
 /// holds, rule tables, the exact definitions of constants, and stable forms, so it accepts
 /// the engine-internal primitives of [`FUNCS`] (`expm1_sub_uexp`) that a user's
 /// `#[activation]` body may not call ([`parse_activation`] rejects them).
-pub fn parse_formula(text: &str, vars: &[&str]) -> syn::Result<Expr> {
+pub(crate) fn parse_formula(text: &str, vars: &[&str]) -> syn::Result<Expr> {
     let e: SynExpr = syn::parse_str(text)?;
     Scope::internal(vars.iter().map(|s| s.to_string()).collect()).expr(&e)
 }
 
 /// Parses vector formula text (`docs/contract.md` §7): [`parse_formula`] with `sum(e)`
 /// and `max(e)` reductions accepted.
-pub fn parse_vector_formula(text: &str, vars: &[&str]) -> syn::Result<Expr> {
+#[cfg(any(test, feature = "mpfr"))]
+pub(crate) fn parse_vector_formula(text: &str, vars: &[&str]) -> syn::Result<Expr> {
     let e: SynExpr = syn::parse_str(text)?;
     let mut scope = Scope::internal(vars.iter().map(|s| s.to_string()).collect());
     scope.reductions = true;
@@ -349,7 +351,7 @@ pub fn parse_vector_formula(text: &str, vars: &[&str]) -> syn::Result<Expr> {
 
 /// Parses a rewrite-rule pattern: every identifier that is not a constant is a variable
 /// (the rule's wildcard). Engine-internal primitives are accepted, as in [`parse_formula`].
-pub fn parse_pattern(text: &str) -> syn::Result<Expr> {
+pub(crate) fn parse_pattern(text: &str) -> syn::Result<Expr> {
     let e: SynExpr = syn::parse_str(text)?;
     let mut scope = Scope::internal(Vec::new());
     scope.open = true;
@@ -813,11 +815,6 @@ fn statement_error(stmt: &Stmt) -> syn::Error {
         Stmt::Expr(e, None) => syn::Error::new_spanned(e, "the formula must be the last expression of the body"),
         Stmt::Local(l) => syn::Error::new_spanned(l, "a body ends with the formula, not with `let`"),
     }
-}
-
-/// A span for errors that have no better place.
-pub fn call_site() -> Span {
-    Span::call_site()
 }
 
 #[cfg(test)]

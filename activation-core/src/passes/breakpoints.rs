@@ -6,7 +6,7 @@ use crate::ir::eval::eval_at;
 use crate::ir::expr::{BinOp, Expr, Func};
 
 /// The functions of `x` whose zeros are breakpoints of `e`.
-pub fn kink_functions(e: &Expr) -> Vec<Expr> {
+pub(crate) fn kink_functions(e: &Expr) -> Vec<Expr> {
     let mut out: Vec<Expr> = Vec::new();
     e.visit(&mut |n| {
         let g = match n {
@@ -23,7 +23,7 @@ pub fn kink_functions(e: &Expr) -> Vec<Expr> {
 }
 
 /// The breakpoints of `e` in `[-1e6, 1e6]`, sorted, each to within a few ULPs.
-pub fn breakpoints(e: &Expr, input: &str, params: &[(&str, f64)]) -> Vec<f64> {
+pub(crate) fn breakpoints(e: &Expr, input: &str, params: &[(&str, f64)]) -> Vec<f64> {
     let grid = scan_grid();
     let mut out = Vec::new();
     for g in kink_functions(e) {

@@ -31,11 +31,11 @@ use crate::verify::ulp::ulp_of_f32;
 /// 1.15 (mish''); the highest that kept it probe at 0.74 (GELU', compensated anyway), 0.63
 /// (swish''), 0.60 (softsign', σ', tanh'). Compensation costs 5–20 times the plain
 /// kernel (`cargo bench --bench kernels`), so it is not spent below the gap.
-pub const SHARE: f64 = 0.65;
+pub(crate) const SHARE: f64 = 0.65;
 
 /// Whether `e`, stabilised, should be computed in compensated arithmetic: it can be, and
 /// its plain rounding error comes near the bar at some probe input.
-pub fn needed(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
+pub(crate) fn needed(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
     compensable(e)
         && !trivial(e)
         && (rational_roundings(e).is_some_and(|n| n > 1) || probe_points().any(|x| excess(e, input, params, x) > SHARE))

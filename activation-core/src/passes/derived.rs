@@ -35,7 +35,7 @@ pub struct Derived {
 
 /// Which stable forms the generated code computes in compensated (double-double)
 /// arithmetic: those whose plain rounding comes near the accuracy bar
-/// ([`crate::passes::compensate::needed`]).
+/// (`passes::compensate::needed`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Compensated {
     /// f

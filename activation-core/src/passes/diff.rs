@@ -45,7 +45,7 @@ fn table() -> &'static HashMap<Func, Expr> {
 }
 
 /// d e / d `var`, unsimplified (pass it through [`crate::passes::simplify::simplify`]).
-pub fn derivative(e: &Expr, var: &str) -> Result<Expr, DiffError> {
+pub(crate) fn derivative(e: &Expr, var: &str) -> Result<Expr, DiffError> {
     use Expr as E;
     let d = |a: &Expr| derivative(a, var);
     Ok(match e {

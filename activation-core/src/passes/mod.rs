@@ -2,10 +2,14 @@
 //! tables (simplify, stabilise), differentiation, breakpoints, and the choices derived from
 //! them (every form of an activation; which forms run in compensated arithmetic).
 
-pub mod breakpoints;
-pub mod compensate;
-pub mod derived;
-pub mod diff;
-pub mod rules;
-pub mod simplify;
-pub mod stabilise;
+#[cfg(any(test, feature = "mpfr"))]
+pub(crate) mod breakpoints;
+pub(crate) mod compensate;
+pub(crate) mod derived;
+pub(crate) mod diff;
+pub(crate) mod rules;
+pub(crate) mod simplify;
+pub(crate) mod stabilise;
+
+#[cfg(all(test, feature = "mpfr"))]
+mod rules_against_mpfr;

@@ -14,13 +14,13 @@ use crate::ir::expr::Expr;
 use crate::parse::parse_pattern;
 
 /// Wildcard bindings of a successful match.
-pub type Bindings = HashMap<String, Expr>;
+pub(crate) type Bindings = HashMap<String, Expr>;
 
 /// A side condition: the rule applies only when it holds for the bindings.
-pub type Guard = fn(&Bindings) -> bool;
+pub(crate) type Guard = fn(&Bindings) -> bool;
 
 /// One rewrite, as written in a rule table.
-pub struct Rule {
+pub(crate) struct Rule {
     /// Short name, shown in tests and debugging output.
     pub name: &'static str,
     /// The pattern, in the formula language.
@@ -33,18 +33,18 @@ pub struct Rule {
 
 impl Rule {
     /// A rule without side condition.
-    pub const fn new(name: &'static str, lhs: &'static str, rhs: &'static str) -> Rule {
+    pub(crate) const fn new(name: &'static str, lhs: &'static str, rhs: &'static str) -> Rule {
         Rule { name, lhs, rhs, guard: None }
     }
 
     /// A rule that applies only when `guard` holds.
-    pub const fn when(name: &'static str, lhs: &'static str, rhs: &'static str, guard: Guard) -> Rule {
+    pub(crate) const fn when(name: &'static str, lhs: &'static str, rhs: &'static str, guard: Guard) -> Rule {
         Rule { name, lhs, rhs, guard: Some(guard) }
     }
 }
 
 /// A rule with its two sides parsed.
-pub struct Compiled {
+pub(crate) struct Compiled {
     /// The rule's name.
     pub name: &'static str,
     /// The pattern, parsed.
@@ -56,7 +56,7 @@ pub struct Compiled {
 }
 
 /// Parses a rule table once; a malformed rule is a bug in the engine and says which.
-pub fn compile(rules: &'static [Rule], cache: &'static OnceLock<Vec<Compiled>>) -> &'static [Compiled] {
+pub(crate) fn compile(rules: &'static [Rule], cache: &'static OnceLock<Vec<Compiled>>) -> &'static [Compiled] {
     cache.get_or_init(|| {
         rules
             .iter()
@@ -80,7 +80,7 @@ fn signed_numbers(e: &Expr) -> Expr {
 }
 
 /// Matches `pattern` against `e`, extending `bindings`.
-pub fn matches(pattern: &Expr, e: &Expr, bindings: &mut Bindings) -> bool {
+pub(crate) fn matches(pattern: &Expr, e: &Expr, bindings: &mut Bindings) -> bool {
     match pattern {
         Expr::Var(name) => match bindings.get(name) {
             Some(bound) => bound == e,
@@ -113,7 +113,7 @@ fn same_head(p: &Expr, e: &Expr) -> bool {
 }
 
 /// Replaces the wildcards of `template` by their bindings.
-pub fn instantiate(template: &Expr, bindings: &Bindings) -> Expr {
+pub(crate) fn instantiate(template: &Expr, bindings: &Bindings) -> Expr {
     match template {
         Expr::Var(name) => bindings.get(name).cloned().unwrap_or_else(|| template.clone()),
         _ => template.map_children(|c| instantiate(c, bindings)),
@@ -121,7 +121,7 @@ pub fn instantiate(template: &Expr, bindings: &Bindings) -> Expr {
 }
 
 /// Tries every rule at the root of `e`; returns the first rewrite that applies.
-pub fn rewrite_root(rules: &[Compiled], e: &Expr) -> Option<(&'static str, Expr)> {
+pub(crate) fn rewrite_root(rules: &[Compiled], e: &Expr) -> Option<(&'static str, Expr)> {
     rules.iter().find_map(|r| {
         let mut b = Bindings::new();
         let ok = matches(&r.lhs, e, &mut b) && r.guard.is_none_or(|g| g(&b));
@@ -132,7 +132,7 @@ pub fn rewrite_root(rules: &[Compiled], e: &Expr) -> Option<(&'static str, Expr)
 /// Rewrites bottom-up until no rule applies anywhere. `post` normalises each node after
 /// its children; the depth bound turns a cyclic rule set into a wrong result that tests
 /// catch, rather than a hang.
-pub fn rewrite_all(rules: &[Compiled], e: &Expr, post: &dyn Fn(Expr) -> Expr) -> Expr {
+pub(crate) fn rewrite_all(rules: &[Compiled], e: &Expr, post: &dyn Fn(Expr) -> Expr) -> Expr {
     rewrite_bounded(rules, e, post, 64)
 }
 

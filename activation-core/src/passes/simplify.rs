@@ -17,7 +17,7 @@ use crate::ir::text;
 use crate::passes::rules::{self, Compiled, Rule};
 
 /// The identities of the simplifier, in the order they are tried.
-pub const RULES: &[Rule] = &[
+pub(crate) const RULES: &[Rule] = &[
     Rule::new("add-zero", "a + 0", "a"),
     Rule::new("zero-add", "0 + a", "a"),
     Rule::new("sub-zero", "a - 0", "a"),
@@ -51,20 +51,20 @@ pub const RULES: &[Rule] = &[
 ];
 
 /// The rules of [`RULES`], parsed.
-pub fn compiled() -> &'static [Compiled] {
+pub(crate) fn compiled() -> &'static [Compiled] {
     static CACHE: OnceLock<Vec<Compiled>> = OnceLock::new();
     rules::compile(RULES, &CACHE)
 }
 
 /// Simplifies `e` to a fixpoint, for reading.
-pub fn simplify(e: &Expr) -> Expr {
+pub(crate) fn simplify(e: &Expr) -> Expr {
     simplify_with(e, &normalise)
 }
 
 /// Simplifies `e` for computing: like [`simplify`], and also groups pairs of terms that
 /// share factors (`2 + x a - x b → 2 + x (a - b)`), so that differences which cancel are
 /// exposed to the stabilising rules even where that reads worse.
-pub fn simplify_for_code(e: &Expr) -> Expr {
+pub(crate) fn simplify_for_code(e: &Expr) -> Expr {
     simplify_with(e, &normalise_grouping)
 }
 

@@ -13,7 +13,7 @@ use crate::passes::rules::{self, Bindings, Compiled, Rule};
 use crate::passes::simplify::{normalise_grouping, simplify, simplify_for_code};
 
 /// The stabilising rewrites, in the order they are tried.
-pub const RULES: &[Rule] = &[
+pub(crate) const RULES: &[Rule] = &[
     // ln(1 + e^u) overflows for u > 709 and returns 0 for u < -37.
     Rule::new("softplus", "ln(1 + exp(u))", "softplus(u)"),
     Rule::new("softplus-commuted", "ln(exp(u) + 1)", "softplus(u)"),
@@ -78,13 +78,13 @@ fn difference_simplifies(b: &Bindings) -> bool {
 }
 
 /// The rules of [`RULES`], parsed.
-pub fn compiled() -> &'static [Compiled] {
+pub(crate) fn compiled() -> &'static [Compiled] {
     static CACHE: OnceLock<Vec<Compiled>> = OnceLock::new();
     rules::compile(RULES, &CACHE)
 }
 
 /// The stable form of `e`.
-pub fn stabilise(e: &Expr) -> Expr {
+pub(crate) fn stabilise(e: &Expr) -> Expr {
     let mut current = simplify_for_code(e);
     for _ in 0..8 {
         let next = simplify_for_code(&rules::rewrite_all(compiled(), &current, &normalise_grouping));

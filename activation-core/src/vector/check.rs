@@ -7,26 +7,27 @@
 //! differences of that same formula in MPFR with a Richardson step, independent of the
 //! engine's symbolic derivatives — as `Jᵀ g` and `J v`, summed in MPFR. The precision
 //! doubles from 256 bits until two successive precisions round every value to the same
-//! float (at most 8192 bits; the proof-carrying error bounds of [`crate::verify::reference`] do not
+//! float (at most 8192 bits; the proof-carrying error bounds of `verify::reference` do not
 //! extend to reductions, so agreement stands in for them here).
 //!
 //! Each component passes when it is within `4 + 4·cond` ULPs of its reference, cond being
 //! the component's condition number with respect to every input it reads:
 //! `(Σ_l |x_l ∂h/∂x_l| + Σ_l |w_l ∂h/∂w_l|) / |h|` for a product `h` of the cotangent or
 //! tangent `w` (for `f` itself, the first sum alone). Where the reference is 0 the value
-//! must be 0; where it is subnormal see [`subnormal_close`]. `f32` is checked against its
+//! must be 0; where it is subnormal see `subnormal_close`. `f32` is checked against its
 //! own reference at the `f32` inputs. A shift-invariant formula must also give the
 //! reference `f(x)` at `x + c`, and Jacobian rows that sum to 0.
 
 use std::fmt::Write;
 
+use activation_runtime::vector::VectorActivation;
+use activation_runtime::Real;
 use rug::float::Round;
 use rug::Float;
 
 use crate::ir::expr::Expr;
 use crate::parse::parse_vector_formula;
 use crate::vector::graph::{Graph, Kind};
-use crate::vector::VectorActivation;
 use crate::verify::check::{bound, freeze, subnormal_close};
 use crate::verify::reference::eval_float;
 use crate::verify::ulp::{ulps_f32, ulps_f64};
@@ -116,7 +117,7 @@ struct Frozen {
 }
 
 /// A vector activation's formula, as written and in stable form, and its parameters.
-pub struct Subject {
+pub(crate) struct Subject {
     /// The activation's name, for failure messages.
     pub name: &'static str,
     written: Form,
@@ -127,7 +128,7 @@ pub struct Subject {
 /// The exact values of everything checked at one point, at some precision: `f(x)`, the
 /// Jacobian (row-major), `Jᵀ g` and `J v`.
 #[derive(Clone, Debug)]
-pub struct Exact {
+pub(crate) struct Exact {
     /// `f(x)`.
     pub forward: Vec<Float>,
     /// `J`, row-major.
@@ -149,7 +150,7 @@ impl Exact {
 
 impl Subject {
     /// Reads the activation's `FORMULA` back with the parser.
-    pub fn of<A: VectorActivation>(a: &A) -> Subject {
+    pub(crate) fn of<A: VectorActivation>(a: &A) -> Subject {
         let mut vars = vec![A::INPUT];
         vars.extend(A::PARAMS);
         let formula = parse_vector_formula(A::FORMULA, &vars)
@@ -246,19 +247,19 @@ impl Subject {
     }
 
     /// The references at `f64` inputs.
-    pub fn reference(&self, xs: &[f64], g: &[f64], v: &[f64]) -> Exact {
+    pub(crate) fn reference(&self, xs: &[f64], g: &[f64], v: &[f64]) -> Exact {
         self.exact(xs, g, v, |a, b| same_f64(a.to_f64(), b.to_f64()))
     }
 
     /// The references at `f32` inputs (widened), to be rounded to `f32`.
-    pub fn reference_f32(&self, xs: &[f32], g: &[f32], v: &[f32]) -> Exact {
+    pub(crate) fn reference_f32(&self, xs: &[f32], g: &[f32], v: &[f32]) -> Exact {
         let wide = |s: &[f32]| s.iter().map(|&x| f64::from(x)).collect::<Vec<_>>();
         self.exact(&wide(xs), &wide(g), &wide(v), |a, b| same_f64(f64::from(a.to_f32()), f64::from(b.to_f32())))
     }
 
     /// The condition numbers of every checked value at `xs` (see the module docs), in
     /// the layout of [`Exact`], from references at `x_l (1 ± COND_STEP)`.
-    pub fn conditions(&self, xs: &[f64], g: &[f64], v: &[f64], exact: &Exact) -> Exact {
+    pub(crate) fn conditions(&self, xs: &[f64], g: &[f64], v: &[f64], exact: &Exact) -> Exact {
         let n = xs.len();
         let mut slopes: Vec<Exact> = Vec::with_capacity(n);
         for l in 0..n {
@@ -316,7 +317,7 @@ fn exact_prec(xs: &[Float], prec: u32) -> u32 {
 
 /// The check vectors: moderate logits, ties, a single element, a dominant logit at every
 /// scale, both extremes of `f64` (and of `f32`), tiny logits.
-pub fn check_vectors() -> Vec<Vec<f64>> {
+pub(crate) fn check_vectors() -> Vec<Vec<f64>> {
     vec![
         vec![0.5, -1.25, 2.0, 0.0],
         vec![0.75],
@@ -337,7 +338,7 @@ pub fn check_vectors() -> Vec<Vec<f64>> {
 }
 
 /// A cotangent (or, with `seed` 1, a tangent) for `n` elements: mixed signs and sizes.
-pub fn direction(n: usize, seed: usize) -> Vec<f64> {
+pub(crate) fn direction(n: usize, seed: usize) -> Vec<f64> {
     const VALUES: [f64; 7] = [0.75, -1.5, 0.25, 2.0, -0.625, 1.125, -3.0];
     (0..n).map(|i| VALUES[(i * 3 + seed * 5) % VALUES.len()]).collect()
 }
@@ -379,7 +380,7 @@ fn judge(case: &Case, cond: impl FnOnce() -> f64) -> Option<String> {
 }
 
 /// The values of `a` at `x` in `T`: forward, Jacobian, VJP of `g`, JVP of `v`.
-fn computed<A: VectorActivation, T: crate::Real>(a: &A, x: &[T], g: &[T], v: &[T]) -> [Vec<T>; 4] {
+fn computed<A: VectorActivation, T: Real>(a: &A, x: &[T], g: &[T], v: &[T]) -> [Vec<T>; 4] {
     let n = x.len();
     let zero = T::from_f64(0.0);
     let (mut f, mut vjp, mut jvp) = (vec![zero; n], vec![zero; n], vec![zero; n]);
@@ -513,7 +514,7 @@ pub struct Measured {
 }
 
 /// Measures every checked function of `a` over the check vectors (the cotangents and
-/// tangents of [`direction`]) against the MPFR references.
+/// tangents of `direction`) against the MPFR references.
 pub fn max_ulps<A: VectorActivation>(a: &A) -> Vec<Measured> {
     let subject = Subject::of(a);
     let mut rows: Vec<Measured> = ["f", "jacobian", "vjp", "jvp"]
@@ -577,7 +578,6 @@ pub fn max_ulps<A: VectorActivation>(a: &A) -> Vec<Measured> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Real;
 
     /// Softmax written by hand, with a VJP that forgets the `<g, s>` term unless `right`.
     struct HandSoftmax {

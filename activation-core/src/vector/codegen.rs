@@ -24,7 +24,7 @@ use crate::vector::graph::{Graph, Kind};
 /// An element-wise output and, optionally, its value at the argmax of a `max` (which
 /// replaces the general value at that index).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Output {
+pub(crate) struct Output {
     /// The value at every element.
     pub general: Expr,
     /// The `Max` reduction and the value at its argmax, written over the general one.
@@ -34,7 +34,7 @@ pub struct Output {
 /// A Jacobian to emit: `J_ik = [i = k] diagonal(x_i) + Σ_t terms[t].0(x_i) terms[t].1(x_k)`,
 /// and the diagonal entry at the argmax, when it is computed apart.
 #[derive(Clone, Debug, PartialEq)]
-pub struct JacobianOutput {
+pub(crate) struct JacobianOutput {
     /// The diagonal part, element-wise in `x_i`.
     pub diagonal: Expr,
     /// The outer products: a row factor in `x_i` and a column factor in `x_k` each.
@@ -48,11 +48,11 @@ fn hygienic(name: &str) -> Ident {
 }
 
 /// The names of a kernel's slices: each element-wise variable and the slice it reads.
-pub struct Slices(pub Vec<(String, Ident)>);
+pub(crate) struct Slices(pub Vec<(String, Ident)>);
 
 impl Slices {
     /// `xs` for the input and, for each other variable, the slice named `slice`.
-    pub fn new(graph: &Graph, others: &[(&str, &str)]) -> Slices {
+    pub(crate) fn new(graph: &Graph, others: &[(&str, &str)]) -> Slices {
         let mut all = vec![(graph.input().to_string(), hygienic("xs"))];
         all.extend(others.iter().map(|(v, s)| (v.to_string(), hygienic(s))));
         Slices(all)
@@ -258,7 +258,7 @@ fn constants(values: &[(String, Expr)]) -> TokenStream {
 
 /// The body of a kernel writing `output` into the slice `out`: reductions, the pass over
 /// the elements, and the value at the argmax.
-pub fn elementwise(graph: &Graph, slices: &Slices, output: &Output) -> TokenStream {
+pub(crate) fn elementwise(graph: &Graph, slices: &Slices, output: &Output) -> TokenStream {
     let mut graph = graph.clone();
     let mut hoisted = Vec::new();
     let general = hoist(&mut graph, &output.general, &mut hoisted);
@@ -288,7 +288,7 @@ pub fn elementwise(graph: &Graph, slices: &Slices, output: &Output) -> TokenStre
 }
 
 /// The body of the Jacobian kernel, returning the row-major `n × n` matrix.
-pub fn jacobian(graph: &Graph, slices: &Slices, jac: &JacobianOutput) -> TokenStream {
+pub(crate) fn jacobian(graph: &Graph, slices: &Slices, jac: &JacobianOutput) -> TokenStream {
     let (xs, n, i, k, matrix) = (slices.input(), hygienic("n"), hygienic("i"), hygienic("k"), hygienic("jacobian"));
     let columns = hygienic("columns");
     let mut needed: Vec<&Expr> = vec![&jac.diagonal];

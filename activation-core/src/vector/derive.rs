@@ -36,7 +36,7 @@ use crate::vector::rational::Normaliser;
 /// A Jacobian as a diagonal plus outer products: `J_ik = [i = k] diagonal(x_i) + Σ_t
 /// terms[t].0(x_i) · terms[t].1(x_k)`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Jacobian {
+pub(crate) struct Jacobian {
     /// `∂f/∂x` with the reductions held: the diagonal part, in `x_i`.
     pub diagonal: Expr,
     /// One `(∂f/∂R_r (x_i), dR_r/dx_k (x_k))` per reduction `f` uses directly.
@@ -45,7 +45,7 @@ pub struct Jacobian {
 
 impl Jacobian {
     /// `J_kk`, as one element-wise expression.
-    pub fn diagonal_entry(&self) -> Expr {
+    pub(crate) fn diagonal_entry(&self) -> Expr {
         let sum = self.terms.iter().fold(self.diagonal.clone(), |acc, (c, t)| {
             Expr::bin(BinOp::Add, acc, Expr::bin(BinOp::Mul, c.clone(), t.clone()))
         });
@@ -55,19 +55,17 @@ impl Jacobian {
 
 /// The derivatives of the element-wise output `f` of `graph`.
 #[derive(Clone, Debug)]
-pub struct Products {
+pub(crate) struct Products {
     /// `grad_k`, element-wise in `x_k` and the cotangent `g_k`.
     pub vjp: Expr,
     /// `(J v)_i`, element-wise in `x_i` and the tangent `v_i`.
     pub jvp: Expr,
     /// The Jacobian as a diagonal plus outer products.
     pub jacobian: Jacobian,
-    /// The reductions `f` does not depend on (see [`free_reductions`]).
-    pub free: Vec<usize>,
 }
 
 /// Why a formula cannot be differentiated.
-pub type DeriveError = String;
+pub(crate) type DeriveError = String;
 
 /// d e / d `var` (a variable or a reduction's symbol), simplified.
 fn partial(e: &Expr, var: &str) -> Result<Expr, DeriveError> {
@@ -91,12 +89,12 @@ fn mul(a: &Expr, b: &Expr) -> Expr {
 
 /// Derives the products of `f` (element-wise in `graph`), with `cotangent` and `tangent`
 /// the names of the VJP's and JVP's element-wise inputs (already in `graph.vectors`).
-pub fn products(graph: &mut Graph, f: &Expr, cotangent: &str, tangent: &str) -> Result<Products, DeriveError> {
+pub(crate) fn products(graph: &mut Graph, f: &Expr, cotangent: &str, tangent: &str) -> Result<Products, DeriveError> {
     let free = free_reductions(graph, f)?;
     let vjp = vjp(graph, f, &free, cotangent)?;
     let jvp = jvp(graph, f, &free, tangent)?;
     let jacobian = jacobian(graph, f, &free)?;
-    Ok(Products { vjp, jvp, jacobian, free })
+    Ok(Products { vjp, jvp, jacobian })
 }
 
 /// The reductions `f` does not depend on: the `Max` reductions (and values at their
@@ -104,7 +102,7 @@ pub fn products(graph: &mut Graph, f: &Expr, cotangent: &str, tangent: &str) -> 
 /// [`Normaliser`]'s rational form, where the shift of softmax cancels: `-e/S + (-e/S²)(-S)
 /// = 0`.) A value at an argmax that `f` does depend on is an error: only the stabiliser
 /// creates them, as shifts.
-pub fn free_reductions(graph: &Graph, f: &Expr) -> Result<Vec<usize>, DeriveError> {
+pub(crate) fn free_reductions(graph: &Graph, f: &Expr) -> Result<Vec<usize>, DeriveError> {
     let mut free = Vec::new();
     for m in 0..graph.reds.len() {
         let kind = graph.reds[m].kind;
@@ -275,7 +273,7 @@ pub struct Readable {
 
 /// Everything the passes produce for a vector activation.
 #[derive(Clone, Debug)]
-pub struct VectorForms {
+pub(crate) struct VectorForms {
     /// The names of the VJP's cotangent and the JVP's tangent (`g` and `v`, unless a
     /// parameter has the name).
     pub cotangent: String,
@@ -301,7 +299,7 @@ pub struct VectorForms {
 /// as written, the stable ones (what runs) from its stable form (see
 /// [`stable`](crate::vector::stable)), each made accurate at the largest element by
 /// [`dominant`].
-pub fn derive(def: &Definition) -> Result<VectorForms, DeriveError> {
+pub(crate) fn derive(def: &Definition) -> Result<VectorForms, DeriveError> {
     let params: Vec<String> = def.params.iter().map(|p| p.name.clone()).collect();
     let new_graph = || {
         let mut graph = Graph::new(&def.input, &params);
@@ -436,12 +434,14 @@ mod tests {
 
     #[test]
     fn the_shift_of_softmax_is_free() {
-        let (_, _, p) = derived("exp(x - max(x)) / sum(exp(x - max(x)))");
-        assert_eq!(p.free, vec![0]);
-        let (_, _, p) = derived("x - max(x) - ln(sum(exp(x - max(x))))");
-        assert_eq!(p.free, vec![0]);
-        let (_, _, p) = derived("x - max(x)");
-        assert!(p.free.is_empty());
+        let free = |src: &str| {
+            let mut graph = Graph::new("x", &[]);
+            let f = graph.lower(&parse_vector_formula(src, &["x"]).unwrap());
+            free_reductions(&graph, &f).unwrap()
+        };
+        assert_eq!(free("exp(x - max(x)) / sum(exp(x - max(x)))"), vec![0]);
+        assert_eq!(free("x - max(x) - ln(sum(exp(x - max(x))))"), vec![0]);
+        assert!(free("x - max(x)").is_empty());
     }
 
     /// The products agree with finite differences of the forward formula.

@@ -69,7 +69,7 @@ fn split(graph: &mut Graph, e: &Expr, m: usize, at_index: bool) -> Expr {
 }
 
 /// Probe inputs for comparing forms: see the module docs.
-pub struct Probe {
+pub(crate) struct Probe {
     params: Vec<(String, f64)>,
 }
 
@@ -78,7 +78,7 @@ const NOTICEABLE: f64 = 64.0 * f32::EPSILON as f64;
 
 impl Probe {
     /// Probes with the parameters at `params`.
-    pub fn new(params: Vec<(String, f64)>) -> Probe {
+    pub(crate) fn new(params: Vec<(String, f64)>) -> Probe {
         Probe { params }
     }
 
@@ -162,7 +162,7 @@ fn relative_gap(wide: f64, narrow: f64) -> f64 {
 /// The split form of the stable element-wise output `e`, valid for every element, when it
 /// is steadier at the other elements (log-sum-exp: `M + ln(S)` is `x_{j*} + log1p(S°)`
 /// for every element).
-pub fn global(graph: &mut Graph, e: &Expr, probe: &Probe) -> Option<Expr> {
+pub(crate) fn global(graph: &mut Graph, e: &Expr, probe: &Probe) -> Option<Expr> {
     let m = the_max(graph, e)?;
     let mut scratch = graph.clone();
     let split = crate::passes::stabilise::stabilise(&split(&mut scratch, e, m, false));
@@ -175,7 +175,7 @@ pub fn global(graph: &mut Graph, e: &Expr, probe: &Probe) -> Option<Expr> {
 
 /// The value of the stable element-wise output `e` at the argmax of its `max` (returned
 /// with it), when that is steadier there than `e` itself.
-pub fn at_argmax(graph: &mut Graph, e: &Expr, probe: &Probe) -> Option<(usize, Expr)> {
+pub(crate) fn at_argmax(graph: &mut Graph, e: &Expr, probe: &Probe) -> Option<(usize, Expr)> {
     let m = the_max(graph, e)?;
     let mut scratch = graph.clone();
     let star = split(&mut scratch, e, m, true);

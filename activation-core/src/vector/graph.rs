@@ -21,7 +21,7 @@ use activation_runtime::Real;
 
 /// What a reduction computes from its body `b_j`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// `Σ_j b_j`.
     Sum,
     /// `max_j b_j`; its argmax is the first index on ties.
@@ -34,7 +34,7 @@ pub enum Kind {
 
 /// One reduction: its kind, its element-wise body, and the symbol that stands for it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Red {
+pub(crate) struct Red {
     /// What it computes.
     pub kind: Kind,
     /// The element-wise expression reduced, in the element `j`'s variables.
@@ -45,7 +45,7 @@ pub struct Red {
 
 /// The reductions of a vector formula and the names of its element-wise variables.
 #[derive(Clone, Debug)]
-pub struct Graph {
+pub(crate) struct Graph {
     /// Variables indexed like the input: the input first, then any added with
     /// [`Graph::add_vector`] (the cotangent of a VJP, the tangent of a JVP).
     pub vectors: Vec<String>,
@@ -59,19 +59,19 @@ pub struct Graph {
 
 impl Graph {
     /// An empty table for a formula over `input` and `params`.
-    pub fn new(input: &str, params: &[String]) -> Graph {
+    pub(crate) fn new(input: &str, params: &[String]) -> Graph {
         let mut taken: HashSet<String> = params.iter().cloned().collect();
         taken.insert(input.to_string());
         Graph { vectors: vec![input.to_string()], params: params.to_vec(), reds: Vec::new(), taken }
     }
 
     /// The input's name.
-    pub fn input(&self) -> &str {
+    pub(crate) fn input(&self) -> &str {
         &self.vectors[0]
     }
 
     /// A name based on `base` that no variable, parameter or symbol has yet, now taken.
-    pub fn fresh(&mut self, base: &str) -> String {
+    pub(crate) fn fresh(&mut self, base: &str) -> String {
         let mut name = base.to_string();
         while self.taken.contains(&name) {
             name.push('_');
@@ -82,30 +82,30 @@ impl Graph {
 
     /// Adds an element-wise variable named after `base` (`g`, or `g_` when a parameter is
     /// called `g`), returning its name.
-    pub fn add_vector(&mut self, base: &str) -> String {
+    pub(crate) fn add_vector(&mut self, base: &str) -> String {
         let name = self.fresh(base);
         self.vectors.push(name.clone());
         name
     }
 
     /// The reduction whose symbol is `name`.
-    pub fn red_named(&self, name: &str) -> Option<usize> {
+    pub(crate) fn red_named(&self, name: &str) -> Option<usize> {
         self.reds.iter().position(|r| r.symbol == name)
     }
 
     /// The symbol of reduction `r`, as an expression.
-    pub fn var(&self, r: usize) -> Expr {
+    pub(crate) fn var(&self, r: usize) -> Expr {
         Expr::var(&self.reds[r].symbol)
     }
 
     /// The name of the 0/1 variable that marks the argmax of the `Max` reduction `r` in
     /// element-wise code (`d max_j b_j / d x_k` is `b'(x_k)` at the argmax only).
-    pub fn indicator(&self, r: usize) -> String {
+    pub(crate) fn indicator(&self, r: usize) -> String {
         format!("{}_is_argmax", self.reds[r].symbol)
     }
 
     /// `if (k is the argmax of r) { e } else { 0 }`, for element-wise expressions.
-    pub fn at_argmax_only(&self, r: usize, e: Expr) -> Expr {
+    pub(crate) fn at_argmax_only(&self, r: usize, e: Expr) -> Expr {
         let cond = Cond { op: CmpOp::Gt, lhs: Expr::var(&self.indicator(r)), rhs: Expr::num(0.0) };
         Expr::if_else(cond, e, Expr::num(0.0))
     }
@@ -118,7 +118,7 @@ impl Graph {
 
     /// Whether `e` varies with the element index: it uses an element-wise variable or an
     /// argmax indicator (reductions and parameters are the same for every element).
-    pub fn is_indexed(&self, e: &Expr) -> bool {
+    pub(crate) fn is_indexed(&self, e: &Expr) -> bool {
         let mut indexed = false;
         e.visit(&mut |n| {
             if let Expr::Var(v) = n {
@@ -129,7 +129,7 @@ impl Graph {
     }
 
     /// The symbol of the reduction `kind` of `body` (simplified), added if new.
-    pub fn intern(&mut self, kind: Kind, body: Expr) -> Expr {
+    pub(crate) fn intern(&mut self, kind: Kind, body: Expr) -> Expr {
         let body = simplify(&body);
         if let Some(r) = self.reds.iter().position(|r| r.kind == kind && r.body == body) {
             return self.var(r);
@@ -148,7 +148,7 @@ impl Graph {
     }
 
     /// Replaces every `sum(...)`/`max(...)` of `e` by its symbol, innermost first.
-    pub fn lower(&mut self, e: &Expr) -> Expr {
+    pub(crate) fn lower(&mut self, e: &Expr) -> Expr {
         match e {
             Expr::Reduce(r, body) => {
                 let body = self.lower(body);
@@ -166,7 +166,7 @@ impl Graph {
     /// the index pulled out (`Σ_j c b_j = c Σ_j b_j`), so that the same sum written two
     /// ways — `Σ_j -e^{x_j - m}` and `-Σ_j e^{x_j - m}` — is one reduction. This is what
     /// lets a derivative recognise the sums of the formula in its own.
-    pub fn sum_of(&mut self, body: &Expr) -> Expr {
+    pub(crate) fn sum_of(&mut self, body: &Expr) -> Expr {
         let body = simplify(body);
         let factors = Factors::of(&body);
         let (indexed, constant): (Vec<_>, Vec<_>) = factors.items.into_iter().partition(|(f, _)| self.is_indexed(f));
@@ -178,7 +178,7 @@ impl Graph {
 
     /// `body` at the argmax of the `Max` reduction `m`: a new scalar unless `body` is the
     /// same for every element.
-    pub fn at_argmax(&mut self, m: usize, body: &Expr) -> Expr {
+    pub(crate) fn at_argmax(&mut self, m: usize, body: &Expr) -> Expr {
         let body = simplify(body);
         if self.is_indexed(&body) {
             self.intern(Kind::AtArgmax(m), body)
@@ -188,7 +188,7 @@ impl Graph {
     }
 
     /// The reductions `e` refers to directly, in table order.
-    pub fn reds_in(&self, e: &Expr) -> Vec<usize> {
+    pub(crate) fn reds_in(&self, e: &Expr) -> Vec<usize> {
         let mut out = Vec::new();
         e.visit(&mut |n| {
             if let Expr::Var(v) = n {
@@ -204,7 +204,7 @@ impl Graph {
 
     /// The reductions reduction `r` needs computed first: those in its body and, for the
     /// kinds defined by an argmax, that `Max`.
-    pub fn deps(&self, r: usize) -> Vec<usize> {
+    pub(crate) fn deps(&self, r: usize) -> Vec<usize> {
         let mut out = self.reds_in(&self.reds[r].body);
         if let Kind::SumExcept(m) | Kind::AtArgmax(m) = self.reds[r].kind {
             out.push(m);
@@ -214,7 +214,7 @@ impl Graph {
 
     /// Every reduction the expressions need, directly or through other reductions, in
     /// table order (which is an order they can be computed in).
-    pub fn needed(&self, exprs: &[&Expr]) -> Vec<usize> {
+    pub(crate) fn needed(&self, exprs: &[&Expr]) -> Vec<usize> {
         let mut seen = vec![false; self.reds.len()];
         let mut stack: Vec<usize> = exprs.iter().flat_map(|e| self.reds_in(e)).collect();
         while let Some(r) = stack.pop() {
@@ -227,7 +227,7 @@ impl Graph {
 
     /// Reorders the table so that every reduction comes after those it needs (after a
     /// rewrite of bodies made one refer to a later one). Symbols keep their names.
-    pub fn sort(&mut self) {
+    pub(crate) fn sort(&mut self) {
         fn visit(graph: &Graph, r: usize, done: &mut Vec<bool>, order: &mut Vec<usize>) {
             if std::mem::replace(&mut done[r], true) {
                 return;
@@ -256,7 +256,7 @@ impl Graph {
     }
 
     /// Whether reduction `r` depends on reduction `on`, directly or not.
-    pub fn depends(&self, r: usize, on: usize) -> bool {
+    pub(crate) fn depends(&self, r: usize, on: usize) -> bool {
         r == on || self.deps(r).into_iter().any(|d| self.depends(d, on))
     }
 
@@ -265,7 +265,7 @@ impl Graph {
     /// The engine's own kinds have no exact notation: `Σ_{j≠j*}` and `b_{j*}` print as
     /// sums selected by `u_j < max(u)` and `u_j >= max(u)`, which is their value when the
     /// maximum is unique (on ties the generated code takes the first index).
-    pub fn raise(&self, e: &Expr) -> Expr {
+    pub(crate) fn raise(&self, e: &Expr) -> Expr {
         match e {
             Expr::Var(v) => match self.red_named(v) {
                 Some(r) => self.raise_red(r),
@@ -306,7 +306,7 @@ impl Graph {
     /// Evaluates element-wise `outputs` at every index, with `vectors` bound in the order of
     /// [`Graph::vectors`] (all of the same length) and the parameters from `params`: the
     /// interpreter the engine's tests and probes use (generated code is what users run).
-    pub fn evaluate<T: Real>(&self, outputs: &[&Expr], vectors: &[&[T]], params: &[(&str, T)]) -> Vec<Vec<T>> {
+    pub(crate) fn evaluate<T: Real>(&self, outputs: &[&Expr], vectors: &[&[T]], params: &[(&str, T)]) -> Vec<Vec<T>> {
         let n = vectors.first().map_or(0, |v| v.len());
         let mut env: Env<T> = params.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         let mut argmax = vec![0usize; self.reds.len()];
@@ -351,7 +351,7 @@ impl Graph {
 /// A product as a coefficient and factors with integer exponents: `-2 a / b²` is
 /// `-2 · a¹ · b⁻²`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Factors {
+pub(crate) struct Factors {
     /// The numeric coefficient.
     pub coef: f64,
     /// Each factor with its exponent (negative: in the denominator).
@@ -360,7 +360,7 @@ pub struct Factors {
 
 impl Factors {
     /// Flattens the products, quotients, negations and integer powers at the top of `e`.
-    pub fn of(e: &Expr) -> Factors {
+    pub(crate) fn of(e: &Expr) -> Factors {
         let mut f = Factors { coef: 1.0, items: Vec::new() };
         f.push(e, 1);
         f
@@ -390,7 +390,7 @@ impl Factors {
     }
 
     /// The product as an expression (simplified).
-    pub fn build(&self) -> Expr {
+    pub(crate) fn build(&self) -> Expr {
         let mut num = Expr::num(self.coef);
         let mut den = Expr::num(1.0);
         for (f, k) in self.items.iter().filter(|(_, k)| *k != 0) {

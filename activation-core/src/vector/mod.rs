@@ -33,8 +33,9 @@
 //! For `softmax` (see [`expand`]): `softmax(x, out)`, `softmax_vjp(x, g, out)`,
 //! `softmax_jvp(x, v, out)` and `softmax_jacobian(x) -> Vec<f64>` (row-major), with any
 //! parameters after the slices they read and before `out`; the struct `Softmax` with its
-//! [`VectorActivation`] impl, whose methods run in `f32` or `f64`; and the gradient
-//! checks of `check` (with the `mpfr` feature) in a `#[cfg(test)]` module.
+//! [`VectorActivation`](activation_runtime::VectorActivation) impl, whose methods run in
+//! `f32` or `f64`; and the gradient checks of `check` (with the `mpfr` feature) in a
+//! `#[cfg(test)]` module.
 //!
 //! # The passes
 //!
@@ -44,16 +45,17 @@
 //! [`dominant`] (accuracy at the largest element) → [`codegen`] (O(n) loops). The
 //! readable forms (`FORMULA`, `VJP_FORMULA`, LaTeX) come from the formula as written.
 
-pub mod codegen;
-pub mod derive;
-pub mod dominant;
-pub mod expand;
-pub mod graph;
-pub mod parse;
-pub mod rational;
-pub mod stable;
+pub(crate) mod codegen;
+pub(crate) mod derive;
+pub(crate) mod dominant;
+pub(crate) mod expand;
+pub(crate) mod graph;
+pub(crate) mod parse;
+pub(crate) mod rational;
+pub(crate) mod stable;
 
 #[cfg(feature = "mpfr")]
 pub mod check;
 
-pub use activation_runtime::vector::{same_len, VectorActivation};
+#[cfg(test)]
+mod snapshots;

@@ -9,7 +9,7 @@ use crate::parse::{parse_definition, Definition};
 
 /// Whether `item` declares a vector activation: its first argument is a slice reference
 /// (of any element type, so that `&[f32]` gets the vector activation's error message).
-pub fn is_vector(item: &ItemFn) -> bool {
+pub(crate) fn is_vector(item: &ItemFn) -> bool {
     match item.sig.inputs.first() {
         Some(FnArg::Typed(t)) => matches!(&*t.ty, Type::Reference(r) if matches!(*r.elem, Type::Slice(_))),
         _ => false,
@@ -19,7 +19,7 @@ pub fn is_vector(item: &ItemFn) -> bool {
 /// Parses a vector activation `fn name(x: &[f64], p: f64, ...) -> f64 { formula }`: the
 /// body is the formula for one element, where `x` is `x_i` and `sum(e)`/`max(e)` reduce
 /// `e` over every element `j`.
-pub fn parse_vector_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<Definition> {
+pub(crate) fn parse_vector_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<Definition> {
     let input_error = input_type_error(item);
     let mut scalar = item.clone();
     if let Some(FnArg::Typed(t)) = scalar.sig.inputs.first_mut() {

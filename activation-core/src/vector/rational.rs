@@ -33,7 +33,7 @@ const MAX_TERMS: usize = 64;
 
 /// Converts expressions to rational form and back.
 #[derive(Default)]
-pub struct Normaliser {
+pub(crate) struct Normaliser {
     atoms: Vec<Expr>,
     /// Set when adding or multiplying out made terms cancel exactly.
     pub cancelled: bool,
@@ -42,13 +42,13 @@ pub struct Normaliser {
 impl Normaliser {
     /// `e` over a common denominator with its numerator expanded (simplified), or `None`
     /// when that form would be too large.
-    pub fn normalise(&mut self, e: &Expr) -> Option<Expr> {
+    pub(crate) fn normalise(&mut self, e: &Expr) -> Option<Expr> {
         let r = self.of(e)?;
         Some(self.expr(&r))
     }
 
     /// Whether `e` is identically zero as a rational function of its atoms.
-    pub fn is_zero(&mut self, e: &Expr) -> bool {
+    pub(crate) fn is_zero(&mut self, e: &Expr) -> bool {
         self.of(e).is_some_and(|r| r.num.0.is_empty())
     }
 

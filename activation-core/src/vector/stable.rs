@@ -20,7 +20,7 @@ use crate::passes::simplify::simplify;
 use crate::vector::graph::Factors;
 
 /// The stable form of the vector formula `e` whose element-wise variables are `vectors`.
-pub fn stabilise(e: &Expr, vectors: &[String]) -> Expr {
+pub(crate) fn stabilise(e: &Expr, vectors: &[String]) -> Expr {
     let shifted = shift(&simplify(e), vectors);
     crate::passes::stabilise::stabilise(&merge_exps(&shifted))
 }
@@ -50,7 +50,7 @@ fn shiftable(u: &Expr, vectors: &[String]) -> bool {
 
 /// Whether `e` depends on an element-wise variable outside any reduction (inside one, the
 /// variable is another index, summed over).
-pub fn varies(e: &Expr, vectors: &[String]) -> bool {
+pub(crate) fn varies(e: &Expr, vectors: &[String]) -> bool {
     match e {
         Expr::Var(v) => vectors.contains(v),
         Expr::Reduce(..) => false,
@@ -60,7 +60,7 @@ pub fn varies(e: &Expr, vectors: &[String]) -> bool {
 
 /// Merges the exponentials of every product into one (`e^a e^b / e^c = e^{a+b-c}`) and
 /// takes the exponentials out of logarithms (`ln(e^a S) = a + ln S`).
-pub fn merge_exps(e: &Expr) -> Expr {
+pub(crate) fn merge_exps(e: &Expr) -> Expr {
     let e = e.map_children(merge_exps);
     match &e {
         Expr::Bin(BinOp::Mul | BinOp::Div, ..) => {

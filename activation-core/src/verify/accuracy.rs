@@ -21,7 +21,7 @@ pub struct Stats {
     /// Inputs measured.
     pub samples: usize,
     /// Largest and mean ULP error over the samples whose truth is 0 or normal (subnormal
-    /// truths are held to [`subnormal_close`] instead, and counted in `subnormal`).
+    /// truths are held to `check::subnormal_close` instead, and counted in `subnormal`).
     pub max_ulps: f64,
     /// (see `max_ulps`)
     pub mean_ulps: f64,
@@ -74,7 +74,7 @@ impl Rng {
 }
 
 /// `n` inputs spread over the finite `f64` range (see the module docs).
-pub fn samples(n: usize, breaks: &[f64], seed: u64, f32_range: bool) -> Vec<f64> {
+pub(crate) fn samples(n: usize, breaks: &[f64], seed: u64, f32_range: bool) -> Vec<f64> {
     let mut rng = Rng(seed);
     let mut out: Vec<f64> = edges(breaks, f32_range);
     let per_kind = n.saturating_sub(out.len()) / 3;

@@ -7,8 +7,8 @@
 //! the reference — the accuracy bar `4 + 4·cond`, the same for f and every derivative —
 //! cond = |x g'(x) / g(x)| being the condition number of the function g checked — and
 //! exactly equal where MPFR certifies the truth as exactly representable
-//! ([`Subject::exact`]); where the reference is exactly 0 the value must be 0, and
-//! where it is subnormal in the checked type see [`subnormal_close`].
+//! (`Subject::exact`); where the reference is exactly 0 the value must be 0, and
+//! where it is subnormal in the checked type see `subnormal_close`.
 //! The fused, slice and parameter-gradient paths must agree bit for bit with the scalar
 //! `f64` functions; the `f32` path is checked against its own `f32` reference.
 
@@ -36,7 +36,7 @@ pub fn bound(cond: f64) -> f64 {
 }
 
 /// The inputs the checks use: both tails, around 0, and both sides of every breakpoint.
-pub fn check_points(breaks: &[f64]) -> Vec<f64> {
+pub(crate) fn check_points(breaks: &[f64]) -> Vec<f64> {
     let base = [0.0, 1e-8, 0.1, 0.5, 1.0, 1.5, 2.0, 3.3, 5.0, 10.0, 20.0, 40.0, 100.0, 700.0, 1e4];
     let mut pts: Vec<f64> = base.iter().flat_map(|&v| [v, -v]).collect();
     pts.retain(|x| breaks.iter().all(|b| (x - b).abs() > 1e-6 * b.abs().max(1.0)));
@@ -52,15 +52,15 @@ pub fn check_points(breaks: &[f64]) -> Vec<f64> {
 /// The formula of `A` as an expression, and its variables' values.
 pub struct Subject {
     /// The activation's name.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// The input's name.
-    pub input: &'static str,
+    pub(crate) input: &'static str,
     /// The formula as written, read back from `FORMULA`.
-    pub formula: Expr,
+    pub(crate) formula: Expr,
     /// Parameter names and the values checked.
-    pub params: Vec<(&'static str, f64)>,
+    pub(crate) params: Vec<(&'static str, f64)>,
     /// Evaluate the reference from the stable form first (see [`Subject::truth`]).
-    pub stable_first: bool,
+    pub(crate) stable_first: bool,
 }
 
 impl Subject {
@@ -139,7 +139,7 @@ impl Subject {
     /// certify: the formula (f) or its symbolic derivative, branches frozen at `x`,
     /// evaluated without any rounding (see [`exact_value`]). The symbolic derivative is
     /// only an oracle here, trusted where the numerical reference agrees with it.
-    pub fn exact(&self, target: Target, x: f64, narrow: bool) -> Option<f64> {
+    pub(crate) fn exact(&self, target: Target, x: f64, narrow: bool) -> Option<f64> {
         let params: Vec<(&'static str, f64)> = if narrow {
             self.params.iter().map(|&(n, v)| (n, f64::from(v as f32))).collect()
         } else {
@@ -159,7 +159,7 @@ impl Subject {
 
     /// cond = |x g'(x) / g(x)| of the checked function g, from references at x(1 ± h) with
     /// the branches taken at x.
-    pub fn condition(&self, target: Target, x: f64, gx: f64) -> f64 {
+    pub(crate) fn condition(&self, target: Target, x: f64, gx: f64) -> f64 {
         let h = COND_STEP * x.abs().max(f64::MIN_POSITIVE);
         let frozen = self.frozen(&self.env(x, &self.params));
         let at = |y: f64| self.truth(target, &frozen, &self.env(y, &self.params));
@@ -174,7 +174,7 @@ impl Subject {
 /// `u = 0`). Conditions are decided exactly, by the sign of the correctly rounded
 /// `lhs - rhs`. Numerical derivatives of the frozen formula are one-sided at a breakpoint,
 /// on the side the formula selects there — the derivative `docs/contract.md` §4.2 promises.
-pub fn freeze(e: &Expr, env: &[(&str, f64)]) -> Expr {
+pub(crate) fn freeze(e: &Expr, env: &[(&str, f64)]) -> Expr {
     let sign = |a: &Expr, b: &Expr| reference_f64(&Expr::bin(BinOp::Sub, a.clone(), b.clone()), env);
     match e {
         Expr::If(c, a, b) => {
@@ -202,7 +202,7 @@ fn label(a: &Subject, target: Target) -> String {
 /// has already lost most of its bits, and `docs/contract.md` §5.3 asks for a nonzero result
 /// only where the truth is normal: such results must be 0 or of the truth's sign, and
 /// subnormal.
-pub fn subnormal_close(actual: f64, expected: f64, min_normal: f64) -> bool {
+pub(crate) fn subnormal_close(actual: f64, expected: f64, min_normal: f64) -> bool {
     actual == 0.0 || (actual.signum() == expected.signum() && actual.abs() < min_normal)
 }
 

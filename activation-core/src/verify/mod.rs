@@ -7,5 +7,5 @@ pub mod accuracy;
 #[cfg(feature = "mpfr")]
 pub mod check;
 #[cfg(feature = "mpfr")]
-pub mod reference;
+pub(crate) mod reference;
 pub mod ulp;

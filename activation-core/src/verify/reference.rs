@@ -58,14 +58,14 @@ struct Approx {
 /// wider); unknown variables are NaN, as in [`crate::ir::eval::eval`]. Numbers are their `f64`
 /// values exactly (for `prec >= 53`), named constants their exact definitions, `PI` is
 /// MPFR's π. Reductions are not supported and evaluate to NaN.
-pub fn eval_float(e: &Expr, env: &[(&str, Float)], prec: u32) -> Float {
+pub(crate) fn eval_float(e: &Expr, env: &[(&str, Float)], prec: u32) -> Float {
     approx(e, env, prec).v
 }
 
 /// The correctly rounded `f64` value of `e` with the variables bound by `env`.
 ///
 /// Precision escalates from 256 to 16384 bits as described in the module docs.
-pub fn reference_f64(e: &Expr, env: &[(&str, f64)]) -> f64 {
+pub(crate) fn reference_f64(e: &Expr, env: &[(&str, f64)]) -> f64 {
     let env = exact_env(env);
     escalate::<f64>(|prec| approx(e, &env, prec)).0
 }
@@ -73,7 +73,7 @@ pub fn reference_f64(e: &Expr, env: &[(&str, f64)]) -> f64 {
 /// The correctly rounded `f32` value of `e`. The inputs are `f64` (widened `f32` values);
 /// the MPFR value is rounded to `f32` directly, never through `f64`, so there is no
 /// double rounding.
-pub fn reference_f32(e: &Expr, env: &[(&str, f64)]) -> f32 {
+pub(crate) fn reference_f32(e: &Expr, env: &[(&str, f64)]) -> f32 {
     let env = exact_env(env);
     escalate::<f32>(|prec| approx(e, &env, prec)).0
 }
@@ -81,7 +81,7 @@ pub fn reference_f32(e: &Expr, env: &[(&str, f64)]) -> f32 {
 /// The value of `e` where MPFR computes it with no rounding at all and it is a finite
 /// `f64` (`f32` if `narrow`): then it is the truth itself, exactly representable, and a
 /// correct result must be exactly it (σ(0) = 1/2, softsign(3) = 3/4). `None` elsewhere.
-pub fn exact_value(e: &Expr, env: &[(&str, f64)], narrow: bool) -> Option<f64> {
+pub(crate) fn exact_value(e: &Expr, env: &[(&str, f64)], narrow: bool) -> Option<f64> {
     let env = exact_env(env);
     let a = approx(e, &env, START_PREC);
     if a.err != EXACT || !a.v.is_finite() {
@@ -116,7 +116,7 @@ pub fn exact_value(e: &Expr, env: &[(&str, f64)], narrow: bool) -> Option<f64> {
 /// # Panics
 ///
 /// If `order > 3` or `var` is not bound in `env`.
-pub fn numeric_derivative(e: &Expr, var: &str, env: &[(&str, f64)], order: u32) -> f64 {
+pub(crate) fn numeric_derivative(e: &Expr, var: &str, env: &[(&str, f64)], order: u32) -> f64 {
     derivative(e, var, env, order).0
 }
 
@@ -131,7 +131,8 @@ pub fn numeric_derivative(e: &Expr, var: &str, env: &[(&str, f64)], order: u32) 
 /// # Panics
 ///
 /// If `var` is not bound in `env`.
-pub fn condition_number(e: &Expr, var: &str, env: &[(&str, f64)]) -> f64 {
+#[cfg(test)]
+pub(crate) fn condition_number(e: &Expr, var: &str, env: &[(&str, f64)]) -> f64 {
     let x = lookup(env, var);
     let fenv = exact_env(env);
     let (_, f) = escalate::<f64>(|prec| approx(e, &fenv, prec));

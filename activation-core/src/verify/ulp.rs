@@ -15,6 +15,7 @@
 /// * An infinity and the same infinity are at distance 0; an infinity and anything else
 ///   (a finite value or the other infinity) are at distance `INFINITY`, not at the bit
 ///   distance to `MAX`, since overflowing where the truth is finite is not "a few ULPs".
+#[cfg(any(test, feature = "mpfr"))]
 pub fn ulps_f64(actual: f64, expected: f64) -> f64 {
     if let Some(d) = special_distance(actual, expected) {
         return d;
@@ -24,6 +25,7 @@ pub fn ulps_f64(actual: f64, expected: f64) -> f64 {
 
 /// The distance in ULPs between two `f32`s, counted in `f32` values; see [`ulps_f64`] for
 /// the conventions on zeros, NaNs and infinities.
+#[cfg(any(test, feature = "mpfr"))]
 pub fn ulps_f32(actual: f32, expected: f32) -> f64 {
     if let Some(d) = special_distance(f64::from(actual), f64::from(expected)) {
         return d;
@@ -33,7 +35,8 @@ pub fn ulps_f32(actual: f32, expected: f32) -> f64 {
 
 /// The spacing of the `f64` grid at `x`: the distance from `|x|` to the next `f64` away
 /// from zero (at `MAX`, to the previous one). `INFINITY` for infinities, NaN for NaN.
-pub fn ulp_of_f64(x: f64) -> f64 {
+#[cfg(test)]
+pub(crate) fn ulp_of_f64(x: f64) -> f64 {
     let a = x.abs();
     if !a.is_finite() {
         return a;
@@ -45,7 +48,7 @@ pub fn ulp_of_f64(x: f64) -> f64 {
 }
 
 /// The spacing of the `f32` grid at `x` (as an `f64`), as [`ulp_of_f64`].
-pub fn ulp_of_f32(x: f32) -> f64 {
+pub(crate) fn ulp_of_f32(x: f32) -> f64 {
     let a = x.abs();
     if !a.is_finite() {
         return f64::from(a);
@@ -58,6 +61,7 @@ pub fn ulp_of_f32(x: f32) -> f64 {
 
 /// The distance when a NaN or an infinity is involved, `None` for two finite values.
 /// (An `f32` widens to `f64` exactly, so the classification is the same for both widths.)
+#[cfg(any(test, feature = "mpfr"))]
 fn special_distance(a: f64, b: f64) -> Option<f64> {
     if a.is_nan() || b.is_nan() {
         return Some(if a.is_nan() && b.is_nan() { 0.0 } else { f64::INFINITY });
@@ -70,6 +74,7 @@ fn special_distance(a: f64, b: f64) -> Option<f64> {
 
 /// Position of `x` on a monotone integer line: consecutive floats are consecutive
 /// integers and both zeros map to 0.
+#[cfg(any(test, feature = "mpfr"))]
 fn key_f64(x: f64) -> i64 {
     let bits = x.to_bits();
     let magnitude = (bits & !(1 << 63)) as i64;
@@ -81,6 +86,7 @@ fn key_f64(x: f64) -> i64 {
 }
 
 /// As [`key_f64`], for `f32`.
+#[cfg(any(test, feature = "mpfr"))]
 fn key_f32(x: f32) -> i32 {
     let bits = x.to_bits();
     let magnitude = (bits & !(1 << 31)) as i32;

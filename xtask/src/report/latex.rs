@@ -8,8 +8,7 @@ use std::fmt::Write;
 
 use activation_core::analysis::vector::VectorProperties;
 use activation_core::analysis::{Side, Threshold};
-use activation_core::ir::latex::to_latex_with_input;
-use activation_core::Expr;
+use activation_core::{to_latex_with_input, Expr};
 
 use super::columns::{columns, param_thresholds, vector_columns, Column};
 use super::format::{limit, sig, threshold};

@@ -6,8 +6,7 @@
 //! and ∂f_0/∂x_0 against d, shaded where every Jacobian entry is below ε ([`vector_model`]).
 
 use activation_core::analysis::{Location, Side, Threshold};
-use activation_core::ir::eval::eval_at;
-use activation_core::Expr;
+use activation_core::{eval_at, Expr};
 use plotters::prelude::*;
 
 use super::format::sig;

@@ -2,23 +2,41 @@
 //! and stable forms — forward, VJP, JVP, Jacobian, with the values computed apart at the
 //! largest element — and the code `#[activation]` generates, formatted with prettyplease.
 //!
-//! The functions are read from `src/catalog.rs` with the macro's own parser, so these are
-//! exactly the forms the macro works from. A changed snapshot is a decision: review it
-//! with `cargo insta review`, never accept it blindly.
+//! The functions are read from the facade's `src/catalog.rs` with the macro's own parser,
+//! so these are exactly the forms the macro works from. The snapshots live beside the
+//! catalog's scalar ones, in the workspace's `tests/snapshots/` (`vector_snapshots__*`). A
+//! changed snapshot is a decision: review it with `cargo insta review`, never accept it
+//! blindly.
 
 use std::fmt::Write;
 
-use activation_core::vector::codegen::Output;
-use activation_core::vector::derive::derive;
-use activation_core::vector::graph::Graph;
-use activation_core::vector::parse::{is_vector, parse_vector_activation};
-use activation_core::{expand, Definition};
 use quote::ToTokens;
 use syn::{Item, ItemFn};
 
+use crate::emit::expand;
+use crate::ir::latex::to_latex_with_input;
+use crate::parse::Definition;
+use crate::vector::codegen::Output;
+use crate::vector::derive::derive;
+use crate::vector::graph::Graph;
+use crate::vector::parse::{is_vector, parse_vector_activation};
+
+/// Asserts the snapshot `vector_snapshots__{name}` in the workspace's `tests/snapshots/`
+/// (relative to this file).
+macro_rules! assert_vector_snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({
+            snapshot_path => "../../../tests/snapshots",
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!(format!("vector_snapshots__{}", $name), $value);
+        })
+    };
+}
+
 /// The catalog's vector activations, each with its `#[activation]` attribute removed.
 fn catalog() -> Vec<(ItemFn, syn::Attribute)> {
-    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/catalog.rs")).unwrap();
+    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../src/catalog.rs")).unwrap();
     let file = syn::parse_file(&source).unwrap();
     let mut out = Vec::new();
     for item in file.items {
@@ -51,7 +69,7 @@ fn forms(item: &ItemFn, attr: &syn::Attribute) -> String {
     let mut out = String::new();
     writeln!(out, "readable:").unwrap();
     writeln!(out, "  f:     {}", r.forward).unwrap();
-    writeln!(out, "  latex: {}", activation_core::ir::latex::to_latex_with_input(&r.forward, &def.input)).unwrap();
+    writeln!(out, "  latex: {}", to_latex_with_input(&r.forward, &def.input)).unwrap();
     writeln!(out, "  vjp:   {}", r.vjp).unwrap();
     writeln!(out, "  jvp:   {}", r.jvp).unwrap();
     writeln!(out, "  shift invariant: {}", d.shift_invariant).unwrap();
@@ -83,7 +101,7 @@ fn generated(item: &ItemFn, attr: &syn::Attribute) -> String {
 fn vector_catalog_forms() {
     for (item, attr) in catalog() {
         let name = item.sig.ident.to_string();
-        insta::assert_snapshot!(format!("{name}_forms"), forms(&item, &attr));
+        assert_vector_snapshot!(format!("{name}_forms"), forms(&item, &attr));
     }
 }
 
@@ -91,7 +109,7 @@ fn vector_catalog_forms() {
 fn vector_catalog_generated_code() {
     for (item, attr) in catalog() {
         let name = item.sig.ident.to_string();
-        insta::assert_snapshot!(format!("{name}_code"), generated(&item, &attr));
+        assert_vector_snapshot!(format!("{name}_code"), generated(&item, &attr));
     }
 }
 

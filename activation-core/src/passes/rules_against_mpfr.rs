@@ -7,14 +7,14 @@
 //! evaluated in `f64` the right side must be within the accuracy bar (4 + 4·cond ULPs) of
 //! the truth or no further from it than the left side.
 
-use activation_core::ir::eval::eval_at;
-use activation_core::parse::parse_formula;
-use activation_core::passes::rules::Compiled;
-use activation_core::passes::simplify::simplify;
-use activation_core::verify::check::bound;
-use activation_core::verify::reference::{condition_number, reference_f64};
-use activation_core::verify::ulp::ulps_f64;
-use activation_core::Expr;
+use crate::ir::eval::eval_at;
+use crate::ir::expr::Expr;
+use crate::parse::parse_formula;
+use crate::passes::rules::Compiled;
+use crate::passes::simplify::simplify;
+use crate::verify::check::bound;
+use crate::verify::reference::{condition_number, reference_f64};
+use crate::verify::ulp::ulps_f64;
 
 fn points() -> Vec<f64> {
     let mut xs: Vec<f64> = (-200..=200).map(|i| f64::from(i) * 0.25 + 0.0625).collect();
@@ -78,13 +78,13 @@ fn check(rules: &[Compiled], stabilising: bool) -> Vec<String> {
 
 #[test]
 fn stabilising_rules_are_identities_that_never_make_results_worse() {
-    let failures = check(activation_core::passes::stabilise::compiled(), true);
+    let failures = check(crate::passes::stabilise::compiled(), true);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
 fn simplifying_rules_are_identities() {
-    let failures = check(activation_core::passes::simplify::compiled(), false);
+    let failures = check(crate::passes::simplify::compiled(), false);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -93,7 +93,7 @@ fn stabilising_rules_help_where_the_textbook_form_fails() {
     // Each stabilising rule must matter somewhere: at some sampled point the left side is
     // beyond the accuracy bar and the right side within it.
     let mut useless = Vec::new();
-    for rule in activation_core::passes::stabilise::compiled() {
+    for rule in crate::passes::stabilise::compiled() {
         let helps = instances(rule).iter().any(|(lhs, rhs)| {
             points().into_iter().any(|x| {
                 let truth = reference_f64(lhs, &[("x", x)]);
