@@ -123,7 +123,13 @@ fn ours<T: Real>(name: &str) -> Kernels<T> {
 
 /// Arithmetic the hand-written formulas need, for `f32` and `f64`.
 trait Num:
-    Copy + PartialOrd + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> + Neg<Output = Self>
+    Copy
+    + PartialOrd
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Div<Output = Self>
+    + Neg<Output = Self>
 {
     fn c(v: f64) -> Self;
     fn abs(self) -> Self;

@@ -31,7 +31,9 @@ pub fn clipped_cubic(x: f64, a: f64) -> f64 {
 
 fn inputs_f64() -> Vec<f64> {
     let mut xs: Vec<f64> = (-400..=400).map(|i| f64::from(i) * 0.0625 + 0.003).collect();
-    for e in [1e-310, 1e-300, 1e-20, 1e-8, 0.5, 2.0, 3.0, 6.0, 20.0, 40.0, 88.0, 100.0, 700.0, 710.0, 745.0, 1e10, 1e300] {
+    for e in
+        [1e-310, 1e-300, 1e-20, 1e-8, 0.5, 2.0, 3.0, 6.0, 20.0, 40.0, 88.0, 100.0, 700.0, 710.0, 745.0, 1e10, 1e300]
+    {
         xs.extend([e, -e]);
     }
     xs.extend([0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, f64::MAX, f64::MIN, f64::MIN_POSITIVE]);
@@ -125,7 +127,12 @@ fn every_lane_width_agrees_with_the_scalar_functions() {
     failures.extend(check(c::Hardswish));
     failures.extend(check(ErfSoftplusGate));
     failures.extend(check(ClippedCubic::default()));
-    assert!(failures.is_empty(), "{} disagreements, first 20:\n{}", failures.len(), failures[..failures.len().min(20)].join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} disagreements, first 20:\n{}",
+        failures.len(),
+        failures[..failures.len().min(20)].join("\n")
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@
 use core::ops::{Add, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
 
 use crate::float::{sealed, Float, Mask};
+use crate::real::{bits_f32, bits_f64};
 
 /// `N` lanes of `T`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -95,7 +96,7 @@ lane_mask!(u32);
 lane_mask!(u64);
 
 macro_rules! lanes {
-    ($t:ty, $i:ty) => {
+    ($t:ty, $i:ty, $bits:ident) => {
         impl<const N: usize, const FMA: bool> sealed::Sealed for Lanes<$t, N, FMA> {}
 
         impl<const N: usize, const FMA: bool> Lanes<$t, N, FMA> {
@@ -206,6 +207,30 @@ macro_rules! lanes {
                 }
                 Lanes(r)
             }
+            #[inline(always)]
+            fn pow2i(self) -> Self {
+                self.map($bits::pow2i)
+            }
+            #[inline(always)]
+            fn split_exponent(self) -> (Self, Self) {
+                let (mut m, mut e) = (self.0, self.0);
+                for i in 0..N {
+                    (m[i], e[i]) = $bits::split_exponent(self.0[i]);
+                }
+                (Lanes(m), Lanes(e))
+            }
+            #[inline(always)]
+            fn copysign(self, sign: Self) -> Self {
+                self.zip_map(sign, <$t>::copysign)
+            }
+            #[inline(always)]
+            fn split_high(self) -> Self {
+                self.map($bits::split_high)
+            }
+            #[inline(always)]
+            fn stage(self) -> Self {
+                core::hint::black_box(self)
+            }
         }
 
         impl<const N: usize, const FMA: bool> Neg for Lanes<$t, N, FMA> {
@@ -235,8 +260,8 @@ macro_rules! lanes {
     };
 }
 
-lanes!(f32, u32);
-lanes!(f64, u64);
+lanes!(f32, u32, bits_f32);
+lanes!(f64, u64, bits_f64);
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,7 @@ pub mod dd;
 pub mod dispatch;
 pub mod float;
 pub mod lanes;
+pub mod math;
 pub mod real;
 mod tails;
 pub mod traits;

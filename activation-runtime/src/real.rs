@@ -10,12 +10,25 @@ use crate::dispatch::Kernel;
 use crate::float::{sealed, Float};
 
 /// A floating-point type the generated code runs on: `f32` or `f64`. Sealed.
-pub trait Real: Float<Scalar = Self, Mask = bool> + PartialOrd + Libm {
+pub trait Real: Float<Scalar = Self, Mask = bool> + PartialOrd + crate::math::Tables {
     /// The smallest positive normal number.
     const MIN_POSITIVE: Self;
     /// Dekker's splitting factor 2^⌈p/2⌉ + 1 for this precision p.
     #[doc(hidden)]
     const SPLIT: Self;
+    /// The largest finite binary exponent, emax = 127 or 1023, as a float.
+    #[doc(hidden)]
+    const EMAX: Self;
+    /// 1.5 · 2^(p-1): adding and subtracting it rounds to an integer.
+    #[doc(hidden)]
+    const ROUND_MAGIC: Self;
+    /// The precision p (24 or 53), as a float.
+    #[doc(hidden)]
+    const DIGITS: Self;
+    /// 2^(p-2): below it [`Float::round_int`] uses [`ROUND_MAGIC`](Self::ROUND_MAGIC); at
+    /// and above it every float is an integer.
+    #[doc(hidden)]
+    const ROUND_LIMIT: Self;
     /// Widens (or keeps) this value as `f64`.
     fn to_f64(self) -> f64;
     /// Runs `kernel` on the widest lanes of `Self` that this CPU has (AVX-512, AVX2 + FMA,
@@ -24,103 +37,66 @@ pub trait Real: Float<Scalar = Self, Mask = bool> + PartialOrd + Libm {
     fn dispatch<K: Kernel<Self>>(kernel: K) -> K::Output;
 }
 
-/// The scalar functions that lanes fall back to, lane by lane, where a function is not yet
-/// written over lanes: the platform's `libm` (through `std`) and the `libm` crate. Hidden:
-/// generated code reaches them only through [`Float`].
-#[doc(hidden)]
-pub trait Libm: Sized {
-    /// e^x.
-    fn exp(x: Self) -> Self;
-    /// e^x - 1.
-    fn expm1(x: Self) -> Self;
-    /// ln x.
-    fn ln(x: Self) -> Self;
-    /// ln(1 + x).
-    fn log1p(x: Self) -> Self;
-    /// tanh x.
-    fn tanh(x: Self) -> Self;
-    /// sinh x.
-    fn sinh(x: Self) -> Self;
-    /// cosh x.
-    fn cosh(x: Self) -> Self;
-    /// atan x.
-    fn atan(x: Self) -> Self;
-    /// sin x.
-    fn sin(x: Self) -> Self;
-    /// cos x.
-    fn cos(x: Self) -> Self;
-    /// erf x.
-    fn erf(x: Self) -> Self;
-    /// erfc x.
-    fn erfc(x: Self) -> Self;
-    /// x^n.
-    fn powi(x: Self, n: i32) -> Self;
-    /// x^y.
-    fn powf(x: Self, y: Self) -> Self;
-}
+/// The bit-level primitives of [`Float`] for one lane, shared by the scalar implementation
+/// and the lanes' loops ([`crate::lanes`]), so that both compute the same bits. Integer
+/// shifts, ands and adds on the bit patterns only: no float-to-integer conversion (Rust's
+/// `as` saturates and does not vectorise).
+macro_rules! bit_primitives {
+    ($module:ident, $t:ty, $i:ty) => {
+        #[doc = concat!("Bit-level primitives of `", stringify!($t), "`, lane by lane.")]
+        pub(crate) mod $module {
+            /// Width of the stored significand.
+            const FRACTION: u32 = <$t>::MANTISSA_DIGITS - 1;
+            /// The exponent bias.
+            const BIAS: $i = (<$t>::MAX_EXP - 1) as $i;
+            /// 1.5 · 2^FRACTION + BIAS: `k + MAGIC` holds `k + BIAS` in its low bits.
+            const POW2_MAGIC: $t = 1.5 * (1u64 << FRACTION) as $t + (<$t>::MAX_EXP - 1) as $t;
+            /// 2^FRACTION, whose low bits an integer is or-ed into to convert it.
+            const INT_MAGIC: $t = (1u64 << FRACTION) as $t;
+            /// 2^p, which lifts a subnormal into the normal range.
+            const SUBNORMAL_SCALE: $t = (1u64 << <$t>::MANTISSA_DIGITS) as $t;
+            const FRACTION_MASK: $i = (1 << FRACTION) - 1;
 
-macro_rules! impl_real {
-    ($t:ty, $erf:path, $erfc:path, $split:expr, $dispatch:path) => {
-        impl sealed::Sealed for $t {}
+            /// `x` with the low ⌊p/2⌋ bits of its significand cleared: the high part of a
+            /// Dekker split by truncation (⌈p/2⌉ significant bits; `x − high` has at most
+            /// ⌊p/2⌋ and is exact). Infinities and NaNs stay.
+            #[inline(always)]
+            pub fn split_high(x: $t) -> $t {
+                const LOW: u32 = <$t>::MANTISSA_DIGITS / 2;
+                <$t>::from_bits(x.to_bits() & !((1 << LOW) - 1))
+            }
 
-        impl Libm for $t {
+            /// 2^k for an integer-valued `k` in [-emax, emax + 1]; -emax gives 0 and
+            /// emax + 1 gives infinity. Other `k` give meaningless values.
             #[inline(always)]
-            fn exp(x: Self) -> Self {
-                <$t>::exp(x)
+            pub fn pow2i(k: $t) -> $t {
+                <$t>::from_bits((k + POW2_MAGIC).to_bits() << FRACTION)
             }
+
+            /// (m, e) with x = m · 2^e exactly, m in [√½, √2) and e an integer, for a positive
+            /// finite `x`, normal or subnormal. Meaningless for 0, negatives, inf and NaN.
             #[inline(always)]
-            fn expm1(x: Self) -> Self {
-                <$t>::exp_m1(x)
-            }
-            #[inline(always)]
-            fn ln(x: Self) -> Self {
-                <$t>::ln(x)
-            }
-            #[inline(always)]
-            fn log1p(x: Self) -> Self {
-                <$t>::ln_1p(x)
-            }
-            #[inline(always)]
-            fn tanh(x: Self) -> Self {
-                <$t>::tanh(x)
-            }
-            #[inline(always)]
-            fn sinh(x: Self) -> Self {
-                <$t>::sinh(x)
-            }
-            #[inline(always)]
-            fn cosh(x: Self) -> Self {
-                <$t>::cosh(x)
-            }
-            #[inline(always)]
-            fn atan(x: Self) -> Self {
-                <$t>::atan(x)
-            }
-            #[inline(always)]
-            fn sin(x: Self) -> Self {
-                <$t>::sin(x)
-            }
-            #[inline(always)]
-            fn cos(x: Self) -> Self {
-                <$t>::cos(x)
-            }
-            #[inline(always)]
-            fn erf(x: Self) -> Self {
-                $erf(x)
-            }
-            #[inline(always)]
-            fn erfc(x: Self) -> Self {
-                $erfc(x)
-            }
-            #[inline(always)]
-            fn powi(x: Self, n: i32) -> Self {
-                <$t>::powi(x, n)
-            }
-            #[inline(always)]
-            fn powf(x: Self, y: Self) -> Self {
-                <$t>::powf(x, y)
+            pub fn split_exponent(x: $t) -> ($t, $t) {
+                let sub = x < <$t>::MIN_POSITIVE;
+                let (x, shift) = if sub { (x * SUBNORMAL_SCALE, <$t>::MANTISSA_DIGITS as $t) } else { (x, 0.0) };
+                let half = core::f64::consts::FRAC_1_SQRT_2 as $t;
+                // Subtracting √½'s pattern moves the exponent boundary to √½; adding the bias
+                // back keeps the pattern positive so that a logical shift reads the exponent.
+                let ix = x.to_bits().wrapping_sub(half.to_bits()).wrapping_add(BIAS << FRACTION);
+                let m = <$t>::from_bits((ix & FRACTION_MASK).wrapping_add(half.to_bits()));
+                let biased = <$t>::from_bits(INT_MAGIC.to_bits() | (ix >> FRACTION)) - INT_MAGIC;
+                (m, (biased - BIAS as $t) - shift)
             }
         }
+    };
+}
+
+bit_primitives!(bits_f64, f64, u64);
+bit_primitives!(bits_f32, f32, u32);
+
+macro_rules! impl_real {
+    ($t:ty, $split:expr, $dispatch:path, $bits:ident) => {
+        impl sealed::Sealed for $t {}
 
         impl Float for $t {
             type Scalar = $t;
@@ -204,11 +180,31 @@ macro_rules! impl_real {
             fn mul_add(self, b: Self, c: Self) -> Self {
                 <$t>::mul_add(self, b, c)
             }
+            #[inline(always)]
+            fn pow2i(self) -> Self {
+                $bits::pow2i(self)
+            }
+            #[inline(always)]
+            fn split_exponent(self) -> (Self, Self) {
+                $bits::split_exponent(self)
+            }
+            #[inline(always)]
+            fn copysign(self, sign: Self) -> Self {
+                <$t>::copysign(self, sign)
+            }
+            #[inline(always)]
+            fn split_high(self) -> Self {
+                $bits::split_high(self)
+            }
         }
 
         impl Real for $t {
             const MIN_POSITIVE: Self = <$t>::MIN_POSITIVE;
             const SPLIT: Self = $split;
+            const EMAX: Self = (<$t>::MAX_EXP - 1) as $t;
+            const ROUND_MAGIC: Self = 1.5 * (1u64 << (<$t>::MANTISSA_DIGITS - 1)) as $t;
+            const DIGITS: Self = <$t>::MANTISSA_DIGITS as $t;
+            const ROUND_LIMIT: Self = (1u64 << (<$t>::MANTISSA_DIGITS - 2)) as $t;
             #[inline(always)]
             fn to_f64(self) -> f64 {
                 self as f64
@@ -221,8 +217,8 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f64, libm::erf, libm::erfc, 134_217_729.0, crate::dispatch::f64_lanes);
-impl_real!(f32, libm::erff, libm::erfcf, 4097.0, crate::dispatch::f32_lanes);
+impl_real!(f64, 134_217_729.0, crate::dispatch::f64_lanes, bits_f64);
+impl_real!(f32, 4097.0, crate::dispatch::f32_lanes, bits_f32);
 
 #[cfg(test)]
 mod tests {
@@ -246,6 +242,64 @@ mod tests {
         let t = 1e-6f64;
         let series = -t * t / 2.0 - t * t * t / 3.0 - t.powi(4) / 8.0;
         assert!((Float::expm1_sub_uexp(t) - series).abs() <= 1e-27);
+    }
+
+    #[test]
+    fn bit_primitives() {
+        // pow2i: the whole exponent range, 0 and inf at its ends.
+        for k in -1022..=1023 {
+            assert_eq!(Float::pow2i(f64::from(k)), 2f64.powi(k), "{k}");
+        }
+        assert_eq!(Float::pow2i(-1023.0f64), 0.0);
+        assert_eq!(Float::pow2i(1024.0f64), f64::INFINITY);
+        assert_eq!(Float::pow2i(-126.0f32), f32::MIN_POSITIVE);
+        assert_eq!(Float::pow2i(127.0f32), 2f32.powi(127));
+        // split_exponent: x = m 2^e, m in [√½, √2), subnormals included.
+        for x in [1.0f64, 0.7, 0.75, 1.5, 3.0, 1e300, f64::MAX, f64::MIN_POSITIVE, 1e-310, f64::from_bits(1)] {
+            let (m, e) = Float::split_exponent(x);
+            assert!((std::f64::consts::FRAC_1_SQRT_2..std::f64::consts::SQRT_2).contains(&m), "{x:e}: {m}");
+            assert_eq!(e, e.round());
+            let half = (e / 2.0).trunc() as i32;
+            assert_eq!(m * 2f64.powi(half) * 2f64.powi(e as i32 - half), x, "{x:e}");
+        }
+        let (m, e) = Float::split_exponent(f32::from_bits(1));
+        assert_eq!((m, e), (1.0, -149.0));
+        let (m, e) = Float::split_exponent(0.7f32);
+        assert_eq!((m, e), (1.4, -1.0));
+        // round_int: ties to even, large values kept.
+        assert_eq!(Float::round_int(2.5f64), 2.0);
+        assert_eq!(Float::round_int(-3.5f64), -4.0);
+        assert_eq!(Float::round_int(0.49999999999999994f64), 0.0);
+        assert_eq!(Float::round_int(1e300f64), 1e300);
+        assert_eq!(Float::round_int(4503599627370497.0f64), 4503599627370497.0);
+        assert_eq!(Float::round_int(8388609.0f32), 8388609.0);
+        assert!(Float::round_int(f64::NAN).is_nan());
+        // ldexp: one rounding, into the subnormals, to 0 and to infinity.
+        assert_eq!(Float::ldexp(1.5f64, -1074.0), f64::from_bits(2));
+        assert_eq!(Float::ldexp(1.0f64, 1023.0), 2f64.powi(1023));
+        assert_eq!(Float::ldexp(1.0f64, 1024.0), f64::INFINITY);
+        assert_eq!(Float::ldexp(1.0f64, -1076.0), 0.0);
+        assert_eq!(Float::ldexp(0.75f64, -1022.0), 0.75 * f64::MIN_POSITIVE);
+        assert_eq!(Float::ldexp(3.0f32, -150.0), f32::from_bits(2));
+        // copysign, is_nan, split_high.
+        assert_eq!(Float::copysign(2.0f64, -0.0), -2.0);
+        assert!(Float::is_nan(f32::NAN) && !Float::is_nan(1.0f32));
+        let x = std::f64::consts::PI;
+        let h = Float::split_high(x);
+        assert_eq!(h.to_bits() & ((1 << 26) - 1), 0);
+        assert!((x - h).abs() < 2f64.powi(-24));
+        assert_eq!(Float::split_high(f64::INFINITY), f64::INFINITY);
+    }
+
+    #[test]
+    fn powi_is_repeated_squaring() {
+        assert_eq!(Float::powi(3.0f64, 0), 1.0);
+        assert_eq!(Float::powi(3.0f64, 5), 243.0);
+        assert_eq!(Float::powi(2.0f64, -3), 0.125);
+        assert_eq!(Float::powi(-1.5f32, 3), -3.375);
+        assert_eq!(Float::powi(10.0f64, 400), f64::INFINITY);
+        let x = 1.0000001f64;
+        assert_eq!(Float::powi(x, 12), ((x * x) * (x * x)) * (((x * x) * (x * x)) * ((x * x) * (x * x))));
     }
 
     #[test]

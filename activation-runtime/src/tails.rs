@@ -28,12 +28,7 @@ pub fn mul_small<T: Float>(a: T, small: T, log_small: impl FnOnce() -> Dd<T>) ->
 /// log-domain product then rounds nothing before its final `exp` (ln of a rounded e^47
 /// would already be off by 47 · 2^-p).
 #[inline(always)]
-pub fn mul_small_logs<T: Float>(
-    a: T,
-    small: T,
-    log_a: impl FnOnce() -> Dd<T>,
-    log_small: impl FnOnce() -> Dd<T>,
-) -> T {
+pub fn mul_small_logs<T: Float>(a: T, small: T, log_a: impl FnOnce() -> Dd<T>, log_small: impl FnOnce() -> Dd<T>) -> T {
     let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
     let plain = mul_or_zero(a, small);
     let lost = small.abs().lt(T::min_positive()) & a.is_finite() & a.abs().gt(one) & small.ge(zero);

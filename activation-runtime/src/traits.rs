@@ -112,7 +112,9 @@ pub trait Activation: Sync {
     /// When the slices differ in length.
     fn with_derivative_slice<T: Real>(&self, x: &[T], y: &mut [T], dydx: &mut [T]) {
         same_len(Self::NAME, "with_derivative_slice", &[x.len(), y.len(), dydx.len()]);
-        in_parts(x, [], [y, dydx], &|x, inputs, outputs| T::dispatch(Slices { a: self, x, inputs, outputs, op: Fused }));
+        in_parts(x, [], [y, dydx], &|x, inputs, outputs| {
+            T::dispatch(Slices { a: self, x, inputs, outputs, op: Fused })
+        });
     }
 
     /// Parameter gradients over a slice: `out[k] = Σ_i grad_out[i] * ∂f/∂p_k(x[i])`. The

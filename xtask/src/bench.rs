@@ -54,7 +54,11 @@ fn run_divan(flags: &str, target_dir: &str, filter: &[String]) -> Result<String,
 fn cpu_name() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
@@ -118,8 +122,12 @@ fn render(cpu: &str, runs: &[(&str, Times)], quick: bool) -> String {
     .unwrap();
     for (label, times) in runs {
         writeln!(s, "## {label}\n").unwrap();
-        let mut keys: Vec<(String, usize)> =
-            times.keys().map(|(p, _, _, n, _)| (p.clone(), *n)).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let mut keys: Vec<(String, usize)> = times
+            .keys()
+            .map(|(p, _, _, n, _)| (p.clone(), *n))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         keys.sort();
         for (precision, n) in keys {
             writeln!(s, "### {precision}, {n} inputs\n").unwrap();
@@ -130,7 +138,9 @@ fn render(cpu: &str, runs: &[(&str, Times)], quick: bool) -> String {
             for name in names {
                 for kernel in ["forward", "backward", "fused"] {
                     let get = |imp: &str| {
-                        times.get(&(precision.clone(), kernel.into(), imp.into(), n, name.clone())).map(|t| t / n as f64 * 1e9)
+                        times
+                            .get(&(precision.clone(), kernel.into(), imp.into(), n, name.clone()))
+                            .map(|t| t / n as f64 * 1e9)
                     };
                     let (o, v, l) = (get("ours"), get("vec"), get("libm"));
                     let cell = |t: Option<f64>| t.map_or("–".into(), |t| format!("{t:.3}"));

@@ -4,11 +4,17 @@
 //!   report of every `#[activation]` (LaTeX, Markdown/CSV/JSON tables, SVG plots).
 //! - `cargo xtask accuracy [--samples N] [--check]`: ULP error of every generated function
 //!   against MPFR, beside the textbook formula.
+//! - `cargo xtask fit [--check]`: the polynomial coefficients of the runtime's elementary
+//!   functions, fitted in MPFR (writes `activation-runtime/src/math/coefficients.rs`).
+//! - `cargo xtask elementary [--samples N] [--check]`: ULP error of those functions
+//!   against MPFR, in `f32` and `f64`.
 //! - `cargo xtask bench [--quick]`: the slice kernels beside hand-written vectorised and
 //!   libm kernels, default and `target-cpu=native` builds (writes `docs/speed.md`).
 
 mod accuracy;
 mod bench;
+mod elementary;
+mod fit;
 mod report;
 
 use std::process::ExitCode;
@@ -22,6 +28,8 @@ fn main() -> ExitCode {
     let result = match task {
         "report" => report::main(rest),
         "accuracy" => accuracy::main(rest),
+        "fit" => fit::main(rest),
+        "elementary" => elementary::main(rest),
         "bench" => bench::main(rest),
         "help" | "--help" | "-h" => {
             println!("{}", usage());
@@ -43,6 +51,8 @@ fn usage() -> &'static str {
      tasks:\n  \
      report     LaTeX, tables and plots of every activation's gradient behaviour\n  \
      accuracy   ULP error of every generated function against MPFR, beside the textbook formula\n  \
+     fit        minimax coefficients of the runtime's elementary functions (MPFR), `--check`: stale?\n  \
+     elementary ULP error of the runtime's exp, ln, tanh, erf, sin, ... against MPFR\n  \
      bench      slice kernels against hand-written SIMD and libm, default and native builds"
 }
 

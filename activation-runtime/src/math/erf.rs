@@ -1,0 +1,128 @@
+//! erf and erfc.
+//!
+//! |x| ≤ 0.5: erf x = x + c0 x + x³ P(x²), c0 = 2/√π − 1, the first two terms summed
+//! exactly and the fitted P only in a term ≤ 9% of the result; erfc x = 1 − erf x there,
+//! summed the same way.
+//!
+//! x ≥ 0.5: erfc x = e^(−x²) · erfcx(x), e^(−x²) from the exact square x² and the exp
+//! reduction kept as a pair, and erfcx(x) = a / (x + b) · (1 + δ(t)): the leading
+//! a / (x + b) (within 6% of erfcx on the whole range) divided in double-double, the
+//! fitted correction |δ| ≤ 0.06 in the variable t = K / (x + K) (far enough from x = ∞,
+//! where δ has an essential singularity, for a polynomial to converge), t computed in
+//! double-double and the polynomial's low steps compensated. The product is
+//! scaled by 2^k and rounded once, subnormal results included. Then erf x = 1 − erfc x
+//! for x > 0.5, erfc(−x) = 2 − erfc x, from the unrounded pair.
+
+use super::exp::{exp_parts, scale_rounded};
+use super::{div_dd_pair, fast_two_sum, poly, splat, sum, two_prod, Tables};
+use crate::float::Float;
+use crate::real::Real;
+
+/// erfc y = 2^k (hi + lo) for y in [0.5, ERFC_MAX] (clamped to it), hi in [2^-7, 1).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn erfc_tail<F: Float>(y: F) -> (F, F, F) {
+    let zero = F::from_f64(0.0);
+    let y = y.max(F::from_f64(0.5)).min(splat(F::Scalar::ERFC_MAX));
+    let (sq, sqe) = two_prod(y, y);
+    let (k, eh, el) = exp_parts(-sq, -sqe);
+    // a / (y + b) in double-double.
+    let (dh, dl) = sum(y, splat(F::Scalar::ERFC_B));
+    let (q, ql) = div_dd_pair(splat(F::Scalar::ERFC_A), zero, dh, dl);
+    // t = K / (y + K) in double-double: near y = 0.5, δ changes by ~0.2 per unit of y,
+    // and a rounded t would cost up to an ULP. δ(τh + τl) = δ(τh) + δ'(τh) τl, the slope
+    // from the first terms of the derivative (within 20%: far below an ULP in the product).
+    let kk = splat::<F>(F::Scalar::ERFC_K);
+    let (sh, sl) = sum(y, kk);
+    let (th, tl) = div_dd_pair(kk, zero, sh, sl);
+    let (tau, te) = sum(th, -splat::<F>(F::Scalar::ERFC_T0));
+    let c = F::Scalar::ERFC;
+    let mut slope = zero;
+    for i in (1..7).rev() {
+        slope = slope * tau + splat::<F>(c[i]) * F::from_f64(i as f64);
+    }
+    let delta = compensated_poly(tau, c, 8) + slope * (te + tl);
+    let (gh, gl) = fast_two_sum(q, ql + q * delta);
+    let (ph, pe) = two_prod(eh, gh);
+    (k, ph, pe + (eh * gl + el * gh))
+}
+
+/// Σ c[i] x^i by Horner's rule, the steps of the `exact` lowest powers compensated
+/// (Graillat, Langlois, Louvet: each product and sum error-free, the errors summed in a
+/// second Horner recurrence): where the partial sums are much larger than the value, their
+/// rounding errors no longer reach it.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn compensated_poly<F: Float>(x: F, c: &[F::Scalar], exact: usize) -> F {
+    let mut acc = splat::<F>(c[c.len() - 1]);
+    for &ci in c[exact..c.len() - 1].iter().rev() {
+        acc = acc * x + splat(ci);
+    }
+    let mut err = F::from_f64(0.0);
+    for &ci in c[..exact].iter().rev() {
+        let (p, pe) = two_prod(acc, x);
+        let (s, se) = sum(p, splat(ci));
+        err = err * x + (pe + se);
+        acc = s;
+    }
+    acc + err
+}
+
+/// erf x = x + c0 x + x³ P(x²) for |x| ≤ 0.5 as `(hi, lo)`, times `scale`: x + c0 x summed
+/// exactly (c0 = 2/√π − 1 in double-double), the rounded part |x³ P| ≤ 0.09 |erf x|.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn erf_small<F: Float>(x: F, scale: F) -> (F, F) {
+    let w = x * x;
+    let xs = x * scale;
+    let (ph, pe) = two_prod(xs, splat(F::Scalar::ERF_C0_HI));
+    let (s, e) = sum(xs, ph);
+    (s, e + ((pe + xs * splat(F::Scalar::ERF_C0_LO)) + (xs * w) * poly(w, F::Scalar::ERF)))
+}
+
+/// The error function, within 1 ULP.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub fn erf<F: Float>(x: F) -> F {
+    let (one, limit) = (F::from_f64(1.0), F::from_f64(0.5));
+    let y = x.abs();
+    // |x| ≤ 0.5, scaled by 2^2p so that the error terms stay normal. Scaled back, a
+    // subnormal result is rounded once: c = ±2^(emin + 2p) has the subnormal spacing as
+    // its ULP, so c + a + b rounded (a's rounding error carried exactly) rounds to it.
+    let two_p = F::from_f64(2.0) * splat::<F>(F::Scalar::DIGITS);
+    let up = two_p.pow2i();
+    let (a, b) = erf_small(x.min(limit).max(-limit), up);
+    let c = (two_p + one - splat::<F>(F::Scalar::EMAX)).pow2i().copysign(a);
+    let t = c + a;
+    let tiny = ((t + ((a - (t - c)) + b)) - c) * (one / up);
+    let v = a + b;
+    let small = F::select(v.abs().lt(c.abs()), tiny, v * (one / up));
+    // |x| > 0.5: 1 − erfc |x|.
+    let (k, h, l) = erfc_tail(y);
+    let (th, tl) = (h.ldexp(k), l.ldexp(k));
+    let (s, e) = sum(one, -th);
+    let large = (s + (e - tl)).copysign(x);
+    let v = F::select(y.le(limit), small, large);
+    // ±0 keeps its sign; NaN stays NaN.
+    F::select(x.is_nan() | x.eq(F::from_f64(0.0)), x, v)
+}
+
+/// 1 − erf x, accurate in the right tail, within 1 ULP.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub fn erfc<F: Float>(x: F) -> F {
+    let (one, half) = (F::from_f64(1.0), F::from_f64(0.5));
+    let y = x.abs();
+    // |x| ≤ 0.5: 1 − erf x, the large parts summed exactly.
+    let (a, b) = erf_small(x.min(half).max(-half), one);
+    let (s, e) = sum(one, -a);
+    let small = s + (e - b);
+    // x > 0.5: the tail; x < −0.5: 2 − the tail.
+    let (k, h, l) = erfc_tail(y);
+    let positive = scale_rounded(k, h, l);
+    let (th, tl) = (h.ldexp(k), l.ldexp(k));
+    let (s2, e2) = sum(F::from_f64(2.0), -th);
+    let negative = s2 + (e2 - tl);
+    let v = F::select(y.le(half), small, F::select(x.lt(F::from_f64(0.0)), negative, positive));
+    F::select(x.is_nan(), x, v)
+}

@@ -1,0 +1,122 @@
+//! e^x and e^x − 1, and the reduction they share with the hyperbolic functions, erfc and
+//! powf.
+//!
+//! x = k ln 2 + r with k = round(x / ln 2), so |r| ≤ ln 2 / 2: r = x − k·LN2_HI is exact
+//! (k·LN2_HI is exact, and x and k·LN2_HI are within a factor 2 of each other), and the
+//! rest −k·LN2_LO is carried as a low part. Then
+//!
+//! e^r = 1 + r + r²/2 + r³ Q(r),
+//!
+//! where r² comes from an exact product, so that 1 + r + r²/2 is summed without error and
+//! only the small r³ Q(r) (≤ 0.007) carries the polynomial's rounding: the result rounds
+//! essentially once. e^x = 2^k e^r is scaled by [`Float::ldexp`], which rounds once also
+//! where the result is subnormal.
+
+use super::{fast_two_sum, poly, splat, sum, two_prod, Tables};
+use crate::float::Float;
+use crate::real::Real;
+
+/// e^r split so that 1 + `rh` + `h` is summed exactly and `small` is below 0.01 with
+/// e^r = 1 + rh + h + small (to about 2^-2p relative).
+#[derive(Clone, Copy)]
+pub(crate) struct Reduced<F> {
+    /// k = round(x / ln 2), as a float.
+    pub k: F,
+    /// The high part of r = x − k ln 2 (exact).
+    pub rh: F,
+    /// rh² / 2 rounded (its error is in `small`).
+    pub h: F,
+    /// The rest of e^r − 1 − rh − h.
+    pub small: F,
+}
+
+/// Reduces e^(xh + xl), |xl| ≤ ulp(xh), for xh clamped to [EXP_MIN, EXP_MAX] (or at least
+/// small enough that k · LN2_HI stays exact: |k| < 2^11 for `f64`, 2^8 for `f32`).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn reduce<F: Float>(xh: F, xl: F) -> Reduced<F> {
+    let k = (xh * splat(F::Scalar::LOG2E)).round_int();
+    let rh = xh - k * splat(F::Scalar::LN2_HI);
+    let rl = xl - k * splat(F::Scalar::LN2_LO);
+    let (sq, sqe) = two_prod(rh, rh);
+    let half = F::from_f64(0.5);
+    let r = rh + rl;
+    let cube = r * r * r * poly(r, F::Scalar::EXP);
+    // r²/2 = rh²/2 + rl (rh + rl/2): rl is not negligible in f32, where LN2_HI has 16 bits.
+    Reduced { k, rh, h: sq * half, small: rl + ((sqe * half + rl * (rh + half * rl)) + cube) }
+}
+
+/// e^(xh + xl) = 2^k (hi + lo), hi in [0.7, 1.42] and |lo| ≤ ulp(hi) / 2 (normalised):
+/// for callers that need more than the rounded value (hyperbolic functions, erfc, powf).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn exp_parts<F: Float>(xh: F, xl: F) -> (F, F, F) {
+    let r = reduce(xh, xl);
+    let (s, e) = sum(F::from_f64(1.0), r.rh);
+    let (s2, e2) = sum(s, r.h);
+    let (hi, lo) = fast_two_sum(s2, (e + e2) + r.small);
+    (r.k, hi, lo)
+}
+
+/// e^x, within 0.6 ULP (see `docs/accuracy.md`).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub fn exp<F: Float>(x: F) -> F {
+    let lo = splat::<F>(F::Scalar::EXP_MIN);
+    let hi = splat::<F>(F::Scalar::EXP_MAX);
+    // Clamped, e^x still rounds to 0 below and overflows above; NaN is put back at the end.
+    let xc = x.max(lo).min(hi);
+    let (k, h, l) = exp_parts(xc, F::from_f64(0.0));
+    F::select(x.is_nan(), x, scale_rounded(k, h, l))
+}
+
+/// 2^k (hi + lo) rounded once, for hi + lo in [2^-8, 2) and any k down to where the
+/// result rounds to 0: where the result is subnormal, hi + lo is first scaled exactly to
+/// w < 1 with 2^emin · w the result, and 1 + w, rounded at 1's precision, rounds w to the
+/// subnormal grid, so that the subnormal result is not rounded twice.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn scale_rounded<F: Float>(k: F, hi: F, lo: F) -> F {
+    let normal = (hi + lo).ldexp(k);
+    let one = F::from_f64(1.0);
+    let emin = one - splat(F::Scalar::EMAX);
+    // k − emin in [−(p + 2), 8] where it matters (clamped elsewhere, and not used there:
+    // below, the result rounds to 0 either way; above, w ≥ 1 and the result is normal).
+    let ks = (k - emin).max(-splat::<F>(F::Scalar::DIGITS) - F::from_f64(2.0)).min(F::from_f64(8.0));
+    let scale = ks.pow2i();
+    let (w, wl) = (hi * scale, lo * scale);
+    let t = one + w;
+    let rounded = (t + (((one - t) + w) + wl)) - one;
+    let subnormal = w.lt(one);
+    F::select(subnormal, rounded * emin.pow2i(), normal)
+}
+
+/// e^x − 1 as `(hi, lo, scale)`, |lo| ≤ ulp(hi) / 2: expm1(x) = (hi + lo) · scale with scale = 1, or 2 where
+/// 2^k would overflow (k = emax + 1). For x in [EXPM1_MIN, EXP_MAX].
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn expm1_parts<F: Float>(x: F) -> (F, F, F) {
+    let r = reduce(x, F::from_f64(0.0));
+    // 2^k (1 + u) − 1 = 2^(k−k') (2^k' (1 + u) − 2^(k'−k)) with k' = min(k, emax).
+    let k1 = r.k.min(splat(F::Scalar::EMAX));
+    let scale = k1.pow2i();
+    let (th, tl) = sum(scale, -(k1 - r.k).pow2i());
+    let (a, b) = sum(th, scale * r.rh);
+    let (c, d) = sum(a, scale * r.h);
+    let (hi, lo) = fast_two_sum(c, (tl + (b + d)) + scale * r.small);
+    (hi, lo, (r.k - k1).pow2i())
+}
+
+/// e^x − 1, accurate near 0, within 0.6 ULP.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub fn expm1<F: Float>(x: F) -> F {
+    let lo = splat::<F>(F::Scalar::EXPM1_MIN);
+    let hi = splat::<F>(F::Scalar::EXP_MAX);
+    let xc = x.max(lo).min(hi);
+    let (h, l, s) = expm1_parts(xc);
+    let v = (h + l) * s;
+    // ±0 keeps its sign; NaN stays NaN.
+    let zero = F::from_f64(0.0);
+    F::select(x.eq(zero) | x.is_nan(), x, v)
+}

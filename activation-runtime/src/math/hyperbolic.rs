@@ -1,0 +1,73 @@
+//! tanh, sinh and cosh, from the reduction of e^x ([`super::exp`]) kept as an unrounded
+//! pair, so that each rounds essentially once.
+//!
+//! tanh |x| = T / (T + 2) with T = e^(2|x|) − 1 as a double-double (no cancellation at any
+//! |x|), divided in double-double.
+//!
+//! sinh and cosh: with |x| = k ln 2 + r and T = e^r − 1 (a double-double from the exp
+//! reduction), e^|x| ∓ e^−|x| = 2^k (e^r ∓ 2^−2k e^−r) = 2^k ((1 ∓ 2^−2k) + T (2 + T)) /
+//! (1 + T): one formula for every |x|, without cancellation (for k = 0 the sinh numerator
+//! is T (2 + T), of the size of the result), in double-double, rounded once.
+
+use super::exp::{expm1_parts, reduce};
+use super::{div_dd, fast_two_sum, splat, sum, two_prod, Tables};
+use crate::float::Float;
+use crate::real::Real;
+
+/// Hyperbolic tangent, within 0.6 ULP.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub fn tanh<F: Float>(x: F) -> F {
+    let two = F::from_f64(2.0);
+    let y = x.abs().min(splat(F::Scalar::TANH_MAX));
+    // 2y ≤ 2 TANH_MAX: expm1's scale is 1.
+    let (th, tl, _) = expm1_parts(two * y);
+    let (th, tl) = (th.stage(), tl.stage());
+    let (dh, de) = sum(th, two);
+    let t = div_dd(th, tl, dh, de + tl);
+    F::select(x.is_nan(), x, t.copysign(x))
+}
+
+/// (e^y ∓ e^−y) / 2 for y ≥ 0: `minus` selects sinh.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn sinh_cosh<F: Float>(y: F, minus: bool) -> F {
+    let (one, two) = (F::from_f64(1.0), F::from_f64(2.0));
+    let y = y.min(splat(F::Scalar::SINH_MAX));
+    let r = reduce(y, F::from_f64(0.0));
+    // T = e^r − 1 = rh + h + small, normalised (the division below needs |low| ≪ |high|).
+    let (th, te) = sum(r.rh, r.h);
+    let (th, tl) = fast_two_sum(th, te + r.small);
+    let (th, tl, rk) = (th.stage(), tl.stage(), r.k.stage());
+    // c0 = 1 ∓ 2^−2k, exact (2^−2k below 2^−2p does not matter: k is capped there).
+    let k = rk.min(splat(F::Scalar::DIGITS));
+    let tail = (-two * k).pow2i();
+    let (ch, cl) = sum(one, if minus { -tail } else { tail });
+    // N = c0 + T (2 + T), D = 1 + T.
+    let (ah, ae) = sum(two, th);
+    let al = ae + tl;
+    let (ph, pe) = two_prod(th, ah);
+    let pl = pe + (th * al + tl * ah);
+    let (nh, ne) = sum(ch, ph);
+    let (nh, nl) = fast_two_sum(nh, ne + (cl + pl));
+    let (dh, de) = sum(one, th);
+    let (dh, dl) = fast_two_sum(dh, de + tl);
+    let v = div_dd(nh.stage(), nl.stage(), dh.stage(), dl.stage());
+    v.ldexp(rk - one)
+}
+
+/// Hyperbolic sine, within 0.6 ULP.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub fn sinh<F: Float>(x: F) -> F {
+    let v = sinh_cosh(x.abs(), true).copysign(x);
+    F::select(x.is_nan(), x, v)
+}
+
+/// Hyperbolic cosine, within 0.6 ULP.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub fn cosh<F: Float>(x: F) -> F {
+    let v = sinh_cosh(x.abs(), false);
+    F::select(x.is_nan(), x, v)
+}
