@@ -32,7 +32,7 @@ pub use emit::expand;
 pub use ir::eval::eval_at;
 pub use ir::expr::Expr;
 pub use ir::latex::{to_latex, to_latex_with_input};
-pub use parse::discover;
+pub mod discover;
 pub use parse::{Definition, Param};
 pub use passes::derived::{derive, Compensated, Derived, Forms};
 pub use passes::diff::DiffError;

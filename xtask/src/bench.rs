@@ -1,9 +1,10 @@
-//! `cargo xtask bench [--quick] [--out FILE]`: runs `cargo bench --bench kernels` twice —
+//! `cargo xtask bench [--quick] [--only default|native] [--out FILE]`: runs
+//! `cargo bench --bench kernels` twice —
 //! a default build and `-C target-cpu=native` — and writes the record of both runs into
 //! `docs/speed.md`: per activation, kernel and length, nanoseconds per element of ours, of
 //! the hand-written vectorised kernel and of the per-element libm formula, and the ratios
 //! ours / vectorised. Each figure is the fastest of divan's samples; ratios compare
-//! figures of one run. `--quick` skips the 16 M-input benches.
+//! figures of one run. `--quick` skips the 16 M-input benches; `--only` runs one build.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -17,6 +18,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let quick = args.iter().any(|a| a == "--quick");
     let out = args.iter().position(|a| a == "--out").and_then(|i| args.get(i + 1)).cloned();
     let out = out.unwrap_or_else(|| "docs/speed.md".into());
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
     let filter = if quick { vec!["--skip".to_string(), "16777216".to_string()] } else { vec![] };
     let cpu = cpu_name();
     let mut runs = Vec::new();
@@ -24,11 +26,14 @@ pub fn main(args: &[String]) -> Result<(), String> {
         ("default build (`cargo bench`)", "", "target/bench-default"),
         ("`RUSTFLAGS=\"-C target-cpu=native\"`", "-C target-cpu=native", "target/bench-native"),
     ] {
+        if only.as_deref().is_some_and(|o| !dir.ends_with(o)) {
+            continue;
+        }
         eprintln!("bench: {label}");
         let text = run_divan(flags, dir, &filter)?;
         runs.push((label, parse(&text)));
     }
-    let report = render(&cpu, &runs, quick);
+    let report = render(&cpu, &runs, &args.join(" "));
     std::fs::write(&out, report).map_err(|e| format!("writing {out}: {e}"))?;
     println!("wrote {out}");
     Ok(())
@@ -105,19 +110,18 @@ fn seconds(words: &[&str]) -> Option<f64> {
     Some(v * scale)
 }
 
-fn render(cpu: &str, runs: &[(&str, Times)], quick: bool) -> String {
+fn render(cpu: &str, runs: &[(&str, Times)], args: &str) -> String {
     let mut s = String::new();
     writeln!(s, "# Speed of the slice kernels\n").unwrap();
     writeln!(
         s,
-        "Written by `cargo xtask bench{}` on {cpu} (one core; the machine is shared, so each \
+        "Written by `cargo xtask bench {args}` on {cpu} (one core; the machine is shared, so each \
          figure is the fastest of divan's samples and ratios compare figures of one run). \
          Nanoseconds per element. `ours`: the generated kernel (lanes chosen at run time); \
          `vec`: the same formula hand-written as a loop over a branch-free polynomial `exp` \
          that LLVM vectorises, compiled the same way; `libm`: PyTorch's formula per element \
          with the platform's libm. Ratio = ours / vec (below 1: ours is faster). See \
          `benches/kernels.rs`.\n",
-        if quick { " --quick" } else { "" }
     )
     .unwrap();
     for (label, times) in runs {

@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::emit::literal::float_literal;
 use crate::ir::expr::{BinOp, Cond, Expr, Func};
 
 /// Binding strength of emitted code, loosest first.
@@ -387,28 +388,6 @@ fn number(v: f64) -> TokenStream {
     quote! { T::from_f64(#lit) }
 }
 
-/// An `f64` literal that reads back to exactly `v`: `0.5`, `-2.0`, `1e-300` (`{:?}` keeps
-/// short exponents instead of hundreds of digits).
-pub(crate) fn float_literal(v: f64) -> TokenStream {
-    // Constant folding can overflow (`1e308 * 1e308`); name the non-finite values.
-    if v.is_nan() {
-        return quote! { ::core::f64::NAN };
-    }
-    if v.is_infinite() {
-        return if v > 0.0 {
-            quote! { ::core::f64::INFINITY }
-        } else {
-            quote! { ::core::f64::NEG_INFINITY }
-        };
-    }
-    let digits: TokenStream = format!("{:?}", v.abs()).parse().expect("a float literal");
-    if v.is_sign_negative() {
-        quote! { -#digits }
-    } else {
-        digits
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,7 +435,7 @@ mod tests {
         // In tanh(x) σ(1.5 σ(-x)), f'' binds σ(-x) inside the argument of a later pair σ(±u);
         // the pair once took a name already given and shadowed σ(-x) by tanh x.
         let source = "#[activation] fn tsig(x: f64) -> f64 { x.tanh() * sigmoid(1.5 * sigmoid(-x)) }";
-        let def = crate::parse::discover::find_in_source(source).unwrap().remove(0).definition.unwrap();
+        let def = crate::discover::find_in_source(source).unwrap().remove(0).definition.unwrap();
         let second = crate::passes::derived::derive(&def).unwrap().stable.second;
         let code = block_with(&[second], &[true]).to_string();
         // The compensated block; its plain fallback is a scope of its own.

@@ -17,7 +17,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::ItemFn;
 
-use crate::emit::codegen::float_literal;
+use crate::emit::literal::float_literal;
 use crate::parse::Definition;
 
 /// Parameter value the gradient checks use when a parameter has no default.

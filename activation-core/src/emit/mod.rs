@@ -7,5 +7,6 @@
 pub(crate) mod codegen;
 pub mod expand;
 pub(crate) mod item;
+pub(crate) mod literal;
 pub(crate) mod refine;
 pub(crate) mod scalar;

@@ -13,7 +13,7 @@ use activation_runtime::Dd;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::emit::codegen::float_literal;
+use crate::emit::literal::float_literal;
 use crate::ir::expr::{BinOp, Expr, Func};
 use crate::parse::parse_formula;
 

@@ -167,10 +167,12 @@ pub(crate) struct FuncInfo {
     pub latex: &'static str,
     /// d/du f(u), as a formula in `u` of the formula language.
     pub derivative: &'static str,
-    /// An engine-internal primitive: the passes write it (the stabilising rules) and the
+    /// For an engine-internal primitive, what it computes, as a formula in `u` of the
+    /// formula language: the passes write the primitive (the stabilising rules) and the
     /// canonical text of stable forms contains it, but a user's formula may not call it
-    /// (`parse::parse_activation` rejects it and names what to write instead).
-    pub internal: bool,
+    /// (`parse::parse_activation` rejects it and shows this formula instead). `None` for
+    /// the functions of the formula language.
+    pub internal: Option<&'static str>,
 }
 
 /// The function table. The derivative column is data: `diff` parses it once.
@@ -182,7 +184,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: Some("exp"),
         latex: "\\exp",
         derivative: "exp(u)",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::ExpM1,
@@ -191,7 +193,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: Some("exp_m1"),
         latex: "\\operatorname{expm1}",
         derivative: "exp(u)",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Ln,
@@ -200,7 +202,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: Some("ln"),
         latex: "\\ln",
         derivative: "1 / u",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Ln1p,
@@ -209,7 +211,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: Some("ln_1p"),
         latex: "\\operatorname{log1p}",
         derivative: "1 / (1 + u)",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Sqrt,
@@ -218,7 +220,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: Some("sqrt"),
         latex: "\\sqrt",
         derivative: "0.5 / sqrt(u)",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Abs,
@@ -227,7 +229,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: Some("abs"),
         latex: "\\left|\\cdot\\right|",
         derivative: "if u > 0 { 1 } else if u < 0 { -1 } else { 0 }",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Tanh,
@@ -236,7 +238,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: Some("tanh"),
         latex: "\\tanh",
         derivative: "1 - tanh(u).powi(2)",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Sinh,
@@ -245,7 +247,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: Some("sinh"),
         latex: "\\sinh",
         derivative: "cosh(u)",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Cosh,
@@ -254,7 +256,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: Some("cosh"),
         latex: "\\cosh",
         derivative: "sinh(u)",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Atan,
@@ -263,7 +265,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: Some("atan"),
         latex: "\\arctan",
         derivative: "1 / (1 + u.powi(2))",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Sin,
@@ -272,7 +274,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: Some("sin"),
         latex: "\\sin",
         derivative: "cos(u)",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Cos,
@@ -281,7 +283,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: Some("cos"),
         latex: "\\cos",
         derivative: "-sin(u)",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Sigmoid,
@@ -290,7 +292,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: None,
         latex: "\\sigma",
         derivative: "sigmoid(u) * (1 - sigmoid(u))",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Softplus,
@@ -299,7 +301,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: None,
         latex: "\\operatorname{softplus}",
         derivative: "sigmoid(u)",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Erf,
@@ -308,7 +310,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: None,
         latex: "\\operatorname{erf}",
         derivative: "FRAC_2_SQRT_PI * exp(-u.powi(2))",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Erfc,
@@ -317,7 +319,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: None,
         latex: "\\operatorname{erfc}",
         derivative: "-FRAC_2_SQRT_PI * exp(-u.powi(2))",
-        internal: false,
+        internal: None,
     },
     FuncInfo {
         func: Func::Expm1SubUexp,
@@ -326,7 +328,7 @@ pub(crate) const FUNCS: &[FuncInfo] = &[
         method: None,
         latex: "\\operatorname{expm1\\_sub\\_uexp}",
         derivative: "-u * exp(u)",
-        internal: true,
+        internal: Some("expm1(u) - u * exp(u)"),
     },
 ];
 

@@ -11,8 +11,6 @@
 //! [`parse_vector_formula`], [`parse_pattern`]) also reads the internal primitives that
 //! the stabilising pass writes (`expm1_sub_uexp`).
 
-pub mod discover;
-
 use std::collections::{HashMap, HashSet};
 
 use proc_macro2::TokenStream;
@@ -65,7 +63,7 @@ const OPERATOR_FUNCTIONS: &[&str] = &["max", "min"];
 /// `max`, `min`, `recip`: the list in the parse errors, README.md and
 /// `docs/contract.md` §3 (a test holds the documents to it).
 pub(crate) fn accepted_methods() -> Vec<&'static str> {
-    let funcs = FUNCS.iter().filter(|i| !i.internal).filter_map(|i| i.method);
+    let funcs = FUNCS.iter().filter(|i| i.internal.is_none()).filter_map(|i| i.method);
     funcs.chain(OPERATOR_METHODS.iter().copied()).collect()
 }
 
@@ -73,14 +71,14 @@ pub(crate) fn accepted_methods() -> Vec<&'static str> {
 /// [`FUNCS`], then two-argument `max` and `min`. Engine-internal primitives are not
 /// among them.
 pub(crate) fn accepted_functions() -> Vec<&'static str> {
-    let funcs = FUNCS.iter().filter(|i| !i.internal).map(|i| i.name);
+    let funcs = FUNCS.iter().filter(|i| i.internal.is_none()).map(|i| i.name);
     funcs.chain(OPERATOR_FUNCTIONS.iter().copied()).collect()
 }
 
 /// Other names accepted for prelude functions (the method names `exp_m1`, `ln_1p`).
 #[cfg(test)]
 pub(crate) fn accepted_aliases() -> Vec<&'static str> {
-    FUNCS.iter().filter(|i| !i.internal).flat_map(|i| i.aliases.iter().copied()).collect()
+    FUNCS.iter().filter(|i| i.internal.is_none()).flat_map(|i| i.aliases.iter().copied()).collect()
 }
 
 /// The named constants a formula may use: every row of [`CONSTANTS`] (those of
@@ -389,12 +387,12 @@ impl Scope {
     /// The prelude function called `name` that this scope may call, if any: internal
     /// primitives only in the engine's own text.
     fn user_function(&self, name: &str) -> Option<Func> {
-        Func::from_function_name(name).filter(|f| self.internal || !f.info().internal)
+        Func::from_function_name(name).filter(|f| self.internal || f.info().internal.is_none())
     }
 
     /// The method called `name` that this scope may call, if any (as [`Scope::user_function`]).
     fn user_method(&self, name: &str) -> Option<Func> {
-        Func::from_method_name(name).filter(|f| self.internal || !f.info().internal)
+        Func::from_method_name(name).filter(|f| self.internal || f.info().internal.is_none())
     }
 
     fn block(&mut self, block: &syn::Block) -> syn::Result<Expr> {
@@ -650,7 +648,7 @@ impl Scope {
             ),
             ("max", _) => bad_arity(2),
             _ => match Func::from_function_name(&name) {
-                Some(f) if f.info().internal && !self.internal => Err(internal_primitive(&c.func, f, &args)),
+                Some(f) if f.info().internal.is_some() && !self.internal => Err(internal_primitive(&c.func, f, &args)),
                 Some(f) if args.len() == 1 => Ok(Expr::call(f, args[0].clone())),
                 Some(_) => bad_arity(1),
                 None => {
@@ -747,22 +745,14 @@ fn unknown_name(shown: &str, last: &str) -> String {
 }
 
 /// The error for a call of an engine-internal primitive in a user's formula: what the
-/// primitive computes, written with accepted functions (the textbook side of the
-/// stabilising rule that introduces it, with the call's argument), and the accepted list.
+/// primitive computes, written with accepted functions (its definition in `FUNCS`, with the
+/// call's argument), and the accepted list.
 fn internal_primitive(at: &SynExpr, f: Func, args: &[Expr]) -> syn::Error {
     let name = f.name();
-    let written = args.first().and_then(|arg| {
-        crate::passes::stabilise::compiled().iter().find_map(|rule| match &rule.rhs {
-            Expr::Call(g, inner) if *g == f => match &**inner {
-                Expr::Var(u) if only_variable(&rule.lhs, u) => {
-                    let bindings = crate::passes::rules::Bindings::from([(u.clone(), arg.clone())]);
-                    Some(crate::passes::rules::instantiate(&rule.lhs, &bindings))
-                }
-                _ => None,
-            },
-            _ => None,
-        })
-    });
+    let written = args
+        .first()
+        .zip(f.info().internal)
+        .and_then(|(arg, definition)| parse_formula(definition, &["u"]).ok().map(|d| d.substitute("u", arg)));
     let instead = match written {
         Some(e) => format!("write what it computes, `{e}`, and the engine rewrites that into its stable form itself"),
         None => "write what it computes with the accepted functions".to_string(),
@@ -773,13 +763,6 @@ fn internal_primitive(at: &SynExpr, f: Func, args: &[Expr]) -> syn::Error {
         functions_list()
     );
     syn::Error::new_spanned(at, msg)
-}
-
-/// Whether `u` is the one variable of `e`.
-fn only_variable(e: &Expr, u: &str) -> bool {
-    let mut only = e.depends_on(u);
-    e.visit(&mut |n| only &= !matches!(n, Expr::Var(v) if v != u));
-    only
 }
 
 fn mutation() -> &'static str {
@@ -930,7 +913,7 @@ mod tests {
 
     #[test]
     fn internal_primitives_are_rejected_in_user_formulas_only() {
-        for info in FUNCS.iter().filter(|i| i.internal) {
+        for info in FUNCS.iter().filter(|i| i.internal.is_some()) {
             let name = info.name;
             assert!(
                 !accepted_functions().contains(&name) && info.method.is_none_or(|m| !accepted_methods().contains(&m))
