@@ -7,14 +7,18 @@ use std::time::Instant;
 
 use activation_core::accuracy::{measure, Row, Stats};
 
-struct Options {
-    samples: usize,
-    check: bool,
-    only: Option<String>,
+/// `--samples N`, `--check`, `--only NAME`: the options of the measuring tasks (`accuracy`,
+/// `elementary`).
+pub(crate) struct Options {
+    pub(crate) samples: usize,
+    pub(crate) check: bool,
+    pub(crate) only: Option<String>,
 }
 
-fn options(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { samples: 100_000, check: false, only: None };
+/// Reads the options, with `samples` inputs unless `--samples` says otherwise; `what` names
+/// what `--only` selects.
+pub(crate) fn options(args: &[String], samples: usize, what: &str) -> Result<Options, String> {
+    let mut o = Options { samples, check: false, only: None };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -23,7 +27,7 @@ fn options(args: &[String]) -> Result<Options, String> {
                 o.samples = v.parse().map_err(|_| format!("--samples: `{v}` is not a number"))?;
             }
             "--check" => o.check = true,
-            "--only" => o.only = Some(it.next().ok_or("--only needs an activation name")?.clone()),
+            "--only" => o.only = Some(it.next().ok_or(format!("--only needs {what}"))?.clone()),
             other => return Err(format!("unknown option `{other}` (accepted: --samples N, --check, --only NAME)")),
         }
     }
@@ -31,7 +35,7 @@ fn options(args: &[String]) -> Result<Options, String> {
 }
 
 pub fn main(args: &[String]) -> Result<(), String> {
-    let o = options(args)?;
+    let o = options(args, 100_000, "an activation name")?;
     let start = Instant::now();
     let activations: Vec<_> =
         activation::catalog::all().into_iter().filter(|a| o.only.as_deref().is_none_or(|n| n == a.name())).collect();

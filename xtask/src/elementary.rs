@@ -557,35 +557,12 @@ fn measure_pow(p: Precision, samples: usize) -> Stats {
     })
 }
 
-struct Options {
-    samples: usize,
-    check: bool,
-    only: Option<String>,
-}
-
-fn options(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { samples: 1_000_000, check: false, only: None };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--samples" => {
-                let v = it.next().ok_or("--samples needs a number")?;
-                o.samples = v.parse().map_err(|_| format!("--samples: `{v}` is not a number"))?;
-            }
-            "--check" => o.check = true,
-            "--only" => o.only = Some(it.next().ok_or("--only needs a function name")?.clone()),
-            other => return Err(format!("unknown option `{other}` (accepted: --samples N, --check, --only NAME)")),
-        }
-    }
-    Ok(o)
-}
-
 fn cell(s: &Stats) -> String {
     format!("{:.3} / {:.3}", s.max, s.sum / s.count.max(1) as f64)
 }
 
 pub fn main(args: &[String]) -> Result<(), String> {
-    let o = options(args)?;
+    let o = crate::accuracy::options(args, 1_000_000, "a function name")?;
     let start = Instant::now();
     let mut table = String::from(
         "| function | f64 max / mean | worst x (f64) | f32 max / mean | worst x (f32) | ≥ 1 ULP |\n|---|---|---|---|---|---|\n",
