@@ -56,7 +56,21 @@ fn value(e: &Expr) -> Option<Dd<f64>> {
 
 /// Whether `u` is a polynomial the refinement can evaluate, and worth it (it rounds).
 fn eligible(u: &Expr) -> bool {
-    polynomial(u) && !matches!(u, Expr::Var(_)) && !matches!(u, Expr::Neg(a) if matches!(**a, Expr::Var(_)))
+    polynomial(u) && !exact(u)
+}
+
+/// Whether the plain code computes `u` without rounding where the refinement would run
+/// (|u| between [`TAIL`] and [`FAR`], far from underflow and overflow): a variable, times a
+/// power of two, negated. Its low part would be 0 and the refined value the plain one.
+fn exact(u: &Expr) -> bool {
+    let power_of_two =
+        |e: &Expr| constant(e).is_some_and(|(hi, lo)| lo == 0.0 && hi != 0.0 && hi.abs().log2().fract() == 0.0);
+    match u {
+        Expr::Var(_) => true,
+        Expr::Neg(a) => exact(a),
+        Expr::Bin(BinOp::Mul, a, b) => (power_of_two(a) && exact(b)) || (exact(a) && power_of_two(b)),
+        _ => false,
+    }
 }
 
 fn polynomial(e: &Expr) -> bool {
@@ -184,6 +198,11 @@ mod tests {
         assert!(eligible(&e("2 * sqrt(2 / PI) * x * (1 + 0.044715 * x.powi(2))")));
         assert!(!eligible(&e("x")));
         assert!(!eligible(&e("-x")));
+        // Exact in the plain code: nothing to refine (tanh' = 4 σ(2x) σ(-2x)).
+        assert!(!eligible(&e("2 * x")));
+        assert!(!eligible(&e("-(x * 0.5)")));
+        assert!(eligible(&e("3 * x")));
+        assert!(eligible(&e("2 * x * x")));
         assert!(!eligible(&e("x / 2")));
         assert!(!eligible(&e("tanh(x) * 2")));
     }
