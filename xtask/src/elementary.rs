@@ -293,6 +293,24 @@ fn measure(f: &Elementary, p: Precision, samples: usize) -> Stats {
     })
 }
 
+/// sinh and cosh: the same overflow edge (e^|x| / 2) and the same switch points.
+fn hyperbolic_domain(p: Precision) -> Domain {
+    match p {
+        Precision::F64 => Domain {
+            interval: (-711.0, 711.0),
+            magnitudes: (1e-300, 711.0, true),
+            edges: vec![710.4758600739439, 0.35, 1.0, 22.0],
+            floor: None,
+        },
+        Precision::F32 => Domain {
+            interval: (-90.0, 90.0),
+            magnitudes: (1e-30, 90.0, true),
+            edges: vec![89.4159851, 0.35, 1.0, 9.0],
+            floor: None,
+        },
+    }
+}
+
 fn functions() -> Vec<Elementary> {
     vec![
         Elementary {
@@ -408,40 +426,14 @@ fn functions() -> Vec<Elementary> {
             ours_f64: Float::sinh,
             ours_f32: Float::sinh,
             truth: |x| x.sinh(),
-            domain: |p| match p {
-                Precision::F64 => Domain {
-                    interval: (-711.0, 711.0),
-                    magnitudes: (1e-300, 711.0, true),
-                    edges: vec![710.4758600739439, 0.35, 1.0, 22.0],
-                    floor: None,
-                },
-                Precision::F32 => Domain {
-                    interval: (-90.0, 90.0),
-                    magnitudes: (1e-30, 90.0, true),
-                    edges: vec![89.4159851, 0.35, 1.0, 9.0],
-                    floor: None,
-                },
-            },
+            domain: hyperbolic_domain,
         },
         Elementary {
             name: "cosh",
             ours_f64: Float::cosh,
             ours_f32: Float::cosh,
             truth: |x| x.cosh(),
-            domain: |p| match p {
-                Precision::F64 => Domain {
-                    interval: (-711.0, 711.0),
-                    magnitudes: (1e-300, 711.0, true),
-                    edges: vec![710.4758600739439, 0.35, 1.0, 22.0],
-                    floor: None,
-                },
-                Precision::F32 => Domain {
-                    interval: (-90.0, 90.0),
-                    magnitudes: (1e-30, 90.0, true),
-                    edges: vec![89.4159851, 0.35, 1.0, 9.0],
-                    floor: None,
-                },
-            },
+            domain: hyperbolic_domain,
         },
         Elementary {
             name: "atan",
