@@ -4,7 +4,8 @@
 //! columns and their legends (`columns`), numbers and properties as text (`format`), the
 //! selection guide (`guide`), and the output formats.
 //!
-//! Writes into `target/activation-report/`: `report.tex` (and `report.pdf` when `pdflatex`
+//! Writes into `activation-report/` in the target directory of the crate reported
+//! (`$CARGO_TARGET_DIR` when set; see `out`): `report.tex` (and `report.pdf` when `pdflatex`
 //! is on PATH), `saturation.md`, `saturation.csv` with `saturation-legend.csv`,
 //! `saturation.json` (typed values, written with serde: `json`), and `plots/NAME.svg`.
 //! Vector activations (softmax) have their own table: a section of `saturation.md` and
@@ -18,6 +19,7 @@ mod format;
 mod guide;
 mod json;
 mod latex;
+mod out;
 mod plot;
 mod tables;
 
@@ -91,7 +93,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     if o.check {
         return check(&root.join(COMMITTED), &markdown);
     }
-    let out = root.join("target/activation-report");
+    let out = out::report_dir(&root, o.src.as_deref(), std::env::var_os("CARGO_TARGET_DIR"));
     write_all(&out, &entries, &vectors, o.epsilon, &markdown)?;
     if o.src.is_none() && o.epsilon == DEFAULT_EPSILON {
         write(&root.join(COMMITTED), &markdown)?;

@@ -194,15 +194,35 @@ fn call(f: Func, positive: bool) -> Option<Lim> {
 /// The limit from MPFR values at x = ±10^(2^k), k = 1, 2, …, 14: converged when two
 /// successive values agree to 200 bits, infinite when the values overflow or keep at least
 /// doubling with one sign (ln x doubles when x is squared), undefined otherwise.
+///
+/// The answer depends on the precision where the formula cancels (1 + e^-x rounds to 1
+/// at 256 bits long before it does in the reals), so it is computed again at twice the
+/// precision until two successive precisions give the same answer (256, 512, …, 4096 bits;
+/// past the cap the last answer stands).
 fn numeric(e: &Expr, side: Side) -> Limit {
+    let mut prec = PREC;
+    let mut last = numeric_at(e, side, prec);
+    while prec < 16 * PREC {
+        prec *= 2;
+        let next = numeric_at(e, side, prec);
+        if next == last {
+            return next;
+        }
+        last = next;
+    }
+    last
+}
+
+/// [`numeric`] at one precision.
+fn numeric_at(e: &Expr, side: Side, prec: u32) -> Limit {
     let mut values: Vec<Float> = Vec::new();
     for k in 1..=14u32 {
-        let mut x = Float::with_val(PREC, 10);
+        let mut x = Float::with_val(prec, 10);
         x.pow_assign(1u32 << k);
         if side == Side::Left {
             x = -x;
         }
-        let v = eval(e, &x);
+        let v = eval_float(e, &[(VAR, x)], prec);
         if v.is_nan() {
             break;
         }
@@ -213,6 +233,40 @@ fn numeric(e: &Expr, side: Side) -> Limit {
         }
     }
     classify(&values)
+}
+
+/// Whether a function with no limit on `side` (one that oscillates, as x cos x does) is
+/// unbounded `[below, above]` there. Its values are sampled at eight points
+/// x = ±s (1 + j/8) of each scale s = 10^(2^k), k = 1, …, 8, and the largest (smallest) value
+/// of each scale kept: unbounded above when those maxima are positive and at least double
+/// from each scale to the next over the last three scales (as [`numeric`] decides a limit
+/// of +∞; an overflow to +∞ counts as growing), unbounded below likewise. The scales stop at
+/// the first one where every value is NaN (MPFR's exponent range overflowed).
+pub(crate) fn unbounded(e: &Expr, side: Side) -> [bool; 2] {
+    let mut highs: Vec<Float> = Vec::new();
+    let mut lows: Vec<Float> = Vec::new();
+    for k in 1..=8u32 {
+        let mut s = Float::with_val(PREC, 10);
+        s.pow_assign(1u32 << k);
+        let values: Vec<Float> = (0..8u32)
+            .map(|j| {
+                let x = Float::with_val(PREC, &s * (8 + j)) / 8u32;
+                eval(e, &if side == Side::Left { -x } else { x })
+            })
+            .filter(|v| !v.is_nan())
+            .collect();
+        let (Some(hi), Some(lo)) =
+            (values.iter().max_by(|a, b| a.total_cmp(b)), values.iter().min_by(|a, b| a.total_cmp(b)))
+        else {
+            break;
+        };
+        highs.push(hi.clone());
+        lows.push(Float::with_val(PREC, -lo));
+    }
+    let grows = |m: &[Float]| {
+        m.len() >= 3 && m[m.len() - 3..].windows(2).all(|w| w[0] > 0 && w[1] >= Float::with_val(PREC, &w[0] * 1.9))
+    };
+    [grows(&lows), grows(&highs)]
 }
 
 fn classify(values: &[Float]) -> Limit {
