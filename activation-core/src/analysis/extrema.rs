@@ -3,7 +3,7 @@
 //! bisected in MPFR down to adjacent `f64`s; the candidates for an extreme value are those
 //! points, the values and one-sided limits at breakpoints, constant pieces, and the limits
 //! at ±∞ (approached, never reached) — or, where there is no limit (an oscillation), ±∞
-//! when the oscillation's envelope grows without bound (`limits::unbounded`): x cos x has
+//! when the oscillation's envelope grows without bound (`limits::envelope`): x cos x has
 //! critical points out to 1e300, and its range is the whole line, not the largest of them.
 
 use rug::Float;
@@ -73,7 +73,7 @@ fn candidates(subject: &Subject, fun: Fun, limits: &[Limit; 2], value: impl Fn(F
         }
         // No limit (an oscillation): its envelope may still grow without bound, and then no
         // finite critical point is the supremum.
-        let [below, above] = limits::unbounded(subject.outer(side).expr(fun), side);
+        let limits::Envelope { below, above, .. } = limits::envelope(subject.outer(side).expr(fun), side);
         for (grows, inf) in [(below, f64::NEG_INFINITY), (above, f64::INFINITY)] {
             if grows {
                 let v = value(Float::with_val(64, inf));

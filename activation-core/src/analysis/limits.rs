@@ -28,7 +28,10 @@ pub(crate) fn limit(e: &Expr, side: Side) -> Limit {
         Some(Lim::Finite(v)) => Limit::Finite(snap(v.to_f64())),
         Some(Lim::Pos) => Limit::PosInf,
         Some(Lim::Neg) => Limit::NegInf,
-        None => numeric(e, side),
+        None => match numeric(e, side) {
+            Limit::Undefined if envelope(e, side).oscillates => Limit::Oscillating,
+            other => other,
+        },
     }
 }
 
@@ -235,16 +238,27 @@ fn numeric_at(e: &Expr, side: Side, prec: u32) -> Limit {
     classify(&values)
 }
 
-/// Whether a function with no limit on `side` (one that oscillates, as x cos x does) is
-/// unbounded `[below, above]` there. Its values are sampled at eight points
-/// x = ±s (1 + j/8) of each scale s = 10^(2^k), k = 1, …, 8, and the largest (smallest) value
-/// of each scale kept: unbounded above when those maxima are positive and at least double
-/// from each scale to the next over the last three scales (as [`numeric`] decides a limit
-/// of +∞; an overflow to +∞ counts as growing), unbounded below likewise. The scales stop at
-/// the first one where every value is NaN (MPFR's exponent range overflowed).
-pub(crate) fn unbounded(e: &Expr, side: Side) -> [bool; 2] {
-    let mut highs: Vec<Float> = Vec::new();
-    let mut lows: Vec<Float> = Vec::new();
+/// How a function without a limit behaves far out on one side, from its values at eight
+/// points x = ±s (1 + j/8) of each scale s = 10^(2^k), k = 1, …, 8 (the scales stop at the
+/// first one where every value is NaN: MPFR's exponent range overflowed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Envelope {
+    /// Unbounded below: the smallest value of each scale is negative and at least doubles
+    /// in size from each scale to the next over the last three (as [`numeric`] decides a
+    /// limit of −∞; an overflow to −∞ counts as doubling).
+    pub below: bool,
+    /// Unbounded above, likewise.
+    pub above: bool,
+    /// The values keep swinging: over the last three scales the spread (largest minus
+    /// smallest value of a scale) is positive and never shrinks to less than half the
+    /// previous one. A limit that is only slow to settle (1 / ln x) has a spread that
+    /// shrinks; sin x keeps a spread of about 2 and x cos x one that grows.
+    pub oscillates: bool,
+}
+
+/// The [`Envelope`] of `e` on `side`.
+pub(crate) fn envelope(e: &Expr, side: Side) -> Envelope {
+    let (mut highs, mut lows): (Vec<Float>, Vec<Float>) = (Vec::new(), Vec::new());
     for k in 1..=8u32 {
         let mut s = Float::with_val(PREC, 10);
         s.pow_assign(1u32 << k);
@@ -261,12 +275,18 @@ pub(crate) fn unbounded(e: &Expr, side: Side) -> [bool; 2] {
             break;
         };
         highs.push(hi.clone());
-        lows.push(Float::with_val(PREC, -lo));
+        lows.push(lo.clone());
     }
-    let grows = |m: &[Float]| {
-        m.len() >= 3 && m[m.len() - 3..].windows(2).all(|w| w[0] > 0 && w[1] >= Float::with_val(PREC, &w[0] * 1.9))
-    };
-    [grows(&lows), grows(&highs)]
+    let n = highs.len();
+    if n < 3 {
+        return Envelope { below: false, above: false, oscillates: false };
+    }
+    let doubling = |m: &[Float]| m.windows(2).all(|w| w[0] > 0 && w[1] >= Float::with_val(PREC, &w[0] * 1.9));
+    let negated: Vec<Float> = lows[n - 3..].iter().map(|v| Float::with_val(PREC, -v)).collect();
+    let spreads: Vec<Float> = (n - 3..n).map(|i| Float::with_val(PREC, &highs[i] - &lows[i])).collect();
+    let oscillates = spreads.iter().all(|d| *d > 0)
+        && spreads.windows(2).all(|w| w[1].is_nan() || w[1] >= Float::with_val(PREC, &w[0] / 2u32));
+    Envelope { below: doubling(&negated), above: doubling(&highs[n - 3..]), oscillates }
 }
 
 fn classify(values: &[Float]) -> Limit {
@@ -323,6 +343,9 @@ mod tests {
         assert_eq!(lim("x / (1.0 + x)", Side::Right), Limit::Finite(1.0));
         assert_eq!(lim("x * erfc(-x * FRAC_1_SQRT_2)", Side::Left), Limit::Finite(0.0));
         assert_eq!(lim("x - x.ln()", Side::Right), Limit::PosInf);
-        assert_eq!(lim("x.sin()", Side::Right), Limit::Undefined);
+        assert_eq!(lim("x.sin()", Side::Right), Limit::Oscillating);
+        assert_eq!(lim("x * x.cos()", Side::Left), Limit::Oscillating);
+        // Slow to settle is not oscillating: 1 / ln x -> 0 too slowly for the samples.
+        assert_eq!(lim("x / (x * x.ln())", Side::Right), Limit::Undefined);
     }
 }

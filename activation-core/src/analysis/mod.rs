@@ -82,18 +82,20 @@ pub enum Limit {
     PosInf,
     /// −∞.
     NegInf,
-    /// Oscillating, or beyond what the analysis can decide.
+    /// No limit: the function keeps oscillating (sin x, x cos x; see `limits::Envelope`).
+    Oscillating,
+    /// Beyond what the analysis can decide.
     Undefined,
 }
 
 impl Limit {
-    /// The value as an `f64` (±∞ for the infinities, NaN when undefined).
+    /// The value as an `f64` (±∞ for the infinities, NaN when there is none).
     pub fn value(self) -> f64 {
         match self {
             Limit::Finite(v) => v,
             Limit::PosInf => f64::INFINITY,
             Limit::NegInf => f64::NEG_INFINITY,
-            Limit::Undefined => f64::NAN,
+            Limit::Oscillating | Limit::Undefined => f64::NAN,
         }
     }
 }
@@ -767,7 +769,8 @@ mod tests {
     fn gcu_oscillates_without_bound() {
         let p = analysed("gcu", "x * x.cos()", &[]);
         consistent(&p);
-        assert_eq!(p.limits, [Limit::Undefined, Limit::Undefined]);
+        assert_eq!(p.limits, [Limit::Oscillating, Limit::Oscillating]);
+        assert_eq!(p.slope[0].limit, Limit::Oscillating);
         let whole = Range {
             lo: End { value: f64::NEG_INFINITY, closed: false },
             hi: End { value: f64::INFINITY, closed: false },
@@ -785,7 +788,7 @@ mod tests {
         let p = analysed("snake", "x + x.sin().powi(2)", &[]);
         consistent(&p);
         assert_eq!(p.limits, [Limit::NegInf, Limit::PosInf]);
-        assert_eq!(p.slope[0].limit, Limit::Undefined);
+        assert_eq!(p.slope[0].limit, Limit::Oscillating);
         assert!(close(p.max_slope.value, 2.0, 1e-15), "{:?}", p.max_slope);
         let Location::At(at) = p.max_slope.location else { panic!("{:?}", p.max_slope) };
         assert!(close(at, std::f64::consts::FRAC_PI_4, 1e-15), "{at}");

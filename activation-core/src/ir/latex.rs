@@ -24,6 +24,74 @@ pub fn to_latex_with_input(e: &Expr, input: &str) -> String {
     Printer { input, depth: 0, indexed }.print(e).signed()
 }
 
+/// LaTeX for `e` as lines to typeset one below the other, for a formula too wide for the
+/// page: broken before each `+` and `-` of its outermost sum. A sum inside a product or a
+/// fraction's numerator is reached through them and bracketed with `\Bigl(`/`\Bigr)`
+/// (which, unlike `\left`/`\right`, may open on one line and close on another):
+/// `a (b + c)` gives `a \Bigl(b` and `+ c\Bigr)`, `(b + c) / d` gives
+/// `\frac{1}{d} \Bigl(b` and `+ c\Bigr)`. One line when there is no such sum. Joined with
+/// spaces, the lines are the formula.
+pub fn to_latex_lines(e: &Expr, input: &str) -> Vec<String> {
+    let indexed = contains(e, |n| matches!(n, Expr::Reduce(..)));
+    let p = Printer { input, depth: 0, indexed };
+    p.lines(e).unwrap_or_else(|| vec![p.print(e).signed()])
+}
+
+impl Printer<'_> {
+    /// [`to_latex_lines`], or None when `e` has no sum to break at.
+    fn lines(&self, e: &Expr) -> Option<Vec<String>> {
+        match e {
+            Expr::Bin(BinOp::Add | BinOp::Sub, ..) => Some(self.terms(e)),
+            Expr::Bin(BinOp::Div, n, d) => {
+                let inner = self.lines(n)?;
+                Some(wrap(format!("\\frac{{1}}{{{}}}", self.print(d).signed()), inner, String::new()))
+            }
+            Expr::Bin(BinOp::Mul, a, b) => {
+                if let Some(inner) = self.lines(b) {
+                    let l = self.print(a).at_least(Prec::Neg);
+                    let sep = if l.tail == Tail::Operator { " \\cdot" } else { "" };
+                    Some(wrap(format!("{}{sep}", l.signed()), inner, String::new()))
+                } else {
+                    let inner = self.lines(a)?;
+                    let r = self.print(b).at_least(Prec::Neg);
+                    let sep = if r.neg { " \\cdot " } else { " " };
+                    Some(wrap(String::new(), inner, format!("{sep}{}", r.signed())))
+                }
+            }
+            Expr::Neg(a) => Some(wrap("-".into(), self.lines(a)?, String::new())),
+            _ => None,
+        }
+    }
+
+    /// The terms of the sum `e`, the first with its own sign, the others after their `+`
+    /// or `-` (as [`Printer::sum`] writes them).
+    fn terms(&self, e: &Expr) -> Vec<String> {
+        match e {
+            Expr::Bin(op @ (BinOp::Add | BinOp::Sub), a, b) => {
+                let mut out = self.terms(a);
+                let minus = *op == BinOp::Sub;
+                let right = self.print(b).at_least(if minus { Prec::Neg } else { Prec::Sum });
+                let (flip, body) = match right.body.strip_prefix('-') {
+                    Some(rest) if !right.neg => (true, rest.to_string()),
+                    _ => (right.neg, right.body),
+                };
+                out.push(format!("{} {body}", if minus != flip { "-" } else { "+" }));
+                out
+            }
+            _ => vec![self.print(e).at_least(Prec::Sum).signed()],
+        }
+    }
+}
+
+/// `prefix \Bigl(` before the first line, `\Bigr) suffix` after the last.
+fn wrap(prefix: String, mut lines: Vec<String>, suffix: String) -> Vec<String> {
+    let first = format!("{prefix} \\Bigl({}", lines[0]);
+    lines[0] = first.trim_start().to_string();
+    let last = lines.len() - 1;
+    lines[last] = format!("{}\\Bigr){suffix}", lines[last]);
+    lines
+}
+
 /// Binding strength of a fragment, loosest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Prec {
@@ -384,6 +452,24 @@ mod tests {
     fn tex(src: &str) -> String {
         let e = parse_formula(src, &["x", "alpha", "beta", "lambda"]).unwrap();
         to_latex(&e)
+    }
+
+    fn lines(src: &str) -> Vec<String> {
+        to_latex_lines(&parse_formula(src, &["x", "alpha"]).unwrap(), "x")
+    }
+
+    #[test]
+    fn long_formulas_break_at_their_outermost_sum() {
+        // A sum: one term per line, signs moved as in the one-line form, which the lines
+        // join back into.
+        let src = "x * (1.0 + x.exp()) - x.sin() + -(alpha * x)";
+        assert_eq!(lines(src), ["x \\left(1 + e^{x}\\right)", "- \\sin\\left(x\\right)", "- \\alpha x"]);
+        assert_eq!(lines(src).join(" "), tex(src));
+        // Through a fraction and a product, with delimiters that may span lines.
+        assert_eq!(lines("(x.exp() + x) / (1.0 + x)"), ["\\frac{1}{1 + x} \\Bigl(e^{x}", "+ x\\Bigr)"]);
+        assert_eq!(lines("alpha * (x - x.cos())"), ["\\alpha \\Bigl(x", "- \\cos\\left(x\\right)\\Bigr)"]);
+        // Nothing to break at: the one-line form.
+        assert_eq!(lines("x.exp().tanh()"), [tex("x.exp().tanh()")]);
     }
 
     /// LaTeX of a pattern, where `sum` and one-argument `max` are reductions.

@@ -27,7 +27,8 @@ pub fn columns() -> Vec<Column> {
         col(
             "range",
             "range",
-            "Output range of f over the reals. `[`/`]`: the end is reached; `(`/`)`: only approached.",
+            "Output range of f over the reals. `[`/`]`: the end is reached; `(`/`)`: only approached; \
+             `inf` where f is unbounded (growing, or swinging ever wider).",
             |p| range(&p.range),
         ),
         col("f_0", "f(0)", "f(0). At a kink: the one-sided limits `left / right`.", |p| sided(p.f0)),
@@ -38,7 +39,13 @@ pub fn columns() -> Vec<Column> {
              branch the formula's `if` selects at 0).",
             |p| sided(p.df0),
         ),
-        col("max_slope", "max |f'|", "Supremum of |f'(x)| over the reals.", |p| sig(p.max_slope.value)),
+        col(
+            "max_slope",
+            "max |f'|",
+            "Supremum of |f'(x)| over the reals; `inf` when |f'| is unbounded, as when it swings ever wider \
+             (x cos x).",
+            |p| sig(p.max_slope.value),
+        ),
         col(
             "max_slope_at",
             "at",
@@ -46,7 +53,13 @@ pub fn columns() -> Vec<Column> {
              beside breakpoint b, not reached) or `x -> -inf`/`x -> +inf` (approached at infinity).",
             |p| location(&p.max_slope.location, &p.input),
         ),
-        col("f_left", "f(-inf)", "Limit of f as x -> -inf.", |p| limit(p.limits[0])),
+        col(
+            "f_left",
+            "f(-inf)",
+            "Limit of f as x -> -inf; `oscillating` when there is none because f keeps swinging (sin x), \
+             `undefined` when the analysis cannot decide.",
+            |p| limit(p.limits[0]),
+        ),
         col("f_right", "f(+inf)", "Limit of f as x -> +inf.", |p| limit(p.limits[1])),
         col("df_left", "f'(-inf)", "Limit of f' as x -> -inf.", |p| limit(p.slope[0].limit)),
         col("df_right", "f'(+inf)", "Limit of f' as x -> +inf.", |p| limit(p.slope[1].limit)),
