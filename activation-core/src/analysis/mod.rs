@@ -10,13 +10,21 @@
 //!
 //! The formula is cut at its breakpoints into pieces; on each piece every `if`, `abs`,
 //! `max` and `min` is resolved to the branch it takes there, leaving an analytic
-//! expression (see `pieces`). All values are then computed in MPFR at 256 bits from the
-//! stable forms of f, f', f'' and ∂f/∂p:
+//! expression (see `pieces`). All values are then computed in MPFR (256 bits unless said
+//! otherwise) from the stable forms of f, f', f'' and ∂f/∂p:
 //! - limits at ±∞ symbolically where the IR allows, else at huge arguments
-//!   (10^(2^k): MPFR's exponent range makes e^-1e16 an exact zero, not a NaN) — `limits`;
+//!   (10^(2^k): MPFR's exponent range makes e^-1e16 an exact zero, not a NaN), recomputed
+//!   at doubling precision until two precisions agree; a function that keeps swinging has
+//!   the limit [`Limit::Oscillating`] — `limits`;
 //! - critical points of f and f' by bracketing on a grid and bisecting to adjacent `f64`s,
-//!   giving the output range and max |f'| — `extrema`;
-//! - saturation thresholds, where f rounds to its asymptote, dead zones — `saturation`;
+//!   giving the output range and max |f'|, infinite where an oscillation's envelope grows
+//!   without bound (x cos x) — `extrema`;
+//! - saturation thresholds, where f rounds to its asymptote, dead zones — `saturation`.
+//!   Every test a threshold rests on is decided by precision escalation (256 to 16384 bits,
+//!   until the value's error interval gives one answer), never at one fixed precision;
+//!   samples whose value cannot be computed (NaN past MPFR's exponent range) are skipped.
+//!   So a side where f' → 0 (the `saturates` test, [`Tail::saturates`]) has its
+//!   threshold, and the table cannot say "both" beside "none";
 //! - one-sided limits of f, f', f'', … at each breakpoint — `smoothness`;
 //! - E[f(Z)] and E[f(Z)²] by adaptive Gauss–Legendre quadrature split at breakpoints —
 //!   `integrals`;
@@ -44,7 +52,8 @@ use crate::passes::derived::derive;
 
 pub(crate) use integrals::pytorch_gain;
 
-/// MPFR precision of every evaluation, in bits.
+/// MPFR precision of the sampling, root finding and quadrature, in bits (thresholds and
+/// numerical limits escalate from it; see the module docs).
 pub(crate) const PREC: u32 = 256;
 /// The default ε of the saturation thresholds: |f'(x)| < ε counts as saturated.
 pub const DEFAULT_EPSILON: f64 = 1e-3;
@@ -217,7 +226,10 @@ pub struct Tail {
 }
 
 impl Tail {
-    /// The function tends to 0 on this side.
+    /// The function tends to 0 on this side: the one definition of "saturates" (the
+    /// table's column and the selection guide both use it). Where it holds, |f'| < ε from
+    /// some x on, so `threshold` is a [`Threshold::Beyond`] or [`Threshold::Everywhere`]
+    /// (the tests hold every formula to that).
     pub fn saturates(&self) -> bool {
         self.limit == Limit::Finite(0.0)
     }
@@ -749,7 +761,7 @@ mod tests {
             Float::with_val(HP, up / down).ln() / &a
         };
         // Where f, computed here at 4096 bits and rounded once, is its limit: left of about
-        // -1488 in f64 (f ~ 0.39 e^{x/2} < 2^-1075), not at -354.89 where e^{αx} < 2^-256;
+        // -1489.8 in f64 (f ~ 2 (1 - e^{-1/2}) e^{x/2} < 2^-1075), not at -354.89 where e^{αx} < 2^-256;
         // right of about 74 (f64) and 35 (f32), where 1 - f is below half an ulp of 1.
         let expected = [
             switch(0.0, -3000.0, |x| f(x).to_f64() == 0.0),

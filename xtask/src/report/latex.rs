@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use activation_core::analysis::vector::VectorProperties;
-use activation_core::analysis::{Side, Threshold};
+use activation_core::analysis::{Limit, Properties, Side, Threshold};
 use activation_core::{to_latex_lines, to_latex_with_input, Expr};
 
 use super::columns::{columns, param_thresholds, vector_columns, Column};
@@ -187,13 +187,46 @@ fn properties(out: &mut String, e: &Entry) {
     let p = &e.props;
     let mut rows: Vec<(String, String)> =
         columns().iter().skip(1).map(|c| (text(c.header), text(&(c.value)(p)))).collect();
-    let list = |v: Vec<String>| if v.is_empty() { "none".to_string() } else { text(&v.join("; ")) };
     rows.push(("breakpoints".into(), list(p.breakpoints.iter().map(|b| sig(*b)).collect())));
-    let extrema =
-        p.extrema.iter().map(|m| format!("{} {} at {}", if m.minimum { "min" } else { "max" }, sig(m.value), sig(m.x)));
-    rows.push(("local extrema".into(), list(extrema.collect())));
+    rows.push(("local extrema".into(), extrema_cell(p)));
     rows.push(("E[f(Z)\\^{}2]".into(), text(&sig(p.second_moment))));
     two_column_table(out, &rows, ("0.16", "0.3"));
+}
+
+/// Items separated by `;`, or `none`, as LaTeX text.
+fn list(v: Vec<String>) -> String {
+    if v.is_empty() {
+        "none".to_string()
+    } else {
+        text(&v.join("; "))
+    }
+}
+
+/// The most extrema a cell lists: an oscillating f has extrema out to the grid's end
+/// (GCU's run to 1e178), which would push the table off the page.
+const EXTREMA_SHOWN: usize = 6;
+
+/// The local extrema nearest 0, at most [`EXTREMA_SHOWN`] of them, in order, and how many
+/// more there are (all of them are in `saturation.json`).
+fn extrema_cell(p: &Properties) -> String {
+    let mut near: Vec<_> = p.extrema.iter().collect();
+    near.sort_by(|a, b| a.x.abs().total_cmp(&b.x.abs()));
+    near.truncate(EXTREMA_SHOWN);
+    near.sort_by(|a, b| a.x.total_cmp(&b.x));
+    let mut items: Vec<String> = near
+        .iter()
+        .map(|m| format!("{} {} at {}", if m.minimum { "min" } else { "max" }, sig(m.value), sig(m.x)))
+        .collect();
+    let more = p.extrema.len() - near.len();
+    if more > 0 {
+        let why = if p.limits.contains(&Limit::Oscillating) || p.slope.iter().any(|t| t.limit == Limit::Oscillating) {
+            ", infinitely many in all: f oscillates"
+        } else {
+            ""
+        };
+        items.push(format!("and {more} more in saturation.json{why}"));
+    }
+    list(items)
 }
 
 /// Property/value pairs two per line, so that an activation fits on one page; `widths` are
@@ -315,7 +348,6 @@ fn vector_activation(out: &mut String, v: &VectorEntry, cols: &[Column<VectorPro
     let p = &v.props;
     let x = p.input.as_str();
     let tex = |ex: &Expr| to_latex_with_input(ex, x);
-    let formula = |out: &mut String, lhs: &str, ex: &Expr| out.push_str(&fit(lhs, ex, x));
     let _ = writeln!(out, "\\clearpage\n\\subsection{{{}}}", text(&p.name));
     if !p.params.is_empty() {
         let vals: Vec<String> =
