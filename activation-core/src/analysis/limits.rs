@@ -196,7 +196,9 @@ fn call(f: Func, positive: bool) -> Option<Lim> {
 
 /// The limit from MPFR values at x = ±10^(2^k), k = 1, 2, …, 14: converged when two
 /// successive values agree to 200 bits, infinite when the values overflow or keep at least
-/// doubling with one sign (ln x doubles when x is squared), undefined otherwise.
+/// doubling with one sign (ln x doubles when x is squared), 0 when they keep at least
+/// halving with one sign (1 / ln x; or 2 / x² where `exp` inside the formula overflows
+/// MPFR beyond x = 1e8 and leaves only three values), undefined otherwise.
 ///
 /// The answer depends on the precision where the formula cancels (1 + e^-x rounds to 1
 /// at 256 bits long before it does in the reals), so it is computed again at twice the
@@ -312,6 +314,10 @@ fn classify(values: &[Float]) -> Limit {
     if !c.is_zero() && grows(c, a) && grows(a, b) {
         return if *b > 0 { Limit::PosInf } else { Limit::NegInf };
     }
+    // The mirror image: values that keep at least halving with one sign tend to 0.
+    if !b.is_zero() && grows(b, a) && grows(a, c) {
+        return Limit::Finite(0.0);
+    }
     Limit::Undefined
 }
 
@@ -345,7 +351,9 @@ mod tests {
         assert_eq!(lim("x - x.ln()", Side::Right), Limit::PosInf);
         assert_eq!(lim("x.sin()", Side::Right), Limit::Oscillating);
         assert_eq!(lim("x * x.cos()", Side::Left), Limit::Oscillating);
-        // Slow to settle is not oscillating: 1 / ln x -> 0 too slowly for the samples.
-        assert_eq!(lim("x / (x * x.ln())", Side::Right), Limit::Undefined);
+        // 1 / ln x halves each time x is squared: its limit is 0, though slow to settle.
+        assert_eq!(lim("x / (x * x.ln())", Side::Right), Limit::Finite(0.0));
+        // Slow to settle elsewhere than at 0 is undecided, not oscillating.
+        assert_eq!(lim("1.0 + x / (x * x.ln())", Side::Right), Limit::Undefined);
     }
 }

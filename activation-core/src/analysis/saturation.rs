@@ -13,7 +13,7 @@
 //! precision would answer wrongly wherever the formula cancels: at 256 bits
 //! ln((1 + e^x) σ(1 - x)) is exactly 0 once e^x < 2^-256, so f would seem to "round to 0"
 //! near x = -177 where its true value, about 0.63 e^x, is still a normal `f64` (it rounds
-//! to 0 only below x = -745.6). Samples whose value cannot be computed at all (NaN: far
+//! to 0 only below x = -744.7). Samples whose value cannot be computed at all (NaN: far
 //! out, where an intermediate overflows MPFR's exponent range, |x| beyond about 7e8 inside
 //! `exp`) are skipped, not counted as failing: the walk starts at the outermost sample
 //! where the test is decided.
