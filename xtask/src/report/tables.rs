@@ -185,7 +185,7 @@ pub fn terminal(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64) -> Str
     let mut out = short_table(&columns(), TERMINAL, entries.iter().map(|e| &e.props));
     let _ = writeln!(
         out,
-        "saturated: |f'| < {} beyond that x; gain: 1 / sqrt(E[f(Z)^2]), Z ~ N(0, 1). Every column: saturation.md",
+        "saturated: |f'| < {} beyond that x; gain: 1 / sqrt(E[f(Z)^2]), Z ~ N(0, 1); more in saturation.md",
         sig(epsilon)
     );
     if !vectors.is_empty() {
