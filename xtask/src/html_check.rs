@@ -42,7 +42,7 @@ const MEASURE: &str = r#"<script>
     if (getComputedStyle(m).display.indexOf('math') >= 0) math += 1;
     var n = f.children[0].getBoundingClientRect(), d = f.children[1].getBoundingClientRect();
     if (n.bottom <= d.top + 1 && n.left < d.right && d.left < n.right) stacked += 1;
-    if (m.getBoundingClientRect().height > 1.4 * lineHeight) tall += 1;
+    if (m.getBoundingClientRect().height > 1.3 * lineHeight) tall += 1;
   });
   document.body.setAttribute('data-measure',
     'found=' + found + ' math=' + math + ' stacked=' + stacked + ' tall=' + tall);
@@ -216,6 +216,7 @@ fn chromium(browser: &str, scratch: &Path, args: &[&str]) -> Result<String, Stri
         "--disable-extensions",
         "--disable-background-networking",
         "--run-all-compositor-stages-before-draw",
+        "--virtual-time-budget=5000",
         &format!("--window-size={},{}", WINDOW.0, WINDOW.1),
         &format!("--user-data-dir={}", profile.display()),
     ]);

@@ -32,15 +32,29 @@ const TIMES: &str = "<mo>\u{2062}</mo>";
 /// The MathML spelling.
 struct MathMl;
 
+/// The delimiters around `s`: stretching to its height, as `\left( \right)` do, only
+/// when it is taller than a line (a fraction, a root, a big operator, a piecewise block);
+/// around a line of text they keep their plain glyphs, which browsers space as text.
+fn fences(s: &str, open: &str, close: &str) -> (String, String) {
+    let tall = ["<mfrac>", "<msqrt>", "<munder>", "<mtable>"].iter().any(|t| s.contains(t));
+    if tall {
+        (format!("<mo>{open}</mo>"), format!("<mo>{close}</mo>"))
+    } else {
+        (format!("<mo stretchy=\"false\">{open}</mo>"), format!("<mo stretchy=\"false\">{close}</mo>"))
+    }
+}
+
 impl Notation for MathMl {
     const MINUS: &'static str = "<mo>−</mo>";
 
     fn parens(s: &str) -> String {
-        format!("<mrow><mo>(</mo>{s}<mo>)</mo></mrow>")
+        let (open, close) = fences(s, "(", ")");
+        format!("<mrow>{open}{s}{close}</mrow>")
     }
 
     fn abs(s: &str) -> String {
-        format!("<mrow><mo>|</mo>{s}<mo>|</mo></mrow>")
+        let (open, close) = fences(s, "|", "|");
+        format!("<mrow>{open}{s}{close}</mrow>")
     }
 
     fn sum(left: &str, minus: bool, right: &str) -> String {
@@ -221,7 +235,7 @@ mod tests {
     fn fractions() {
         assert_eq!(
             mml("x / (1.0 + x.abs())"),
-            "<mfrac><mrow><mi>x</mi></mrow><mrow><mn>1</mn><mo>+</mo><mrow><mo>|</mo><mi>x</mi><mo>|</mo></mrow></mrow></mfrac>"
+            "<mfrac><mrow><mi>x</mi></mrow><mrow><mn>1</mn><mo>+</mo><mrow><mo stretchy=\"false\">|</mo><mi>x</mi><mo stretchy=\"false\">|</mo></mrow></mrow></mfrac>"
         );
         // The signs of both sides go in front, as in LaTeX.
         assert_eq!(mml("x / -alpha"), "<mo>−</mo><mfrac><mrow><mi>x</mi></mrow><mrow><mi>α</mi></mrow></mfrac>");
@@ -236,13 +250,13 @@ mod tests {
     fn powers() {
         assert_eq!(
             mml("(x + 1.0).powi(2)"),
-            "<msup><mrow><mrow><mo>(</mo><mi>x</mi><mo>+</mo><mn>1</mn><mo>)</mo></mrow></mrow><mrow><mn>2</mn></mrow></msup>"
+            "<msup><mrow><mrow><mo stretchy=\"false\">(</mo><mi>x</mi><mo>+</mo><mn>1</mn><mo stretchy=\"false\">)</mo></mrow></mrow><mrow><mn>2</mn></mrow></msup>"
         );
         assert_eq!(mml("x.powi(-2)"), "<msup><mrow><mi>x</mi></mrow><mrow><mo>−</mo><mn>2</mn></mrow></msup>");
         // tanh²(x), not (tanh x)²: the exponent sits on the name.
         assert_eq!(
             mml("1.0 - x.tanh().powi(2)"),
-            "<mn>1</mn><mo>−</mo><msup><mrow><mi>tanh</mi></mrow><mrow><mn>2</mn></mrow></msup><mo>\u{2061}</mo><mrow><mo>(</mo><mi>x</mi><mo>)</mo></mrow>"
+            "<mn>1</mn><mo>−</mo><msup><mrow><mi>tanh</mi></mrow><mrow><mn>2</mn></mrow></msup><mo>\u{2061}</mo><mrow><mo stretchy=\"false\">(</mo><mi>x</mi><mo stretchy=\"false\">)</mo></mrow>"
         );
         assert_eq!(mml("exp(-x.powi(2))"), "<msup><mrow><mi>e</mi></mrow><mrow><mo>−</mo><msup><mrow><mi>x</mi></mrow><mrow><mn>2</mn></mrow></msup></mrow></msup>");
         // A number after a factor takes a dot, and so does a power of ten.
@@ -255,16 +269,16 @@ mod tests {
 
     #[test]
     fn functions() {
-        assert_eq!(mml("sigmoid(x)"), "<mi>σ</mi><mo>\u{2061}</mo><mrow><mo>(</mo><mi>x</mi><mo>)</mo></mrow>");
+        assert_eq!(mml("sigmoid(x)"), "<mi>σ</mi><mo>\u{2061}</mo><mrow><mo stretchy=\"false\">(</mo><mi>x</mi><mo stretchy=\"false\">)</mo></mrow>");
         assert_eq!(
             mml("x * sigmoid(beta * x)"),
-            "<mi>x</mi><mo>\u{2062}</mo><mi>σ</mi><mo>\u{2061}</mo><mrow><mo>(</mo><mi>β</mi><mo>\u{2062}</mo><mi>x</mi><mo>)</mo></mrow>"
+            "<mi>x</mi><mo>\u{2062}</mo><mi>σ</mi><mo>\u{2061}</mo><mrow><mo stretchy=\"false\">(</mo><mi>β</mi><mo>\u{2062}</mo><mi>x</mi><mo stretchy=\"false\">)</mo></mrow>"
         );
-        assert_eq!(mml("erf(x)"), "<mi>erf</mi><mo>\u{2061}</mo><mrow><mo>(</mo><mi>x</mi><mo>)</mo></mrow>");
+        assert_eq!(mml("erf(x)"), "<mi>erf</mi><mo>\u{2061}</mo><mrow><mo stretchy=\"false\">(</mo><mi>x</mi><mo stretchy=\"false\">)</mo></mrow>");
         assert_eq!(mml("x.sqrt()"), "<msqrt><mi>x</mi></msqrt>");
         assert_eq!(
             mml("x.max(alpha * x)"),
-            "<mi>max</mi><mo>\u{2061}</mo><mrow><mo>(</mo><mi>x</mi><mo>,</mo><mi>α</mi><mo>\u{2062}</mo><mi>x</mi><mo>)</mo></mrow>"
+            "<mi>max</mi><mo>\u{2061}</mo><mrow><mo stretchy=\"false\">(</mo><mi>x</mi><mo>,</mo><mi>α</mi><mo>\u{2062}</mo><mi>x</mi><mo stretchy=\"false\">)</mo></mrow>"
         );
         // `ln 2 · x`: a factor after an operator constant takes a dot.
         assert_eq!(mml("LN_2 * x"), "<mi>ln</mi><mo>\u{2061}</mo><mn>2</mn><mo>⋅</mo><mi>x</mi>");
@@ -281,7 +295,8 @@ mod tests {
         let m = mml("if x < -1.0 { -1.0 } else { x }");
         assert!(m.contains("<mi>x</mi><mo>&lt;</mo><mo>−</mo><mn>1</mn>"), "{m}");
         assert!(well_formed(&m), "{m}");
-        // A piecewise factor is parenthesised, as in LaTeX.
+        // A piecewise factor is parenthesised, as in LaTeX, by parentheses that stretch to
+        // its height (a line of text keeps plain ones).
         assert!(mml("x * (if x <= alpha { 1.0 } else { 2.0 }) + 1.0")
             .starts_with("<mi>x</mi><mo>\u{2062}</mo><mrow><mo>(</mo><mrow><mo>{</mo>"));
     }
@@ -344,7 +359,7 @@ mod tests {
             assert!(well_formed(&m), "{src}: {m}");
             assert_eq!(m.matches("<mfrac>").count(), tex.matches("\\frac").count(), "{src}");
             assert_eq!(m.matches("<msqrt>").count(), tex.matches("\\sqrt").count(), "{src}");
-            assert_eq!(m.matches("<mo>(</mo>").count(), tex.matches("\\left(").count(), "{src}");
+            assert_eq!(m.matches(">(</mo>").count(), tex.matches("\\left(").count(), "{src}");
             assert_eq!(m.matches("<mo>⋅</mo>").count(), tex.matches("\\cdot").count(), "{src}");
         }
     }

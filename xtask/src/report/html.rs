@@ -56,8 +56,8 @@ table { border-collapse: collapse; font-size: 0.88rem; }
 th, td { padding: 0.3rem 0.55rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: middle; }
 th { background: var(--head); font-weight: 600; white-space: nowrap; }
 td { white-space: nowrap; }
-math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", math; font-size: 1.1em; }
-td math { font-size: 1em; }
+math { font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", math; font-size: 1.2em; }
+td math { math-style: normal; }
 mtd { text-align: left; padding: 0.1em 0.4em; }
 .formula { overflow-x: auto; overflow-y: hidden; padding: 0.3rem 0; }
 .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 26rem), 1fr)); gap: 1rem; }
@@ -189,7 +189,7 @@ fn legend_list<P>(out: &mut String, cols: &[Column<P>]) {
 
 /// `f(x)`, `f′(x)`, `f″(x)` as MathML, for the left side of a formula.
 fn applied(f: &str, x: &str) -> String {
-    format!("{f}<mo>\u{2061}</mo><mrow><mo>(</mo>{x}<mo>)</mo></mrow>")
+    format!("{f}<mo>\u{2061}</mo><mrow><mo stretchy=\"false\">(</mo>{x}<mo stretchy=\"false\">)</mo></mrow>")
 }
 
 /// `<math display="block">lhs = rhs</math>` in a horizontally scrolling box.
@@ -205,8 +205,9 @@ fn activation(out: &mut String, e: &Entry, figures: &[Figure]) {
     let _ = writeln!(out, "<section id=\"{}\">\n<h3>{}</h3>", anchor(&p.name), escape(&p.name));
     params(out, &p.params);
     formula(out, &applied("<mi>f</mi>", &xm), &mml(&d.forward));
-    formula(out, &applied("<msup><mi>f</mi><mo>′</mo></msup>", &xm), &mml(&d.derivative));
-    formula(out, &applied("<msup><mi>f</mi><mo>″</mo></msup>", &xm), &mml(&d.second));
+    // The math font's prime is drawn raised already: it follows f, not in a superscript.
+    formula(out, &applied("<mi>f</mi><mo>′</mo>", &xm), &mml(&d.derivative));
+    formula(out, &applied("<mi>f</mi><mo>″</mo>", &xm), &mml(&d.second));
     for (i, (q, dp)) in p.param.iter().zip(&d.params).enumerate() {
         let name = mml(&Expr::var(&q.name));
         let lhs = format!("<mfrac><mrow><mo>∂</mo><mi>f</mi></mrow><mrow><mo>∂</mo>{name}</mrow></mfrac>");
@@ -329,7 +330,8 @@ fn vector_activation(out: &mut String, v: &VectorEntry, cols: &[Column<VectorPro
     );
     let xm = mml(&Expr::var(x));
     formula(out, &applied("<msub><mi>f</mi><mi>i</mi></msub>", &xm), &mml(&p.readable.forward));
-    let vjp = "<msub><mrow><mo>(</mo><msup><mi>J</mi><mo>⊤</mo></msup><mo>\u{2062}</mo><mi>g</mi><mo>)</mo></mrow><mi>k</mi></msub>";
+    let vjp = "<msub><mrow><mo stretchy=\"false\">(</mo><msup><mi>J</mi><mo>⊤</mo></msup><mo>\u{2062}</mo><mi>g</mi>\
+               <mo stretchy=\"false\">)</mo></mrow><mi>k</mi></msub>";
     formula(out, vjp, &mml(&p.readable.vjp));
     let along = to_mathml_with_input(&p.along.body.substitute(x, &Expr::var("d")), "d");
     formula(out, &applied("<msub><mi>f</mi><mn>0</mn></msub>", "<mi>d</mi><mo>,</mo><mn>0</mn>"), &along);
