@@ -1,6 +1,6 @@
 //! `cargo xtask`: the project's tasks in plain Rust (see `.cargo/config.toml`).
 //!
-//! - `cargo xtask report [--epsilon E] [--src DIR] [--check] [--json]`: the
+//! - `cargo xtask report [--epsilon E] [--src DIR] [--out DIR] [--check] [--json]`: the
 //!   gradient-saturation report of every `#[activation]` (HTML, LaTeX, Markdown/CSV/JSON
 //!   tables, SVG plots).
 //! - `cargo xtask html-check [--page FILE] [--save PNG]`: the HTML report in headless

@@ -1,10 +1,11 @@
-//! `cargo xtask report [--epsilon E] [--src DIR] [--check] [--json]`: the gradient-saturation report
+//! `cargo xtask report [--epsilon E] [--src DIR] [--out DIR] [--check] [--json]`: the
+//! gradient-saturation report
 //! of every `#[activation]` in the workspace (or in DIR). `activation_core::analysis`
 //! computes every value, as typed properties; everything people read is made here: the
 //! columns and their legends (`columns`), numbers and properties as text (`format`), the
 //! selection guide (`guide`), and the output formats.
 //!
-//! Writes into `target/activation-report/`: `index.html` (self-contained: formulas in
+//! Writes into `target/activation-report/` (or `--out DIR`): `index.html` (self-contained: formulas in
 //! MathML, plots inline: `html`), `report.tex` (and `report.pdf` when `pdflatex`
 //! is on PATH), `saturation.md`, `saturation.csv` with `saturation-legend.csv`,
 //! `saturation.json` (typed values, written with serde: `json`), and `plots/NAME.svg`.
@@ -50,12 +51,13 @@ const COMMITTED: &str = "docs/saturation.md";
 struct Options {
     epsilon: f64,
     src: Option<PathBuf>,
+    out: Option<PathBuf>,
     check: bool,
     json: bool,
 }
 
 fn options(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { epsilon: DEFAULT_EPSILON, src: None, check: false, json: false };
+    let mut o = Options { epsilon: DEFAULT_EPSILON, src: None, out: None, check: false, json: false };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -64,18 +66,21 @@ fn options(args: &[String]) -> Result<Options, String> {
                 o.epsilon = v.parse().ok().filter(|e: &f64| *e > 0.0).ok_or(format!("--epsilon: `{v}` is not > 0"))?;
             }
             "--src" => o.src = Some(PathBuf::from(it.next().ok_or("--src needs a directory")?)),
+            "--out" => o.out = Some(PathBuf::from(it.next().ok_or("--out needs a directory")?)),
             "--check" => o.check = true,
             "--json" => o.json = true,
             other => {
-                return Err(format!("unknown option `{other}` (accepted: --epsilon E, --src DIR, --check, --json)"))
+                return Err(format!(
+                    "unknown option `{other}` (accepted: --epsilon E, --src DIR, --out DIR, --check, --json)"
+                ))
             }
         }
     }
     if o.check && (o.src.is_some() || o.epsilon != DEFAULT_EPSILON) {
         return Err(format!("--check compares {COMMITTED}, made with the defaults: drop --src and --epsilon"));
     }
-    if o.check && o.json {
-        return Err("--check writes nothing and prints no table: drop --json".into());
+    if o.check && (o.json || o.out.is_some()) {
+        return Err("--check writes nothing and prints no table: drop --json and --out".into());
     }
     Ok(o)
 }
@@ -111,7 +116,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     }
     // With `--json`, stdout carries the JSON alone: people's text goes to stderr.
     let say = |s: &str| if o.json { eprintln!("{s}") } else { println!("{s}") };
-    let out = root.join("target/activation-report");
+    let out = o.out.clone().unwrap_or_else(|| root.join("target/activation-report"));
     let json = json::json(&entries, &vectors, o.epsilon);
     let mut written = write_all(&out, &entries, &vectors, o.epsilon, &markdown, &json)?;
     if o.src.is_none() && o.epsilon == DEFAULT_EPSILON {

@@ -34,8 +34,8 @@ pub struct Figure {
 pub type Figures = BTreeMap<String, Vec<Figure>>;
 
 /// The columns of the summary table, beside each activation's formula.
-const SUMMARY: &[&str] =
-    &["range", "max_slope", "max_slope_at", "sat_left", "sat_right", "dead_zone", "smoothness", "mean", "gain"];
+/// (The rest are in each activation's section.)
+const SUMMARY: &[&str] = &["range", "max_slope", "sat_left", "sat_right", "dead_zone", "gain"];
 
 const STYLE: &str = r#"
 :root { --fg: #1d1d1f; --muted: #5a5a5f; --line: #dedee3; --head: #f4f5f7; --accent: #1f58b4; }
