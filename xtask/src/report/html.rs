@@ -10,13 +10,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use activation_core::analysis::vector::VectorProperties;
-use activation_core::analysis::{Side, Threshold};
+use activation_core::analysis::Side;
 use activation_core::{to_mathml_with_input, Expr};
 
-use super::columns::{columns, param_thresholds, vector_columns, Column};
-use super::format::{limit, sig, threshold};
+use super::columns::{columns, param_thresholds, property_rows, vector_columns, Column};
+use super::format::{limit, markup, sig};
 use super::guide::guide;
-use super::plot::model;
+use super::plot::{beyond_window, model};
 use super::tables::vector_intro;
 use super::{Entry, VectorEntry};
 
@@ -227,23 +227,11 @@ fn activation(out: &mut String, e: &Entry, figures: &[Figure]) {
         );
     }
     figure_grid(out, figures);
-    let m = model(e);
-    let outside: Vec<String> = Side::BOTH
-        .into_iter()
-        .zip(&p.slope)
-        .filter(|(_, t)| matches!(t.threshold, Threshold::Beyond(v) if v < m.x.0 || v > m.x.1))
-        .map(|(s, t)| text(&threshold(t.threshold, s, x)))
-        .collect();
+    let outside: Vec<String> = beyond_window(e, &model(e)).iter().map(|t| text(t)).collect();
     if !outside.is_empty() {
         let _ = writeln!(out, "<p class=\"note\">Saturated beyond the plotted window: {}.</p>", outside.join(", "));
     }
-    let mut rows: Vec<(String, String)> = columns().iter().skip(1).map(|c| (c.header.into(), (c.value)(p))).collect();
-    let list = |v: Vec<String>| if v.is_empty() { "none".to_string() } else { v.join("; ") };
-    rows.push(("breakpoints".into(), list(p.breakpoints.iter().map(|b| sig(*b)).collect())));
-    let extrema =
-        p.extrema.iter().map(|m| format!("{} {} at {}", if m.minimum { "min" } else { "max" }, sig(m.value), sig(m.x)));
-    rows.push(("local extrema".into(), list(extrema.collect())));
-    rows.push(("E[f(Z)^2]".into(), sig(p.second_moment)));
+    let rows = property_rows(p);
     properties(out, &rows);
     out.push_str("</section>\n");
 }
@@ -377,33 +365,7 @@ pub fn text(s: &str) -> String {
         ("inf", "∞"),
         ("eps", "ε"),
     ];
-    let mut out = String::new();
-    let mut code = false;
-    let mut rest = s;
-    'scan: while let Some(c) = rest.chars().next() {
-        let word_start = !out.chars().last().is_some_and(|p| p.is_ascii_alphabetic());
-        for (from, to) in SYMBOLS.iter().filter(|(from, _)| !code && rest.starts_with(from)) {
-            // Words (`inf`, `eps`) only whole: not the `inf` of `infinity`.
-            let whole = !from.ends_with(|c: char| c.is_ascii_alphabetic())
-                || (word_start && !rest[from.len()..].starts_with(|c: char| c.is_ascii_alphabetic()));
-            if whole {
-                out.push_str(to);
-                rest = &rest[from.len()..];
-                continue 'scan;
-            }
-        }
-        if c == '`' {
-            out.push_str(if code { "</code>" } else { "<code>" });
-            code = !code;
-        } else {
-            out.push_str(&escape(&c.to_string()));
-        }
-        rest = &rest[c.len_utf8()..];
-    }
-    if code {
-        out.push_str("</code>");
-    }
-    out
+    markup(s, SYMBOLS, ("<code>", "</code>"), |c, out| out.push_str(&escape(c.encode_utf8(&mut [0; 4]))))
 }
 
 /// What `--check` asks of a page: self-contained and script-free, every activation with
