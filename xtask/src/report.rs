@@ -181,7 +181,8 @@ fn figures(entries: &[Entry], vectors: &[VectorEntry]) -> Result<html::Figures, 
 fn check_outputs(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64, short: &str) -> Result<(), String> {
     let figures = figures(entries, vectors)?;
     let page = html::document(entries, vectors, epsilon, &figures);
-    let names: Vec<&str> = entries.iter().map(|e| e.def.name.as_str()).collect();
+    let names: Vec<&str> =
+        entries.iter().map(|e| &e.def).chain(vectors.iter().map(|v| &v.def)).map(|d| d.name.as_str()).collect();
     let mut problems = html::problems(&page, &names, figures.values().map(Vec::len).sum());
     let wide = short.lines().filter(|l| l.chars().count() > tables::TERMINAL_WIDTH);
     problems.extend(wide.map(|l| format!("terminal line wider than {} characters: {l}", tables::TERMINAL_WIDTH)));
