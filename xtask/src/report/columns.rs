@@ -2,7 +2,7 @@
 //! legend that defines it — shared by every output format so they cannot disagree.
 
 use activation_core::analysis::vector::{AtSize, Reached, Sup, VectorProperties};
-use activation_core::analysis::{Properties, Side, Smoothness, Threshold};
+use activation_core::analysis::{Limit, Properties, Side, Smoothness, Threshold};
 
 use super::format::{interval, limit, location, monotonicity, range, sided, sig, smoothness, threshold};
 
@@ -172,6 +172,45 @@ pub fn columns() -> Vec<Column> {
             param_saturation,
         ),
     ]
+}
+
+/// An activation's properties as (header, value) pairs in plain text: every column but the
+/// name, then the breakpoints, the local extrema (the six nearest 0, with a count of the
+/// rest) and E[f(Z)^2] — what each format's section on the activation lists.
+pub fn property_rows(p: &Properties) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = columns().iter().skip(1).map(|c| (c.header.into(), (c.value)(p))).collect();
+    let list = |v: Vec<String>| if v.is_empty() { "none".to_string() } else { v.join("; ") };
+    rows.push(("breakpoints".into(), list(p.breakpoints.iter().map(|b| sig(*b)).collect())));
+    rows.push(("local extrema".into(), list(extrema(p))));
+    rows.push(("E[f(Z)^2]".into(), sig(p.second_moment)));
+    rows
+}
+
+/// The most extrema a cell lists: an oscillating f has extrema out to the grid's end
+/// (GCU's run to 1e178), which would push the table off the page.
+const EXTREMA_SHOWN: usize = 6;
+
+/// The local extrema nearest 0, at most [`EXTREMA_SHOWN`] of them, in order, and how many
+/// more there are (all of them are in `saturation.json`).
+fn extrema(p: &Properties) -> Vec<String> {
+    let mut near: Vec<_> = p.extrema.iter().collect();
+    near.sort_by(|a, b| a.x.abs().total_cmp(&b.x.abs()));
+    near.truncate(EXTREMA_SHOWN);
+    near.sort_by(|a, b| a.x.total_cmp(&b.x));
+    let mut items: Vec<String> = near
+        .iter()
+        .map(|m| format!("{} {} at {}", if m.minimum { "min" } else { "max" }, sig(m.value), sig(m.x)))
+        .collect();
+    let more = p.extrema.len() - near.len();
+    if more > 0 {
+        let why = if p.limits.contains(&Limit::Oscillating) || p.slope.iter().any(|t| t.limit == Limit::Oscillating) {
+            ", infinitely many in all: f oscillates"
+        } else {
+            ""
+        };
+        items.push(format!("and {more} more in saturation.json{why}"));
+    }
+    items
 }
 
 fn col<P>(key: &'static str, header: &'static str, legend: &'static str, value: fn(&P) -> String) -> Column<P> {

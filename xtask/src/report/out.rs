@@ -4,7 +4,10 @@
 //! `target/` beside the outermost `Cargo.toml` declaring `[workspace]` above the sources,
 //! else beside the nearest `Cargo.toml`, else beside the sources themselves. Without
 //! `--src` the sources are this workspace's, so the report lands in its target directory;
-//! with `--src DIR` it lands in the user's, never in this checkout.
+//! with `--src DIR` it lands in the user's, never in this checkout. An explicit
+//! `--out DIR` overrides all of this (the caller's choice, made in `report::main`); every
+//! file of the report, `index.html` included, goes into the one directory. `cargo xtask
+//! html-check` looks for the page where a default run puts it.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
