@@ -5,6 +5,7 @@
 //! derivative) share their common subexpressions: each subtree that occurs twice is bound
 //! once with `let`. Piecewise formulas branch once per condition for all outputs.
 
+use crate::emit::root::root;
 use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -32,12 +33,13 @@ pub(crate) fn block(outputs: &[Expr]) -> TokenStream {
 /// arithmetic (see [`crate::passes::compensate`]), falling back to their plain code where the
 /// pair cannot be trusted (overflowing splits, results near the subnormal range).
 pub(crate) fn block_with(outputs: &[Expr], compensated: &[bool]) -> TokenStream {
+    let root = root();
     if let Some(cond) = outputs.iter().find_map(|e| e.conditions().into_iter().next()) {
         let taken: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, true)).collect();
         let other: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, false)).collect();
         let test = condition(&cond);
         let (a, b) = (block_with(&taken, compensated), block_with(&other, compensated));
-        return quote! { ::activation::__private::branch(#test, || { #a }, || { #b }) };
+        return quote! { #root::__private::branch(#test, || { #a }, || { #b }) };
     }
     let outputs: Vec<Expr> = outputs.iter().map(decaying_last).collect();
     let plain: Vec<Expr> = outputs.iter().zip(compensated).filter(|(_, &c)| !c).map(|(e, _)| e.clone()).collect();
@@ -258,6 +260,7 @@ impl Emitter {
     }
 
     fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> (TokenStream, Prec) {
+        let root = root();
         let method = |name: &str| Ident::new(name, Span::call_site());
         let (sym, prec, left, right) = match op {
             BinOp::Add => (quote!(+), Prec::Sum, Prec::Sum, Prec::Product),
@@ -289,15 +292,15 @@ impl Emitter {
                     let w_plain = self.emit(w).0;
                     let log_big = crate::emit::refine::pair(w, &w_plain);
                     return (
-                        quote! { ::activation::__private::mul_small_logs(#big_code, #small, || #log_big, || #log) },
+                        quote! { #root::__private::mul_small_logs(#big_code, #small, || #log_big, || #log) },
                         Prec::Postfix,
                     );
                 }
-                return (quote! { ::activation::__private::mul_small(#big_code, #small, || #log) }, Prec::Postfix);
+                return (quote! { #root::__private::mul_small(#big_code, #small, || #log) }, Prec::Postfix);
             }
             let a = self.emit(a).0;
             let b = self.emit(b).0;
-            return (quote! { ::activation::__private::mul_or_zero(#a, #b) }, Prec::Postfix);
+            return (quote! { #root::__private::mul_or_zero(#a, #b) }, Prec::Postfix);
         }
         let a = self.operand(a, left);
         let b = self.operand(b, right);
@@ -308,20 +311,21 @@ impl Emitter {
 /// A variable or constant subtree as a `Dd<T>`: constants as double-doubles where they are
 /// built from numbers and π (`sqrt(2 / PI)` to 2^-106), otherwise rounded once.
 fn lifted_leaf(e: &Expr) -> Option<TokenStream> {
+    let root = root();
     if let Expr::Var(v) = e {
         let name = Ident::new(v, Span::call_site());
-        return Some(quote! { ::activation::__private::Dd::new(#name) });
+        return Some(quote! { #root::__private::Dd::new(#name) });
     }
     if !e.is_constant() {
         return None;
     }
     if let Some((hi, lo)) = crate::emit::refine::constant(e) {
         let (hi, lo) = (float_literal(hi), float_literal(lo));
-        return Some(quote! { ::activation::__private::Dd::<T>::constant(#hi, #lo) });
+        return Some(quote! { #root::__private::Dd::<T>::constant(#hi, #lo) });
     }
     let value = crate::ir::eval::eval::<f64>(e, &Default::default());
     let lit = float_literal(value);
-    Some(quote! { ::activation::__private::Dd::<T>::constant(#lit, 0.0) })
+    Some(quote! { #root::__private::Dd::<T>::constant(#lit, 0.0) })
 }
 
 /// Whether `e` can underflow to 0 in a tail: it contains a decaying function.
