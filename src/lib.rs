@@ -1,4 +1,5 @@
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 //! Write an activation function once, as a Rust formula, and get its stable forward code,
 //! every derivative, gradient-check tests and LaTeX.
 //!
@@ -33,7 +34,13 @@ pub mod catalog;
 pub mod prelude;
 
 pub use activation_macros::activation;
+#[cfg(feature = "ndarray")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ndarray")))]
+pub use activation_runtime::{array, ArrayActivation};
 pub use activation_runtime::{dd, dispatch, float, lanes};
+#[cfg(feature = "half")]
+#[cfg_attr(docsrs, doc(cfg(feature = "half")))]
+pub use activation_runtime::{half_float, Half, HalfActivation};
 pub use activation_runtime::{Activation, Dd, DynActivation, Float, Function, Mask, Real, VectorActivation};
 
 /// What generated code names, and nothing else should: the paths may change in any release.

@@ -263,7 +263,7 @@ impl<A: Activation + ?Sized, T: Real, P: Op<I, O>, const I: usize, const O: usiz
     }
 }
 
-fn same_len(name: &str, method: &str, lens: &[usize]) {
+pub(crate) fn same_len(name: &str, method: &str, lens: &[usize]) {
     assert!(lens.windows(2).all(|w| w[0] == w[1]), "{name}::{method}: slices differ in length {lens:?}");
 }
 

@@ -1,7 +1,7 @@
 use activation::prelude::*;
 
 mod nn {
-    pub use activation;
+    #[allow(unused_imports)] pub use activation;
 }
 
 #[activation(crate = self::nn::activation)]
