@@ -25,7 +25,17 @@
 //! ```
 //!
 //! The formula language, what is generated and the numerical guarantees are described in
-//! the README and in `docs/contract.md`.
+//! the README (whose examples are doctests of this crate) and in `docs/contract.md`.
+//!
+//! Features: `mpfr` (the gradient checks; GMP and MPFR built from source, needs `m4`),
+//! `rayon` (long slices over threads), `ndarray` (`ArrayActivation` over arrays of any
+//! dimension), `half` (`HalfActivation`: slice kernels over `bf16`/`f16`).
+
+// The README's examples are doctests of this crate; those of `ndarray` and `half` need
+// the features, so the README is tested with both (`.ci/run`).
+#[cfg(all(doctest, feature = "ndarray", feature = "half"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 // Generated code names this crate `::activation`, also inside the catalog.
 extern crate self as activation;
