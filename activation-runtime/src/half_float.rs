@@ -26,8 +26,8 @@ mod sealed {
     impl Sealed for half::f16 {}
 }
 
-/// A 16-bit float the [`HalfActivation`] kernels read and write: [`bf16`] or [`f16`].
-/// Sealed.
+/// A 16-bit float the [`HalfActivation`] kernels read and write: [`bf16`](struct@bf16) or
+/// [`f16`](struct@f16). Sealed.
 pub trait Half: Copy + Send + Sync + sealed::Sealed + 'static {
     /// `dst[i] = src[i]` as `f32` (exact).
     fn widen(src: &[Self], dst: &mut [f32]);
@@ -57,9 +57,9 @@ impl Half for f16 {
     }
 }
 
-/// The slice kernels of [`Activation`] over [`bf16`] and [`f16`], computed in `f32`.
-/// Implemented for every activation; bring it into scope (it is in the prelude with the
-/// feature) and call `a.forward_slice_half(&x, &mut y)`.
+/// The slice kernels of [`Activation`] over [`bf16`](struct@bf16) and [`f16`](struct@f16),
+/// computed in `f32`. Implemented for every activation; bring it into scope (it is in the
+/// prelude with the feature) and call `a.forward_slice_half(&x, &mut y)`.
 pub trait HalfActivation: Activation {
     /// `out[i] = f(x[i])`, computed in `f32`, rounded once.
     ///
