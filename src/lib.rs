@@ -1,4 +1,5 @@
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 //! Write an activation function once, as a Rust formula, and get its stable forward code,
 //! every derivative, gradient-check tests and LaTeX.
 //!
@@ -24,7 +25,17 @@
 //! ```
 //!
 //! The formula language, what is generated and the numerical guarantees are described in
-//! the README and in `docs/contract.md`.
+//! the README (whose examples are doctests of this crate) and in `docs/contract.md`.
+//!
+//! Features: `mpfr` (the gradient checks; GMP and MPFR built from source, needs `m4`),
+//! `rayon` (long slices over threads), `ndarray` (`ArrayActivation` over arrays of any
+//! dimension), `half` (`HalfActivation`: slice kernels over `bf16`/`f16`).
+
+// The README's examples are doctests of this crate; those of `ndarray` and `half` need
+// the features, so the README is tested with both (`.ci/run`).
+#[cfg(all(doctest, feature = "ndarray", feature = "half"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 // Generated code names this crate `::activation`, also inside the catalog.
 extern crate self as activation;
@@ -33,7 +44,13 @@ pub mod catalog;
 pub mod prelude;
 
 pub use activation_macros::activation;
+#[cfg(feature = "ndarray")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ndarray")))]
+pub use activation_runtime::{array, ArrayActivation};
 pub use activation_runtime::{dd, dispatch, float, lanes};
+#[cfg(feature = "half")]
+#[cfg_attr(docsrs, doc(cfg(feature = "half")))]
+pub use activation_runtime::{half_float, Half, HalfActivation};
 pub use activation_runtime::{Activation, Dd, DynActivation, Float, Function, Mask, Real, VectorActivation};
 
 /// What generated code names, and nothing else should: the paths may change in any release.

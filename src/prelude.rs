@@ -6,6 +6,10 @@
 
 pub use std::f64::consts::*;
 
+#[cfg(feature = "ndarray")]
+pub use crate::ArrayActivation;
+#[cfg(feature = "half")]
+pub use crate::HalfActivation;
 pub use crate::{activation, Activation, Float, Real, VectorActivation};
 
 /// e^x.

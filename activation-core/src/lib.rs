@@ -1,4 +1,5 @@
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Checked where the whole surface is compiled: without `mpfr`, what only `analysis` and
 // `ulp` make public is crate-private.
 #![cfg_attr(feature = "mpfr", warn(unreachable_pub))]
@@ -18,6 +19,7 @@
 //! generates), `accuracy`, `ulp` and `analysis` (the xtask and the tests).
 
 #[cfg(feature = "mpfr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mpfr")))]
 pub mod analysis;
 mod emit;
 mod ir;
@@ -38,8 +40,10 @@ pub use parse::{Definition, Param};
 pub use passes::derived::{derive, Compensated, Derived, Forms};
 pub use passes::diff::DiffError;
 #[cfg(feature = "mpfr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mpfr")))]
 pub use vector::check as vector_check;
 #[cfg(feature = "mpfr")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mpfr")))]
 pub use verify::{accuracy, check, ulp};
 
 /// The gradient-check test the `#[activation]` macro puts in a `#[cfg(test)]` module.

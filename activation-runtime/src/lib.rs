@@ -1,4 +1,5 @@
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 //! The runtime of `activation`: what the code that `#[activation]` generates calls at run
 //! time, and nothing else — no parser, no code generation, so a user's build compiles none
 //! of them for the target (see `ARCHITECTURE.md`, "Crates").
@@ -11,9 +12,15 @@
 //!
 //! Users depend on the `activation` facade, which re-exports this crate.
 
+#[cfg(feature = "ndarray")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ndarray")))]
+pub mod array;
 pub mod dd;
 pub mod dispatch;
 pub mod float;
+#[cfg(feature = "half")]
+#[cfg_attr(docsrs, doc(cfg(feature = "half")))]
+pub mod half_float;
 pub mod lanes;
 pub mod math;
 pub mod real;
@@ -21,8 +28,14 @@ mod tails;
 pub mod traits;
 pub mod vector;
 
+#[cfg(feature = "ndarray")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ndarray")))]
+pub use array::ArrayActivation;
 pub use dd::Dd;
 pub use float::{Float, Mask};
+#[cfg(feature = "half")]
+#[cfg_attr(docsrs, doc(cfg(feature = "half")))]
+pub use half_float::{Half, HalfActivation};
 pub use real::Real;
 pub use traits::{Activation, DynActivation, Function};
 pub use vector::VectorActivation;

@@ -149,6 +149,7 @@ pub trait Activation: Sync {
 /// the work (a few microseconds) does not pay for waking a second thread. Measured with
 /// `cargo bench --bench kernels --features rayon` (see `docs/speed.md`).
 #[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
 pub const PARALLEL_MIN: usize = 1 << 15;
 
 /// Runs `f` on `(x, inputs, outputs)`, or with the `rayon` feature on halves of them in
@@ -278,7 +279,7 @@ fn no_loop_vectorize() {
     }
 }
 
-fn same_len(name: &str, method: &str, lens: &[usize]) {
+pub(crate) fn same_len(name: &str, method: &str, lens: &[usize]) {
     assert!(lens.windows(2).all(|w| w[0] == w[1]), "{name}::{method}: slices differ in length {lens:?}");
 }
 

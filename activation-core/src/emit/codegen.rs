@@ -5,6 +5,7 @@
 //! derivative) share their common subexpressions: each subtree that occurs twice is bound
 //! once with `let`. Piecewise formulas branch once per condition for all outputs.
 
+use crate::emit::root::root;
 use std::collections::{HashMap, HashSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -34,6 +35,7 @@ pub(crate) fn block(outputs: &[Expr]) -> TokenStream {
 /// function of its own, compiled without the instruction set the slice kernel dispatched
 /// to. Parenthesised, so that it parses as an operand.
 pub(crate) fn branch(test: &TokenStream, a: &TokenStream, b: &TokenStream) -> TokenStream {
+    let root = root();
     let (m, ta, tb) = (
         Ident::new("m", Span::mixed_site()),
         Ident::new("ta", Span::mixed_site()),
@@ -46,8 +48,8 @@ pub(crate) fn branch(test: &TokenStream, a: &TokenStream, b: &TokenStream) -> To
     quote! {
         ({
             let #m = #test;
-            let (#ta, #tb) = ::activation::__private::sides(#m);
-            ::activation::__private::merge(#m, #sa, #sb)
+            let (#ta, #tb) = #root::__private::sides(#m);
+            #root::__private::merge(#m, #sa, #sb)
         })
     }
 }
@@ -115,6 +117,7 @@ fn product_factors<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
 /// refuses the pair (computed only when some lane is refused, written in place as the
 /// sides of [`branch`] are).
 fn compensated_value(e: &Expr) -> TokenStream {
+    let root = root();
     let mut lifted = Emitter::new(std::slice::from_ref(e), true);
     lifted.sigmoid_pairs(e);
     let pair = lifted.emit(e).0;
@@ -129,8 +132,8 @@ fn compensated_value(e: &Expr) -> TokenStream {
         ({
             #(#lets)*
             let (#v, #ok) = (#pair).settle();
-            let (_, #refused) = ::activation::__private::sides(#ok);
-            ::activation::__private::merge(
+            let (_, #refused) = #root::__private::sides(#ok);
+            #root::__private::merge(
                 #ok,
                 ::core::option::Option::Some(#v),
                 if #refused { ::core::option::Option::Some({ #fallback }) } else { ::core::option::Option::None },
@@ -294,6 +297,7 @@ impl Emitter {
     }
 
     fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> (TokenStream, Prec) {
+        let root = root();
         let method = |name: &str| Ident::new(name, Span::call_site());
         let (sym, prec, left, right) = match op {
             BinOp::Add => (quote!(+), Prec::Sum, Prec::Sum, Prec::Product),
@@ -325,15 +329,15 @@ impl Emitter {
                     let w_plain = self.emit(w).0;
                     let log_big = crate::emit::refine::pair(w, &w_plain);
                     return (
-                        quote! { ::activation::__private::mul_small_logs(#big_code, #small, || #log_big, || #log) },
+                        quote! { #root::__private::mul_small_logs(#big_code, #small, || #log_big, || #log) },
                         Prec::Postfix,
                     );
                 }
-                return (quote! { ::activation::__private::mul_small(#big_code, #small, || #log) }, Prec::Postfix);
+                return (quote! { #root::__private::mul_small(#big_code, #small, || #log) }, Prec::Postfix);
             }
             let a = self.emit(a).0;
             let b = self.emit(b).0;
-            return (quote! { ::activation::__private::mul_or_zero(#a, #b) }, Prec::Postfix);
+            return (quote! { #root::__private::mul_or_zero(#a, #b) }, Prec::Postfix);
         }
         let a = self.operand(a, left);
         let b = self.operand(b, right);
@@ -344,20 +348,21 @@ impl Emitter {
 /// A variable or constant subtree as a `Dd<T>`: constants as double-doubles where they are
 /// built from numbers and π (`sqrt(2 / PI)` to 2^-106), otherwise rounded once.
 fn lifted_leaf(e: &Expr) -> Option<TokenStream> {
+    let root = root();
     if let Expr::Var(v) = e {
         let name = Ident::new(v, Span::call_site());
-        return Some(quote! { ::activation::__private::Dd::new(#name) });
+        return Some(quote! { #root::__private::Dd::new(#name) });
     }
     if !e.is_constant() {
         return None;
     }
     if let Some((hi, lo)) = crate::emit::refine::constant(e) {
         let (hi, lo) = (float_literal(hi), float_literal(lo));
-        return Some(quote! { ::activation::__private::Dd::<T>::constant(#hi, #lo) });
+        return Some(quote! { #root::__private::Dd::<T>::constant(#hi, #lo) });
     }
     let value = crate::ir::eval::eval::<f64>(e, &Default::default());
     let lit = float_literal(value);
-    Some(quote! { ::activation::__private::Dd::<T>::constant(#lit, 0.0) })
+    Some(quote! { #root::__private::Dd::<T>::constant(#lit, 0.0) })
 }
 
 /// Whether `e` can underflow to 0 in a tail: it contains a decaying function.

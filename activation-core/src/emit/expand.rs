@@ -49,6 +49,8 @@ pub fn activation(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The pipeline, for either kind.
 fn expand<K: Kind>(attr: TokenStream, function: ItemFn) -> TokenStream {
+    let root = crate::parse::crate_root(attr.clone());
+    let _root = crate::emit::root::set(root.as_ref());
     let expanded = K::parse(attr, &function).and_then(|def| {
         check_struct_name(&def.name, &function)?;
         run_passes(&function, || K::derive(&def).map(|forms| generate::<K>(&def, &forms, &function)))
@@ -118,6 +120,26 @@ mod tests {
         let out = activation(TokenStream::new(), quote! { fn f(x: f32) -> f64 { x as f64 } }).to_string();
         assert!(out.contains("fn f"), "{out}");
         assert!(out.contains("compile_error"), "{out}");
+    }
+
+    #[test]
+    fn every_generated_path_starts_at_the_crate_root() {
+        let items = [
+            (quote!(a = 1.0), quote! { fn f(x: f64, a: f64) -> f64 { x * sigmoid(a * x) } }),
+            (quote!(), quote! { fn g(x: &[f64]) -> f64 { exp(x) / sum(exp(x)) } }),
+        ];
+        for (attr, item) in items {
+            let default = activation(attr.clone(), item.clone()).to_string();
+            assert!(default.contains(":: activation ::") && !default.contains("compile_error"), "{default}");
+            let attr =
+                if attr.is_empty() { quote!(crate = ::my::reexport) } else { quote!(#attr, crate = ::my::reexport) };
+            let out = activation(attr, item).to_string();
+            assert!(!out.contains("compile_error"), "{out}");
+            assert!(!out.contains(":: activation ::"), "{out}");
+            assert!(out.contains(":: my :: reexport ::"), "{out}");
+        }
+        // The setting ends with the expansion.
+        assert_eq!(crate::emit::root::root().to_string(), ":: activation");
     }
 
     #[test]

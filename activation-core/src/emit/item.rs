@@ -11,6 +11,7 @@
 //! own kernels, free functions and trait impl; [`expand`](crate::emit::expand) runs the
 //! one pipeline over both.
 
+use crate::emit::root::root;
 use std::fmt::Display;
 
 use proc_macro2::{Ident, Span, TokenStream};
@@ -57,9 +58,9 @@ pub(crate) trait Kind {
     type Error: Display;
     /// How the struct's doc names the activation: `"activation"`, `"vector activation"`.
     const WHAT: &'static str;
-    /// The trait of `::activation` the struct implements.
+    /// The trait of the facade (`::activation`) the struct implements.
     const TRAIT: &'static str;
-    /// The macro of `::activation` that the `#[cfg(test)]` module calls on the struct value.
+    /// The macro of the facade (`::activation`) that the `#[cfg(test)]` module calls on the struct value.
     const CHECKS: &'static str;
 
     /// Reads the definition from the attribute's arguments and the function.
@@ -125,9 +126,10 @@ impl<'a> Names<'a> {
     pub(crate) fn structure<K: Kind>(&self) -> TokenStream {
         let (vis, strukt, fields) = (self.vis, &self.strukt, &self.fields);
         let (what, tr) = (K::WHAT, K::TRAIT);
+        let root = root().to_string().replace(' ', "");
         let doc = format!(
             " The {what} [`{}`] as a value: its parameters, and the \
-             [`{tr}`](::activation::{tr}) methods for `f32` and `f64`.",
+             [`{tr}`]({root}::{tr}) methods for `f32` and `f64`.",
             self.def.name
         );
         let declaration = if fields.is_empty() {
@@ -164,6 +166,7 @@ impl<'a> Names<'a> {
     /// The `#[cfg(test)]` module running the kind's gradient checks on the struct with
     /// the parameters' defaults, or [`CHECK_VALUE_WITHOUT_DEFAULT`].
     pub(crate) fn checks<K: Kind>(&self) -> TokenStream {
+        let root = root();
         let module = format_ident!("__activation_checks_{}", self.def.name.trim_start_matches("r#"));
         let values = self.def.params.iter().map(|p| float_literal(p.default.unwrap_or(CHECK_VALUE_WITHOUT_DEFAULT)));
         let value = self.value(quote!(super::), values);
@@ -171,7 +174,7 @@ impl<'a> Names<'a> {
         quote! {
             #[cfg(test)]
             mod #module {
-                ::activation::#checks!(#value);
+                #root::#checks!(#value);
             }
         }
     }

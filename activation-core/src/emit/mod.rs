@@ -9,4 +9,5 @@ pub mod expand;
 pub(crate) mod item;
 pub(crate) mod literal;
 pub(crate) mod refine;
+pub(crate) mod root;
 pub(crate) mod scalar;

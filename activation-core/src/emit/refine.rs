@@ -9,6 +9,7 @@
 //! Eligible: `sigmoid`, `exp` and `erfc` of an expression built from the input, the
 //! parameters, numbers, constants, `+ - *`, negation and small integer powers.
 
+use crate::emit::root::root;
 use activation_runtime::Dd;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -88,6 +89,7 @@ fn polynomial(e: &Expr) -> bool {
 /// `f(u)` with the argument refined in the tails, or `None` when `f` or `u` is not
 /// eligible. `plain` is `u` as the ordinary code computes it.
 pub(crate) fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<TokenStream> {
+    let root = root();
     let method = match f {
         Func::Sigmoid => "sigmoid_value",
         Func::Exp => "exp_value",
@@ -117,8 +119,9 @@ pub(crate) fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<Tok
 /// `u` as a double-double ([`Dd`]) expression: refined when `u` is an eligible
 /// polynomial, `Dd::new(plain)` otherwise.
 pub(crate) fn pair(u: &Expr, plain: &TokenStream) -> TokenStream {
+    let root = root();
     if !eligible(u) {
-        return quote! { ::activation::__private::Dd::new(#plain) };
+        return quote! { #root::__private::Dd::new(#plain) };
     }
     let mut w = Writer::default();
     let d = w.value(u);
@@ -135,14 +138,15 @@ struct Writer {
 impl Writer {
     /// The pair of `e`, as an identifier bound by the statements so far.
     fn value(&mut self, e: &Expr) -> Ident {
+        let root = root();
         if let Some((h, l)) = constant(e) {
             let (h, l) = (float_literal(h), float_literal(l));
-            return self.bind(quote! { ::activation::__private::Dd::<T>::constant(#h, #l) });
+            return self.bind(quote! { #root::__private::Dd::<T>::constant(#h, #l) });
         }
         let code = match e {
             Expr::Var(v) => {
                 let v = Ident::new(v, Span::call_site());
-                quote! { ::activation::__private::Dd::new(#v) }
+                quote! { #root::__private::Dd::new(#v) }
             }
             Expr::Neg(a) => {
                 let a = self.value(a);
@@ -165,7 +169,7 @@ impl Writer {
                 return acc;
             }
             // `eligible` admits nothing else.
-            _ => quote! { ::activation::__private::Dd::new(T::from_f64(::core::f64::NAN)) },
+            _ => quote! { #root::__private::Dd::new(T::from_f64(::core::f64::NAN)) },
         };
         self.bind(code)
     }

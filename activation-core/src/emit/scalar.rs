@@ -14,6 +14,7 @@
 //! The free functions and the impl call the generic kernels of a hidden module, one per
 //! function, each over the runtime's `Float`.
 
+use crate::emit::root::root;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use syn::ItemFn;
@@ -46,9 +47,10 @@ impl Kind for Scalar {
 
     /// One kernel per generated function, and the fused forward and derivative.
     fn kernels(n: &Names, derived: &Derived) -> TokenStream {
+        let root = root();
         let (s, c) = (&derived.stable, &derived.compensated);
         let args = arguments(n);
-        let sig = quote! { <T: ::activation::__private::Float>(#(#args: T),*) };
+        let sig = quote! { <T: #root::__private::Float>(#(#args: T),*) };
         let one = |name: Ident, e: &Expr, compensated: bool| {
             let body = block_with(std::slice::from_ref(e), &[compensated]);
             quote! { #[inline(always)] pub fn #name #sig -> T { #body } }
@@ -68,7 +70,7 @@ impl Kind for Scalar {
             #[doc(hidden)]
             #[allow(non_snake_case, unused_variables, unused_parens, clippy::all)]
             mod #module {
-                use ::activation::__private::Float as _;
+                use #root::__private::Float as _;
                 #forward
                 #derivative
                 #second
@@ -120,6 +122,7 @@ impl Kind for Scalar {
     /// `impl Activation`: the names and formulas, and every method calling its kernel
     /// with the struct's fields as the parameters.
     fn implementation(n: &Names, derived: &Derived) -> TokenStream {
+        let root = root();
         let (strukt, module, fields) = (&n.strukt, &n.module, &n.fields);
         let def = n.def;
         let r = &derived.readable;
@@ -135,7 +138,7 @@ impl Kind for Scalar {
         });
         let out_of_range = format!("{name}: parameter index {{}} out of range (PARAMS = {params:?})");
         quote! {
-            impl ::activation::Activation for #strukt {
+            impl #root::Activation for #strukt {
                 const NAME: &'static str = #name;
                 const INPUT: &'static str = #input;
                 const PARAMS: &'static [&'static str] = &[#(#params),*];
@@ -145,15 +148,15 @@ impl Kind for Scalar {
                 const DERIVATIVE_LATEX: &'static str = #derivative_latex;
                 fn param_values(&self) -> ::std::vec::Vec<f64> { ::std::vec![#(self.#fields),*] }
                 #[inline(always)]
-                fn forward<T: ::activation::__private::Float>(&self, x: T) -> T { #module::forward(#args) }
+                fn forward<T: #root::__private::Float>(&self, x: T) -> T { #module::forward(#args) }
                 #[inline(always)]
-                fn derivative<T: ::activation::__private::Float>(&self, x: T) -> T { #module::derivative(#args) }
+                fn derivative<T: #root::__private::Float>(&self, x: T) -> T { #module::derivative(#args) }
                 #[inline(always)]
-                fn second_derivative<T: ::activation::__private::Float>(&self, x: T) -> T { #module::second_derivative(#args) }
+                fn second_derivative<T: #root::__private::Float>(&self, x: T) -> T { #module::second_derivative(#args) }
                 #[inline(always)]
-                fn with_derivative<T: ::activation::__private::Float>(&self, x: T) -> (T, T) { #module::with_derivative(#args) }
+                fn with_derivative<T: #root::__private::Float>(&self, x: T) -> (T, T) { #module::with_derivative(#args) }
                 #[inline(always)]
-                fn param_derivative<T: ::activation::__private::Float>(&self, index: usize, x: T) -> T {
+                fn param_derivative<T: #root::__private::Float>(&self, index: usize, x: T) -> T {
                     match index {
                         #(#d_arms)*
                         _ => ::core::panic!(#out_of_range, index),

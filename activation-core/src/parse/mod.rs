@@ -129,7 +129,18 @@ pub(crate) fn parse_defaults(attr: TokenStream) -> syn::Result<Vec<(syn::Ident, 
     })?;
     let mut errors = Errors::default();
     let mut out = Vec::new();
+    let mut root: Option<syn::Path> = None;
     for meta in list {
+        if meta.path().is_ident("crate") {
+            // `crate = path`: not a default; read by `crate_root`, checked here so that
+            // every front end (the macro, `discover`) reports a bad one.
+            match (crate_path(&meta), &root) {
+                (Ok(_), Some(_)) => errors.push(syn::Error::new_spanned(&meta, "`crate` is given twice: keep one")),
+                (Ok(path), None) => root = Some(path),
+                (Err(e), _) => errors.push(e),
+            }
+            continue;
+        }
         let nv = match meta {
             syn::Meta::NameValue(nv) => nv,
             syn::Meta::Path(p) => {
@@ -150,6 +161,44 @@ pub(crate) fn parse_defaults(attr: TokenStream) -> syn::Result<Vec<(syn::Ident, 
         }
     }
     errors.finish(out)
+}
+
+/// The path that `#[activation(crate = path)]` gives for the facade, if the attribute has
+/// a valid one (`emit::root`); errors are reported by [`parse_defaults`].
+pub(crate) fn crate_root(attr: TokenStream) -> Option<syn::Path> {
+    let parser = Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
+    let list = parser.parse2(attr).ok()?;
+    list.iter().filter(|m| m.path().is_ident("crate")).find_map(|m| crate_path(m).ok())
+}
+
+/// `crate = my_crate::activation` (or the same path as a string, serde's form): the path
+/// under which a crate re-exports `activation`. Generated code names it from inside
+/// modules of its own, so it must resolve from anywhere: `::a::b`, `crate::a` or a
+/// dependency's name, not `self::`/`super::`.
+fn crate_path(meta: &syn::Meta) -> syn::Result<syn::Path> {
+    const FORM: &str = "expected the path under which `activation` is re-exported: `crate = my_crate::activation`";
+    let syn::Meta::NameValue(nv) = meta else {
+        return err(meta, FORM);
+    };
+    let path = match &nv.value {
+        SynExpr::Path(p) if p.qself.is_none() && p.attrs.is_empty() => p.path.clone(),
+        SynExpr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => s
+            .parse::<syn::Path>()
+            .map_err(|_| syn::Error::new_spanned(s, format!("{FORM}; this string is not a path")))?,
+        other => return err(other, FORM),
+    };
+    if let Some(seg) = path.segments.iter().find(|s| !s.arguments.is_none()) {
+        return err(&seg.arguments, "the `crate` path names a crate or module: no generic arguments");
+    }
+    let first = &path.segments[0].ident;
+    if path.leading_colon.is_none() && (first == "self" || first == "super" || first == "Self") {
+        let msg = format!(
+            "`{first}::` paths do not resolve inside the modules that `#[activation]` generates: \
+             start the path with `crate::`, `::` or a dependency's name"
+        );
+        return err(&path, msg);
+    }
+    Ok(path)
 }
 
 /// A literal number, possibly negated: the only value a default may have.
@@ -807,6 +856,29 @@ mod tests {
     fn parse(src: &str) -> syn::Result<Definition> {
         let item: ItemFn = syn::parse_str(src).unwrap();
         parse_activation(TokenStream::new(), &item)
+    }
+
+    #[test]
+    fn crate_paths() {
+        let attr = |s: &str| s.parse::<TokenStream>().unwrap();
+        for ok in ["crate = my::reexport", "alpha = 1, crate = ::a::b", "crate = \"crate::x\"", "crate = activation"] {
+            assert!(crate_root(attr(ok)).is_some(), "{ok}");
+            let defaults = parse_defaults(attr(ok)).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert!(defaults.iter().all(|(i, _)| i == "alpha"), "{ok}");
+        }
+        assert_eq!(crate_root(attr("alpha = 1")), None);
+        for (bad, says) in [
+            ("crate", "expected the path"),
+            ("crate(a)", "expected the path"),
+            ("crate = 1.0", "expected the path"),
+            ("crate = \"a b\"", "not a path"),
+            ("crate = a::<T>", "no generic arguments"),
+            ("crate = super::a", "do not resolve"),
+            ("crate = a, crate = b", "given twice"),
+        ] {
+            let e = parse_defaults(attr(bad)).expect_err(bad).to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
     }
 
     #[test]

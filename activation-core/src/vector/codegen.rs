@@ -13,6 +13,7 @@
 //! meet the user's names; the element-wise variables, parameters and reduction symbols are
 //! the expression's own names, at the call site (the graph keeps them fresh).
 
+use crate::emit::root::root;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
@@ -289,6 +290,7 @@ pub(crate) fn elementwise(graph: &Graph, slices: &Slices, output: &Output) -> To
 
 /// The body of the Jacobian kernel, returning the row-major `n × n` matrix.
 pub(crate) fn jacobian(graph: &Graph, slices: &Slices, jac: &JacobianOutput) -> TokenStream {
+    let root = root();
     let (xs, n, i, k, matrix) = (slices.input(), hygienic("n"), hygienic("i"), hygienic("k"), hygienic("jacobian"));
     let columns = hygienic("columns");
     let mut needed: Vec<&Expr> = vec![&jac.diagonal];
@@ -325,7 +327,7 @@ pub(crate) fn jacobian(graph: &Graph, slices: &Slices, jac: &JacobianOutput) -> 
         quote! { T::from_f64(0.0) }
     } else {
         let t = (0..jac.terms.len()).map(proc_macro2::Literal::usize_unsuffixed);
-        quote! { #(::activation::__private::mul_or_zero(#row_names, #columns[#k][#t]))+* }
+        quote! { #(#root::__private::mul_or_zero(#row_names, #columns[#k][#t]))+* }
     };
     let fixup = jac.at_max.as_ref().map(|(m, e)| {
         let at = argmax(graph, *m);

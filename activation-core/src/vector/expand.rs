@@ -21,6 +21,7 @@
 //! handle. The free functions delegate to the struct, which checks lengths once and
 //! calls the generic kernels of a hidden module.
 
+use crate::emit::root::root;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use syn::ItemFn;
@@ -52,6 +53,7 @@ impl Kind for Vector {
 
     /// Forward, VJP, JVP and Jacobian over slices of the runtime's `Real`.
     fn kernels(n: &Names, forms: &VectorForms) -> TokenStream {
+        let root = root();
         let graph = &forms.graph;
         let params = &n.fields;
         let hygienic = |s: &str| Ident::new(s, Span::mixed_site());
@@ -65,11 +67,11 @@ impl Kind for Vector {
             #[doc(hidden)]
             #[allow(non_snake_case, unused_variables, unused_parens, unused_mut, clippy::all)]
             mod #module {
-                use ::activation::Real as _;
-                pub fn forward<T: ::activation::Real>(#xs: &[T], #(#params: T,)* #out: &mut [T]) { #forward }
-                pub fn vjp<T: ::activation::Real>(#xs: &[T], #gs: &[T], #(#params: T,)* #out: &mut [T]) { #vjp }
-                pub fn jvp<T: ::activation::Real>(#xs: &[T], #vs: &[T], #(#params: T,)* #out: &mut [T]) { #jvp }
-                pub fn jacobian<T: ::activation::Real>(#xs: &[T], #(#params: T),*) -> ::std::vec::Vec<T> { #jacobian }
+                use #root::Real as _;
+                pub fn forward<T: #root::Real>(#xs: &[T], #(#params: T,)* #out: &mut [T]) { #forward }
+                pub fn vjp<T: #root::Real>(#xs: &[T], #gs: &[T], #(#params: T,)* #out: &mut [T]) { #vjp }
+                pub fn jvp<T: #root::Real>(#xs: &[T], #vs: &[T], #(#params: T,)* #out: &mut [T]) { #jvp }
+                pub fn jacobian<T: #root::Real>(#xs: &[T], #(#params: T),*) -> ::std::vec::Vec<T> { #jacobian }
             }
         }
     }
@@ -77,6 +79,7 @@ impl Kind for Vector {
     /// Forward (with the user's attributes), VJP, JVP and Jacobian, each delegating to the
     /// struct.
     fn free_functions(n: &Names, forms: &VectorForms, function: &ItemFn) -> TokenStream {
+        let root = root();
         let (vis, params, fn_name) = (n.vis, &n.fields, &n.fn_name);
         // The struct holding the parameters: `Softmax` or `SoftmaxT { t }`.
         let strukt = &n.strukt;
@@ -112,21 +115,21 @@ impl Kind for Vector {
             #forward_doc
             #[inline]
             #vis fn #fn_name(#x: &[f64], #(#params: f64,)* #out: &mut [f64]) {
-                ::activation::VectorActivation::forward(&#value, #x, #out)
+                #root::VectorActivation::forward(&#value, #x, #out)
             }
             #vjp_doc
             #[inline]
             #vis fn #vjp(#x: &[f64], #g: &[f64], #(#params: f64,)* #out: &mut [f64]) {
-                ::activation::VectorActivation::vjp(&#value, #x, #g, #out)
+                #root::VectorActivation::vjp(&#value, #x, #g, #out)
             }
             #jvp_doc
             #[inline]
             #vis fn #jvp(#x: &[f64], #v: &[f64], #(#params: f64,)* #out: &mut [f64]) {
-                ::activation::VectorActivation::jvp(&#value, #x, #v, #out)
+                #root::VectorActivation::jvp(&#value, #x, #v, #out)
             }
             #jacobian_doc
             #vis fn #jacobian(#x: &[f64], #(#params: f64),*) -> ::std::vec::Vec<f64> {
-                ::activation::VectorActivation::jacobian(&#value, #x)
+                #root::VectorActivation::jacobian(&#value, #x)
             }
         }
     }
@@ -134,6 +137,7 @@ impl Kind for Vector {
     /// `impl VectorActivation`: the names and formulas, and the kernels called with the
     /// struct's fields as the parameters.
     fn implementation(n: &Names, forms: &VectorForms) -> TokenStream {
+        let root = root();
         let (strukt, module, fields) = (&n.strukt, &n.module, &n.fields);
         let def = n.def;
         let (name, input) = (&def.name, &def.input);
@@ -146,7 +150,7 @@ impl Kind for Vector {
         let hygienic = |s: &str| Ident::new(s, Span::mixed_site());
         let (x, w, out) = (hygienic("x"), hygienic("w"), hygienic("out"));
         quote! {
-            impl ::activation::VectorActivation for #strukt {
+            impl #root::VectorActivation for #strukt {
                 const NAME: &'static str = #name;
                 const INPUT: &'static str = #input;
                 const PARAMS: &'static [&'static str] = &[#(#param_names),*];
@@ -157,18 +161,18 @@ impl Kind for Vector {
                 const SHIFT_INVARIANT: bool = #shift_invariant;
                 fn param_values(&self) -> ::std::vec::Vec<f64> { ::std::vec![#(self.#fields),*] }
                 #[inline]
-                fn forward_kernel<T: ::activation::Real>(&self, #x: &[T], #out: &mut [T]) {
+                fn forward_kernel<T: #root::Real>(&self, #x: &[T], #out: &mut [T]) {
                     #module::forward(#x, #(#args,)* #out)
                 }
                 #[inline]
-                fn vjp_kernel<T: ::activation::Real>(&self, #x: &[T], #w: &[T], #out: &mut [T]) {
+                fn vjp_kernel<T: #root::Real>(&self, #x: &[T], #w: &[T], #out: &mut [T]) {
                     #module::vjp(#x, #w, #(#args,)* #out)
                 }
                 #[inline]
-                fn jvp_kernel<T: ::activation::Real>(&self, #x: &[T], #w: &[T], #out: &mut [T]) {
+                fn jvp_kernel<T: #root::Real>(&self, #x: &[T], #w: &[T], #out: &mut [T]) {
                     #module::jvp(#x, #w, #(#args,)* #out)
                 }
-                fn jacobian<T: ::activation::Real>(&self, #x: &[T]) -> ::std::vec::Vec<T> {
+                fn jacobian<T: #root::Real>(&self, #x: &[T]) -> ::std::vec::Vec<T> {
                     #module::jacobian(#x, #(#args),*)
                 }
             }
