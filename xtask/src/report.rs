@@ -6,7 +6,8 @@
 //!
 //! Writes into `target/activation-report/`: `report.tex` (and `report.pdf` when `pdflatex`
 //! is on PATH), `saturation.md`, `saturation.csv` with `saturation-legend.csv`,
-//! `saturation.json` (typed values, written with serde: `json`), and `plots/NAME.svg`.
+//! `saturation.json` (typed values, written with serde: `json`), `plots/NAME.svg` and the
+//! signal-propagation phase diagram `plots/NAME-phase.svg` (`phase`).
 //! Vector activations (softmax) have their own table: a section of `saturation.md` and
 //! `report.tex`, `saturation-vector.csv` with `saturation-vector-legend.csv`, the `"vector"`
 //! member of `saturation.json`; their plots show component 0 along the gap `x = (d, 0)`. A
@@ -18,6 +19,7 @@ mod format;
 mod guide;
 mod json;
 mod latex;
+mod phase;
 mod plot;
 mod tables;
 
@@ -140,6 +142,8 @@ fn write_all(
     for e in entries {
         let svg = plot::svg(e).map_err(|err| format!("plot of {}: {err}", e.def.name))?;
         write(&out.join("plots").join(format!("{}.svg", e.def.name)), &svg)?;
+        let phase = phase::svg(e).map_err(|err| format!("phase diagram of {}: {err}", e.def.name))?;
+        write(&out.join("plots").join(format!("{}-phase.svg", e.def.name)), &phase)?;
     }
     for v in vectors {
         let svg = plot::vector_svg(v).map_err(|err| format!("plot of {}: {err}", v.def.name))?;

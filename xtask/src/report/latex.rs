@@ -50,6 +50,7 @@ pub fn document(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64) -> Str
     out.push_str("\\tableofcontents\n");
     summary(&mut out, entries);
     guide_section(&mut out, entries);
+    super::phase::latex_section(&mut out, entries);
     legend(&mut out, epsilon);
     out.push_str("\\section{The activations}\n");
     for e in entries {
@@ -75,7 +76,7 @@ fn summary(out: &mut String, entries: &[Entry]) {
 }
 
 /// A booktabs table shrunk to the page width.
-fn table(out: &mut String, head: &[String], rows: Vec<Vec<String>>) {
+pub(super) fn table(out: &mut String, head: &[String], rows: Vec<Vec<String>>) {
     out.push_str("\\begin{center}\n\\resizebox{\\textwidth}{!}{%\n");
     let _ = writeln!(out, "\\begin{{tabular}}{{{}}}\n\\toprule", "l".repeat(head.len()));
     let _ = writeln!(out, "{} \\\\\n\\midrule", head.join(" & "));
@@ -152,6 +153,7 @@ fn activation(out: &mut String, e: &Entry) {
         .map(|(s, t)| text(&threshold(t.threshold, s, x)))
         .collect();
     plot(out, &m, &p.name, &SCALAR_AXES);
+    super::phase::latex(out, e);
     if !outside.is_empty() {
         let _ = writeln!(out, "Saturated beyond the plotted window: {}.\n", outside.join(", "));
     }

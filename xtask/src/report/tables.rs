@@ -81,6 +81,7 @@ pub fn markdown(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64) -> Str
     for a in guide(&entries.iter().map(|e| e.props.clone()).collect::<Vec<_>>()) {
         out.push_str(&advice_line(&a));
     }
+    super::phase::markdown(&mut out, entries);
     if !vectors.is_empty() {
         out.push_str("\n## Vector activations\n\n");
         let _ = writeln!(out, "{}\n", vector_intro(epsilon));
