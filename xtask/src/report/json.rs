@@ -30,7 +30,7 @@ use super::tables::vector_intro;
 use super::{Entry, VectorEntry};
 
 /// The version of this schema, raised when a member changes meaning or shape.
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
 /// `saturation.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -994,6 +994,41 @@ mod tests {
         assert!((x - -1.278_464_542_761_074).abs() < 1e-14, "{x}");
         assert_ne!(x, -1.27846);
         assert!(swish["params"][0]["value"].is_number());
+
+        // Signal propagation: numbers, the closed forms, and nothing unknown is accepted.
+        let tanh = &row(rows, "tanh")["signal"];
+        assert_eq!(tanh["edge"][0]["sigma_b2"], serde_json::json!(0.0));
+        number(&tanh["edge"][0]["critical"][0]["sigma_w2"], 1.0);
+        assert_eq!(tanh["edge"][0]["critical"][0]["q_star"], serde_json::json!({"kind": "at", "q": 0.0}));
+        number(&tanh["edge"][2]["sigma_b2"], 0.1);
+        let edge = &tanh["edge"][2]["critical"][0];
+        assert!(edge["sigma_w2"].is_number() && edge["q_star"]["q"].is_number() && edge["slope"].is_number());
+        assert_eq!(edge["stable"], true);
+        assert_eq!(tanh["lecun"]["depth"], serde_json::json!({"kind": "infinite", "sign": 1}));
+        let relu = &row(rows, "relu")["signal"];
+        number(&relu["edge"][0]["critical"][0]["sigma_w2"], 2.0);
+        assert_eq!(relu["he"]["q_star"], serde_json::json!({"kind": "any"}));
+        number(&relu["he"]["chi1"]["value"], 1.0);
+        for r in rows.as_array().unwrap() {
+            let s = &r["signal"];
+            number(&s["q_max"], 1e4);
+            assert_eq!(s["edge"].as_array().unwrap().len(), 11, "{}", r["activation"]);
+            for p in s["edge"].as_array().unwrap() {
+                assert!(p["sigma_b2"].is_number());
+                for c in p["critical"].as_array().unwrap() {
+                    assert!(c["sigma_w2"].is_number() && c["slope"].is_number(), "{c}");
+                }
+            }
+        }
+        let mut extra = v.clone();
+        extra["rows"][0]["signal"]["lecun"]["surprise"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<Report>(extra).is_err(), "an unknown member is rejected");
+        let mut extra = v.clone();
+        extra["rows"][0]["surprise"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<Report>(extra).is_err(), "an unknown row member is rejected");
+        let mut text_number = v.clone();
+        text_number["rows"][0]["signal"]["edge"][0]["sigma_b2"] = serde_json::json!("0");
+        assert!(serde_json::from_value::<Report>(text_number).is_err(), "a number as text is rejected");
 
         let softmax = row(&v["vector"]["rows"], "softmax");
         number(&softmax["sum"][0]["value"]["value"], 1.0);
