@@ -13,8 +13,9 @@
 //! **The edge of chaos** (χ₁ = 1 at q*) is found by eliminating σ_w² = 1/D(q*):
 //! q* solves G(q) = q − M(q)/D(q) = σ_b², a root in q alone, and σ_w² follows. G does not
 //! depend on σ_b², so one scan of G over a q grid (0, then 10^(k/4) from 1e-6 to
-//! [`Q_MAX`]) brackets every root for every σ_b²; each root is refined by the Illinois
-//! method in MPFR values. Several roots at one σ_b² are all reported, each with its
+//! [`Q_MAX`]) brackets every root for every σ_b²; each root is refined by Newton's
+//! method kept inside its bracket, G' coming from the same quadrature (M' = S, and D' from
+//! the Gaussian's weight differentiated in q, so kinks of φ' need no care). Several roots at one σ_b² are all reported, each with its
 //! stability. q = 0 is a root exactly when σ_b² = 0 and φ(0) = 0 (G(0) = −φ(0)²/φ'(0)²).
 //! A positively homogeneous φ (ReLU, leaky ReLU: φ(λx) = λφ(x)) has G ≡ 0: its edge is the
 //! single point σ_b² = 0, σ_w² = 1/D, where every q is a fixed point (dV/dq = 1).
@@ -31,7 +32,8 @@
 //! breakpoints: each panel integrates an analytic function, is at most a fifth of its
 //! distance from 0 wide (so the Gaussian, of any width √q ≥ 10⁻³, is resolved where it
 //! matters, and so are the activation's own features near 0), and φ, φ' are evaluated once
-//! per node for every q. The integral is cut at |x| = 10√q (density below 2e-22); when the
+//! per node for every q. For q ≥ 1/4 a coarser set serves (0.25 wide up to |x| = 2, then
+//! ±2·1.2^j): the Gaussian is then at least twice as wide as a panel. The integral is cut at |x| = 10√q (density below 2e-22); when the
 //! outer panels still carry more than 1e-24 of a total (a φ growing fast), the cut moves to
 //! 40√q. At q = 0 the expectations are their limits where φ(0) = 0: M = 0 and
 //! D = S = (φ'(0⁻)² + φ'(0⁺)²)/2.
@@ -62,6 +64,9 @@ const STABLE_MARGIN: f64 = 1e-9;
 /// homogeneous (a smooth φ has G = O(q³) near 0, hence the lower end).
 const HOMOGENEOUS: f64 = 1e-14;
 const HOMOGENEOUS_FROM: f64 = 1e-2;
+/// The quadrature's resolution relative to q (128-bit sums of ~10³ terms, panels settled
+/// far below it).
+const NOISE: f64 = 1e-24;
 
 /// A fixed point of the variance map.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -124,6 +129,22 @@ pub struct Signal {
     pub lecun: Init,
     /// σ_w² = 2, σ_b² = 0 (He).
     pub he: Init,
+    /// The edge as a curve parametrised by q* (for plotting): the scan's points and the
+    /// critical points, by increasing q* (empty when φ is homogeneous).
+    pub trace: Vec<TracePoint>,
+}
+
+/// A point of the edge of chaos: (σ_b², σ_w²) = (G(q), 1/D(q)) at q* = q.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TracePoint {
+    /// q*.
+    pub q: f64,
+    /// σ_b² = G(q).
+    pub sigma_b2: f64,
+    /// σ_w² = 1/D(q).
+    pub sigma_w2: f64,
+    /// |dV/dq| < 1 there.
+    pub stable: bool,
 }
 
 impl Signal {
@@ -138,6 +159,8 @@ struct Moments {
     m: Float,
     d: Float,
     s: Float,
+    /// dD/dq = E[φ'(x)² (x²/q − 1)]/(2q): the Gaussian's weight differentiated.
+    dd: Float,
 }
 
 /// The activation as the quadrature sees it.
@@ -145,25 +168,67 @@ struct Subj<'a> {
     subject: &'a Subject,
     /// φ(0) = 0 exactly.
     zero_at_0: bool,
+    /// Panels fine enough for any q ([`INNER`] near 0), and coarser ones for q ≥ [`WIDE_FROM`].
     panels: Vec<Panel>,
+    wide: Vec<Panel>,
 }
 
 /// The signal propagation of `subject`; `slope` are the limits of f' at ±∞ (for χ₁ when
 /// the variance grows without bound).
 pub(crate) fn signal(subject: &Subject, slope: &[Tail; 2]) -> Signal {
-    let s = Subj { subject, zero_at_0: subject.eval(Fun::F, 0.0).is_zero(), panels: panels(subject) };
+    let s = Subj {
+        subject,
+        zero_at_0: subject.eval(Fun::F, 0.0).is_zero(),
+        panels: panels(subject, INNER),
+        wide: panels(subject, WIDE_INNER),
+    };
     let grid = q_grid();
     let scan: Vec<Moments> = grid.iter().map(|&q| s.moments(q)).collect();
     let g: Vec<Float> = grid.iter().zip(&scan).map(|(&q, m)| g_of(q, m)).collect();
     let homogeneous = homogeneous(&grid, &g);
-    let edge = sigma_b2_grid().into_iter().map(|b| s.edge(b, &grid, &g, homogeneous)).collect();
+    let edge: Vec<EdgePoint> = sigma_b2_grid().into_iter().map(|b| s.edge(b, &grid, &g, homogeneous)).collect();
     let init = |w| s.init(w, 0.0, &grid, &scan, slope);
-    Signal { edge, homogeneous, lecun: init(1.0), he: init(2.0) }
+    let mut trace = Vec::new();
+    if !homogeneous {
+        for ((&q, m), g) in grid.iter().zip(&scan).zip(&g).skip(1) {
+            let c = critical_of(q, m);
+            trace.push(TracePoint { q, sigma_b2: g.to_f64(), sigma_w2: c.sigma_w2, stable: c.stable });
+        }
+        for p in &edge {
+            for c in &p.critical {
+                if let FixedPoint::At(q) = c.q_star {
+                    trace.push(TracePoint { q, sigma_b2: p.sigma_b2, sigma_w2: c.sigma_w2, stable: c.stable });
+                }
+            }
+        }
+        trace.sort_by(|a, b| a.q.total_cmp(&b.q));
+    }
+    Signal { edge, homogeneous, lecun: init(1.0), he: init(2.0), trace }
 }
 
 /// Whether `v` (G or V − q over `grid`) vanishes to [`HOMOGENEOUS`] relative to q.
 fn homogeneous(grid: &[f64], v: &[Float]) -> bool {
     grid.iter().zip(v).filter(|(&q, _)| q >= HOMOGENEOUS_FROM).all(|(&q, v)| v.clone().abs() <= HOMOGENEOUS * q)
+}
+
+/// The critical point at q, from the moments there: σ_w² = 1/D(q), and dV/dq.
+fn critical_of(q: f64, m: &Moments) -> Critical {
+    let w = Float::with_val(PREC, m.d.recip_ref());
+    let slope = Float::with_val(PREC, &w * &m.s).to_f64();
+    Critical { sigma_w2: w.to_f64(), q_star: FixedPoint::At(q), slope, stable: slope.abs() < 1.0 - STABLE_MARGIN }
+}
+
+/// The sign of `v`, a value of G − σ_b² or V − q at q, or 0 where it is within the
+/// quadrature's resolution ([`NOISE`]·q): a φ linear near 0 (hardtanh) has G = O(e^(−1/2q)),
+/// below any precision at small q, and its sign there is noise, not a root.
+fn sign(v: &Float, q: f64) -> i32 {
+    if v.clone().abs() <= NOISE * q {
+        0
+    } else if *v > 0 {
+        1
+    } else {
+        -1
+    }
 }
 
 /// G(q) = q − M(q)/D(q).
@@ -198,22 +263,23 @@ impl Subj<'_> {
         let h = |i: usize| Float::with_val(PREC, &g[i] - &target);
         for i in 1..grid.len() - 1 {
             let (a, b) = (h(i), h(i + 1));
-            if a.is_zero() {
-                critical.push(self.critical(grid[i]));
-            } else if !b.is_zero() && (a < 0) != (b < 0) {
-                let q = illinois(grid[i], grid[i + 1], a, b, |q| g_of(q, &self.moments(q)) - &target);
-                critical.push(self.critical(q));
+            if sign(&a, grid[i]) * sign(&b, grid[i + 1]) < 0 {
+                let (q, m) = newton(grid[i], grid[i + 1], a, b, |q| {
+                    let m = self.moments(q);
+                    // G' = 1 − (M' D − M D')/D², with M' = S.
+                    let num = Float::with_val(PREC, &m.s * &m.d) - Float::with_val(PREC, &m.m * &m.dd);
+                    let dg = 1u32 - num / Float::with_val(PREC, m.d.square_ref());
+                    (g_of(q, &m) - &target, dg, m)
+                });
+                critical.push(critical_of(q, &m));
             }
         }
         EdgePoint { sigma_b2, critical }
     }
 
-    /// The critical point at q: σ_w² = 1/D(q), and dV/dq there.
+    /// The critical point at q.
     fn critical(&self, q: f64) -> Critical {
-        let m = self.moments(q);
-        let w = Float::with_val(PREC, m.d.recip_ref());
-        let slope = Float::with_val(PREC, &w * &m.s).to_f64();
-        Critical { sigma_w2: w.to_f64(), q_star: FixedPoint::At(q), slope, stable: slope.abs() < 1.0 - STABLE_MARGIN }
+        critical_of(q, &self.moments(q))
     }
 
     /// The initialisation (`sigma_w2`, `sigma_b2`), from the scan `ms` over `grid`.
@@ -225,10 +291,12 @@ impl Subj<'_> {
         let f0 = self.subject.eval(Fun::F, 0.0);
         let h0 = Float::with_val(PREC, &w * Float::with_val(PREC, f0.square_ref())) + &b;
         let any = homogeneous(grid, &hs);
-        let refine = |i: usize| {
-            let (a, c) = (hs[i].clone(), hs[i + 1].clone());
-            illinois(grid[i], grid[i + 1], a, c, |q| h(q, &self.moments(q)))
+        let step = |q: f64| {
+            let m = self.moments(q);
+            let dh = Float::with_val(PREC, &w * &m.s) - 1u32;
+            (h(q, &m), dh, m)
         };
+        let refine = |i: usize| newton(grid[i], grid[i + 1], hs[i].clone(), hs[i + 1].clone(), step).0;
         let one = grid.iter().position(|&q| q == 1.0).expect("1 is on the grid");
         let q_star = if any {
             FixedPoint::Any
@@ -236,18 +304,17 @@ impl Subj<'_> {
             FixedPoint::At(1.0)
         } else if hs[one] > 0 {
             // V(1) > 1: the variance grows to the first root above 1.
-            match (one..grid.len() - 1).find(|&i| hs[i + 1] <= 0) {
-                Some(i) if hs[i + 1].is_zero() => FixedPoint::At(grid[i + 1]),
+            match (one..grid.len() - 1).find(|&i| sign(&hs[i + 1], grid[i + 1]) <= 0) {
+                Some(i) if sign(&hs[i + 1], grid[i + 1]) == 0 => FixedPoint::At(grid[i + 1]),
                 Some(i) => FixedPoint::At(refine(i)),
                 None => FixedPoint::Unbounded,
             }
         } else {
             // V(1) < 1: the variance shrinks to the last root below 1.
-            match (1..one).rev().find(|&i| hs[i] >= 0) {
-                Some(i) if hs[i].is_zero() => FixedPoint::At(grid[i]),
+            match (1..one).rev().find(|&i| sign(&hs[i], grid[i]) > 0) {
                 Some(i) => FixedPoint::At(refine(i)),
                 None if h0.is_zero() => FixedPoint::At(0.0),
-                None => FixedPoint::At(illinois(0.0, grid[1], h0, hs[1].clone(), |q| h(q, &self.moments(q)))),
+                None => FixedPoint::At(newton(0.0, grid[1], h0, hs[1].clone(), step).0),
             }
         };
         let (chi1, slope) = match q_star {
@@ -284,7 +351,7 @@ impl Subj<'_> {
             let d =
                 (Float::with_val(PREC, sides[0].square_ref()) + Float::with_val(PREC, sides[1].square_ref())) / 2u32;
             let m = Float::with_val(PREC, self.subject.eval(Fun::F, 0.0).square_ref());
-            return Moments { m, s: d.clone(), d };
+            return Moments { m, s: d.clone(), d, dd: Float::with_val(PREC, f64::NAN) };
         }
         let (m, settled) = self.moments_to(q, CUT);
         if settled {
@@ -311,18 +378,19 @@ impl Subj<'_> {
         let qf = Float::with_val(PREC, q);
         let norm = Float::with_val(PREC, Float::with_val(PREC, Constant::Pi) * 2u32 * &qf).sqrt().recip();
         let inv_two_q = Float::with_val(PREC, &qf * 2u32).recip();
-        let mut sum = [Float::new(PREC), Float::new(PREC), Float::new(PREC)];
-        let mut outer = [Float::new(PREC), Float::new(PREC), Float::new(PREC)];
+        let mut sum = [Float::new(PREC), Float::new(PREC), Float::new(PREC), Float::new(PREC)];
+        let mut outer = [Float::new(PREC), Float::new(PREC), Float::new(PREC), Float::new(PREC)];
         let mut e = Float::new(PREC);
         let mut term = Float::new(PREC);
-        for panel in self.panels.iter().filter(|p| p.b > -reach && p.a < reach) {
+        let panels = if q >= WIDE_FROM { &self.wide } else { &self.panels };
+        for panel in panels.iter().filter(|p| p.b > -reach && p.a < reach) {
             let edge = panel.a <= -reach || panel.b >= reach;
             for node in panel.nodes(self.subject) {
                 e.assign(&node.x2 * &inv_two_q);
                 e = -e;
                 e.exp_mut();
                 e *= &node.w;
-                for (i, v) in [&node.f2, &node.df2, &node.ffx].into_iter().enumerate() {
+                for (i, v) in [&node.f2, &node.df2, &node.ffx, &node.df2x2].into_iter().enumerate() {
                     term.assign(v * &e);
                     if edge {
                         outer[i] += term.clone().abs();
@@ -331,10 +399,11 @@ impl Subj<'_> {
                 }
             }
         }
-        let settled = (0..3).all(|i| outer[i] <= Float::with_val(PREC, sum[i].clone().abs() * 1e-24));
-        let [m, d, s] = sum.map(|v| v * &norm);
+        let settled = (0..4).all(|i| outer[i] <= Float::with_val(PREC, sum[i].clone().abs() * 1e-24));
+        let [m, d, s, dx2] = sum.map(|v| v * &norm);
         let s = s / &qf;
-        (Moments { m, d, s }, settled)
+        let dd = (dx2 / &qf - &d) / (qf.clone() * 2u32);
+        (Moments { m, d, s, dd }, settled)
     }
 }
 
@@ -345,14 +414,20 @@ const FAR_CUT: f64 = 40.0;
 /// breakpoints.
 const INNER: f64 = 1e-3;
 const RATIO: f64 = 1.2;
+/// For q ≥ [`WIDE_FROM`] (√q ≥ 0.5) the panels are 0.25 wide up to |x| = [`WIDE_INNER`], then
+/// geometric: the Gaussian is at least twice as wide as a panel, and the activation's
+/// features near 0 are resolved as finely as the rest of the analysis samples them.
+const WIDE_FROM: f64 = 0.25;
+const WIDE_INNER: f64 = 2.0;
 
-/// One Gauss–Legendre node: x², the weight (times the half-width), φ², φ'², φ φ' x.
+/// One Gauss–Legendre node: x², the weight (times the half-width), φ², φ'², φ φ' x, φ'² x².
 struct Node {
     x2: Float,
     w: Float,
     f2: Float,
     df2: Float,
     ffx: Float,
+    df2x2: Float,
 }
 
 /// A panel `[a, b]` inside one piece, its nodes evaluated when first needed: every q
@@ -379,12 +454,15 @@ impl Panel {
                     let env = [(VAR, x.clone())];
                     let f = eval_float(piece.expr(Fun::F), &env, PREC);
                     let df = eval_float(piece.expr(Fun::D1), &env, PREC);
+                    let x2 = Float::with_val(PREC, x.square_ref());
+                    let df2 = Float::with_val(PREC, df.square_ref());
                     Node {
-                        x2: Float::with_val(PREC, x.square_ref()),
                         w: Float::with_val(PREC, w * &half),
                         f2: Float::with_val(PREC, f.square_ref()),
-                        df2: Float::with_val(PREC, df.square_ref()),
+                        df2x2: Float::with_val(PREC, &df2 * &x2),
+                        df2,
                         ffx: f * df * x,
+                        x2,
                     }
                 })
                 .collect()
@@ -392,11 +470,15 @@ impl Panel {
     }
 }
 
-/// The panels for `subject`.
-fn panels(subject: &Subject) -> Vec<Panel> {
+/// The panels for `subject`: ends at 0, ±`inner`·[`RATIO`]^j, the breakpoints, and, when
+/// `inner` is [`WIDE_INNER`], every 0.25 below it.
+fn panels(subject: &Subject, inner: f64) -> Vec<Panel> {
     let far = FAR_CUT * Q_MAX.sqrt();
     let mut ends = vec![0.0];
-    let mut t = INNER;
+    if inner == WIDE_INNER {
+        ends.extend((1..8).flat_map(|k| [-f64::from(k) / 4.0, f64::from(k) / 4.0]));
+    }
+    let mut t = inner;
     while t < far {
         ends.extend([-t, t]);
         t *= RATIO;
@@ -408,45 +490,43 @@ fn panels(subject: &Subject) -> Vec<Panel> {
     ends.windows(2).map(|w| Panel { a: w[0], b: w[1], nodes: OnceCell::new() }).collect()
 }
 
-/// A root of `h` in `[a, b]`, where `ha` and `hb` have opposite signs, by the Illinois
-/// method (regula falsi halving the weight of an end kept twice), to 1e-13 of the
-/// bracket's end.
-fn illinois(mut a: f64, mut b: f64, mut ha: Float, mut hb: Float, h: impl Fn(f64) -> Float) -> f64 {
-    let mut side = 0;
-    for _ in 0..100 {
-        let (fa, fb) = (ha.to_f64(), hb.to_f64());
-        let mut c = b - fb * (b - a) / (fb - fa);
-        if !(c > a.min(b) && c < a.max(b)) {
-            c = 0.5 * (a + b);
+/// A root of h in `[a, b]`, where `ha` and `hb` have opposite signs: Newton's method on
+/// `eval` (h, h' and the moments at q), from the secant point, kept inside the shrinking
+/// bracket (bisection when a step would leave it), until a step is below 1e-13 of q.
+/// Returns the last point evaluated and its moments.
+fn newton(
+    mut a: f64,
+    mut b: f64,
+    ha: Float,
+    hb: Float,
+    eval: impl Fn(f64) -> (Float, Float, Moments),
+) -> (f64, Moments) {
+    let negative_at_a = ha < 0;
+    let (fa, fb) = (ha.to_f64(), hb.to_f64());
+    let mut x = a - fa * (b - a) / (fb - fa);
+    if !(x > a && x < b) {
+        x = 0.5 * (a + b);
+    }
+    let mut last = None;
+    for _ in 0..200 {
+        let (v, dv, m) = eval(x);
+        if v.is_zero() {
+            return (x, m);
         }
-        let hc = h(c);
-        if hc.is_zero() {
-            return c;
-        }
-        if (hc < 0) == (hb < 0) {
-            b = c;
-            hb = hc;
-            if side == -1 {
-                ha /= 2u32;
-            }
-            side = -1;
+        if (v < 0) == negative_at_a {
+            a = x;
         } else {
-            a = c;
-            ha = hc;
-            if side == 1 {
-                hb /= 2u32;
-            }
-            side = 1;
+            b = x;
         }
-        if (b - a).abs() <= 1e-13 * a.abs().max(b.abs()) {
+        let step = Float::with_val(PREC, &v / &dv).to_f64();
+        last = Some((x, m));
+        if step.abs() <= 1e-13 * x.abs() || (b - a) <= 1e-13 * b.abs() {
             break;
         }
+        let next = x - step;
+        x = if next > a && next < b { next } else { 0.5 * (a + b) };
     }
-    if ha.clone().abs() < hb.clone().abs() {
-        a
-    } else {
-        b
-    }
+    last.expect("at least one step")
 }
 
 /// The Gauss–Legendre nodes and weights on [-1, 1], by Newton's method on P_n in MPFR.

@@ -24,8 +24,10 @@ pub struct Model {
     pub x: (f64, f64),
     /// The σ_w² window.
     pub y: (f64, f64),
-    /// The edge's branches (the k-th critical point of each σ_b², joined while they exist).
+    /// The edge's branches: runs of the curve (G(q), 1/D(q)) inside the window, by q.
     pub branches: Vec<Branch>,
+    /// The critical points at the σ_b² of the grid (σ_b², σ_w², stable).
+    pub marks: Vec<(f64, f64, bool)>,
     /// The LeCun and He points (σ_b², σ_w², χ₁).
     pub inits: Vec<(f64, f64, f64, &'static str)>,
     /// φ positively homogeneous: χ₁ = 1 on the line σ_w² = this, a critical point only at
@@ -35,34 +37,38 @@ pub struct Model {
 
 /// The phase diagram of `s`.
 pub fn model(s: &Signal) -> Model {
-    let most = s.edge.iter().map(|p| p.critical.len()).max().unwrap_or(0);
+    let x1 = s.edge.last().map_or(0.5, |p| p.sigma_b2);
+    let inside = |b: f64, w: f64| (0.0..=x1).contains(&b) && w.is_finite();
     let mut branches = Vec::new();
-    for k in 0..most {
-        let mut current: Vec<(f64, f64, bool)> = Vec::new();
-        for p in &s.edge {
-            match p.critical.get(k) {
-                Some(c) => current.push((p.sigma_b2, c.sigma_w2, c.stable)),
-                None if !current.is_empty() => branches.push(Branch { points: std::mem::take(&mut current) }),
-                None => {}
-            }
-        }
-        if !current.is_empty() {
-            branches.push(Branch { points: current });
+    let mut current: Vec<(f64, f64, bool)> = Vec::new();
+    for t in &s.trace {
+        if inside(t.sigma_b2, t.sigma_w2) {
+            current.push((t.sigma_b2, t.sigma_w2, t.stable));
+        } else if !current.is_empty() {
+            branches.push(Branch { points: std::mem::take(&mut current) });
         }
     }
+    if !current.is_empty() {
+        branches.push(Branch { points: current });
+    }
+    let marks: Vec<(f64, f64, bool)> =
+        s.edge.iter().flat_map(|p| p.critical.iter().map(move |c| (p.sigma_b2, c.sigma_w2, c.stable))).collect();
     let homogeneous = s.homogeneous.then(|| s.edge[0].critical.first().map_or(f64::NAN, |c| c.sigma_w2));
     let inits = vec![(0.0, s.lecun.sigma_w2, s.lecun.chi1, "LeCun"), (0.0, s.he.sigma_w2, s.he.chi1, "He")];
-    let top = branches.iter().flat_map(|b| b.points.iter().map(|p| p.1)).chain(homogeneous).fold(2.0, f64::max);
-    let x1 = s.edge.last().map_or(0.5, |p| p.sigma_b2);
-    Model { x: (0.0, x1), y: (0.0, (1.25 * top).max(3.0)), branches, inits, homogeneous }
+    let top = marks.iter().map(|p| p.1).chain(homogeneous).fold(2.0, f64::max);
+    Model { x: (0.0, x1), y: (0.0, (1.25 * top).max(3.0)), branches, marks, inits, homogeneous }
 }
 
-/// The ordered region's upper boundary at each σ_b² of the first branch (what is shaded).
+/// The upper boundary of the ordered region (what is shaded): the edge when it is one run
+/// across the window with σ_b² increasing, the line σ_w² = 1/D of a homogeneous φ; nothing
+/// otherwise (no shading where the phases are not a simple "below / above").
 fn boundary(m: &Model) -> Vec<(f64, f64)> {
-    match (m.homogeneous, m.branches.first()) {
-        (Some(w), _) => vec![(m.x.0, w), (m.x.1, w)],
-        (None, Some(b)) => b.points.iter().map(|&(x, y, _)| (x, y)).collect(),
-        (None, None) => vec![],
+    if let Some(w) = m.homogeneous {
+        return vec![(m.x.0, w), (m.x.1, w)];
+    }
+    match m.branches.as_slice() {
+        [b] if b.points.windows(2).all(|w| w[1].0 > w[0].0) => b.points.iter().map(|&(x, y, _)| (x, y)).collect(),
+        _ => vec![],
     }
 }
 
@@ -162,11 +168,11 @@ fn draw(m: &Model, name: &str, out: &mut String) -> Result<(), Box<dyn std::erro
                 }
             }
         }
-        let marks = br.points.iter().map(|&(x, y, stable)| {
-            Circle::new((x, y), px(3), if stable { EDGE.filled() } else { EDGE.stroke_width(px(1)) })
-        });
-        chart.draw_series(marks)?;
     }
+    let marks = m.marks.iter().map(|&(x, y, stable)| {
+        Circle::new((x, y), px(3), if stable { EDGE.filled() } else { EDGE.stroke_width(px(1)) })
+    });
+    chart.draw_series(marks)?;
     for &(x, y, chi, label) in &m.inits {
         chart.draw_series(std::iter::once(
             EmptyElement::at((x, y))
@@ -223,15 +229,10 @@ pub fn latex(out: &mut String, e: &Entry) {
             let _ =
                 write!(ops, "{dash} {:.2} {:.2} m {:.2} {:.2} l S ", px(w[0].0), py(w[0].1), px(w[1].0), py(w[1].1));
         }
-        for &(x, y, stable) in &br.points {
-            let _ = write!(
-                ops,
-                "[] 0 d {:.2} {:.2} 1.6 1.6 re {} ",
-                px(x) - 0.8,
-                py(y) - 0.8,
-                if stable { "f" } else { "S" }
-            );
-        }
+    }
+    for &(x, y, stable) in &m.marks {
+        let shape = if stable { "f" } else { "S" };
+        let _ = write!(ops, "[] 0 d {:.2} {:.2} 2 2 re {shape} ", px(x) - 1.0, py(y) - 1.0);
     }
     ops.push_str("[] 0 d 0 0 0 rg ");
     for &(x, y, _, _) in &m.inits {
