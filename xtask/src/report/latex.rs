@@ -329,6 +329,10 @@ fn ticks((lo, hi): (f64, f64)) -> Vec<f64> {
 pub fn text(s: &str) -> String {
     const SYMBOLS: &[(&str, &str)] = &[
         ("C-infinity", "$C^\\infty$"),
+        ("sigma_w^2", "$\\sigma_w^2$"),
+        ("sigma_b^2", "$\\sigma_b^2$"),
+        ("chi1", "$\\chi_1$"),
+        ("q*", "$q^*$"),
         ("<=", "$\\le$"),
         (">=", "$\\ge$"),
         ("!=", "$\\ne$"),
@@ -388,6 +392,7 @@ mod tests {
         assert_eq!(text("[0, inf)"), "[0, $\\infty$)");
         assert_eq!(text("x -> -inf, infinity"), "x $\\to$ $-\\infty$, infinity");
         assert_eq!(text("C-infinity"), "$C^\\infty$");
+        assert_eq!(text("sigma_w^2 = 2 (q* = any), chi1 = 1"), "$\\sigma_w^2$ = 2 ($q^*$ = any), $\\chi_1$ = 1");
         assert_eq!(text("`x_1` & 5%"), "\\texttt{x\\_1} \\& 5\\%");
         assert_eq!(text("|f'| < eps"), "$|$f'$|$ $<$ $\\varepsilon$");
         assert_eq!(ticks((-4.4, 4.4)), vec![-4.0, -2.0, 0.0, 2.0, 4.0]);

@@ -385,3 +385,45 @@ pub fn latex_section(out: &mut String, entries: &[Entry]) {
     let rows = table(entries).into_iter().map(|r| r.iter().map(|c| text(c)).collect()).collect();
     super::latex::table(out, &head, rows);
 }
+
+#[cfg(test)]
+mod tests {
+    use activation_core::analysis::signal::{EdgePoint, TracePoint};
+
+    use super::*;
+
+    fn init(w: f64, chi1: f64) -> Init {
+        Init { sigma_w2: w, sigma_b2: 0.0, q_star: FixedPoint::At(0.0), chi1, slope: chi1, depth: f64::INFINITY }
+    }
+
+    fn signal(trace: &[(f64, f64, f64)], homogeneous: bool) -> Signal {
+        let critical = vec![Critical { sigma_w2: 2.0, q_star: FixedPoint::Any, slope: 1.0, stable: false }];
+        Signal {
+            edge: vec![EdgePoint { sigma_b2: 0.0, critical }, EdgePoint { sigma_b2: 0.5, critical: vec![] }],
+            homogeneous,
+            lecun: init(1.0, 0.5),
+            he: init(2.0, 1.0),
+            trace: trace.iter().map(|&(q, b, w)| TracePoint { q, sigma_b2: b, sigma_w2: w, stable: true }).collect(),
+        }
+    }
+
+    #[test]
+    fn the_edge_is_cut_at_the_window_and_shaded_only_when_simple() {
+        // A run leaving the window (σ_b² > 0.5) and coming back is two branches, not one line
+        // across the gap; with two branches nothing is shaded.
+        let folded = signal(&[(0.1, 0.1, 1.5), (0.2, 0.3, 1.8), (1.0, 0.9, 2.0), (2.0, 0.4, 2.5)], false);
+        let m = model(&folded);
+        assert_eq!(m.branches.len(), 2);
+        assert!(boundary(&m).is_empty());
+        let simple = signal(&[(0.1, 0.0, 1.0), (0.2, 0.2, 1.5), (0.3, 0.4, 1.8)], false);
+        let m = model(&simple);
+        assert_eq!(boundary(&m), vec![(0.0, 1.0), (0.2, 1.5), (0.4, 1.8)]);
+        // A homogeneous φ: the line σ_w² = 1/D across the window, the point (0, 2) marked.
+        let m = model(&signal(&[], true));
+        assert_eq!(boundary(&m), vec![(0.0, 2.0), (0.5, 2.0)]);
+        assert_eq!(m.marks, vec![(0.0, 2.0, false)]);
+        let mut out = String::new();
+        draw(&m, "relu", &mut out).unwrap();
+        assert!(out.starts_with("<svg") && out.contains("LeCun (chi1 = 0.5)"));
+    }
+}
