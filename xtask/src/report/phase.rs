@@ -364,7 +364,7 @@ has the fixed point q*; gradients change by chi1 = sigma_w^2 E[f'(sqrt(q*) Z)^2]
 (sigma_w^2 given for sigma_b^2 = 0, 0.1, 0.5; every critical point, stable when |dV/dq| < 1 at q*); LeCun and He are the \
 initialisations sigma_w^2 = 1 and 2 at sigma_b^2 = 0, with the fixed point reached from q = 1, chi1 and the depth 1/|ln chi1| \
 over which gradients change by e (inf on the edge). q* = any: every q is a fixed point; q* = inf: the variance grows without \
-bound (chi1 is then its limit). Gaussian expectations by Gauss-Legendre quadrature in MPFR, roots by the Illinois method.";
+bound (chi1 is then its limit). Gaussian expectations by Gauss-Legendre quadrature in MPFR, roots by Newton's method kept inside a bracket.";
 
 /// The signal section of `saturation.md`: what is computed, then one row per activation.
 pub fn markdown(out: &mut String, entries: &[Entry]) {
