@@ -640,6 +640,18 @@ mod tests {
     }
 
     #[test]
+    fn signal_linear_near_zero_has_no_noise_roots() {
+        // hardtanh is x on [-1, 1]: G(q) = O(e^(-1/2q)) is below any precision at small q, and
+        // its noise must not show as roots. The only critical point at σ_b² = 0 is q* = 0.
+        let s = signal_of("if x < -1.0 { -1.0 } else if x > 1.0 { 1.0 } else { x }");
+        let zero = &at(&s, 0.0).critical;
+        assert_eq!(zero.len(), 1, "{zero:?}");
+        assert_eq!((zero[0].sigma_w2, zero[0].q_star), (1.0, FixedPoint::At(0.0)));
+        assert!(s.edge.iter().skip(1).all(|p| p.critical.len() == 1 && p.critical[0].stable));
+        assert_eq!(s.lecun.q_star, FixedPoint::At(0.0));
+    }
+
+    #[test]
     fn signal_unbounded_variance_takes_the_slope_limits() {
         // ELU at σ_w² = 2: V(q) ≈ q + 1 for large q, no fixed point; χ₁ → 2 (0² + 1²)/2 = 1.
         let s = signal_of("if x > 0.0 { x } else { x.exp() - 1.0 }");
