@@ -13,7 +13,7 @@
 //!
 //! Those modules are the engine's own. What is public is what its front ends use:
 //! [`expand::activation`] (the macro); [`discover`], [`Definition`], [`Expr`],
-//! [`derive()`], [`to_latex`] and [`eval_at`] (the report and the snapshot tests); and,
+//! [`derive()`], [`to_latex`], [`to_mathml`] and [`eval_at`] (the report and the snapshot tests); and,
 //! with the `mpfr` feature, `check` and `vector_check` (the gradient checks the macro
 //! generates), `accuracy`, `ulp` and `analysis` (the xtask and the tests).
 
@@ -32,6 +32,7 @@ pub use emit::expand;
 pub use ir::eval::eval_at;
 pub use ir::expr::Expr;
 pub use ir::latex::{to_latex, to_latex_with_input};
+pub use ir::mathml::{to_mathml, to_mathml_with_input};
 pub mod discover;
 pub use parse::{Definition, Param};
 pub use passes::derived::{derive, Compensated, Derived, Forms};

@@ -18,7 +18,7 @@
 
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
-use crate::float::{branch, Float, Mask, Select};
+use crate::float::{branch, Float, Select};
 use crate::real::Real;
 
 /// Error-free sum: `(s, e)` with `s = fl(a + b)` and `a + b = s + e` exactly (Knuth).
@@ -94,7 +94,7 @@ impl<T: Float> Dd<T> {
     /// `self`, or a poisoned pair (a NaN low part, which every operation propagates) where
     /// the value has underflowed into the subnormal range: a factor like σ(-100) in `f32`
     /// has a few bits left, and a growing factor such as e^x would lift it back into the
-    /// normal range with those few bits. [`settled_or`](Self::settled_or) then refuses the
+    /// normal range with those few bits. [`settle`](Self::settle) then refuses the
     /// result and the plain code, whose log-domain products handle tails, runs.
     #[inline(always)]
     fn unless_underflowed(self) -> Self {
@@ -109,19 +109,18 @@ impl<T: Float> Dd<T> {
         Self::renormalised(self.hi, self.lo + slope * lo)
     }
 
-    /// Where the pair can be trusted, its value rounded to `T`; elsewhere `fallback()`,
-    /// computed only when some lane needs it. Refused: not finite (Dekker's splitting
-    /// overflowed), poisoned by an underflow, or itself subnormal or 0 (where the plain
-    /// code's tail devices decide).
+    /// The value rounded to `T`, and the lanes where it can be trusted. Refused: not
+    /// finite (Dekker's splitting overflowed), poisoned by an underflow, or itself
+    /// subnormal or 0 (where the plain code's tail devices decide). Generated code computes
+    /// its plain fallback only when some lane is refused (`__private::sides`, `merge`).
     #[inline(always)]
-    pub fn settled_or(self, fallback: impl FnOnce() -> T) -> T {
+    pub fn settle(self) -> (T, T::Mask) {
         let v = self.hi + self.lo;
-        let ok = v.is_finite() & self.lo.is_finite() & v.abs().ge(T::min_positive());
-        if ok.all() {
-            v
-        } else {
-            T::select(ok, v, fallback())
-        }
+        // |v| ≥ MIN_POSITIVE written as |v| − MIN_POSITIVE ≥ 0 (the same for every v: the
+        // difference is exact below MIN_POSITIVE): LLVM folds the plain comparison and
+        // `is_finite` into one class test that it then evaluates lane by lane.
+        let normal = (v.abs() - T::min_positive()).ge(T::from_f64(0.0));
+        (v, v.is_finite() & self.lo.is_finite() & normal)
     }
 
     /// |self|.
@@ -356,7 +355,7 @@ impl<T: Float> Dd<T> {
 
 impl<T: Real> Dd<T> {
     /// The value rounded to `T`, or `None` where the pair cannot be trusted (see
-    /// [`settled_or`](Self::settled_or)).
+    /// [`settle`](Self::settle)).
     #[inline]
     pub fn settled(self) -> Option<T> {
         let v = self.hi + self.lo;

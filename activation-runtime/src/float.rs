@@ -359,14 +359,31 @@ impl<M: Copy, A: Select<M>, B: Select<M>> Select<M> for (A, B) {
 
 /// `if m { a() } else { b() }`, lane by lane: a plain `if` on a scalar; on lanes, only the
 /// side that every lane takes, or both sides and a select when the lanes disagree.
+///
+/// Generated code spells this out with [`sides`] and [`merge`] instead, the sides written
+/// in place: a closure is a function of its own, which the compiler may leave uninlined
+/// and then compiles without the instruction set [`crate::dispatch`] chose for the caller.
 #[inline(always)]
 pub fn branch<M: Mask, O: Select<M>>(m: M, a: impl FnOnce() -> O, b: impl FnOnce() -> O) -> O {
-    if m.all() {
-        a()
-    } else if !m.any() {
-        b()
-    } else {
-        O::select(m, a(), b())
+    let (ta, tb) = sides(m);
+    merge(m, if ta { Some(a()) } else { None }, if tb { Some(b()) } else { None })
+}
+
+/// Which sides of `if m { a } else { b }` some lane takes: `(a, b)`. At least one is true.
+#[inline(always)]
+pub fn sides<M: Mask>(m: M) -> (bool, bool) {
+    (m.any(), !m.all())
+}
+
+/// The value of `if m { a } else { b }` from the sides [`sides`] asked for: the one side
+/// computed, or both selected lane by lane.
+#[inline(always)]
+pub fn merge<M: Mask, O: Select<M>>(m: M, a: Option<O>, b: Option<O>) -> O {
+    match (a, b) {
+        (Some(a), Some(b)) => O::select(m, a, b),
+        (Some(a), None) => a,
+        (None, Some(b)) => b,
+        (None, None) => unreachable!("`sides` asks for at least one side"),
     }
 }
 

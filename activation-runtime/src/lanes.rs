@@ -82,11 +82,13 @@ macro_rules! lane_mask {
             }
             #[inline(always)]
             fn all(self) -> bool {
-                let mut acc = !0;
+                // An OR of the complements, like `any`: an AND-reduction compiles to
+                // one mask-bit test per lane on AVX-512.
+                let mut acc = 0;
                 for v in self.0 {
-                    acc &= v;
+                    acc |= !v;
                 }
-                acc == !0
+                acc == 0
             }
         }
     };

@@ -31,6 +31,6 @@ pub use vector::VectorActivation;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::dd::Dd;
-    pub use crate::float::{branch, unless, Float, Mask};
+    pub use crate::float::{branch, merge, sides, unless, Float, Mask};
     pub use crate::tails::{mul_or_zero, mul_small, mul_small_logs};
 }

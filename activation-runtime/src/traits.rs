@@ -248,6 +248,7 @@ impl<A: Activation + ?Sized, T: Real, P: Op<I, O>, const I: usize, const O: usiz
         let whole = n - n % F::LANES;
         let mut i = 0;
         while i < whole {
+            no_loop_vectorize();
             let values = op.apply(a, F::load(&x[i..]), inputs.map(|s| F::load(&s[i..])));
             for (v, out) in values.into_iter().zip(outputs.iter_mut()) {
                 v.store(&mut out[i..]);
@@ -260,6 +261,20 @@ impl<A: Activation + ?Sized, T: Real, P: Op<I, O>, const I: usize, const O: usiz
                 out[i] = v;
             }
         }
+    }
+}
+
+/// An empty statement the loop vectoriser cannot see through. Without it LLVM may
+/// vectorise the loop over whole lanes *across* iterations — each lane type is an array,
+/// so after unrolling the body looks like scalar code with stride `LANES` — and emit
+/// gathers; with it the body stays one iteration, which the SLP vectoriser turns into
+/// full-width instructions. It compiles to nothing.
+#[inline(always)]
+fn no_loop_vectorize() {
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    // SAFETY: an empty assembly block with no operands touches nothing.
+    unsafe {
+        core::arch::asm!("", options(nomem, nostack, preserves_flags));
     }
 }
 

@@ -1,7 +1,10 @@
 //! `cargo xtask`: the project's tasks in plain Rust (see `.cargo/config.toml`).
 //!
-//! - `cargo xtask report [--epsilon E] [--src DIR] [--check]`: the gradient-saturation
-//!   report of every `#[activation]` (LaTeX, Markdown/CSV/JSON tables, SVG plots).
+//! - `cargo xtask report [--epsilon E] [--src DIR] [--out DIR] [--check] [--json]`: the
+//!   gradient-saturation report of every `#[activation]` (HTML, LaTeX, Markdown/CSV/JSON
+//!   tables, SVG plots).
+//! - `cargo xtask html-check [--page FILE] [--save PNG]`: the HTML report in headless
+//!   Chromium: a non-blank first screen, MathML laid out.
 //! - `cargo xtask accuracy [--samples N] [--check]`: ULP error of every generated function
 //!   against MPFR, beside the textbook formula.
 //! - `cargo xtask fit [--check]`: the polynomial coefficients of the runtime's elementary
@@ -15,6 +18,7 @@ mod accuracy;
 mod bench;
 mod elementary;
 mod fit;
+mod html_check;
 mod report;
 
 use std::process::ExitCode;
@@ -27,6 +31,7 @@ fn main() -> ExitCode {
     };
     let result = match task {
         "report" => report::main(rest),
+        "html-check" => html_check::main(rest),
         "accuracy" => accuracy::main(rest),
         "fit" => fit::main(rest),
         "elementary" => elementary::main(rest),
@@ -49,7 +54,8 @@ fn main() -> ExitCode {
 fn usage() -> &'static str {
     "usage: cargo xtask <task> [options]\n\n\
      tasks:\n  \
-     report     LaTeX, tables and plots of every activation's gradient behaviour\n  \
+     report     HTML, LaTeX, tables and plots of every activation's gradient behaviour\n  \
+     html-check the HTML report in headless Chromium: first screen not blank, MathML laid out\n  \
      accuracy   ULP error of every generated function against MPFR, beside the textbook formula\n  \
      fit        minimax coefficients of the runtime's elementary functions (MPFR), `--check`: stale?\n  \
      elementary ULP error of the runtime's exp, ln, tanh, erf, sin, ... against MPFR\n  \

@@ -1,10 +1,12 @@
-//! `cargo xtask report [--epsilon E] [--src DIR] [--check]`: the gradient-saturation report
+//! `cargo xtask report [--epsilon E] [--src DIR] [--out DIR] [--check] [--json]`: the
+//! gradient-saturation report
 //! of every `#[activation]` in the workspace (or in DIR). `activation_core::analysis`
 //! computes every value, as typed properties; everything people read is made here: the
 //! columns and their legends (`columns`), numbers and properties as text (`format`), the
 //! selection guide (`guide`), and the output formats.
 //!
-//! Writes into `target/activation-report/`: `report.tex` (and `report.pdf` when `pdflatex`
+//! Writes into `target/activation-report/` (or `--out DIR`): `index.html` (self-contained: formulas in
+//! MathML, plots inline: `html`), `report.tex` (and `report.pdf` when `pdflatex`
 //! is on PATH), `saturation.md`, `saturation.csv` with `saturation-legend.csv`,
 //! `saturation.json` (typed values, written with serde: `json`), `plots/NAME.svg` and the
 //! signal-propagation phase diagram `plots/NAME-phase.svg` (`phase`).
@@ -12,11 +14,19 @@
 //! `report.tex`, `saturation-vector.csv` with `saturation-vector-legend.csv`, the `"vector"`
 //! member of `saturation.json`; their plots show component 0 along the gap `x = (d, 0)`. A
 //! default run (workspace sources, default ε) also refreshes the committed
-//! `docs/saturation.md`, which `--check` compares instead of writing anything.
+//! `docs/saturation.md`, which `--check` compares instead of writing anything; `--check`
+//! also builds the page and the terminal table in memory and fails when the page is not
+//! self-contained and script-free with every activation's formulas in MathML and figures
+//! inline, or a line of the table is wider than 100 characters.
+//!
+//! The terminal gets a progress line while the analysis runs (stderr), a short table
+//! (`tables::terminal`) and the paths written; with `--json`, stdout is `saturation.json`
+//! alone and everything else goes to stderr.
 
 mod columns;
 mod format;
 mod guide;
+mod html;
 mod json;
 mod latex;
 mod phase;
@@ -43,11 +53,13 @@ const COMMITTED: &str = "docs/saturation.md";
 struct Options {
     epsilon: f64,
     src: Option<PathBuf>,
+    out: Option<PathBuf>,
     check: bool,
+    json: bool,
 }
 
 fn options(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { epsilon: DEFAULT_EPSILON, src: None, check: false };
+    let mut o = Options { epsilon: DEFAULT_EPSILON, src: None, out: None, check: false, json: false };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -56,12 +68,21 @@ fn options(args: &[String]) -> Result<Options, String> {
                 o.epsilon = v.parse().ok().filter(|e: &f64| *e > 0.0).ok_or(format!("--epsilon: `{v}` is not > 0"))?;
             }
             "--src" => o.src = Some(PathBuf::from(it.next().ok_or("--src needs a directory")?)),
+            "--out" => o.out = Some(PathBuf::from(it.next().ok_or("--out needs a directory")?)),
             "--check" => o.check = true,
-            other => return Err(format!("unknown option `{other}` (accepted: --epsilon E, --src DIR, --check)")),
+            "--json" => o.json = true,
+            other => {
+                return Err(format!(
+                    "unknown option `{other}` (accepted: --epsilon E, --src DIR, --out DIR, --check, --json)"
+                ))
+            }
         }
     }
     if o.check && (o.src.is_some() || o.epsilon != DEFAULT_EPSILON) {
         return Err(format!("--check compares {COMMITTED}, made with the defaults: drop --src and --epsilon"));
+    }
+    if o.check && (o.json || o.out.is_some()) {
+        return Err("--check writes nothing and prints no table: drop --json and --out".into());
     }
     Ok(o)
 }
@@ -90,20 +111,89 @@ pub fn main(args: &[String]) -> Result<(), String> {
     };
     let (entries, vectors) = analyse_sources(&dirs, o.epsilon)?;
     let markdown = tables::markdown(&entries, &vectors, o.epsilon);
+    let short = tables::terminal(&entries, &vectors, o.epsilon);
     if o.check {
-        return check(&root.join(COMMITTED), &markdown);
+        check(&root.join(COMMITTED), &markdown)?;
+        return check_outputs(&entries, &vectors, o.epsilon, &short);
     }
-    let out = root.join("target/activation-report");
-    write_all(&out, &entries, &vectors, o.epsilon, &markdown)?;
+    // With `--json`, stdout carries the JSON alone: people's text goes to stderr.
+    let say = |s: &str| if o.json { eprintln!("{s}") } else { println!("{s}") };
+    let out = o.out.clone().unwrap_or_else(|| root.join("target/activation-report"));
+    let json = json::json(&entries, &vectors, o.epsilon);
+    let mut written = write_all(&out, &entries, &vectors, o.epsilon, &markdown, &json)?;
     if o.src.is_none() && o.epsilon == DEFAULT_EPSILON {
         write(&root.join(COMMITTED), &markdown)?;
+        written.push(root.join(COMMITTED));
     }
-    println!("{}", tables::table(&entries));
-    if !vectors.is_empty() {
-        println!("\nVector activations:\n{}", tables::vector_table(&vectors));
+    say(&short);
+    say(&written_list(&root, &written));
+    if o.json {
+        print!("{json}");
     }
-    println!("report written to {}", out.display());
     Ok(())
+}
+
+/// `wrote:` and the paths written, relative to the workspace root where they are under
+/// it, the plots folded into one line.
+fn written_list(root: &Path, written: &[PathBuf]) -> String {
+    let show = |p: &Path| p.strip_prefix(root).unwrap_or(p).display().to_string();
+    let svgs = written.iter().filter(|p| p.parent().is_some_and(|d| d.ends_with("plots"))).count();
+    let mut lines = vec!["wrote:".to_string()];
+    let mut plots_shown = false;
+    for p in written {
+        match p.parent().filter(|d| d.ends_with("plots")) {
+            Some(dir) if !plots_shown => {
+                lines.push(format!("  {}/*.svg ({svgs} plots)", show(dir)));
+                plots_shown = true;
+            }
+            Some(_) => {}
+            None => lines.push(format!("  {}", show(p))),
+        }
+    }
+    lines.join("\n")
+}
+
+/// The SVG figures of every activation, by name: its plot (written to `plots/NAME.svg`).
+fn figures(entries: &[Entry], vectors: &[VectorEntry]) -> Result<html::Figures, String> {
+    let mut figures = html::Figures::new();
+    for e in entries {
+        let svg = plot::svg(e).map_err(|err| format!("plot of {}: {err}", e.def.name))?;
+        let plot = html::Figure {
+            file: format!("plots/{}.svg", e.def.name),
+            caption: format!("f (blue) and f' (orange); grey where |f'| < eps = {}", format::sig(e.props.epsilon)),
+            svg,
+        };
+        // Another figure of the activation (its phase diagram, say) is one more push here.
+        figures.entry(e.def.name.clone()).or_default().push(plot);
+    }
+    for v in vectors {
+        let svg = plot::vector_svg(v).map_err(|err| format!("plot of {}: {err}", v.def.name))?;
+        let caption = format!(
+            "component 0 and df0/dx0 along x = (d, 0); grey where every |J_ik| < eps = {}",
+            format::sig(v.props.epsilon)
+        );
+        let plot = html::Figure { file: format!("plots/{}.svg", v.def.name), caption, svg };
+        figures.entry(v.def.name.clone()).or_default().push(plot);
+    }
+    Ok(figures)
+}
+
+/// The outputs `--check` builds in memory rather than compares: the page and the terminal
+/// table.
+fn check_outputs(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64, short: &str) -> Result<(), String> {
+    let figures = figures(entries, vectors)?;
+    let page = html::document(entries, vectors, epsilon, &figures);
+    let names: Vec<&str> =
+        entries.iter().map(|e| &e.def).chain(vectors.iter().map(|v| &v.def)).map(|d| d.name.as_str()).collect();
+    let mut problems = html::problems(&page, &names, figures.values().map(Vec::len).sum());
+    let wide = short.lines().filter(|l| l.chars().count() > tables::TERMINAL_WIDTH);
+    problems.extend(wide.map(|l| format!("terminal line wider than {} characters: {l}", tables::TERMINAL_WIDTH)));
+    if problems.is_empty() {
+        println!("index.html and the terminal table pass their checks");
+        Ok(())
+    } else {
+        Err(format!("the report's outputs fail their checks:\n  {}", problems.join("\n  ")))
+    }
 }
 
 /// Finds every `#[activation]` in `dirs` and analyses it: the scalar activations on all
@@ -119,45 +209,59 @@ fn analyse_sources(dirs: &[PathBuf], epsilon: f64) -> Result<(Vec<Entry>, Vec<Ve
     }))
 }
 
-/// Every output file, and the PDF when `pdflatex` is there.
+/// Every output file, and the PDF when `pdflatex` is there; returns the paths written.
 fn write_all(
     out: &Path,
     entries: &[Entry],
     vectors: &[VectorEntry],
     epsilon: f64,
     markdown: &str,
-) -> Result<(), String> {
+    json: &str,
+) -> Result<Vec<PathBuf>, String> {
     // A fresh plots folder: a plot of an activation no longer reported must not linger.
     let plots = out.join("plots");
     if plots.exists() {
         std::fs::remove_dir_all(&plots).map_err(|e| format!("{}: {e}", plots.display()))?;
     }
     std::fs::create_dir_all(&plots).map_err(|e| format!("{}: {e}", out.display()))?;
-    write(&out.join("saturation.md"), markdown)?;
-    write(&out.join("saturation.csv"), &tables::csv(entries))?;
-    write(&out.join("saturation-legend.csv"), &tables::csv_legend(epsilon))?;
-    write(&out.join("saturation-vector.csv"), &tables::vector_csv(vectors))?;
-    write(&out.join("saturation-vector-legend.csv"), &tables::vector_csv_legend(epsilon))?;
-    write(&out.join("saturation.json"), &json::json(entries, vectors, epsilon))?;
+    let figures = figures(entries, vectors)?;
+    let files = [
+        ("index.html", html::document(entries, vectors, epsilon, &figures)),
+        ("saturation.md", markdown.to_string()),
+        ("saturation.csv", tables::csv(entries)),
+        ("saturation-legend.csv", tables::csv_legend(epsilon)),
+        ("saturation-vector.csv", tables::vector_csv(vectors)),
+        ("saturation-vector-legend.csv", tables::vector_csv_legend(epsilon)),
+        ("saturation.json", json.to_string()),
+        ("report.tex", latex::document(entries, vectors, epsilon)),
+    ];
+    let mut written = Vec::new();
+    for (name, text) in files {
+        write(&out.join(name), &text)?;
+        written.push(out.join(name));
+    }
+    for f in figures.values().flatten() {
+        write(&out.join(&f.file), &f.svg)?;
+        written.push(out.join(&f.file));
+    }
     for e in entries {
-        let svg = plot::svg(e).map_err(|err| format!("plot of {}: {err}", e.def.name))?;
-        write(&out.join("plots").join(format!("{}.svg", e.def.name)), &svg)?;
         let phase = phase::svg(e).map_err(|err| format!("phase diagram of {}: {err}", e.def.name))?;
-        write(&out.join("plots").join(format!("{}-phase.svg", e.def.name)), &phase)?;
+        let file = out.join("plots").join(format!("{}-phase.svg", e.def.name));
+        write(&file, &phase)?;
+        written.push(file);
     }
-    for v in vectors {
-        let svg = plot::vector_svg(v).map_err(|err| format!("plot of {}: {err}", v.def.name))?;
-        write(&out.join("plots").join(format!("{}.svg", v.def.name)), &svg)?;
+    if pdf(out)? {
+        written.push(out.join("report.pdf"));
     }
-    write(&out.join("report.tex"), &latex::document(entries, vectors, epsilon))?;
-    pdf(out)
+    Ok(written)
 }
 
-/// Runs `pdflatex` on `report.tex` when it is on PATH (twice, for the table of contents).
-fn pdf(out: &Path) -> Result<(), String> {
+/// Runs `pdflatex` on `report.tex` when it is on PATH (twice, for the table of contents);
+/// whether it did.
+fn pdf(out: &Path) -> Result<bool, String> {
     if Command::new("pdflatex").arg("--version").output().is_err() {
         eprintln!("pdflatex not found: report.tex written, report.pdf skipped");
-        return Ok(());
+        return Ok(false);
     }
     for _ in 0..2 {
         let run = Command::new("pdflatex")
@@ -171,7 +275,7 @@ fn pdf(out: &Path) -> Result<(), String> {
             return Err(format!("pdflatex failed on {}/report.tex:\n{}", out.display(), tail.join("\n")));
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {

@@ -28,6 +28,30 @@ pub(crate) fn block(outputs: &[Expr]) -> TokenStream {
     block_with(outputs, &vec![false; outputs.len()])
 }
 
+/// `if test { a } else { b }` over lanes: each side is computed only when some lane takes
+/// it, and the two are selected lane by lane when both are (`__private::sides` and
+/// `merge`). The sides are written in place, not as closures: a closure may stay a
+/// function of its own, compiled without the instruction set the slice kernel dispatched
+/// to. Parenthesised, so that it parses as an operand.
+pub(crate) fn branch(test: &TokenStream, a: &TokenStream, b: &TokenStream) -> TokenStream {
+    let (m, ta, tb) = (
+        Ident::new("m", Span::mixed_site()),
+        Ident::new("ta", Span::mixed_site()),
+        Ident::new("tb", Span::mixed_site()),
+    );
+    let some = |side: &TokenStream, taken: &Ident| {
+        quote! { if #taken { ::core::option::Option::Some({ #side }) } else { ::core::option::Option::None } }
+    };
+    let (sa, sb) = (some(a, &ta), some(b, &tb));
+    quote! {
+        ({
+            let #m = #test;
+            let (#ta, #tb) = ::activation::__private::sides(#m);
+            ::activation::__private::merge(#m, #sa, #sb)
+        })
+    }
+}
+
 /// [`block`], with the outputs flagged in `compensated` computed in double-double
 /// arithmetic (see [`crate::passes::compensate`]), falling back to their plain code where the
 /// pair cannot be trusted (overflowing splits, results near the subnormal range).
@@ -37,7 +61,7 @@ pub(crate) fn block_with(outputs: &[Expr], compensated: &[bool]) -> TokenStream 
         let other: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, false)).collect();
         let test = condition(&cond);
         let (a, b) = (block_with(&taken, compensated), block_with(&other, compensated));
-        return quote! { ::activation::__private::branch(#test, || { #a }, || { #b }) };
+        return branch(&test, &a, &b);
     }
     let outputs: Vec<Expr> = outputs.iter().map(decaying_last).collect();
     let plain: Vec<Expr> = outputs.iter().zip(compensated).filter(|(_, &c)| !c).map(|(e, _)| e.clone()).collect();
@@ -87,18 +111,30 @@ fn product_factors<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
     }
 }
 
-/// `e` computed over `Dd<T>`, or by its plain code in the lanes where
-/// `Dd::settled_or` refuses the pair.
+/// `e` computed over `Dd<T>`, or by its plain code in the lanes where `Dd::settle`
+/// refuses the pair (computed only when some lane is refused, written in place as the
+/// sides of [`branch`] are).
 fn compensated_value(e: &Expr) -> TokenStream {
     let mut lifted = Emitter::new(std::slice::from_ref(e), true);
     lifted.sigmoid_pairs(e);
     let pair = lifted.emit(e).0;
     let lets = lifted.lets;
     let fallback = block(std::slice::from_ref(e));
+    let (v, ok, refused) = (
+        Ident::new("v", Span::mixed_site()),
+        Ident::new("ok", Span::mixed_site()),
+        Ident::new("refused", Span::mixed_site()),
+    );
     quote! {
         ({
             #(#lets)*
-            (#pair).settled_or(|| { #fallback })
+            let (#v, #ok) = (#pair).settle();
+            let (_, #refused) = ::activation::__private::sides(#ok);
+            ::activation::__private::merge(
+                #ok,
+                ::core::option::Option::Some(#v),
+                if #refused { ::core::option::Option::Some({ #fallback }) } else { ::core::option::Option::None },
+            )
         })
     }
 }
@@ -408,7 +444,7 @@ mod tests {
     #[test]
     fn branches_once_for_all_outputs() {
         let c = code(&["if x > 0.0 { x } else { 0.01 * x }", "if x > 0.0 { 1.0 } else { 0.01 }"]);
-        assert_eq!(c.matches("branch").count(), 1, "{c}");
+        assert_eq!(c.matches("sides").count(), 1, "{c}");
     }
 
     #[test]
@@ -425,7 +461,7 @@ mod tests {
         let e = parse_formula("1.0 / (1.0 + x.abs()).powi(3)", &["x"]).unwrap();
         let c = block_with(&[e.clone(), e], &[true, false]).to_string();
         assert!(c.contains(":: activation :: __private :: Dd :: new (x) . abs ()"), "{c}");
-        assert!(c.contains(". settled_or ("), "{c}");
+        assert!(c.contains(". settle ()"), "{c}");
         // The fallback and the plain output are the same ordinary code.
         assert_eq!(c.matches("x . abs ()").count(), 2, "{c}");
     }
@@ -439,7 +475,7 @@ mod tests {
         let second = crate::passes::derived::derive(&def).unwrap().stable.second;
         let code = block_with(&[second], &[true]).to_string();
         // The compensated block; its plain fallback is a scope of its own.
-        let c = code.split(". settled_or (").next().unwrap();
+        let c = code.split(". settle ()").next().unwrap();
         let bound: Vec<&str> = c
             .split("let ")
             .skip(1)

@@ -13,6 +13,7 @@ use activation_runtime::Dd;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::emit::codegen::branch;
 use crate::emit::literal::float_literal;
 use crate::ir::expr::{BinOp, Expr, Func};
 use crate::parse::parse_formula;
@@ -102,15 +103,13 @@ pub(crate) fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<Tok
     let lets = w.lets;
     let (tail, far) = (float_literal(TAIL), float_literal(FAR));
     let v = Ident::new("v", Span::mixed_site());
+    let test = quote! { #v.abs().gt(T::from_f64(#tail)) & #v.abs().lt(T::from_f64(#far)) };
+    let branch = branch(&test, &quote! { #(#lets)* #d.#refined() }, &quote! { #v.#plain_method() });
     // Parenthesised: a block that starts a statement would not parse as an operand.
     Some(quote! {
         ({
             let #v = #plain;
-            ::activation::__private::branch(
-                #v.abs().gt(T::from_f64(#tail)) & #v.abs().lt(T::from_f64(#far)),
-                || { #(#lets)* #d.#refined() },
-                || #v.#plain_method(),
-            )
+            #branch
         })
     })
 }

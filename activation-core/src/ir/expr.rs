@@ -359,7 +359,7 @@ impl Func {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Constant(pub(crate) u8);
 
-/// One named constant: its `std::f64::consts` name, `f64` value, LaTeX, and its exact
+/// One named constant: its `std::f64::consts` name, `f64` value, LaTeX, MathML, and its exact
 /// definition as a formula over `PI` and numbers (what the MPFR reference evaluates).
 pub(crate) struct ConstantInfo {
     /// Its `std::f64::consts` name.
@@ -368,6 +368,8 @@ pub(crate) struct ConstantInfo {
     pub value: f64,
     /// Its LaTeX.
     pub latex: &'static str,
+    /// Its MathML (presentation markup, the same notation as its LaTeX).
+    pub mathml: &'static str,
     /// Its exact definition, a formula over `PI` and numbers.
     pub exact: &'static str,
 }
@@ -376,35 +378,127 @@ use std::f64::consts as c;
 
 /// Every constant of `std::f64::consts`.
 pub(crate) const CONSTANTS: &[ConstantInfo] = &[
-    ConstantInfo { name: "PI", value: c::PI, latex: "\\pi", exact: "PI" },
-    ConstantInfo { name: "TAU", value: c::TAU, latex: "2\\pi", exact: "2 * PI" },
-    ConstantInfo { name: "E", value: c::E, latex: "e", exact: "exp(1)" },
-    ConstantInfo { name: "SQRT_2", value: c::SQRT_2, latex: "\\sqrt{2}", exact: "sqrt(2)" },
+    ConstantInfo { name: "PI", value: c::PI, latex: "\\pi", mathml: "<mi>π</mi>", exact: "PI" },
+    ConstantInfo {
+        name: "TAU",
+        value: c::TAU,
+        latex: "2\\pi",
+        mathml: "<mn>2</mn><mo>\u{2062}</mo><mi>π</mi>",
+        exact: "2 * PI",
+    },
+    ConstantInfo { name: "E", value: c::E, latex: "e", mathml: "<mi>e</mi>", exact: "exp(1)" },
+    ConstantInfo {
+        name: "SQRT_2",
+        value: c::SQRT_2,
+        latex: "\\sqrt{2}",
+        mathml: "<msqrt><mn>2</mn></msqrt>",
+        exact: "sqrt(2)",
+    },
     ConstantInfo {
         name: "FRAC_1_SQRT_2",
         value: c::FRAC_1_SQRT_2,
         latex: "\\frac{1}{\\sqrt{2}}",
+        mathml: "<mfrac><mn>1</mn><msqrt><mn>2</mn></msqrt></mfrac>",
         exact: "1 / sqrt(2)",
     },
     ConstantInfo {
         name: "FRAC_2_SQRT_PI",
         value: c::FRAC_2_SQRT_PI,
         latex: "\\frac{2}{\\sqrt{\\pi}}",
+        mathml: "<mfrac><mn>2</mn><msqrt><mi>π</mi></msqrt></mfrac>",
         exact: "2 / sqrt(PI)",
     },
-    ConstantInfo { name: "FRAC_1_PI", value: c::FRAC_1_PI, latex: "\\frac{1}{\\pi}", exact: "1 / PI" },
-    ConstantInfo { name: "FRAC_2_PI", value: c::FRAC_2_PI, latex: "\\frac{2}{\\pi}", exact: "2 / PI" },
-    ConstantInfo { name: "FRAC_PI_2", value: c::FRAC_PI_2, latex: "\\frac{\\pi}{2}", exact: "PI / 2" },
-    ConstantInfo { name: "FRAC_PI_3", value: c::FRAC_PI_3, latex: "\\frac{\\pi}{3}", exact: "PI / 3" },
-    ConstantInfo { name: "FRAC_PI_4", value: c::FRAC_PI_4, latex: "\\frac{\\pi}{4}", exact: "PI / 4" },
-    ConstantInfo { name: "FRAC_PI_6", value: c::FRAC_PI_6, latex: "\\frac{\\pi}{6}", exact: "PI / 6" },
-    ConstantInfo { name: "FRAC_PI_8", value: c::FRAC_PI_8, latex: "\\frac{\\pi}{8}", exact: "PI / 8" },
-    ConstantInfo { name: "LN_2", value: c::LN_2, latex: "\\ln 2", exact: "ln(2)" },
-    ConstantInfo { name: "LN_10", value: c::LN_10, latex: "\\ln 10", exact: "ln(10)" },
-    ConstantInfo { name: "LOG2_E", value: c::LOG2_E, latex: "\\log_2 e", exact: "1 / ln(2)" },
-    ConstantInfo { name: "LOG10_E", value: c::LOG10_E, latex: "\\log_{10} e", exact: "1 / ln(10)" },
-    ConstantInfo { name: "LOG2_10", value: c::LOG2_10, latex: "\\log_2 10", exact: "ln(10) / ln(2)" },
-    ConstantInfo { name: "LOG10_2", value: c::LOG10_2, latex: "\\log_{10} 2", exact: "ln(2) / ln(10)" },
+    ConstantInfo {
+        name: "FRAC_1_PI",
+        value: c::FRAC_1_PI,
+        latex: "\\frac{1}{\\pi}",
+        mathml: "<mfrac><mn>1</mn><mi>π</mi></mfrac>",
+        exact: "1 / PI",
+    },
+    ConstantInfo {
+        name: "FRAC_2_PI",
+        value: c::FRAC_2_PI,
+        latex: "\\frac{2}{\\pi}",
+        mathml: "<mfrac><mn>2</mn><mi>π</mi></mfrac>",
+        exact: "2 / PI",
+    },
+    ConstantInfo {
+        name: "FRAC_PI_2",
+        value: c::FRAC_PI_2,
+        latex: "\\frac{\\pi}{2}",
+        mathml: "<mfrac><mi>π</mi><mn>2</mn></mfrac>",
+        exact: "PI / 2",
+    },
+    ConstantInfo {
+        name: "FRAC_PI_3",
+        value: c::FRAC_PI_3,
+        latex: "\\frac{\\pi}{3}",
+        mathml: "<mfrac><mi>π</mi><mn>3</mn></mfrac>",
+        exact: "PI / 3",
+    },
+    ConstantInfo {
+        name: "FRAC_PI_4",
+        value: c::FRAC_PI_4,
+        latex: "\\frac{\\pi}{4}",
+        mathml: "<mfrac><mi>π</mi><mn>4</mn></mfrac>",
+        exact: "PI / 4",
+    },
+    ConstantInfo {
+        name: "FRAC_PI_6",
+        value: c::FRAC_PI_6,
+        latex: "\\frac{\\pi}{6}",
+        mathml: "<mfrac><mi>π</mi><mn>6</mn></mfrac>",
+        exact: "PI / 6",
+    },
+    ConstantInfo {
+        name: "FRAC_PI_8",
+        value: c::FRAC_PI_8,
+        latex: "\\frac{\\pi}{8}",
+        mathml: "<mfrac><mi>π</mi><mn>8</mn></mfrac>",
+        exact: "PI / 8",
+    },
+    ConstantInfo {
+        name: "LN_2",
+        value: c::LN_2,
+        latex: "\\ln 2",
+        mathml: "<mi>ln</mi><mo>\u{2061}</mo><mn>2</mn>",
+        exact: "ln(2)",
+    },
+    ConstantInfo {
+        name: "LN_10",
+        value: c::LN_10,
+        latex: "\\ln 10",
+        mathml: "<mi>ln</mi><mo>\u{2061}</mo><mn>10</mn>",
+        exact: "ln(10)",
+    },
+    ConstantInfo {
+        name: "LOG2_E",
+        value: c::LOG2_E,
+        latex: "\\log_2 e",
+        mathml: "<msub><mi>log</mi><mn>2</mn></msub><mo>\u{2061}</mo><mi>e</mi>",
+        exact: "1 / ln(2)",
+    },
+    ConstantInfo {
+        name: "LOG10_E",
+        value: c::LOG10_E,
+        latex: "\\log_{10} e",
+        mathml: "<msub><mi>log</mi><mn>10</mn></msub><mo>\u{2061}</mo><mi>e</mi>",
+        exact: "1 / ln(10)",
+    },
+    ConstantInfo {
+        name: "LOG2_10",
+        value: c::LOG2_10,
+        latex: "\\log_2 10",
+        mathml: "<msub><mi>log</mi><mn>2</mn></msub><mo>\u{2061}</mo><mn>10</mn>",
+        exact: "ln(10) / ln(2)",
+    },
+    ConstantInfo {
+        name: "LOG10_2",
+        value: c::LOG10_2,
+        latex: "\\log_{10} 2",
+        mathml: "<msub><mi>log</mi><mn>10</mn></msub><mo>\u{2061}</mo><mn>2</mn>",
+        exact: "ln(2) / ln(10)",
+    },
 ];
 
 impl Constant {

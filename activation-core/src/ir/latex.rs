@@ -1,14 +1,16 @@
 //! LaTeX for an expression (math mode, for documentation and reports).
 //!
-//! The printer follows [`crate::ir::text`]: every node becomes a fragment that knows how
-//! tightly it binds, and a parent parenthesises (with `\left( \right)`) only where
-//! precedence requires. Unlike the canonical text, LaTeX is only read by people, so it
+//! The shape of the formula is decided by the printer shared with MathML
+//! ([`crate::ir::print`]): every node becomes a fragment that knows how tightly it binds,
+//! and a parent parenthesises (with `\left( \right)`) only where precedence requires.
+//! Unlike the canonical text ([`crate::ir::text`]), LaTeX is only read by people, so it
 //! normalises signs that change nothing but the tree's shape (`a + -b` is `a - b`,
 //! `x \cdot (-2)` is `-x \cdot 2`), flattens sums and products, and writes piecewise
-//! formulas as one `cases` block. The output needs `amsmath` (`cases`, `\text`,
-//! `\operatorname`).
+//! formulas as one `cases` block. This module spells it: the output needs `amsmath`
+//! (`cases`, `\text`, `\operatorname`).
 
-use crate::ir::expr::{BinOp, CmpOp, Cond, Expr, Func, Reduction};
+use crate::ir::expr::{CmpOp, Constant, Expr, Func, Reduction};
+use crate::ir::print::{print, Notation};
 
 /// LaTeX (math mode, no surrounding `$`) for an expression whose input is called `x`.
 pub fn to_latex(e: &Expr) -> String {
@@ -20,364 +22,144 @@ pub fn to_latex(e: &Expr) -> String {
 /// The input only matters for vector formulas: when `e` contains a reduction, the input
 /// prints as `x_{i}` outside reductions and as `x_{j}` (`x_{k}`, … when nested) inside.
 pub fn to_latex_with_input(e: &Expr, input: &str) -> String {
-    let indexed = contains(e, |n| matches!(n, Expr::Reduce(..)));
-    Printer { input, depth: 0, indexed }.print(e).signed()
+    print::<Latex>(e, input)
 }
 
-/// Binding strength of a fragment, loosest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Prec {
-    /// A `cases` block: its brace opens to the left only, so anything around it is
-    /// parenthesised.
-    Cases,
-    /// `a + b`.
-    Sum,
-    /// Threshold for a leading minus sign; no fragment has this as its own level.
-    Neg,
-    /// `a b`, `a \cdot b` and big operators (`\sum_{j} …`).
-    Product,
-    /// Delimited on both sides, but a superscript on it would be ambiguous: `x^{2}`,
-    /// `\frac{a}{b}`, `\tanh\left(x\right)`.
-    Closed,
-    /// Can take a superscript: `x`, `2`, `\pi`, `\left(…\right)`.
-    Atom,
-}
+/// The LaTeX spelling.
+struct Latex;
 
-/// What juxtaposing a factor after a fragment would do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tail {
-    /// Nothing: `x y` reads as a product.
-    Closed,
-    /// It would read as an argument (`\ln 2 x`), so a product needs `\cdot`.
-    Operator,
-    /// It would fall into a big operator's body (`\sum_{j} a_{j} b`), so a product
-    /// parenthesises the fragment.
-    Open,
-}
+impl Notation for Latex {
+    const MINUS: &'static str = "-";
 
-/// A printed fragment: a magnitude and a sign kept apart, so that parents can move the
-/// sign (`a + -b` → `a - b`, `\frac{-a}{b}` → `-\frac{a}{b}`).
-#[derive(Clone, Debug)]
-struct Tex {
-    /// The printed form without the leading sign.
-    body: String,
-    /// Whether the fragment is `-body`. Only set when `prec >= Product`, so that the
-    /// sign applies to the whole body.
-    neg: bool,
-    /// How tightly `body` binds.
-    prec: Prec,
-    /// What a factor juxtaposed after `body` would do.
-    tail: Tail,
-}
-
-impl Tex {
-    fn new(body: String, prec: Prec) -> Tex {
-        Tex { body, neg: false, prec, tail: Tail::Closed }
+    fn parens(s: &str) -> String {
+        format!("\\left({s}\\right)")
     }
 
-    /// How tightly the signed fragment binds.
-    fn outer(&self) -> Prec {
-        if self.neg {
-            Prec::Neg
+    fn abs(s: &str) -> String {
+        format!("\\left|{s}\\right|")
+    }
+
+    fn sum(left: &str, minus: bool, right: &str) -> String {
+        format!("{left} {} {right}", if minus { "-" } else { "+" })
+    }
+
+    fn product(left: &str, dot: bool, right: &str) -> String {
+        format!("{left}{}{right}", if dot { " \\cdot " } else { " " })
+    }
+
+    fn fraction(n: &str, d: &str) -> String {
+        format!("\\frac{{{n}}}{{{d}}}")
+    }
+
+    fn sup(base: &str, exponent: &str) -> String {
+        format!("{base}^{{{exponent}}}")
+    }
+
+    fn sub(base: &str, index: &str) -> String {
+        // A base that already has a subscript is braced to avoid a double subscript.
+        if base.contains("_{") {
+            format!("{{{base}}}_{{{index}}}")
         } else {
-            self.prec
+            format!("{base}_{{{index}}}")
         }
     }
 
-    /// The fragment with its sign.
-    fn signed(self) -> String {
-        if self.neg {
-            format!("-{}", self.body)
-        } else {
-            self.body
-        }
+    fn sqrt(s: &str) -> String {
+        format!("\\sqrt{{{s}}}")
     }
 
-    /// The signed fragment in parentheses.
-    fn parens(self) -> Tex {
-        Tex::new(format!("\\left({}\\right)", self.signed()), Prec::Atom)
+    fn apply(f: &str, arg: &str) -> String {
+        format!("{f}{}", Self::parens(arg))
     }
 
-    /// The fragment, parenthesised unless it binds at least as tightly as `min`.
-    fn at_least(self, min: Prec) -> Tex {
-        if self.outer() < min {
-            self.parens()
-        } else {
-            self
-        }
+    fn pair(a: &str, b: &str) -> String {
+        format!("{a}, {b}")
     }
 
-    /// `-self`; a double negation cancels, since only the value is shown.
-    fn negate(self) -> Tex {
-        if self.neg {
-            return Tex { neg: false, ..self };
-        }
-        let mut t = self.at_least(Prec::Product);
-        t.neg = true;
-        t
+    fn func(f: Func) -> String {
+        f.info().latex.to_string()
     }
 
-    /// The fragment without its sign.
-    fn magnitude(self) -> Tex {
-        Tex { neg: false, ..self }
-    }
-}
-
-/// Printing context: which variable is the input and how deep in reductions we are.
-#[derive(Clone, Copy)]
-struct Printer<'a> {
-    input: &'a str,
-    /// Number of enclosing reductions.
-    depth: usize,
-    /// Whether the whole expression has a reduction, so the input needs an index.
-    indexed: bool,
-}
-
-impl Printer<'_> {
-    fn print(&self, e: &Expr) -> Tex {
-        match e {
-            Expr::Num(n) => number(n.0),
-            Expr::Const(k) => constant(k.info().latex),
-            Expr::Var(v) => Tex::new(self.variable(v), Prec::Atom),
-            Expr::Neg(a) => self.print(a).negate(),
-            Expr::Bin(op, a, b) => self.binary(*op, a, b),
-            Expr::Powi(a, n) => self.powi(a, *n),
-            Expr::Call(f, a) => self.call(*f, a),
-            Expr::If(..) => self.cases(e),
-            Expr::Reduce(r, a) => self.reduce(*r, a),
-        }
+    fn word(w: &str) -> String {
+        format!("\\{w}")
     }
 
-    fn binary(&self, op: BinOp, a: &Expr, b: &Expr) -> Tex {
-        match op {
-            BinOp::Add => self.sum(a, b, false),
-            BinOp::Sub => self.sum(a, b, true),
-            BinOp::Mul => self.product(a, b),
-            BinOp::Div => self.fraction(a, b),
-            BinOp::Pow => self.power(a, self.print(b).signed()),
-            BinOp::Max => self.pair("\\max", a, b),
-            BinOp::Min => self.pair("\\min", a, b),
-        }
+    fn cases(rows: &[(String, String)]) -> String {
+        let rows: Vec<String> = rows.iter().map(|(v, c)| format!("{v} & {c}")).collect();
+        format!("\\begin{{cases}} {} \\end{{cases}}", rows.join(" \\\\ "))
     }
 
-    /// `a + b` or `a - b`, moving a leading minus of `b` into the operator.
-    fn sum(&self, a: &Expr, b: &Expr, minus: bool) -> Tex {
-        let left = self.print(a).at_least(Prec::Sum).signed();
-        // `a + (b + c)` needs no parentheses, `a - (b + c)` does.
-        let right = self.print(b).at_least(if minus { Prec::Neg } else { Prec::Sum });
-        let tail = right.tail;
-        let (flip, body) = match right.body.strip_prefix('-') {
-            // A flat sum's first term carries its own sign: `a + (-b + c)` is `a - b + c`.
-            Some(rest) if !right.neg => (true, rest.to_string()),
-            _ => (right.neg, right.body),
-        };
-        let op = if minus != flip { "-" } else { "+" };
-        Tex { tail, ..Tex::new(format!("{left} {op} {body}"), Prec::Sum) }
+    fn otherwise() -> String {
+        "\\text{otherwise}".into()
     }
 
-    /// `a b`, or `a \cdot b` where juxtaposition would misread; signs move to the front.
-    fn product(&self, a: &Expr, b: &Expr) -> Tex {
-        let l = self.print(a).at_least(Prec::Neg);
-        let r = self.print(b).at_least(Prec::Neg);
-        let neg = l.neg != r.neg;
-        let operator = l.tail == Tail::Operator;
-        let left = match l.tail {
-            Tail::Open => l.magnitude().parens().body,
-            _ => l.body,
-        };
-        // A digit after a factor would merge with it or read as a coefficient on the
-        // wrong side (`x 2`), and a fraction after a number reads as a mixed number.
-        let dot = operator
-            || r.body.starts_with(|c: char| c.is_ascii_digit())
-            || (r.body.starts_with("\\frac") && left.ends_with(|c: char| c.is_ascii_digit()));
-        let sep = if dot { " \\cdot " } else { " " };
-        Tex { neg, tail: r.tail, ..Tex::new(format!("{left}{sep}{}", r.body), Prec::Product) }
-    }
-
-    /// `\frac{a}{b}`, with the signs of both sides in front.
-    fn fraction(&self, a: &Expr, b: &Expr) -> Tex {
-        let (n, d) = (self.print(a), self.print(b));
-        let neg = n.neg != d.neg;
-        Tex { neg, ..Tex::new(format!("\\frac{{{}}}{{{}}}", n.body, d.body), Prec::Closed) }
-    }
-
-    /// `a^{exponent}`.
-    fn power(&self, a: &Expr, exponent: String) -> Tex {
-        let base = self.print(a).at_least(Prec::Atom).body;
-        Tex::new(format!("{base}^{{{exponent}}}"), Prec::Closed)
-    }
-
-    /// `a^{n}`, written `\tanh^{2}\left(u\right)` for named functions as is customary.
-    /// Not for negative powers: `\tanh^{-1}` means the inverse function.
-    fn powi(&self, a: &Expr, n: i32) -> Tex {
-        match a {
-            Expr::Call(f, u) if n > 0 && !matches!(f, Func::Exp | Func::Sqrt | Func::Abs) => {
-                let arg = self.print(u).signed();
-                Tex::new(format!("{}^{{{n}}}\\left({arg}\\right)", f.info().latex), Prec::Closed)
-            }
-            _ => self.power(a, n.to_string()),
-        }
-    }
-
-    /// `\max\left(a, b\right)`.
-    fn pair(&self, name: &str, a: &Expr, b: &Expr) -> Tex {
-        let (a, b) = (self.print(a).signed(), self.print(b).signed());
-        Tex::new(format!("{name}\\left({a}, {b}\\right)"), Prec::Closed)
-    }
-
-    fn call(&self, f: Func, a: &Expr) -> Tex {
-        let arg = self.print(a).signed();
-        match f {
-            // A `cases` block in a superscript is unreadable, so that case keeps `\exp`.
-            Func::Exp if !contains(a, |n| matches!(n, Expr::If(..))) => Tex::new(format!("e^{{{arg}}}"), Prec::Closed),
-            Func::Sqrt => Tex::new(format!("\\sqrt{{{arg}}}"), Prec::Closed),
-            Func::Abs => Tex::new(format!("\\left|{arg}\\right|"), Prec::Atom),
-            _ => Tex::new(format!("{}\\left({arg}\\right)", f.info().latex), Prec::Closed),
-        }
-    }
-
-    /// One `cases` block for a whole `if … else if … else` chain.
-    fn cases(&self, e: &Expr) -> Tex {
-        let mut rows = Vec::new();
-        let mut rest = e;
-        while let Expr::If(c, a, b) = rest {
-            rows.push(format!("{} & {}", self.print(a).signed(), self.condition(c)));
-            rest = b;
-        }
-        rows.push(format!("{} & \\text{{otherwise}}", self.print(rest).signed()));
-        let body = format!("\\begin{{cases}} {} \\end{{cases}}", rows.join(" \\\\ "));
-        Tex::new(body, Prec::Cases)
-    }
-
-    fn condition(&self, c: &Cond) -> String {
-        let op = match c.op {
+    fn relation(lhs: &str, op: CmpOp, rhs: &str) -> String {
+        let op = match op {
             CmpOp::Lt => "<",
             CmpOp::Le => "\\le",
             CmpOp::Gt => ">",
             CmpOp::Ge => "\\ge",
         };
-        let lhs = self.print(&c.lhs).at_least(Prec::Sum).signed();
-        let rhs = self.print(&c.rhs).at_least(Prec::Sum).signed();
         format!("{lhs} {op} {rhs}")
     }
 
-    /// `\sum_{j} body` or `\max_{j} body`, over a fresh index per nesting level.
-    fn reduce(&self, r: Reduction, a: &Expr) -> Tex {
-        let inner = Printer { depth: self.depth + 1, ..*self };
-        let index = inner.index();
-        let body = inner.print(a).at_least(Prec::Neg);
-        let (name, body) = match r {
-            // A sum of negatives is the negative of the sum; a max is not.
-            Reduction::Sum => ("\\sum", body),
-            Reduction::Max => ("\\max", body.at_least(Prec::Product)),
+    fn big(r: Reduction, index: &str, body: &str) -> String {
+        let name = match r {
+            Reduction::Sum => "\\sum",
+            Reduction::Max => "\\max",
         };
-        let tex = Tex::new(format!("{name}_{{{index}}} {}", body.body), Prec::Product);
-        Tex { neg: body.neg, tail: Tail::Open, ..tex }
+        format!("{name}_{{{index}}} {body}")
     }
 
-    /// The index of the input at the current depth: `i` outside reductions, then `j`,
-    /// `k`, `l`.
-    fn index(&self) -> String {
-        match ["i", "j", "k", "l"].get(self.depth) {
-            Some(letter) => letter.to_string(),
-            None => format!("j_{{{}}}", self.depth),
-        }
+    fn letter(name: &str) -> String {
+        name.to_string()
     }
 
-    fn variable(&self, name: &str) -> String {
-        let tex = name_tex(name);
-        if name != self.input || (self.depth == 0 && !self.indexed) {
-            return tex;
-        }
-        // A name that already has a subscript is braced to avoid a double subscript.
-        if tex.contains("_{") {
-            format!("{{{tex}}}_{{{}}}", self.index())
-        } else {
-            format!("{tex}_{{{}}}", self.index())
-        }
+    fn greek(name: &str) -> String {
+        format!("\\{name}")
     }
-}
 
-/// Greek letters that have a lowercase or uppercase command of their own name.
-const GREEK: &[&str] = &[
-    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi",
-    "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi",
-    "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega",
-];
-
-/// A name that prints as one symbol: a single ASCII letter or a Greek letter.
-fn symbol(name: &str) -> Option<String> {
-    if name.len() == 1 && name.chars().all(|c| c.is_ascii_alphabetic()) {
-        Some(name.to_string())
-    } else if GREEK.contains(&name) {
-        Some(format!("\\{name}"))
-    } else {
-        None
+    fn upright(w: &str) -> String {
+        format!("\\mathrm{{{}}}", w.replace('_', "\\_"))
     }
-}
 
-/// A variable name: `x`, `\alpha`, `a_{1}`, `x_{\mathrm{max}}`, `\mathit{neg\_slope}`.
-fn name_tex(name: &str) -> String {
-    if let Some(s) = symbol(name) {
-        return s;
+    fn word_name(w: &str) -> String {
+        format!("\\mathit{{{}}}", w.replace('_', "\\_"))
     }
-    // `base_sub` reads as a subscripted symbol only when the base is one symbol; a
-    // multi-letter base (`neg_slope`) is one word and keeps its underscore.
-    if let Some((base, sub)) = name.split_once('_') {
-        if let (Some(base), false) = (symbol(base), sub.is_empty()) {
-            let sub = match symbol(sub) {
-                Some(s) => s,
-                None if sub.chars().all(|c| c.is_ascii_digit()) => sub.to_string(),
-                None => format!("\\mathrm{{{}}}", sub.replace('_', "\\_")),
-            };
-            return format!("{base}_{{{sub}}}");
-        }
+
+    fn number(text: &str) -> String {
+        text.to_string()
     }
-    format!("\\mathit{{{}}}", name.replace('_', "\\_"))
-}
 
-/// A number: `2`, `0.5`, `10^{-300}`, `1.5 \cdot 10^{-7}`, with its sign kept apart.
-fn number(v: f64) -> Tex {
-    let (body, prec) = if v.is_nan() {
-        ("\\mathrm{NaN}".to_string(), Prec::Atom)
-    } else if v.is_infinite() {
-        ("\\infty".to_string(), Prec::Atom)
-    } else {
-        let text = crate::ir::text::number(v.abs());
-        match text.split_once('e') {
-            Some(("1", exp)) => (format!("10^{{{exp}}}"), Prec::Closed),
-            Some((mantissa, exp)) => (format!("{mantissa} \\cdot 10^{{{exp}}}"), Prec::Product),
-            None => (text, Prec::Atom),
-        }
-    };
-    Tex { neg: v < 0.0, ..Tex::new(body, prec) }
-}
-
-/// A named constant from the `latex` column of the constants table.
-fn constant(latex: &str) -> Tex {
-    if latex.contains(' ') {
-        // `\ln 2`, `\log_2 e`: an operator applied to its argument.
-        Tex { tail: Tail::Operator, ..Tex::new(latex.to_string(), Prec::Product) }
-    } else if latex.starts_with(|c: char| c.is_ascii_digit()) {
-        // `2\pi` is a product.
-        Tex::new(latex.to_string(), Prec::Product)
-    } else if latex.starts_with("\\frac") || latex.starts_with("\\sqrt") {
-        Tex::new(latex.to_string(), Prec::Closed)
-    } else {
-        Tex::new(latex.to_string(), Prec::Atom)
+    fn infinity() -> String {
+        "\\infty".into()
     }
-}
 
-/// Whether some node of `e` satisfies `pred`.
-fn contains(e: &Expr, pred: impl Fn(&Expr) -> bool) -> bool {
-    let mut found = false;
-    e.visit(&mut |n| found |= pred(n));
-    found
+    fn constant(k: Constant) -> String {
+        k.info().latex.to_string()
+    }
+
+    fn starts_with_number(s: &str) -> bool {
+        s.starts_with(|c: char| c.is_ascii_digit())
+    }
+
+    fn ends_with_number(s: &str) -> bool {
+        s.ends_with(|c: char| c.is_ascii_digit())
+    }
+
+    fn starts_with_fraction(s: &str) -> bool {
+        s.starts_with("\\frac")
+    }
+
+    fn strip_minus(s: &str) -> Option<&str> {
+        s.strip_prefix('-')
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ir::expr::BinOp;
     use crate::parse::{parse_formula, parse_pattern};
 
     /// LaTeX of a formula over `x` and the usual parameter names.

@@ -161,6 +161,20 @@ pub fn columns() -> Vec<Column> {
     ]
 }
 
+/// An activation's properties as (header, value) pairs in plain text: every column but the
+/// name, then the breakpoints, the local extrema and E[f(Z)^2] — what each format's
+/// section on the activation lists.
+pub fn property_rows(p: &Properties) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = columns().iter().skip(1).map(|c| (c.header.into(), (c.value)(p))).collect();
+    let list = |v: Vec<String>| if v.is_empty() { "none".to_string() } else { v.join("; ") };
+    rows.push(("breakpoints".into(), list(p.breakpoints.iter().map(|b| sig(*b)).collect())));
+    let extrema =
+        p.extrema.iter().map(|m| format!("{} {} at {}", if m.minimum { "min" } else { "max" }, sig(m.value), sig(m.x)));
+    rows.push(("local extrema".into(), list(extrema.collect())));
+    rows.push(("E[f(Z)^2]".into(), sig(p.second_moment)));
+    rows
+}
+
 fn col<P>(key: &'static str, header: &'static str, legend: &'static str, value: fn(&P) -> String) -> Column<P> {
     Column { key, header, legend, value }
 }

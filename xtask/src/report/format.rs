@@ -114,6 +114,39 @@ pub fn monotonicity(m: Monotonicity) -> String {
     .into()
 }
 
+/// Plain text of the analysis (ASCII: `<=`, `->`, `inf`, `eps`, `` `code` ``) in another
+/// markup: each ASCII symbol of `symbols` replaced (a word such as `inf` only whole, not
+/// the `inf` of `infinity`), code spans between `code.0` and `code.1` (taken as they are),
+/// every other character through `escape`.
+pub fn markup(s: &str, symbols: &[(&str, &str)], code: (&str, &str), escape: impl Fn(char, &mut String)) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    let mut rest = s;
+    'scan: while let Some(c) = rest.chars().next() {
+        let word_start = !out.chars().last().is_some_and(|p| p.is_ascii_alphabetic());
+        for (from, to) in symbols.iter().filter(|(from, _)| !in_code && rest.starts_with(from)) {
+            let whole = !from.ends_with(|c: char| c.is_ascii_alphabetic())
+                || (word_start && !rest[from.len()..].starts_with(|c: char| c.is_ascii_alphabetic()));
+            if whole {
+                out.push_str(to);
+                rest = &rest[from.len()..];
+                continue 'scan;
+            }
+        }
+        if c == '`' {
+            out.push_str(if in_code { code.1 } else { code.0 });
+            in_code = !in_code;
+        } else {
+            escape(c, &mut out);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    if in_code {
+        out.push_str(code.1);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,13 +7,13 @@
 use std::fmt::Write;
 
 use activation_core::analysis::vector::VectorProperties;
-use activation_core::analysis::{Side, Threshold};
+use activation_core::analysis::Side;
 use activation_core::{to_latex_with_input, Expr};
 
-use super::columns::{columns, param_thresholds, vector_columns, Column};
-use super::format::{limit, sig, threshold};
+use super::columns::{columns, param_thresholds, property_rows, vector_columns, Column};
+use super::format::{limit, markup, sig};
 use super::guide::guide;
-use super::plot::{model, vector_model, Model};
+use super::plot::{beyond_window, model, vector_model, Model};
 use super::tables::vector_intro;
 use super::{Entry, VectorEntry};
 
@@ -146,12 +146,7 @@ fn activation(out: &mut String, e: &Entry) {
         );
     }
     let m = model(e);
-    let outside: Vec<String> = Side::BOTH
-        .into_iter()
-        .zip(&p.slope)
-        .filter(|(_, t)| matches!(t.threshold, Threshold::Beyond(v) if v < m.x.0 || v > m.x.1))
-        .map(|(s, t)| text(&threshold(t.threshold, s, x)))
-        .collect();
+    let outside: Vec<String> = beyond_window(e, &m).iter().map(|t| text(t)).collect();
     plot(out, &m, &p.name, &SCALAR_AXES);
     super::phase::latex(out, e);
     if !outside.is_empty() {
@@ -161,15 +156,7 @@ fn activation(out: &mut String, e: &Entry) {
 }
 
 fn properties(out: &mut String, e: &Entry) {
-    let p = &e.props;
-    let mut rows: Vec<(String, String)> =
-        columns().iter().skip(1).map(|c| (text(c.header), text(&(c.value)(p)))).collect();
-    let list = |v: Vec<String>| if v.is_empty() { "none".to_string() } else { text(&v.join("; ")) };
-    rows.push(("breakpoints".into(), list(p.breakpoints.iter().map(|b| sig(*b)).collect())));
-    let extrema =
-        p.extrema.iter().map(|m| format!("{} {} at {}", if m.minimum { "min" } else { "max" }, sig(m.value), sig(m.x)));
-    rows.push(("local extrema".into(), list(extrema.collect())));
-    rows.push(("E[f(Z)\\^{}2]".into(), text(&sig(p.second_moment))));
+    let rows: Vec<(String, String)> = property_rows(&e.props).iter().map(|(k, v)| (text(k), text(v))).collect();
     two_column_table(out, &rows, ("0.16", "0.3"));
 }
 
@@ -344,42 +331,17 @@ pub fn text(s: &str) -> String {
         ("<", "$<$"),
         (">", "$>$"),
     ];
-    let mut out = String::new();
-    let mut code = false;
-    let mut rest = s;
-    'scan: while let Some(c) = rest.chars().next() {
-        let word_start = !out.chars().last().is_some_and(|p| p.is_ascii_alphabetic());
-        for (from, to) in SYMBOLS.iter().filter(|(from, _)| !code && rest.starts_with(from)) {
-            // Words (`inf`, `eps`) only whole: not the `inf` of `infinity`.
-            let whole = !from.ends_with(|c: char| c.is_ascii_alphabetic())
-                || (word_start && !rest[from.len()..].starts_with(|c: char| c.is_ascii_alphabetic()));
-            if whole {
-                out.push_str(to);
-                rest = &rest[from.len()..];
-                continue 'scan;
-            }
+    markup(s, SYMBOLS, ("\\texttt{", "}"), |c, out| match c {
+        '\\' => out.push_str("\\textbackslash{}"),
+        '{' | '}' | '$' | '&' | '#' | '%' | '_' => {
+            out.push('\\');
+            out.push(c);
         }
-        match c {
-            '`' => {
-                out.push_str(if code { "}" } else { "\\texttt{" });
-                code = !code;
-            }
-            '\\' => out.push_str("\\textbackslash{}"),
-            '{' | '}' | '$' | '&' | '#' | '%' | '_' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '^' => out.push_str("\\^{}"),
-            '~' => out.push_str("\\~{}"),
-            '|' => out.push_str("$|$"),
-            _ => out.push(c),
-        }
-        rest = &rest[c.len_utf8()..];
-    }
-    if code {
-        out.push('}');
-    }
-    out
+        '^' => out.push_str("\\^{}"),
+        '~' => out.push_str("\\~{}"),
+        '|' => out.push_str("$|$"),
+        _ => out.push(c),
+    })
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use activation_core::analysis::{Location, Side, Threshold};
 use activation_core::{eval_at, Expr};
 use plotters::prelude::*;
 
-use super::format::sig;
+use super::format::{sig, threshold};
 use super::{Entry, VectorEntry};
 
 /// The words of a plot: axes, curves and the shaded region.
@@ -100,6 +100,18 @@ pub fn model(e: &Entry) -> Model {
         breakpoints: p.breakpoints.iter().copied().filter(|b| b.abs() < r).collect(),
         shaded,
     }
+}
+
+/// The saturation thresholds of `e` that lie outside the window of `m`, as text (the plot
+/// cannot show them; each format says them under it).
+pub fn beyond_window(e: &Entry, m: &Model) -> Vec<String> {
+    let p = &e.props;
+    Side::BOTH
+        .into_iter()
+        .zip(&p.slope)
+        .filter(|(_, t)| matches!(t.threshold, Threshold::Beyond(v) if v < m.x.0 || v > m.x.1))
+        .map(|(s, t)| threshold(t.threshold, s, &e.def.input))
+        .collect()
 }
 
 /// The saturated intervals within [-r, r] from the left and right thresholds.

@@ -155,3 +155,156 @@ pub fn csv_legend(epsilon: f64) -> String {
     }
     out
 }
+
+/// The widest line `cargo xtask report` prints in its short table.
+pub const TERMINAL_WIDTH: usize = 100;
+
+/// The terminal's short table of the scalar activations: a column of [`columns`] by key,
+/// with a shorter header. A new column is one more line here.
+const TERMINAL: &[(&str, &str)] = &[
+    ("activation", "activation"),
+    ("range", "range"),
+    ("sat_left", "saturated left"),
+    ("sat_right", "saturated right"),
+    ("gain", "gain"),
+    // The edge of chaos at σ_b² = 0 goes here, as `("its key", "edge of chaos")`, once
+    // `columns()` has it.
+];
+
+/// The terminal's short table of the vector activations, likewise.
+const TERMINAL_VECTOR: &[(&str, &str)] = &[
+    ("activation", "vector activation"),
+    ("range", "range"),
+    ("sum", "sum"),
+    ("sat_n2", "saturated (n=2)"),
+    ("sat_n10", "saturated (n=10)"),
+];
+
+/// What `cargo xtask report` prints: the short tables, each line at most
+/// [`TERMINAL_WIDTH`] characters, and what their words mean.
+pub fn terminal(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64) -> String {
+    let mut out = short_table(&columns(), TERMINAL, entries.iter().map(|e| &e.props));
+    let _ = writeln!(
+        out,
+        "saturated: |f'| < {} beyond that x; gain: 1 / sqrt(E[f(Z)^2]), Z ~ N(0, 1); more in saturation.md",
+        sig(epsilon)
+    );
+    if !vectors.is_empty() {
+        out.push('\n');
+        out.push_str(&short_table(&vector_columns(), TERMINAL_VECTOR, vectors.iter().map(|v| &v.props)));
+        out.push_str("saturated: every |J_ik| < eps beyond that logit gap d, at x = (d, 0, ..., 0) of n logits\n");
+    }
+    out
+}
+
+/// The columns `pick`ed (by key, with their short headers) of `cols`, fitted to
+/// [`TERMINAL_WIDTH`].
+fn short_table<'a, P: 'a>(cols: &[Column<P>], pick: &[(&str, &str)], rows: impl Iterator<Item = &'a P>) -> String {
+    let picked: Vec<(&Column<P>, &str)> = pick
+        .iter()
+        .map(|(key, header)| (cols.iter().find(|c| c.key == *key).expect("a terminal column is a column"), *header))
+        .collect();
+    let headers: Vec<&str> = picked.iter().map(|(_, h)| *h).collect();
+    let rows: Vec<Vec<String>> = rows.map(|p| picked.iter().map(|(c, _)| (c.value)(p)).collect()).collect();
+    fit_table(&headers, &rows, TERMINAL_WIDTH)
+}
+
+/// A plain-text table of `headers` over `rows`, columns two spaces apart, at most `width`
+/// characters a line: while it is wider, the widest column loses a character, and a cell
+/// longer than its column ends in `…`.
+pub fn fit_table(headers: &[&str], rows: &[Vec<String>], width: usize) -> String {
+    let len = |s: &str| s.chars().count();
+    let mut widths: Vec<usize> = headers.iter().map(|h| len(h)).collect();
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(len(cell));
+        }
+    }
+    let gaps = 2 * widths.len().saturating_sub(1);
+    while widths.iter().sum::<usize>() + gaps > width {
+        let widest = (0..widths.len()).max_by_key(|&i| widths[i]).expect("a table has columns");
+        if widths[widest] <= 1 {
+            break;
+        }
+        widths[widest] -= 1;
+    }
+    let line = |cells: Vec<&str>| {
+        let fitted: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, &w)| {
+                let c = if len(c) > w {
+                    format!("{}…", c.chars().take(w - 1).collect::<String>())
+                } else {
+                    c.to_string()
+                };
+                format!("{c}{}", " ".repeat(w - len(&c)))
+            })
+            .collect();
+        fitted.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(headers.to_vec());
+    out.push_str(&line(widths.iter().map(|&w| "-".repeat(w)).collect::<Vec<_>>().iter().map(String::as_str).collect()));
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The widest cells the catalog has, and a sixth column as wide as any: every line
+    /// still fits in 100 characters, and what is cut says so.
+    #[test]
+    fn terminal_table_fits_100_columns() {
+        let headers = ["activation", "range", "saturated left", "saturated right", "gain", "edge of chaos"];
+        let wide = |s: &str| s.to_string();
+        let rows = vec![
+            vec![
+                wide("hardsigmoid"),
+                wide("[-0.278465, inf)"),
+                wide("x < -6.90575"),
+                wide("x > 6.90575"),
+                wide("1.84623"),
+                wide("sigma_w^2 = 1.23456"),
+            ],
+            vec![
+                wide("a_very_long_activation_name"),
+                wide("(-1.67326, 1.05070)"),
+                wide("everywhere"),
+                wide("none"),
+                wide("1.59254"),
+                wide("none"),
+            ],
+            vec![
+                wide("x"),
+                wide("[0, 1]"),
+                wide("x < -1.23457e-300"),
+                wide("x > 1.23457e300"),
+                wide("-"),
+                wide("sigma_w^2 = 2 (exact)"),
+            ],
+        ];
+        let table = fit_table(&headers, &rows, TERMINAL_WIDTH);
+        assert_eq!(table.lines().count(), 2 + rows.len());
+        for line in table.lines() {
+            assert!(line.chars().count() <= TERMINAL_WIDTH, "{} characters: {line}", line.chars().count());
+        }
+        assert!(table.contains('…'), "the long name is cut visibly:\n{table}");
+        assert!(table.contains("x > 6.90575"), "short cells stay whole:\n{table}");
+        // A table that fits is not cut, and its columns line up.
+        let small = fit_table(&["a", "bb"], &[vec![wide("xyz"), wide("1")]], TERMINAL_WIDTH);
+        assert_eq!(small, "a    bb\n---  --\nxyz  1\n");
+    }
+
+    /// The short tables name columns that exist (a renamed key fails here, not at run time).
+    #[test]
+    fn terminal_columns_exist() {
+        let keys: Vec<&str> = columns().iter().map(|c| c.key).collect();
+        assert!(TERMINAL.iter().all(|(k, _)| keys.contains(k)));
+        let keys: Vec<&str> = vector_columns().iter().map(|c| c.key).collect();
+        assert!(TERMINAL_VECTOR.iter().all(|(k, _)| keys.contains(k)));
+    }
+}
