@@ -153,7 +153,8 @@ fn written_list(root: &Path, written: &[PathBuf]) -> String {
     lines.join("\n")
 }
 
-/// The SVG figures of every activation, by name: its plot (written to `plots/NAME.svg`).
+/// The SVG figures of every activation, by name: its plot (written to `plots/NAME.svg`) and,
+/// for a scalar activation, its phase diagram (`plots/NAME-phase.svg`).
 fn figures(entries: &[Entry], vectors: &[VectorEntry]) -> Result<html::Figures, String> {
     let mut figures = html::Figures::new();
     for e in entries {
@@ -163,8 +164,12 @@ fn figures(entries: &[Entry], vectors: &[VectorEntry]) -> Result<html::Figures, 
             caption: format!("f (blue) and f' (orange); grey where |f'| < eps = {}", format::sig(e.props.epsilon)),
             svg,
         };
-        // Another figure of the activation (its phase diagram, say) is one more push here.
-        figures.entry(e.def.name.clone()).or_default().push(plot);
+        let phase = html::Figure {
+            file: format!("plots/{}-phase.svg", e.def.name),
+            caption: phase::CAPTION.into(),
+            svg: phase::svg(e).map_err(|err| format!("phase diagram of {}: {err}", e.def.name))?,
+        };
+        figures.entry(e.def.name.clone()).or_default().extend([plot, phase]);
     }
     for v in vectors {
         let svg = plot::vector_svg(v).map_err(|err| format!("plot of {}: {err}", v.def.name))?;
@@ -243,12 +248,6 @@ fn write_all(
     for f in figures.values().flatten() {
         write(&out.join(&f.file), &f.svg)?;
         written.push(out.join(&f.file));
-    }
-    for e in entries {
-        let phase = phase::svg(e).map_err(|err| format!("phase diagram of {}: {err}", e.def.name))?;
-        let file = out.join("plots").join(format!("{}-phase.svg", e.def.name));
-        write(&file, &phase)?;
-        written.push(file);
     }
     if pdf(out)? {
         written.push(out.join("report.pdf"));

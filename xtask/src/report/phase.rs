@@ -1,14 +1,18 @@
 //! Signal propagation: the phase diagram of one activation over (σ_b², σ_w²) — the edge of
 //! chaos as a curve (solid where its fixed point is stable, dashed where not), ordered
 //! (χ₁ < 1) below it and chaotic (χ₁ > 1) above, the usual initialisations marked — as SVG
-//! with plotters ([`svg`], also for the HTML page) and as PDF drawing commands ([`latex`]);
-//! and the words and table rows of the signal results ([`table`], [`summary`]).
+//! with plotters ([`svg`], also for the HTML page) and as PDF drawing commands ([`picture`]);
+//! and the words and table rows of the signal results ([`table`], [`summary`], the
+//! terminal's [`columns`]).
 
 use std::fmt::Write;
 
 use activation_core::analysis::signal::{Critical, FixedPoint, Init, Signal};
 use plotters::prelude::*;
 
+use activation_core::analysis::Properties;
+
+use super::columns::Column;
 use super::format::sig;
 use super::latex::text;
 use super::Entry;
@@ -197,12 +201,17 @@ fn draw(m: &Model, name: &str, out: &mut String) -> Result<(), Box<dyn std::erro
     Ok(())
 }
 
-/// Plot size in bp of the PDF drawing.
-const W: f64 = 220.0;
-const H: f64 = 170.0;
+/// Plot size in bp of the PDF drawing (drawn beside the f/f' plot, see `latex`).
+const W: f64 = 180.0;
+const H: f64 = 150.0;
 
-/// The phase diagram of `e` as a `picture` of PDF path operators, with a line of words.
-pub fn latex(out: &mut String, e: &Entry) {
+/// What the phase diagram shows, in plain text (the HTML figure's caption).
+pub const CAPTION: &str = "Signal propagation: the edge of chaos (red: chi1 = 1 at q*; solid where q* is stable, \
+dashed where not), ordered (blue, chi1 < 1) below it, chaotic (orange, chi1 > 1) above; triangles: LeCun and He";
+
+/// The phase diagram of `e` as a `picture` of PDF path operators.
+pub fn picture(e: &Entry) -> String {
+    let mut out = String::new();
     let m = model(&e.props.signal);
     let px = |x: f64| (x - m.x.0) / (m.x.1 - m.x.0) * W;
     let py = |y: f64| (y - m.y.0) / (m.y.1 - m.y.0) * H;
@@ -248,7 +257,7 @@ pub fn latex(out: &mut String, e: &Entry) {
         );
     }
     let _ = write!(ops, "Q q 0 0 0 RG 0.6 w 0 0 {W} {H} re S Q");
-    out.push_str("\\begin{center}\n\\setlength{\\unitlength}{1bp}\n");
+    out.push_str("\\setlength{\\unitlength}{1bp}%\n");
     let _ = writeln!(out, "\\begin{{picture}}({},{})(-36,-30)", W + 44.0, H + 40.0);
     let _ = writeln!(out, "\\put(0,0){{\\pdfliteral{{{ops}}}}}");
     for t in [0.0, 0.25, 0.5].into_iter().filter(|t| *t <= m.x.1) {
@@ -277,16 +286,18 @@ pub fn latex(out: &mut String, e: &Entry) {
     }
     let _ = writeln!(out, "\\put({},-20){{\\makebox(0,0)[t]{{$\\sigma_b^2$}}}}", W / 2.0);
     let _ = writeln!(out, "\\put(-30,{}){{\\makebox(0,0){{\\rotatebox{{90}}{{$\\sigma_w^2$}}}}}}", H / 2.0);
-    out.push_str("\\end{picture}\n\n");
-    let _ = writeln!(
-        out,
+    out.push_str("\\end{picture}");
+    out
+}
+
+/// The line of words under the PDF phase diagram.
+pub fn caption(e: &Entry) -> String {
+    format!(
         "{{\\small Signal propagation: \\textcolor[RGB]{{180,30,60}}{{edge of chaos}} ($\\chi_1 = 1$ at $q^*$; \
          solid: $q^*$ stable, dashed: unstable), ordered (blue, $\\chi_1 < 1$) below, chaotic (orange) above; \
          triangles: LeCun and He. (SVG: \\texttt{{plots/{}-phase.svg}})}}",
         text(&e.def.name)
-    );
-    out.push_str("\\end{center}\n");
-    let _ = writeln!(out, "{}\n", text(&summary(&e.props.signal)));
+    )
 }
 
 /// q* in words.
@@ -334,6 +345,33 @@ pub fn summary(s: &Signal) -> String {
         init(&s.lecun),
         init(&s.he)
     )
+}
+
+/// The edge of chaos at sigma_b^2 = 0 in short: each critical sigma_w^2 and whether its q* is
+/// stable (the terminal's column).
+fn edge_short(p: &Properties) -> String {
+    match p.signal.edge.iter().find(|e| e.sigma_b2 == 0.0) {
+        Some(e) if !e.critical.is_empty() => e
+            .critical
+            .iter()
+            .map(|c| format!("{} {}", sig(c.sigma_w2), if c.stable { "stable" } else { "unstable" }))
+            .collect::<Vec<_>>()
+            .join("; "),
+        Some(_) => "none".into(),
+        None => "-".into(),
+    }
+}
+
+/// Columns of the signal results that other tables pick by key, as they pick the
+/// saturation columns of [`columns`](super::columns::columns) (the terminal's short table).
+pub fn columns() -> Vec<Column> {
+    vec![Column {
+        key: "edge_chaos",
+        header: "edge of chaos",
+        legend: "The weight variance sigma_w^2 where chi1 = 1 at sigma_b^2 = 0, and whether its fixed point q* is \
+                 stable; `none` when there is none.",
+        value: edge_short,
+    }]
 }
 
 /// The headers of the signal table.
