@@ -31,7 +31,7 @@ mod verify;
 pub use emit::expand;
 pub use ir::eval::eval_at;
 pub use ir::expr::Expr;
-pub use ir::latex::{to_latex, to_latex_with_input};
+pub use ir::latex::{to_latex, to_latex_lines, to_latex_with_input};
 pub use ir::mathml::{to_mathml, to_mathml_with_input};
 pub mod discover;
 pub use parse::{Definition, Param};

@@ -1,6 +1,7 @@
 //! `cargo xtask html-check [--page FILE] [--save PNG]`: the HTML report in a real browser.
-//! Headless Chromium (Debian's `chromium`) opens `target/activation-report/index.html`
-//! (written by `cargo xtask report`) and:
+//! Headless Chromium (Debian's `chromium`) opens the `index.html` that a default
+//! `cargo xtask report` writes (`activation-report/` in this workspace's target directory,
+//! `$CARGO_TARGET_DIR` when set), or `--page FILE`, and:
 //!
 //! 1. takes a screenshot of the first screen (1280×800), which must not be blank: at
 //!    least 3% of its pixels differ from the background and it has some range of colours
@@ -19,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::workspace_root;
+use crate::{report, workspace_root};
 
 /// The first screen of a laptop.
 const WINDOW: (u32, u32) = (1280, 800);
@@ -55,7 +56,8 @@ struct Options {
 }
 
 fn options(args: &[String]) -> Result<Options, String> {
-    let mut o = Options { page: workspace_root().join("target/activation-report/index.html"), save: None };
+    let report = report::out::report_dir(&workspace_root(), None, std::env::var_os("CARGO_TARGET_DIR"));
+    let mut o = Options { page: report.join("index.html"), save: None };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {

@@ -5,8 +5,9 @@
 //! columns and their legends (`columns`), numbers and properties as text (`format`), the
 //! selection guide (`guide`), and the output formats.
 //!
-//! Writes into `target/activation-report/` (or `--out DIR`): `index.html` (self-contained: formulas in
-//! MathML, plots inline: `html`), `report.tex` (and `report.pdf` when `pdflatex`
+//! Writes into `activation-report/` in the target directory of the crate reported
+//! (`$CARGO_TARGET_DIR` when set; see `out`), or into `--out DIR`: `index.html`
+//! (self-contained: formulas in MathML, plots inline: `html`), `report.tex` (and `report.pdf` when `pdflatex`
 //! is on PATH), `saturation.md`, `saturation.csv` with `saturation-legend.csv`,
 //! `saturation.json` (typed values, written with serde: `json`), `plots/NAME.svg` and the
 //! signal-propagation phase diagram `plots/NAME-phase.svg` (`phase`).
@@ -29,6 +30,7 @@ mod guide;
 mod html;
 mod json;
 mod latex;
+pub(crate) mod out;
 mod phase;
 mod plot;
 mod tables;
@@ -118,7 +120,11 @@ pub fn main(args: &[String]) -> Result<(), String> {
     }
     // With `--json`, stdout carries the JSON alone: people's text goes to stderr.
     let say = |s: &str| if o.json { eprintln!("{s}") } else { println!("{s}") };
-    let out = o.out.clone().unwrap_or_else(|| root.join("target/activation-report"));
+    // An explicit `--out` wins; else the reported crate's target directory (`out`).
+    let out = match &o.out {
+        Some(dir) => dir.clone(),
+        None => out::report_dir(&root, o.src.as_deref(), std::env::var_os("CARGO_TARGET_DIR")),
+    };
     let json = json::json(&entries, &vectors, o.epsilon);
     let mut written = write_all(&out, &entries, &vectors, o.epsilon, &markdown, &json)?;
     if o.src.is_none() && o.epsilon == DEFAULT_EPSILON {

@@ -2,10 +2,13 @@
 //! monotonicity. Sign changes of f' (of f'') are bracketed on each piece's samples and
 //! bisected in MPFR down to adjacent `f64`s; the candidates for an extreme value are those
 //! points, the values and one-sided limits at breakpoints, constant pieces, and the limits
-//! at ±∞ (approached, never reached).
+//! at ±∞ (approached, never reached) — or, where there is no limit (an oscillation), ±∞
+//! when the oscillation's envelope grows without bound (`limits::envelope`): x cos x has
+//! critical points out to 1e300, and its range is the whole line, not the largest of them.
 
 use rug::Float;
 
+use super::limits;
 use super::pieces::{root, sign_changes, Fun, Piece, Subject};
 use super::{End, Extremum, Interval, Limit, Location, MaxSlope, Monotonicity, Range, Side, Tail};
 
@@ -66,6 +69,16 @@ fn candidates(subject: &Subject, fun: Fun, limits: &[Limit; 2], value: impl Fn(F
         if !v.is_nan() {
             let v = value(Float::with_val(64, v));
             out.push(Candidate { value: v, reached: false, location: Location::Towards(side) });
+            continue;
+        }
+        // No limit (an oscillation): its envelope may still grow without bound, and then no
+        // finite critical point is the supremum.
+        let limits::Envelope { below, above, .. } = limits::envelope(subject.outer(side).expr(fun), side);
+        for (grows, inf) in [(below, f64::NEG_INFINITY), (above, f64::INFINITY)] {
+            if grows {
+                let v = value(Float::with_val(64, inf));
+                out.push(Candidate { value: v, reached: false, location: Location::Towards(side) });
+            }
         }
     }
     for (i, &b) in subject.breakpoints.iter().enumerate() {

@@ -28,7 +28,10 @@ pub(crate) fn limit(e: &Expr, side: Side) -> Limit {
         Some(Lim::Finite(v)) => Limit::Finite(snap(v.to_f64())),
         Some(Lim::Pos) => Limit::PosInf,
         Some(Lim::Neg) => Limit::NegInf,
-        None => numeric(e, side),
+        None => match numeric(e, side) {
+            Limit::Undefined if envelope(e, side).oscillates => Limit::Oscillating,
+            other => other,
+        },
     }
 }
 
@@ -193,16 +196,38 @@ fn call(f: Func, positive: bool) -> Option<Lim> {
 
 /// The limit from MPFR values at x = ±10^(2^k), k = 1, 2, …, 14: converged when two
 /// successive values agree to 200 bits, infinite when the values overflow or keep at least
-/// doubling with one sign (ln x doubles when x is squared), undefined otherwise.
+/// doubling with one sign (ln x doubles when x is squared), 0 when they keep at least
+/// halving with one sign (1 / ln x; or 2 / x² where `exp` inside the formula overflows
+/// MPFR beyond x = 1e8 and leaves only three values), undefined otherwise.
+///
+/// The answer depends on the precision where the formula cancels (1 + e^-x rounds to 1
+/// at 256 bits long before it does in the reals), so it is computed again at twice the
+/// precision until two successive precisions give the same answer (256, 512, …, 4096 bits;
+/// past the cap the last answer stands).
 fn numeric(e: &Expr, side: Side) -> Limit {
+    let mut prec = PREC;
+    let mut last = numeric_at(e, side, prec);
+    while prec < 16 * PREC {
+        prec *= 2;
+        let next = numeric_at(e, side, prec);
+        if next == last {
+            return next;
+        }
+        last = next;
+    }
+    last
+}
+
+/// [`numeric`] at one precision.
+fn numeric_at(e: &Expr, side: Side, prec: u32) -> Limit {
     let mut values: Vec<Float> = Vec::new();
     for k in 1..=14u32 {
-        let mut x = Float::with_val(PREC, 10);
+        let mut x = Float::with_val(prec, 10);
         x.pow_assign(1u32 << k);
         if side == Side::Left {
             x = -x;
         }
-        let v = eval(e, &x);
+        let v = eval_float(e, &[(VAR, x)], prec);
         if v.is_nan() {
             break;
         }
@@ -213,6 +238,57 @@ fn numeric(e: &Expr, side: Side) -> Limit {
         }
     }
     classify(&values)
+}
+
+/// How a function without a limit behaves far out on one side, from its values at eight
+/// points x = ±s (1 + j/8) of each scale s = 10^(2^k), k = 1, …, 8 (the scales stop at the
+/// first one where every value is NaN: MPFR's exponent range overflowed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Envelope {
+    /// Unbounded below: the smallest value of each scale is negative and at least doubles
+    /// in size from each scale to the next over the last three (as [`numeric`] decides a
+    /// limit of −∞; an overflow to −∞ counts as doubling).
+    pub below: bool,
+    /// Unbounded above, likewise.
+    pub above: bool,
+    /// The values keep swinging: over the last three scales the spread (largest minus
+    /// smallest value of a scale) is positive and never shrinks to less than half the
+    /// previous one. A limit that is only slow to settle (1 / ln x) has a spread that
+    /// shrinks; sin x keeps a spread of about 2 and x cos x one that grows.
+    pub oscillates: bool,
+}
+
+/// The [`Envelope`] of `e` on `side`.
+pub(crate) fn envelope(e: &Expr, side: Side) -> Envelope {
+    let (mut highs, mut lows): (Vec<Float>, Vec<Float>) = (Vec::new(), Vec::new());
+    for k in 1..=8u32 {
+        let mut s = Float::with_val(PREC, 10);
+        s.pow_assign(1u32 << k);
+        let values: Vec<Float> = (0..8u32)
+            .map(|j| {
+                let x = Float::with_val(PREC, &s * (8 + j)) / 8u32;
+                eval(e, &if side == Side::Left { -x } else { x })
+            })
+            .filter(|v| !v.is_nan())
+            .collect();
+        let (Some(hi), Some(lo)) =
+            (values.iter().max_by(|a, b| a.total_cmp(b)), values.iter().min_by(|a, b| a.total_cmp(b)))
+        else {
+            break;
+        };
+        highs.push(hi.clone());
+        lows.push(lo.clone());
+    }
+    let n = highs.len();
+    if n < 3 {
+        return Envelope { below: false, above: false, oscillates: false };
+    }
+    let doubling = |m: &[Float]| m.windows(2).all(|w| w[0] > 0 && w[1] >= Float::with_val(PREC, &w[0] * 1.9));
+    let negated: Vec<Float> = lows[n - 3..].iter().map(|v| Float::with_val(PREC, -v)).collect();
+    let spreads: Vec<Float> = (n - 3..n).map(|i| Float::with_val(PREC, &highs[i] - &lows[i])).collect();
+    let oscillates = spreads.iter().all(|d| *d > 0)
+        && spreads.windows(2).all(|w| w[1].is_nan() || w[1] >= Float::with_val(PREC, &w[0] / 2u32));
+    Envelope { below: doubling(&negated), above: doubling(&highs[n - 3..]), oscillates }
 }
 
 fn classify(values: &[Float]) -> Limit {
@@ -237,6 +313,10 @@ fn classify(values: &[Float]) -> Limit {
     };
     if !c.is_zero() && grows(c, a) && grows(a, b) {
         return if *b > 0 { Limit::PosInf } else { Limit::NegInf };
+    }
+    // The mirror image: values that keep at least halving with one sign tend to 0.
+    if !b.is_zero() && grows(b, a) && grows(a, c) {
+        return Limit::Finite(0.0);
     }
     Limit::Undefined
 }
@@ -269,6 +349,11 @@ mod tests {
         assert_eq!(lim("x / (1.0 + x)", Side::Right), Limit::Finite(1.0));
         assert_eq!(lim("x * erfc(-x * FRAC_1_SQRT_2)", Side::Left), Limit::Finite(0.0));
         assert_eq!(lim("x - x.ln()", Side::Right), Limit::PosInf);
-        assert_eq!(lim("x.sin()", Side::Right), Limit::Undefined);
+        assert_eq!(lim("x.sin()", Side::Right), Limit::Oscillating);
+        assert_eq!(lim("x * x.cos()", Side::Left), Limit::Oscillating);
+        // 1 / ln x halves each time x is squared: its limit is 0, though slow to settle.
+        assert_eq!(lim("x / (x * x.ln())", Side::Right), Limit::Finite(0.0));
+        // Slow to settle elsewhere than at 0 is undecided, not oscillating.
+        assert_eq!(lim("1.0 + x / (x * x.ln())", Side::Right), Limit::Undefined);
     }
 }

@@ -10,13 +10,21 @@
 //!
 //! The formula is cut at its breakpoints into pieces; on each piece every `if`, `abs`,
 //! `max` and `min` is resolved to the branch it takes there, leaving an analytic
-//! expression (see `pieces`). All values are then computed in MPFR at 256 bits from the
-//! stable forms of f, f', f'' and ∂f/∂p:
+//! expression (see `pieces`). All values are then computed in MPFR (256 bits unless said
+//! otherwise) from the stable forms of f, f', f'' and ∂f/∂p:
 //! - limits at ±∞ symbolically where the IR allows, else at huge arguments
-//!   (10^(2^k): MPFR's exponent range makes e^-1e16 an exact zero, not a NaN) — `limits`;
+//!   (10^(2^k): MPFR's exponent range makes e^-1e16 an exact zero, not a NaN), recomputed
+//!   at doubling precision until two precisions agree; a function that keeps swinging has
+//!   the limit [`Limit::Oscillating`] — `limits`;
 //! - critical points of f and f' by bracketing on a grid and bisecting to adjacent `f64`s,
-//!   giving the output range and max |f'| — `extrema`;
-//! - saturation thresholds, where f rounds to its asymptote, dead zones — `saturation`;
+//!   giving the output range and max |f'|, infinite where an oscillation's envelope grows
+//!   without bound (x cos x) — `extrema`;
+//! - saturation thresholds, where f rounds to its asymptote, dead zones — `saturation`.
+//!   Every test a threshold rests on is decided by precision escalation (256 to 16384 bits,
+//!   until the value's error interval gives one answer), never at one fixed precision;
+//!   samples whose value cannot be computed (NaN past MPFR's exponent range) are skipped.
+//!   So a side where f' → 0 (the `saturates` test, [`Tail::saturates`]) has its
+//!   threshold, and the table cannot say "both" beside "none";
 //! - one-sided limits of f, f', f'', … at each breakpoint — `smoothness`;
 //! - E[f(Z)] and E[f(Z)²] by adaptive Gauss–Legendre quadrature split at breakpoints —
 //!   `integrals`;
@@ -47,7 +55,8 @@ use crate::passes::derived::derive;
 
 pub(crate) use integrals::pytorch_gain;
 
-/// MPFR precision of every evaluation, in bits.
+/// MPFR precision of the sampling, root finding and quadrature, in bits (thresholds and
+/// numerical limits escalate from it; see the module docs).
 pub(crate) const PREC: u32 = 256;
 /// The default ε of the saturation thresholds: |f'(x)| < ε counts as saturated.
 pub const DEFAULT_EPSILON: f64 = 1e-3;
@@ -85,18 +94,20 @@ pub enum Limit {
     PosInf,
     /// −∞.
     NegInf,
-    /// Oscillating, or beyond what the analysis can decide.
+    /// No limit: the function keeps oscillating (sin x, x cos x; see `limits::Envelope`).
+    Oscillating,
+    /// Beyond what the analysis can decide.
     Undefined,
 }
 
 impl Limit {
-    /// The value as an `f64` (±∞ for the infinities, NaN when undefined).
+    /// The value as an `f64` (±∞ for the infinities, NaN when there is none).
     pub fn value(self) -> f64 {
         match self {
             Limit::Finite(v) => v,
             Limit::PosInf => f64::INFINITY,
             Limit::NegInf => f64::NEG_INFINITY,
-            Limit::Undefined => f64::NAN,
+            Limit::Oscillating | Limit::Undefined => f64::NAN,
         }
     }
 }
@@ -218,7 +229,10 @@ pub struct Tail {
 }
 
 impl Tail {
-    /// The function tends to 0 on this side.
+    /// The function tends to 0 on this side: the one definition of "saturates" (the
+    /// table's column and the selection guide both use it). Where it holds, |f'| < ε from
+    /// some x on, so `threshold` is a [`Threshold::Beyond`] or [`Threshold::Everywhere`]
+    /// (the tests hold every formula to that).
     pub fn saturates(&self) -> bool {
         self.limit == Limit::Finite(0.0)
     }
@@ -655,5 +669,197 @@ mod tests {
         let p = analysed("line", "2.0 * x + 1.0", &[]);
         assert!(p.affine);
         assert_eq!(p.limits, [Limit::NegInf, Limit::PosInf]);
+    }
+
+    // Formulas nobody tuned the analysis to (issue #12), against references computed here
+    // from hand-written formulas in MPFR at 4096 bits (enough to resolve 1 + 2^-1075).
+
+    const HP: u32 = 4096;
+
+    fn hp(v: f64) -> Float {
+        Float::with_val(HP, v)
+    }
+
+    fn sigmoid_hp(u: &Float) -> Float {
+        (Float::with_val(HP, -u).exp() + 1u32).recip()
+    }
+
+    /// The x between `a` (where `holds` is false) and `b` (where it is true) at which
+    /// `holds` switches, bisected on the midpoint down to adjacent `f64`s: the `f64` on the
+    /// side where it holds.
+    fn switch(mut a: f64, mut b: f64, holds: impl Fn(&Float) -> bool) -> f64 {
+        assert!(!holds(&hp(a)) && holds(&hp(b)), "no switch between {a} and {b}");
+        loop {
+            let m = 0.5 * (a + b);
+            if m == a || m == b {
+                return b;
+            }
+            if holds(&hp(m)) {
+                b = m;
+            } else {
+                a = m;
+            }
+        }
+    }
+
+    fn beyond(t: Threshold) -> f64 {
+        match t {
+            Threshold::Beyond(v) => v,
+            other => panic!("expected a threshold, got {other:?}"),
+        }
+    }
+
+    /// Columns that must agree with each other, whatever the formula: a side where f' -> 0
+    /// has a saturation threshold; a side where the limit of f is finite has places where
+    /// f rounds to it, in f32 no further out than in f64; an unbounded range is open.
+    fn consistent(p: &Properties) {
+        for (i, side) in Side::BOTH.into_iter().enumerate() {
+            let tail = &p.slope[i];
+            if tail.saturates() {
+                assert_ne!(tail.threshold, Threshold::Never, "{}: f' -> 0 on the {side:?} but no threshold", p.name);
+            }
+            if let Limit::Finite(_) = p.limits[i] {
+                let (wide, narrow) = (beyond(p.rounding.f64[i]), beyond(p.rounding.f32[i]));
+                assert!(narrow.abs() <= wide.abs(), "{}: f32 {narrow} beyond f64 {wide}", p.name);
+            }
+        }
+        for end in [p.range.lo, p.range.hi] {
+            assert!(end.value.is_finite() || !end.closed, "{}: {:?}", p.name, p.range);
+        }
+        if p.max_slope.value.is_infinite() {
+            assert!(matches!(p.max_slope.location, Location::Towards(_)), "{}: {:?}", p.name, p.max_slope);
+        }
+    }
+
+    const SOFT_CLIPPING: &str = "((1.0 + (alpha * x).exp()) / (1.0 + (alpha * (x - 1.0)).exp())).ln() / alpha";
+
+    #[test]
+    fn soft_clipping_saturates_on_both_sides_where_the_closed_form_says() {
+        let alpha = 0.5;
+        let p = analysed("soft_clipping", SOFT_CLIPPING, &[("alpha", alpha)]);
+        consistent(&p);
+        assert_eq!(p.limits, [Limit::Finite(0.0), Limit::Finite(1.0)]);
+        assert!(p.slope.iter().all(Tail::saturates), "{:?}", p.slope);
+        // f' = σ(αx) - σ(α(x - 1)) > 0: |f'| < ε beyond where it equals ε.
+        let a = hp(alpha);
+        let slope = move |x: &Float| {
+            sigmoid_hp(&Float::with_val(HP, &a * x))
+                - sigmoid_hp(&Float::with_val(HP, &a * Float::with_val(HP, x - 1u32)))
+        };
+        let small = |x: &Float| slope(x) < DEFAULT_EPSILON;
+        let right = switch(0.5, 100.0, small);
+        let left = switch(0.5, -100.0, small);
+        // The issue's figure: |f'| < 1e-3 for x > 12.94.
+        assert!((12.9..13.0).contains(&right), "{right}");
+        assert!(close(beyond(p.slope[1].threshold), right, 1e-13), "{:?} vs {right}", p.slope[1]);
+        assert!(close(beyond(p.slope[0].threshold), left, 1e-13), "{:?} vs {left}", p.slope[0]);
+        assert_eq!(p.range, Range { lo: End { value: 0.0, closed: false }, hi: End { value: 1.0, closed: false } });
+    }
+
+    #[test]
+    fn soft_clipping_rounds_to_its_limits_where_the_float_formats_run_out() {
+        let alpha = 0.5;
+        let p = analysed("soft_clipping", SOFT_CLIPPING, &[("alpha", alpha)]);
+        let a = hp(alpha);
+        let f = move |x: &Float| {
+            let up = Float::with_val(HP, &a * x).exp() + 1u32;
+            let down = Float::with_val(HP, &a * Float::with_val(HP, x - 1u32)).exp() + 1u32;
+            Float::with_val(HP, up / down).ln() / &a
+        };
+        // Where f, computed here at 4096 bits and rounded once, is its limit: left of about
+        // -1489.8 in f64 (f ~ 2 (1 - e^{-1/2}) e^{x/2} < 2^-1075), not at -354.89 where e^{αx} < 2^-256;
+        // right of about 74 (f64) and 35 (f32), where 1 - f is below half an ulp of 1.
+        let expected = [
+            switch(0.0, -3000.0, |x| f(x).to_f64() == 0.0),
+            switch(0.0, 3000.0, |x| f(x).to_f64() == 1.0),
+            switch(0.0, -3000.0, |x| f(x).to_f32() == 0.0),
+            switch(0.0, 3000.0, |x| f(x).to_f32() == 1.0),
+        ];
+        assert!(expected[0] < -1480.0 && (70.0..80.0).contains(&expected[1]), "{expected:?}");
+        assert!((30.0..40.0).contains(&expected[3]), "{expected:?}");
+        let Rounding { f64: wide, f32: narrow } = p.rounding;
+        for (got, want) in [wide[0], wide[1], narrow[0], narrow[1]].into_iter().zip(expected) {
+            assert!(close(beyond(got), want, 1e-13), "{got:?} vs {want}");
+        }
+    }
+
+    #[test]
+    fn gcu_oscillates_without_bound() {
+        let p = analysed("gcu", "x * x.cos()", &[]);
+        consistent(&p);
+        assert_eq!(p.limits, [Limit::Oscillating, Limit::Oscillating]);
+        assert_eq!(p.slope[0].limit, Limit::Oscillating);
+        let whole = Range {
+            lo: End { value: f64::NEG_INFINITY, closed: false },
+            hi: End { value: f64::INFINITY, closed: false },
+        };
+        assert_eq!(p.range, whole);
+        assert_eq!(p.max_slope.value, f64::INFINITY);
+        assert_eq!(p.decay, f64::INFINITY);
+        assert!(p.slope.iter().all(|t| !t.saturates() && t.threshold == Threshold::Never), "{:?}", p.slope);
+        assert_eq!(p.monotone, Monotonicity::No);
+    }
+
+    #[test]
+    fn snake_oscillates_within_bounds() {
+        // f' = 1 + sin 2x: no limit, but bounded: max |f'| = 2 at π/4, not infinite.
+        let p = analysed("snake", "x + x.sin().powi(2)", &[]);
+        consistent(&p);
+        assert_eq!(p.limits, [Limit::NegInf, Limit::PosInf]);
+        assert_eq!(p.slope[0].limit, Limit::Oscillating);
+        assert!(close(p.max_slope.value, 2.0, 1e-15), "{:?}", p.max_slope);
+        let Location::At(at) = p.max_slope.location else { panic!("{:?}", p.max_slope) };
+        assert!(close(at, std::f64::consts::FRAC_PI_4, 1e-15), "{at}");
+        assert_eq!(p.range.lo.value, f64::NEG_INFINITY);
+        assert_eq!(p.monotone, Monotonicity::Increasing);
+    }
+
+    #[test]
+    fn tanhexp_left_tail() {
+        let p = analysed("tanhexp", "x * x.exp().tanh()", &[]);
+        consistent(&p);
+        // f' = tanh(e^x) + x e^x (1 - tanh²(e^x)); f = x tanh(e^x) -> 0 from below.
+        let slope = |x: &Float| {
+            let e = Float::with_val(HP, x.exp_ref());
+            let t = Float::with_val(HP, e.tanh_ref());
+            let sech2 = Float::with_val(HP, 1u32 - Float::with_val(HP, t.square_ref()));
+            t + Float::with_val(HP, x * e) * sech2
+        };
+        let f = |x: &Float| Float::with_val(HP, x * Float::with_val(HP, x.exp_ref()).tanh());
+        let left = switch(-1.0, -100.0, |x| slope(x).abs() < DEFAULT_EPSILON);
+        assert!(close(beyond(p.slope[0].threshold), left, 1e-13), "{:?} vs {left}", p.slope[0]);
+        let wide = switch(-1.0, -3000.0, |x| f(x).to_f64() == 0.0);
+        assert!(close(beyond(p.rounding.f64[0]), wide, 1e-13), "{:?} vs {wide}", p.rounding);
+        assert_eq!(p.slope[1].limit, Limit::Finite(1.0));
+    }
+
+    #[test]
+    fn serf_left_tail() {
+        let p = analysed("serf", "x * erf((1.0 + x.exp()).ln())", &[]);
+        consistent(&p);
+        // f' = erf(s) + x (2/√π) e^{-s²} σ(x), s = ln(1 + e^x).
+        let two_over_sqrt_pi = || Float::with_val(HP, Float::with_val(HP, Constant::Pi).sqrt()).recip() * 2u32;
+        let slope = |x: &Float| {
+            let s = Float::with_val(HP, Float::with_val(HP, x.exp_ref()) + 1u32).ln();
+            let gauss = Float::with_val(HP, -Float::with_val(HP, s.square_ref())).exp();
+            Float::with_val(HP, s.erf_ref()) + Float::with_val(HP, x * two_over_sqrt_pi()) * gauss * sigmoid_hp(x)
+        };
+        let left = switch(-1.0, -100.0, |x| slope(x).abs() < DEFAULT_EPSILON);
+        assert!(close(beyond(p.slope[0].threshold), left, 1e-13), "{:?} vs {left}", p.slope[0]);
+    }
+
+    #[test]
+    fn smish_and_logish_slopes_tend_to_closed_forms() {
+        // x ln(1 + σ(x)): f' -> ln 2; x tanh(ln(1 + σ(x))): f' -> tanh(ln 2) = 3/5.
+        let logish = analysed("logish", "x * (1.0 + sigmoid(x)).ln()", &[]);
+        let smish = analysed("smish", "x * (1.0 + sigmoid(x)).ln().tanh()", &[]);
+        consistent(&logish);
+        consistent(&smish);
+        let Limit::Finite(l) = logish.slope[1].limit else { panic!("{:?}", logish.slope) };
+        assert!(close(l, std::f64::consts::LN_2, 1e-15), "{l}");
+        let Limit::Finite(s) = smish.slope[1].limit else { panic!("{:?}", smish.slope) };
+        assert!(close(s, 0.6, 1e-15), "{s}");
+        assert_eq!([logish.slope[1].threshold, smish.slope[1].threshold], [Threshold::Never; 2]);
+        assert!(logish.slope[0].saturates() && smish.slope[0].saturates());
     }
 }

@@ -10,7 +10,7 @@ use crate::ir::expr::{BinOp, CmpOp, Expr, Func};
 use crate::passes::breakpoints::breakpoints;
 use crate::passes::derived::Derived;
 use crate::passes::simplify::simplify;
-use crate::verify::reference::eval_float;
+use crate::verify::reference::{decide, eval_float};
 
 /// Which function of the activation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +48,14 @@ impl Piece {
     /// `fun` at `x`, from this piece's formula (a one-sided limit at the piece's ends).
     pub(super) fn eval(&self, fun: Fun, x: f64) -> Float {
         eval(self.expr(fun), &Float::with_val(PREC, x))
+    }
+
+    /// Decides `test` on the exact value of `fun` at `x` (from this piece's formula), by
+    /// precision escalation: `test(lo, hi)` answers for an enclosure of the value, or None
+    /// while the enclosure is too wide (see `verify::reference::decide`). None when the
+    /// value cannot be computed (NaN, as where MPFR's exponent range overflows).
+    pub(super) fn decide(&self, fun: Fun, x: f64, test: impl Fn(&Float, &Float) -> Option<bool>) -> Option<bool> {
+        decide(self.expr(fun), &[(VAR, Float::with_val(53, x))], test)
     }
 
     /// Whether `fun` is constant on this piece (its resolved formula, simplified, does not

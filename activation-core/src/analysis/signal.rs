@@ -324,10 +324,12 @@ impl Subj<'_> {
             }
             FixedPoint::Any => (Float::with_val(PREC, &w * &ms[one].d), 1.0),
             FixedPoint::Unbounded => {
+                // χ₁ → σ_w² (f'(-∞)² + f'(+∞)²) / 2 as q → ∞; an f' that keeps oscillating
+                // has no such limit (the mean of its square would be another computation).
                 let lim = |t: &Tail| match t.limit {
                     Limit::Finite(v) => v * v,
                     Limit::PosInf | Limit::NegInf => f64::INFINITY,
-                    Limit::Undefined => f64::NAN,
+                    Limit::Oscillating | Limit::Undefined => f64::NAN,
                 };
                 (Float::with_val(PREC, sigma_w2 * (lim(&tails[0]) + lim(&tails[1])) / 2.0), f64::NAN)
             }

@@ -10,7 +10,7 @@
 //! (`cases`, `\text`, `\operatorname`).
 
 use crate::ir::expr::{CmpOp, Constant, Expr, Func, Reduction};
-use crate::ir::print::{print, Notation};
+use crate::ir::print::{print, print_lines, Breakable, Notation};
 
 /// LaTeX (math mode, no surrounding `$`) for an expression whose input is called `x`.
 pub fn to_latex(e: &Expr) -> String {
@@ -25,8 +25,25 @@ pub fn to_latex_with_input(e: &Expr, input: &str) -> String {
     print::<Latex>(e, input)
 }
 
+/// LaTeX for `e` as lines to typeset one below the other, for a formula too wide for the
+/// page: broken before each `+` and `-` of its outermost sum. A sum inside a product or a
+/// fraction's numerator is reached through them and bracketed with `\Bigl(`/`\Bigr)`
+/// (which, unlike `\left`/`\right`, may open on one line and close on another):
+/// `a (b + c)` gives `a \Bigl(b` and `+ c\Bigr)`, `(b + c) / d` gives
+/// `\frac{1}{d} \Bigl(b` and `+ c\Bigr)`. One line when there is no such sum. Where to
+/// break is decided by the shared printer ([`crate::ir::print::print_lines`]); joined with
+/// spaces, the lines are the formula.
+pub fn to_latex_lines(e: &Expr, input: &str) -> Vec<String> {
+    print_lines::<Latex>(e, input)
+}
+
 /// The LaTeX spelling.
 struct Latex;
+
+impl Breakable for Latex {
+    const OPEN: &'static str = "\\Bigl(";
+    const CLOSE: &'static str = "\\Bigr)";
+}
 
 impl Notation for Latex {
     const MINUS: &'static str = "-";
@@ -166,6 +183,29 @@ mod tests {
     fn tex(src: &str) -> String {
         let e = parse_formula(src, &["x", "alpha", "beta", "lambda"]).unwrap();
         to_latex(&e)
+    }
+
+    fn lines(src: &str) -> Vec<String> {
+        to_latex_lines(&parse_formula(src, &["x", "alpha"]).unwrap(), "x")
+    }
+
+    #[test]
+    fn long_formulas_break_at_their_outermost_sum() {
+        // A sum: one term per line, signs moved as in the one-line form, which the lines
+        // join back into.
+        let src = "x * (1.0 + x.exp()) - x.sin() + -(alpha * x)";
+        assert_eq!(lines(src), ["x \\left(1 + e^{x}\\right)", "- \\sin\\left(x\\right)", "- \\alpha x"]);
+        assert_eq!(lines(src).join(" "), tex(src));
+        // Through a fraction and a product, with delimiters that may span lines.
+        assert_eq!(lines("(x.exp() + x) / (1.0 + x)"), ["\\frac{1}{1 + x} \\Bigl(e^{x}", "+ x\\Bigr)"]);
+        assert_eq!(lines("alpha * (x - x.cos())"), ["\\alpha \\Bigl(x", "- \\cos\\left(x\\right)\\Bigr)"]);
+        // Signs move to the front and dots appear as in the one-line form (the shared
+        // printer decides both).
+        assert_eq!(lines("(x + alpha) * -2.0"), ["-\\Bigl(x", "+ \\alpha\\Bigr) \\cdot 2"]);
+        assert_eq!(tex("(x + alpha) * -2.0"), "-\\left(x + \\alpha\\right) \\cdot 2");
+        assert_eq!(lines("LN_2 * -(x - 1.0)"), ["-\\ln 2 \\cdot \\Bigl(x", "- 1\\Bigr)"]);
+        // Nothing to break at: the one-line form.
+        assert_eq!(lines("x.exp().tanh()"), [tex("x.exp().tanh()")]);
     }
 
     /// LaTeX of a pattern, where `sum` and one-argument `max` are reductions.

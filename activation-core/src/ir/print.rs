@@ -223,6 +223,14 @@ impl<N: Notation> Printer<'_, N> {
     /// `a + b` or `a - b`, moving a leading minus of `b` into the operator.
     fn sum(&self, a: &Expr, b: &Expr, minus: bool) -> Frag<N> {
         let left = self.print(a).at_least(Prec::Sum).signed();
+        let (minus, body, tail) = self.term(b, minus);
+        Frag { tail, ..Frag::new(N::sum(&left, minus, &body), Prec::Sum) }
+    }
+
+    /// The right operand `b` of `… + b` (`… - b` when `minus`): whether the operator
+    /// written before it is a minus once a leading minus of `b` moved into it, `b` printed
+    /// without that minus, and its tail.
+    fn term(&self, b: &Expr, minus: bool) -> (bool, String, Tail) {
         // `a + (b + c)` needs no parentheses, `a - (b + c)` does.
         let right = self.print(b).at_least(if minus { Prec::Neg } else { Prec::Sum });
         let tail = right.tail;
@@ -231,7 +239,7 @@ impl<N: Notation> Printer<'_, N> {
             Some(rest) if !right.neg => (true, rest.to_string()),
             _ => (right.neg, right.body),
         };
-        Frag { tail, ..Frag::new(N::sum(&left, minus != flip, &body), Prec::Sum) }
+        (minus != flip, body, tail)
     }
 
     /// `a b`, or `a \cdot b` where juxtaposition would misread; signs move to the front.
@@ -239,17 +247,7 @@ impl<N: Notation> Printer<'_, N> {
         let l = self.print(a).at_least(Prec::Neg);
         let r = self.print(b).at_least(Prec::Neg);
         let neg = l.neg != r.neg;
-        let operator = l.tail == Tail::Operator;
-        let left = match l.tail {
-            Tail::Open => l.magnitude().parens().body,
-            _ => l.body,
-        };
-        // A digit after a factor would merge with it or read as a coefficient on the
-        // wrong side (`x 2`), and a fraction after a number reads as a mixed number.
-        let dot = operator
-            || N::starts_with_number(&r.body)
-            || (N::starts_with_fraction(&r.body) && N::ends_with_number(&left));
-        let body = N::product(&left, dot, &r.body);
+        let body = juxtapose(l, &r.body);
         Frag { neg, tail: r.tail, ..Frag::new(body, Prec::Product) }
     }
 
@@ -345,6 +343,144 @@ impl<N: Notation> Printer<'_, N> {
             return printed;
         }
         N::sub(&printed, &self.index())
+    }
+}
+
+/// The magnitude of the factor `l` followed by the factor `right` (spelled, without its
+/// sign): `l right`, or `l \cdot right` where juxtaposition would misread. The signs of
+/// both are the caller's to put in front.
+fn juxtapose<N: Notation>(l: Frag<N>, right: &str) -> String {
+    let operator = l.tail == Tail::Operator;
+    let left = match l.tail {
+        Tail::Open => l.magnitude().parens().body,
+        _ => l.body,
+    };
+    // A digit after a factor would merge with it or read as a coefficient on the wrong
+    // side (`x 2`), and a fraction after a number reads as a mixed number.
+    let dot =
+        operator || N::starts_with_number(right) || (N::starts_with_fraction(right) && N::ends_with_number(&left));
+    N::product(&left, dot, right)
+}
+
+/// A notation that can break a formula into lines: it has parentheses that may open on
+/// one line and close on another (LaTeX's `\Bigl(`/`\Bigr)`, where `\left`/`\right`
+/// must pair on one line).
+pub(crate) trait Breakable: Notation {
+    /// An opening parenthesis whose closing one may be on a later line.
+    const OPEN: &'static str;
+    /// The closing parenthesis of [`Breakable::OPEN`].
+    const CLOSE: &'static str;
+}
+
+/// Prints `e` as lines to set one below the other, for a formula too wide for the page:
+/// broken before each `+` and `-` of its outermost sum, reached through products, a
+/// fraction's numerator (`\frac{1}{d}` in front) and negations, whose brackets become
+/// [`Breakable::OPEN`]/[`Breakable::CLOSE`]. Signs move and dots appear as in the one-line
+/// form, so joined with spaces the lines are the formula (but for those brackets). One
+/// line, the one-line form, when there is no such sum.
+pub(crate) fn print_lines<N: Breakable>(e: &Expr, input: &str) -> Vec<String> {
+    let indexed = contains(e, |n| matches!(n, Expr::Reduce(..)));
+    let p = Printer::<N> { input, depth: 0, indexed, notation: PhantomData };
+    match p.lines(e) {
+        Some(l) => l.signed(),
+        None => vec![p.print(e).signed()],
+    }
+}
+
+/// A formula broken into lines, as a [`Frag`] is one printed on one line.
+struct Lines<N> {
+    /// The lines, without the leading sign.
+    lines: Vec<String>,
+    /// Whether the formula is minus the lines.
+    neg: bool,
+    /// Whether the lines are a bare sum, to be bracketed before a factor or a sign joins.
+    sum: bool,
+    /// What a factor juxtaposed after the last line would do.
+    tail: Tail,
+    notation: PhantomData<fn() -> N>,
+}
+
+impl<N: Breakable> Lines<N> {
+    /// The lines as a factor: a sum bracketed with [`Breakable::OPEN`] and
+    /// [`Breakable::CLOSE`].
+    fn factor(mut self) -> Self {
+        if self.sum {
+            let last = self.lines.len() - 1;
+            self.lines[0] = format!("{}{}", N::OPEN, self.lines[0]);
+            self.lines[last] = format!("{}{}", self.lines[last], N::CLOSE);
+            self.sum = false;
+            self.tail = Tail::Closed;
+        }
+        self
+    }
+
+    /// The lines with the sign in front of the first.
+    fn signed(self) -> Vec<String> {
+        let mut l = if self.neg { self.factor() } else { self };
+        if l.neg {
+            l.lines[0] = format!("{}{}", N::MINUS, l.lines[0]);
+        }
+        l.lines
+    }
+}
+
+impl<N: Breakable> Printer<'_, N> {
+    /// [`print_lines`], or None when `e` has no sum to break at. Products and fractions
+    /// are joined and signed as [`Printer::product`] and [`Printer::fraction`] do.
+    fn lines(&self, e: &Expr) -> Option<Lines<N>> {
+        match e {
+            Expr::Bin(BinOp::Add | BinOp::Sub, ..) => {
+                Some(Lines { lines: self.terms(e), neg: false, sum: true, tail: Tail::Closed, notation: PhantomData })
+            }
+            Expr::Bin(BinOp::Div, n, d) => {
+                let mut inner = self.lines(n)?.factor();
+                let d = self.print(d);
+                let reciprocal = Frag::<N>::new(N::fraction(&N::number("1"), &d.body), Prec::Closed);
+                inner.lines[0] = juxtapose(reciprocal, &inner.lines[0]);
+                Some(Lines { neg: inner.neg != d.neg, ..inner })
+            }
+            Expr::Bin(BinOp::Mul, a, b) => match self.lines(b) {
+                Some(inner) => {
+                    let mut inner = inner.factor();
+                    let l = self.print(a).at_least(Prec::Neg);
+                    let neg = inner.neg != l.neg;
+                    inner.lines[0] = juxtapose(l, &inner.lines[0]);
+                    Some(Lines { neg, ..inner })
+                }
+                None => {
+                    let mut inner = self.lines(a)?.factor();
+                    if inner.tail == Tail::Open {
+                        // A factor after a big operator needs the operator parenthesised,
+                        // which cannot span lines: this product stays on one line.
+                        return None;
+                    }
+                    let r = self.print(b).at_least(Prec::Neg);
+                    let last = inner.lines.len() - 1;
+                    let left = Frag::<N> { tail: inner.tail, ..Frag::new(inner.lines[last].clone(), Prec::Product) };
+                    inner.lines[last] = juxtapose(left, &r.body);
+                    Some(Lines { neg: inner.neg != r.neg, tail: r.tail, ..inner })
+                }
+            },
+            Expr::Neg(a) => {
+                let inner = self.lines(a)?;
+                Some(Lines { neg: !inner.neg, ..inner })
+            }
+            _ => None,
+        }
+    }
+
+    /// The terms of the sum `e`, the first with its own sign, the others after their `+`
+    /// or `-` (as [`Printer::sum`] writes them).
+    fn terms(&self, e: &Expr) -> Vec<String> {
+        match e {
+            Expr::Bin(op @ (BinOp::Add | BinOp::Sub), a, b) => {
+                let mut out = self.terms(a);
+                let (minus, body, _) = self.term(b, *op == BinOp::Sub);
+                out.push(N::sum("", minus, &body).trim_start().to_string());
+                out
+            }
+            _ => vec![self.print(e).at_least(Prec::Sum).signed()],
+        }
     }
 }
 

@@ -91,6 +91,58 @@ pub(crate) fn exact_value(e: &Expr, env: &[(&str, f64)], narrow: bool) -> Option
     (a.v == v).then_some(v)
 }
 
+/// Decides a property of the exact value of `e` at `env`, by the same escalation as the
+/// correctly rounded references: at each precision (256, 512, …, 16384 bits) `test` is
+/// given the enclosure `[lo, hi]` of the value (its error interval, outward rounded) and
+/// answers for every real in it, or `None` when they differ; the first answer is the
+/// result, a proof rather than a guess.
+///
+/// Where no bound is kept (an intermediate overflowed MPFR's exponent range) or the value
+/// is not finite, `test(v, v)` on the value alone is accepted once two successive
+/// precisions give it (a NaN answers `None`: nothing can be said there). At the cap the
+/// last answer for the value alone is returned.
+pub(crate) fn decide(e: &Expr, env: &[(&str, Float)], test: impl Fn(&Float, &Float) -> Option<bool>) -> Option<bool> {
+    let mut prev: Option<Option<bool>> = None;
+    let mut prec = START_PREC;
+    loop {
+        let a = approx(e, env, prec);
+        let guess = if a.v.is_nan() { None } else { test(&a.v, &a.v) };
+        let bounded = a.v.is_finite() && !(a.err.is_nan() || a.err == UNKNOWN);
+        if bounded {
+            let (lo, hi) = enclosure(&a);
+            if let Some(answer) = test(&lo, &hi) {
+                return Some(answer);
+            }
+        } else if prev == Some(guess) {
+            return guess;
+        }
+        if prec >= MAX_PREC {
+            return guess;
+        }
+        prev = Some(guess);
+        prec *= 2;
+    }
+}
+
+/// `[v - 2^err, v + 2^err]` for a finite `v` with a known bound, rounded outwards.
+fn enclosure(a: &Approx) -> (Float, Float) {
+    if a.err == EXACT {
+        return (a.v.clone(), a.v.clone());
+    }
+    // The bound as a power of two, clamped to MPFR's exponent range (a bound below the
+    // smallest MPFR number only makes the interval wider, which is safe).
+    let lo_exp = f64::from(float::exp_min());
+    let hi_exp = f64::from(float::exp_max() - 2);
+    let mut eps = Float::with_val(2, 1u32);
+    eps <<= a.err.ceil().clamp(lo_exp, hi_exp) as i32;
+    let mut lo = a.v.clone();
+    lo.sub_assign_round(&eps, Round::Down);
+    // Directed roundings so that [lo, hi] contains the true interval.
+    let mut hi = a.v.clone();
+    hi.add_assign_round(&eps, Round::Up);
+    (lo, hi)
+}
+
 /// The `order`-th derivative (1 to 3; 0 gives the value) of `e` with respect to `var` at the point `env`,
 /// by central finite differences in MPFR, rounded to `f64`.
 ///
@@ -208,17 +260,7 @@ fn settled<T: Target>(a: &Approx) -> bool {
     if a.err.is_nan() || a.err == UNKNOWN {
         return false;
     }
-    // The bound as a power of two, clamped to MPFR's exponent range (a bound below the
-    // smallest MPFR number only makes the interval wider, which is safe).
-    let lo_exp = f64::from(float::exp_min());
-    let hi_exp = f64::from(float::exp_max() - 2);
-    let mut eps = Float::with_val(2, 1u32);
-    eps <<= a.err.ceil().clamp(lo_exp, hi_exp) as i32;
-    // Directed roundings so that [lo, hi] contains the true interval.
-    let mut lo = a.v.clone();
-    lo.sub_assign_round(&eps, Round::Down);
-    let mut hi = a.v.clone();
-    hi.add_assign_round(&eps, Round::Up);
+    let (lo, hi) = enclosure(a);
     T::round(&lo, NEAREST).same(T::round(&hi, NEAREST))
 }
 

@@ -2,7 +2,7 @@
 //! legend that defines it — shared by every output format so they cannot disagree.
 
 use activation_core::analysis::vector::{AtSize, Reached, Sup, VectorProperties};
-use activation_core::analysis::{Properties, Side, Smoothness, Threshold};
+use activation_core::analysis::{Limit, Properties, Side, Smoothness, Threshold};
 
 use super::format::{interval, limit, location, monotonicity, range, sided, sig, smoothness, threshold};
 
@@ -27,7 +27,8 @@ pub fn columns() -> Vec<Column> {
         col(
             "range",
             "range",
-            "Output range of f over the reals. `[`/`]`: the end is reached; `(`/`)`: only approached.",
+            "Output range of f over the reals. `[`/`]`: the end is reached; `(`/`)`: only approached; \
+             `inf` where f is unbounded (growing, or swinging ever wider).",
             |p| range(&p.range),
         ),
         col("f_0", "f(0)", "f(0). At a kink: the one-sided limits `left / right`.", |p| sided(p.f0)),
@@ -38,7 +39,13 @@ pub fn columns() -> Vec<Column> {
              branch the formula's `if` selects at 0).",
             |p| sided(p.df0),
         ),
-        col("max_slope", "max |f'|", "Supremum of |f'(x)| over the reals.", |p| sig(p.max_slope.value)),
+        col(
+            "max_slope",
+            "max |f'|",
+            "Supremum of |f'(x)| over the reals; `inf` when |f'| is unbounded, as when it swings ever wider \
+             (x cos x).",
+            |p| sig(p.max_slope.value),
+        ),
         col(
             "max_slope_at",
             "at",
@@ -46,7 +53,13 @@ pub fn columns() -> Vec<Column> {
              beside breakpoint b, not reached) or `x -> -inf`/`x -> +inf` (approached at infinity).",
             |p| location(&p.max_slope.location, &p.input),
         ),
-        col("f_left", "f(-inf)", "Limit of f as x -> -inf.", |p| limit(p.limits[0])),
+        col(
+            "f_left",
+            "f(-inf)",
+            "Limit of f as x -> -inf; `oscillating` when there is none because f keeps swinging (sin x), \
+             `undefined` when the analysis cannot decide.",
+            |p| limit(p.limits[0]),
+        ),
         col("f_right", "f(+inf)", "Limit of f as x -> +inf.", |p| limit(p.limits[1])),
         col("df_left", "f'(-inf)", "Limit of f' as x -> -inf.", |p| limit(p.slope[0].limit)),
         col("df_right", "f'(+inf)", "Limit of f' as x -> +inf.", |p| limit(p.slope[1].limit)),
@@ -162,17 +175,42 @@ pub fn columns() -> Vec<Column> {
 }
 
 /// An activation's properties as (header, value) pairs in plain text: every column but the
-/// name, then the breakpoints, the local extrema and E[f(Z)^2] — what each format's
-/// section on the activation lists.
+/// name, then the breakpoints, the local extrema (the six nearest 0, with a count of the
+/// rest) and E[f(Z)^2] — what each format's section on the activation lists.
 pub fn property_rows(p: &Properties) -> Vec<(String, String)> {
     let mut rows: Vec<(String, String)> = columns().iter().skip(1).map(|c| (c.header.into(), (c.value)(p))).collect();
     let list = |v: Vec<String>| if v.is_empty() { "none".to_string() } else { v.join("; ") };
     rows.push(("breakpoints".into(), list(p.breakpoints.iter().map(|b| sig(*b)).collect())));
-    let extrema =
-        p.extrema.iter().map(|m| format!("{} {} at {}", if m.minimum { "min" } else { "max" }, sig(m.value), sig(m.x)));
-    rows.push(("local extrema".into(), list(extrema.collect())));
+    rows.push(("local extrema".into(), list(extrema(p))));
     rows.push(("E[f(Z)^2]".into(), sig(p.second_moment)));
     rows
+}
+
+/// The most extrema a cell lists: an oscillating f has extrema out to the grid's end
+/// (GCU's run to 1e178), which would push the table off the page.
+const EXTREMA_SHOWN: usize = 6;
+
+/// The local extrema nearest 0, at most [`EXTREMA_SHOWN`] of them, in order, and how many
+/// more there are (all of them are in `saturation.json`).
+fn extrema(p: &Properties) -> Vec<String> {
+    let mut near: Vec<_> = p.extrema.iter().collect();
+    near.sort_by(|a, b| a.x.abs().total_cmp(&b.x.abs()));
+    near.truncate(EXTREMA_SHOWN);
+    near.sort_by(|a, b| a.x.total_cmp(&b.x));
+    let mut items: Vec<String> = near
+        .iter()
+        .map(|m| format!("{} {} at {}", if m.minimum { "min" } else { "max" }, sig(m.value), sig(m.x)))
+        .collect();
+    let more = p.extrema.len() - near.len();
+    if more > 0 {
+        let why = if p.limits.contains(&Limit::Oscillating) || p.slope.iter().any(|t| t.limit == Limit::Oscillating) {
+            ", infinitely many in all: f oscillates"
+        } else {
+            ""
+        };
+        items.push(format!("and {more} more in saturation.json{why}"));
+    }
+    items
 }
 
 fn col<P>(key: &'static str, header: &'static str, legend: &'static str, value: fn(&P) -> String) -> Column<P> {

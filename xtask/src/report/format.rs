@@ -36,9 +36,13 @@ fn trim(s: &str) -> &str {
     }
 }
 
-/// A limit: a number, `inf`, `-inf` or `undefined`.
+/// A limit: a number, `inf`, `-inf`, `oscillating` (there is none) or `undefined` (not
+/// decided).
 pub fn limit(l: Limit) -> String {
-    sig(l.value())
+    match l {
+        Limit::Oscillating => "oscillating".into(),
+        _ => sig(l.value()),
+    }
 }
 
 /// `(0, 1)`, `[0, inf)`: a bracket is closed when the value is reached.
@@ -190,5 +194,6 @@ mod tests {
         assert_eq!(smoothness(Smoothness::C(0)), "C0");
         assert_eq!(monotonicity(Monotonicity::NonDecreasing), "non-decreasing");
         assert_eq!(limit(Limit::NegInf), "-inf");
+        assert_eq!(limit(Limit::Oscillating), "oscillating");
     }
 }

@@ -159,9 +159,12 @@ fn monotone(p: &Properties) -> bool {
     matches!(p.monotone, Monotonicity::Increasing | Monotonicity::NonDecreasing)
 }
 
-/// f' keeps a slope of at least ε as x -> +inf (or grows).
+/// f' keeps a slope of at least ε as x -> +inf (or grows): it does not saturate there (the
+/// `saturates` column's own test) and never falls below ε.
 fn open_right(p: &Properties) -> bool {
-    p.slope[1].threshold == Threshold::Never && !matches!(p.slope[1].limit, Limit::Undefined)
+    !p.slope[1].saturates()
+        && p.slope[1].threshold == Threshold::Never
+        && !matches!(p.slope[1].limit, Limit::Undefined | Limit::Oscillating)
 }
 
 fn nonzero_left_slope(p: &Properties) -> bool {

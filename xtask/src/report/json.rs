@@ -9,8 +9,8 @@
 //!
 //! What a bare number cannot say is said by the schema:
 //! - a value that may be infinite or undefined is an [`Extended`]:
-//!   `{"kind": "finite", "value": 1.5}`, `{"kind": "infinite", "sign": -1}` or
-//!   `{"kind": "undefined"}`;
+//!   `{"kind": "finite", "value": 1.5}`, `{"kind": "infinite", "sign": -1}`,
+//!   `{"kind": "oscillating"}` (no limit) or `{"kind": "undefined"}` (not decided);
 //! - an interval (the output range, a dead zone) is an [`Interval`] of two [`End`]s, each an
 //!   [`Extended`] with `"closed"` (the end belongs to the interval);
 //! - a threshold is a [`Threshold`]: `{"kind": "beyond", "value": -6.9}`, `{"kind":
@@ -63,8 +63,9 @@ pub struct Field {
 }
 
 /// A value of the extended real line, or none at all: `{"kind": "finite", "value": 0.25}`,
-/// `{"kind": "infinite", "sign": 1}` (+∞; −1 for −∞), `{"kind": "undefined"}` (oscillating,
-/// or beyond what the analysis decides).
+/// `{"kind": "infinite", "sign": 1}` (+∞; −1 for −∞), `{"kind": "oscillating"}` (a limit
+/// that does not exist: the function keeps swinging, as sin x does), `{"kind": "undefined"}`
+/// (beyond what the analysis decides).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Extended {
@@ -78,7 +79,9 @@ pub enum Extended {
         /// 1 or −1.
         sign: i8,
     },
-    /// No value: a limit that does not exist or was not decided.
+    /// No value: a limit that does not exist because the function keeps oscillating.
+    Oscillating,
+    /// No value: a limit that was not decided.
     Undefined,
 }
 
@@ -100,6 +103,7 @@ impl From<Limit> for Extended {
             Limit::Finite(v) => v.into(),
             Limit::PosInf => Extended::Infinite { sign: 1 },
             Limit::NegInf => Extended::Infinite { sign: -1 },
+            Limit::Oscillating => Extended::Oscillating,
             Limit::Undefined => Extended::Undefined,
         }
     }
@@ -896,6 +900,7 @@ mod tests {
         assert_eq!(text(f64::NEG_INFINITY.into()), r#"{"kind":"infinite","sign":-1}"#);
         assert_eq!(text(f64::NAN.into()), r#"{"kind":"undefined"}"#);
         assert_eq!(text(Limit::PosInf.into()), r#"{"kind":"infinite","sign":1}"#);
+        assert_eq!(text(Limit::Oscillating.into()), r#"{"kind":"oscillating"}"#);
         let relu_range = analysis::Range {
             lo: analysis::End { value: 0.0, closed: true },
             hi: analysis::End { value: f64::INFINITY, closed: false },

@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use activation_core::analysis::vector::VectorProperties;
 use activation_core::analysis::Side;
-use activation_core::{to_latex_with_input, Expr};
+use activation_core::{to_latex_lines, to_latex_with_input, Expr};
 
 use super::columns::{columns, param_thresholds, property_rows, vector_columns, Column};
 use super::format::{limit, markup, sig};
@@ -31,6 +31,14 @@ const PREAMBLE: &str = r"\documentclass[10pt]{article}
 % A formula at its natural size, or shrunk to the line width when it is wider.
 \newcommand{\fit}[1]{\par\smallskip\noindent\hfil
   \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle #1$}\hfil\par\smallskip}
+% A formula on one line when it fits (#1), else broken into lines (#2, \fitline each).
+\newsavebox{\formulabox}
+\newcommand{\fitlines}[2]{\par\smallskip\noindent
+  \sbox{\formulabox}{$\displaystyle #1$}%
+  \ifdim\wd\formulabox>\linewidth #2\else\hfil\usebox{\formulabox}\hfil\fi\par\smallskip}
+% One line of a broken formula, flush left, shrunk to the line width only if still wider.
+\newcommand{\fitline}[1]{\par\noindent
+  \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle #1$}\par}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{4pt}
 ";
@@ -115,22 +123,39 @@ fn legend(out: &mut String, epsilon: f64) {
     out.push_str("\\end{description}\n");
 }
 
+/// `lhs = e` on one line, or, when TeX finds it wider than the page, broken at the
+/// outermost sum (`to_latex_lines`), continuation lines indented.
+fn fit(lhs: &str, e: &Expr, x: &str) -> String {
+    let lines = to_latex_lines(e, x);
+    let one = format!("{lhs} = {}", to_latex_with_input(e, x));
+    if lines.len() == 1 {
+        return format!("\\fit{{{one}}}\n");
+    }
+    let broken: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| if i == 0 { format!("\\fitline{{{lhs} = {l}}}") } else { format!("\\fitline{{\\qquad {l}}}") })
+        .collect();
+    format!("\\fitlines{{{one}}}{{%\n{}}}\n", broken.join("\n"))
+}
+
 /// One activation's subsection.
 fn activation(out: &mut String, e: &Entry) {
     let (p, d, x) = (&e.props, &e.derived.readable, e.def.input.as_str());
     let tex = |ex: &Expr| to_latex_with_input(ex, x);
+    let formula = |out: &mut String, lhs: &str, ex: &Expr| out.push_str(&fit(lhs, ex, x));
     let _ = writeln!(out, "\\clearpage\n\\subsection{{{}}}", text(&p.name));
     if !p.params.is_empty() {
         let vals: Vec<String> =
             p.params.iter().map(|(n, v)| format!("\\texttt{{{}}} $= {}$", text(n), sig(*v))).collect();
         let _ = writeln!(out, "Analysed at {}.", vals.join(", "));
     }
-    let _ = writeln!(out, "\\fit{{f({x}) = {}}}", tex(&d.forward));
-    let _ = writeln!(out, "\\fit{{f'({x}) = {}}}", tex(&d.derivative));
-    let _ = writeln!(out, "\\fit{{f''({x}) = {}}}", tex(&d.second));
+    formula(out, &format!("f({x})"), &d.forward);
+    formula(out, &format!("f'({x})"), &d.derivative);
+    formula(out, &format!("f''({x})"), &d.second);
     for (q, dp) in p.param.iter().zip(&d.params) {
         let name = tex(&Expr::var(&q.name));
-        let _ = writeln!(out, "\\fit{{\\frac{{\\partial f}}{{\\partial {name}}} = {}}}", tex(dp));
+        formula(out, &format!("\\frac{{\\partial f}}{{\\partial {name}}}"), dp);
         let lim: Vec<String> = Side::BOTH
             .iter()
             .zip(&q.tails)
