@@ -9,7 +9,8 @@
 //! (`$CARGO_TARGET_DIR` when set; see `out`), or into `--out DIR`: `index.html`
 //! (self-contained: formulas in MathML, plots inline: `html`), `report.tex` (and `report.pdf` when `pdflatex`
 //! is on PATH), `saturation.md`, `saturation.csv` with `saturation-legend.csv`,
-//! `saturation.json` (typed values, written with serde: `json`), and `plots/NAME.svg`.
+//! `saturation.json` (typed values, written with serde: `json`), `plots/NAME.svg` and the
+//! signal-propagation phase diagram `plots/NAME-phase.svg` (`phase`).
 //! Vector activations (softmax) have their own table: a section of `saturation.md` and
 //! `report.tex`, `saturation-vector.csv` with `saturation-vector-legend.csv`, the `"vector"`
 //! member of `saturation.json`; their plots show component 0 along the gap `x = (d, 0)`. A
@@ -30,6 +31,7 @@ mod html;
 mod json;
 mod latex;
 pub(crate) mod out;
+mod phase;
 mod plot;
 mod tables;
 
@@ -157,7 +159,8 @@ fn written_list(root: &Path, written: &[PathBuf]) -> String {
     lines.join("\n")
 }
 
-/// The SVG figures of every activation, by name: its plot (written to `plots/NAME.svg`).
+/// The SVG figures of every activation, by name: its plot (written to `plots/NAME.svg`) and,
+/// for a scalar activation, its phase diagram (`plots/NAME-phase.svg`).
 fn figures(entries: &[Entry], vectors: &[VectorEntry]) -> Result<html::Figures, String> {
     let mut figures = html::Figures::new();
     for e in entries {
@@ -167,8 +170,12 @@ fn figures(entries: &[Entry], vectors: &[VectorEntry]) -> Result<html::Figures, 
             caption: format!("f (blue) and f' (orange); grey where |f'| < eps = {}", format::sig(e.props.epsilon)),
             svg,
         };
-        // Another figure of the activation (its phase diagram, say) is one more push here.
-        figures.entry(e.def.name.clone()).or_default().push(plot);
+        let phase = html::Figure {
+            file: format!("plots/{}-phase.svg", e.def.name),
+            caption: phase::CAPTION.into(),
+            svg: phase::svg(e).map_err(|err| format!("phase diagram of {}: {err}", e.def.name))?,
+        };
+        figures.entry(e.def.name.clone()).or_default().extend([plot, phase]);
     }
     for v in vectors {
         let svg = plot::vector_svg(v).map_err(|err| format!("plot of {}: {err}", v.def.name))?;

@@ -28,7 +28,9 @@
 //! - one-sided limits of f, f', f'', … at each breakpoint — `smoothness`;
 //! - E[f(Z)] and E[f(Z)²] by adaptive Gauss–Legendre quadrature split at breakpoints —
 //!   `integrals`;
-//! - transcendental calls and affinity from the IR — `cost`.
+//! - transcendental calls and affinity from the IR — `cost`;
+//! - mean-field signal propagation: the edge of chaos and the usual initialisations —
+//!   [`signal`].
 //!
 //! Vector activations (softmax) have their own properties: [`vector::analyse_vector`].
 //!
@@ -42,6 +44,7 @@ mod integrals;
 mod limits;
 mod pieces;
 mod saturation;
+pub mod signal;
 mod smoothness;
 pub mod vector;
 
@@ -368,6 +371,8 @@ pub struct Properties {
     pub affine: bool,
     /// ∂f/∂p for each parameter.
     pub param: Vec<ParamProperties>,
+    /// Mean-field signal propagation: the edge of chaos, the usual initialisations.
+    pub signal: signal::Signal,
 }
 
 impl Properties {
@@ -448,6 +453,7 @@ pub fn analyse(def: &Definition, epsilon: f64) -> Result<Properties, AnalysisErr
         cost: cost::cost(&derived),
         affine: continuous && cost::affine(&derived, &def.input),
         param: saturation::params(&subject, &params, epsilon),
+        signal: signal::signal(&subject, &slope),
         params,
         limits,
         max_slope,

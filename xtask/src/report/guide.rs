@@ -129,6 +129,21 @@ const RULES: &[Rule] = &[
         note: None,
     },
     Rule {
+        topic: "Very deep networks: a stable critical initialisation (edge of chaos)",
+        rule: "chi1 = 1 at a fixed point q* with |dV/dq| < 1 for some sigma_b^2 in [0, 0.5] (signal propagation)",
+        test: |p| {
+            p.signal.stable().next().map(|(b, c)| {
+                format!("sigma_b^2 = {}: sigma_w^2 = {}, dV/dq = {}", sig(b), sig(c.sigma_w2), sig(c.slope))
+            })
+        },
+        note: Some(|all| {
+            let none: Vec<&str> =
+                all.iter().filter(|p| p.signal.stable().next().is_none()).map(|p| p.name.as_str()).collect();
+            (!none.is_empty())
+                .then(|| format!("no stable critical initialisation for sigma_b^2 <= 0.5: {}", none.join(", ")))
+        }),
+    },
+    Rule {
         topic: "No non-linearity",
         rule: "affine: f' does not depend on x, so layers collapse into one",
         test: |p| p.affine.then(|| "f' constant".to_string()),

@@ -1,6 +1,7 @@
 //! `index.html`: the report as one self-contained page — no script, no style sheet, font
 //! or image from elsewhere — readable on a laptop and on a phone. The summary table (each
-//! activation's formula beside its key properties), the selection guide, the legend, then
+//! activation's formula beside its key properties), the selection guide, the signal
+//! propagation table, the legend, then
 //! one section per activation: its formulas in MathML (printed from the IR by
 //! `activation_core::to_mathml`, the same layout decisions as the LaTeX), its figures as
 //! inline SVG, and its properties. Browsers lay MathML out natively;
@@ -16,6 +17,7 @@ use activation_core::{to_mathml_with_input, Expr};
 use super::columns::{columns, param_thresholds, property_rows, vector_columns, Column};
 use super::format::{limit, markup, sig};
 use super::guide::guide;
+use super::phase;
 use super::plot::{beyond_window, model};
 use super::tables::vector_intro;
 use super::{Entry, VectorEntry};
@@ -94,6 +96,7 @@ pub fn document(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64, figure
     contents(&mut out, entries, vectors);
     summary(&mut out, entries);
     guide_section(&mut out, entries);
+    signal_section(&mut out, entries);
     legend(&mut out, epsilon);
     out.push_str("<h2 id=\"activations\">The activations</h2>\n");
     for e in entries {
@@ -109,7 +112,8 @@ pub fn document(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64, figure
 /// Links to every section.
 fn contents(out: &mut String, entries: &[Entry], vectors: &[VectorEntry]) {
     out.push_str("<nav aria-label=\"Contents\"><p><a href=\"#summary\">Summary</a> · ");
-    out.push_str("<a href=\"#guide\">Selection guide</a> · <a href=\"#legend\">Legend</a>");
+    out.push_str("<a href=\"#guide\">Selection guide</a> · <a href=\"#signal\">Signal propagation</a> · ");
+    out.push_str("<a href=\"#legend\">Legend</a>");
     if !vectors.is_empty() {
         out.push_str(" · <a href=\"#vector\">Vector activations</a>");
     }
@@ -165,6 +169,26 @@ fn guide_section(out: &mut String, entries: &[Entry]) {
         out.push_str("</li>\n");
     }
     out.push_str("</ul>\n");
+}
+
+/// Signal propagation: how it is computed, then the edge of chaos and the usual
+/// initialisations of every activation (each one's phase diagram is in its section).
+fn signal_section(out: &mut String, entries: &[Entry]) {
+    let _ = writeln!(out, "<h2 id=\"signal\">Signal propagation</h2>\n<p>{}</p>", text(phase::ABOUT));
+    out.push_str("<div class=\"scroll\"><table>\n<thead><tr>");
+    for h in phase::HEADERS {
+        let _ = write!(out, "<th>{}</th>", text(h));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for row in phase::table(entries) {
+        let (name, cells) = row.split_first().expect("a row names its activation");
+        let _ = write!(out, "<tr><td><a href=\"#{}\">{}</a></td>", anchor(name), escape(name));
+        for c in cells {
+            let _ = write!(out, "<td>{}</td>", text(c));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table></div>\n");
 }
 
 fn legend(out: &mut String, epsilon: f64) {
@@ -227,6 +251,7 @@ fn activation(out: &mut String, e: &Entry, figures: &[Figure]) {
         );
     }
     figure_grid(out, figures);
+    let _ = writeln!(out, "<p class=\"note\">{}</p>", text(&phase::summary(&p.signal)));
     let outside: Vec<String> = beyond_window(e, &model(e)).iter().map(|t| text(t)).collect();
     if !outside.is_empty() {
         let _ = writeln!(out, "<p class=\"note\">Saturated beyond the plotted window: {}.</p>", outside.join(", "));
@@ -356,6 +381,9 @@ pub fn escape(s: &str) -> String {
 pub fn text(s: &str) -> String {
     const SYMBOLS: &[(&str, &str)] = &[
         ("C-infinity", "C<sup>∞</sup>"),
+        ("sigma_w^2", "σ<sub>w</sub><sup>2</sup>"),
+        ("sigma_b^2", "σ<sub>b</sub><sup>2</sup>"),
+        ("chi1", "χ<sub>1</sub>"),
         ("<=", "≤"),
         (">=", "≥"),
         ("!=", "≠"),
@@ -439,6 +467,10 @@ mod tests {
         assert_eq!(text("x -> -inf"), "x → −∞");
         assert_eq!(text("|f'| < eps"), "|f&#39;| &lt; ε");
         assert_eq!(text("`<x>` C-infinity"), "<code>&lt;x&gt;</code> C<sup>∞</sup>");
+        assert_eq!(
+            text("sigma_w^2 = 2 (q* = inf), chi1 = 1 at sigma_b^2 = 0"),
+            "σ<sub>w</sub><sup>2</sup> = 2 (q* = ∞), χ<sub>1</sub> = 1 at σ<sub>b</sub><sup>2</sup> = 0"
+        );
         // Inside code, nothing is replaced.
         assert_eq!(text("`a->b`"), "<code>a-&gt;b</code>");
     }

@@ -21,7 +21,7 @@
 //! `docs/report-schema.md` describes the schema for readers, with a sample row.
 
 use activation_core::analysis::vector::{self, VectorProperties, SIZES};
-use activation_core::analysis::{self as analysis, Limit, Properties};
+use activation_core::analysis::{self as analysis, signal, Limit, Properties};
 use serde::{Deserialize, Serialize};
 
 use super::columns::{columns, vector_columns, Column};
@@ -34,6 +34,7 @@ pub const SCHEMA: u32 = 2;
 
 /// `saturation.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Report {
     /// The version of the schema: [`SCHEMA`].
     pub schema: u32,
@@ -410,8 +411,9 @@ pub struct ParamSaturation {
 }
 
 /// One scalar activation. The members up to `param_saturation` are the table's columns,
-/// under their keys; the last four are in this file only.
+/// under their keys; the last five are in this file only.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Row {
     /// The name of the `#[activation]` function.
     pub activation: String,
@@ -481,6 +483,133 @@ pub struct Row {
     pub extrema: Vec<Extremum>,
     /// E[f(Z)²], Z ~ N(0, 1).
     pub second_moment: Extended,
+    /// Mean-field signal propagation: the edge of chaos and the usual initialisations.
+    pub signal: SignalRow,
+}
+
+/// A fixed point q* of the variance map: `{"kind": "at", "q": 0.57}`, `{"kind": "any"}`
+/// (every q is one) or `{"kind": "unbounded"}` (none: the variance grows without bound).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum QStar {
+    /// At q.
+    At {
+        /// q* (finite, >= 0).
+        q: f64,
+    },
+    /// Every q is a fixed point.
+    Any,
+    /// No fixed point up to `q_max`.
+    Unbounded,
+}
+
+impl From<signal::FixedPoint> for QStar {
+    fn from(f: signal::FixedPoint) -> QStar {
+        match f {
+            signal::FixedPoint::At(q) => QStar::At { q },
+            signal::FixedPoint::Any => QStar::Any,
+            signal::FixedPoint::Unbounded => QStar::Unbounded,
+        }
+    }
+}
+
+/// A critical point (chi1 = 1 at q*).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CriticalPoint {
+    /// sigma_w^2 on the edge.
+    pub sigma_w2: f64,
+    /// The fixed point.
+    pub q_star: QStar,
+    /// dV/dq at q*.
+    pub slope: f64,
+    /// |dV/dq| < 1 at q*.
+    pub stable: bool,
+}
+
+/// The edge of chaos at one sigma_b^2: every critical point (empty: none).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EdgeAt {
+    /// The bias variance.
+    pub sigma_b2: f64,
+    /// The critical points, by increasing q*.
+    pub critical: Vec<CriticalPoint>,
+}
+
+/// The signal at one initialisation.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitRow {
+    /// Weight variance times fan-in.
+    pub sigma_w2: f64,
+    /// Bias variance.
+    pub sigma_b2: f64,
+    /// The fixed point reached from q = 1.
+    pub q_star: QStar,
+    /// The gradient's factor per layer.
+    pub chi1: Extended,
+    /// dV/dq at q* (undefined when q* is not a point).
+    pub slope: Extended,
+    /// 1/|ln chi1|: the depth over which gradients change by e (infinite on the edge).
+    pub depth: Extended,
+}
+
+impl From<&signal::Init> for InitRow {
+    fn from(i: &signal::Init) -> InitRow {
+        InitRow {
+            sigma_w2: i.sigma_w2,
+            sigma_b2: i.sigma_b2,
+            q_star: i.q_star.into(),
+            chi1: i.chi1.into(),
+            slope: i.slope.into(),
+            depth: i.depth.into(),
+        }
+    }
+}
+
+/// Mean-field signal propagation of one activation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalRow {
+    /// The largest q searched for a fixed point.
+    pub q_max: f64,
+    /// f is positively homogeneous: the edge is one point at sigma_b^2 = 0.
+    pub homogeneous: bool,
+    /// The edge of chaos at sigma_b^2 = 0, 0.05, ..., 0.5.
+    pub edge: Vec<EdgeAt>,
+    /// sigma_w^2 = 1, sigma_b^2 = 0.
+    pub lecun: InitRow,
+    /// sigma_w^2 = 2, sigma_b^2 = 0.
+    pub he: InitRow,
+}
+
+impl From<&signal::Signal> for SignalRow {
+    fn from(s: &signal::Signal) -> SignalRow {
+        SignalRow {
+            q_max: signal::Q_MAX,
+            homogeneous: s.homogeneous,
+            edge: s
+                .edge
+                .iter()
+                .map(|p| EdgeAt {
+                    sigma_b2: p.sigma_b2,
+                    critical: p
+                        .critical
+                        .iter()
+                        .map(|c| CriticalPoint {
+                            sigma_w2: c.sigma_w2,
+                            q_star: c.q_star.into(),
+                            slope: c.slope,
+                            stable: c.stable,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            lecun: (&s.lecun).into(),
+            he: (&s.he).into(),
+        }
+    }
 }
 
 /// The members of [`Row`] that are not columns of the other formats, with their meanings.
@@ -493,6 +622,12 @@ const ROW_EXTRAS: &[(&str, &str, &str)] = &[
         "Local extrema of f, left to right: `minimum` or `maximum`, where (`x`) and f there (`value`).",
     ),
     ("second_moment", "E[f(Z)^2]", "E[f(Z)^2] for Z ~ N(0, 1): the gain is 1 / sqrt of it."),
+    (
+        "signal",
+        "signal propagation",
+        "Mean-field signal propagation: `edge` (every critical point sigma_w^2, q*, dV/dq, stable at each sigma_b^2), \
+         `lecun` and `he` (q*, chi1, dV/dq, depth 1/|ln chi1|), `homogeneous`, `q_max`; see docs/signal-propagation.md.",
+    ),
 ];
 
 impl From<&Properties> for Row {
@@ -550,6 +685,7 @@ impl From<&Properties> for Row {
                 })
                 .collect(),
             second_moment: p.second_moment.into(),
+            signal: (&p.signal).into(),
         }
     }
 }
@@ -863,6 +999,41 @@ mod tests {
         assert!((x - -1.278_464_542_761_074).abs() < 1e-14, "{x}");
         assert_ne!(x, -1.27846);
         assert!(swish["params"][0]["value"].is_number());
+
+        // Signal propagation: numbers, the closed forms, and nothing unknown is accepted.
+        let tanh = &row(rows, "tanh")["signal"];
+        assert_eq!(tanh["edge"][0]["sigma_b2"], serde_json::json!(0.0));
+        number(&tanh["edge"][0]["critical"][0]["sigma_w2"], 1.0);
+        assert_eq!(tanh["edge"][0]["critical"][0]["q_star"], serde_json::json!({"kind": "at", "q": 0.0}));
+        number(&tanh["edge"][2]["sigma_b2"], 0.1);
+        let edge = &tanh["edge"][2]["critical"][0];
+        assert!(edge["sigma_w2"].is_number() && edge["q_star"]["q"].is_number() && edge["slope"].is_number());
+        assert_eq!(edge["stable"], true);
+        assert_eq!(tanh["lecun"]["depth"], serde_json::json!({"kind": "infinite", "sign": 1}));
+        let relu = &row(rows, "relu")["signal"];
+        number(&relu["edge"][0]["critical"][0]["sigma_w2"], 2.0);
+        assert_eq!(relu["he"]["q_star"], serde_json::json!({"kind": "any"}));
+        number(&relu["he"]["chi1"]["value"], 1.0);
+        for r in rows.as_array().unwrap() {
+            let s = &r["signal"];
+            number(&s["q_max"], 1e4);
+            assert_eq!(s["edge"].as_array().unwrap().len(), 11, "{}", r["activation"]);
+            for p in s["edge"].as_array().unwrap() {
+                assert!(p["sigma_b2"].is_number());
+                for c in p["critical"].as_array().unwrap() {
+                    assert!(c["sigma_w2"].is_number() && c["slope"].is_number(), "{c}");
+                }
+            }
+        }
+        let mut extra = v.clone();
+        extra["rows"][0]["signal"]["lecun"]["surprise"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<Report>(extra).is_err(), "an unknown member is rejected");
+        let mut extra = v.clone();
+        extra["rows"][0]["surprise"] = serde_json::json!(1);
+        assert!(serde_json::from_value::<Report>(extra).is_err(), "an unknown row member is rejected");
+        let mut text_number = v.clone();
+        text_number["rows"][0]["signal"]["edge"][0]["sigma_b2"] = serde_json::json!("0");
+        assert!(serde_json::from_value::<Report>(text_number).is_err(), "a number as text is rejected");
 
         let softmax = row(&v["vector"]["rows"], "softmax");
         number(&softmax["sum"][0]["value"]["value"], 1.0);

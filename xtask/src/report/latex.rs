@@ -58,6 +58,7 @@ pub fn document(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64) -> Str
     out.push_str("\\tableofcontents\n");
     summary(&mut out, entries);
     guide_section(&mut out, entries);
+    super::phase::latex_section(&mut out, entries);
     legend(&mut out, epsilon);
     out.push_str("\\section{The activations}\n");
     for e in entries {
@@ -83,7 +84,7 @@ fn summary(out: &mut String, entries: &[Entry]) {
 }
 
 /// A booktabs table shrunk to the page width.
-fn table(out: &mut String, head: &[String], rows: Vec<Vec<String>>) {
+pub(super) fn table(out: &mut String, head: &[String], rows: Vec<Vec<String>>) {
     out.push_str("\\begin{center}\n\\resizebox{\\textwidth}{!}{%\n");
     let _ = writeln!(out, "\\begin{{tabular}}{{{}}}\n\\toprule", "l".repeat(head.len()));
     let _ = writeln!(out, "{} \\\\\n\\midrule", head.join(" & "));
@@ -171,7 +172,15 @@ fn activation(out: &mut String, e: &Entry) {
     }
     let m = model(e);
     let outside: Vec<String> = beyond_window(e, &m).iter().map(|t| text(t)).collect();
-    plot(out, &m, &p.name, &SCALAR_AXES);
+    // The f/f' plot and the phase diagram side by side, each with its words below.
+    out.push_str("\\begin{center}\n\\begin{minipage}[t]{0.56\\textwidth}\\centering\n");
+    let _ = writeln!(out, "\\resizebox{{\\linewidth}}{{!}}{{%\n{}}}\\\\[4pt]", picture(&m, SCALAR_SIZE, &SCALAR_AXES));
+    let _ = writeln!(out, "{}", caption(&p.name, &SCALAR_AXES));
+    out.push_str("\\end{minipage}\\hfill\n\\begin{minipage}[t]{0.41\\textwidth}\\centering\n");
+    let _ = writeln!(out, "\\resizebox{{\\linewidth}}{{!}}{{%\n{}}}\\\\[4pt]", super::phase::picture(e));
+    let _ = writeln!(out, "{}", super::phase::caption(e));
+    out.push_str("\\end{minipage}\n\\end{center}\n\n");
+    let _ = writeln!(out, "{}\n", text(&super::phase::summary(&p.signal)));
     if !outside.is_empty() {
         let _ = writeln!(out, "Saturated beyond the plotted window: {}.\n", outside.join(", "));
     }
@@ -200,9 +209,9 @@ fn two_column_table(out: &mut String, rows: &[(String, String)], widths: (&str, 
     out.push_str("\\bottomrule\n\\end{tabular}\n\\end{center}\n");
 }
 
-/// Plot size in bp.
-const W: f64 = 380.0;
-const H: f64 = 210.0;
+/// Plot size in bp: a scalar activation's (beside its phase diagram), a vector one's (alone).
+const SCALAR_SIZE: (f64, f64) = (250.0, 170.0);
+const VECTOR_SIZE: (f64, f64) = (380.0, 210.0);
 
 /// The LaTeX words of a plot: x axis, y axis, the two curves, the shaded region.
 struct Axes {
@@ -223,26 +232,27 @@ const VECTOR_AXES: Axes = Axes {
     shaded: "every $|J_{ik}| < \\varepsilon$",
 };
 
-/// The plot as a `picture` whose lines are PDF path operators, in bp.
-fn plot(out: &mut String, m: &Model, name: &str, axes: &Axes) {
-    let px = |x: f64| (x - m.x.0) / (m.x.1 - m.x.0) * W;
-    let py = |y: f64| (y - m.y.0) / (m.y.1 - m.y.0) * H;
+/// The plot as a `picture` whose lines are PDF path operators, `(W, H)` bp.
+fn picture(m: &Model, (w, h): (f64, f64), axes: &Axes) -> String {
+    let mut out = String::new();
+    let px = |x: f64| (x - m.x.0) / (m.x.1 - m.x.0) * w;
+    let py = |y: f64| (y - m.y.0) / (m.y.1 - m.y.0) * h;
     let mut ops = String::from("q 0 0 ");
-    let _ = write!(ops, "{W} {H} re W n ");
+    let _ = write!(ops, "{w} {h} re W n ");
     for &(a, b) in &m.shaded {
-        let _ = write!(ops, "0.88 0.88 0.88 rg {:.2} 0 {:.2} {H} re f ", px(a), px(b) - px(a));
+        let _ = write!(ops, "0.88 0.88 0.88 rg {:.2} 0 {:.2} {h} re f ", px(a), px(b) - px(a));
     }
     let (xt, yt) = (ticks(m.x), ticks(m.y));
     ops.push_str("0.85 0.85 0.85 RG 0.4 w ");
     for &t in &xt {
-        let _ = write!(ops, "{:.2} 0 m {:.2} {H} l S ", px(t), px(t));
+        let _ = write!(ops, "{:.2} 0 m {:.2} {h} l S ", px(t), px(t));
     }
     for &t in &yt {
-        let _ = write!(ops, "0 {:.2} m {W} {:.2} l S ", py(t), py(t));
+        let _ = write!(ops, "0 {:.2} m {w} {:.2} l S ", py(t), py(t));
     }
     ops.push_str("0.35 0.35 0.35 RG 0.8 w [4 3] 0 d ");
     for &b in &m.breakpoints {
-        let _ = write!(ops, "{:.2} 0 m {:.2} {H} l S ", px(b), px(b));
+        let _ = write!(ops, "{:.2} 0 m {:.2} {h} l S ", px(b), px(b));
     }
     ops.push_str("[] 0 d 1.4 w ");
     for (curve, rgb) in [(&m.f, "0.12 0.35 0.71"), (&m.df, "0.84 0.38 0.12")] {
@@ -254,9 +264,9 @@ fn plot(out: &mut String, m: &Model, name: &str, axes: &Axes) {
             ops.push_str("S ");
         }
     }
-    let _ = write!(ops, "Q q 0 0 0 RG 0.6 w 0 0 {W} {H} re S Q");
-    out.push_str("\\begin{center}\n\\setlength{\\unitlength}{1bp}\n");
-    let _ = writeln!(out, "\\begin{{picture}}({},{})(-40,-34)", W + 50.0, H + 44.0);
+    let _ = write!(ops, "Q q 0 0 0 RG 0.6 w 0 0 {w} {h} re S Q");
+    out.push_str("\\setlength{\\unitlength}{1bp}%\n");
+    let _ = writeln!(out, "\\begin{{picture}}({},{})(-40,-34)", w + 50.0, h + 44.0);
     let _ = writeln!(out, "\\put(0,0){{\\pdfliteral{{{ops}}}}}");
     for &t in &xt {
         let _ = writeln!(out, "\\put({:.2},-4){{\\makebox(0,0)[t]{{\\scriptsize ${}$}}}}", px(t), sig(t));
@@ -264,11 +274,15 @@ fn plot(out: &mut String, m: &Model, name: &str, axes: &Axes) {
     for &t in &yt {
         let _ = writeln!(out, "\\put(-4,{:.2}){{\\makebox(0,0)[r]{{\\scriptsize ${}$}}}}", py(t), sig(t));
     }
-    let _ = writeln!(out, "\\put({},-24){{\\makebox(0,0)[t]{{{}}}}}", W / 2.0, axes.x);
-    let _ = writeln!(out, "\\put(-36,{}){{\\makebox(0,0){{\\rotatebox{{90}}{{{}}}}}}}", H / 2.0, axes.y);
-    out.push_str("\\end{picture}\n\n");
-    let _ = writeln!(
-        out,
+    let _ = writeln!(out, "\\put({},-24){{\\makebox(0,0)[t]{{{}}}}}", w / 2.0, axes.x);
+    let _ = writeln!(out, "\\put(-36,{}){{\\makebox(0,0){{\\rotatebox{{90}}{{{}}}}}}}", h / 2.0, axes.y);
+    out.push_str("\\end{picture}");
+    out
+}
+
+/// The line of words under a plot: its curves, what is shaded, its SVG.
+fn caption(name: &str, axes: &Axes) -> String {
+    format!(
         "{{\\small \\textcolor[RGB]{{31,88,180}}{{\\rule[0.5ex]{{1.5em}}{{1.4pt}}}} {}\\quad \
          \\textcolor[RGB]{{214,96,30}}{{\\rule[0.5ex]{{1.5em}}{{1.4pt}}}} {}\\quad dashed: breakpoints\\quad \
          grey: saturated, {}\\quad (SVG: \\texttt{{plots/{}.svg}})}}",
@@ -276,8 +290,17 @@ fn plot(out: &mut String, m: &Model, name: &str, axes: &Axes) {
         axes.df,
         axes.shaded,
         text(name)
+    )
+}
+
+/// The plot alone, centred, with its words.
+fn plot(out: &mut String, m: &Model, name: &str, axes: &Axes) {
+    let _ = writeln!(
+        out,
+        "\\begin{{center}}\n{}\n\n{}\n\\end{{center}}",
+        picture(m, VECTOR_SIZE, axes),
+        caption(name, axes)
     );
-    out.push_str("\\end{center}\n");
 }
 
 /// The vector activations: their table, its legend, and a subsection each.
@@ -339,6 +362,10 @@ fn ticks((lo, hi): (f64, f64)) -> Vec<f64> {
 pub fn text(s: &str) -> String {
     const SYMBOLS: &[(&str, &str)] = &[
         ("C-infinity", "$C^\\infty$"),
+        ("sigma_w^2", "$\\sigma_w^2$"),
+        ("sigma_b^2", "$\\sigma_b^2$"),
+        ("chi1", "$\\chi_1$"),
+        ("q*", "$q^*$"),
         ("<=", "$\\le$"),
         (">=", "$\\ge$"),
         ("!=", "$\\ne$"),
@@ -373,6 +400,7 @@ mod tests {
         assert_eq!(text("[0, inf)"), "[0, $\\infty$)");
         assert_eq!(text("x -> -inf, infinity"), "x $\\to$ $-\\infty$, infinity");
         assert_eq!(text("C-infinity"), "$C^\\infty$");
+        assert_eq!(text("sigma_w^2 = 2 (q* = any), chi1 = 1"), "$\\sigma_w^2$ = 2 ($q^*$ = any), $\\chi_1$ = 1");
         assert_eq!(text("`x_1` & 5%"), "\\texttt{x\\_1} \\& 5\\%");
         assert_eq!(text("|f'| < eps"), "$|$f'$|$ $<$ $\\varepsilon$");
         assert_eq!(ticks((-4.4, 4.4)), vec![-4.0, -2.0, 0.0, 2.0, 4.0]);

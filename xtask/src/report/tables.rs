@@ -81,6 +81,7 @@ pub fn markdown(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64) -> Str
     for a in guide(&entries.iter().map(|e| e.props.clone()).collect::<Vec<_>>()) {
         out.push_str(&advice_line(&a));
     }
+    super::phase::markdown(&mut out, entries);
     if !vectors.is_empty() {
         out.push_str("\n## Vector activations\n\n");
         let _ = writeln!(out, "{}\n", vector_intro(epsilon));
@@ -158,17 +159,23 @@ pub fn csv_legend(epsilon: f64) -> String {
 /// The widest line `cargo xtask report` prints in its short table.
 pub const TERMINAL_WIDTH: usize = 100;
 
-/// The terminal's short table of the scalar activations: a column of [`columns`] by key,
-/// with a shorter header. A new column is one more line here.
+/// The terminal's short table of the scalar activations: a column of [`columns`] or of the
+/// signal results' [`columns`](super::phase::columns) by key, with a shorter header. A new
+/// column is one more line here.
 const TERMINAL: &[(&str, &str)] = &[
     ("activation", "activation"),
     ("range", "range"),
     ("sat_left", "saturated left"),
     ("sat_right", "saturated right"),
     ("gain", "gain"),
-    // The edge of chaos at σ_b² = 0 goes here, as `("its key", "edge of chaos")`, once
-    // `columns()` has it.
+    ("edge_chaos", "edge of chaos"),
 ];
+
+/// Every column the terminal's scalar table can pick: the saturation columns, then the
+/// signal results'.
+fn terminal_columns() -> Vec<Column> {
+    columns().into_iter().chain(super::phase::columns()).collect()
+}
 
 /// The terminal's short table of the vector activations, likewise.
 const TERMINAL_VECTOR: &[(&str, &str)] = &[
@@ -182,12 +189,13 @@ const TERMINAL_VECTOR: &[(&str, &str)] = &[
 /// What `cargo xtask report` prints: the short tables, each line at most
 /// [`TERMINAL_WIDTH`] characters, and what their words mean.
 pub fn terminal(entries: &[Entry], vectors: &[VectorEntry], epsilon: f64) -> String {
-    let mut out = short_table(&columns(), TERMINAL, entries.iter().map(|e| &e.props));
+    let mut out = short_table(&terminal_columns(), TERMINAL, entries.iter().map(|e| &e.props));
     let _ = writeln!(
         out,
         "saturated: |f'| < {} beyond that x; gain: 1 / sqrt(E[f(Z)^2]), Z ~ N(0, 1); more in saturation.md",
         sig(epsilon)
     );
+    out.push_str("edge of chaos: sigma_w^2 where chi1 = 1 at sigma_b^2 = 0, and whether its q* is stable\n");
     if !vectors.is_empty() {
         out.push('\n');
         out.push_str(&short_table(&vector_columns(), TERMINAL_VECTOR, vectors.iter().map(|v| &v.props)));
@@ -254,7 +262,7 @@ pub fn fit_table(headers: &[&str], rows: &[Vec<String>], width: usize) -> String
 mod tests {
     use super::*;
 
-    /// The widest cells the catalog has, and a sixth column as wide as any: every line
+    /// The widest cells the catalog has, and an edge of chaos with two critical points: every line
     /// still fits in 100 characters, and what is cut says so.
     #[test]
     fn terminal_table_fits_100_columns() {
@@ -267,7 +275,7 @@ mod tests {
                 wide("x < -6.90575"),
                 wide("x > 6.90575"),
                 wide("1.84623"),
-                wide("sigma_w^2 = 1.23456"),
+                wide("106.698 stable"),
             ],
             vec![
                 wide("a_very_long_activation_name"),
@@ -283,7 +291,7 @@ mod tests {
                 wide("x < -1.23457e-300"),
                 wide("x > 1.23457e300"),
                 wide("-"),
-                wide("sigma_w^2 = 2 (exact)"),
+                wide("0.476771 unstable; 2.84317 stable"),
             ],
         ];
         let table = fit_table(&headers, &rows, TERMINAL_WIDTH);
@@ -301,7 +309,7 @@ mod tests {
     /// The short tables name columns that exist (a renamed key fails here, not at run time).
     #[test]
     fn terminal_columns_exist() {
-        let keys: Vec<&str> = columns().iter().map(|c| c.key).collect();
+        let keys: Vec<&str> = terminal_columns().iter().map(|c| c.key).collect();
         assert!(TERMINAL.iter().all(|(k, _)| keys.contains(k)));
         let keys: Vec<&str> = vector_columns().iter().map(|c| c.key).collect();
         assert!(TERMINAL_VECTOR.iter().all(|(k, _)| keys.contains(k)));
