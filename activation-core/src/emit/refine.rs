@@ -89,7 +89,6 @@ fn polynomial(e: &Expr) -> bool {
 /// `f(u)` with the argument refined in the tails, or `None` when `f` or `u` is not
 /// eligible. `plain` is `u` as the ordinary code computes it.
 pub(crate) fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<TokenStream> {
-    let root = root();
     let method = match f {
         Func::Sigmoid => "sigmoid_value",
         Func::Exp => "exp_value",
