@@ -87,7 +87,7 @@ fn kernels<A: Activation, T: Real>(act: &A, x: &[T], derivative: bool) -> (Vec<T
 }
 
 fn read<E: burn_tensor::Element>(data: TensorData) -> Result<Vec<E>, Error> {
-    data.into_vec::<E>().map_err(|e| Error::Read(format!("{e:?}")))
+    data.try_into_vec::<E>().map_err(|e| Error::Read(format!("{e:?}")))
 }
 
 fn apply<A: Activation, const D: usize>(act: &A, x: Tensor<D>) -> Result<Tensor<D>, Error> {

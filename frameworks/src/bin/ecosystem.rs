@@ -1,7 +1,7 @@
 //! Writes `docs/ecosystem.md`: the value and derivative of candle's, burn's and our
 //! activations at the hard points of `docs/accuracy.md`, in ULPs against MPFR.
 //!
-//! `cargo run --release -p activation-frameworks --features ecosystem --bin ecosystem [-- --check]`
+//! `cargo run -p activation-frameworks --features ecosystem --bin ecosystem [-- --check]`
 //!
 //! Derivatives are each framework's own backward pass: candle's `backward()` on a `Var`,
 //! burn's autodiff on the ndarray backend. Every figure is measured when the program runs.
@@ -134,6 +134,7 @@ fn candle_at(op: CandleOp, p: Point) -> Pair {
 }
 
 fn burn_at(op: BurnOp, p: Point) -> Pair {
+    #[allow(deprecated)]
     let device = BurnDevice::ndarray().autodiff();
     let (data, dtype) = match p {
         Point::F64(x) => (TensorData::new(vec![x], [1]), DType::F64),
@@ -141,7 +142,7 @@ fn burn_at(op: BurnOp, p: Point) -> Pair {
     };
     let x = BurnTensor::<1>::from_data(data, (&device, dtype)).require_grad();
     let y = op(x.clone());
-    let read = |t: BurnTensor<1>| t.into_data().convert::<f64>().into_vec::<f64>().ok().map(|v| v[0]);
+    let read = |t: BurnTensor<1>| t.into_data().convert::<f64>().try_into_vec::<f64>().ok().map(|v| v[0]);
     let value = read(y.clone());
     let d = x.grad(&y.sum().backward()).and_then(read);
     (value, d)
