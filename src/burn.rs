@@ -23,7 +23,8 @@
 //!   are used; the values make a round trip through host memory, so on a GPU this is a
 //!   synchronisation, not a fused kernel.
 //! - **dtypes**: `f32` and `f64` run the slice kernels; `f16` and `bf16` are widened to
-//!   `f32` and rounded back once. Other dtypes are an [`Error`].
+//!   `f32` and rounded back once (on backends that have them: not ndarray, so the tests
+//!   do not exercise this path). Other dtypes are an [`Error`].
 //! - **under autodiff**: a result of −0 comes out as +0 (`y + 0`), and the gradient at an
 //!   infinite or NaN input is 0 (`x − detach(x)` is NaN there and is replaced by 0).
 //! - **parameters** are constants (the struct's fields); their gradients are not given to

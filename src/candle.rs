@@ -222,7 +222,13 @@ impl<A: WithParamValues + Send + Sync + 'static> CustomOp2 for WithParams<A> {
         cpu_forward(&act, x, lx)
     }
 
-    fn bwd(&self, x: &Tensor, params: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>)> {
+    fn bwd(
+        &self,
+        x: &Tensor,
+        params: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>)> {
         let values = params.to_dtype(DType::F64)?.to_vec1::<f64>()?;
         let act = A::with_param_values(&values);
         let grad_x = x.apply_op2_no_bwd(grad, &Backward(act))?;

@@ -47,11 +47,21 @@ where
     let xb: Vec<bf16> = xs.iter().map(|&x| bf16::from_f64(x)).collect();
     let y = Tensor::new(xb.as_slice(), &dev).unwrap().apply_op1(act).unwrap().to_vec1::<bf16>().unwrap();
     let want: Vec<bf16> = xb.iter().map(|x| bf16::from_f32(act.forward(x.to_f32()))).collect();
-    assert_eq!(y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), "{} bf16", A::NAME);
+    assert_eq!(
+        y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        "{} bf16",
+        A::NAME
+    );
     let xh: Vec<f16> = xs.iter().map(|&x| f16::from_f64(x)).collect();
     let y = Tensor::new(xh.as_slice(), &dev).unwrap().apply_op1(act).unwrap().to_vec1::<f16>().unwrap();
     let want: Vec<f16> = xh.iter().map(|x| f16::from_f32(act.forward(x.to_f32()))).collect();
-    assert_eq!(y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), "{} f16", A::NAME);
+    assert_eq!(
+        y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        "{} f16",
+        A::NAME
+    );
 }
 
 #[test]
@@ -82,7 +92,10 @@ fn strided_layouts_are_gathered() {
             let contiguous = view.contiguous().unwrap().apply_op1(Bumpy::default()).unwrap();
             assert_eq!(strided.dims(), view.dims());
             let (a, b) = (strided.to_dtype(DType::F64).unwrap(), contiguous.to_dtype(DType::F64).unwrap());
-            let (a, b) = (a.flatten_all().unwrap().to_vec1::<f64>().unwrap(), b.flatten_all().unwrap().to_vec1::<f64>().unwrap());
+            let (a, b) = (
+                a.flatten_all().unwrap().to_vec1::<f64>().unwrap(),
+                b.flatten_all().unwrap().to_vec1::<f64>().unwrap(),
+            );
             assert_eq!(bits64(&a), bits64(&b), "{dtype:?}");
         }
     }
@@ -95,7 +108,10 @@ where
     A: Activation + candle_core::CustomOp1 + Copy + Send + Sync + 'static,
 {
     let dev = Device::Cpu;
-    let x = Var::from_tensor(&Tensor::new(inputs().as_slice(), &dev).unwrap().to_dtype(DType::F32).unwrap().reshape((16, 4)).unwrap()).unwrap();
+    let x = Var::from_tensor(
+        &Tensor::new(inputs().as_slice(), &dev).unwrap().to_dtype(DType::F32).unwrap().reshape((16, 4)).unwrap(),
+    )
+    .unwrap();
     let w = Var::new(&[[0.5f32, -1.25, 2.0], [1.5, 0.75, -0.5], [-2.0, 0.25, 1.0], [0.125, -3.0, 0.5]], &dev).unwrap();
     let c = Tensor::new(&[1.0f32, -0.5, 3.0], &dev).unwrap();
     let h = x.matmul(w.as_tensor()).unwrap();
@@ -151,7 +167,9 @@ fn backward_every_dtype() {
                 .zip(&gv)
                 .map(|(&x, &g)| bf16::from_f32(g as f32 * act.derivative(x as f32)).to_f64())
                 .collect(),
-            _ => xv.iter().zip(&gv).map(|(&x, &g)| f16::from_f32(g as f32 * act.derivative(x as f32)).to_f64()).collect(),
+            _ => {
+                xv.iter().zip(&gv).map(|(&x, &g)| f16::from_f32(g as f32 * act.derivative(x as f32)).to_f64()).collect()
+            }
         };
         assert_eq!(bits64(&got), bits64(&want), "{dtype:?}");
     }

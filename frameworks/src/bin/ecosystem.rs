@@ -151,10 +151,9 @@ fn burn_at(op: BurnOp, p: Point) -> Pair {
 fn ours_at(a: &dyn DynActivation, p: Point) -> Pair {
     match p {
         Point::F64(x) => (Some(a.eval_f64(Function::Forward, x)), Some(a.eval_f64(Function::Derivative, x))),
-        Point::F32(x) => (
-            Some(f64::from(a.eval_f32(Function::Forward, x))),
-            Some(f64::from(a.eval_f32(Function::Derivative, x))),
-        ),
+        Point::F32(x) => {
+            (Some(f64::from(a.eval_f32(Function::Forward, x))), Some(f64::from(a.eval_f32(Function::Derivative, x))))
+        }
     }
 }
 
