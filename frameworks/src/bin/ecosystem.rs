@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use activation::{catalog, Activation, DynActivation, Function};
+use activation::{catalog, DynActivation, Function};
 use activation_core::check::Subject;
 use activation_core::ulp::{ulps_f32, ulps_f64};
 use burn_tensor::{DType, Device as BurnDevice, Tensor as BurnTensor, TensorData};
