@@ -31,15 +31,16 @@
 //! `rayon` (long slices over threads), `ndarray` (`ArrayActivation` over arrays of any
 //! dimension), `half` (`HalfActivation`: slice kernels over `bf16`/`f16`).
 
-// The README's examples are doctests of this crate; those of `ndarray` and `half` need
-// the features, so the README is tested with both (`.ci/run`).
-#[cfg(all(doctest, feature = "ndarray", feature = "half"))]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;
+// The README's examples are doctests of `frameworks/` (feature `readme`): they show the
+// candle, burn, ndarray and half integrations together.
 
 // Generated code names this crate `::activation`, also inside the catalog.
 extern crate self as activation;
 
+#[cfg(feature = "burn")]
+pub mod burn;
+#[cfg(feature = "candle")]
+pub mod candle;
 pub mod catalog;
 pub mod prelude;
 
@@ -57,6 +58,57 @@ pub use activation_runtime::{Activation, Dd, DynActivation, Float, Function, Mas
 #[doc(hidden)]
 pub mod __private {
     pub use activation_runtime::__private::*;
+    #[cfg(feature = "candle")]
+    pub use candle_core;
+}
+
+/// With the `candle` feature: the activation `$strukt` (with parameters `$field`s) is a
+/// `candle_core::CustomOp1` whose backward pass is the generated derivative, and a
+/// [`candle::WithParamValues`]. Without it: nothing.
+#[cfg(feature = "candle")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __candle {
+    ($strukt:ident $({ $($field:ident),* })?) => {
+        impl $crate::__private::candle_core::CustomOp1 for $strukt {
+            fn name(&self) -> &'static str {
+                <Self as $crate::Activation>::NAME
+            }
+            fn cpu_fwd(
+                &self,
+                storage: &$crate::__private::candle_core::CpuStorage,
+                layout: &$crate::__private::candle_core::Layout,
+            ) -> $crate::__private::candle_core::Result<(
+                $crate::__private::candle_core::CpuStorage,
+                $crate::__private::candle_core::Shape,
+            )> {
+                $crate::candle::cpu_forward(self, storage, layout)
+            }
+            fn bwd(
+                &self,
+                arg: &$crate::__private::candle_core::Tensor,
+                _res: &$crate::__private::candle_core::Tensor,
+                grad_res: &$crate::__private::candle_core::Tensor,
+            ) -> $crate::__private::candle_core::Result<::core::option::Option<$crate::__private::candle_core::Tensor>> {
+                $crate::candle::backward(self, arg, grad_res)
+            }
+        }
+        impl $crate::candle::WithParamValues for $strukt {
+            #[allow(unused_variables, unused_mut)]
+            fn with_param_values(values: &[f64]) -> Self {
+                let mut values = values.iter();
+                $strukt $({ $($field: $crate::candle::next_value(&mut values, <Self as $crate::Activation>::NAME)),* })?
+            }
+        }
+    };
+}
+
+/// Without the `candle` feature the activation is no candle op.
+#[cfg(not(feature = "candle"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __candle {
+    ($($anything:tt)*) => {};
 }
 
 // The gradient checks: with the `mpfr` feature they run the engine's checks against MPFR;

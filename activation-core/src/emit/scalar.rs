@@ -137,6 +137,9 @@ impl Kind for Scalar {
             quote! { #i => #module::#kernel(#args), }
         });
         let out_of_range = format!("{name}: parameter index {{}} out of range (PARAMS = {params:?})");
+        // The frameworks' impls (a candle op), present when the facade's feature is on.
+        let fields_list = if fields.is_empty() { quote!() } else { quote!({ #(#fields),* }) };
+        let frameworks = quote! { #root::__candle!(#strukt #fields_list); };
         quote! {
             impl #root::Activation for #strukt {
                 const NAME: &'static str = #name;
@@ -163,6 +166,7 @@ impl Kind for Scalar {
                     }
                 }
             }
+            #frameworks
         }
     }
 }
