@@ -387,6 +387,15 @@ pub fn merge<M: Mask, O: Select<M>>(m: M, a: Option<O>, b: Option<O>) -> O {
     }
 }
 
+/// `pair` rounded where [`Dd::settle`](crate::Dd::settle) trusts it, `fallback()` in the
+/// other lanes, called only when some lane needs it.
+#[inline(always)]
+pub fn settled_or<F: Float>(pair: crate::Dd<F>, fallback: impl FnOnce() -> F) -> F {
+    let (v, ok) = pair.settle();
+    let (_, refused) = sides(ok);
+    merge(ok, Some(v), if refused { Some(fallback()) } else { None })
+}
+
 /// `value`, except in the lanes of `rare`, which take `fallback()`; the fallback runs only
 /// when some lane needs it. This is how the tail devices of generated code (log-domain
 /// products, pairs that refuse to settle) cost nothing where no lane reaches a tail.

@@ -44,6 +44,66 @@ pub use vector::VectorActivation;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::dd::Dd;
-    pub use crate::float::{branch, merge, sides, unless, Float, Mask};
+    pub use crate::float::{branch, merge, settled_or, sides, unless, Float, Mask};
     pub use crate::tails::{mul_or_zero, mul_small, mul_small_logs};
+    pub use crate::{__lanes_if as lanes_if, __settled_or as settled_or};
+}
+
+/// `if $m { $a } else { $b }` over lanes, as generated code writes it: each side computed
+/// only when some lane takes it, both selected lane by lane when both are. In an optimised
+/// build the sides are written in place (a closure may stay a function of its own, compiled
+/// without the instruction set the slice kernel dispatched to); with debug assertions they
+/// are closures, so that an unoptimised build, which gives every temporary of a function
+/// its own stack slot, keeps each side's temporaries in a frame of their own.
+#[cfg(not(debug_assertions))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __lanes_if {
+    ($m:expr, $a:expr, $b:expr) => {{
+        let m = $m;
+        let (ta, tb) = $crate::__private::sides(m);
+        $crate::__private::merge(
+            m,
+            if ta { ::core::option::Option::Some($a) } else { ::core::option::Option::None },
+            if tb { ::core::option::Option::Some($b) } else { ::core::option::Option::None },
+        )
+    }};
+}
+
+/// See the optimised build's definition.
+#[cfg(debug_assertions)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __lanes_if {
+    ($m:expr, $a:expr, $b:expr) => {
+        $crate::__private::branch($m, || $a, || $b)
+    };
+}
+
+/// A compensated value: the pair `$pair` (a `Dd`) rounded where [`Dd::settle`] trusts it,
+/// `$fallback` (the plain code) in the other lanes, computed only when some lane needs it.
+/// In place in an optimised build, a closure with debug assertions (see `__lanes_if`).
+#[cfg(not(debug_assertions))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __settled_or {
+    ($pair:expr, $fallback:expr) => {{
+        let (v, ok) = ($pair).settle();
+        let (_, refused) = $crate::__private::sides(ok);
+        $crate::__private::merge(
+            ok,
+            ::core::option::Option::Some(v),
+            if refused { ::core::option::Option::Some($fallback) } else { ::core::option::Option::None },
+        )
+    }};
+}
+
+/// See the optimised build's definition.
+#[cfg(debug_assertions)]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __settled_or {
+    ($pair:expr, $fallback:expr) => {
+        $crate::__private::settled_or($pair, || $fallback)
+    };
 }

@@ -29,29 +29,14 @@ pub(crate) fn block(outputs: &[Expr]) -> TokenStream {
     block_with(outputs, &vec![false; outputs.len()])
 }
 
-/// `if test { a } else { b }` over lanes: each side is computed only when some lane takes
-/// it, and the two are selected lane by lane when both are (`__private::sides` and
-/// `merge`). The sides are written in place, not as closures: a closure may stay a
-/// function of its own, compiled without the instruction set the slice kernel dispatched
-/// to. Parenthesised, so that it parses as an operand.
+/// `if test { a } else { b }` over lanes (`__private::lanes_if!`): each side is computed
+/// only when some lane takes it, and the two are selected lane by lane when both are. The
+/// runtime's macro writes the sides in place in optimised builds, not as closures: a
+/// closure may stay a function of its own, compiled without the instruction set the slice
+/// kernel dispatched to.
 pub(crate) fn branch(test: &TokenStream, a: &TokenStream, b: &TokenStream) -> TokenStream {
     let root = root();
-    let (m, ta, tb) = (
-        Ident::new("m", Span::mixed_site()),
-        Ident::new("ta", Span::mixed_site()),
-        Ident::new("tb", Span::mixed_site()),
-    );
-    let some = |side: &TokenStream, taken: &Ident| {
-        quote! { if #taken { ::core::option::Option::Some({ #side }) } else { ::core::option::Option::None } }
-    };
-    let (sa, sb) = (some(a, &ta), some(b, &tb));
-    quote! {
-        ({
-            let #m = #test;
-            let (#ta, #tb) = #root::__private::sides(#m);
-            #root::__private::merge(#m, #sa, #sb)
-        })
-    }
+    quote! { #root::__private::lanes_if!(#test, { #a }, { #b }) }
 }
 
 /// [`block`], with the outputs flagged in `compensated` computed in double-double
@@ -114,8 +99,8 @@ fn product_factors<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
 }
 
 /// `e` computed over `Dd<T>`, or by its plain code in the lanes where `Dd::settle`
-/// refuses the pair (computed only when some lane is refused, written in place as the
-/// sides of [`branch`] are).
+/// refuses the pair (`__private::settled_or!`: computed only when some lane is refused,
+/// written in place as the sides of [`branch`] are).
 fn compensated_value(e: &Expr) -> TokenStream {
     let root = root();
     let mut lifted = Emitter::new(std::slice::from_ref(e), true);
@@ -123,21 +108,10 @@ fn compensated_value(e: &Expr) -> TokenStream {
     let pair = lifted.emit(e).0;
     let lets = lifted.lets;
     let fallback = block(std::slice::from_ref(e));
-    let (v, ok, refused) = (
-        Ident::new("v", Span::mixed_site()),
-        Ident::new("ok", Span::mixed_site()),
-        Ident::new("refused", Span::mixed_site()),
-    );
     quote! {
         ({
             #(#lets)*
-            let (#v, #ok) = (#pair).settle();
-            let (_, #refused) = #root::__private::sides(#ok);
-            #root::__private::merge(
-                #ok,
-                ::core::option::Option::Some(#v),
-                if #refused { ::core::option::Option::Some({ #fallback }) } else { ::core::option::Option::None },
-            )
+            #root::__private::settled_or!(#pair, { #fallback })
         })
     }
 }
@@ -449,7 +423,7 @@ mod tests {
     #[test]
     fn branches_once_for_all_outputs() {
         let c = code(&["if x > 0.0 { x } else { 0.01 * x }", "if x > 0.0 { 1.0 } else { 0.01 }"]);
-        assert_eq!(c.matches("sides").count(), 1, "{c}");
+        assert_eq!(c.matches("lanes_if").count(), 1, "{c}");
     }
 
     #[test]
@@ -466,7 +440,7 @@ mod tests {
         let e = parse_formula("1.0 / (1.0 + x.abs()).powi(3)", &["x"]).unwrap();
         let c = block_with(&[e.clone(), e], &[true, false]).to_string();
         assert!(c.contains(":: activation :: __private :: Dd :: new (x) . abs ()"), "{c}");
-        assert!(c.contains(". settle ()"), "{c}");
+        assert!(c.contains("settled_or !"), "{c}");
         // The fallback and the plain output are the same ordinary code.
         assert_eq!(c.matches("x . abs ()").count(), 2, "{c}");
     }
@@ -480,7 +454,7 @@ mod tests {
         let second = crate::passes::derived::derive(&def).unwrap().stable.second;
         let code = block_with(&[second], &[true]).to_string();
         // The compensated block; its plain fallback is a scope of its own.
-        let c = code.split(". settle ()").next().unwrap();
+        let c = code.split("settled_or !").next().unwrap();
         let bound: Vec<&str> = c
             .split("let ")
             .skip(1)
