@@ -319,12 +319,18 @@ fn check(committed: &Path, fresh: &str) -> Result<(), String> {
 }
 
 /// The source directories of the workspace: `src/` of the root package and of every
-/// member crate (any directory holding a `Cargo.toml`), skipping `target/`.
+/// published member crate (any directory holding a `Cargo.toml` without `publish =
+/// false`), skipping `target/`. Unpublished crates (`frameworks/`, `tests/reexport/`) hold
+/// test fixtures, not activations to report.
 fn source_dirs(root: &Path) -> Vec<PathBuf> {
+    let unpublished = |dir: &Path| {
+        std::fs::read_to_string(dir.join("Cargo.toml"))
+            .is_ok_and(|t| t.lines().any(|l| l.split_whitespace().collect::<String>() == "publish=false"))
+    };
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        if dir.join("Cargo.toml").is_file() && dir.join("src").is_dir() {
+        if dir.join("Cargo.toml").is_file() && dir.join("src").is_dir() && !unpublished(&dir) {
             out.push(dir.join("src"));
         }
         for sub in subdirs(&dir) {
