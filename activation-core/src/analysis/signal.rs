@@ -531,45 +531,10 @@ fn newton(
     last.expect("at least one step")
 }
 
-/// The Gauss–Legendre nodes and weights on [-1, 1], by Newton's method on P_n in MPFR.
+/// The Gauss–Legendre nodes and weights on [-1, 1] of this module's panels.
 fn rule() -> &'static [(Float, Float)] {
     static RULE: OnceLock<Vec<(Float, Float)>> = OnceLock::new();
-    RULE.get_or_init(|| {
-        let n = NODES;
-        let mut out = Vec::with_capacity(n);
-        for i in 1..=n / 2 {
-            let guess = (std::f64::consts::PI * (i as f64 - 0.25) / (n as f64 + 0.5)).cos();
-            let mut x = Float::with_val(PREC, guess);
-            for _ in 0..100 {
-                let (p, d) = legendre(n, &x);
-                let step = Float::with_val(PREC, &p / &d);
-                x -= &step;
-                if step.is_zero() || step.get_exp().is_some_and(|e| e < -(PREC as i32) + 4) {
-                    break;
-                }
-            }
-            let (_, slope) = legendre(n, &x);
-            let one_minus = Float::with_val(PREC, 1u32 - Float::with_val(PREC, x.square_ref()));
-            let w = Float::with_val(PREC, 2u32) / (one_minus * slope.square());
-            out.push((Float::with_val(PREC, -&x), w.clone()));
-            out.push((x, w));
-        }
-        out
-    })
-}
-
-/// `(P_n(x), P_n'(x))` by the three-term recurrence.
-fn legendre(n: usize, x: &Float) -> (Float, Float) {
-    let mut prev = Float::with_val(PREC, 1u32);
-    let mut p = x.clone();
-    for k in 1..n {
-        let k = k as u32;
-        let next = (Float::with_val(PREC, x * &p) * (2 * k + 1) - Float::with_val(PREC, &prev * k)) / (k + 1);
-        prev = std::mem::replace(&mut p, next);
-    }
-    let num = (Float::with_val(PREC, x * &p) - &prev) * n as u32;
-    let den = Float::with_val(PREC, x.square_ref()) - 1u32;
-    (p, num / den)
+    RULE.get_or_init(|| super::integrals::gauss_legendre(NODES, PREC))
 }
 
 #[cfg(test)]
