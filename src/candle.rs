@@ -119,38 +119,54 @@ pub fn backward<A: Activation + Clone>(act: &A, arg: &Tensor, grad_res: &Tensor)
 /// `grad_in = grad_out · f'(x)` as a candle op over `(x, grad_out)`.
 struct Backward<A>(A);
 
-fn backward_cpu<A: Activation>(
-    act: &A,
-    x: &CpuStorage,
-    lx: &Layout,
-    g: &CpuStorage,
-    lg: &Layout,
-) -> Result<(CpuStorage, Shape)> {
-    fn run<A: Activation, T: crate::Real>(act: &A, x: &[T], g: &[T]) -> Vec<T> {
+/// A candle op over `(x, grad_out)` of equal shapes, computed on slices of one precision.
+trait Binary {
+    /// The op's name in errors.
+    const NAME: &'static str;
+    /// The result from the gathered `x` and `grad_out`.
+    fn run<T: crate::Real>(&self, x: &[T], g: &[T]) -> Vec<T>;
+}
+
+impl<A: Activation> Binary for Backward<A> {
+    const NAME: &'static str = A::NAME;
+    fn run<T: crate::Real>(&self, x: &[T], g: &[T]) -> Vec<T> {
         let mut out = vec![T::from_f64(0.0); x.len()];
-        act.backward_slice(x, g, &mut out);
+        self.0.backward_slice(x, g, &mut out);
         out
     }
-    if lx.shape() != lg.shape() {
-        return Err(Error::ShapeMismatchBinaryOp { lhs: lx.shape().clone(), rhs: lg.shape().clone(), op: A::NAME });
+}
+
+impl<A: Activation> Binary for ParamGradients<A> {
+    const NAME: &'static str = A::NAME;
+    fn run<T: crate::Real>(&self, x: &[T], g: &[T]) -> Vec<T> {
+        let mut out = vec![T::from_f64(0.0); A::PARAMS.len()];
+        self.0.param_gradients(x, g, &mut out);
+        out
     }
-    let out = match (x, g) {
-        (CpuStorage::F32(x), CpuStorage::F32(g)) => CpuStorage::F32(run(act, &gather(x, lx), &gather(g, lg))),
-        (CpuStorage::F64(x), CpuStorage::F64(g)) => CpuStorage::F64(run(act, &gather(x, lx), &gather(g, lg))),
+}
+
+/// `op` on `(x, g)` in any layout: f32 and f64 as they are, bf16 and f16 widened to f32
+/// and rounded back once; shapes and dtypes must agree.
+fn binary_cpu<B: Binary>(op: &B, x: &CpuStorage, lx: &Layout, g: &CpuStorage, lg: &Layout) -> Result<CpuStorage> {
+    if lx.shape() != lg.shape() {
+        return Err(Error::ShapeMismatchBinaryOp { lhs: lx.shape().clone(), rhs: lg.shape().clone(), op: B::NAME });
+    }
+    Ok(match (x, g) {
+        (CpuStorage::F32(x), CpuStorage::F32(g)) => CpuStorage::F32(op.run(&gather(x, lx), &gather(g, lg))),
+        (CpuStorage::F64(x), CpuStorage::F64(g)) => CpuStorage::F64(op.run(&gather(x, lx), &gather(g, lg))),
         (CpuStorage::BF16(x), CpuStorage::BF16(g)) => {
             let (x, g) = (widen(&gather(x, lx), bf16::to_f32), widen(&gather(g, lg), bf16::to_f32));
-            CpuStorage::BF16(run(act, &x, &g).into_iter().map(bf16::from_f32).collect())
+            CpuStorage::BF16(op.run(&x, &g).into_iter().map(bf16::from_f32).collect())
         }
         (CpuStorage::F16(x), CpuStorage::F16(g)) => {
             let (x, g) = (widen(&gather(x, lx), f16::to_f32), widen(&gather(g, lg), f16::to_f32));
-            CpuStorage::F16(run(act, &x, &g).into_iter().map(f16::from_f32).collect())
+            CpuStorage::F16(op.run(&x, &g).into_iter().map(f16::from_f32).collect())
         }
         (x, g) if x.dtype() != g.dtype() => {
-            return Err(Error::DTypeMismatchBinaryOp { lhs: x.dtype(), rhs: g.dtype(), op: A::NAME })
+            return Err(Error::DTypeMismatchBinaryOp { lhs: x.dtype(), rhs: g.dtype(), op: B::NAME })
         }
-        (x, _) => return Err(unsupported(x.dtype(), A::NAME)),
-    };
-    Ok((out, lx.shape().clone()))
+        (x, _) => return Err(unsupported(x.dtype(), B::NAME)),
+    })
 }
 
 impl<A: Activation> CustomOp2 for Backward<A> {
@@ -159,7 +175,7 @@ impl<A: Activation> CustomOp2 for Backward<A> {
     }
 
     fn cpu_fwd(&self, x: &CpuStorage, lx: &Layout, g: &CpuStorage, lg: &Layout) -> Result<(CpuStorage, Shape)> {
-        backward_cpu(&self.0, x, lx, g, lg)
+        Ok((binary_cpu(self, x, lx, g, lg)?, lx.shape().clone()))
     }
 }
 
@@ -247,29 +263,7 @@ impl<A: Activation> CustomOp2 for ParamGradients<A> {
     }
 
     fn cpu_fwd(&self, x: &CpuStorage, lx: &Layout, g: &CpuStorage, lg: &Layout) -> Result<(CpuStorage, Shape)> {
-        fn run<A: Activation, T: crate::Real>(act: &A, x: &[T], g: &[T]) -> Vec<T> {
-            let mut out = vec![T::from_f64(0.0); A::PARAMS.len()];
-            act.param_gradients(x, g, &mut out);
-            out
-        }
-        if lx.shape() != lg.shape() {
-            return Err(Error::ShapeMismatchBinaryOp { lhs: lx.shape().clone(), rhs: lg.shape().clone(), op: A::NAME });
-        }
-        let act = &self.0;
-        let out = match (x, g) {
-            (CpuStorage::F32(x), CpuStorage::F32(g)) => CpuStorage::F32(run(act, &gather(x, lx), &gather(g, lg))),
-            (CpuStorage::F64(x), CpuStorage::F64(g)) => CpuStorage::F64(run(act, &gather(x, lx), &gather(g, lg))),
-            (CpuStorage::BF16(x), CpuStorage::BF16(g)) => {
-                let (x, g) = (widen(&gather(x, lx), bf16::to_f32), widen(&gather(g, lg), bf16::to_f32));
-                CpuStorage::BF16(run(act, &x, &g).into_iter().map(bf16::from_f32).collect())
-            }
-            (CpuStorage::F16(x), CpuStorage::F16(g)) => {
-                let (x, g) = (widen(&gather(x, lx), f16::to_f32), widen(&gather(g, lg), f16::to_f32));
-                CpuStorage::F16(run(act, &x, &g).into_iter().map(f16::from_f32).collect())
-            }
-            (x, _) => return Err(unsupported(x.dtype(), A::NAME)),
-        };
-        Ok((out, Shape::from(A::PARAMS.len())))
+        Ok((binary_cpu(self, x, lx, g, lg)?, Shape::from(A::PARAMS.len())))
     }
 }
 
