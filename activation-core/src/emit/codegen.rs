@@ -12,7 +12,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::emit::literal::float_literal;
-use crate::ir::expr::{BinOp, Cond, Expr, Func};
+use crate::ir::expr::{BinOp, Cond, Expr, Func, Memo};
 
 /// Binding strength of emitted code, loosest first.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -72,7 +72,11 @@ pub(crate) fn block_with(outputs: &[Expr], compensated: &[bool]) -> TokenStream 
 /// log domain. (`c σ(v) σ(-v) B` would otherwise round `c σ(v) σ(-v)` into the subnormal
 /// range before the large `B` could lift it back: GELU'' at x = 21.)
 fn decaying_last(e: &Expr) -> Expr {
-    let e = e.map_children(decaying_last);
+    e.rewrite_dag(&mut decaying_last_node)
+}
+
+/// [`decaying_last`] at one node whose children are done.
+fn decaying_last_node(e: Expr) -> Expr {
     if !matches!(e, Expr::Bin(BinOp::Mul, ..)) {
         return e;
     }
@@ -82,7 +86,7 @@ fn decaying_last(e: &Expr) -> Expr {
     if rest.is_empty() || decaying.is_empty() {
         return e;
     }
-    let product = |a: Expr, b: &&Expr| Expr::Bin(BinOp::Mul, Box::new(a), Box::new((*b).clone()));
+    let product = |a: Expr, b: &&Expr| Expr::bin(BinOp::Mul, a, (*b).clone());
     let head = rest[1..].iter().fold(rest[0].clone(), product);
     decaying.iter().fold(head, product)
 }
@@ -118,10 +122,18 @@ fn compensated_value(e: &Expr) -> TokenStream {
 
 /// `e` with every piecewise node on `cond` replaced by the branch `holds` selects.
 fn assume(e: &Expr, cond: &Cond, holds: bool) -> Expr {
-    match e {
-        Expr::If(c, a, b) if **c == *cond => assume(if holds { a } else { b }, cond, holds),
-        _ => e.map_children(|c| assume(c, cond, holds)),
+    fn go(e: &Expr, cond: &Cond, holds: bool, memo: &mut Memo<Expr>) -> Expr {
+        if let Some(done) = memo.get(e) {
+            return done.clone();
+        }
+        let out = match e {
+            Expr::If(c, a, b) if **c == *cond => go(if holds { a } else { b }, cond, holds, memo),
+            _ => e.map_children(|c| go(c, cond, holds, memo)),
+        };
+        memo.insert(e.clone(), out.clone());
+        out
     }
+    go(e, cond, holds, &mut Memo::new())
 }
 
 fn condition(c: &Cond) -> TokenStream {
@@ -192,9 +204,8 @@ impl Emitter {
             }
         });
         for u in &args {
-            let negated = Expr::Neg(Box::new(u.clone()));
-            let (pos, neg) =
-                (Expr::Call(Func::Sigmoid, Box::new(u.clone())), Expr::Call(Func::Sigmoid, Box::new(negated.clone())));
+            let negated = Expr::neg(u.clone());
+            let (pos, neg) = (Expr::call(Func::Sigmoid, u.clone()), Expr::call(Func::Sigmoid, negated.clone()));
             if !args.contains(&negated) || self.names.contains_key(&pos) || self.names.contains_key(&neg) {
                 continue;
             }

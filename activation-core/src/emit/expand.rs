@@ -18,6 +18,7 @@ use syn::ItemFn;
 use crate::emit::item::{upper_camel, Kind, Names};
 use crate::emit::scalar::Scalar;
 use crate::parse::Definition;
+use crate::passes::rules::budget;
 use crate::vector::expand::Vector;
 use crate::vector::parse::is_vector;
 
@@ -53,7 +54,15 @@ fn expand<K: Kind>(attr: TokenStream, function: ItemFn) -> TokenStream {
     let _root = crate::emit::root::set(root.as_ref());
     let expanded = K::parse(attr, &function).and_then(|def| {
         check_struct_name(&def.name, &function)?;
-        run_passes(&function, || K::derive(&def).map(|forms| generate::<K>(&def, &forms, &function)))
+        run_passes(&function, || {
+            // Every rewrite loop is bounded; one that reached its bound recorded where.
+            budget::take();
+            let forms = K::derive(&def).map_err(|e| e.to_string())?;
+            match budget::take() {
+                Some(exceeded) => Err(exceeded.to_string()),
+                None => Ok(generate::<K>(&def, &forms, &function)),
+            }
+        })
     });
     expanded.unwrap_or_else(|e| {
         let fallback = K::fallback(function);

@@ -23,6 +23,7 @@ use crate::emit::codegen::block_with;
 use crate::emit::item::{Kind, Names};
 use crate::ir::expr::Expr;
 use crate::ir::latex::to_latex;
+use crate::ir::text::printed;
 use crate::parse::{parse_activation, Definition};
 use crate::passes::derived::{derive, Derived};
 use crate::passes::diff::DiffError;
@@ -89,7 +90,7 @@ impl Kind for Scalar {
         let r = &derived.readable;
         let attrs = &function.attrs;
         let params = quote! { #(#args: f64),* };
-        let doc = |what: &str, e: &Expr| format!(" {what} of [`{}`]: `{}`", n.def.name, e);
+        let doc = |what: &str, e: &Expr| format!(" {what} of [`{}`]: `{}`", n.def.name, printed(e, Expr::to_string));
         let scalar = |name: &Ident, kernel: Ident, doc: String| {
             quote! {
                 #[doc = #doc]
@@ -128,8 +129,8 @@ impl Kind for Scalar {
         let r = &derived.readable;
         let (name, input) = (&def.name, &def.input);
         let params = def.param_names();
-        let (formula, derivative) = (r.forward.to_string(), r.derivative.to_string());
-        let (latex, derivative_latex) = (to_latex(&r.forward), to_latex(&r.derivative));
+        let (formula, derivative) = (printed(&r.forward, Expr::to_string), printed(&r.derivative, Expr::to_string));
+        let (latex, derivative_latex) = (printed(&r.forward, to_latex), printed(&r.derivative, to_latex));
         let args = quote! { x, #(T::from_f64(self.#fields)),* };
         let d_arms = def.params.iter().enumerate().map(|(i, p)| {
             let kernel = format_ident!("d_{}", p.name);

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::ir::expr::{BinOp, Expr, Func};
+use crate::ir::expr::{BinOp, Expr, Func, Memo};
 use activation_runtime::Real;
 
 /// Values of the variables of an expression.
@@ -13,7 +13,37 @@ pub(crate) type Env<T> = HashMap<String, T>;
 ///
 /// Unknown variables evaluate to NaN, so a missing binding shows up in the result rather
 /// than as a panic.
+///
+/// Subterms that unfold to more than [`MEMO_FROM`] nodes are evaluated once per distinct
+/// node (a memo table per call), so evaluating a DAG costs its number of distinct nodes
+/// (times at most [`MEMO_FROM`]), not the size of the tree it unfolds to; small formulas
+/// skip the table.
 pub(crate) fn eval<T: Real>(e: &Expr, env: &Env<T>) -> T {
+    eval_memo(e, env, &mut Memo::new())
+}
+
+/// Tree size from which a subterm's value is memoised.
+const MEMO_FROM: usize = 48;
+
+fn eval_memo<T: Real>(e: &Expr, env: &Env<T>, memo: &mut Memo<T>) -> T {
+    if e.size() <= MEMO_FROM {
+        return eval_tree(e, env);
+    }
+    if let Some(v) = memo.get(e) {
+        return *v;
+    }
+    let v = eval_node(e, env, &mut |c, env| eval_memo(c, env, memo));
+    memo.insert(e.clone(), v);
+    v
+}
+
+fn eval_tree<T: Real>(e: &Expr, env: &Env<T>) -> T {
+    eval_node(e, env, &mut |c, env| eval_tree(c, env))
+}
+
+/// One node, its children evaluated by `sub`.
+fn eval_node<T: Real>(e: &Expr, env: &Env<T>, sub: &mut dyn FnMut(&Expr, &Env<T>) -> T) -> T {
+    let mut eval = |c: &Expr, env: &Env<T>| sub(c, env);
     match e {
         Expr::Num(n) => T::from_f64(n.0),
         Expr::Const(k) => T::from_f64(k.info().value),
@@ -21,9 +51,13 @@ pub(crate) fn eval<T: Real>(e: &Expr, env: &Env<T>) -> T {
         Expr::Neg(a) => -eval(a, env),
         Expr::Powi(a, n) => eval(a, env).powi(*n),
         Expr::Call(f, a) => call(*f, eval(a, env)),
-        Expr::Bin(op, a, b) => binary(*op, eval(a, env), eval(b, env)),
+        Expr::Bin(op, a, b) => {
+            let a = eval(a, env);
+            binary(*op, a, eval(b, env))
+        }
         Expr::If(c, a, b) => {
-            if c.op.holds(eval(&c.lhs, env).to_f64(), eval(&c.rhs, env).to_f64()) {
+            let lhs = eval(&c.lhs, env).to_f64();
+            if c.op.holds(lhs, eval(&c.rhs, env).to_f64()) {
                 eval(a, env)
             } else {
                 eval(b, env)

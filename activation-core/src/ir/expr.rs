@@ -7,9 +7,13 @@
 //! `x_i`". Every pass that does not understand reductions yet says so with an error
 //! instead of guessing.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// A finite `f64` constant with total equality, ordering and hashing, so expressions can
 /// be compared, sorted and used as map keys.
@@ -513,6 +517,119 @@ impl Constant {
     }
 }
 
+/// A child of an [`Expr`] node: a shared, immutable, hash-consed node.
+///
+/// Children are reference-counted so that a subterm used twice — the `u` and `u'` of
+/// every chain rule — is one node, not two copies: expressions are DAGs, and the passes
+/// memoise on shared nodes (see [`Memo`]), so their work grows with the number of
+/// distinct nodes rather than with the size of the tree they unfold to. Every node is
+/// interned on creation (a per-thread table keyed by structural hash), so two equal
+/// subterms built separately are the same node; the structural hash, the tree size and a
+/// one-word summary of the variables are computed once, at creation. Equality is pointer
+/// equality first, then (for nodes interned by different threads, or a hash collision)
+/// structural. `Shared` dereferences to [`Expr`], so `match &**a { … }` reads a child as
+/// it did when children were boxes.
+#[derive(Clone)]
+pub struct Shared(Arc<Node>);
+
+struct Node {
+    hash: u64,
+    size: usize,
+    vars: u64,
+    expr: Expr,
+}
+
+/// Nodes interned per thread before the table is emptied (emptying only loses sharing
+/// with what was built before, never correctness).
+const INTERN_LIMIT: usize = 1 << 22;
+
+thread_local! {
+    static INTERNED: RefCell<(usize, HashMap<u64, Vec<Shared>>)> = RefCell::new((0, HashMap::new()));
+}
+
+impl Shared {
+    /// The interned node for `e`.
+    pub(crate) fn new(e: Expr) -> Shared {
+        let hash = {
+            let mut h = DefaultHasher::new();
+            e.hash(&mut h);
+            h.finish()
+        };
+        INTERNED.with(|t| {
+            let mut t = t.borrow_mut();
+            if let Some(found) = t.1.get(&hash).and_then(|b| b.iter().find(|n| n.0.expr == e)) {
+                return found.clone();
+            }
+            if t.0 >= INTERN_LIMIT {
+                *t = (0, HashMap::new());
+            }
+            let node = Shared(Arc::new(Node { hash, size: e.size(), vars: e.var_summary(), expr: e }));
+            t.0 += 1;
+            t.1.entry(hash).or_default().push(node.clone());
+            node
+        })
+    }
+
+    /// A key naming this node for memo tables: equal keys are the same node.
+    pub(crate) fn key(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
+}
+
+impl std::ops::Deref for Shared {
+    type Target = Expr;
+    fn deref(&self) -> &Expr {
+        &self.0.expr
+    }
+}
+impl AsRef<Expr> for Shared {
+    fn as_ref(&self) -> &Expr {
+        &self.0.expr
+    }
+}
+impl std::borrow::Borrow<Expr> for Shared {
+    fn borrow(&self) -> &Expr {
+        &self.0.expr
+    }
+}
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.expr.fmt(f)
+    }
+}
+impl PartialEq for Shared {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || (self.0.hash == other.0.hash && self.0.expr == other.0.expr)
+    }
+}
+impl Eq for Shared {}
+impl Hash for Shared {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // The node's structural hash, so that hashing an expression looks at one level.
+        state.write_u64(self.0.hash);
+    }
+}
+impl PartialOrd for Shared {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Shared {
+    fn cmp(&self, other: &Self) -> Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            Ordering::Equal
+        } else {
+            self.0.expr.cmp(&other.0.expr)
+        }
+    }
+}
+
+/// A memo table for a pass over a DAG: results by node, so each distinct node is
+/// computed once however many parents share it. Keyed by [`Expr`] itself — its hash looks
+/// at one level (children hash as their cached structural hash) and equal children are
+/// the same node, so a lookup costs O(1) — and alive for one pass over one expression.
+pub(crate) type Memo<T> = HashMap<Expr, T>;
+
 /// An expression of the formula language.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Expr {
@@ -523,17 +640,24 @@ pub enum Expr {
     /// The input or a parameter, by name.
     Var(String),
     /// `-a`.
-    Neg(Box<Expr>),
+    Neg(Shared),
     /// `a op b`.
-    Bin(BinOp, Box<Expr>, Box<Expr>),
+    Bin(BinOp, Shared, Shared),
     /// `a.powi(n)`.
-    Powi(Box<Expr>, i32),
+    Powi(Shared, i32),
     /// `f(a)`.
-    Call(Func, Box<Expr>),
+    Call(Func, Shared),
     /// `if cond { then } else { otherwise }`: a piecewise formula.
-    If(Box<Cond>, Box<Expr>, Box<Expr>),
+    If(Box<Cond>, Shared, Shared),
     /// A reduction over the vector input: `sum(body)` or `max(body)`.
-    Reduce(Reduction, Box<Expr>),
+    Reduce(Reduction, Shared),
+}
+
+/// One bit per variable name (of 64), for a quick "certainly does not depend on".
+fn var_bit(name: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    name.hash(&mut h);
+    1 << (h.finish() % 64)
 }
 
 impl Expr {
@@ -547,24 +671,28 @@ impl Expr {
     }
     /// `f(a)`.
     pub(crate) fn call(f: Func, a: Expr) -> Expr {
-        Expr::Call(f, Box::new(a))
+        Expr::Call(f, Shared::new(a))
     }
     /// `a op b`.
     pub(crate) fn bin(op: BinOp, a: Expr, b: Expr) -> Expr {
-        Expr::Bin(op, Box::new(a), Box::new(b))
+        Expr::Bin(op, Shared::new(a), Shared::new(b))
     }
     /// `-a`.
     #[allow(clippy::should_implement_trait)] // a constructor, like `num` and `bin`
     pub(crate) fn neg(a: Expr) -> Expr {
-        Expr::Neg(Box::new(a))
+        Expr::Neg(Shared::new(a))
     }
     /// `a.powi(n)`.
     pub(crate) fn powi(a: Expr, n: i32) -> Expr {
-        Expr::Powi(Box::new(a), n)
+        Expr::Powi(Shared::new(a), n)
     }
     /// `if c { a } else { b }`.
     pub(crate) fn if_else(c: Cond, a: Expr, b: Expr) -> Expr {
-        Expr::If(Box::new(c), Box::new(a), Box::new(b))
+        Expr::If(Box::new(c), Shared::new(a), Shared::new(b))
+    }
+    /// A reduction `r(body)`.
+    pub(crate) fn reduce(r: Reduction, body: Expr) -> Expr {
+        Expr::Reduce(r, Shared::new(body))
     }
 
     /// The value of a constant expression node (`Num` or `Const`).
@@ -592,49 +720,106 @@ impl Expr {
     }
 
     /// Rebuilds this node with every child replaced by `f(child)` (children in the order of
-    /// [`Expr::children`]).
+    /// [`Expr::children`]). A node whose children all come back unchanged is returned as it
+    /// was, so an unchanged subterm stays the shared node it was.
     pub(crate) fn map_children(&self, mut f: impl FnMut(&Expr) -> Expr) -> Expr {
+        fn g(a: &Shared, f: &mut impl FnMut(&Expr) -> Expr) -> Shared {
+            let new = f(a);
+            if new == **a {
+                a.clone()
+            } else {
+                Shared::new(new)
+            }
+        }
         match self {
             Expr::Num(_) | Expr::Const(_) | Expr::Var(_) => self.clone(),
-            Expr::Neg(a) => Expr::neg(f(a)),
-            Expr::Powi(a, n) => Expr::powi(f(a), *n),
-            Expr::Call(g, a) => Expr::call(*g, f(a)),
-            Expr::Reduce(r, a) => Expr::Reduce(*r, Box::new(f(a))),
-            Expr::Bin(op, a, b) => Expr::bin(*op, f(a), f(b)),
+            Expr::Neg(a) => Expr::Neg(g(a, &mut f)),
+            Expr::Powi(a, n) => Expr::Powi(g(a, &mut f), *n),
+            Expr::Call(h, a) => Expr::Call(*h, g(a, &mut f)),
+            Expr::Reduce(r, a) => Expr::Reduce(*r, g(a, &mut f)),
+            Expr::Bin(op, a, b) => {
+                let a = g(a, &mut f);
+                Expr::Bin(*op, a, g(b, &mut f))
+            }
             Expr::If(c, a, b) => {
                 let cond = Cond { op: c.op, lhs: f(&c.lhs), rhs: f(&c.rhs) };
-                Expr::if_else(cond, f(a), f(b))
+                let a = g(a, &mut f);
+                Expr::If(Box::new(cond), a, g(b, &mut f))
             }
+        }
+    }
+
+    /// [`Expr::map_children`] applied bottom-up over the whole DAG, memoised: `f` sees
+    /// each distinct node once, its children already rewritten; its result stands for
+    /// every occurrence of that node.
+    pub(crate) fn rewrite_dag(&self, f: &mut impl FnMut(Expr) -> Expr) -> Expr {
+        fn go(e: &Expr, f: &mut impl FnMut(Expr) -> Expr, memo: &mut Memo<Expr>) -> Expr {
+            if let Some(done) = memo.get(e) {
+                return done.clone();
+            }
+            let rebuilt = e.map_children(|c| go(c, f, memo));
+            let out = f(rebuilt);
+            memo.insert(e.clone(), out.clone());
+            out
+        }
+        go(self, f, &mut Memo::new())
+    }
+
+    /// A summary of the variables: one bit per name (see [`var_bit`]).
+    fn var_summary(&self) -> u64 {
+        match self {
+            Expr::Var(v) => var_bit(v),
+            Expr::Num(_) | Expr::Const(_) => 0,
+            Expr::Neg(a) | Expr::Powi(a, _) | Expr::Call(_, a) | Expr::Reduce(_, a) => a.0.vars,
+            Expr::Bin(_, a, b) => a.0.vars | b.0.vars,
+            Expr::If(c, a, b) => c.lhs.var_summary() | c.rhs.var_summary() | a.0.vars | b.0.vars,
         }
     }
 
     /// Whether `name` occurs anywhere in the expression.
     pub(crate) fn depends_on(&self, name: &str) -> bool {
-        match self {
-            Expr::Var(v) => v == name,
-            _ => self.children().into_iter().any(|c| c.depends_on(name)),
+        if self.var_summary() & var_bit(name) == 0 {
+            return false;
         }
+        let mut found = false;
+        self.visit(&mut |e| found |= matches!(e, Expr::Var(v) if v == name));
+        found
     }
 
     /// Whether no variable occurs in the expression (numbers and named constants only).
     pub(crate) fn is_constant(&self) -> bool {
-        match self {
-            Expr::Var(_) => false,
-            _ => self.children().into_iter().all(Expr::is_constant),
-        }
+        self.var_summary() == 0
     }
 
     /// Replaces every occurrence of the variable `name` by `value`.
     pub fn substitute(&self, name: &str, value: &Expr) -> Expr {
-        match self {
+        if !self.depends_on(name) {
+            return self.clone();
+        }
+        self.rewrite_dag(&mut |e| match e {
             Expr::Var(v) if v == name => value.clone(),
-            _ => self.map_children(|c| c.substitute(name, value)),
+            e => e,
+        })
+    }
+
+    /// Number of nodes of the tree the expression unfolds to (shared subterms counted at
+    /// every occurrence, saturating): a cost measure for the simplifier, O(1).
+    pub(crate) fn size(&self) -> usize {
+        match self {
+            Expr::Num(_) | Expr::Const(_) | Expr::Var(_) => 1,
+            Expr::Neg(a) | Expr::Powi(a, _) | Expr::Call(_, a) | Expr::Reduce(_, a) => a.0.size.saturating_add(1),
+            Expr::Bin(_, a, b) => a.0.size.saturating_add(b.0.size).saturating_add(1),
+            Expr::If(c, a, b) => {
+                [c.lhs.size(), c.rhs.size(), a.0.size, b.0.size].into_iter().fold(1usize, usize::saturating_add)
+            }
         }
     }
 
-    /// Number of nodes: a cost measure for the simplifier.
-    pub(crate) fn size(&self) -> usize {
-        1 + self.children().into_iter().map(Expr::size).sum::<usize>()
+    /// Number of distinct nodes: what the passes and generated code pay for.
+    pub(crate) fn dag_size(&self) -> usize {
+        let mut n = 0;
+        self.visit(&mut |_| n += 1);
+        n
     }
 
     /// Every piecewise condition in the expression, outermost first, without repeats.
@@ -650,12 +835,32 @@ impl Expr {
         out
     }
 
-    /// Calls `f` on every node, parents before children.
+    /// Calls `f` on every distinct node once, parents before children (in the order of a
+    /// walk of the tree, each shared node where it first occurs).
     pub(crate) fn visit(&self, f: &mut impl FnMut(&Expr)) {
-        f(self);
-        for c in self.children() {
-            c.visit(f);
+        fn go(e: &Expr, f: &mut impl FnMut(&Expr), seen: &mut HashSet<usize>) {
+            f(e);
+            let mut child = |c: &Expr, shared: Option<&Shared>| {
+                if shared.is_none_or(|s| seen.insert(s.key())) {
+                    go(c, f, seen);
+                }
+            };
+            match e {
+                Expr::Num(_) | Expr::Const(_) | Expr::Var(_) => {}
+                Expr::Neg(a) | Expr::Powi(a, _) | Expr::Call(_, a) | Expr::Reduce(_, a) => child(a, Some(a)),
+                Expr::Bin(_, a, b) => {
+                    child(a, Some(a));
+                    child(b, Some(b));
+                }
+                Expr::If(c, a, b) => {
+                    child(&c.lhs, None);
+                    child(&c.rhs, None);
+                    child(a, Some(a));
+                    child(b, Some(b));
+                }
+            }
         }
+        go(self, f, &mut HashSet::new());
     }
 }
 

@@ -102,3 +102,16 @@ fn binary(op: BinOp, a: &Expr, b: &Expr) -> String {
     // back as the same tree (`a + (b + c)` stays as written).
     format!("{} {sym} {}", wrap(a, left), wrap(b, right))
 }
+/// Formulas whose tree has more nodes than this are not printed in generated docs and
+/// constants: shared subterms make a DAG of a few hundred nodes unfold to a text of
+/// millions of characters (a deeply nested formula's derivatives).
+pub(crate) const PRINT_LIMIT: usize = 20_000;
+
+/// `print(e)`, or a short note saying how large `e` is when it is over [`PRINT_LIMIT`].
+pub(crate) fn printed(e: &Expr, print: impl FnOnce(&Expr) -> String) -> String {
+    if e.size() <= PRINT_LIMIT {
+        print(e)
+    } else {
+        format!("(a formula of {} terms unfolded, {} distinct: too long to print)", e.size(), e.dag_size())
+    }
+}

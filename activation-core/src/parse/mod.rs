@@ -685,7 +685,7 @@ impl Scope {
             ("min", _) => bad_arity(2),
             ("max" | "sum", 1) if self.open || self.reductions => {
                 let r = if name == "sum" { Reduction::Sum } else { Reduction::Max };
-                Ok(Expr::Reduce(r, Box::new(args[0].clone())))
+                Ok(Expr::reduce(r, args[0].clone()))
             }
             ("sum", _) if self.reductions => bad_arity(1),
             ("max" | "sum", 1) => err(

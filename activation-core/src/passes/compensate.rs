@@ -20,7 +20,7 @@
 //! two do not.
 
 use crate::ir::eval::{eval, Env};
-use crate::ir::expr::{BinOp, Expr, Func};
+use crate::ir::expr::{BinOp, Expr, Func, Memo};
 use crate::verify::ulp::ulp_of_f32;
 
 /// The share of the bar 4 + 4·cond that plain arithmetic may use at a probe point.
@@ -50,21 +50,33 @@ pub(crate) fn needed(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
 /// representable (hardswish' = (2x + 3)/6 often is), one rounding returns it exactly and
 /// two may not: in pairs the form is correctly rounded, hence exact there.
 fn rational_roundings(e: &Expr) -> Option<usize> {
+    roundings(e, &mut Memo::new())
+}
+
+/// [`rational_roundings`], memoised on shared nodes (counts saturate).
+fn roundings(e: &Expr, memo: &mut Memo<Option<usize>>) -> Option<usize> {
     if e.is_constant() {
         return Some(0);
     }
-    let sum = |a: &Expr, b: &Expr| Some(rational_roundings(a)? + rational_roundings(b)?);
-    match e {
-        Expr::Var(_) => Some(0),
-        Expr::Neg(a) | Expr::Call(Func::Abs, a) => rational_roundings(a),
-        Expr::Powi(a, n) => {
-            Some(rational_roundings(a)? + n.unsigned_abs().saturating_sub(1) as usize + usize::from(*n < 0))
-        }
-        Expr::Bin(BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div, a, b) => Some(sum(a, b)? + 1),
-        Expr::Bin(BinOp::Max | BinOp::Min, a, b) => sum(a, b),
-        Expr::If(_, a, b) => Some(rational_roundings(a)?.max(rational_roundings(b)?)),
-        _ => None,
+    if let Some(done) = memo.get(e) {
+        return *done;
     }
+    let mut r = |a: &Expr| roundings(a, memo);
+    let out = match e {
+        Expr::Var(_) => Some(0),
+        Expr::Neg(a) | Expr::Call(Func::Abs, a) => r(a),
+        Expr::Powi(a, n) => {
+            Some(r(a)?.saturating_add(n.unsigned_abs().saturating_sub(1) as usize + usize::from(*n < 0)))
+        }
+        Expr::Bin(BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div, a, b) => {
+            Some(r(a)?.saturating_add(r(b)?).saturating_add(1))
+        }
+        Expr::Bin(BinOp::Max | BinOp::Min, a, b) => Some(r(a)?.saturating_add(r(b)?)),
+        Expr::If(_, a, b) => Some(r(a)?.max(r(b)?)),
+        _ => None,
+    };
+    memo.insert(e.clone(), out);
+    out
 }
 
 /// Every node has a double-double form (`powf` does not, reductions are vector code).

@@ -10,8 +10,9 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::ir::expr::{BinOp, CmpOp, Cond, Expr, Func, FUNCS};
+use crate::ir::expr::{BinOp, CmpOp, Cond, Expr, Func, Memo, FUNCS};
 use crate::parse::parse_pattern;
+use crate::passes::rules::{budget, Exceeded};
 
 /// Why an expression could not be differentiated.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,14 +46,38 @@ fn table() -> &'static HashMap<Func, Expr> {
 }
 
 /// d e / d `var`, unsimplified (pass it through [`crate::passes::simplify::simplify`]).
+///
+/// Memoised on shared nodes: each distinct subterm is differentiated once, and the result
+/// refers to the subterms of `e` rather than copying them, so the derivative of a DAG of
+/// n nodes has O(n) nodes (a tree would double at every nested product).
 pub(crate) fn derivative(e: &Expr, var: &str) -> Result<Expr, DiffError> {
+    let d = derivative_memo(e, var, &mut Memo::new())?;
+    if d.dag_size() > budget::NODES {
+        budget::exceeded(Exceeded::Size, "derivative", e);
+    }
+    Ok(d)
+}
+
+fn derivative_memo(e: &Expr, var: &str, memo: &mut Memo<Expr>) -> Result<Expr, DiffError> {
+    if let Some(done) = memo.get(e) {
+        return Ok(done.clone());
+    }
+    let out = differentiate(e, var, memo)?;
+    memo.insert(e.clone(), out.clone());
+    Ok(out)
+}
+
+fn differentiate(e: &Expr, var: &str, memo: &mut Memo<Expr>) -> Result<Expr, DiffError> {
     use Expr as E;
-    let d = |a: &Expr| derivative(a, var);
+    let mut d = |a: &Expr| derivative_memo(a, var, memo);
     Ok(match e {
         E::Num(_) | E::Const(_) => E::num(0.0),
         E::Var(v) => E::num(if v == var { 1.0 } else { 0.0 }),
         E::Neg(a) => E::neg(d(a)?),
-        E::Bin(op, a, b) => binary(*op, a, b, d(a)?, d(b)?, var),
+        E::Bin(op, a, b) => {
+            let (da, db) = (d(a)?, d(b)?);
+            binary(*op, a, b, da, db, var)
+        }
         E::Powi(a, n) => {
             let inner = E::bin(BinOp::Mul, E::num(f64::from(*n)), E::powi((**a).clone(), n - 1));
             E::bin(BinOp::Mul, inner, d(a)?)
@@ -61,7 +86,10 @@ pub(crate) fn derivative(e: &Expr, var: &str) -> Result<Expr, DiffError> {
             let outer = table()[f].substitute("u", a);
             E::bin(BinOp::Mul, outer, d(a)?)
         }
-        E::If(c, a, b) => E::if_else((**c).clone(), d(a)?, d(b)?),
+        E::If(c, a, b) => {
+            let da = d(a)?;
+            E::if_else((**c).clone(), da, d(b)?)
+        }
         E::Reduce(..) => return Err(DiffError::Reduction),
     })
 }

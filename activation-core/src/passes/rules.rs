@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::ir::expr::Expr;
+use crate::ir::expr::{Expr, Memo};
 use crate::parse::parse_pattern;
 
 /// Wildcard bindings of a successful match.
@@ -130,17 +130,156 @@ pub(crate) fn rewrite_root(rules: &[Compiled], e: &Expr) -> Option<(&'static str
 }
 
 /// Rewrites bottom-up until no rule applies anywhere. `post` normalises each node after
-/// its children; the depth bound turns a cyclic rule set into a wrong result that tests
-/// catch, rather than a hang.
+/// its children.
+///
+/// Memoised on shared nodes (each distinct node is rewritten once per call) and bounded
+/// twice over: a chain of rewrites at one node stops after [`CHAIN`] steps (a cyclic rule
+/// set), and the whole call after [`FUEL`] rewrites. Either bound, when reached, leaves the
+/// expression as it stands and records the part of the formula where it happened (see
+/// [`budget`]), which expansion turns into a compile error rather than a hang.
 pub(crate) fn rewrite_all(rules: &[Compiled], e: &Expr, post: &dyn Fn(Expr) -> Expr) -> Expr {
-    rewrite_bounded(rules, e, post, 64)
+    let mut run = Run { rules, post, fuel: FUEL, memo: Memo::new() };
+    run.rewrite(e, CHAIN)
 }
 
-fn rewrite_bounded(rules: &[Compiled], e: &Expr, post: &dyn Fn(Expr) -> Expr, budget: u32) -> Expr {
-    let node = post(e.map_children(|c| rewrite_bounded(rules, c, post, budget)));
-    match rewrite_root(rules, &node) {
-        Some((_, next)) if budget > 0 => rewrite_bounded(rules, &next, post, budget - 1),
-        _ => node,
+/// Rewrites in a row at one node before the rule set is taken to cycle there.
+pub(crate) const CHAIN: u32 = 64;
+
+/// Rewrites one [`rewrite_all`] may make in all: far above what any formula of the
+/// catalog needs (the largest, GELU's tanh form, takes a few thousand), far below what
+/// takes a second.
+pub(crate) const FUEL: u64 = 200_000;
+
+struct Run<'a> {
+    rules: &'a [Compiled],
+    post: &'a dyn Fn(Expr) -> Expr,
+    fuel: u64,
+    memo: Memo<Expr>,
+}
+
+impl Run<'_> {
+    fn rewrite(&mut self, e: &Expr, chain: u32) -> Expr {
+        if let Some(done) = self.memo.get(e) {
+            return done.clone();
+        }
+        let node = (self.post)(e.map_children(|c| self.rewrite(c, chain)));
+        let out = match rewrite_root(self.rules, &node) {
+            Some((name, next)) if chain > 0 && self.fuel > 0 => {
+                self.fuel -= 1;
+                if self.fuel == 0 {
+                    budget::exceeded(Exceeded::Fuel, name, &node);
+                }
+                self.rewrite(&next, chain - 1)
+            }
+            Some((name, _)) => {
+                if chain == 0 {
+                    budget::exceeded(Exceeded::Chain, name, &node);
+                }
+                node
+            }
+            None => node,
+        };
+        self.memo.insert(e.clone(), out.clone());
+        out
+    }
+}
+
+/// Which bound a rewrite loop reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exceeded {
+    /// [`CHAIN`] rewrites in a row at one node.
+    Chain,
+    /// [`FUEL`] rewrites in one pass.
+    Fuel,
+    /// A fixpoint loop (the simplifier's, the stabiliser's) that did not settle.
+    Fixpoint,
+    /// An expression grew past [`budget::NODES`] distinct nodes.
+    Size,
+}
+
+/// The budgets of expansion: each loop that reaches its bound records where; the
+/// pipeline asks at its end ([`budget::take`]) and reports the first one as an error.
+pub(crate) mod budget {
+    use std::cell::RefCell;
+
+    use super::Exceeded;
+    use crate::ir::expr::Expr;
+
+    /// Distinct nodes a derivative or a stable form may have: a few hundred times what the
+    /// catalog's largest form needs.
+    pub(crate) const NODES: usize = 200_000;
+
+    /// What was exceeded, by which rule (or loop), at which part of the formula.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub(crate) struct Report {
+        /// The bound.
+        pub bound: Exceeded,
+        /// The rule or loop.
+        pub by: &'static str,
+        /// The part of the formula, as canonical text (shortened).
+        pub at: String,
+    }
+
+    impl std::fmt::Display for Report {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let what = match self.bound {
+                Exceeded::Chain => {
+                    format!("the rewrite `{}` keeps applying (over {} times in a row)", self.by, super::CHAIN)
+                }
+                Exceeded::Fuel => format!("the rewrites (last `{}`) exceed {} steps", self.by, super::FUEL),
+                Exceeded::Fixpoint => format!("the {} does not settle", self.by),
+                Exceeded::Size => format!("the {} grows past {} distinct subterms", self.by, NODES),
+            };
+            write!(
+                f,
+                "expansion budget exceeded: {what} at `{}`; write this part of the formula more simply                  (combine repeated terms, e.g. `max(a, a)` as `a`), or split the activation",
+                self.at
+            )
+        }
+    }
+
+    thread_local! {
+        static FIRST: RefCell<Option<Report>> = const { RefCell::new(None) };
+    }
+
+    /// Records that `bound` was reached by `by` at `at` (the first report is kept).
+    pub(crate) fn exceeded(bound: Exceeded, by: &'static str, at: &Expr) {
+        FIRST.with(|f| {
+            let mut f = f.borrow_mut();
+            if f.is_none() {
+                *f = Some(Report { bound, by, at: shorten(at) });
+            }
+        });
+    }
+
+    /// The first report since the last call, if any (and forgets it).
+    pub(crate) fn take() -> Option<Report> {
+        FIRST.with(|f| f.borrow_mut().take())
+    }
+
+    /// Canonical text of `e`, cut to a readable length (printed only when small enough
+    /// to print at all: a large DAG unfolds to an exponentially long text).
+    fn shorten(e: &Expr) -> String {
+        const MAX: usize = 120;
+        if e.size() > 4 * MAX {
+            return format!("a subterm of {} nodes ({})", e.size(), head(e));
+        }
+        let text = e.to_string();
+        if text.chars().count() <= MAX {
+            text
+        } else {
+            format!("{}…", text.chars().take(MAX).collect::<String>())
+        }
+    }
+
+    /// The operator or function at the root of `e`.
+    fn head(e: &Expr) -> String {
+        match e {
+            Expr::Call(f, _) => format!("a call of `{}`", f.name()),
+            Expr::Bin(op, ..) => format!("a `{op:?}`"),
+            Expr::If(..) => "a piecewise formula".into(),
+            _ => "a term".into(),
+        }
     }
 }
 

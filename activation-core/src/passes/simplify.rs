@@ -68,15 +68,21 @@ pub(crate) fn simplify_for_code(e: &Expr) -> Expr {
     simplify_with(e, &normalise_grouping)
 }
 
+/// Rounds of [`simplify`]'s fixpoint loop: each round rewrites the whole expression to a
+/// fixpoint of the rules at every node, so a round that changes anything is rare after
+/// the second.
+pub(crate) const ROUNDS: usize = 16;
+
 fn simplify_with(e: &Expr, post: &dyn Fn(Expr) -> Expr) -> Expr {
     let mut current = e.clone();
-    for _ in 0..16 {
+    for _ in 0..ROUNDS {
         let next = rules::rewrite_all(compiled(), &current, post);
         if next == current {
-            break;
+            return current;
         }
         current = next;
     }
+    rules::budget::exceeded(rules::Exceeded::Fixpoint, "simplifier", &current);
     current
 }
 
@@ -403,10 +409,8 @@ impl Product {
 
 /// Where a factor goes in a product: `2 * PI * alpha * x * exp(x)`.
 fn reading_order(e: &Expr) -> (u8, &str) {
-    let mut constant = true;
-    e.visit(&mut |n| constant &= !matches!(n, Expr::Var(_)));
     match e {
-        _ if constant => (0, ""),
+        _ if e.is_constant() => (0, ""),
         Expr::Var(v) => (1, v.as_str()),
         _ => (2, ""),
     }

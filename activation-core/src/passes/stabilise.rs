@@ -83,16 +83,20 @@ pub(crate) fn compiled() -> &'static [Compiled] {
     rules::compile(RULES, &CACHE)
 }
 
+/// Rounds of [`stabilise`]'s fixpoint loop (stabilising, then simplifying).
+pub(crate) const ROUNDS: usize = 8;
+
 /// The stable form of `e`.
 pub(crate) fn stabilise(e: &Expr) -> Expr {
     let mut current = simplify_for_code(e);
-    for _ in 0..8 {
+    for _ in 0..ROUNDS {
         let next = simplify_for_code(&rules::rewrite_all(compiled(), &current, &normalise_grouping));
         if next == current {
-            break;
+            return current;
         }
         current = next;
     }
+    rules::budget::exceeded(rules::Exceeded::Fixpoint, "stabiliser", &current);
     current
 }
 

@@ -275,7 +275,7 @@ impl Graph {
                 Expr::Var(v) if self.indicator_of(v).is_some() => {
                     let m = self.indicator_of(v).expect("checked");
                     let u = self.raise(&self.reds[m].body);
-                    let cond = Cond { op: CmpOp::Ge, lhs: u.clone(), rhs: Expr::Reduce(Reduction::Max, Box::new(u)) };
+                    let cond = Cond { op: CmpOp::Ge, lhs: u.clone(), rhs: Expr::reduce(Reduction::Max, u) };
                     Expr::if_else(cond, self.raise(a), self.raise(b))
                 }
                 _ => e.map_children(|c| self.raise(c)),
@@ -289,16 +289,16 @@ impl Graph {
         let body = self.raise(&red.body);
         let selected = |m: usize, op: CmpOp| {
             let u = self.raise(&self.reds[m].body);
-            let max = Expr::Reduce(Reduction::Max, Box::new(u.clone()));
+            let max = Expr::reduce(Reduction::Max, u.clone());
             let pick = Expr::if_else(Cond { op, lhs: u, rhs: max }, body.clone(), Expr::num(0.0));
-            Expr::Reduce(Reduction::Sum, Box::new(pick))
+            Expr::reduce(Reduction::Sum, pick)
         };
         match red.kind {
-            Kind::Sum => Expr::Reduce(Reduction::Sum, Box::new(body)),
-            Kind::Max => Expr::Reduce(Reduction::Max, Box::new(body)),
+            Kind::Sum => Expr::reduce(Reduction::Sum, body),
+            Kind::Max => Expr::reduce(Reduction::Max, body),
             Kind::SumExcept(m) => selected(m, CmpOp::Lt),
             // The maximised expression at its argmax is the maximum.
-            Kind::AtArgmax(m) if red.body == self.reds[m].body => Expr::Reduce(Reduction::Max, Box::new(body)),
+            Kind::AtArgmax(m) if red.body == self.reds[m].body => Expr::reduce(Reduction::Max, body),
             Kind::AtArgmax(m) => selected(m, CmpOp::Ge),
         }
     }

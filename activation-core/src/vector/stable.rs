@@ -36,8 +36,8 @@ fn shift(e: &Expr, vectors: &[String]) -> Expr {
     let [i] = exps[..] else { return e };
     let Expr::Call(_, u) = factors.items[i].0.clone() else { return e };
     let max = Expr::Reduce(Reduction::Max, u.clone());
-    factors.items[i].0 = Expr::call(Func::Exp, Expr::bin(BinOp::Sub, *u, max.clone()));
-    let sum = Expr::Reduce(Reduction::Sum, Box::new(factors.build()));
+    factors.items[i].0 = Expr::call(Func::Exp, Expr::bin(BinOp::Sub, (*u).clone(), max.clone()));
+    let sum = Expr::reduce(Reduction::Sum, factors.build());
     Expr::bin(BinOp::Mul, Expr::call(Func::Exp, max), sum)
 }
 
