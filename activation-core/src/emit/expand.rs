@@ -50,10 +50,15 @@ pub fn activation(attr: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The pipeline, for either kind.
 fn expand<K: Kind>(attr: TokenStream, function: ItemFn) -> TokenStream {
+    // One activation's nodes at a time in the per-thread tables (rustc expands every
+    // activation of a crate on one thread).
+    crate::ir::expr::forget_interned();
+    crate::passes::simplify::forget_cache();
     let root = crate::parse::crate_root(attr.clone());
     let _root = crate::emit::root::set(root.as_ref());
     let expanded = K::parse(attr, &function).and_then(|def| {
         check_struct_name(&def.name, &function)?;
+        check_depth(&def, &function)?;
         run_passes(&function, || {
             // Every rewrite loop is bounded; one that reached its bound recorded where.
             budget::take();
@@ -93,6 +98,26 @@ fn check_struct_name(name: &str, function: &ItemFn) -> syn::Result<()> {
          name the function with letters, e.g. `my_activation`"
     );
     Err(syn::Error::new_spanned(&function.sig.ident, msg))
+}
+
+/// How deeply a formula may nest (operators and calls on the longest path from the
+/// result to a variable). The passes recurse along such paths, each level costing
+/// several frames of the compiler's stack, and derivatives nest deeper than the formula;
+/// a formula nested deeper would be an exhausted stack, which no error can report.
+pub const MAX_DEPTH: u32 = 160;
+
+/// The formula nests at most [`MAX_DEPTH`] deep.
+fn check_depth(def: &Definition, function: &ItemFn) -> syn::Result<()> {
+    let depth = def.body.depth();
+    if depth <= MAX_DEPTH {
+        return Ok(());
+    }
+    let msg = format!(
+        "expansion budget exceeded: this formula nests {depth} operations deep (counting from the \
+         result to `{}`); `#[activation]` accepts at most {MAX_DEPTH}: write it with fewer nested operations",
+        def.input
+    );
+    Err(syn::Error::new_spanned(&function.block, msg))
 }
 
 /// Runs the passes on `function`. A panic in them is an engine bug; it still becomes an

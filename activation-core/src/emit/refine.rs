@@ -57,9 +57,15 @@ fn value(e: &Expr) -> Option<Dd<f64>> {
 }
 
 /// Whether `u` is a polynomial the refinement can evaluate, and worth it (it rounds).
+///
+/// Only polynomials whose tree has at most [`MAX_TREE`] nodes: the refinement is written
+/// out as a tree (a polynomial DAG nested n deep would unfold to 2^n terms).
 fn eligible(u: &Expr) -> bool {
-    polynomial(u) && !exact(u)
+    u.size() <= MAX_TREE && polynomial(u) && !exact(u)
 }
+
+/// The largest polynomial argument, in nodes of its tree, that is refined.
+const MAX_TREE: usize = 200;
 
 /// Whether the plain code computes `u` without rounding where the refinement would run
 /// (|u| between [`TAIL`] and [`FAR`], far from underflow and overflow): a variable, times a

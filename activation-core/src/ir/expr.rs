@@ -535,16 +535,24 @@ pub struct Shared(Arc<Node>);
 struct Node {
     hash: u64,
     size: usize,
+    depth: u32,
     vars: u64,
     expr: Expr,
 }
 
 /// Nodes interned per thread before the table is emptied (emptying only loses sharing
 /// with what was built before, never correctness).
-const INTERN_LIMIT: usize = 1 << 22;
+const INTERN_LIMIT: usize = 1 << 20;
 
 thread_local! {
     static INTERNED: RefCell<(usize, HashMap<u64, Vec<Shared>>)> = RefCell::new((0, HashMap::new()));
+}
+
+/// Empties this thread's interning table (expansion does, before each activation, so the
+/// table holds one activation's nodes at a time). Nodes made before stay valid; they are
+/// only no longer shared with equal nodes made after (equality then compares structure).
+pub(crate) fn forget_interned() {
+    INTERNED.with(|t| *t.borrow_mut() = (0, HashMap::new()));
 }
 
 impl Shared {
@@ -563,7 +571,8 @@ impl Shared {
             if t.0 >= INTERN_LIMIT {
                 *t = (0, HashMap::new());
             }
-            let node = Shared(Arc::new(Node { hash, size: e.size(), vars: e.var_summary(), expr: e }));
+            let node =
+                Shared(Arc::new(Node { hash, size: e.size(), depth: e.depth(), vars: e.var_summary(), expr: e }));
             t.0 += 1;
             t.1.entry(hash).or_default().push(node.clone());
             node
@@ -815,6 +824,24 @@ impl Expr {
         }
     }
 
+    /// Nodes on the longest path from this node to a leaf (a leaf has depth 1): how deep
+    /// the recursive passes go, O(1).
+    pub(crate) fn depth(&self) -> u32 {
+        match self {
+            Expr::Num(_) | Expr::Const(_) | Expr::Var(_) => 1,
+            Expr::Neg(a) | Expr::Powi(a, _) | Expr::Call(_, a) | Expr::Reduce(_, a) => a.0.depth + 1,
+            Expr::Bin(_, a, b) => a.0.depth.max(b.0.depth) + 1,
+            Expr::If(c, a, b) => c.lhs.depth().max(c.rhs.depth()).max(a.0.depth).max(b.0.depth) + 1,
+        }
+    }
+
+    /// How large the expression is: (distinct nodes, nodes of the tree it unfolds to —
+    /// every shared subterm counted at each occurrence, saturating). The first is what the
+    /// passes and generated code pay for; the second what they would pay without sharing.
+    pub fn node_counts(&self) -> (usize, usize) {
+        (self.dag_size(), self.size())
+    }
+
     /// Number of distinct nodes: what the passes and generated code pay for.
     pub(crate) fn dag_size(&self) -> usize {
         let mut n = 0;
@@ -886,6 +913,28 @@ mod tests {
     fn constants_match_std() {
         assert_eq!(Constant::from_name("SQRT_2").unwrap().info().value, std::f64::consts::SQRT_2);
         assert!(Constant::from_name("NOPE").is_none());
+    }
+
+    #[test]
+    fn equal_subterms_are_one_node() {
+        let build = || Expr::bin(BinOp::Mul, Expr::var("x"), Expr::call(Func::Sigmoid, Expr::var("x")));
+        let (a, b) = (Shared::new(build()), Shared::new(build()));
+        assert_eq!(a.key(), b.key(), "built twice, interned once");
+        // u * σ(u) nested 40 deep: 40 levels of sharing, a tree of 2^41 nodes.
+        let mut u = Expr::var("x");
+        for _ in 0..40 {
+            u = Expr::bin(BinOp::Mul, u.clone(), Expr::call(Func::Sigmoid, u));
+        }
+        let (distinct, tree) = u.node_counts();
+        assert_eq!(distinct, 81);
+        assert!(tree > 1 << 41, "{tree}");
+        assert_eq!(u.depth(), 81);
+        // Rebuilding with nothing changed keeps every node.
+        let same = u.map_children(|c| c.clone());
+        assert_eq!(same, u);
+        let renamed = u.substitute("x", &Expr::var("y"));
+        assert_eq!(renamed.node_counts().0, 81);
+        assert!(renamed.depends_on("y") && !renamed.depends_on("x"));
     }
 
     #[test]

@@ -162,7 +162,8 @@ impl Run<'_> {
         if let Some(done) = self.memo.get(e) {
             return done.clone();
         }
-        let node = (self.post)(e.map_children(|c| self.rewrite(c, chain)));
+        // Each node has its own chain: the bound is on rewrites in a row at one node.
+        let node = (self.post)(e.map_children(|c| self.rewrite(c, CHAIN)));
         let out = match rewrite_root(self.rules, &node) {
             Some((name, next)) if chain > 0 && self.fuel > 0 => {
                 self.fuel -= 1;
@@ -240,10 +241,18 @@ pub(crate) mod budget {
 
     thread_local! {
         static FIRST: RefCell<Option<Report>> = const { RefCell::new(None) };
+        static COUNT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    /// How many times a bound has been reached on this thread: a result computed while
+    /// this changed was cut short and must not be remembered as the pass's answer.
+    pub(crate) fn count() -> u64 {
+        COUNT.with(|c| c.get())
     }
 
     /// Records that `bound` was reached by `by` at `at` (the first report is kept).
     pub(crate) fn exceeded(bound: Exceeded, by: &'static str, at: &Expr) {
+        COUNT.with(|c| c.set(c.get() + 1));
         FIRST.with(|f| {
             let mut f = f.borrow_mut();
             if f.is_none() {
@@ -286,6 +295,7 @@ pub(crate) mod budget {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ir::expr::BinOp;
 
     #[test]
     fn wildcards_bind_consistently() {
@@ -294,6 +304,56 @@ mod tests {
         assert!(matches(&p, &parse_pattern("exp(x) - exp(x)").unwrap(), &mut b));
         let mut b = Bindings::new();
         assert!(!matches(&p, &parse_pattern("exp(x) - exp(y)").unwrap(), &mut b));
+    }
+
+    #[test]
+    fn a_cyclic_rule_set_stops_and_says_where() {
+        static CYCLE: &[Rule] = &[Rule::new("swap", "a + b", "b + a")];
+        static CACHE: OnceLock<Vec<Compiled>> = OnceLock::new();
+        let rules = compile(CYCLE, &CACHE);
+        budget::take();
+        let e = parse_pattern("exp(x) + y").unwrap();
+        let out = rewrite_all(rules, &e, &|e| e);
+        // `a + b → b + a` applies forever; the chain bound ends it after CHAIN + 1 steps
+        // (an even number of swaps: the input again).
+        assert_eq!(out, e);
+        let report = budget::take().expect("the bound was reached");
+        assert_eq!(report.bound, Exceeded::Chain);
+        assert_eq!(report.by, "swap");
+        assert_eq!(report.at, "exp(x) + y");
+        assert!(report.to_string().contains("`swap` keeps applying"), "{report}");
+        assert!(budget::take().is_none(), "taken once");
+    }
+
+    #[test]
+    fn fuel_bounds_a_whole_pass() {
+        // Each node of a wide sum rewrites CHAIN times: more rewrites than FUEL in all.
+        static CYCLE: &[Rule] = &[Rule::new("swap", "a * b", "b * a")];
+        static CACHE: OnceLock<Vec<Compiled>> = OnceLock::new();
+        let rules = compile(CYCLE, &CACHE);
+        let terms = (FUEL / u64::from(CHAIN)) as usize + 10;
+        // A balanced sum, so that the recursion stays shallow.
+        let mut level: Vec<Expr> =
+            (0..terms).map(|i| Expr::bin(BinOp::Mul, Expr::num(i as f64), Expr::var("x"))).collect();
+        while level.len() > 1 {
+            level = level
+                .chunks(2)
+                .map(|p| match p {
+                    [a, b] => Expr::bin(BinOp::Add, a.clone(), b.clone()),
+                    [a] => a.clone(),
+                    _ => unreachable!(),
+                })
+                .collect();
+        }
+        let e = level.remove(0);
+        budget::take();
+        rewrite_all(rules, &e, &|e| e);
+        let first = budget::take().expect("a bound was reached");
+        // The first bound reached is a chain at the first product; the fuel runs out later.
+        assert_eq!(first.bound, Exceeded::Chain);
+        let before = budget::count();
+        rewrite_all(rules, &e, &|e| e);
+        assert!(budget::count() >= before + 2, "every chain and the fuel are counted");
     }
 
     #[test]

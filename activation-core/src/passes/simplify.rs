@@ -58,14 +58,61 @@ pub(crate) fn compiled() -> &'static [Compiled] {
 
 /// Simplifies `e` to a fixpoint, for reading.
 pub(crate) fn simplify(e: &Expr) -> Expr {
-    simplify_with(e, &normalise)
+    cached(Pass::Simplify, e, |e| simplify_with(e, &normalise))
 }
 
 /// Simplifies `e` for computing: like [`simplify`], and also groups pairs of terms that
 /// share factors (`2 + x a - x b → 2 + x (a - b)`), so that differences which cancel are
 /// exposed to the stabilising rules even where that reads worse.
 pub(crate) fn simplify_for_code(e: &Expr) -> Expr {
-    simplify_with(e, &normalise_grouping)
+    cached(Pass::ForCode, e, |e| simplify_with(e, &normalise_grouping))
+}
+
+/// The simplifier's functions whose results [`cached`] keeps.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Pass {
+    Simplify,
+    ForCode,
+    Normalise,
+    NormaliseGrouping,
+}
+
+/// Results kept per thread before the table is emptied.
+const CACHE_LIMIT: usize = 1 << 18;
+
+thread_local! {
+    static CACHE: std::cell::RefCell<std::collections::HashMap<(Pass, Expr), Expr>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// Empties this thread's cache of simplified forms (expansion does, before each
+/// activation, with the interning table whose nodes the keys are).
+pub(crate) fn forget_cache() {
+    CACHE.with(|c| c.borrow_mut().clear());
+}
+
+/// `f(e)`, remembered across calls: the simplifier is a pure function of its input, and
+/// its passes call one another on the same subterms over and over (putting a sum over a
+/// common denominator simplifies the numerator; every round of every fixpoint loop
+/// normalises every node again). Keys hash in O(1) (see `ir::expr::Shared`).
+fn cached(pass: Pass, e: &Expr, f: impl FnOnce(&Expr) -> Expr) -> Expr {
+    let key = (pass, e.clone());
+    if let Some(done) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+        return done;
+    }
+    let before = rules::budget::count();
+    let out = f(e);
+    if rules::budget::count() != before {
+        return out;
+    }
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHE_LIMIT {
+            c.clear();
+        }
+        c.insert(key, out.clone());
+    });
+    out
 }
 
 /// Rounds of [`simplify`]'s fixpoint loop: each round rewrites the whole expression to a
@@ -88,12 +135,12 @@ fn simplify_with(e: &Expr, post: &dyn Fn(Expr) -> Expr) -> Expr {
 
 /// Folding and collection at one node whose children are already simplified.
 pub(crate) fn normalise(e: Expr) -> Expr {
-    normalise_node(e, false)
+    cached(Pass::Normalise, &e, |e| normalise_node(e.clone(), false))
 }
 
 /// [`normalise`], grouping pairs of terms too.
 pub(crate) fn normalise_grouping(e: Expr) -> Expr {
-    normalise_node(e, true)
+    cached(Pass::NormaliseGrouping, &e, |e| normalise_node(e.clone(), true))
 }
 
 fn normalise_node(e: Expr, group: bool) -> Expr {
