@@ -849,6 +849,27 @@ mod tests {
     }
 
     #[test]
+    fn overflowed_intermediates_are_not_vouched_for_but_settle_quickly() {
+        let env = [("x", 30.0)];
+        // e^(e^30) is beyond MPFR's exponent range: `ln` of it is an infinity MPFR made,
+        // not the truth e^30 ...
+        assert_eq!(at("ln(exp(exp(x)))", 30.0), f64::INFINITY);
+        assert_eq!(verified_reference_f64(&f("ln(exp(exp(x)))"), &env), None);
+        assert_eq!(verified_numeric_derivative(&f("ln(exp(exp(x)))"), "x", &env, 1), None);
+        // ... while exact infinities and NaNs are truths.
+        assert_eq!(verified_reference_f64(&f("1 / x"), &[("x", 0.0)]), Some(f64::INFINITY));
+        assert!(verified_reference_f64(&f("sqrt(x)"), &[("x", -1.0)]).is_some_and(f64::is_nan));
+        // A finite value with no bound (x / ∞ = 0) is taken once two precisions agree,
+        // not after doubling to 16384 bits: 24 evaluations take well under a second.
+        let start = std::time::Instant::now();
+        for k in 0..24 {
+            let x = 30.0 + f64::from(k);
+            assert_eq!(verified_reference_f64(&f("x / exp(exp(x))"), &[("x", x)]), Some(0.0));
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "{:?}", start.elapsed());
+    }
+
+    #[test]
     fn exact_values_are_certified_only_when_no_operation_rounds() {
         let exact = |text: &str, x: f64, narrow: bool| exact_value(&f(text), &[("x", x)], narrow);
         assert_eq!(exact("1 / (1 + exp(-x))", 0.0, false), Some(0.5));
