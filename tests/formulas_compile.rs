@@ -106,3 +106,12 @@ fn idempotent_forms_and_oscillating_kinks_check_in_seconds() {
     // `max(e, e)` is `e`: no kink, no branch in the generated code.
     assert!(!ErfcMaxSame::DERIVATIVE_FORMULA.contains("max"), "{}", ErfcMaxSame::DERIVATIVE_FORMULA);
 }
+
+#[test]
+fn checks_past_their_time_budget_fail_naming_the_activation_and_how_far_they_got() {
+    let stopped = std::panic::catch_unwind(|| activation_core::check::run_within(&MaxOfPiecewise, Duration::ZERO));
+    let payload = stopped.expect_err("a zero budget must stop the checks");
+    let msg = payload.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(msg.contains("gradient checks of `max_of_piecewise` ran past their time budget"), "{msg}");
+    assert!(msg.contains("0 of ") && msg.contains("points done, stopped before f at x = "), "{msg}");
+}

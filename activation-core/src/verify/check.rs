@@ -310,8 +310,14 @@ fn judge(subject: &Subject, target: Target, x: f64, actual: f64, expected: f64, 
 /// failure. The checks fail loudly when they run past their time budget
 /// (`ACTIVATION_CHECK_SECONDS`, default 300 s), naming the activation and how far they got.
 pub fn run<A: Activation + Send + Sync>(a: &A) {
+    run_within(a, time_budget());
+}
+
+/// [`run`] with an explicit time budget (what `run` reads from `ACTIVATION_CHECK_SECONDS`);
+/// for tests of the budget itself.
+#[doc(hidden)]
+pub fn run_within<A: Activation + Send + Sync>(a: &A, budget: Duration) {
     let start = Instant::now();
-    let budget = time_budget();
     let subject = Subject::of(a as &dyn DynActivation);
     let breaks = breakpoints(&subject.formula, subject.input, &subject.params);
     let points = check_points(&breaks);
