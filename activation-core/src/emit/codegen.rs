@@ -43,7 +43,7 @@ pub(crate) fn branch(test: &TokenStream, a: &TokenStream, b: &TokenStream) -> To
 /// arithmetic (see [`crate::passes::compensate`]), falling back to their plain code where the
 /// pair cannot be trusted (overflowing splits, results near the subnormal range).
 pub(crate) fn block_with(outputs: &[Expr], compensated: &[bool]) -> TokenStream {
-    if let Some(cond) = outputs.iter().find_map(|e| e.conditions().into_iter().next()) {
+    if let Some(cond) = outputs.iter().find_map(innermost_condition) {
         let taken: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, true)).collect();
         let other: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, false)).collect();
         let test = condition(&cond);
@@ -118,6 +118,18 @@ fn compensated_value(e: &Expr) -> TokenStream {
             #root::__private::settled_or!(#pair, { #fallback })
         })
     }
+}
+
+/// A condition of `e` whose two sides are free of conditions themselves, if `e` has any
+/// condition: the one to branch on first. A condition may contain a piecewise expression
+/// (`max(if x > 0 { x } else { 2x }, 1)` becomes `if (if x > 0 { x } else { 2x }) > 1 …`);
+/// branching on the innermost one first resolves it inside the outer condition, so every
+/// condition is emitted free of `if`s, and so is every value.
+fn innermost_condition(e: &Expr) -> Option<Cond> {
+    let all = e.conditions();
+    let plain = |c: &&Cond| c.lhs.conditions().is_empty() && c.rhs.conditions().is_empty();
+    // The sides of a condition are finite trees: a condition nested deepest has plain sides.
+    all.iter().find(plain).or(all.first()).cloned()
 }
 
 /// `e` with every piecewise node on `cond` replaced by the branch `holds` selects.
@@ -273,10 +285,16 @@ impl Emitter {
             }
             Expr::Bin(op, a, b) => self.binary(*op, a, b),
             Expr::If(..) | Expr::Reduce(..) => {
-                // `block` removes every condition before emitting, and scalar activations
-                // have no reductions; reaching this is an engine bug.
-                let text = format!("activation: cannot emit `{e}` here");
-                (quote! { ::core::panic!(#text) }, Prec::Postfix)
+                // `block` branches on every condition, innermost first, before emitting a
+                // value, and the parser rejects reductions in scalar activations: reaching
+                // this is an engine bug. It is a compile error at expansion, never code
+                // that runs (nor the formula used as a format string).
+                let kind = if matches!(e, Expr::If(..)) { "a piecewise expression" } else { "a reduction" };
+                let text = format!(
+                    "internal error of `#[activation]`: {kind} was left where code generation cannot place it; \
+                     please report this formula"
+                );
+                (quote! { ::core::compile_error!(#text) }, Prec::Postfix)
             }
         }
     }
@@ -484,6 +502,19 @@ mod tests {
         let e = parse_formula("sqrt(2 / PI) * x", &["x"]).unwrap();
         let c = block_with(&[e], &[true]).to_string();
         assert!(c.contains("constant (0.7978845608028654 , - 4.98465440455546e-17)"), "{c}");
+    }
+
+    #[test]
+    fn conditions_that_contain_piecewise_expressions_are_branched_innermost_first() {
+        // `max(if x > 0 { x } else { 2x }, 1)` as the passes lower it: the outer condition
+        // holds an `if`. Emitted outermost first, that `if` once reached `node` (a panic
+        // with the formula as its format string).
+        let inner = "(if x > 0.0 { x } else { 2.0 * x })";
+        let c = code(&[&format!("if {inner} > 1.0 {{ {inner} }} else {{ 1.0 }}"), "x.abs()"]);
+        assert!(!c.contains("panic") && !c.contains("compile_error"), "{c}");
+        // One branch on x > 0, then one on each side's own value against 1.
+        assert_eq!(c.matches("lanes_if").count(), 3, "{c}");
+        assert!(c.contains("(x) . gt (T :: from_f64 (1.0))"), "{c}");
     }
 
     #[test]

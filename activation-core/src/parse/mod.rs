@@ -238,6 +238,7 @@ pub(crate) fn parse_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<
 /// the slice input and passes the item here with that input typed `f64`).
 pub(crate) fn parse_definition(attr: TokenStream, item: &ItemFn, reductions: bool) -> syn::Result<Definition> {
     let mut errors = Errors::default();
+    let facade = crate_root(attr.clone());
     let defaults = errors.take(parse_defaults(attr)).unwrap_or_default();
     let names = signature(item, &mut errors);
     let mut params: Vec<Param> = names.iter().skip(1).map(|n| Param { name: n.to_string(), default: None }).collect();
@@ -253,6 +254,7 @@ pub(crate) fn parse_definition(attr: TokenStream, item: &ItemFn, reductions: boo
     let input = names.first().map(|i| i.to_string()).unwrap_or_else(|| "x".into());
     let mut scope = Scope::new(names.iter().map(|i| i.to_string()).collect());
     scope.reductions = reductions;
+    scope.facade = facade.map(|p| quote::quote!(#p).to_string().replace(' ', ""));
     let body = errors.take(scope.block(&item.block));
     if let Some(b) = &body {
         if !names.is_empty() && !b.depends_on(&input) {
@@ -420,12 +422,23 @@ struct Scope {
     internal: bool,
     /// Names of `let`s that were rejected: their uses raise no further errors.
     failed: HashSet<String>,
+    /// The facade's path from `#[activation(crate = path)]`, as written (`::a::b`), if given:
+    /// its `prelude` is a path under which a call names a prelude function.
+    facade: Option<String>,
 }
 
 impl Scope {
     /// The scope of a user's `#[activation]` body.
     fn new(args: Vec<String>) -> Self {
-        Scope { args, lets: HashMap::new(), open: false, reductions: false, internal: false, failed: HashSet::new() }
+        Scope {
+            args,
+            lets: HashMap::new(),
+            open: false,
+            reductions: false,
+            internal: false,
+            failed: HashSet::new(),
+            facade: None,
+        }
     }
 
     /// The scope of the engine's own text, where internal primitives are accepted.
@@ -660,6 +673,7 @@ impl Scope {
             return err(&c.func, format!("unsupported call: accepted functions are {}", functions_list()));
         };
         let name = p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        self.function_path(p, &name)?;
         if p.path.segments.len() == 1 {
             if self.failed.contains(&name) {
                 // A rejected `let` (a closure, say), already reported.
@@ -705,6 +719,64 @@ impl Scope {
                 }
             },
         }
+    }
+
+    /// Checks that the path of a call names a prelude function: bare (`sigmoid`), or under
+    /// the prelude's own path — `prelude::`, `activation::prelude::`, `::activation::prelude::`
+    /// or `PATH::prelude::` when `#[activation(crate = PATH)]` gives the facade's path.
+    /// Any other path (`mymath::sigmoid`, `crate::x::exp`, `f64::exp`) names a function the
+    /// engine cannot see, so it is an error, never the prelude function of the same last
+    /// name (`docs/contract.md` §3.2).
+    fn function_path(&self, p: &syn::ExprPath, name: &str) -> syn::Result<()> {
+        if p.qself.is_some() {
+            return err(p, format!("qualified paths are not supported: call `{name}(...)` by name"));
+        }
+        if let Some(seg) = p.path.segments.iter().find(|s| !s.arguments.is_none()) {
+            let msg = format!("generic arguments are not supported: every value is `f64`; write `{}(...)`", seg.ident);
+            return err(&seg.arguments, msg);
+        }
+        let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if segs.len() == 1 && p.path.leading_colon.is_none() {
+            return Ok(());
+        }
+        let prefix = {
+            let lead = if p.path.leading_colon.is_some() { "::" } else { "" };
+            format!("{lead}{}", segs[..segs.len() - 1].join("::"))
+        };
+        if self.prelude_paths().contains(&prefix) {
+            return Ok(());
+        }
+        let shown = quote::quote!(#p).to_string().replace(' ', "");
+        let prelude = self.user_function(name).is_some() || OPERATOR_FUNCTIONS.contains(&name);
+        let msg = if prefix == "f64" && (prelude || accepted_methods().contains(&name)) {
+            format!(
+                "`{shown}(...)` is not part of the formula language: write it as a method, `a.{name}(...)`, \
+                 or as the prelude function `{name}(...)`"
+            )
+        } else if prelude {
+            format!(
+                "`{shown}` is not the prelude's `{name}`: the engine reads the formula, not the code a path \
+                 leads to, so a path other than the prelude's is not accepted; call the prelude's function \
+                 by name, `{name}(...)`, or write the function's own formula inline (`let` names help); \
+                 accepted functions are {}",
+                functions_list()
+            )
+        } else {
+            format!(
+                "unsupported function `{shown}`: a formula calls the prelude's functions, by name \
+                 (`sigmoid(x)`) or under `activation::prelude::`; a function of your own cannot be called, \
+                 write its formula inline (`let` names help); accepted functions are {}",
+                functions_list()
+            )
+        };
+        err(p, msg)
+    }
+
+    /// The paths under which a call names a prelude function (see [`Scope::function_path`]).
+    fn prelude_paths(&self) -> Vec<String> {
+        let mut out = vec!["prelude".to_string(), "activation::prelude".into(), "::activation::prelude".into()];
+        out.extend(self.facade.iter().map(|root| format!("{root}::prelude")));
+        out
     }
 
     fn if_else(&mut self, i: &syn::ExprIf) -> syn::Result<Expr> {
@@ -915,6 +987,46 @@ mod tests {
         let e = parse("async fn f<T>(x: f32) -> f64 { x }").unwrap_err();
         let msgs: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
         assert_eq!(msgs.len(), 3, "{msgs:#?}");
+    }
+
+    #[test]
+    fn calls_name_the_prelude_or_are_rejected() {
+        let body = |call: &str| format!("fn f(x: f64) -> f64 {{ {call} }}");
+        for ok in [
+            "sigmoid(x)",
+            "prelude::sigmoid(x)",
+            "activation::prelude::sigmoid(x)",
+            "::activation::prelude::max(x, 1.0)",
+            "activation::prelude::exp_m1(x)",
+        ] {
+            let d = parse(&body(ok)).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert!(d.body.depends_on("x"), "{ok}");
+        }
+        let d = parse(&body("activation::prelude::sigmoid(x)")).unwrap();
+        assert_eq!(d.body, parse(&body("sigmoid(x)")).unwrap().body);
+        for (bad, says) in [
+            ("mymath::sigmoid(x)", "`mymath::sigmoid` is not the prelude's `sigmoid`"),
+            ("crate::x::exp(x)", "`crate::x::exp` is not the prelude's `exp`"),
+            ("self::max(x, 1.0)", "`self::max` is not the prelude's `max`"),
+            ("::sigmoid(x)", "`::sigmoid` is not the prelude's"),
+            ("mymath::swish(x)", "unsupported function `mymath::swish`"),
+            ("f64::exp(x)", "write it as a method, `a.exp(...)`"),
+            ("f64::exp_m1(x)", "write it as a method"),
+            ("exp::<f64>(x)", "generic arguments are not supported"),
+            ("<f64>::exp(x)", "qualified paths are not supported"),
+            ("other::prelude::exp(x)", "is not the prelude's `exp`"),
+        ] {
+            let e = parse(&body(bad)).expect_err(bad).to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        // Each list of what is accepted comes from the tables.
+        let e = parse(&body("mymath::swish(x)")).unwrap_err().to_string();
+        assert!(e.contains(&functions_list()), "{e}");
+        // `crate = path` adds that facade's prelude.
+        let item: ItemFn = syn::parse_str(&body("my::act::prelude::tanh(x)")).unwrap();
+        let attr: TokenStream = "crate = my::act".parse().unwrap();
+        assert!(parse_activation(attr, &item).is_ok());
+        assert!(parse_activation(TokenStream::new(), &item).is_err());
     }
 
     #[test]

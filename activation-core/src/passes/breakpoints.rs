@@ -1,9 +1,15 @@
 //! Breakpoints: the inputs where a formula switches branch or has a kink — the zeros of
 //! each `if` condition's `lhs - rhs`, of the argument of `abs`, and of `a - b` in
 //! `max(a, b)`/`min(a, b)`. Found by scanning for sign changes and bisecting in `f64`.
+//!
+//! A kink function that is identically zero (`max(e, e)`: `e - e`) has no breakpoint, and
+//! one that is zero over a stretch (`max(relu(x), 0)` for x ≤ 0) has its breakpoints at the
+//! ends of the stretch, not at every point of it: the number of breakpoints is bounded by
+//! the sign changes of each kink function over the scan grid.
 
 use crate::ir::eval::eval_at;
 use crate::ir::expr::{BinOp, Expr, Func};
+use crate::passes::simplify::simplify;
 
 /// The functions of `x` whose zeros are breakpoints of `e`.
 pub(crate) fn kink_functions(e: &Expr) -> Vec<Expr> {
@@ -27,15 +33,23 @@ pub(crate) fn breakpoints(e: &Expr, input: &str, params: &[(&str, f64)]) -> Vec<
     let grid = scan_grid();
     let mut out = Vec::new();
     for g in kink_functions(e) {
+        // `x * x - x * x` is 0: `max(e, e)` has no kink.
+        let g = simplify(&g);
         if !g.depends_on(input) {
             continue;
         }
         let at = |x: f64| eval_at(&g, input, x, params);
-        for w in grid.windows(2) {
+        let values: Vec<f64> = grid.iter().map(|&x| at(x)).collect();
+        for (i, w) in grid.windows(2).enumerate() {
             let (a, b) = (w[0], w[1]);
-            let (ga, gb) = (at(a), at(b));
+            let (ga, gb) = (values[i], values[i + 1]);
             if ga == 0.0 {
-                out.push(a);
+                // A zero of g: a breakpoint where g is nonzero on either side (an isolated
+                // zero, or an end of a stretch where g is 0).
+                let before = if i == 0 { 0.0 } else { values[i - 1] };
+                if before != 0.0 || gb != 0.0 {
+                    out.push(a);
+                }
             } else if ga.signum() != gb.signum() && gb != 0.0 && ga.is_finite() && gb.is_finite() {
                 out.push(bisect(&at, a, b));
             }
@@ -97,5 +111,17 @@ mod tests {
         assert!((b[1] - 0.1).abs() < 1e-15);
         let e = parse_formula("if x > a { x } else { a }", &["x", "a"]).unwrap();
         assert_eq!(breakpoints(&e, "x", &[("a", 0.7)]), vec![0.7]);
+    }
+
+    #[test]
+    fn kinks_that_are_zero_everywhere_or_on_a_stretch_are_not_every_grid_point() {
+        // `max(e, e)` once made every point of the scan grid a breakpoint.
+        let e = parse_formula("erfc(x / exp(max(x * x, x * x)))", &["x"]).unwrap();
+        assert_eq!(breakpoints(&e, "x", &[]), Vec::<f64>::new());
+        let e = parse_formula("min(x * x, x.powi(2)) + abs(x - x)", &["x"]).unwrap();
+        assert_eq!(breakpoints(&e, "x", &[]), Vec::<f64>::new());
+        // max(relu(x), 0) - 1: g = relu(x) is 0 on all of x <= 0; its kink is at 0 alone.
+        let e = parse_formula("max(if x > 0 { x } else { 0 }, 0) - 1", &["x"]).unwrap();
+        assert_eq!(breakpoints(&e, "x", &[]), vec![0.0]);
     }
 }

@@ -48,6 +48,13 @@ pub(crate) const RULES: &[Rule] = &[
     Rule::new("if-same-le", "if c <= d { a } else { a }", "a"),
     Rule::new("if-same-gt", "if c > d { a } else { a }", "a"),
     Rule::new("if-same-ge", "if c >= d { a } else { a }", "a"),
+    // Idempotent forms: no kink left (the checks once saw one at every point of
+    // `max(x * x, x * x)`), and the same derivative everywhere (§4.2: ties take a side
+    // that is the other).
+    Rule::new("max-same", "max(a, a)", "a"),
+    Rule::new("min-same", "min(a, a)", "a"),
+    Rule::new("abs-abs", "abs(abs(a))", "abs(a)"),
+    Rule::new("abs-neg", "abs(-a)", "abs(a)"),
 ];
 
 /// The rules of [`RULES`], parsed.
@@ -508,6 +515,16 @@ mod tests {
         assert_eq!(s("--x"), "x");
         assert_eq!(s("x.powi(1) - 0"), "x");
         assert_eq!(s("if x > 0 { 1 } else { 1 }"), "1");
+    }
+
+    #[test]
+    fn idempotent_extrema_and_abs() {
+        assert_eq!(s("erfc(x / exp(max(x * x, x * x)))"), "erfc(x / exp(x.powi(2)))");
+        assert_eq!(s("min(tanh(x), x.tanh())"), "tanh(x)");
+        assert_eq!(s("abs(abs(x - 1))"), "abs(x - 1)");
+        assert_eq!(s("abs(-x)"), "abs(x)");
+        // Different arguments keep their kink.
+        assert_eq!(s("max(x, -x)"), "max(x, -x)");
     }
 
     #[test]

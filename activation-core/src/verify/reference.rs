@@ -78,6 +78,35 @@ pub(crate) fn reference_f32(e: &Expr, env: &[(&str, f64)]) -> f32 {
     escalate::<f32>(|prec| approx(e, &env, prec)).0
 }
 
+/// [`reference_f64`] where MPFR can vouch for it, `None` where it cannot: a value that is
+/// not finite although no operation produced it exactly — an intermediate overflowed
+/// MPFR's exponent range (|u| beyond about 7e8 in `exp(u)`: `ln(exp(exp(x)))` at x = 30 is
+/// `ln(inf)`), so the NaN or infinity may stand for a finite truth. An exact infinity
+/// (`1 / 0`) or NaN (`sqrt(-1)`) is the truth and is returned.
+pub(crate) fn verified_reference_f64(e: &Expr, env: &[(&str, f64)]) -> Option<f64> {
+    let env = exact_env(env);
+    let (v, a) = escalate::<f64>(|prec| approx(e, &env, prec));
+    vouched(&a).then_some(v)
+}
+
+/// [`reference_f32`] where MPFR can vouch for it (see [`verified_reference_f64`]).
+pub(crate) fn verified_reference_f32(e: &Expr, env: &[(&str, f64)]) -> Option<f32> {
+    let env = exact_env(env);
+    let (v, a) = escalate::<f32>(|prec| approx(e, &env, prec));
+    vouched(&a).then_some(v)
+}
+
+/// [`numeric_derivative`] where MPFR can vouch for it (see [`verified_reference_f64`]).
+pub(crate) fn verified_numeric_derivative(e: &Expr, var: &str, env: &[(&str, f64)], order: u32) -> Option<f64> {
+    let (v, a) = derivative(e, var, env, order);
+    vouched(&a).then_some(v)
+}
+
+/// Whether an MPFR result stands for the truth: finite, or not finite exactly.
+fn vouched(a: &Approx) -> bool {
+    a.v.is_finite() || a.err == EXACT
+}
+
 /// The value of `e` where MPFR computes it with no rounding at all and it is a finite
 /// `f64` (`f32` if `narrow`): then it is the truth itself, exactly representable, and a
 /// correct result must be exactly it (σ(0) = 1/2, softsign(3) = 3/4). `None` elsewhere.
@@ -235,15 +264,20 @@ impl Target for f32 {
 /// Evaluates `at(prec)` at doubling precisions until the result is settled: a finite
 /// result when its whole error interval rounds to one `T` (the bound is a proof, so no
 /// second precision is needed to confirm it), a non-finite one when it is exact or the same
-/// at two successive precisions. Returns the rounded value and the MPFR value it came from.
+/// at two successive precisions. A finite result without any bound (computed through an
+/// intermediate that overflowed MPFR's exponent range, `x / exp(exp(x))`, where no
+/// precision can help) is taken, as by [`decide`], once two successive precisions agree,
+/// instead of doubling on to the cap: every check point of such a formula once cost
+/// 16384-bit evaluations. Returns the rounded value and the MPFR value it came from.
 fn escalate<T: Target>(mut at: impl FnMut(u32) -> Approx) -> (T, Approx) {
     let mut prev: Option<T> = None;
     let mut prec = START_PREC;
     loop {
         let a = at(prec);
         let nearest = T::round(&a.v, NEAREST);
-        let done =
-            if a.v.is_finite() { settled::<T>(&a) } else { a.err == EXACT || prev.is_some_and(|p| p.same(nearest)) };
+        let agrees = prev.is_some_and(|p| p.same(nearest));
+        let unbounded = a.err.is_nan() || a.err == UNKNOWN;
+        let done = if a.v.is_finite() { settled::<T>(&a) || (unbounded && agrees) } else { a.err == EXACT || agrees };
         if done || prec >= MAX_PREC {
             return (nearest, a);
         }
@@ -812,6 +846,27 @@ mod tests {
     /// `value` computed directly in rug at 2000 bits, rounded to f64.
     fn truth(value: impl FnOnce(u32) -> Float) -> f64 {
         value(2000).to_f64()
+    }
+
+    #[test]
+    fn overflowed_intermediates_are_not_vouched_for_but_settle_quickly() {
+        let env = [("x", 30.0)];
+        // e^(e^30) is beyond MPFR's exponent range: `ln` of it is an infinity MPFR made,
+        // not the truth e^30 ...
+        assert_eq!(at("ln(exp(exp(x)))", 30.0), f64::INFINITY);
+        assert_eq!(verified_reference_f64(&f("ln(exp(exp(x)))"), &env), None);
+        assert_eq!(verified_numeric_derivative(&f("ln(exp(exp(x)))"), "x", &env, 1), None);
+        // ... while exact infinities and NaNs are truths.
+        assert_eq!(verified_reference_f64(&f("1 / x"), &[("x", 0.0)]), Some(f64::INFINITY));
+        assert!(verified_reference_f64(&f("sqrt(x)"), &[("x", -1.0)]).is_some_and(f64::is_nan));
+        // A finite value with no bound (x / ∞ = 0) is taken once two precisions agree,
+        // not after doubling to 16384 bits: 24 evaluations take well under a second.
+        let start = std::time::Instant::now();
+        for k in 0..24 {
+            let x = 30.0 + f64::from(k);
+            assert_eq!(verified_reference_f64(&f("x / exp(exp(x))"), &[("x", x)]), Some(0.0));
+        }
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "{:?}", start.elapsed());
     }
 
     #[test]
