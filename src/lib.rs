@@ -45,6 +45,9 @@ pub mod catalog;
 pub mod prelude;
 
 pub use activation_macros::activation;
+#[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+pub use activation_runtime::traits::PARALLEL_MIN;
 #[cfg(feature = "ndarray")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ndarray")))]
 pub use activation_runtime::{array, ArrayActivation};

@@ -18,7 +18,7 @@
 
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
-use crate::float::{branch, Float, Select};
+use crate::float::{Float, Select};
 use crate::real::Real;
 
 /// Error-free sum: `(s, e)` with `s = fl(a + b)` and `a + b = s + e` exactly (Knuth).
@@ -255,16 +255,17 @@ impl<T: Float> Dd<T> {
     pub fn tanh(self) -> Self {
         let (zero, one, two) = (T::from_f64(0.0), T::from_f64(1.0), T::from_f64(2.0));
         let y = self.hi.abs();
-        let t = branch(
+        // In place (not `branch` with closures), like generated code: see `lanes_if!`.
+        let t = crate::__lanes_if!(
             y.gt(T::from_f64(0.35)),
-            || {
+            {
                 let e = (-two * y).exp();
                 Self::renormalised(one, -e) / Self::renormalised(one, e)
             },
-            || {
+            {
                 let m = (-two * y).expm1();
                 Self::new(-m) / Self::renormalised(two, m)
-            },
+            }
         );
         let t = Self::select(self.hi.lt(zero), -t, t);
         t.corrected(one - t.hi * t.hi, self.lo)
@@ -415,12 +416,19 @@ impl<T: Float> Mul for Dd<T> {
 
 impl<T: Float> Div for Dd<T> {
     type Output = Self;
-    /// Long division: a first quotient, then the remainder's quotient as the low part.
+    /// Long division with one rounded reciprocal: a first quotient `q = a · fl(1/b)`
+    /// (within a few ULPs), the remainder `a − b q` (exact to about 2p bits: the product is
+    /// error-free and the difference cancels), and its quotient as the low part. One
+    /// division instead of two — the reciprocal of a constant divisor is folded at compile
+    /// time, so dividing by a constant divides nothing — and the pair is as accurate: the
+    /// low part needs only `p` bits of its own. (`1/b` keeps at least `p − 2` bits for any
+    /// finite `b`: the product of the largest and the smallest normal numbers is about 4.)
     #[inline(always)]
     fn div(self, b: Self) -> Self {
-        let q = self.hi / b.hi;
+        let inv = T::from_f64(1.0) / b.hi;
+        let q = self.hi * inv;
         let r = self - b * Self::new(q);
-        let d = Self::renormalised(q, r.hi / b.hi);
+        let d = Self::renormalised(q, r.hi * inv);
         Self::select(self.hi.eq(T::from_f64(0.0)), d, d.unless_underflowed())
     }
 }

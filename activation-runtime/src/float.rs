@@ -306,9 +306,9 @@ pub trait Float:
         let x = self;
         let one = Self::from_f64(1.0);
         let near = x.abs().lt(Self::from_f64(1.5));
-        branch(
+        crate::__lanes_if!(
             near,
-            || {
+            {
                 // Horner over the coefficients (1 - k) / k!, k = 29 down to 2.
                 let mut acc = Self::from_f64(0.0);
                 for &c in EXPM1_SUB_UEXP_SERIES.iter().rev() {
@@ -316,7 +316,7 @@ pub trait Float:
                 }
                 acc * x * x
             },
-            || x.exp() * (one - x) - one,
+            x.exp() * (one - x) - one
         )
     }
 }
