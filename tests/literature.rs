@@ -59,12 +59,10 @@ pub fn elish(x: f64) -> f64 {
 }
 
 // Soft clipping (Klimek & Perelstein 2020), (1/α) ln((1 + e^{αx}) / (1 + e^{α(x−1)})), is
-// the twelfth, and is not held here yet: its stable forms no longer overflow (they gave
-// NaN/−inf in f32 from x = 200, and d/dα was off by 3.8e307 ULPs), but with α = 0.5 its
-// d/dα is 5–9 ULPs off near x = 0 where the bar is 4–5 (a quotient-rule cancellation of
-// about three bits), and f″ and d/dα are exactly 0 at x = 0.5, the curve's centre of
-// symmetry, where the forms give 1e-18 (f64) and 1e-10 (f32). The formula, to declare
-// when that is fixed:
+// the twelfth, and is not held here yet: it still returns NaN/−inf in f32 from x = 200
+// (docs/stabilisation.md, §4, says what was tried: a difference of log-sum-exps removes the
+// overflow but leaves d/dα over the bar near 0 and nonzero at the centre of symmetry x = 0.5,
+// where the truth is exactly 0). The formula, to declare when that is fixed:
 //
 //     #[activation(alpha = 0.5)]
 //     pub fn soft_clipping(x: f64, alpha: f64) -> f64 {

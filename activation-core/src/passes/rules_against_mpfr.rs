@@ -34,7 +34,7 @@ const BINDINGS: [&[(&str, &str)]; 2] = [
 
 /// Shapes under which the rules added for issue #13 go wrong: `a` near 1 (`sqrt(a) - 1`
 /// cancels near 0), constant coefficients (log-sum-exp), `b = 0.5 - x` (`e^a e^b` is ∞ · 0
-/// where the product is e^0.5), sums of exponentials (a logarithm of their quotient), a
+/// where the product is e^0.5), sums of exponentials (softplus differences of their logarithms), a
 /// small `a` beside `tanh² - 1` (a derivative of `.. - tanh x`). A rule with a side
 /// condition is also checked under each of these its condition admits; a rule without one
 /// under those [`SHAPES`] names for it.
