@@ -126,7 +126,7 @@ pub use activation_core::{__gradient_checks, __vector_gradient_checks};
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __gradient_checks {
-    ($value:expr) => {
+    ($value:expr $(, skip = [$($skip:expr),* $(,)?])?) => {
         #[test]
         #[ignore = "gradient checks need the `mpfr` feature: activation = { features = [\"mpfr\"] } in [dev-dependencies]"]
         fn gradient_checks() {

@@ -58,6 +58,12 @@ macro_rules! __gradient_checks {
             $crate::check::run(&$value);
         }
     };
+    ($value:expr, skip = [$($skip:expr),* $(,)?]) => {
+        #[test]
+        fn gradient_checks() {
+            $crate::check::run_skipping(&$value, &[$($skip),*]);
+        }
+    };
 }
 
 /// The vector gradient-check test the `#[activation]` macro puts beside a vector

@@ -339,11 +339,12 @@ impl<T: Float> Dd<T> {
         s + s * (T::from_f64(1.0) - s) * self.lo
     }
 
-    /// e^(hi + lo) rounded to `T`: e^hi (1 + lo).
+    /// e^(hi + lo) rounded to `T`: e^hi (1 + lo); ∞ where e^hi overflows (the correction
+    /// `e · lo` would then be ∞ · lo, and ∞ − ∞ for a negative `lo`).
     #[inline(always)]
     pub fn exp_value(self) -> T {
         let e = self.hi.exp();
-        e + e * self.lo
+        T::select(e.is_finite(), e + e * self.lo, e)
     }
 
     /// erfc(hi + lo) rounded to `T`: erfc(hi) - (2/√π) e^(-hi²) lo.

@@ -369,7 +369,7 @@ fn lifted_leaf(e: &Expr) -> Option<TokenStream> {
 }
 
 /// Whether `e` can underflow to 0 in a tail: it contains a decaying function.
-fn vanishes(e: &Expr) -> bool {
+pub(crate) fn vanishes(e: &Expr) -> bool {
     let mut found = false;
     e.visit(&mut |n| found |= matches!(n, Expr::Call(Func::Exp | Func::Sigmoid | Func::Erfc | Func::Softplus, _)));
     found
@@ -377,7 +377,7 @@ fn vanishes(e: &Expr) -> bool {
 
 /// The u of a decaying factor — e^u, σ(u), softplus(u) ≈ e^u, or the tanh of one (tanh v ≈
 /// v): where the factor underflows, its logarithm is u to far below an ULP.
-fn exponent_of_decaying(e: &Expr) -> Option<&Expr> {
+pub(crate) fn exponent_of_decaying(e: &Expr) -> Option<&Expr> {
     match e {
         Expr::Call(Func::Exp | Func::Sigmoid | Func::Softplus, u) => Some(u),
         Expr::Call(Func::Tanh, v) => exponent_of_decaying(v),
@@ -387,7 +387,7 @@ fn exponent_of_decaying(e: &Expr) -> Option<&Expr> {
 
 /// Whether `e` can overflow for a finite input: anything that depends on a variable can
 /// (even `3 * x` near the top of the range), unless it is bounded.
-fn can_overflow(e: &Expr) -> bool {
+pub(crate) fn can_overflow(e: &Expr) -> bool {
     !e.is_constant() && !bounded(e)
 }
 

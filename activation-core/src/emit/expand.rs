@@ -82,8 +82,40 @@ fn generate<K: Kind>(def: &Definition, forms: &K::Forms, function: &ItemFn) -> T
     let functions = K::free_functions(&names, forms, function);
     let strukt = names.structure::<K>();
     let imp = K::implementation(&names, forms);
-    let checks = names.checks::<K>();
-    quote! { #kernels #functions #strukt #imp #checks }
+    let params: Vec<String> = def.params.iter().map(|p| p.name.clone()).collect();
+    let doubts: Vec<_> = K::doubts(def, forms)
+        .into_iter()
+        .map(|d| {
+            let why = d.describe(&def.name, &def.input, &params);
+            (d, why)
+        })
+        .collect();
+    let warnings = warnings(def, &doubts, function);
+    let checks = names.checks::<K>(&doubts);
+    quote! { #kernels #functions #strukt #imp #checks #warnings }
+}
+
+/// One compile-time warning per doubt (`docs/contract.md` §5.7). Stable Rust has no
+/// warning a proc macro can emit, so each is a `#[deprecated(note = ..)]` constant that
+/// the generated code uses at the span of the function's name: rustc then reports
+/// "use of deprecated constant" with the note, at the user's function, in every build
+/// (`#[allow(deprecated)]` on the item or the module silences it, as for any deprecation).
+fn warnings(def: &Definition, doubts: &[(crate::passes::doubts::Doubt, String)], function: &ItemFn) -> TokenStream {
+    let span = function.sig.ident.span();
+    let items = doubts.iter().enumerate().map(|(i, (_, why))| {
+        let name =
+            quote::format_ident!("__ACTIVATION_DOUBT_{}_{}", def.name.trim_start_matches("r#").to_uppercase(), i);
+        let note = format!("{why} (see docs/contract.md §5.7 of the `activation` crate)");
+        let used = quote::quote_spanned! { span=> #name };
+        quote! {
+            #[deprecated(note = #note)]
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            const #name: () = ();
+            const _: () = #used;
+        }
+    });
+    quote! { #(#items)* }
 }
 
 /// The generated struct is named after the function (`gelu_erf` → `GeluErf`): that name

@@ -78,6 +78,12 @@ pub(crate) trait Kind {
     /// The impl of [`TRAIT`](Self::TRAIT) for the struct, calling the kernels.
     fn implementation(names: &Names, forms: &Self::Forms) -> TokenStream;
 
+    /// Where probing found no form that meets the bar (`passes::doubts`): warned about at
+    /// expansion and skipped by the checks. Vector activations probe nothing here.
+    fn doubts(_def: &Definition, _forms: &Self::Forms) -> Vec<crate::passes::doubts::Doubt> {
+        Vec::new()
+    }
+
     /// What stands for the user's function beside the errors when the expansion fails:
     /// the function unchanged, unless its body is not well-typed Rust.
     fn fallback(function: ItemFn) -> ItemFn {
@@ -165,16 +171,30 @@ impl<'a> Names<'a> {
 
     /// The `#[cfg(test)]` module running the kind's gradient checks on the struct with
     /// the parameters' defaults, or [`CHECK_VALUE_WITHOUT_DEFAULT`].
-    pub(crate) fn checks<K: Kind>(&self) -> TokenStream {
+    /// `doubts` are the ranges the checks skip, each with what it says about it.
+    pub(crate) fn checks<K: Kind>(&self, doubts: &[(crate::passes::doubts::Doubt, String)]) -> TokenStream {
         let root = root();
         let module = format_ident!("__activation_checks_{}", self.def.name.trim_start_matches("r#"));
         let values = self.def.params.iter().map(|p| float_literal(p.default.unwrap_or(CHECK_VALUE_WITHOUT_DEFAULT)));
         let value = self.value(quote!(super::), values);
         let checks = format_ident!("{}", K::CHECKS);
+        if doubts.is_empty() {
+            return quote! {
+                #[cfg(test)]
+                mod #module {
+                    #root::#checks!(#value);
+                }
+            };
+        }
+        let skips = doubts.iter().map(|(d, why)| {
+            let (lo, hi) = (float_literal(d.lo), float_literal(d.hi));
+            let target = d.target;
+            quote! { (#target, #lo, #hi, #why) }
+        });
         quote! {
             #[cfg(test)]
             mod #module {
-                #root::#checks!(#value);
+                #root::#checks!(#value, skip = [#(#skips),*]);
             }
         }
     }

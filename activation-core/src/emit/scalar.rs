@@ -46,6 +46,10 @@ impl Kind for Scalar {
         derive(def)
     }
 
+    fn doubts(def: &Definition, derived: &Derived) -> Vec<crate::passes::doubts::Doubt> {
+        crate::passes::doubts::doubts(def, derived)
+    }
+
     /// One kernel per generated function, and the fused forward and derivative.
     fn kernels(n: &Names, derived: &Derived) -> TokenStream {
         let root = root();

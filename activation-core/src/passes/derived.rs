@@ -100,11 +100,19 @@ struct Probe {
 
 impl Probe {
     fn new(def: &Definition) -> Probe {
-        let magnitudes = [1e-8, 1e-4, 0.01, 0.1, 0.3, 0.7, 1.0, 1.7, 3.0, 6.0, 12.0, 30.0, 80.0, 300.0, 1e3, 1e4];
-        let points = magnitudes.iter().flat_map(|&m| [m, -m]).collect();
         // Parameters without a default probe at the gradient checks' value.
-        let params = def.params.iter().map(|p| (p.name.clone(), p.default.unwrap_or(0.75))).collect();
-        Probe { input: def.input.clone(), params, points }
+        let params: Vec<(String, f64)> =
+            def.params.iter().map(|p| (p.name.clone(), p.default.unwrap_or(0.75))).collect();
+        let named: Vec<(&str, f64)> = params.iter().map(|(n, v)| (n.as_str(), *v)).collect();
+        let breaks = crate::passes::breakpoints::breakpoints(&def.body, &def.input, &named);
+        Probe { input: def.input.clone(), points: probe_points(&breaks), params }
+    }
+
+    fn eval_both(&self, e: &Expr, x: f64) -> (f64, f64) {
+        let mut env64: Env<f64> = self.params.iter().cloned().collect();
+        env64.insert(self.input.clone(), x);
+        let env32: Env<f32> = env64.iter().map(|(k, v)| (k.clone(), *v as f32)).collect();
+        (eval(e, &env64), f64::from(eval(e, &env32)))
     }
 
     /// The largest disagreement between the `f32` and `f64` evaluations of `e` over the
@@ -113,10 +121,7 @@ impl Probe {
     fn sensitivity(&self, e: &Expr) -> f64 {
         let mut worst: f64 = 0.0;
         for &x in &self.points {
-            let mut env64: Env<f64> = self.params.iter().cloned().collect();
-            env64.insert(self.input.clone(), x);
-            let env32: Env<f32> = env64.iter().map(|(k, v)| (k.clone(), *v as f32)).collect();
-            let (wide, narrow) = (eval(e, &env64), f64::from(eval(e, &env32)));
+            let (wide, narrow) = self.eval_both(e, x);
             let gap = match (wide.is_finite(), narrow.is_finite()) {
                 (true, true) if wide == narrow => 0.0,
                 (true, true) => ((narrow - wide) / wide.abs().max(f64::from(f32::MIN_POSITIVE))).abs(),
@@ -128,9 +133,36 @@ impl Probe {
         worst
     }
 
-    /// Of two equivalent forms, the one less sensitive to rounding (the first unless the
-    /// second is clearly better), then the smaller.
+    /// How many probe points each of two equivalent forms fails where the other does not:
+    /// NaN where the other is a number, ±∞ where the other is finite (in `f64` or in
+    /// `f32`). Both are the same function, so the finite one is the truth's class there.
+    fn breakdowns(&self, first: &Expr, second: &Expr) -> (usize, usize) {
+        let (mut a, mut b) = (0, 0);
+        for &x in &self.points {
+            let (p64, p32) = self.eval_both(first, x);
+            let (q64, q32) = self.eval_both(second, x);
+            for (p, q) in [(p64, q64), (p32, q32)] {
+                match (p.is_finite(), q.is_finite()) {
+                    (false, true) => a += 1,
+                    (true, false) => b += 1,
+                    _ if p.is_nan() && !q.is_nan() => a += 1,
+                    _ if q.is_nan() && !p.is_nan() => b += 1,
+                    _ => {}
+                }
+            }
+        }
+        (a, b)
+    }
+
+    /// Of two equivalent forms, the one that breaks down (NaN, ∞) at fewer probe points;
+    /// then the one less sensitive to rounding (the first unless the second is clearly
+    /// better), then the smaller.
     fn steadier(&self, first: Expr, second: Expr) -> Expr {
+        match self.breakdowns(&first, &second) {
+            (a, b) if a < b => return first,
+            (a, b) if b < a => return second,
+            _ => {}
+        }
         let (a, b) = (self.sensitivity(&first), self.sensitivity(&second));
         if b * 4.0 < a || (b <= a * 4.0 && second.size() < first.size()) {
             second
@@ -138,4 +170,25 @@ impl Probe {
             first
         }
     }
+}
+
+/// Where candidate forms are compared: the whole range rather than a few points — both
+/// tails out to where every elementary function has saturated in `f64` (four points per
+/// decade from 1e-12 to 1e4, each sign, and 0), and both sides of every breakpoint, near
+/// and at a distance.
+pub(crate) fn probe_points(breaks: &[f64]) -> Vec<f64> {
+    let mut points = vec![0.0];
+    for k in -48..=16 {
+        let m = 10f64.powf(f64::from(k) / 4.0);
+        points.extend([m, -m]);
+    }
+    // Where the f64 and f32 exponentials overflow: forms break down first there.
+    points.extend([88.5, -88.5, 89.0, -89.0, 354.9, -354.9, 709.5, -709.5, 711.0, -711.0, 745.5, -745.5]);
+    for &b in breaks {
+        let d = 1e-6 * b.abs().max(1.0);
+        points.extend([b - d, b + d, b - 0.25, b + 0.25, b - 3.0, b + 3.0]);
+    }
+    points.sort_by(f64::total_cmp);
+    points.dedup();
+    points
 }

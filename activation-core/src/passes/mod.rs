@@ -2,11 +2,12 @@
 //! tables (simplify, stabilise), differentiation, breakpoints, and the choices derived from
 //! them (every form of an activation; which forms run in compensated arithmetic).
 
-#[cfg(any(test, feature = "mpfr"))]
+// Also at expansion: `derived` probes candidate forms on both sides of each breakpoint.
 pub(crate) mod breakpoints;
 pub(crate) mod compensate;
 pub(crate) mod derived;
 pub(crate) mod diff;
+pub(crate) mod doubts;
 pub(crate) mod rules;
 pub(crate) mod simplify;
 pub(crate) mod stabilise;

@@ -14,9 +14,72 @@ use crate::passes::simplify::{normalise_grouping, simplify, simplify_for_code};
 
 /// The stabilising rewrites, in the order they are tried.
 pub(crate) const RULES: &[Rule] = &[
+    // e^u overflows from u = 709.8 (f32: 88.7) and underflows below -745: a logarithm,
+    // root or power of it, or a quotient by it, is taken in the exponent instead.
+    Rule::new("log-exp", "ln(exp(u))", "u"),
+    Rule::new("sqrt-exp", "sqrt(exp(u))", "exp(0.5 * u)"),
+    Rule::new("exp-squared", "exp(u).powi(2)", "exp(2 * u)"),
+    Rule::new("exp-cubed", "exp(u).powi(3)", "exp(3 * u)"),
     // ln(1 + e^u) overflows for u > 709 and returns 0 for u < -37.
     Rule::new("softplus", "ln(1 + exp(u))", "softplus(u)"),
     Rule::new("softplus-commuted", "ln(exp(u) + 1)", "softplus(u)"),
+    // Log-sum-exp with any positive coefficients: ln(a e^u + b) = u + ln a + log1p((b/a) e^-u)
+    // where e^u dominates; elsewhere log1p(a expm1(u) + (a + b - 1)), which neither
+    // overflows nor cancels where a e^u + b is near 1 (ln(½eˣ + ½) at x = 0).
+    Rule::when(
+        "log-sum-exp",
+        "ln(a * exp(u) + b)",
+        "if u > 1 { u + ln(a) + log1p(b / a * exp(-u)) } else { log1p(a * expm1(u) + (a + b - 1)) }",
+        positive_constants,
+    ),
+    Rule::when(
+        "log-sum-exp-commuted",
+        "ln(b + a * exp(u))",
+        "if u > 1 { u + ln(a) + log1p(b / a * exp(-u)) } else { log1p(a * expm1(u) + (a + b - 1)) }",
+        positive_constants,
+    ),
+    Rule::when(
+        "log-sum-exp-factored",
+        "ln(a * (exp(u) + b))",
+        "if u > 1 { u + ln(a) + log1p(b * exp(-u)) } else { log1p(a * expm1(u) + (a + a * b - 1)) }",
+        positive_constants,
+    ),
+    Rule::when(
+        "log-sum-exp-factored-commuted",
+        "ln(a * (b + exp(u)))",
+        "if u > 1 { u + ln(a) + log1p(b * exp(-u)) } else { log1p(a * expm1(u) + (a + a * b - 1)) }",
+        positive_constants,
+    ),
+    Rule::when(
+        "log-sum-exp-unit",
+        "ln(exp(u) + b)",
+        "if u > 1 { u + log1p(b * exp(-u)) } else { log1p(expm1(u) + b) }",
+        positive_constant_b,
+    ),
+    Rule::when(
+        "log-sum-exp-unit-commuted",
+        "ln(b + exp(u))",
+        "if u > 1 { u + log1p(b * exp(-u)) } else { log1p(expm1(u) + b) }",
+        positive_constant_b,
+    ),
+    // ln(cosh u) = |u| + log1p(e^(-2|u|)) - ln 2: cosh overflows from |u| = 710; near 0,
+    // where cosh u rounds to 1, log1p(2 sinh²(u/2)).
+    Rule::new(
+        "log-cosh",
+        "ln(cosh(u))",
+        "if abs(u) < 1 { log1p(2 * sinh(0.5 * u).powi(2)) } else { abs(u) + (log1p(exp(-2 * abs(u))) - LN_2) }",
+    ),
+    // softplus(a) - softplus(b) = log1p(expm1(a - b) σ(b)) = (a - b) + log1p(expm1(b - a) σ(-b)):
+    // the two softplus cancel where both grow like their arguments; a - b is formed
+    // symbolically, and each branch takes the form whose expm1 cannot overflow and whose
+    // log1p does not cancel.
+    Rule::when(
+        "softplus-difference",
+        "softplus(a) - softplus(b)",
+        "if a < b { if a > 0 { a - b - log1p(expm1(a - b) * sigmoid(-a)) } else { -log1p(expm1(b - a) * sigmoid(a)) } } \
+         else if b > 0 { a - b + log1p(expm1(b - a) * sigmoid(-b)) } else { log1p(expm1(a - b) * sigmoid(b)) }",
+        difference_simplifies,
+    ),
     Rule::new("log-sigmoid", "ln(sigmoid(u))", "-softplus(-u)"),
     // ln(1 + u) loses the digits of a small u.
     Rule::new("log1p", "ln(1 + u)", "log1p(u)"),
@@ -25,16 +88,37 @@ pub(crate) const RULES: &[Rule] = &[
     Rule::new("expm1", "exp(u) - 1", "expm1(u)"),
     Rule::new("expm1-negated", "1 - exp(u)", "-expm1(u)"),
     // 1 / (1 + e^-u) overflows e^-u for u < -709: the sign-split sigmoid does not.
+    Rule::new("sigmoid-ratio", "exp(u) / (1 + exp(u))", "sigmoid(u)"),
+    Rule::new("sigmoid-ratio-commuted", "exp(u) / (exp(u) + 1)", "sigmoid(u)"),
+    // e^u / (1 + e^v) is inf / inf where both overflow: e^(u - v) σ(v) where e^v is large,
+    // e^u σ(-v) elsewhere (atan(eˣ)' = eˣ / (1 + e^2x)).
+    Rule::new(
+        "exp-over-one-plus-exp",
+        "exp(u) / (1 + exp(v))",
+        "if v > 0 { exp(u - v) * sigmoid(v) } else { exp(u) * sigmoid(-v) }",
+    ),
+    Rule::new(
+        "exp-over-exp-plus-one",
+        "exp(u) / (exp(v) + 1)",
+        "if v > 0 { exp(u - v) * sigmoid(v) } else { exp(u) * sigmoid(-v) }",
+    ),
     Rule::new("sigmoid", "a / (1 + exp(-u))", "a * sigmoid(u)"),
     Rule::new("sigmoid-negated", "a / (1 + exp(u))", "a * sigmoid(-u)"),
-    Rule::new("sigmoid-ratio", "exp(u) / (1 + exp(u))", "sigmoid(u)"),
+    Rule::new("sigmoid-commuted", "a / (exp(-u) + 1)", "a * sigmoid(u)"),
+    Rule::new("sigmoid-negated-commuted", "a / (exp(u) + 1)", "a * sigmoid(-u)"),
     // e^-u / (1 + e^-u)^2 is inf / inf for u < -355.
     Rule::new("sigmoid-slope", "exp(-u) / (1 + exp(-u)).powi(2)", "sigmoid(u) * sigmoid(-u)"),
     Rule::new("sigmoid-slope-negated", "exp(u) / (1 + exp(u)).powi(2)", "sigmoid(u) * sigmoid(-u)"),
+    Rule::new("sigmoid-slope-commuted", "exp(u) / (exp(u) + 1).powi(2)", "sigmoid(u) * sigmoid(-u)"),
     // 1 - s cancels to 0 once s rounds to 1 (u > 36.7).
     Rule::new("sigmoid-complement", "1 - sigmoid(u)", "sigmoid(-u)"),
     // 1 - tanh^2 cancels to 0 from u ≈ 19; sech^2 u = 4 σ(2u) σ(-2u) does not.
     Rule::new("sech-squared", "1 - tanh(u).powi(2)", "4 * sigmoid(2 * u) * sigmoid(-2 * u)"),
+    Rule::new("sech-squared-negated", "tanh(u).powi(2) - 1", "-4 * sigmoid(2 * u) * sigmoid(-2 * u)"),
+    // The same inside a sum, as derivatives of `.. - tanh(u)` are written.
+    Rule::new("sech-squared-in-sum", "a - 1 + tanh(u).powi(2)", "a - 4 * sigmoid(2 * u) * sigmoid(-2 * u)"),
+    Rule::new("sech-squared-in-sum-added", "a + 1 - tanh(u).powi(2)", "a + 4 * sigmoid(2 * u) * sigmoid(-2 * u)"),
+    Rule::new("sech-squared-subtracted", "a - (1 - tanh(u).powi(2))", "a - 4 * sigmoid(2 * u) * sigmoid(-2 * u)"),
     // 1 ± tanh(u) cancels in one tail.
     Rule::new("one-plus-tanh", "1 + tanh(u)", "2 * sigmoid(2 * u)"),
     Rule::new("one-minus-tanh", "1 - tanh(u)", "2 * sigmoid(-2 * u)"),
@@ -67,7 +151,47 @@ pub(crate) const RULES: &[Rule] = &[
     ),
     // e^a / e^b overflows as inf / inf where e^(a - b) is finite.
     Rule::new("exp-quotient", "exp(a) / exp(b)", "exp(a - b)"),
+    // a / e^u is a / inf = 0 (or inf / inf) from u = 709.8, where a e^-u is still normal.
+    Rule::new("exp-reciprocal", "a / exp(u)", "a * exp(-u)"),
+    // e^a e^b is inf · 0 where e^(a + b) is finite.
+    Rule::new("exp-product", "exp(a) * exp(b)", "exp(a + b)"),
+    Rule::new("exp-product-chain", "c * exp(a) * exp(b)", "c * exp(a + b)"),
+    // (a^½ spelled as a power.)
+    Rule::new("powf-half", "a.powf(0.5)", "sqrt(a)"),
+    Rule::new("powf-minus-half", "a.powf(-0.5)", "1 / sqrt(a)"),
+    Rule::new("powf-minus-three-halves", "a.powf(-1.5)", "1 / (a * sqrt(a))"),
+    // sqrt(a) - 1 cancels where a is near 1; the conjugate (a - 1) / (sqrt(a) + 1) does not
+    // when a - 1 simplifies (sqrt(x² + 1) - 1 → x² / (sqrt(x² + 1) + 1)).
+    Rule::when("conjugate-sqrt-one", "sqrt(a) - 1", "(a - 1) / (sqrt(a) + 1)", minus_one_simplifies),
+    // sqrt(a) - e^u with both near 1 cancels; (sqrt(a) - 1) - expm1(u) keeps the digits.
+    Rule::when("sqrt-minus-exp", "sqrt(a) - exp(u)", "(a - 1) / (sqrt(a) + 1) - expm1(u)", minus_one_simplifies),
+    Rule::when("exp-minus-sqrt", "exp(u) - sqrt(a)", "expm1(u) - (a - 1) / (sqrt(a) + 1)", minus_one_simplifies),
 ];
+
+/// Guard: `a` and `b` are positive constants (the coefficients of a log-sum-exp).
+fn positive_constants(b: &Bindings) -> bool {
+    let positive = |name: &str| b.get(name).and_then(constant_value).is_some_and(|v| v > 0.0 && v.is_finite());
+    positive("a") && positive("b")
+}
+
+/// Guard: `b` is a positive constant.
+fn positive_constant_b(b: &Bindings) -> bool {
+    b.get("b").and_then(constant_value).is_some_and(|v| v > 0.0 && v.is_finite())
+}
+
+/// The value of a constant expression (numbers, named constants), if it is one.
+fn constant_value(e: &Expr) -> Option<f64> {
+    e.is_constant().then(|| crate::ir::eval::eval::<f64>(e, &Default::default()))
+}
+
+/// Guard: `a - 1` simplifies to something smaller than `a + 1` and without a constant
+/// term, so that `a` comes near 1 (`x² + 1`, not `x² + 1.3`).
+fn minus_one_simplifies(b: &Bindings) -> bool {
+    let Some(a) = b.get("a") else { return false };
+    let d = simplify(&Expr::bin(BinOp::Sub, a.clone(), Expr::num(1.0)));
+    let constant_term = matches!(&d, Expr::Bin(BinOp::Add | BinOp::Sub, p, q) if p.is_constant() || q.is_constant());
+    d.size() < a.size() + 1 && !constant_term && !d.is_constant()
+}
 
 /// Guard: `a - b` simplifies to something smaller than `a` and `b` together, so the
 /// difference is formed symbolically rather than in floating point.
@@ -107,6 +231,36 @@ mod tests {
 
     fn s(src: &str) -> String {
         stabilise(&parse_formula(src, &["x", "alpha"]).unwrap()).to_string()
+    }
+
+    #[test]
+    fn exponentials_are_taken_in_the_exponent() {
+        assert_eq!(s("x.exp().ln()"), "x");
+        assert_eq!(s("x.exp().sqrt()"), "exp(0.5 * x)");
+        assert_eq!(s("(1.0 + x.exp().powi(2)).ln()"), "softplus(2 * x)");
+        assert_eq!(s("x / (x * x).exp()"), "x * exp(-x.powi(2))");
+        assert_eq!(s("x.exp() * (1.0 - x).exp()"), "exp(1)");
+    }
+
+    #[test]
+    fn logarithms_of_sums_of_exponentials_are_log_sum_exps() {
+        // Shifted softplus: no ln 2 - ln 2 cancellation near 0, no overflow in the tail.
+        assert_eq!(
+            s("(0.5 * x.exp() + 0.5).ln()"),
+            "if x > 1 { x + ln(0.5) + log1p(exp(-x)) } else { log1p(0.5 * expm1(x)) }"
+        );
+        // softplus(a) - softplus(b) with a - b symbolic: no cancellation of the two large terms.
+        assert_eq!(
+            s("softplus(x + 2.0) - softplus(x)"),
+            "if x + 2 < x { if x + 2 > 0 { 2 - log1p(expm1(2) * sigmoid(-x - 2)) } else { -log1p(expm1(-2) * sigmoid(x + 2)) } } else if x > 0 { 2 + log1p(expm1(-2) * sigmoid(-x)) } else { log1p(expm1(2) * sigmoid(x)) }"
+        );
+    }
+
+    #[test]
+    fn cancellations_near_one_are_conjugated() {
+        assert_eq!(s("(x * x + 1.0).powf(0.5) - 1.0"), "x.powi(2) / (sqrt(x.powi(2) + 1) + 1)");
+        assert_eq!(s("(1.0 + x * x).sqrt() - x.exp()"), "x.powi(2) / (sqrt(1 + x.powi(2)) + 1) - expm1(x)");
+        assert_eq!(s("x - (1.0 - x.tanh().powi(2))"), "x - 4 * sigmoid(2 * x) * sigmoid(-2 * x)");
     }
 
     #[test]
