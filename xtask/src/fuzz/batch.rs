@@ -301,9 +301,8 @@ fn error_line(message: &Value) -> Option<usize> {
     let primary = spans.iter().find(|s| s["is_primary"] == Value::Bool(true)).or(spans.first())?;
     let mut span = primary;
     for _ in 0..32 {
-        if span["file_name"].as_str().is_some_and(|f| f.ends_with("src/lib.rs")) && span["expansion"].is_null()
-            || span["file_name"] == "src/lib.rs"
-        {
+        // rustc names the batch's own files relative to its root; dependencies' absolutely.
+        if span["file_name"] == "src/lib.rs" {
             return span["line_start"].as_u64().map(|l| l as usize);
         }
         span = &span["expansion"]["span"];
@@ -338,6 +337,28 @@ mod tests {
         assert_eq!(kind_of(&l("1.5e0", "1.6e0", "1.000e5", "8.0")), Kind::Far);
         assert_eq!(kind_of(&l("1.5e0", "1.5000001e0", "1.200e1", "8.0")), Kind::Over);
         assert_eq!(kind_of("f with_derivative (f64) at x = 1.0: (1.0, 2.0) differs from (1.0, 2.5)"), Kind::Other);
+    }
+
+    #[test]
+    fn errors_are_attributed_to_the_line_of_their_macro_call() {
+        // As rustc reports an error inside generated code: the primary span in the macro's
+        // output, expanded from the `#[activation]` attribute on line 7 of the batch.
+        let message: Value = serde_json::from_str(
+            r#"{"spans": [{"is_primary": true, "file_name": "/r/activation/src/lib.rs", "line_start": 40,
+                 "expansion": {"span": {"file_name": "src/lib.rs", "line_start": 7, "expansion": null}}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(error_line(&message), Some(7));
+        let direct: Value = serde_json::from_str(
+            r#"{"spans": [{"is_primary": true, "file_name": "src/lib.rs", "line_start": 5, "expansion": null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(error_line(&direct), Some(5));
+        let elsewhere: Value = serde_json::from_str(
+            r#"{"spans": [{"is_primary": true, "file_name": "/r/x.rs", "line_start": 5, "expansion": null}]}"#,
+        )
+        .unwrap();
+        assert_eq!(error_line(&elsewhere), None);
     }
 
     #[test]
