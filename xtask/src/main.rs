@@ -13,11 +13,15 @@
 //!   against MPFR, in `f32` and `f64`.
 //! - `cargo xtask bench [--quick]`: the slice kernels beside hand-written vectorised and
 //!   libm kernels, default and `target-cpu=native` builds (writes `docs/speed.md`).
+//! - `cargo xtask fuzz [--seed S] [--count N] [--fail-on CLASSES]`: random formulas from the
+//!   grammar of `docs/fuzz.md`, expanded, compiled and checked; a table by failure class
+//!   with minimal reproducers.
 
 mod accuracy;
 mod bench;
 mod elementary;
 mod fit;
+mod fuzz;
 mod html_check;
 mod report;
 
@@ -36,6 +40,7 @@ fn main() -> ExitCode {
         "fit" => fit::main(rest),
         "elementary" => elementary::main(rest),
         "bench" => bench::main(rest),
+        "fuzz" => fuzz::main(rest),
         "help" | "--help" | "-h" => {
             println!("{}", usage());
             Ok(())
@@ -59,7 +64,8 @@ fn usage() -> &'static str {
      accuracy   ULP error of every generated function against MPFR, beside the textbook formula\n  \
      fit        minimax coefficients of the runtime's elementary functions (MPFR), `--check`: stale?\n  \
      elementary ULP error of the runtime's exp, ln, tanh, erf, sin, ... against MPFR\n  \
-     bench      slice kernels against hand-written SIMD and libm, default and native builds"
+     bench      slice kernels against hand-written SIMD and libm, default and native builds\n  \
+     fuzz       random formulas: expansion (panics, hangs, time), compiled checks, failure table"
 }
 
 /// The workspace root (the xtask lives in `<root>/xtask`).
