@@ -145,9 +145,11 @@ pub trait Activation: Sync {
     }
 }
 
-/// Slices at least this long are split over threads with the `rayon` feature: below it
-/// the work (a few microseconds) does not pay for waking a second thread. Measured with
-/// `cargo bench --bench kernels --features rayon` (see `docs/speed.md`).
+/// Slices at least twice this long are split over threads with the `rayon` feature: below
+/// it the work (a few microseconds for the cheap kernels) does not pay for waking a second
+/// thread. `cargo bench --bench parallel --features rayon` times each kernel split and
+/// serial at lengths from 4 K to 16 M; the value has not yet been re-chosen from its figures
+/// (`docs/speed.md`).
 #[cfg(feature = "rayon")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
 pub const PARALLEL_MIN: usize = 1 << 15;

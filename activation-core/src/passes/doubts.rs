@@ -18,6 +18,7 @@ use activation_runtime::Real;
 
 use crate::emit::codegen::{can_overflow, exponent_of_decaying, vanishes};
 use crate::ir::eval::{binary, call, eval, Env};
+use crate::ir::expr::Memo;
 use crate::ir::expr::{BinOp, Expr, Func};
 use crate::parse::Definition;
 use crate::passes::derived::{probe_points, Derived};
@@ -152,14 +153,37 @@ fn score(e: &Expr, input: &str, params: &[(String, f64)], x: f64, compensated: b
 /// below the normal range, the log-domain product is modelled by the `f64` product rounded
 /// once.
 fn run<T: Real>(e: &Expr, env: &Env<T>) -> T {
+    run_memo(e, env, &mut Memo::new())
+}
+
+/// Subterms that unfold to more than this many nodes are evaluated once per distinct node
+/// (the IR is a DAG: a nested formula's derivative unfolds to a tree exponentially larger).
+const MEMO_FROM: usize = 48;
+
+fn run_memo<T: Real>(e: &Expr, env: &Env<T>, memo: &mut Memo<T>) -> T {
+    let shared = e.size() > MEMO_FROM;
+    if shared {
+        if let Some(v) = memo.get(e) {
+            return *v;
+        }
+    }
+    let v = run_node(e, env, memo);
+    if shared {
+        memo.insert(e.clone(), v);
+    }
+    v
+}
+
+fn run_node<T: Real>(e: &Expr, env: &Env<T>, memo: &mut Memo<T>) -> T {
     let zero = T::from_f64(0.0);
+    let mut run = |e: &Expr, env: &Env<T>| run_memo(e, env, memo);
     match e {
         Expr::Bin(BinOp::Mul, a, b) if (vanishes(a) && can_overflow(b)) || (vanishes(b) && can_overflow(a)) => {
             let (p, q) = (run(a, env), run(b, env));
             let (big, small, small_e) = if vanishes(b) { (p, q, &**b) } else { (q, p, &**a) };
             if small.abs() < T::MIN_POSITIVE && big.is_finite() && exponent_of_decaying(small_e).is_some() {
                 let wide: Env<f64> = env.iter().map(|(k, v)| (k.clone(), v.to_f64())).collect();
-                return T::from_f64(run(a, &wide) * run(b, &wide));
+                return T::from_f64(self::run(a, &wide) * self::run(b, &wide));
             }
             if p == zero || q == zero {
                 zero
@@ -187,6 +211,25 @@ fn run<T: Real>(e: &Expr, env: &Env<T>) -> T {
 /// the other elementary functions give their `f32` result with a first-order correction
 /// for the argument's low part (taken here as the `f64` value rounded to `f32`).
 fn compensated_f32(e: &Expr, env: &Env<f64>) -> f64 {
+    compensated_memo(e, env, &mut Memo::new())
+}
+
+fn compensated_memo(e: &Expr, env: &Env<f64>, memo: &mut Memo<f64>) -> f64 {
+    let shared = e.size() > MEMO_FROM;
+    if shared {
+        if let Some(v) = memo.get(e) {
+            return *v;
+        }
+    }
+    let v = compensated_node(e, env, memo);
+    if shared {
+        memo.insert(e.clone(), v);
+    }
+    v
+}
+
+fn compensated_node(e: &Expr, env: &Env<f64>, memo: &mut Memo<f64>) -> f64 {
+    let mut compensated_f32 = |e: &Expr, env: &Env<f64>| compensated_memo(e, env, memo);
     match e {
         Expr::Call(f, a) => {
             let v = call(*f, compensated_f32(a, env));
