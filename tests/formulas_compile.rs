@@ -3,6 +3,13 @@
 //! parameter's piecewise expression, and `max(e, e)` of an oscillating term. Each must
 //! expand, compile, and pass its generated checks (`docs/contract.md` §5.5) in seconds.
 //! The checks are run here directly too, timed.
+//!
+//! `oscillating_kinks` (x + max(sin 3x, 0)) draws the expansion's warnings
+//! (`docs/contract.md` §5.7): probed in `f32`, its f'' far out (|x| near 10^6, where 3x
+//! rounds by a large share of a period) misses the bar in dozens of ranges, which the
+//! checks skip. This file is about compiling and bounded check time, so those warnings are
+//! allowed here.
+#![allow(deprecated)]
 
 use std::time::{Duration, Instant};
 
