@@ -502,14 +502,16 @@ mod tests {
 
     #[test]
     fn references_mpfr_cannot_vouch_for_are_skipped_not_judged() {
-        // e^(e^30) overflows MPFR's exponent range: ln of it is an infinity MPFR computed,
-        // not the truth e^30.
-        let s = subject("ln(exp(exp(x)))");
+        // e^(e^30) overflows MPFR's exponent range: ln of it less 1 is an infinity MPFR
+        // computed, not the truth ≈ e^30. (`ln(exp(exp(x)))` no longer shows it: the
+        // stabilising rules take it to `exp(x)`, whose reference is the truth.)
+        let s = subject("ln(exp(exp(x)) - 1)");
         assert_eq!(s.verified_reference(Target::Forward, 30.0), None);
-        assert_eq!(s.verified_reference(Target::Derivative, 30.0), None);
         assert_eq!(s.verified_reference_f32(Target::Forward, 30.0), None);
+        let rescued = subject("ln(exp(exp(x)))");
+        assert_eq!(rescued.verified_reference(Target::Forward, 30.0), Some(30f64.exp()));
         // Where MPFR's range suffices, the reference is the truth.
-        let v = s.verified_reference(Target::Forward, 2.0).unwrap();
+        let v = rescued.verified_reference(Target::Forward, 2.0).unwrap();
         assert_eq!(v, 2f64.exp());
         // An infinity that MPFR computes exactly is the truth, and is judged.
         assert_eq!(subject("1 / x").verified_reference(Target::Forward, 0.0), Some(f64::INFINITY));
