@@ -61,6 +61,15 @@ pub trait Float:
     type Mask: Mask;
     /// How many lanes.
     const LANES: usize;
+    /// The same lanes in `f64` (`Self` where the lanes are `f64`): an `f32` function whose
+    /// result is rounded once from a value far more precise than `f32` computes in it
+    /// ([`crate::math::exp`]).
+    type Wide: Float<Scalar = f64>;
+    /// Each lane as an `f64` (exact).
+    fn widen(self) -> Self::Wide;
+    /// Each lane rounded once to the lane type (to nearest: to a subnormal, to 0 or to
+    /// infinity where the value leaves the range).
+    fn narrow(wide: Self::Wide) -> Self;
 
     /// The constant `v` (rounded once to the lane type) in every lane.
     fn from_f64(v: f64) -> Self;

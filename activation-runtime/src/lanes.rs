@@ -117,6 +117,24 @@ macro_rules! lanes {
             type Mask = LaneMask<$i, N>;
             const LANES: usize = N;
             const FAST_FMA: bool = FMA;
+            type Wide = Lanes<f64, N, FMA>;
+
+            #[inline(always)]
+            fn widen(self) -> Self::Wide {
+                let mut r = [0.0; N];
+                for i in 0..N {
+                    r[i] = self.0[i] as f64;
+                }
+                Lanes(r)
+            }
+            #[inline(always)]
+            fn narrow(wide: Self::Wide) -> Self {
+                let mut r = [0.0; N];
+                for i in 0..N {
+                    r[i] = wide.0[i] as $t;
+                }
+                Lanes(r)
+            }
 
             #[inline(always)]
             fn from_f64(v: f64) -> Self {

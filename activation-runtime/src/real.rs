@@ -103,6 +103,16 @@ macro_rules! impl_real {
             type Mask = bool;
             const LANES: usize = 1;
             const FAST_FMA: bool = cfg!(target_feature = "fma");
+            type Wide = f64;
+
+            #[inline(always)]
+            fn widen(self) -> f64 {
+                self as f64
+            }
+            #[inline(always)]
+            fn narrow(wide: f64) -> Self {
+                wide as $t
+            }
 
             #[inline(always)]
             fn from_f64(v: f64) -> Self {

@@ -365,6 +365,21 @@ fn exp_q(r: &Float) -> Float {
     num / (r2 * r)
 }
 
+/// (e^r − 1 − r) / r²: `f32`'s e^x computed in `f64` (`EXP_WIDE`).
+fn exp_p(r: &Float) -> Float {
+    let e = Float::with_val(PREC, r.exp_m1_ref());
+    let r2 = Float::with_val(PREC, r * r);
+    (e - r) / r2
+}
+
+/// The coefficients of `EXP_WIDE`: e^r = 1 + r + r² P(r) on |r| ≤ ln 2 / 2 in `f64`, for
+/// `f32`'s e^x. The `f64` result must be far closer to the truth than half an `f32` ULP, so
+/// that rounding it to `f32` is almost always the correct rounding: with 6 coefficients P's
+/// relative error is 2^-28.5, and r² P is at most 0.077 of the result, so the result is
+/// within 2^-32 (plus a few `f64` roundings): at most 0.5 + 2^-8 `f32` ULP. One coefficient
+/// fewer would allow 0.5 + 2^-4.
+const EXP_WIDE_N: u32 = 6;
+
 /// (2 atanh(√z)/√z − 2 − 2z/3 − 2z²/5) / z³ = Σ_{n≥3} 2 z^(n−3) / (2n + 1): powf's
 /// logarithm, with two more terms exact. Summed as its series (z ≤ 0.03: 80 terms are far
 /// beyond PREC bits), which does not cancel.
@@ -758,6 +773,23 @@ fn generate() -> String {
         }
         out.push_str("}\n");
     }
+    let fit = Fit { powers: (0..EXP_WIDE_N).collect(), lo: -0.3467, hi: 0.3467, weight: Weight::Relative, g: &exp_p };
+    let (c, error) = fit_rounded(&fit, false);
+    eprintln!(
+        "f64 EXP_WIDE: {EXP_WIDE_N} coefficients, error 2^{:.1} (unrounded 2^{:.1})",
+        error.log2(),
+        minimax_error(&fit).log2()
+    );
+    let list: Vec<String> = c.iter().map(|v| format!("{v:?}")).collect();
+    writeln!(
+        out,
+        "\n/// (e^r − 1 − r) / r², relative error, on [-0.3467, 0.3467] in `f64`: {EXP_WIDE_N} coefficients, \
+         error 2^{:.1}.\n/// `f32`'s e^x, computed in `f64` and rounded once (`super::exp`).\n\
+         pub(crate) const EXP_WIDE: [f64; {EXP_WIDE_N}] = [{}];",
+        error.log2(),
+        list.join(", ")
+    )
+    .unwrap();
     let words: Vec<String> = two_over_pi_words().iter().map(|w| format!("{w:#018x}")).collect();
     let pio2 = Float::with_val(PREC, pi() / 2u32);
     let pio2_hi = pio2.to_f64();

@@ -2,14 +2,14 @@
 //! pair, so that each rounds essentially once.
 //!
 //! tanh |x| = T / (T + 2) with T = e^(2|x|) − 1 as a double-double (no cancellation at any
-//! |x|), divided in double-double.
+//! |x|), divided in double-double; for `f32`, T and the quotient in `f64`, rounded once.
 //!
 //! sinh and cosh: with |x| = k ln 2 + r and T = e^r − 1 (a double-double from the exp
 //! reduction), e^|x| ∓ e^−|x| = 2^k (e^r ∓ 2^−2k e^−r) = 2^k ((1 ∓ 2^−2k) + T (2 + T)) /
 //! (1 + T): one formula for every |x|, without cancellation (for k = 0 the sinh numerator
 //! is T (2 + T), of the size of the result), in double-double, rounded once.
 
-use super::exp::{expm1_parts, reduce};
+use super::exp::{expm1_parts, expm1_wide, reduce};
 use super::{div_dd, fast_two_sum, splat, sum, two_prod, Tables};
 use crate::float::Float;
 use crate::real::Real;
@@ -18,6 +18,14 @@ use crate::real::Real;
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn tanh<F: Float>(x: F) -> F {
+    if core::mem::size_of::<F::Scalar>() < 8 {
+        // `f32` lanes: T and the quotient in `f64` (T within 2^-30, and the quotient's
+        // condition in T is below 1), rounded once.
+        let y = x.abs().min(splat(F::Scalar::TANH_MAX)).widen();
+        let t = expm1_wide(y + y);
+        let v = F::narrow(t / (t + <F::Wide as Float>::from_f64(2.0)));
+        return F::select(x.is_nan(), x, v.copysign(x));
+    }
     let two = F::from_f64(2.0);
     let y = x.abs().min(splat(F::Scalar::TANH_MAX));
     // 2y ≤ 2 TANH_MAX: expm1's scale is 1.

@@ -24,6 +24,9 @@
 //! rustc --release -- --emit asm` of `exp` over `F32x8` in an `avx2,fma` function: only
 //! ymm arithmetic, no calls, no branches).
 //!
+//! `f32`'s `exp`, `expm1` and `tanh` compute in `f64` lanes ([`Float::Wide`]) and round
+//! once: cheaper than error-free `f32` arithmetic, and a single rounding at the end.
+//!
 //! How each function stays within an ULP: the range reduction is exact (Cody–Waite splits
 //! of ln 2 and π/2), the polynomial only supplies a small correction to leading terms that
 //! are added exactly (in double-double), so that the result rounds essentially once. The
