@@ -5,9 +5,9 @@
 //! over [`MARGIN`] times the bar `4 + 4·cond` (a form that cancels loses the same bits in
 //! both types, so the `f32` error measured against `f64` predicts the loss of both).
 //! Neighbouring flagged probe points make one open range, bounded by the unflagged probe
-//! points on either side (two ranges one passing point apart are one). The expansion turns
-//! each into a compile-time warning, and the generated gradient checks skip exactly those
-//! ranges, saying so (`docs/contract.md` §5.7).
+//! points on either side (two ranges one passing point apart are one). The expansion raises
+//! one compile-time warning per function with such ranges, naming them ([`warning`]), and
+//! the generated gradient checks skip exactly those ranges, each saying so (`docs/contract.md` §5.7).
 //!
 //! The probe evaluates the forms as the interpreter does (on one tape, `ir/tape.rs`), which
 //! has neither the double-double arguments of `emit/refine.rs` nor the tail products of the
@@ -50,21 +50,54 @@ impl Doubt {
         }
     }
 
-    /// What the warning and the checks say about the range.
+    /// What the checks say about the range (and the warning, when it is its function's
+    /// only range).
     pub(crate) fn describe(&self, name: &str, input: &str, params: &[String]) -> String {
-        let worst = if self.worst.is_finite() {
-            format!("{:.0}× the accuracy bar 4 + 4·cond ULPs (probed in f32 against f64)", self.worst)
-        } else {
-            "NaN or an overflow where the value is finite".to_string()
-        };
         format!(
-            "`{name}`: no stable form of {} meets the bar for {input} in ({:e}, {:e}): the best found gives {worst}; \
+            "`{name}`: no stable form of {} meets the bar for {input} in ({:e}, {:e}): the best found gives {}; \
              its gradient checks skip that range",
             self.label(params),
             self.lo,
-            self.hi
+            self.hi,
+            worst(self.worst)
         )
     }
+}
+
+/// The worst probed error, in words.
+fn worst(worst: f64) -> String {
+    if worst.is_finite() {
+        format!("{worst:.0}× the accuracy bar 4 + 4·cond ULPs (probed in f32 against f64)")
+    } else {
+        "NaN or an overflow where the value is finite".to_string()
+    }
+}
+
+/// How many ranges a warning names before saying how many more there are.
+pub(crate) const LISTED: usize = 3;
+
+/// What the one warning about a function says, `ranges` being its doubts (one function's,
+/// in order, at least one): one range is described as the checks describe it; more are
+/// named — the first [`LISTED`], then how many more — with the worst error of them all.
+pub(crate) fn warning(ranges: &[Doubt], name: &str, input: &str, params: &[String]) -> String {
+    let [first, rest @ ..] = ranges else { return String::new() };
+    if rest.is_empty() {
+        return first.describe(name, input, params);
+    }
+    let listed: Vec<String> = ranges.iter().take(LISTED).map(|d| format!("({:e}, {:e})", d.lo, d.hi)).collect();
+    let more = match ranges.len().saturating_sub(LISTED) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let worst_of_all = ranges.iter().map(|d| d.worst).fold(0.0, f64::max);
+    format!(
+        "`{name}`: no stable form of {} meets the bar for {input} in {} ranges, {}{more}: the best found gives \
+         at worst {}; its gradient checks skip those ranges",
+        first.label(params),
+        ranges.len(),
+        listed.join(", "),
+        worst(worst_of_all)
+    )
 }
 
 /// The doubts about `derived`'s stable forms, in function order.
@@ -322,6 +355,51 @@ mod tests {
         );
         assert!(small > 0 && large <= small * 5 / 2, "{small} nodes evaluated at depth 15, {large} at depth 30");
         assert!(large <= 12 * points * distinct, "{large} nodes evaluated for {distinct} distinct nodes");
+    }
+
+    #[test]
+    fn one_warning_per_function_names_its_first_ranges() {
+        let ranges: Vec<Doubt> = (0..5)
+            .map(|k| Doubt { target: 2, lo: f64::from(k), hi: f64::from(k) + 0.5, worst: 3.0 + f64::from(k) })
+            .collect();
+        // One range: what the checks say about it.
+        assert_eq!(warning(&ranges[..1], "h", "x", &[]), ranges[0].describe("h", "x", &[]));
+        let two = warning(&ranges[..2], "h", "x", &[]);
+        assert!(
+            two.contains("no stable form of f'' meets the bar for x in 2 ranges, (0e0, 5e-1), (1e0, 1.5e0): "),
+            "{two}"
+        );
+        let all = warning(&ranges, "h", "x", &[]);
+        assert!(all.contains("for x in 5 ranges, (0e0, 5e-1), (1e0, 1.5e0), (2e0, 2.5e0) and 2 more: "), "{all}");
+        assert!(all.contains("the best found gives at worst 7× the accuracy bar"), "{all}");
+        assert!(all.ends_with("its gradient checks skip those ranges"), "{all}");
+        let nan = Doubt { worst: f64::INFINITY, ..ranges[4].clone() };
+        let with_nan = warning(&[ranges[0].clone(), nan], "h", "x", &[]);
+        assert!(with_nan.contains("at worst NaN or an overflow where the value is finite"), "{with_nan}");
+    }
+
+    #[test]
+    fn an_oscillating_formula_warns_once_per_function_and_its_checks_skip_every_range() {
+        // x + max(sin 3x, 0): probed in f32, f' and f'' far out (|x| near 10^6, where 3x
+        // rounds by a large share of a period) miss the bar in dozens of ranges.
+        let source = "#[activation] fn osc(x: f64) -> f64 { x + max(sin(3.0 * x), 0.0) }";
+        let found = crate::discover::find_in_source(source).unwrap().remove(0);
+        let def = found.definition.as_ref().unwrap();
+        let ranges = doubts(def, &derive(def).unwrap());
+        let mut functions: Vec<usize> = ranges.iter().map(|d| d.target).collect();
+        functions.dedup();
+        assert_eq!(functions, [1, 2], "{ranges:?}");
+        assert!(ranges.len() > 20, "{ranges:?}");
+        let out =
+            crate::emit::expand::activation(found.args, quote::ToTokens::to_token_stream(&found.item)).to_string();
+        assert_eq!(out.matches("# [deprecated").count(), 2, "{out}");
+        assert_eq!(out.matches(&format!("in {} ranges, ", ranges.len())).count(), 0, "{out}");
+        for target in functions {
+            let of_one = ranges.iter().filter(|d| d.target == target).count();
+            assert!(out.contains(&format!("in {of_one} ranges, ")), "{out}");
+            // Each range is still skipped by the checks, with its own description.
+            assert_eq!(out.matches(&format!("({target}usize ,")).count(), of_one, "{out}");
+        }
     }
 
     #[test]
