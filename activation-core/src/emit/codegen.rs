@@ -370,9 +370,7 @@ fn lifted_leaf(e: &Expr) -> Option<TokenStream> {
 
 /// Whether `e` can underflow to 0 in a tail: it contains a decaying function.
 pub(crate) fn vanishes(e: &Expr) -> bool {
-    let mut found = false;
-    e.visit(&mut |n| found |= matches!(n, Expr::Call(Func::Exp | Func::Sigmoid | Func::Erfc | Func::Softplus, _)));
-    found
+    e.calls_any(&[Func::Exp, Func::Sigmoid, Func::Erfc, Func::Softplus])
 }
 
 /// The u of a decaying factor — e^u, σ(u), softplus(u) ≈ e^u, or the tanh of one (tanh v ≈

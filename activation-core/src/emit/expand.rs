@@ -90,21 +90,33 @@ fn generate<K: Kind>(def: &Definition, forms: &K::Forms, function: &ItemFn) -> T
             (d, why)
         })
         .collect();
-    let warnings = warnings(def, &doubts, function);
+    let warnings = warnings(def, &doubts, &params, function);
     let checks = names.checks::<K>(&doubts);
     quote! { #kernels #functions #strukt #imp #checks #warnings }
 }
 
-/// One compile-time warning per doubt (`docs/contract.md` §5.7). Stable Rust has no
-/// warning a proc macro can emit, so each is a `#[deprecated(note = ..)]` constant that
-/// the generated code uses at the span of the function's name: rustc then reports
-/// "use of deprecated constant" with the note, at the user's function, in every build
-/// (`#[allow(deprecated)]` on the item or the module silences it, as for any deprecation).
-fn warnings(def: &Definition, doubts: &[(crate::passes::doubts::Doubt, String)], function: &ItemFn) -> TokenStream {
+/// One compile-time warning per function with doubts (`docs/contract.md` §5.7), naming its
+/// ranges (`passes::doubts::warning`: a formula that oscillates can miss the bar in dozens
+/// of ranges, and a warning each was noise). Stable Rust has no warning a proc macro can
+/// emit, so each is a `#[deprecated(note = ..)]` constant that the generated code uses at
+/// the span of the function's name: rustc then reports "use of deprecated constant" with
+/// the note, at the user's function, in every build (`#[allow(deprecated)]` on the item or
+/// the module silences it, as for any deprecation).
+fn warnings(
+    def: &Definition,
+    doubts: &[(crate::passes::doubts::Doubt, String)],
+    params: &[String],
+    function: &ItemFn,
+) -> TokenStream {
     let span = function.sig.ident.span();
-    let items = doubts.iter().enumerate().map(|(i, (_, why))| {
-        let name =
-            quote::format_ident!("__ACTIVATION_DOUBT_{}_{}", def.name.trim_start_matches("r#").to_uppercase(), i);
+    let ranges: Vec<_> = doubts.iter().map(|(d, _)| d.clone()).collect();
+    let items = ranges.chunk_by(|a, b| a.target == b.target).map(|of_one| {
+        let name = quote::format_ident!(
+            "__ACTIVATION_DOUBT_{}_{}",
+            def.name.trim_start_matches("r#").to_uppercase(),
+            of_one[0].target
+        );
+        let why = crate::passes::doubts::warning(of_one, &def.name, &def.input, params);
         let note = format!("{why} (see docs/contract.md §5.7 of the `activation` crate)");
         let used = quote::quote_spanned! { span=> #name };
         quote! {

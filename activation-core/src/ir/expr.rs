@@ -537,6 +537,7 @@ struct Node {
     size: usize,
     depth: u32,
     vars: u64,
+    funcs: u32,
     expr: Expr,
 }
 
@@ -571,8 +572,14 @@ impl Shared {
             if t.0 >= INTERN_LIMIT {
                 *t = (0, HashMap::new());
             }
-            let node =
-                Shared(Arc::new(Node { hash, size: e.size(), depth: e.depth(), vars: e.var_summary(), expr: e }));
+            let node = Shared(Arc::new(Node {
+                hash,
+                size: e.size(),
+                depth: e.depth(),
+                vars: e.var_summary(),
+                funcs: e.func_summary(),
+                expr: e,
+            }));
             t.0 += 1;
             t.1.entry(hash).or_default().push(node.clone());
             node
@@ -661,6 +668,12 @@ pub enum Expr {
     /// A reduction over the vector input: `sum(body)` or `max(body)`.
     Reduce(Reduction, Shared),
 }
+
+/// One bit per function (one row of [`FUNCS`] each, at most 32).
+fn func_bit(f: Func) -> u32 {
+    1 << (f as u32)
+}
+const _: () = assert!(FUNCS.len() <= 32);
 
 /// One bit per variable name (of 64), for a quick "certainly does not depend on".
 fn var_bit(name: &str) -> u64 {
@@ -785,6 +798,24 @@ impl Expr {
         }
     }
 
+    /// A summary of the functions called: one bit per [`Func`] (by its position).
+    fn func_summary(&self) -> u32 {
+        match self {
+            Expr::Var(_) | Expr::Num(_) | Expr::Const(_) => 0,
+            Expr::Call(f, a) => func_bit(*f) | a.0.funcs,
+            Expr::Neg(a) | Expr::Powi(a, _) | Expr::Reduce(_, a) => a.0.funcs,
+            Expr::Bin(_, a, b) => a.0.funcs | b.0.funcs,
+            Expr::If(c, a, b) => c.lhs.func_summary() | c.rhs.func_summary() | a.0.funcs | b.0.funcs,
+        }
+    }
+
+    /// Whether any of `funcs` is called anywhere in the expression, O(1) (the summary is
+    /// kept in each shared node, as the variables' is).
+    pub(crate) fn calls_any(&self, funcs: &[Func]) -> bool {
+        let wanted = funcs.iter().fold(0, |m, &f| m | func_bit(f));
+        self.func_summary() & wanted != 0
+    }
+
     /// Whether `name` occurs anywhere in the expression.
     pub(crate) fn depends_on(&self, name: &str) -> bool {
         if self.var_summary() & var_bit(name) == 0 {
@@ -900,6 +931,26 @@ impl fmt::Display for Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_function_summary_is_what_a_walk_finds() {
+        let forms = [
+            "x * sigmoid(x)",
+            "if tanh(x) > 0 { x } else { erfc(x) * exp(x) }",
+            "max(sin(3 * x), 0) + ln(1 + x * x).powi(2)",
+            "-softplus(-x) / (1 + abs(x))",
+            "x + 1",
+        ];
+        for text in forms {
+            let e = crate::parse::parse_formula(text, &["x"]).unwrap();
+            for info in FUNCS {
+                let mut found = false;
+                e.visit(&mut |n| found |= matches!(n, Expr::Call(f, _) if *f == info.func));
+                assert_eq!(e.calls_any(&[info.func]), found, "{text}: {:?}", info.func);
+            }
+            assert!(!e.calls_any(&[]));
+        }
+    }
 
     #[test]
     fn every_func_has_one_row() {

@@ -19,8 +19,8 @@
 //! truth is representable (hardswish' at many inputs), which one rounding guarantees and
 //! two do not.
 
-use crate::ir::eval::{eval, Env};
 use crate::ir::expr::{BinOp, Expr, Func, Memo};
+use crate::ir::tape::Tape;
 use crate::verify::ulp::ulp_of_f32;
 
 /// The share of the bar 4 + 4·cond that plain arithmetic may use at a probe point.
@@ -41,7 +41,10 @@ pub(crate) const SHARE: f64 = 0.61;
 pub(crate) fn needed(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
     compensable(e)
         && !trivial(e)
-        && (rational_roundings(e).is_some_and(|n| n > 1) || probe_points().any(|x| excess(e, input, params, x) > SHARE))
+        && (rational_roundings(e).is_some_and(|n| n > 1) || {
+            let probe = Excess::new(e, input, params);
+            probe_points().any(|x| probe.at(x) > SHARE)
+        })
 }
 
 /// For a rational form (`+ - * /`, integer powers, `abs`, `max`, `min`, branches; no
@@ -105,32 +108,56 @@ fn probe_points() -> impl Iterator<Item = f64> {
     })
 }
 
-/// The `f32` rounding error of `e` at `x` as a fraction of the bar 4 + 4·cond there
-/// (0 where the value leaves the normal `f32` range or the bar is undefined).
-fn excess(e: &Expr, input: &str, params: &[(String, f64)], x: f64) -> f64 {
-    // Both evaluations see the parameters as `f32` holds them, so that their rounding is not
-    // counted as the form's.
-    let params: Vec<(String, f64)> = params.iter().map(|(k, v)| (k.clone(), f64::from(*v as f32))).collect();
-    let at = |x: f64| -> f64 {
-        let mut env: Env<f64> = params.iter().cloned().collect();
-        env.insert(input.to_string(), x);
-        eval(e, &env)
-    };
-    let mut env32: Env<f32> = params.iter().map(|(k, v)| (k.clone(), *v as f32)).collect();
-    env32.insert(input.to_string(), x as f32);
-    let (wide, narrow) = (at(x), eval(e, &env32));
-    let truth = wide as f32;
-    if !truth.is_normal() || !narrow.is_finite() {
-        return 0.0;
+/// The `f32` rounding error of a form as a fraction of the bar 4 + 4·cond, point by point:
+/// the form on a tape (evaluated in `f64` at x and x ± h, in `f32` at x).
+struct Excess {
+    tape: Tape,
+    root: usize,
+    vars: Vec<f64>,
+}
+
+impl Excess {
+    fn new(e: &Expr, input: &str, params: &[(String, f64)]) -> Excess {
+        let mut names = vec![input];
+        names.extend(params.iter().map(|(k, _)| k.as_str()));
+        let mut tape = Tape::new(&names);
+        let root = tape.add(e);
+        // Both evaluations see the parameters as `f32` holds them, so that their rounding is
+        // not counted as the form's.
+        let mut vars = vec![0.0];
+        vars.extend(params.iter().map(|(_, v)| f64::from(*v as f32)));
+        Excess { tape, root, vars }
     }
-    let h = x.abs() * 2f64.powi(-20);
-    let slope = (at(x + h) - at(x - h)) / (2.0 * h);
-    let cond = (x * slope / wide).abs();
-    if !cond.is_finite() {
-        return 0.0;
+
+    /// The `f32` rounding error at `x` as a fraction of the bar 4 + 4·cond there (0 where
+    /// the value leaves the normal `f32` range or the bar is undefined).
+    fn at(&self, x: f64) -> f64 {
+        let mut values = Vec::new();
+        let mut vars = self.vars.clone();
+        let mut wide_at = |x: f64| -> f64 {
+            vars[0] = x;
+            self.tape.eval(&vars, &mut values);
+            values[self.root]
+        };
+        let wide = wide_at(x);
+        let mut vars32: Vec<f32> = self.vars.iter().map(|v| *v as f32).collect();
+        vars32[0] = x as f32;
+        let mut values32 = Vec::new();
+        self.tape.eval(&vars32, &mut values32);
+        let narrow = values32[self.root];
+        let truth = wide as f32;
+        if !truth.is_normal() || !narrow.is_finite() {
+            return 0.0;
+        }
+        let h = x.abs() * 2f64.powi(-20);
+        let slope = (wide_at(x + h) - wide_at(x - h)) / (2.0 * h);
+        let cond = (x * slope / wide).abs();
+        if !cond.is_finite() {
+            return 0.0;
+        }
+        let error = (f64::from(narrow) - wide).abs() / ulp_of_f32(truth);
+        error / (4.0 + 4.0 * cond)
     }
-    let error = (f64::from(narrow) - wide).abs() / ulp_of_f32(truth);
-    error / (4.0 + 4.0 * cond)
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! Every form of an activation the passes produce: the readable forms (for text, LaTeX and
 //! the report) and the stable forms (for generated code).
 
-use crate::ir::eval::{eval, Env};
 use crate::ir::expr::Expr;
+use crate::ir::tape::Tape;
 use crate::parse::Definition;
 use crate::passes::diff::{derivative, DiffError};
 use crate::passes::simplify::simplify;
@@ -108,20 +108,37 @@ impl Probe {
         Probe { input: def.input.clone(), points: probe_points(&breaks), params }
     }
 
-    fn eval_both(&self, e: &Expr, x: f64) -> (f64, f64) {
-        let mut env64: Env<f64> = self.params.iter().cloned().collect();
-        env64.insert(self.input.clone(), x);
-        let env32: Env<f32> = env64.iter().map(|(k, v)| (k.clone(), *v as f32)).collect();
-        (eval(e, &env64), f64::from(eval(e, &env32)))
+    /// The values of `forms` at every probe point, in `f64` and in `f32` (widened):
+    /// `[form][point] = (wide, narrow)`. One tape holds them all, so the nodes they share
+    /// are evaluated once per point.
+    fn values(&self, forms: &[&Expr]) -> Vec<Vec<(f64, f64)>> {
+        let mut names = vec![self.input.as_str()];
+        names.extend(self.params.iter().map(|(n, _)| n.as_str()));
+        let mut tape = Tape::new(&names);
+        let roots: Vec<usize> = forms.iter().map(|e| tape.add(e)).collect();
+        let mut vars64: Vec<f64> = vec![0.0];
+        vars64.extend(self.params.iter().map(|(_, v)| *v));
+        let (mut wide, mut narrow) = (Vec::new(), Vec::new());
+        let mut out = vec![Vec::with_capacity(self.points.len()); forms.len()];
+        for &x in &self.points {
+            vars64[0] = x;
+            let vars32: Vec<f32> = vars64.iter().map(|v| *v as f32).collect();
+            tape.eval(&vars64, &mut wide);
+            tape.eval(&vars32, &mut narrow);
+            for (o, &r) in out.iter_mut().zip(&roots) {
+                o.push((wide[r], f64::from(narrow[r])));
+            }
+        }
+        out
     }
 
-    /// The largest disagreement between the `f32` and `f64` evaluations of `e` over the
-    /// probe points, relative to the `f64` value: a measure of how much the form amplifies
-    /// rounding errors (a form that cancels loses in `f32` what it keeps in `f64`).
-    fn sensitivity(&self, e: &Expr) -> f64 {
+    /// The largest disagreement between the `f32` and `f64` evaluations of a form over the
+    /// probe points (its [`Probe::values`]), relative to the `f64` value: a measure of how
+    /// much the form amplifies rounding errors (a form that cancels loses in `f32` what it
+    /// keeps in `f64`).
+    fn sensitivity(values: &[(f64, f64)]) -> f64 {
         let mut worst: f64 = 0.0;
-        for &x in &self.points {
-            let (wide, narrow) = self.eval_both(e, x);
+        for &(wide, narrow) in values {
             let gap = match (wide.is_finite(), narrow.is_finite()) {
                 (true, true) if wide == narrow => 0.0,
                 (true, true) => ((narrow - wide) / wide.abs().max(f64::from(f32::MIN_POSITIVE))).abs(),
@@ -136,11 +153,9 @@ impl Probe {
     /// How many probe points each of two equivalent forms fails where the other does not:
     /// NaN where the other is a number, ±∞ where the other is finite (in `f64` or in
     /// `f32`). Both are the same function, so the finite one is the truth's class there.
-    fn breakdowns(&self, first: &Expr, second: &Expr) -> (usize, usize) {
+    fn breakdowns(first: &[(f64, f64)], second: &[(f64, f64)]) -> (usize, usize) {
         let (mut a, mut b) = (0, 0);
-        for &x in &self.points {
-            let (p64, p32) = self.eval_both(first, x);
-            let (q64, q32) = self.eval_both(second, x);
+        for (&(p64, p32), &(q64, q32)) in first.iter().zip(second) {
             for (p, q) in [(p64, q64), (p32, q32)] {
                 match (p.is_finite(), q.is_finite()) {
                     (false, true) => a += 1,
@@ -156,14 +171,18 @@ impl Probe {
 
     /// Of two equivalent forms, the one that breaks down (NaN, ∞) at fewer probe points;
     /// then the one less sensitive to rounding (the first unless the second is clearly
-    /// better), then the smaller.
+    /// better), then the smaller. Two equal candidates are not probed (the first wins).
     fn steadier(&self, first: Expr, second: Expr) -> Expr {
-        match self.breakdowns(&first, &second) {
+        if first == second {
+            return first;
+        }
+        let values = self.values(&[&first, &second]);
+        match Self::breakdowns(&values[0], &values[1]) {
             (a, b) if a < b => return first,
             (a, b) if b < a => return second,
             _ => {}
         }
-        let (a, b) = (self.sensitivity(&first), self.sensitivity(&second));
+        let (a, b) = (Self::sensitivity(&values[0]), Self::sensitivity(&values[1]));
         if b * 4.0 < a || (b <= a * 4.0 && second.size() < first.size()) {
             second
         } else {

@@ -5,21 +5,21 @@
 //! over [`MARGIN`] times the bar `4 + 4·cond` (a form that cancels loses the same bits in
 //! both types, so the `f32` error measured against `f64` predicts the loss of both).
 //! Neighbouring flagged probe points make one open range, bounded by the unflagged probe
-//! points on either side (two ranges one passing point apart are one). The expansion turns each into a compile-time warning, and the
-//! generated gradient checks skip exactly those ranges, saying so (`docs/contract.md`
-//! §5.7).
+//! points on either side (two ranges one passing point apart are one). The expansion raises
+//! one compile-time warning per function with such ranges, naming them ([`warning`]), and
+//! the generated gradient checks skip exactly those ranges, each saying so (`docs/contract.md` §5.7).
 //!
-//! The probe runs the interpreter, which has neither the double-double arguments of
-//! `emit/refine.rs` nor the tail products of the runtime nor compensated arithmetic: where
-//! those rescue a form, the margins keep the doubt from being raised (the catalog raises
-//! none; a test holds it).
+//! The probe evaluates the forms as the interpreter does (on one tape, `ir/tape.rs`), which
+//! has neither the double-double arguments of `emit/refine.rs` nor the tail products of the
+//! runtime nor compensated arithmetic: where those rescue a form, the margins keep the doubt
+//! from being raised (the catalog raises none; a test holds it).
 
 use activation_runtime::Real;
 
 use crate::emit::codegen::{can_overflow, exponent_of_decaying, vanishes};
-use crate::ir::eval::{binary, call, eval, Env};
-use crate::ir::expr::Memo;
+use crate::ir::eval::call;
 use crate::ir::expr::{BinOp, Expr, Func};
+use crate::ir::tape::{Op, Tape};
 use crate::parse::Definition;
 use crate::passes::derived::{probe_points, Derived};
 
@@ -50,21 +50,54 @@ impl Doubt {
         }
     }
 
-    /// What the warning and the checks say about the range.
+    /// What the checks say about the range (and the warning, when it is its function's
+    /// only range).
     pub(crate) fn describe(&self, name: &str, input: &str, params: &[String]) -> String {
-        let worst = if self.worst.is_finite() {
-            format!("{:.0}× the accuracy bar 4 + 4·cond ULPs (probed in f32 against f64)", self.worst)
-        } else {
-            "NaN or an overflow where the value is finite".to_string()
-        };
         format!(
-            "`{name}`: no stable form of {} meets the bar for {input} in ({:e}, {:e}): the best found gives {worst}; \
+            "`{name}`: no stable form of {} meets the bar for {input} in ({:e}, {:e}): the best found gives {}; \
              its gradient checks skip that range",
             self.label(params),
             self.lo,
-            self.hi
+            self.hi,
+            worst(self.worst)
         )
     }
+}
+
+/// The worst probed error, in words.
+fn worst(worst: f64) -> String {
+    if worst.is_finite() {
+        format!("{worst:.0}× the accuracy bar 4 + 4·cond ULPs (probed in f32 against f64)")
+    } else {
+        "NaN or an overflow where the value is finite".to_string()
+    }
+}
+
+/// How many ranges a warning names before saying how many more there are.
+pub(crate) const LISTED: usize = 3;
+
+/// What the one warning about a function says, `ranges` being its doubts (one function's,
+/// in order, at least one): one range is described as the checks describe it; more are
+/// named — the first [`LISTED`], then how many more — with the worst error of them all.
+pub(crate) fn warning(ranges: &[Doubt], name: &str, input: &str, params: &[String]) -> String {
+    let [first, rest @ ..] = ranges else { return String::new() };
+    if rest.is_empty() {
+        return first.describe(name, input, params);
+    }
+    let listed: Vec<String> = ranges.iter().take(LISTED).map(|d| format!("({:e}, {:e})", d.lo, d.hi)).collect();
+    let more = match ranges.len().saturating_sub(LISTED) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    let worst_of_all = ranges.iter().map(|d| d.worst).fold(0.0, f64::max);
+    format!(
+        "`{name}`: no stable form of {} meets the bar for {input} in {} ranges, {}{more}: the best found gives \
+         at worst {}; its gradient checks skip those ranges",
+        first.label(params),
+        ranges.len(),
+        listed.join(", "),
+        worst(worst_of_all)
+    )
 }
 
 /// The doubts about `derived`'s stable forms, in function order.
@@ -79,10 +112,13 @@ pub(crate) fn doubts(def: &Definition, derived: &Derived) -> Vec<Doubt> {
     let (s, c) = (&derived.stable, &derived.compensated);
     let mut forms = vec![(&s.forward, c.forward), (&s.derivative, c.derivative), (&s.second, c.second)];
     forms.extend(s.params.iter().zip(c.params.iter().copied()));
+    let model = Model::new(&forms, &def.input, &params);
+    // scores[point][form]
+    let scores: Vec<Vec<f64>> = points.iter().map(|&x| model.scores(x)).collect();
     let mut out = Vec::new();
-    for (target, (form, compensated)) in forms.into_iter().enumerate() {
+    for target in 0..forms.len() {
         let margin = MARGIN;
-        let scores: Vec<f64> = points.iter().map(|&x| score(form, &def.input, &params, x, compensated)).collect();
+        let scores: Vec<f64> = scores.iter().map(|at| at[target]).collect();
         let mut i = 0;
         while i < points.len() {
             if scores[i] <= margin {
@@ -110,145 +146,134 @@ pub(crate) fn doubts(def: &Definition, derived: &Derived) -> Vec<Doubt> {
     out
 }
 
-/// The probed error of `e` at `x` as a multiple of the bar; ∞ where the `f64` value is NaN
-/// or the `f32` one is not finite while the `f64` one is an `f32` number. Both evaluations
-/// see the parameters as `f32` holds them.
-fn score(e: &Expr, input: &str, params: &[(String, f64)], x: f64, compensated: bool) -> f64 {
-    let x = f64::from(x as f32);
-    let base: Env<f64> = params.iter().map(|(k, v)| (k.clone(), f64::from(*v as f32))).collect();
-    let at = |x: f64| {
-        let mut env = base.clone();
-        env.insert(input.to_string(), x);
-        run(e, &env)
-    };
-    let wide = at(x);
-    if wide.is_nan() {
-        return f64::INFINITY;
-    }
-    let mut env = base.clone();
-    env.insert(input.to_string(), x);
-    let env32: Env<f32> = env.iter().map(|(k, v)| (k.clone(), *v as f32)).collect();
-    // Compensated code falls back to the plain code where its pair does not settle.
-    let settled = Some(compensated_f32(e, &env) as f32).filter(|v| compensated && v.is_normal());
-    let narrow = settled.unwrap_or_else(|| run(e, &env32));
-    if !narrow.is_finite() && wide.is_finite() && wide.abs() <= f64::from(f32::MAX) {
-        return f64::INFINITY;
-    }
-    let truth = wide as f32;
-    if !truth.is_normal() || !narrow.is_finite() {
-        return 0.0;
-    }
-    let h = x.abs() * 2f64.powi(-20);
-    let cond = (x * (at(x + h) - at(x - h)) / (2.0 * h) / wide).abs();
-    if !cond.is_finite() {
-        return 0.0;
-    }
-    let ulp = f64::from(f32::from_bits(truth.abs().to_bits() + 1)) - f64::from(truth.abs());
-    (f64::from(narrow) - wide).abs() / ulp / (4.0 + 4.0 * cond)
+/// The stable forms of one activation on one tape (the nodes they share evaluated once per
+/// point), with what the probe needs to model generated code: which products are tail
+/// products and which forms are compensated.
+struct Model {
+    tape: Tape,
+    /// Each form's node, and whether it is compensated.
+    forms: Vec<(usize, bool)>,
+    /// Per node: `Some` for a tail product (see [`Model::run`]).
+    tails: Vec<Option<Tail>>,
+    /// The variables (the input first, at 0; then the parameters as `f32` holds them).
+    vars: Vec<f64>,
 }
 
-/// [`eval`](crate::ir::eval::eval), with the products that generated code takes as tail
-/// products (`emit::codegen`: a factor that vanishes times one that can overflow) taken as
-/// they run: 0 · ∞ is 0, and where the vanishing factor has an exponent and has underflowed
-/// below the normal range, the log-domain product is modelled by the `f64` product rounded
-/// once.
-fn run<T: Real>(e: &Expr, env: &Env<T>) -> T {
-    run_memo(e, env, &mut Memo::new())
+/// A product that generated code takes as a tail product (`emit::codegen`: a factor that
+/// vanishes times one that can overflow).
+#[derive(Clone, Copy)]
+struct Tail {
+    /// Whether the second factor is the vanishing one.
+    second_small: bool,
+    /// Whether the vanishing factor has an exponent (a log-domain product is possible).
+    exponent: bool,
 }
 
-/// Subterms that unfold to more than this many nodes are evaluated once per distinct node
-/// (the IR is a DAG: a nested formula's derivative unfolds to a tree exponentially larger).
-const MEMO_FROM: usize = 48;
-
-fn run_memo<T: Real>(e: &Expr, env: &Env<T>, memo: &mut Memo<T>) -> T {
-    let shared = e.size() > MEMO_FROM;
-    if shared {
-        if let Some(v) = memo.get(e) {
-            return *v;
-        }
+impl Model {
+    fn new(forms: &[(&Expr, bool)], input: &str, params: &[(String, f64)]) -> Model {
+        let mut names = vec![input];
+        names.extend(params.iter().map(|(k, _)| k.as_str()));
+        let mut tape = Tape::new(&names);
+        let forms = forms.iter().map(|(e, compensated)| (tape.add(e), *compensated)).collect();
+        let tails = (0..tape.ops().len())
+            .map(|i| match tape.node(i) {
+                Expr::Bin(BinOp::Mul, a, b) if (vanishes(a) && can_overflow(b)) || (vanishes(b) && can_overflow(a)) => {
+                    let small = if vanishes(b) { b } else { a };
+                    Some(Tail { second_small: vanishes(b), exponent: exponent_of_decaying(small).is_some() })
+                }
+                _ => None,
+            })
+            .collect();
+        let mut vars = vec![0.0];
+        vars.extend(params.iter().map(|(_, v)| f64::from(*v as f32)));
+        Model { tape, forms, tails, vars }
     }
-    let v = run_node(e, env, memo);
-    if shared {
-        memo.insert(e.clone(), v);
-    }
-    v
-}
 
-fn run_node<T: Real>(e: &Expr, env: &Env<T>, memo: &mut Memo<T>) -> T {
-    let zero = T::from_f64(0.0);
-    let mut run = |e: &Expr, env: &Env<T>| run_memo(e, env, memo);
-    match e {
-        Expr::Bin(BinOp::Mul, a, b) if (vanishes(a) && can_overflow(b)) || (vanishes(b) && can_overflow(a)) => {
-            let (p, q) = (run(a, env), run(b, env));
-            let (big, small, small_e) = if vanishes(b) { (p, q, &**b) } else { (q, p, &**a) };
-            if small.abs() < T::MIN_POSITIVE && big.is_finite() && exponent_of_decaying(small_e).is_some() {
-                let wide: Env<f64> = env.iter().map(|(k, v)| (k.clone(), v.to_f64())).collect();
-                return T::from_f64(self::run(a, &wide) * self::run(b, &wide));
+    /// Each form's probed error at `x` as a multiple of the bar; ∞ where the `f64` value is
+    /// NaN or the `f32` one is not finite while the `f64` one is an `f32` number. Both
+    /// evaluations see the parameters as `f32` holds them.
+    fn scores(&self, x: f64) -> Vec<f64> {
+        let x = f64::from(x as f32);
+        let mut vars = self.vars.clone();
+        vars[0] = x;
+        let wide = self.run(&vars, None);
+        let vars32: Vec<f32> = vars.iter().map(|v| *v as f32).collect();
+        let narrow = self.run(&vars32, Some(&wide));
+        // Compensated code falls back to the plain code where its pair does not settle.
+        let compensated = self.forms.iter().any(|f| f.1).then(|| self.compensated_f32(&vars));
+        let h = x.abs() * 2f64.powi(-20);
+        let (mut above, mut below) = (None, None);
+        // The `f64` values at x ± h, for the condition number (computed when first needed).
+        let mut difference = |r: usize| {
+            let above = above.get_or_insert_with(|| self.run(&[&[x + h], &vars[1..]].concat(), None))[r];
+            above - below.get_or_insert_with(|| self.run(&[&[x - h], &vars[1..]].concat(), None))[r]
+        };
+        self.forms
+            .iter()
+            .map(|&(r, is_compensated)| {
+                let wide = wide[r];
+                if wide.is_nan() {
+                    return f64::INFINITY;
+                }
+                let settled = compensated.as_ref().map(|c| c[r] as f32).filter(|v| is_compensated && v.is_normal());
+                let narrow = settled.unwrap_or(narrow[r]);
+                if !narrow.is_finite() && wide.is_finite() && wide.abs() <= f64::from(f32::MAX) {
+                    return f64::INFINITY;
+                }
+                let truth = wide as f32;
+                if !truth.is_normal() || !narrow.is_finite() {
+                    return 0.0;
+                }
+                let cond = (x * difference(r) / (2.0 * h) / wide).abs();
+                if !cond.is_finite() {
+                    return 0.0;
+                }
+                let ulp = f64::from(f32::from_bits(truth.abs().to_bits() + 1)) - f64::from(truth.abs());
+                (f64::from(narrow) - wide).abs() / ulp / (4.0 + 4.0 * cond)
+            })
+            .collect()
+    }
+
+    /// Every node's value as [`eval`](crate::ir::eval::eval) computes it, with the products
+    /// that generated code takes as tail products taken as they run: 0 · ∞ is 0, and where
+    /// the vanishing factor has an exponent and has underflowed below the normal range, the
+    /// log-domain product is modelled by the `f64` product rounded once (`wide`: the `f64`
+    /// values at the same point; `None` when `T` is `f64`).
+    fn run<T: Real>(&self, vars: &[T], wide: Option<&[f64]>) -> Vec<T> {
+        let mut values = Vec::new();
+        self.tape.eval_with(vars, &mut values, |i, op, v| {
+            let tail = self.tails[i]?;
+            let Op::Bin(_, a, b) = *op else { return None };
+            let (p, q) = (v[a], v[b]);
+            let (big, small) = if tail.second_small { (p, q) } else { (q, p) };
+            if small.abs() < T::MIN_POSITIVE && big.is_finite() && tail.exponent {
+                let (wa, wb) = wide.map_or((p.to_f64(), q.to_f64()), |w| (w[a], w[b]));
+                return Some(T::from_f64(wa * wb));
             }
-            if p == zero || q == zero {
-                zero
-            } else {
-                p * q
-            }
-        }
-        Expr::Neg(a) => -run(a, env),
-        Expr::Powi(a, n) => run(a, env).powi(*n),
-        Expr::Call(f, a) => call(*f, run(a, env)),
-        Expr::Bin(op, a, b) => binary(*op, run(a, env), run(b, env)),
-        Expr::If(c, a, b) => {
-            if c.op.holds(run(&c.lhs, env).to_f64(), run(&c.rhs, env).to_f64()) {
-                run(a, env)
-            } else {
-                run(b, env)
-            }
-        }
-        _ => eval(e, env),
+            let zero = T::from_f64(0.0);
+            Some(if p == zero || q == zero { zero } else { p * q })
+        });
+        values
     }
-}
 
-/// A model of the compensated `f32` code (`Dd<f32>`, from `f32` inputs): arithmetic,
-/// `sqrt`, `sigmoid`, `tanh` and `softplus` are double-double there (taken in `f64` here),
-/// the other elementary functions give their `f32` result with a first-order correction
-/// for the argument's low part (taken here as the `f64` value rounded to `f32`).
-fn compensated_f32(e: &Expr, env: &Env<f64>) -> f64 {
-    compensated_memo(e, env, &mut Memo::new())
-}
-
-fn compensated_memo(e: &Expr, env: &Env<f64>, memo: &mut Memo<f64>) -> f64 {
-    let shared = e.size() > MEMO_FROM;
-    if shared {
-        if let Some(v) = memo.get(e) {
-            return *v;
-        }
-    }
-    let v = compensated_node(e, env, memo);
-    if shared {
-        memo.insert(e.clone(), v);
-    }
-    v
-}
-
-fn compensated_node(e: &Expr, env: &Env<f64>, memo: &mut Memo<f64>) -> f64 {
-    let mut compensated_f32 = |e: &Expr, env: &Env<f64>| compensated_memo(e, env, memo);
-    match e {
-        Expr::Call(f, a) => {
-            let v = call(*f, compensated_f32(a, env));
-            match f {
-                Func::Sqrt | Func::Sigmoid | Func::Tanh | Func::Softplus | Func::Abs => v,
-                _ => f64::from(v as f32),
+    /// A model of the compensated `f32` code (`Dd<f32>`, from `f32` inputs): arithmetic,
+    /// `sqrt`, `sigmoid`, `tanh` and `softplus` are double-double there (taken in `f64`
+    /// here), the other elementary functions give their `f32` result with a first-order
+    /// correction for the argument's low part (taken here as the `f64` value rounded to
+    /// `f32`).
+    fn compensated_f32(&self, vars: &[f64]) -> Vec<f64> {
+        let mut values = Vec::new();
+        self.tape.eval_with(vars, &mut values, |_, op, v| match *op {
+            Op::Call(f, a) => {
+                let r = call(f, v[a]);
+                Some(match f {
+                    Func::Sqrt | Func::Sigmoid | Func::Tanh | Func::Softplus | Func::Abs => r,
+                    _ => f64::from(r as f32),
+                })
             }
-        }
-        Expr::Neg(a) => -compensated_f32(a, env),
-        Expr::Powi(a, n) => compensated_f32(a, env).powi(*n),
-        Expr::Bin(op, a, b) => binary(*op, compensated_f32(a, env), compensated_f32(b, env)),
-        Expr::If(c, a, b) => {
-            if c.op.holds(compensated_f32(&c.lhs, env), compensated_f32(&c.rhs, env)) {
-                compensated_f32(a, env)
-            } else {
-                compensated_f32(b, env)
-            }
-        }
-        _ => run(e, env),
+            _ => None,
+        });
+        values
     }
 }
 
@@ -291,6 +316,89 @@ mod tests {
             for (name, doubts) in of(source) {
                 assert!(doubts.is_empty(), "{name}: {doubts:?}");
             }
+        }
+    }
+
+    /// `s(s(…s(x)))` with `s(u) = u * sigmoid(u)`, `depth` times.
+    fn nested_swish(depth: usize) -> String {
+        let mut body = String::new();
+        for i in 1..=depth {
+            let prev = if i == 1 { "x".to_string() } else { format!("u{}", i - 1) };
+            body += &format!("let u{i} = {prev} * sigmoid({prev}); ");
+        }
+        format!("#[activation] fn nested{depth}(x: f64) -> f64 {{ {body}u{depth} }}")
+    }
+
+    #[test]
+    fn probing_evaluates_each_distinct_node_once_per_point() {
+        // Choosing forms (`derived`), compensation (`compensate`) and doubts probe ~140
+        // points; they evaluate forms on tapes, where a node shared by candidates, by f' and
+        // f'' or by its parents is one evaluation per point. A 30-deep nested swish (its f''
+        // a tree of over 2^30 nodes) then costs twice a 15-deep one, not its square, and a
+        // bounded number of passes over its distinct nodes per point.
+        let work = |depth: usize| {
+            let def = crate::discover::find_in_source(&nested_swish(depth)).unwrap().remove(0).definition.unwrap();
+            crate::ir::tape::EVALUATED.with(|n| n.set(0));
+            let d = derive(&def).unwrap();
+            assert!(doubts(&def, &d).is_empty());
+            let evaluated = crate::ir::tape::EVALUATED.with(|n| n.get());
+            let mut tape = crate::ir::tape::Tape::new(&["x"]);
+            for e in [&d.stable.forward, &d.stable.derivative, &d.stable.second] {
+                tape.add(e);
+            }
+            (evaluated, tape.ops().len() as u64)
+        };
+        let points = probe_points(&[]).len() as u64;
+        let ((small, _), (large, distinct)) = (work(15), work(30));
+        eprintln!(
+            "nodes evaluated: {small} at depth 15, {large} at depth 30 ({distinct} distinct nodes, {points} points)"
+        );
+        assert!(small > 0 && large <= small * 5 / 2, "{small} nodes evaluated at depth 15, {large} at depth 30");
+        assert!(large <= 12 * points * distinct, "{large} nodes evaluated for {distinct} distinct nodes");
+    }
+
+    #[test]
+    fn one_warning_per_function_names_its_first_ranges() {
+        let ranges: Vec<Doubt> = (0..5)
+            .map(|k| Doubt { target: 2, lo: f64::from(k), hi: f64::from(k) + 0.5, worst: 3.0 + f64::from(k) })
+            .collect();
+        // One range: what the checks say about it.
+        assert_eq!(warning(&ranges[..1], "h", "x", &[]), ranges[0].describe("h", "x", &[]));
+        let two = warning(&ranges[..2], "h", "x", &[]);
+        assert!(
+            two.contains("no stable form of f'' meets the bar for x in 2 ranges, (0e0, 5e-1), (1e0, 1.5e0): "),
+            "{two}"
+        );
+        let all = warning(&ranges, "h", "x", &[]);
+        assert!(all.contains("for x in 5 ranges, (0e0, 5e-1), (1e0, 1.5e0), (2e0, 2.5e0) and 2 more: "), "{all}");
+        assert!(all.contains("the best found gives at worst 7× the accuracy bar"), "{all}");
+        assert!(all.ends_with("its gradient checks skip those ranges"), "{all}");
+        let nan = Doubt { worst: f64::INFINITY, ..ranges[4].clone() };
+        let with_nan = warning(&[ranges[0].clone(), nan], "h", "x", &[]);
+        assert!(with_nan.contains("at worst NaN or an overflow where the value is finite"), "{with_nan}");
+    }
+
+    #[test]
+    fn an_oscillating_formula_warns_once_per_function_and_its_checks_skip_every_range() {
+        // x + max(sin 3x, 0): probed in f32, f' and f'' far out (|x| near 10^6, where 3x
+        // rounds by a large share of a period) miss the bar in dozens of ranges.
+        let source = "#[activation] fn osc(x: f64) -> f64 { x + max(sin(3.0 * x), 0.0) }";
+        let found = crate::discover::find_in_source(source).unwrap().remove(0);
+        let def = found.definition.as_ref().unwrap();
+        let ranges = doubts(def, &derive(def).unwrap());
+        let mut functions: Vec<usize> = ranges.iter().map(|d| d.target).collect();
+        functions.dedup();
+        assert_eq!(functions, [1, 2], "{ranges:?}");
+        assert!(ranges.len() > 20, "{ranges:?}");
+        let out =
+            crate::emit::expand::activation(found.args, quote::ToTokens::to_token_stream(&found.item)).to_string();
+        assert_eq!(out.matches("# [deprecated").count(), 2, "{out}");
+        assert_eq!(out.matches(&format!("in {} ranges, ", ranges.len())).count(), 0, "{out}");
+        for target in functions {
+            let of_one = ranges.iter().filter(|d| d.target == target).count();
+            assert!(out.contains(&format!("in {of_one} ranges, ")), "{out}");
+            // Each range is still skipped by the checks, with its own description.
+            assert_eq!(out.matches(&format!("({target}usize ,")).count(), of_one, "{out}");
         }
     }
 

@@ -1,0 +1,186 @@
+//! Expressions laid out for evaluation at many points: every distinct node once, children
+//! before parents, so evaluating at a point is one pass over a vector — no hashing, no
+//! memo table per point, and no subterm evaluated twice however often the DAG shares it.
+//!
+//! The probes that compare candidate forms (`passes/derived.rs`), choose compensation
+//! (`passes/compensate.rs`) and look for doubts (`passes/doubts.rs`) evaluate a few forms
+//! at ~140 points, several times each; forms of one activation share most of their nodes
+//! (f'' is built from f'), so one tape holding all of them evaluates each shared node once
+//! per point for all. Each node computes what [`eval`](crate::ir::eval::eval) computes for
+//! it (the same operations on the same values, hence the same bits); both sides of a
+//! branch are computed and the condition picks one.
+
+use activation_runtime::Real;
+
+use crate::ir::eval::{binary, call};
+use crate::ir::expr::{BinOp, CmpOp, Expr, Func, Memo};
+
+/// One node of a [`Tape`]: operands are indices of earlier nodes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Op {
+    /// A number, a named constant's value, or NaN (an unbound variable, a reduction).
+    Value(f64),
+    /// The tape's variable of that index.
+    Var(usize),
+    /// `-a`
+    Neg(usize),
+    /// `a.powi(n)`
+    Powi(usize, i32),
+    /// `f(a)`
+    Call(Func, usize),
+    /// `a op b`
+    Bin(BinOp, usize, usize),
+    /// `if lhs op rhs { then } else { otherwise }`: (op, lhs, rhs, then, otherwise).
+    If(CmpOp, usize, usize, usize, usize),
+}
+
+/// Distinct nodes of some expressions, children first (see the module's documentation).
+pub(crate) struct Tape {
+    vars: Vec<String>,
+    ops: Vec<Op>,
+    nodes: Vec<Expr>,
+    index: Memo<usize>,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Nodes evaluated on tapes by this thread (tests count the probes' work with it).
+    pub(crate) static EVALUATED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+impl Tape {
+    /// An empty tape over the variables `vars` (a name listed twice is bound to its first
+    /// place; names not listed evaluate to NaN, as in `eval`).
+    pub(crate) fn new(vars: &[&str]) -> Tape {
+        Tape {
+            vars: vars.iter().map(|v| v.to_string()).collect(),
+            ops: Vec::new(),
+            nodes: Vec::new(),
+            index: Memo::new(),
+        }
+    }
+
+    /// Adds `e` (the nodes it does not share with what the tape holds) and returns the
+    /// index of its value.
+    pub(crate) fn add(&mut self, e: &Expr) -> usize {
+        if let Some(&i) = self.index.get(e) {
+            return i;
+        }
+        let op = match e {
+            Expr::Num(n) => Op::Value(n.0),
+            Expr::Const(k) => Op::Value(k.info().value),
+            Expr::Var(v) => match self.vars.iter().position(|name| name == v) {
+                Some(i) => Op::Var(i),
+                None => Op::Value(f64::NAN),
+            },
+            Expr::Reduce(..) => Op::Value(f64::NAN),
+            Expr::Neg(a) => Op::Neg(self.add(a)),
+            Expr::Powi(a, n) => Op::Powi(self.add(a), *n),
+            Expr::Call(f, a) => Op::Call(*f, self.add(a)),
+            Expr::Bin(op, a, b) => {
+                let a = self.add(a);
+                Op::Bin(*op, a, self.add(b))
+            }
+            Expr::If(c, a, b) => {
+                let (lhs, rhs) = (self.add(&c.lhs), self.add(&c.rhs));
+                let (a, b) = (self.add(a), self.add(b));
+                Op::If(c.op, lhs, rhs, a, b)
+            }
+        };
+        self.ops.push(op);
+        self.nodes.push(e.clone());
+        self.index.insert(e.clone(), self.ops.len() - 1);
+        self.ops.len() - 1
+    }
+
+    /// The nodes, children before parents.
+    pub(crate) fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    /// The expression of node `i`.
+    pub(crate) fn node(&self, i: usize) -> &Expr {
+        &self.nodes[i]
+    }
+
+    /// Evaluates every node in `T` with the variables bound to `vars` (in the tape's order),
+    /// into `values` (one per node).
+    pub(crate) fn eval<T: Real>(&self, vars: &[T], values: &mut Vec<T>) {
+        self.eval_with(vars, values, |_, _, _| None);
+    }
+
+    /// [`Tape::eval`], except that `special(i, op, values so far)` may give node `i`'s value
+    /// instead (`None`: the plain one).
+    pub(crate) fn eval_with<T: Real>(
+        &self,
+        vars: &[T],
+        values: &mut Vec<T>,
+        mut special: impl FnMut(usize, &Op, &[T]) -> Option<T>,
+    ) {
+        #[cfg(test)]
+        EVALUATED.with(|n| n.set(n.get() + self.ops.len() as u64));
+        values.clear();
+        values.reserve(self.ops.len());
+        for (i, op) in self.ops.iter().enumerate() {
+            let v = match special(i, op, values) {
+                Some(v) => v,
+                None => plain(op, vars, values),
+            };
+            values.push(v);
+        }
+    }
+}
+
+/// What `eval` computes for a node whose operands' values are in `values`.
+pub(crate) fn plain<T: Real>(op: &Op, vars: &[T], values: &[T]) -> T {
+    match *op {
+        Op::Value(v) => T::from_f64(v),
+        Op::Var(i) => vars[i],
+        Op::Neg(a) => -values[a],
+        Op::Powi(a, n) => values[a].powi(n),
+        Op::Call(f, a) => call(f, values[a]),
+        Op::Bin(op, a, b) => binary(op, values[a], values[b]),
+        Op::If(op, lhs, rhs, a, b) => {
+            if op.holds(values[lhs].to_f64(), values[rhs].to_f64()) {
+                values[a]
+            } else {
+                values[b]
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::eval::{eval, Env};
+    use crate::parse::parse_formula;
+
+    #[test]
+    fn a_tape_computes_what_eval_computes_bit_for_bit() {
+        let forms = [
+            "if x > 0.5 { x * sigmoid(x) } else { a * x.exp_m1() + PI }",
+            "(1 + x * x).sqrt() - x.exp() + x.powi(-3) + tanh(x).powf(a)",
+            "max(sin(3 * x), 0) + min(ln(x), erfc(x)) / softplus(-x) - y",
+        ];
+        let mut tape = Tape::new(&["x", "a"]);
+        let exprs: Vec<Expr> = forms.iter().map(|f| parse_formula(f, &["x", "a", "y"]).unwrap()).collect();
+        let roots: Vec<usize> = exprs.iter().map(|e| tape.add(e)).collect();
+        // Shared nodes are added once.
+        assert_eq!(tape.add(&exprs[1]), roots[1]);
+        let mut values = Vec::new();
+        for x in [-800.0, -3.0, -1e-9, 0.0, 0.25, 0.5, 2.0, 40.0, 1e300] {
+            let env: Env<f64> = [("x".to_string(), x), ("a".to_string(), 0.75)].into_iter().collect();
+            tape.eval(&[x, 0.75], &mut values);
+            for (e, &r) in exprs.iter().zip(&roots) {
+                assert_eq!(values[r].to_bits(), eval(e, &env).to_bits(), "{e:?} at {x}");
+            }
+            let env32: Env<f32> = env.iter().map(|(k, v)| (k.clone(), *v as f32)).collect();
+            let mut values32 = Vec::new();
+            tape.eval(&[x as f32, 0.75], &mut values32);
+            for (e, &r) in exprs.iter().zip(&roots) {
+                assert_eq!(values32[r].to_bits(), eval(e, &env32).to_bits(), "{e:?} at {x} in f32");
+            }
+        }
+    }
+}
