@@ -25,6 +25,8 @@ mod emit;
 mod ir;
 mod parse;
 mod passes;
+#[doc(hidden)]
+pub mod rng;
 mod vector;
 mod verify;
 

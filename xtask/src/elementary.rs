@@ -17,6 +17,7 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use activation::Float;
+use activation_core::rng::Rng;
 use activation_core::ulp::{ulps_f32, ulps_f64};
 use rug::ops::Pow;
 use rug::Float as Mp;
@@ -59,32 +60,12 @@ impl Precision {
     }
 }
 
-/// A small deterministic generator (SplitMix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 * 2f64.powi(-53)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// Uniform over the bit patterns of the format (both signs, NaNs excluded).
 fn any_bits(rng: &mut Rng, p: Precision) -> f64 {
     loop {
         let v = match p {
-            Precision::F32 => f64::from(f32::from_bits(rng.next() as u32)),
-            Precision::F64 => f64::from_bits(rng.next()),
+            Precision::F32 => f64::from(f32::from_bits(rng.next_u64() as u32)),
+            Precision::F64 => f64::from_bits(rng.next_u64()),
         };
         if !v.is_nan() {
             return v;
@@ -98,14 +79,14 @@ fn bits_between(rng: &mut Rng, p: Precision, a: f64, b: f64, signed: bool) -> f6
     let v = match p {
         Precision::F32 => {
             let (lo, hi) = ((a as f32).to_bits(), (b as f32).to_bits());
-            f64::from(f32::from_bits(lo + rng.below(u64::from(hi - lo) + 1) as u32))
+            f64::from(f32::from_bits(lo + rng.below_u64(u64::from(hi - lo) + 1) as u32))
         }
         Precision::F64 => {
             let (lo, hi) = (a.to_bits(), b.to_bits());
-            f64::from_bits(lo + rng.below(hi - lo + 1))
+            f64::from_bits(lo + rng.below_u64(hi - lo + 1))
         }
     };
-    if signed && rng.next() & 1 == 1 {
+    if signed && rng.next_u64() & 1 == 1 {
         -v
     } else {
         v
@@ -151,7 +132,7 @@ fn specials(p: Precision) -> Vec<f64> {
 }
 
 fn sample(rng: &mut Rng, p: Precision, d: &Domain) -> f64 {
-    let pick = rng.below(100);
+    let pick = rng.below_u64(100);
     if pick < 20 {
         match d.floor {
             None => any_bits(rng, p),
@@ -168,8 +149,8 @@ fn sample(rng: &mut Rng, p: Precision, d: &Domain) -> f64 {
         let (a, b, signed) = d.magnitudes;
         bits_between(rng, p, a, b, signed)
     } else {
-        let e = d.edges[rng.below(d.edges.len() as u64) as usize];
-        let width = if rng.next() & 1 == 0 { 1e-3 } else { 2f64.powi(-p.digits() + 4) };
+        let e = d.edges[rng.below_u64(d.edges.len() as u64) as usize];
+        let width = if rng.next_u64() & 1 == 0 { 1e-3 } else { 2f64.powi(-p.digits() + 4) };
         p.round(e * (1.0 + width * (2.0 * rng.unit() - 1.0)))
     }
 }
@@ -269,7 +250,7 @@ fn measure(f: &Elementary, p: Precision, samples: usize) -> Stats {
             .map(|t| {
                 let domain = &domain;
                 scope.spawn(move || {
-                    let mut rng = Rng(0x5eed ^ ((t as u64) << 32) ^ u64::from(p == Precision::F32));
+                    let mut rng = Rng::new(0x5eed ^ ((t as u64) << 32) ^ u64::from(p == Precision::F32));
                     let mut stats = Stats::default();
                     let mut inputs: Vec<f64> = if t == 0 { specials(p) } else { Vec::new() };
                     let n = chunk.min(samples.saturating_sub(t * chunk));
@@ -494,16 +475,16 @@ fn pow_inputs(rng: &mut Rng, p: Precision, n: usize, with_specials: bool) -> Vec
         Precision::F32 => &[88.72283935546875, -87.33654022216797, -103.97207641601562, -95.0],
     };
     for _ in 0..n {
-        let pick = rng.below(100);
+        let pick = rng.below_u64(100);
         let pair = if pick < 25 {
             (any_bits(rng, p).abs(), between(rng, p, -8.0, 8.0))
         } else if pick < 50 {
             (between(rng, p, 0.5, 2.0), between(rng, p, -2000.0, 2000.0))
         } else if pick < 65 {
-            (-bits_between(rng, p, 1e-3, 100.0, false), (rng.below(121) as f64) - 60.0)
+            (-bits_between(rng, p, 1e-3, 100.0, false), (rng.below_u64(121) as f64) - 60.0)
         } else if pick < 80 {
             let x = between(rng, p, 1.001, 10.0);
-            let e = edges[rng.below(edges.len() as u64) as usize];
+            let e = edges[rng.below_u64(edges.len() as u64) as usize];
             (x, p.round(e / x.ln() * (1.0 + 1e-4 * (2.0 * rng.unit() - 1.0))))
         } else if pick < 90 {
             (any_bits(rng, p), any_bits(rng, p))
@@ -523,7 +504,7 @@ fn measure_pow(p: Precision, samples: usize) -> Stats {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 scope.spawn(move || {
-                    let mut rng = Rng(0x9a55 ^ ((t as u64) << 32) ^ u64::from(p == Precision::F32));
+                    let mut rng = Rng::new(0x9a55 ^ ((t as u64) << 32) ^ u64::from(p == Precision::F32));
                     let n = chunk.min(samples.saturating_sub(t * chunk));
                     let mut stats = Stats::default();
                     for (x, y) in pow_inputs(&mut rng, p, n, t == 0) {

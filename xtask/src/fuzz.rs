@@ -7,17 +7,16 @@
 mod batch;
 mod expand;
 mod grammar;
-mod rng;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use activation_core::rng::Rng;
 use batch::{Check, Kind, Workshop};
 use expand::{Outcome, Pool};
 use grammar::{Bounds, Formula};
-use rng::Rng;
 
 /// A formula's failure class, worst first: its row in the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

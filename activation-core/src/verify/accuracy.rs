@@ -10,6 +10,7 @@ use crate::ir::eval::{eval, Env};
 use crate::parse::{Definition, Param};
 use crate::passes::breakpoints::breakpoints;
 use crate::passes::derived::derive;
+use crate::rng::Rng;
 use crate::verify::check::{bound, subnormal_close, Subject};
 use crate::verify::ulp::{ulps_f32, ulps_f64};
 use crate::Expr;
@@ -57,36 +58,21 @@ pub struct Row {
     pub textbook_f32: Stats,
 }
 
-/// A small deterministic generator (SplitMix64), so runs are reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// `n` inputs spread over the finite `f64` range (see the module docs).
 pub(crate) fn samples(n: usize, breaks: &[f64], seed: u64, f32_range: bool) -> Vec<f64> {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut out: Vec<f64> = edges(breaks, f32_range);
     let per_kind = n.saturating_sub(out.len()) / 3;
     for _ in 0..per_kind {
-        let x = if f32_range { f64::from(f32::from_bits(rng.next() as u32)) } else { f64::from_bits(rng.next()) };
+        let x =
+            if f32_range { f64::from(f32::from_bits(rng.next_u64() as u32)) } else { f64::from_bits(rng.next_u64()) };
         if x.is_finite() {
             out.push(x);
         }
     }
     out.extend((0..per_kind).map(|_| -50.0 + 100.0 * rng.unit()));
     while out.len() < n {
-        let sign = if rng.next() & 1 == 0 { 1.0 } else { -1.0 };
+        let sign = if rng.next_u64() & 1 == 0 { 1.0 } else { -1.0 };
         out.push(sign * 10f64.powf(-10.0 + 20.0 * rng.unit()));
     }
     out

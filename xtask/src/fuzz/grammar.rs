@@ -2,7 +2,7 @@
 //! keep the two in step): a small tree of the formula language's forms, printed as the Rust
 //! a user writes under `#[activation]`, and the shrinking moves over that tree.
 
-use super::rng::Rng;
+use activation_core::rng::Rng;
 
 /// One-argument functions drawn, with the spellings the formula language accepts for them.
 #[derive(Clone, Copy, Debug, PartialEq)]

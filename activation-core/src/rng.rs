@@ -1,12 +1,15 @@
-//! A small seeded PRNG of our own (SplitMix64): the same seed draws the same formulas on
-//! every machine and every Rust version, with no dependency.
+//! A small seeded PRNG of our own (SplitMix64): the same seed draws the same inputs and
+//! formulas on every machine and every Rust version, with no dependency. The one copy the
+//! engine's accuracy sampling, its parser fuzz test and the xtask's fuzzer and elementary
+//! measurements share (the runtime's tests keep their own: the runtime cannot depend on
+//! the engine).
 
 /// SplitMix64 (Steele, Lea and Flood 2014): 64 bits of state, every seed usable.
 #[derive(Clone, Debug)]
 pub struct Rng(u64);
 
 impl Rng {
-    #[cfg(test)]
+    /// The generator seeded with `seed`.
     pub fn new(seed: u64) -> Self {
         Rng(seed)
     }
@@ -19,6 +22,7 @@ impl Rng {
         r
     }
 
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -37,6 +41,17 @@ impl Rng {
         ((self.next_u64() >> 11) as f64) < p * (1u64 << 53) as f64
     }
 
+    /// Uniform in `0..n` (`n > 0`), for ranges of bit patterns.
+    pub fn below_u64(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    /// Uniform in [0, 1), on the grid of 2^-53.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// One of `items`, uniformly (`items` not empty).
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
