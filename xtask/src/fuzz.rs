@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use activation_core::rng::Rng;
-use batch::{Check, Kind, Workshop};
+use batch::{Check, Workshop};
 use expand::{Outcome, Pool};
 use grammar::{Bounds, Formula};
 
@@ -26,11 +26,20 @@ pub enum Class {
     Compile,
     CheckTimeout,
     CheckCrash,
+    /// A check: NaN or ±inf where the reference is finite (or NaN where it is infinite).
     NanInf,
+    /// A check: 0 where the reference is not.
     Zero,
+    /// A check: more than 100 times the bar.
     Far,
+    /// A check: over the bar (up to 100 times).
     Over,
+    /// A check failing otherwise: paths disagreeing bit for bit, a line the fuzzer does not
+    /// parse.
     Other,
+    /// A check failing only where the truth is NaN or infinite (outside the domain, a
+    /// pole): the contract promises nothing for a NaN truth and the infinity for an
+    /// infinite one.
     NonFiniteTruth,
     Rejected,
     Pass,
@@ -107,14 +116,7 @@ impl Class {
             Check::Pass => Class::Pass,
             Check::Timeout => Class::CheckTimeout,
             Check::Crashed(_) => Class::CheckCrash,
-            Check::Failed(k, _) => match k {
-                Kind::NanInf => Class::NanInf,
-                Kind::Zero => Class::Zero,
-                Kind::Far => Class::Far,
-                Kind::Over => Class::Over,
-                Kind::Other => Class::Other,
-                Kind::NonFiniteTruth => Class::NonFiniteTruth,
-            },
+            Check::Failed(class, _) => *class,
         }
     }
 

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::Class;
+
 /// How one formula's generated checks went.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Check {
@@ -23,38 +25,20 @@ pub enum Check {
     Timeout,
     /// The test failed without the checks' list of failures (a panic elsewhere, a crash).
     Crashed(String),
-    /// Failures, worst kind first (see [`Kind`]), with the first failure line of that kind.
-    Failed(Kind, String),
-}
-
-/// The kinds of gradient-check failure, worst first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    /// NaN or ±inf where the reference is finite (or NaN where it is infinite).
-    NanInf,
-    /// 0 where the reference is not.
-    Zero,
-    /// More than 100 times the bar.
-    Far,
-    /// Over the bar (up to 100 times).
-    Over,
-    /// Anything else: paths disagreeing bit for bit, a line the fuzzer does not parse.
-    Other,
-    /// The truth is NaN or infinite (outside the domain, a pole) and the result differs:
-    /// the contract promises nothing for a NaN truth and the infinity for an infinite one.
-    NonFiniteTruth,
+    /// Failures, worst kind first (among the failure classes of [`Class`], `NanInf` to `NonFiniteTruth`: worst first), with the first failure line of that kind.
+    Failed(Class, String),
 }
 
 /// The kind of one failure line of `activation_core::check::run`
 /// (`… at x = X: expected E, actual A, U ULPs (bound B)`).
-pub fn kind_of(line: &str) -> Kind {
+pub fn kind_of(line: &str) -> Class {
     let field = |key: &str| -> Option<f64> {
         let rest = &line[line.find(key)? + key.len()..];
         let end = rest.find([',', ' ']).unwrap_or(rest.len());
         rest[..end].parse().ok()
     };
     let (Some(expected), Some(actual)) = (field("expected "), field("actual ")) else {
-        return Kind::Other;
+        return Class::Other;
     };
     let ulps = line.find(" ULPs").and_then(|end| line[..end].rsplit(' ').next()?.parse::<f64>().ok());
     let bound = field("(bound ").or_else(|| {
@@ -62,19 +46,19 @@ pub fn kind_of(line: &str) -> Kind {
         b.trim_end_matches(')').parse().ok()
     });
     if !expected.is_finite() {
-        Kind::NonFiniteTruth
+        Class::NonFiniteTruth
     } else if !actual.is_finite() {
-        Kind::NanInf
+        Class::NanInf
     } else if actual == 0.0 && expected != 0.0 {
-        Kind::Zero
+        Class::Zero
     } else if let (Some(u), Some(b)) = (ulps, bound) {
         if u > 100.0 * b.max(1.0) {
-            Kind::Far
+            Class::Far
         } else {
-            Kind::Over
+            Class::Over
         }
     } else {
-        Kind::Other
+        Class::Other
     }
 }
 
@@ -329,14 +313,14 @@ mod tests {
         let l = |e: &str, a: &str, u: &str, b: &str| {
             format!("f f' (f64) at x = 7e2: expected {e}, actual {a}, {u} ULPs (bound {b})")
         };
-        assert_eq!(kind_of(&l("1.5e0", "NaN", "1.8e19", "8.0")), Kind::NanInf);
-        assert_eq!(kind_of(&l("1.5e0", "inf", "1.8e19", "8.0")), Kind::NanInf);
-        assert_eq!(kind_of(&l("inf", "NaN", "0e0", "4.0")), Kind::NonFiniteTruth);
-        assert_eq!(kind_of(&l("NaN", "0e0", "inf", "NaN")), Kind::NonFiniteTruth);
-        assert_eq!(kind_of(&l("-7.2e-35", "0e0", "4.6e18", "8.0")), Kind::Zero);
-        assert_eq!(kind_of(&l("1.5e0", "1.6e0", "1.000e5", "8.0")), Kind::Far);
-        assert_eq!(kind_of(&l("1.5e0", "1.5000001e0", "1.200e1", "8.0")), Kind::Over);
-        assert_eq!(kind_of("f with_derivative (f64) at x = 1.0: (1.0, 2.0) differs from (1.0, 2.5)"), Kind::Other);
+        assert_eq!(kind_of(&l("1.5e0", "NaN", "1.8e19", "8.0")), Class::NanInf);
+        assert_eq!(kind_of(&l("1.5e0", "inf", "1.8e19", "8.0")), Class::NanInf);
+        assert_eq!(kind_of(&l("inf", "NaN", "0e0", "4.0")), Class::NonFiniteTruth);
+        assert_eq!(kind_of(&l("NaN", "0e0", "inf", "NaN")), Class::NonFiniteTruth);
+        assert_eq!(kind_of(&l("-7.2e-35", "0e0", "4.6e18", "8.0")), Class::Zero);
+        assert_eq!(kind_of(&l("1.5e0", "1.6e0", "1.000e5", "8.0")), Class::Far);
+        assert_eq!(kind_of(&l("1.5e0", "1.5000001e0", "1.200e1", "8.0")), Class::Over);
+        assert_eq!(kind_of("f with_derivative (f64) at x = 1.0: (1.0, 2.0) differs from (1.0, 2.5)"), Class::Other);
     }
 
     #[test]
@@ -367,7 +351,7 @@ mod tests {
                    2 gradient check failures for `f`:\n  \
                    f f (f64) at x = 1e0: expected 1.5e0, actual 1.6e0, 1.000e1 ULPs (bound 8.0)\n  \
                    f f' (f32) at x = 1e2: expected 2e0, actual 0e0, 1.000e9 ULPs (bound 8.0)\n\nnote: …\n";
-        assert!(matches!(parse_failures(out), Check::Failed(Kind::Zero, l) if l.contains("(f32)")));
+        assert!(matches!(parse_failures(out), Check::Failed(Class::Zero, l) if l.contains("(f32)")));
         assert!(matches!(parse_failures("thread 'a' panicked at b:\nboom\n"), Check::Crashed(w) if w == "boom"));
     }
 }
