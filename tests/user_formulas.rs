@@ -40,6 +40,13 @@ pub fn three_piece(x: f64, slope: f64) -> f64 {
     }
 }
 
+/// A rational formula whose like terms do not add exactly: `x + x / 10` folded to
+/// `1.1 * x` returned 110.00000000000001 at x = 100 (a fuzzer find, `docs/fuzz.md`).
+#[activation]
+pub fn tenth_more(x: f64) -> f64 {
+    x + x / 10.0
+}
+
 /// A parameter named like the generated code's temporaries must not be shadowed by them.
 #[activation(t0 = 5.0)]
 pub fn shifted(x: f64, t0: f64) -> f64 {
@@ -169,4 +176,16 @@ fn kinks_take_the_branch_the_if_selects() {
     assert_eq!(d, std::f64::consts::FRAC_1_PI + 0.5);
     // At x = 0, |x| has derivative 0 by the convention, leaving 1/2.
     assert_eq!(ThreePiece::default().derivative(0.0), 0.5);
+}
+
+#[test]
+fn rational_forms_fold_only_exact_constants() {
+    // Correctly rounded, hence exact where the truth x · 11/10 is representable.
+    for (x, truth) in [(100.0, 110.0), (10.0, 11.0), (-1000.0, -1100.0), (0.5, 0.55)] {
+        assert_eq!(tenth_more(x), truth, "x = {x}");
+    }
+    assert_eq!(TenthMore.forward(100.0f32), 110.0f32);
+    let mut y = [0.0f64; 3];
+    TenthMore.forward_slice(&[100.0, 10.0, -1000.0], &mut y);
+    assert_eq!(y, [110.0, 11.0, -1100.0]);
 }

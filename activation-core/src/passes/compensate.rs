@@ -21,6 +21,7 @@
 
 use crate::ir::expr::{BinOp, Expr, Func, Memo};
 use crate::ir::tape::Tape;
+use crate::passes::simplify::{exact_product, exact_quotient, exact_sum};
 use crate::verify::ulp::ulp_of_f32;
 
 /// The share of the bar 4 + 4·cond that plain arithmetic may use at a probe point.
@@ -56,10 +57,16 @@ fn rational_roundings(e: &Expr) -> Option<usize> {
     roundings(e, &mut Memo::new())
 }
 
+/// Whether `e` is a rational form: `+ - * /`, integer powers, `abs`, `max`, `min` and
+/// branches, no library function.
+pub(crate) fn is_rational(e: &Expr) -> bool {
+    rational_roundings(e).is_some()
+}
+
 /// [`rational_roundings`], memoised on shared nodes (counts saturate).
 fn roundings(e: &Expr, memo: &mut Memo<Option<usize>>) -> Option<usize> {
     if e.is_constant() {
-        return Some(0);
+        return Some(constant_roundings(e));
     }
     if let Some(done) = memo.get(e) {
         return *done;
@@ -80,6 +87,31 @@ fn roundings(e: &Expr, memo: &mut Memo<Option<usize>>) -> Option<usize> {
     };
     memo.insert(e.clone(), out);
     out
+}
+
+/// How many roundings the plain code makes computing a constant subexpression: none for a
+/// literal (its value is the `f64` written), one for a named constant (π rounded), and
+/// one more for each operation whose `f64` result is not exact (`1 / 10`, `1 + 0.1`):
+/// `(1 + 1 / 10) * x` rounds three times, where the formula's truth at x = 100 is 110.
+fn constant_roundings(e: &Expr) -> usize {
+    let value = |a: &Expr| crate::ir::eval::eval::<f64>(a, &Default::default());
+    match e {
+        Expr::Num(_) => 0,
+        Expr::Neg(a) => constant_roundings(a),
+        Expr::Bin(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div), a, b) => {
+            let (x, y) = (value(a), value(b));
+            let exact = match op {
+                BinOp::Add => exact_sum(x, y),
+                BinOp::Sub => exact_sum(x, -y),
+                BinOp::Mul => exact_product(x, y),
+                _ => exact_quotient(x, y),
+            };
+            let rounding = usize::from(exact.is_none());
+            constant_roundings(a).saturating_add(constant_roundings(b)).saturating_add(rounding)
+        }
+        // Named constants, library calls and powers of constants: at least one rounding.
+        _ => 1,
+    }
 }
 
 /// Every node has a double-double form (`powf` does not, reductions are vector code).

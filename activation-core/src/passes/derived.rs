@@ -69,6 +69,8 @@ impl Compensated {
 /// `ab / (2 s (x² + b))`). `Probe::steadier` picks between them.
 pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
     let x = def.input.as_str();
+    // A rational formula's forms promise correct rounding: its constants fold only exactly.
+    let _exact = crate::passes::simplify::exact_folding(crate::passes::compensate::is_rational(&def.body));
     let d = |e: &Expr, var: &str| -> Result<Expr, DiffError> { Ok(simplify(&derivative(e, var)?)) };
     let r_first = d(&def.body, x)?;
     let r_second = d(&r_first, x)?;

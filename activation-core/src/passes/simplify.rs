@@ -4,7 +4,10 @@
 //! - the rewrite rules of [`RULES`] (identities such as `a * 1 → a`), data a reader can
 //!   list;
 //! - constant folding, kept to results a person would write (`2 * 0.5 → 1`, not
-//!   `sqrt(2) → 1.4142135623730951`; code generation folds the rest);
+//!   `sqrt(2) → 1.4142135623730951`; code generation folds the rest); while a rational
+//!   formula is derived ([`exact_folding`]), only to arithmetic that is exact in `f64`:
+//!   such forms promise correct rounding, and `x + x / 10` folded to `1.1 * x` (or `x / 10`
+//!   to `0.1 * x`) would round a constant the formula never rounds;
 //! - collection of like terms and factors: a sum is a list of coefficient × term, a
 //!   product a coefficient times bases with integer exponents (`x * x → x.powi(2)`,
 //!   `2 * a - a → a`).
@@ -88,7 +91,7 @@ enum Pass {
 const CACHE_LIMIT: usize = 1 << 18;
 
 thread_local! {
-    static CACHE: std::cell::RefCell<std::collections::HashMap<(Pass, Expr), Expr>> =
+    static CACHE: std::cell::RefCell<std::collections::HashMap<(Pass, bool, Expr), Expr>> =
         std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
@@ -103,7 +106,7 @@ pub(crate) fn forget_cache() {
 /// common denominator simplifies the numerator; every round of every fixpoint loop
 /// normalises every node again). Keys hash in O(1) (see `ir::expr::Shared`).
 fn cached(pass: Pass, e: &Expr, f: impl FnOnce(&Expr) -> Expr) -> Expr {
-    let key = (pass, e.clone());
+    let key = (pass, exact(), e.clone());
     if let Some(done) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
         return done;
     }
@@ -164,11 +167,96 @@ fn is_short(v: f64) -> bool {
     v.is_finite() && text::number(v).len() <= 10
 }
 
-/// Evaluates a node whose children are all numbers, when the result is short.
+thread_local! {
+    /// Whether folding must be exact (see [`exact_folding`]).
+    static EXACT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// While the guard lives, this thread's simplifier folds constants and merges coefficients
+/// only where `f64` arithmetic does so exactly. `derive` sets it for rational formulas (no
+/// library function), whose generated code promises correct rounding (`docs/contract.md`
+/// §5.4): there a merged `0.1 + 0.2` or a reciprocal `1 / 10` would change the function by
+/// a rounding. Elsewhere the readable forms keep the coefficients a person writes
+/// (`0.044715 · 3 = 0.134145`), a change far below the functions' own rounding.
+pub(crate) fn exact_folding(on: bool) -> impl Drop {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            EXACT.with(|e| e.set(self.0));
+        }
+    }
+    Restore(EXACT.with(|e| e.replace(on)))
+}
+
+fn exact() -> bool {
+    EXACT.with(|e| e.get())
+}
+
+/// `a + b`, when it is exact in `f64`.
+pub(crate) fn exact_sum(a: f64, b: f64) -> Option<f64> {
+    let s = a + b;
+    let bb = s - a;
+    (s.is_finite() && (a - (s - bb)) + (b - bb) == 0.0).then_some(s)
+}
+
+/// `a · b`, when it is exact in `f64` (its fused residual is 0).
+pub(crate) fn exact_product(a: f64, b: f64) -> Option<f64> {
+    let p = a * b;
+    (p.is_finite() && a.mul_add(b, -p) == 0.0).then_some(p)
+}
+
+/// `a / b`, when it is exact in `f64`.
+pub(crate) fn exact_quotient(a: f64, b: f64) -> Option<f64> {
+    let q = a / b;
+    (q.is_finite() && b != 0.0 && q.mul_add(b, -a) == 0.0).then_some(q)
+}
+
+/// `a + b` as folding may compute it: exact where it must be ([`exact_folding`]).
+fn folded_sum(a: f64, b: f64) -> Option<f64> {
+    if exact() {
+        exact_sum(a, b)
+    } else {
+        Some(a + b).filter(|s| s.is_finite())
+    }
+}
+
+/// `a · b` as folding may compute it.
+fn folded_product(a: f64, b: f64) -> Option<f64> {
+    if exact() {
+        exact_product(a, b)
+    } else {
+        Some(a * b).filter(|p| p.is_finite())
+    }
+}
+
+/// `a / b` as folding may compute it.
+fn folded_quotient(a: f64, b: f64) -> Option<f64> {
+    if exact() {
+        exact_quotient(a, b)
+    } else {
+        Some(a / b).filter(|q| q.is_finite() && b != 0.0)
+    }
+}
+
+/// Evaluates a node whose children are all numbers, when the result is short and, for
+/// arithmetic, exact.
 fn fold(e: Expr) -> Expr {
     let all_numbers = !e.children().is_empty() && e.children().iter().all(|c| matches!(c, Expr::Num(_)));
     if !all_numbers || matches!(e, Expr::If(..)) {
         return e;
+    }
+    if let Expr::Bin(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div), a, b) = &e {
+        let (Some(a), Some(b)) = (a.as_number(), b.as_number()) else { return e };
+        let exact = match op {
+            BinOp::Add => folded_sum(a, b),
+            BinOp::Sub => folded_sum(a, -b),
+            BinOp::Mul => folded_product(a, b),
+            _ => folded_quotient(a, b),
+        };
+        return match exact {
+            Some(v) if is_short(v) => Expr::num(v),
+            _ => e,
+        };
     }
     let v: f64 = eval::eval(&e, &Default::default());
     if is_short(v) {
@@ -203,7 +291,9 @@ fn collect_sum(e: &Expr, group: bool) -> Expr {
     flatten_sum(e, 1.0, &mut terms);
     let mut merged: Vec<(f64, Expr)> = Vec::new();
     for (c, t) in terms {
-        match merged.iter_mut().find(|(_, u)| *u == t) {
+        // Like terms merge where their coefficients add (exactly, where folding must be:
+        // 0.1 x + 0.2 x then stays).
+        match merged.iter_mut().find(|(d, u)| *u == t && folded_sum(*d, c).is_some()) {
             Some((d, _)) => *d += c,
             None => merged.push((c, t)),
         }
@@ -412,8 +502,10 @@ impl Product {
                 self.absorb(a, exp);
             }
             Expr::Powi(a, n) if n.checked_mul(exp).is_some() => self.absorb(a, n * exp),
-            Expr::Num(Num(v)) if exp == 1 => self.num *= v,
-            Expr::Num(Num(v)) if exp == -1 => self.den *= v,
+            // Numbers join the coefficient (where folding must be exact, only where the
+            // product stays exact: 3 * (0.1 * x) is not 0.30000000000000004 * x).
+            Expr::Num(Num(v)) if exp == 1 && folded_product(self.num, *v).is_some() => self.num *= v,
+            Expr::Num(Num(v)) if exp == -1 && folded_product(self.den, *v).is_some() => self.den *= v,
             _ => match self.factors.iter_mut().find(|(b, _)| b == e) {
                 Some((_, n)) => *n = n.saturating_add(exp),
                 None => self.factors.push((e.clone(), exp)),
@@ -426,10 +518,13 @@ impl Product {
         self.factors.iter().find(|(b, _)| b == base).map_or(0, |(_, n)| *n)
     }
 
-    /// The single numeric coefficient, when it is short enough to write.
+    /// The single numeric coefficient, when it is short enough to write (and exact where
+    /// folding must be: `x / 10` then keeps its divisor, 1/10 is not an `f64`).
     fn coefficient(&self) -> Option<f64> {
-        let c = self.num / self.den;
-        (self.den == 1.0 || is_short(c)).then_some(c)
+        if self.den == 1.0 {
+            return Some(self.num);
+        }
+        folded_quotient(self.num, self.den).filter(|&c| is_short(c))
     }
 
     /// Rebuilds `num/den * Π base^n` as `c * a * b / (d * e)`, with the sign in front and
@@ -560,6 +655,24 @@ mod tests {
         assert_eq!(s("1 / 3 * x"), "x / 3");
         assert_eq!(s("2 / 6"), "1 / 3");
         assert_eq!(s("FRAC_1_SQRT_2.powi(2) * x"), "0.5 * x");
+    }
+
+    #[test]
+    fn folds_only_exact_arithmetic_for_rational_formulas() {
+        // Outside, coefficients merge as a person writes them.
+        assert_eq!(s("0.1 * x + 0.2 * x"), "0.30000000000000004 * x");
+        assert_eq!(s("x + x / 10"), "1.1 * x");
+        let _exact = exact_folding(true);
+        // Each of these would round once more than the formula if folded.
+        // (factored as `x + x / 3` always was: the constant part cannot be folded)
+        assert_eq!(s("x + x / 10"), "(1 + 1 / 10) * x");
+        assert_eq!(s("x / 10"), "x / 10");
+        assert_eq!(s("0.1 * x + 0.2 * x"), "(0.1 + 0.2) * x");
+        assert_eq!(s("1 / 10 * x"), "x / 10");
+        // Exact ones still fold.
+        assert_eq!(s("x / 4 + x / 4"), "0.5 * x");
+        assert_eq!(s("0.5 * x + 0.25 * x"), "0.75 * x");
+        assert_eq!(s("2 * (0.5 * x)"), "x");
     }
 
     #[test]
