@@ -1,10 +1,16 @@
-//! `cargo xtask bench [--quick] [--only default|native] [--out FILE]`: runs
-//! `cargo bench --bench kernels` twice —
-//! a default build and `-C target-cpu=native` — and writes the record of both runs into
-//! `docs/speed.md`: per activation, kernel and length, nanoseconds per element of ours, of
-//! the hand-written vectorised kernel and of the per-element libm formula, and the ratios
-//! ours / vectorised. Each figure is the fastest of divan's samples; ratios compare
-//! figures of one run. `--quick` skips the 16 M-input benches; `--only` runs one build.
+//! `cargo xtask bench [--quick] [--only default|native|threads] [--from FILE] [--out FILE]`:
+//! runs `cargo bench --bench kernels` twice — a default build and `-C target-cpu=native` — and
+//! `cargo bench --bench parallel --features rayon` once (default build), and writes the
+//! record of the runs into `docs/speed.md`: a summary of every kernel against its target
+//! (f32 and f64 forward and backward of sigmoid, tanh, silu, swish, GELU, elu, selu and
+//! softplus within 1.5× of the hand-written vectorised kernel, every other kernel within
+//! 3×); per activation, kernel and length, nanoseconds per element of ours, of the
+//! hand-written vectorised kernel and of the per-element libm formula, and the ratios ours
+//! / vectorised; and the `rayon` split against the same kernel on one thread. Each figure
+//! is the fastest of divan's samples; ratios compare figures of one run. `--quick` skips
+//! the 16 M-input benches; `--only` runs one of the three; `--from FILE` takes the kernel
+//! figures from a record written earlier instead of running them (a new layout, a threads
+//! run added).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -20,30 +26,54 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let out = out.unwrap_or_else(|| "docs/speed.md".into());
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
     let filter = if quick { vec!["--skip".to_string(), "16777216".to_string()] } else { vec![] };
+    let from = args.iter().position(|a| a == "--from").and_then(|i| args.get(i + 1)).cloned();
     let cpu = cpu_name();
-    let mut runs = Vec::new();
+    let mut runs: Vec<(String, Times)> = Vec::new();
+    if let Some(from) = &from {
+        // The kernel figures of an earlier record, re-rendered (a new summary, a threads run).
+        let text = std::fs::read_to_string(from).map_err(|e| format!("reading {from}: {e}"))?;
+        runs = from_markdown(&text);
+        if runs.is_empty() {
+            return Err(format!("{from} holds no kernel tables"));
+        }
+    }
     for (label, flags, dir) in [
         ("default build (`cargo bench`)", "", "target/bench-default"),
         ("`RUSTFLAGS=\"-C target-cpu=native\"`", "-C target-cpu=native", "target/bench-native"),
     ] {
-        if only.as_deref().is_some_and(|o| !dir.ends_with(o)) {
+        if from.is_some() || only.as_deref().is_some_and(|o| !dir.ends_with(o)) {
             continue;
         }
         eprintln!("bench: {label}");
-        let text = run_divan(flags, dir, &filter)?;
-        runs.push((label, parse(&text)));
+        let text = run_divan("kernels", &[], flags, dir, &filter)?;
+        runs.push((label.to_string(), parse(&text)));
     }
-    let report = render(&cpu, &runs, &args.join(" "));
+    let threads = if only.as_deref().is_none_or(|o| o == "threads") {
+        eprintln!("bench: threads (rayon)");
+        let text = run_divan("parallel", &["--features", "rayon"], "", "target/bench-default", &filter)?;
+        Some(parse_threads(&text))
+    } else {
+        None
+    };
+    let report = render(&cpu, &runs, threads.as_ref(), &args.join(" "));
     std::fs::write(&out, report).map_err(|e| format!("writing {out}: {e}"))?;
     println!("wrote {out}");
     Ok(())
 }
 
-fn run_divan(flags: &str, target_dir: &str, filter: &[String]) -> Result<String, String> {
+fn run_divan(
+    bench: &str,
+    features: &[&str],
+    flags: &str,
+    target_dir: &str,
+    filter: &[String],
+) -> Result<String, String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace");
     let output = Command::new(env!("CARGO"))
         .current_dir(root)
-        .args(["bench", "--bench", "kernels", "--"])
+        .args(["bench", "--bench", bench])
+        .args(features)
+        .arg("--")
         .args(filter)
         .env("RUSTFLAGS", flags)
         .env("CARGO_TARGET_DIR", root.join(target_dir))
@@ -67,10 +97,73 @@ fn cpu_name() -> String {
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
-/// Reads divan's tree: `name` (depth 0), length (depth 1), activation and its fastest time
-/// (depth 2).
+/// Reads divan's tree of the kernels bench (see [`tree`]): the bench name is
+/// `<precision>_<kernel>_<implementation>`.
 fn parse(text: &str) -> Times {
     let mut times = Times::new();
+    for (bench, len, label, t) in tree(text) {
+        let parts: Vec<&str> = bench.splitn(3, '_').collect();
+        if let [precision, kernel, implementation] = parts[..] {
+            times.insert((precision.into(), kernel.into(), implementation.into(), len, label), t);
+        }
+    }
+    times
+}
+
+/// The kernel tables of a record this task wrote: `## <build>`, `### <precision>, <n>
+/// inputs`, rows `| activation | kernel | ours | vec | libm | ratio |` in nanoseconds per
+/// element (other sections are skipped).
+fn from_markdown(text: &str) -> Vec<(String, Times)> {
+    let mut runs: Vec<(String, Times)> = Vec::new();
+    let (mut label, mut group): (Option<String>, Option<(String, usize)>) = (None, None);
+    for line in text.lines() {
+        if let Some(h) = line.strip_prefix("### ") {
+            let mut parts = h.split(", ");
+            let precision = parts.next().unwrap_or("").to_string();
+            let n = parts.next().and_then(|p| p.strip_suffix(" inputs")).and_then(|p| p.parse().ok());
+            group = n.map(|n| (precision, n));
+        } else if let Some(h) = line.strip_prefix("## ") {
+            label = Some(h.to_string());
+            group = None;
+        } else if let (Some(label), Some((precision, n))) = (&label, &group) {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let [_, name, kernel, ours, vec, libm, _, _] = cells[..] else { continue };
+            if runs.last().is_none_or(|(l, _)| l != label) {
+                runs.push((label.clone(), Times::new()));
+            }
+            let times = &mut runs.last_mut().expect("pushed above").1;
+            for (imp, cell) in [("ours", ours), ("vec", vec), ("libm", libm)] {
+                if let Ok(ns) = cell.parse::<f64>() {
+                    let key = (precision.clone(), kernel.to_string(), imp.to_string(), *n, name.to_string());
+                    times.insert(key, ns * *n as f64 * 1e-9);
+                }
+            }
+        }
+    }
+    runs
+}
+
+/// (kernel, length) → (fastest serial seconds, fastest split seconds).
+type Threads = BTreeMap<(String, usize), (Option<f64>, Option<f64>)>;
+
+/// Reads the parallel bench's tree: benches `serial` and `parallel`.
+fn parse_threads(text: &str) -> Threads {
+    let mut out = Threads::new();
+    for (bench, len, label, t) in tree(text) {
+        let entry = out.entry((label, len)).or_default();
+        match bench.as_str() {
+            "serial" => entry.0 = Some(t),
+            "parallel" => entry.1 = Some(t),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Reads divan's tree: `name` (depth 0), length (depth 1), argument and its fastest time
+/// (depth 2), as `(name, length, argument, seconds)`.
+fn tree(text: &str) -> Vec<(String, usize, String, f64)> {
+    let mut times = Vec::new();
     let (mut bench, mut len) = (String::new(), 0usize);
     for line in text.lines() {
         let Some(pos) = line.find("─ ") else { continue };
@@ -86,10 +179,7 @@ fn parse(text: &str) -> Times {
             _ => {
                 let time: Vec<&str> = words.collect();
                 if let Some(t) = seconds(&time) {
-                    let parts: Vec<&str> = bench.splitn(3, '_').collect();
-                    if let [precision, kernel, implementation] = parts[..] {
-                        times.insert((precision.into(), kernel.into(), implementation.into(), len, label), t);
-                    }
+                    times.push((bench.clone(), len, label, t));
                 }
             }
         }
@@ -110,7 +200,84 @@ fn seconds(words: &[&str]) -> Option<f64> {
     Some(v * scale)
 }
 
-fn render(cpu: &str, runs: &[(&str, Times)], args: &str) -> String {
+/// The activations whose f32 and f64 forward and backward kernels are held to 1.5× of the
+/// hand-written vectorised kernel; every other kernel is held to 3×.
+const CORE: &[&str] = &["sigmoid", "tanh", "silu", "swish", "gelu", "elu", "selu", "softplus"];
+
+/// The ratio ours / vec a kernel is held to.
+fn target(name: &str, kernel: &str) -> f64 {
+    if CORE.contains(&name) && kernel != "fused" {
+        1.5
+    } else {
+        3.0
+    }
+}
+
+/// Per run, precision and length: how many kernels meet their target, and the others.
+fn summary(s: &mut String, runs: &[(String, Times)]) {
+    writeln!(s, "## Summary\n").unwrap();
+    writeln!(
+        s,
+        "Targets: the forward and backward kernels of {} within 1.5× of the hand-written \
+         vectorised kernel, every other kernel (`fused` = `with_derivative_slice` included) within 3×.\n",
+        CORE.join(", ")
+    )
+    .unwrap();
+    writeln!(s, "| build | precision, inputs | within target | over target (ours / vec, target) |").unwrap();
+    writeln!(s, "| --- | --- | ---: | --- |").unwrap();
+    for (label, times) in runs {
+        let groups: std::collections::BTreeSet<(String, usize)> = times.keys().map(|k| (k.0.clone(), k.3)).collect();
+        for (precision, n) in groups {
+            let (mut within, mut total, mut over) = (0, 0, Vec::new());
+            for ((p, kernel, imp, len, name), &ours) in times {
+                if *p != precision || *len != n || imp != "ours" {
+                    continue;
+                }
+                let Some(&vec) = times.get(&(p.clone(), kernel.clone(), "vec".into(), *len, name.clone())) else {
+                    continue;
+                };
+                total += 1;
+                let (ratio, goal) = (ours / vec, target(name, kernel));
+                if ratio <= goal {
+                    within += 1;
+                } else {
+                    over.push((ratio / goal, format!("{name} {kernel} {ratio:.2} ({goal})")));
+                }
+            }
+            over.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let list: Vec<String> = over.into_iter().map(|(_, t)| t).collect();
+            writeln!(s, "| {label} | {precision}, {n} | {within} of {total} | {} |", list.join(", ")).unwrap();
+        }
+    }
+    writeln!(s).unwrap();
+}
+
+/// The `rayon` split against the same kernel on one thread.
+fn render_threads(s: &mut String, threads: &Threads) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    writeln!(s, "## Threads (`rayon` feature, default build, f32, {cores} cores)\n").unwrap();
+    writeln!(
+        s,
+        "`serial`: the kernel on pieces of `PARALLEL_MIN` elements, one after the other; `split`: \
+         the kernel as the `rayon` feature runs it (halves split in parallel while at least \
+         `PARALLEL_MIN` long). Nanoseconds per element; speed-up = serial / split. See \
+         `benches/parallel.rs`.\n"
+    )
+    .unwrap();
+    writeln!(s, "| kernel | inputs | serial | split | speed-up |").unwrap();
+    writeln!(s, "| --- | ---: | ---: | ---: | ---: |").unwrap();
+    for ((name, n), (serial, split)) in threads {
+        let per = |t: Option<f64>| t.map_or("–".into(), |t| format!("{:.3}", t / *n as f64 * 1e9));
+        let up = match (serial, split) {
+            (Some(a), Some(b)) if *b > 0.0 => format!("{:.2}", a / b),
+            _ => "–".into(),
+        };
+        writeln!(s, "| {name} | {n} | {} | {} | {up} |", per(*serial), per(*split)).unwrap();
+    }
+    writeln!(s).unwrap();
+}
+
+fn render(cpu: &str, runs: &[(String, Times)], threads: Option<&Threads>, args: &str) -> String {
     let mut s = String::new();
     writeln!(s, "# Speed of the slice kernels\n").unwrap();
     writeln!(
@@ -124,6 +291,10 @@ fn render(cpu: &str, runs: &[(&str, Times)], args: &str) -> String {
          `benches/kernels.rs`.\n",
     )
     .unwrap();
+    summary(&mut s, runs);
+    if let Some(threads) = threads {
+        render_threads(&mut s, threads);
+    }
     for (label, times) in runs {
         writeln!(s, "## {label}\n").unwrap();
         let mut keys: Vec<(String, usize)> = times
@@ -179,5 +350,56 @@ mod tests {
         assert!(close(t[&("f32".into(), "forward".into(), "ours".into(), 4096, "relu".into())], 638.7e-9));
         assert!(close(t[&("f64".into(), "fused".into(), "vec".into(), 16_777_216, "mish".into())], 1.5));
         assert_eq!(t.len(), 3);
+    }
+
+    #[test]
+    fn summarises_against_the_targets() {
+        let mut t = Times::new();
+        let mut put = |kernel: &str, imp: &str, name: &str, v: f64| {
+            t.insert(("f32".into(), kernel.into(), imp.into(), 4096, name.into()), v);
+        };
+        // gelu backward 2× (over 1.5), its fused 2× (within 3), mish backward 5× (over 3),
+        // listed first: further over its target.
+        put("backward", "ours", "gelu", 2.0);
+        put("backward", "vec", "gelu", 1.0);
+        put("fused", "ours", "gelu", 2.0);
+        put("fused", "vec", "gelu", 1.0);
+        put("backward", "ours", "mish", 5.0);
+        put("backward", "vec", "mish", 1.0);
+        let mut s = String::new();
+        summary(&mut s, &[("default".to_string(), t)]);
+        assert!(
+            s.contains("| default | f32, 4096 | 1 of 3 | mish backward 5.00 (3), gelu backward 2.00 (1.5) |"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn re_reads_its_own_tables() {
+        let mut t = Times::new();
+        t.insert(("f32".into(), "forward".into(), "ours".into(), 4096, "gelu".into()), 4096.0 * 8.02e-9);
+        t.insert(("f32".into(), "forward".into(), "vec".into(), 4096, "gelu".into()), 4096.0 * 3.999e-9);
+        t.insert(("f32".into(), "forward".into(), "libm".into(), 4096, "gelu".into()), 4096.0 * 14.167e-9);
+        let runs = vec![("default build (`cargo bench`)".to_string(), t)];
+        let again = from_markdown(&render("cpu", &runs, None, ""));
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].0, runs[0].0);
+        for (k, v) in &runs[0].1 {
+            assert!((again[0].1[k] - v).abs() <= 1e-9 * v, "{k:?}");
+        }
+    }
+
+    #[test]
+    fn reads_the_threads_bench() {
+        let text = "parallel             fastest       │ slowest\n\
+                    ├─ parallel                        │\n\
+                    │  ╰─ 65536                        │\n\
+                    │     ╰─ gelu_forward  100 µs      │ 120 µs\n\
+                    ╰─ serial                          │\n\
+                    \u{20}  ╰─ 65536                        │\n\
+                    \u{20}     ╰─ gelu_forward  180 µs      │ 190 µs\n";
+        let t = parse_threads(text);
+        let (serial, split) = t[&("gelu_forward".to_string(), 65536)];
+        assert!((serial.unwrap() - 180e-6).abs() < 1e-12 && (split.unwrap() - 100e-6).abs() < 1e-12);
     }
 }
