@@ -8,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use crate::ir::expr::{BinOp, Expr};
+use crate::ir::expr::{BinOp, Expr, Func};
 use crate::passes::rules::{self, Bindings, Compiled, Rule};
 use crate::passes::simplify::{normalise_grouping, simplify, simplify_for_code};
 
@@ -68,6 +68,32 @@ pub(crate) const RULES: &[Rule] = &[
         "log-cosh",
         "ln(cosh(u))",
         "if abs(u) < 1 { log1p(2 * sinh(0.5 * u).powi(2)) } else { abs(u) + (log1p(exp(-2 * abs(u))) - LN_2) }",
+    ),
+    // ln(a σ(u)) = ln a - softplus(-u) and ln(a / b) = ln a - ln b, where a (and b) are sums
+    // with an exponential: each logarithm then becomes a softplus or log-sum-exp (soft
+    // clipping, ln((1 + e^{αx}) / (1 + e^{α(x-1)})), whose quotient the sigmoid rules have
+    // already turned into (1 + e^{αx}) σ(-α(x - 1))), so that nothing overflows.
+    Rule::when("log-quotient", "ln(a / b)", "ln(a) - ln(b)", sums_with_exponentials),
+    Rule::when("log-sigmoid-product", "ln(a * sigmoid(u))", "ln(a) - softplus(-u)", sum_with_exponential),
+    Rule::when("log-sigmoid-product-commuted", "ln(sigmoid(u) * a)", "ln(a) - softplus(-u)", sum_with_exponential),
+    // softplus(a) - softplus(b) where a - b does not depend on a variable that a and b do
+    // (softplus(αx) - softplus(α(x - 1)): a - b = α, whatever x): with c = a - b and
+    // t = tanh((a + b)/4) tanh(c/4), softplus(a) - softplus(b) = c/2 + log1p(t) - log1p(-t)
+    // (softplus(u) = u/2 + ln(2 cosh(u/2)), and cosh(p ± q) = cosh p cosh q (1 ± tanh p tanh q)).
+    // That form is odd about a + b = 0 to the last bit, so a centre of symmetry comes out
+    // exact (f = c/2, f'' = 0, ∂/∂c of f/c = 0), and |t| ≤ tanh(1) keeps its logarithms
+    // away from 0 for |c| ≤ 4; c/2 + (..) cancels far left of the centre, where
+    // log1p(expm1(c) σ(b)) does not (and, for |c| ≤ 4, neither overflows nor nears -1),
+    // and its derivatives in c cancel against c/2 far right, where the mirror image
+    // c - log1p(expm1(c) σ(-a)) keeps c apart. A wider difference takes the general rule.
+    Rule::when(
+        "softplus-difference-bounded",
+        "softplus(a) - softplus(b)",
+        "if abs(a - b) > 4 { if a < b { if a > 0 { a - b - log1p(expm1(a - b) * sigmoid(-a)) } else { -log1p(expm1(b - a) * sigmoid(a)) } } else if b > 0 { a - b + log1p(expm1(b - a) * sigmoid(-b)) } else { log1p(expm1(a - b) * sigmoid(b)) } } \
+         else if a + b < -2 { log1p(expm1(a - b) * sigmoid(b)) } \
+         else if a + b > 2 { a - b - log1p(expm1(a - b) * sigmoid(-a)) } \
+         else { 0.5 * (a - b) + (log1p(tanh(0.25 * (a + b)) * tanh(0.25 * (a - b))) - log1p(-(tanh(0.25 * (a + b)) * tanh(0.25 * (a - b))))) }",
+        difference_is_bounded,
     ),
     // softplus(a) - softplus(b) = log1p(expm1(a - b) σ(b)) = (a - b) + log1p(expm1(b - a) σ(-b)):
     // the two softplus cancel where both grow like their arguments; a - b is formed
@@ -149,6 +175,16 @@ pub(crate) const RULES: &[Rule] = &[
         "(a - b) / (sqrt(a) + sqrt(b))",
         difference_simplifies,
     ),
+    // A quotient of a branched form is taken branch by branch, so that what follows can
+    // see each branch's terms: (a - u)/a → 1 - u/a, the 1 exact where u ≪ a (soft
+    // clipping's (α - log1p(..))/α, whose ∂/∂α would otherwise cancel α·1 against α).
+    Rule::new("if-quotient-lt", "(if c < d { a } else { b }) / u", "if c < d { a / u } else { b / u }"),
+    Rule::new("if-quotient-le", "(if c <= d { a } else { b }) / u", "if c <= d { a / u } else { b / u }"),
+    Rule::new("if-quotient-gt", "(if c > d { a } else { b }) / u", "if c > d { a / u } else { b / u }"),
+    Rule::new("if-quotient-ge", "(if c >= d { a } else { b }) / u", "if c >= d { a / u } else { b / u }"),
+    Rule::new("quotient-by-term", "(a + u) / a", "1 + u / a"),
+    Rule::new("quotient-by-term-sub", "(a - u) / a", "1 - u / a"),
+    Rule::new("quotient-by-term-second", "(u + a) / a", "u / a + 1"),
     // e^a / e^b overflows as inf / inf where e^(a - b) is finite.
     Rule::new("exp-quotient", "exp(a) / exp(b)", "exp(a - b)"),
     // a / e^u is a / inf = 0 (or inf / inf) from u = 709.8, where a e^-u is still normal.
@@ -182,6 +218,60 @@ fn positive_constant_b(b: &Bindings) -> bool {
 /// The value of a constant expression (numbers, named constants), if it is one.
 fn constant_value(e: &Expr) -> Option<f64> {
     e.is_constant().then(|| crate::ir::eval::eval::<f64>(e, &Default::default()))
+}
+
+/// Guard: `a` is a sum with an exponential term, so that `ln a` becomes a log-sum-exp.
+fn sum_with_exponential(b: &Bindings) -> bool {
+    b.get("a").is_some_and(exp_sum)
+}
+
+/// Guard: `a` and `b` are each a sum with an exponential term, so that `ln a` and `ln b`
+/// become log-sum-exps.
+fn sums_with_exponentials(b: &Bindings) -> bool {
+    matches!((b.get("a"), b.get("b")), (Some(x), Some(y)) if exp_sum(x) && exp_sum(y))
+}
+
+/// A sum or difference one of whose terms is an exponential (times a constant).
+fn exp_sum(e: &Expr) -> bool {
+    match e {
+        Expr::Bin(BinOp::Add | BinOp::Sub, p, q) => [p, q].iter().any(|t| exp_term(t)),
+        _ => false,
+    }
+}
+
+/// `exp(..)`, or a constant times it.
+fn exp_term(e: &Expr) -> bool {
+    match e {
+        Expr::Call(Func::Exp, _) => true,
+        Expr::Bin(BinOp::Mul, p, q) => (p.is_constant() && exp_term(q)) || (q.is_constant() && exp_term(p)),
+        _ => false,
+    }
+}
+
+/// The variables of `e`, sorted.
+fn variables(e: &Expr) -> Vec<String> {
+    let mut names = Vec::new();
+    e.visit(&mut |n| {
+        if let Expr::Var(v) = n {
+            names.push(v.to_string());
+        }
+    });
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Guard: `a - b` simplifies to a term (not 0) free of a variable that `a` or `b` depends
+/// on: the difference stays put while that variable runs over the line (`αx` and
+/// `α(x - 1)` differ by α for every x).
+fn difference_is_bounded(b: &Bindings) -> bool {
+    let (Some(x), Some(y)) = (b.get("a"), b.get("b")) else { return false };
+    let difference = simplify(&Expr::bin(BinOp::Sub, x.clone(), y.clone()));
+    let mut both = variables(x);
+    both.extend(variables(y));
+    both.sort();
+    both.dedup();
+    difference != Expr::num(0.0) && variables(&difference).len() < both.len()
 }
 
 /// Guard: `a - 1` simplifies to something smaller than `a + 1` and without a constant
@@ -250,10 +340,23 @@ mod tests {
             "if x > 1 { x + ln(0.5) + log1p(exp(-x)) } else { log1p(0.5 * expm1(x)) }"
         );
         // softplus(a) - softplus(b) with a - b symbolic: no cancellation of the two large terms.
+        // Here a - b = 2 whatever x: log1p(expm1(2) σ(b)) far left, its mirror image far right,
+        // and between them the form odd about the centre a + b = 0.
         assert_eq!(
             s("softplus(x + 2.0) - softplus(x)"),
-            "if x + 2 < x { if x + 2 > 0 { 2 - log1p(expm1(2) * sigmoid(-x - 2)) } else { -log1p(expm1(-2) * sigmoid(x + 2)) } } else if x > 0 { 2 + log1p(expm1(-2) * sigmoid(-x)) } else { log1p(expm1(2) * sigmoid(x)) }"
+            "if 2 * (x + 1) < -2 { log1p(expm1(2) * sigmoid(x)) } else if 2 * (x + 1) > 2 { 2 - log1p(expm1(2) * sigmoid(-x - 2)) } else { 1 + log1p(tanh(0.5) * tanh(0.5 * (x + 1))) - log1p(-(tanh(0.5) * tanh(0.5 * (x + 1)))) }"
         );
+        // A difference that grows with x keeps the general form.
+        assert_eq!(
+            s("softplus(2.0 * x) - softplus(x)"),
+            "if 2 * x < x { if 2 * x > 0 { x - log1p(expm1(x) * sigmoid(-2 * x)) } else { -log1p(expm1(-x) * sigmoid(2 * x)) } } else if x > 0 { x + log1p(expm1(-x) * sigmoid(-x)) } else { log1p(expm1(x) * sigmoid(x)) }"
+        );
+        // Soft clipping: the logarithm of a quotient of sums of exponentials is a softplus
+        // difference (nothing overflows), centred at x = 1/2, divided by α branch by branch.
+        let clip = s("(1.0 / alpha) * ((1.0 + (alpha * x).exp()) / (1.0 + (alpha * (x - 1.0)).exp())).ln()");
+        assert!(!clip.contains("exp(alpha * x)"), "{clip}");
+        assert!(clip.contains("else if alpha * (2 * x - 1) > 2 { 1 - log1p(expm1(alpha) * sigmoid(-(alpha * x))) / alpha }"), "{clip}");
+        assert!(clip.contains("tanh(0.25 * alpha * (2 * x - 1)) * tanh(0.25 * alpha)"), "{clip}");
     }
 
     #[test]
