@@ -185,6 +185,11 @@ pub(crate) const RULES: &[Rule] = &[
     Rule::new("quotient-by-term", "(a + u) / a", "1 + u / a"),
     Rule::new("quotient-by-term-sub", "(a - u) / a", "1 - u / a"),
     Rule::new("quotient-by-term-second", "(u + a) / a", "u / a + 1"),
+    // v - e^v with v = e^u is inf - inf = NaN where v itself has overflowed (the exponent
+    // eˣ - e^{eˣ} + x of x σ(1/e^{e^{eˣ}})'s derivatives, whose exp then gives 0):
+    // -e^v (1 - v e^-v) is -inf there, v e^-v being a product with a decaying factor (0,
+    // not inf · 0, in generated code); 1 - v e^-v ≥ 1 - 1/e never cancels.
+    Rule::new("exp-minus-its-exp", "exp(u) - exp(exp(u))", "-(exp(exp(u)) * (1 - exp(u) * exp(-exp(u))))"),
     // e^a / e^b overflows as inf / inf where e^(a - b) is finite.
     Rule::new("exp-quotient", "exp(a) / exp(b)", "exp(a - b)"),
     // a / e^u is a / inf = 0 (or inf / inf) from u = 709.8, where a e^-u is still normal.
@@ -202,7 +207,51 @@ pub(crate) const RULES: &[Rule] = &[
     // sqrt(a) - e^u with both near 1 cancels; (sqrt(a) - 1) - expm1(u) keeps the digits.
     Rule::when("sqrt-minus-exp", "sqrt(a) - exp(u)", "(a - 1) / (sqrt(a) + 1) - expm1(u)", minus_one_simplifies),
     Rule::when("exp-minus-sqrt", "exp(u) - sqrt(a)", "expm1(u) - (a - 1) / (sqrt(a) + 1)", minus_one_simplifies),
+    // The same for 1/a, a built of factors near 1 (the f'' of sqrt(1 + x²) - eˣ,
+    // 1/((1 + x²)^{3/2}) - eˣ, cancelled to nothing near x = 0): with w = u + ln a, ln a =
+    // log1p(a - 1), 1/a - e^u = -expm1(w)/a, or e^u expm1(-w) where w > 1 (expm1(w) would
+    // overflow before e^u does); a - 1 without its constant by ab - 1 = a(b - 1) + (a - 1)
+    // and the conjugates. Not -(a - 1)/a - expm1(u): both terms near -1 where a is large and
+    // u very negative.
+    Rule::when(
+        "reciprocal-minus-exp",
+        "1 / a - exp(u)",
+        "if u + log1p(a - 1) > 1 { exp(u) * expm1(-(u + log1p(a - 1))) } else { -(expm1(u + log1p(a - 1)) / a) }",
+        near_one_a,
+    ),
+    Rule::when(
+        "exp-minus-reciprocal",
+        "exp(u) - 1 / a",
+        "if u + log1p(a - 1) > 1 { -(exp(u) * expm1(-(u + log1p(a - 1)))) } else { expm1(u + log1p(a - 1)) / a }",
+        near_one_a,
+    ),
+    Rule::when("product-minus-one", "a * b - 1", "a * (b - 1) + (a - 1)", near_one_a_and_b),
 ];
+
+/// Whether `e` is built, by products, reciprocals, powers and square roots, of sums
+/// `1 + t` with t not constant: near 1 where each t is small, and `e - 1` can then be
+/// written without its constant (by `product-minus-one`, `conjugate-sqrt-one`, and the
+/// simplifier's `(1 + t) - 1 = t`).
+fn near_one(e: &Expr) -> bool {
+    let one = |p: &Expr| matches!(p, Expr::Num(n) if n.0 == 1.0);
+    match e {
+        Expr::Bin(BinOp::Add, p, q) => (one(p) && !q.is_constant()) || (one(q) && !p.is_constant()),
+        Expr::Bin(BinOp::Mul, p, q) => near_one(p) && near_one(q),
+        Expr::Bin(BinOp::Div, p, q) => one(p) && near_one(q),
+        Expr::Call(Func::Sqrt, a) | Expr::Powi(a, _) => near_one(a),
+        _ => false,
+    }
+}
+
+/// Guard: `a` is [`near_one`].
+fn near_one_a(b: &Bindings) -> bool {
+    b.get("a").is_some_and(near_one)
+}
+
+/// Guard: `a` and `b` are [`near_one`].
+fn near_one_a_and_b(b: &Bindings) -> bool {
+    near_one_a(b) && b.get("b").is_some_and(near_one)
+}
 
 /// Guard: `a` and `b` are positive constants (the coefficients of a log-sum-exp).
 fn positive_constants(b: &Bindings) -> bool {
@@ -355,7 +404,12 @@ mod tests {
         // difference (nothing overflows), centred at x = 1/2, divided by α branch by branch.
         let clip = s("(1.0 / alpha) * ((1.0 + (alpha * x).exp()) / (1.0 + (alpha * (x - 1.0)).exp())).ln()");
         assert!(!clip.contains("exp(alpha * x)"), "{clip}");
-        assert!(clip.contains("else if alpha * (2 * x - 1) > 2 { 1 - log1p(expm1(alpha) * sigmoid(-(alpha * x))) / alpha }"), "{clip}");
+        assert!(
+            clip.contains(
+                "else if alpha * (2 * x - 1) > 2 { 1 - log1p(expm1(alpha) * sigmoid(-(alpha * x))) / alpha }"
+            ),
+            "{clip}"
+        );
         assert!(clip.contains("tanh(0.25 * alpha * (2 * x - 1)) * tanh(0.25 * alpha)"), "{clip}");
     }
 
