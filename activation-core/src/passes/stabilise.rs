@@ -81,17 +81,16 @@ pub(crate) const RULES: &[Rule] = &[
     // t = tanh((a + b)/4) tanh(c/4), softplus(a) - softplus(b) = c/2 + log1p(t) - log1p(-t)
     // (softplus(u) = u/2 + ln(2 cosh(u/2)), and cosh(p ± q) = cosh p cosh q (1 ± tanh p tanh q)).
     // That form is odd about a + b = 0 to the last bit, so a centre of symmetry comes out
-    // exact (f = c/2, f'' = 0, ∂/∂c of f/c = 0), and |t| ≤ tanh(1) keeps its logarithms
-    // away from 0 for |c| ≤ 4; c/2 + (..) cancels far left of the centre, where
-    // log1p(expm1(c) σ(b)) does not (and, for |c| ≤ 4, neither overflows nor nears -1),
-    // and its derivatives in c cancel against c/2 far right, where the mirror image
-    // c - log1p(expm1(c) σ(-a)) keeps c apart. A wider difference takes the general rule.
+    // exact (f = c/2, f'' = 0, ∂/∂c of f/c = 0); it is taken for |a + b| ≤ 2, where
+    // |t| ≤ tanh(1/2) keeps its logarithms well away from 0 whatever c. Beyond, c/2 + (..)
+    // would cancel (left) and its derivatives in c cancel against c/2 (right): there the
+    // logarithm of one ratio, log1p(expm1(|c|) σ(..)) > 0 (left), and its mirror image
+    // c ∓ log1p(..) (right), the larger of a, b inside σ with a minus sign.
     Rule::when(
         "softplus-difference-bounded",
         "softplus(a) - softplus(b)",
-        "if abs(a - b) > 4 { if a < b { if a > 0 { a - b - log1p(expm1(a - b) * sigmoid(-a)) } else { -log1p(expm1(b - a) * sigmoid(a)) } } else if b > 0 { a - b + log1p(expm1(b - a) * sigmoid(-b)) } else { log1p(expm1(a - b) * sigmoid(b)) } } \
-         else if a + b < -2 { log1p(expm1(a - b) * sigmoid(b)) } \
-         else if a + b > 2 { a - b - log1p(expm1(a - b) * sigmoid(-a)) } \
+        "if a + b < -2 { if a - b < 0 { -log1p(expm1(b - a) * sigmoid(a)) } else { log1p(expm1(a - b) * sigmoid(b)) } } \
+         else if a + b > 2 { if a - b < 0 { a - b + log1p(expm1(b - a) * sigmoid(-b)) } else { a - b - log1p(expm1(a - b) * sigmoid(-a)) } } \
          else { 0.5 * (a - b) + (log1p(tanh(0.25 * (a + b)) * tanh(0.25 * (a - b))) - log1p(-(tanh(0.25 * (a + b)) * tanh(0.25 * (a - b))))) }",
         difference_is_bounded,
     ),
@@ -404,12 +403,8 @@ mod tests {
         // difference (nothing overflows), centred at x = 1/2, divided by α branch by branch.
         let clip = s("(1.0 / alpha) * ((1.0 + (alpha * x).exp()) / (1.0 + (alpha * (x - 1.0)).exp())).ln()");
         assert!(!clip.contains("exp(alpha * x)"), "{clip}");
-        assert!(
-            clip.contains(
-                "else if alpha * (2 * x - 1) > 2 { 1 - log1p(expm1(alpha) * sigmoid(-(alpha * x))) / alpha }"
-            ),
-            "{clip}"
-        );
+        assert!(clip.contains("else if alpha * (2 * x - 1) > 2 { if alpha < 0 {"), "{clip}");
+        assert!(clip.contains("else { 1 - log1p(expm1(alpha) * sigmoid(-(alpha * x))) / alpha } }"), "{clip}");
         assert!(clip.contains("tanh(0.25 * alpha * (2 * x - 1)) * tanh(0.25 * alpha)"), "{clip}");
     }
 
