@@ -58,16 +58,11 @@ pub fn elish(x: f64) -> f64 {
     }
 }
 
-// Soft clipping (Klimek & Perelstein 2020), (1/α) ln((1 + e^{αx}) / (1 + e^{α(x−1)})), is
-// the twelfth, and is not held here yet: it still returns NaN/−inf in f32 from x = 200
-// (docs/stabilisation.md, §4, says what was tried: a difference of log-sum-exps removes the
-// overflow but leaves d/dα over the bar near 0 and nonzero at the centre of symmetry x = 0.5,
-// where the truth is exactly 0). The formula, to declare when that is fixed:
-//
-//     #[activation(alpha = 0.5)]
-//     pub fn soft_clipping(x: f64, alpha: f64) -> f64 {
-//         (1.0 / alpha) * ((1.0 + (alpha * x).exp()) / (1.0 + (alpha * (x - 1.0)).exp())).ln()
-//     }
+/// Soft clipping (Klimek & Perelstein 2020): (1/α) ln((1 + e^{αx}) / (1 + e^{α(x−1)})).
+#[activation(alpha = 0.5)]
+pub fn soft_clipping(x: f64, alpha: f64) -> f64 {
+    (1.0 / alpha) * ((1.0 + (alpha * x).exp()) / (1.0 + (alpha * (x - 1.0)).exp())).ln()
+}
 
 /// ISRLU (Carlile et al. 2017): x for x ≥ 0, x / sqrt(1 + αx²) below.
 #[activation(alpha = 1.0)]

@@ -80,6 +80,26 @@ pub fn exp_gate(x: f64) -> f64 {
     x.exp() * sigmoid(-2.0 * x)
 }
 
+/// Soft clipping with a steep α: the softplus difference's centred form is
+/// taken only for |αx + α(x − 1)| ≤ 2, whatever α, so its centre x = 1/2 stays exact
+/// (f″ = 0 and ∂f/∂α = 0 there).
+#[activation(alpha = 6.0)]
+pub fn steep_soft_clipping(x: f64, alpha: f64) -> f64 {
+    (1.0 / alpha) * ((1.0 + (alpha * x).exp()) / (1.0 + (alpha * (x - 1.0)).exp())).ln()
+}
+
+/// The same with α < 0 (a − b = α negative: the log1p forms with a and b exchanged).
+#[activation(alpha = -0.5)]
+pub fn reversed_soft_clipping(x: f64, alpha: f64) -> f64 {
+    (1.0 / alpha) * ((1.0 + (alpha * x).exp()) / (1.0 + (alpha * (x - 1.0)).exp())).ln()
+}
+
+/// A difference of two softplus written as logarithms, 1.5 apart.
+#[activation]
+pub fn softplus_step(x: f64) -> f64 {
+    (1.0 + (x + 1.5).exp()).ln() - (1.0 + x.exp()).ln()
+}
+
 fn subject<A: activation::DynActivation>(a: &A) -> Subject {
     Subject::of(a)
 }

@@ -38,12 +38,21 @@ const BINDINGS: [&[(&str, &str)]; 2] = [
 /// small `a` beside `tanh² - 1` (a derivative of `.. - tanh x`). A rule with a side
 /// condition is also checked under each of these its condition admits; a rule without one
 /// under those [`SHAPES`] names for it.
-const MORE: [&[(&str, &str)]; 5] = [
+const MORE: [&[(&str, &str)]; 10] = [
     &[("u", "x"), ("a", "x.powi(2) + 1"), ("b", "1.3"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
     &[("u", "x"), ("a", "0.5"), ("b", "0.5"), ("c", "0.7"), ("d", "2.5"), ("v", "2 * x")],
     &[("u", "x"), ("a", "x"), ("b", "0.5 - x"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
     &[("u", "1.3 - x"), ("a", "1 + exp(x)"), ("b", "1 + exp(x - 1.3)"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
     &[("u", "x"), ("a", "0.001 * exp(-x.powi(2))"), ("b", "1.3"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
+    // Softplus differences whose difference does not depend on x (soft clipping's αx and
+    // α(x - 1) at α = 0.5), of either sign, and one wider than the centred form takes.
+    &[("u", "x"), ("a", "0.5 * x"), ("b", "0.5 * (x - 1)"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
+    &[("u", "x"), ("a", "x - 1.5"), ("b", "x + 1"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
+    &[("u", "x"), ("a", "x + 9"), ("b", "x"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
+    // A quotient by an exponential that overflows where the quotient is 1.
+    &[("u", "x"), ("a", "exp(x)"), ("b", "1.3"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
+    // Two factors near 1 (a product of them minus 1 cancels near 0).
+    &[("u", "x"), ("a", "sqrt(x.powi(2) + 1)"), ("b", "x.powi(2) + 1"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
 ];
 
 /// Which of [`MORE`] an unguarded rule is checked under, besides [`BINDINGS`].
@@ -55,14 +64,31 @@ const SHAPES: &[(&str, &[usize])] = &[
     ("sech-squared-in-sum", &[4]),
     ("sech-squared-in-sum-added", &[4]),
     ("sech-squared-subtracted", &[4]),
+    ("quotient-by-term", &[8]),
+    ("quotient-by-term-sub", &[8]),
+    ("quotient-by-term-second", &[8]),
 ];
 
 /// Rules that put a form in the shape other rules take, and that do not by themselves
 /// change a result beyond the bar: `exp(u).powi(2)` → `exp(2 * u)` (then
 /// `ln(1 + exp(2 * u))` is a softplus), `a.powf(0.5)` → `sqrt(a)` (then the conjugate of
-/// `sqrt(a) - 1` applies). `stabilise`'s tests and `tests/reproducers.rs`,
+/// `sqrt(a) - 1` applies), a quotient of a branched form taken branch by branch (then
+/// `(a - u)/a` is `1 - u/a` in a branch); and `e^u - e^{e^u}`, whose left side breaks
+/// down (∞ - ∞) only where its truth is -∞, which an enclosing `exp` brings back to 0
+/// (`x σ(1/e^{e^{eˣ}})`'s derivatives). `stabilise`'s tests and `tests/reproducers.rs`,
 /// `tests/literature.rs` show what each one enables.
-const NORMAL_FORMS: &[&str] = &["exp-squared", "exp-cubed", "powf-half", "powf-minus-half", "powf-minus-three-halves"];
+const NORMAL_FORMS: &[&str] = &[
+    "exp-squared",
+    "exp-cubed",
+    "powf-half",
+    "powf-minus-half",
+    "powf-minus-three-halves",
+    "if-quotient-lt",
+    "if-quotient-le",
+    "if-quotient-gt",
+    "if-quotient-ge",
+    "exp-minus-its-exp",
+];
 
 /// A rule's side with its wildcards bound by `binding`.
 fn bind(side: &Expr, binding: &[(&str, &str)]) -> Expr {

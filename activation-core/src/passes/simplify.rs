@@ -156,6 +156,25 @@ pub(crate) fn normalise_grouping(e: Expr) -> Expr {
 fn normalise_node(e: Expr, group: bool) -> Expr {
     let e = fold(e);
     match &e {
+        // A condition whose sides differ by a number is decided here: the branch not taken
+        // is dead (a rule's branch on the sign of a difference that is constant,
+        // `if x + 2 < x { .. }`).
+        Expr::If(c, a, b) => {
+            let difference = match (&c.lhs, &c.rhs) {
+                (Expr::Num(l), Expr::Num(r)) => Some(l.0 - r.0),
+                _ => match simplify(&Expr::bin(BinOp::Sub, c.lhs.clone(), c.rhs.clone())) {
+                    Expr::Num(d) => Some(d.0),
+                    _ => None,
+                },
+            };
+            match difference {
+                Some(d) if !d.is_nan() => {
+                    let taken: &Expr = if c.op.holds(d, 0.0) { a } else { b };
+                    taken.clone()
+                }
+                _ => e,
+            }
+        }
         Expr::Bin(BinOp::Add | BinOp::Sub, ..) | Expr::Neg(_) => collect_sum(&e, group),
         Expr::Bin(BinOp::Mul | BinOp::Div, ..) | Expr::Powi(..) => collect_product(&e),
         _ => e,

@@ -8,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use crate::ir::expr::{BinOp, Expr};
+use crate::ir::expr::{BinOp, Expr, Func};
 use crate::passes::rules::{self, Bindings, Compiled, Rule};
 use crate::passes::simplify::{normalise_grouping, simplify, simplify_for_code};
 
@@ -68,6 +68,31 @@ pub(crate) const RULES: &[Rule] = &[
         "log-cosh",
         "ln(cosh(u))",
         "if abs(u) < 1 { log1p(2 * sinh(0.5 * u).powi(2)) } else { abs(u) + (log1p(exp(-2 * abs(u))) - LN_2) }",
+    ),
+    // ln(a σ(u)) = ln a - softplus(-u) and ln(a / b) = ln a - ln b, where a (and b) are sums
+    // with an exponential: each logarithm then becomes a softplus or log-sum-exp (soft
+    // clipping, ln((1 + e^{αx}) / (1 + e^{α(x-1)})), whose quotient the sigmoid rules have
+    // already turned into (1 + e^{αx}) σ(-α(x - 1))), so that nothing overflows.
+    Rule::when("log-quotient", "ln(a / b)", "ln(a) - ln(b)", sums_with_exponentials),
+    Rule::when("log-sigmoid-product", "ln(a * sigmoid(u))", "ln(a) - softplus(-u)", sum_with_exponential),
+    Rule::when("log-sigmoid-product-commuted", "ln(sigmoid(u) * a)", "ln(a) - softplus(-u)", sum_with_exponential),
+    // softplus(a) - softplus(b) where a - b does not depend on a variable that a and b do
+    // (softplus(αx) - softplus(α(x - 1)): a - b = α, whatever x): with c = a - b and
+    // t = tanh((a + b)/4) tanh(c/4), softplus(a) - softplus(b) = c/2 + log1p(t) - log1p(-t)
+    // (softplus(u) = u/2 + ln(2 cosh(u/2)), and cosh(p ± q) = cosh p cosh q (1 ± tanh p tanh q)).
+    // That form is odd about a + b = 0 to the last bit, so a centre of symmetry comes out
+    // exact (f = c/2, f'' = 0, ∂/∂c of f/c = 0); it is taken for |a + b| ≤ 2, where
+    // |t| ≤ tanh(1/2) keeps its logarithms well away from 0 whatever c. Beyond, c/2 + (..)
+    // would cancel (left) and its derivatives in c cancel against c/2 (right): there the
+    // logarithm of one ratio, log1p(expm1(|c|) σ(..)) > 0 (left), and its mirror image
+    // c ∓ log1p(..) (right), the larger of a, b inside σ with a minus sign.
+    Rule::when(
+        "softplus-difference-bounded",
+        "softplus(a) - softplus(b)",
+        "if a + b < -2 { if a - b < 0 { -log1p(expm1(b - a) * sigmoid(a)) } else { log1p(expm1(a - b) * sigmoid(b)) } } \
+         else if a + b > 2 { if a - b < 0 { a - b + log1p(expm1(b - a) * sigmoid(-b)) } else { a - b - log1p(expm1(a - b) * sigmoid(-a)) } } \
+         else { 0.5 * (a - b) + (log1p(tanh(0.25 * (a + b)) * tanh(0.25 * (a - b))) - log1p(-(tanh(0.25 * (a + b)) * tanh(0.25 * (a - b))))) }",
+        difference_is_bounded,
     ),
     // softplus(a) - softplus(b) = log1p(expm1(a - b) σ(b)) = (a - b) + log1p(expm1(b - a) σ(-b)):
     // the two softplus cancel where both grow like their arguments; a - b is formed
@@ -149,6 +174,21 @@ pub(crate) const RULES: &[Rule] = &[
         "(a - b) / (sqrt(a) + sqrt(b))",
         difference_simplifies,
     ),
+    // A quotient of a branched form is taken branch by branch, so that what follows can
+    // see each branch's terms: (a - u)/a → 1 - u/a, the 1 exact where u ≪ a (soft
+    // clipping's (α - log1p(..))/α, whose ∂/∂α would otherwise cancel α·1 against α).
+    Rule::new("if-quotient-lt", "(if c < d { a } else { b }) / u", "if c < d { a / u } else { b / u }"),
+    Rule::new("if-quotient-le", "(if c <= d { a } else { b }) / u", "if c <= d { a / u } else { b / u }"),
+    Rule::new("if-quotient-gt", "(if c > d { a } else { b }) / u", "if c > d { a / u } else { b / u }"),
+    Rule::new("if-quotient-ge", "(if c >= d { a } else { b }) / u", "if c >= d { a / u } else { b / u }"),
+    Rule::new("quotient-by-term", "(a + u) / a", "1 + u / a"),
+    Rule::new("quotient-by-term-sub", "(a - u) / a", "1 - u / a"),
+    Rule::new("quotient-by-term-second", "(u + a) / a", "u / a + 1"),
+    // v - e^v with v = e^u is inf - inf = NaN where v itself has overflowed (the exponent
+    // eˣ - e^{eˣ} + x of x σ(1/e^{e^{eˣ}})'s derivatives, whose exp then gives 0):
+    // -e^v (1 - v e^-v) is -inf there, v e^-v being a product with a decaying factor (0,
+    // not inf · 0, in generated code); 1 - v e^-v ≥ 1 - 1/e never cancels.
+    Rule::new("exp-minus-its-exp", "exp(u) - exp(exp(u))", "-(exp(exp(u)) * (1 - exp(u) * exp(-exp(u))))"),
     // e^a / e^b overflows as inf / inf where e^(a - b) is finite.
     Rule::new("exp-quotient", "exp(a) / exp(b)", "exp(a - b)"),
     // a / e^u is a / inf = 0 (or inf / inf) from u = 709.8, where a e^-u is still normal.
@@ -166,7 +206,51 @@ pub(crate) const RULES: &[Rule] = &[
     // sqrt(a) - e^u with both near 1 cancels; (sqrt(a) - 1) - expm1(u) keeps the digits.
     Rule::when("sqrt-minus-exp", "sqrt(a) - exp(u)", "(a - 1) / (sqrt(a) + 1) - expm1(u)", minus_one_simplifies),
     Rule::when("exp-minus-sqrt", "exp(u) - sqrt(a)", "expm1(u) - (a - 1) / (sqrt(a) + 1)", minus_one_simplifies),
+    // The same for 1/a, a built of factors near 1 (the f'' of sqrt(1 + x²) - eˣ,
+    // 1/((1 + x²)^{3/2}) - eˣ, cancelled to nothing near x = 0): with w = u + ln a, ln a =
+    // log1p(a - 1), 1/a - e^u = -expm1(w)/a, or e^u expm1(-w) where w > 1 (expm1(w) would
+    // overflow before e^u does); a - 1 without its constant by ab - 1 = a(b - 1) + (a - 1)
+    // and the conjugates. Not -(a - 1)/a - expm1(u): both terms near -1 where a is large and
+    // u very negative.
+    Rule::when(
+        "reciprocal-minus-exp",
+        "1 / a - exp(u)",
+        "if u + log1p(a - 1) > 1 { exp(u) * expm1(-(u + log1p(a - 1))) } else { -(expm1(u + log1p(a - 1)) / a) }",
+        near_one_a,
+    ),
+    Rule::when(
+        "exp-minus-reciprocal",
+        "exp(u) - 1 / a",
+        "if u + log1p(a - 1) > 1 { -(exp(u) * expm1(-(u + log1p(a - 1)))) } else { expm1(u + log1p(a - 1)) / a }",
+        near_one_a,
+    ),
+    Rule::when("product-minus-one", "a * b - 1", "a * (b - 1) + (a - 1)", near_one_a_and_b),
 ];
+
+/// Whether `e` is built, by products, reciprocals, powers and square roots, of sums
+/// `1 + t` with t not constant: near 1 where each t is small, and `e - 1` can then be
+/// written without its constant (by `product-minus-one`, `conjugate-sqrt-one`, and the
+/// simplifier's `(1 + t) - 1 = t`).
+fn near_one(e: &Expr) -> bool {
+    let one = |p: &Expr| matches!(p, Expr::Num(n) if n.0 == 1.0);
+    match e {
+        Expr::Bin(BinOp::Add, p, q) => (one(p) && !q.is_constant()) || (one(q) && !p.is_constant()),
+        Expr::Bin(BinOp::Mul, p, q) => near_one(p) && near_one(q),
+        Expr::Bin(BinOp::Div, p, q) => one(p) && near_one(q),
+        Expr::Call(Func::Sqrt, a) | Expr::Powi(a, _) => near_one(a),
+        _ => false,
+    }
+}
+
+/// Guard: `a` is [`near_one`].
+fn near_one_a(b: &Bindings) -> bool {
+    b.get("a").is_some_and(near_one)
+}
+
+/// Guard: `a` and `b` are [`near_one`].
+fn near_one_a_and_b(b: &Bindings) -> bool {
+    near_one_a(b) && b.get("b").is_some_and(near_one)
+}
 
 /// Guard: `a` and `b` are positive constants (the coefficients of a log-sum-exp).
 fn positive_constants(b: &Bindings) -> bool {
@@ -182,6 +266,60 @@ fn positive_constant_b(b: &Bindings) -> bool {
 /// The value of a constant expression (numbers, named constants), if it is one.
 fn constant_value(e: &Expr) -> Option<f64> {
     e.is_constant().then(|| crate::ir::eval::eval::<f64>(e, &Default::default()))
+}
+
+/// Guard: `a` is a sum with an exponential term, so that `ln a` becomes a log-sum-exp.
+fn sum_with_exponential(b: &Bindings) -> bool {
+    b.get("a").is_some_and(exp_sum)
+}
+
+/// Guard: `a` and `b` are each a sum with an exponential term, so that `ln a` and `ln b`
+/// become log-sum-exps.
+fn sums_with_exponentials(b: &Bindings) -> bool {
+    matches!((b.get("a"), b.get("b")), (Some(x), Some(y)) if exp_sum(x) && exp_sum(y))
+}
+
+/// A sum or difference one of whose terms is an exponential (times a constant).
+fn exp_sum(e: &Expr) -> bool {
+    match e {
+        Expr::Bin(BinOp::Add | BinOp::Sub, p, q) => [p, q].iter().any(|t| exp_term(t)),
+        _ => false,
+    }
+}
+
+/// `exp(..)`, or a constant times it.
+fn exp_term(e: &Expr) -> bool {
+    match e {
+        Expr::Call(Func::Exp, _) => true,
+        Expr::Bin(BinOp::Mul, p, q) => (p.is_constant() && exp_term(q)) || (q.is_constant() && exp_term(p)),
+        _ => false,
+    }
+}
+
+/// The variables of `e`, sorted.
+fn variables(e: &Expr) -> Vec<String> {
+    let mut names = Vec::new();
+    e.visit(&mut |n| {
+        if let Expr::Var(v) = n {
+            names.push(v.to_string());
+        }
+    });
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Guard: `a - b` simplifies to a term (not 0) free of a variable that `a` or `b` depends
+/// on: the difference stays put while that variable runs over the line (`αx` and
+/// `α(x - 1)` differ by α for every x).
+fn difference_is_bounded(b: &Bindings) -> bool {
+    let (Some(x), Some(y)) = (b.get("a"), b.get("b")) else { return false };
+    let difference = simplify(&Expr::bin(BinOp::Sub, x.clone(), y.clone()));
+    let mut both = variables(x);
+    both.extend(variables(y));
+    both.sort();
+    both.dedup();
+    difference != Expr::num(0.0) && variables(&difference).len() < both.len()
 }
 
 /// Guard: `a - 1` simplifies to something smaller than `a + 1` and without a constant
@@ -250,10 +388,24 @@ mod tests {
             "if x > 1 { x + ln(0.5) + log1p(exp(-x)) } else { log1p(0.5 * expm1(x)) }"
         );
         // softplus(a) - softplus(b) with a - b symbolic: no cancellation of the two large terms.
+        // Here a - b = 2 whatever x: log1p(expm1(2) σ(b)) far left, its mirror image far right,
+        // and between them the form odd about the centre a + b = 0.
         assert_eq!(
             s("softplus(x + 2.0) - softplus(x)"),
-            "if x + 2 < x { if x + 2 > 0 { 2 - log1p(expm1(2) * sigmoid(-x - 2)) } else { -log1p(expm1(-2) * sigmoid(x + 2)) } } else if x > 0 { 2 + log1p(expm1(-2) * sigmoid(-x)) } else { log1p(expm1(2) * sigmoid(x)) }"
+            "if 2 * (x + 1) < -2 { log1p(expm1(2) * sigmoid(x)) } else if 2 * (x + 1) > 2 { 2 - log1p(expm1(2) * sigmoid(-x - 2)) } else { 1 + log1p(tanh(0.5) * tanh(0.5 * (x + 1))) - log1p(-(tanh(0.5) * tanh(0.5 * (x + 1)))) }"
         );
+        // A difference that grows with x keeps the general form.
+        assert_eq!(
+            s("softplus(2.0 * x) - softplus(x)"),
+            "if 2 * x < x { if 2 * x > 0 { x - log1p(expm1(x) * sigmoid(-2 * x)) } else { -log1p(expm1(-x) * sigmoid(2 * x)) } } else if x > 0 { x + log1p(expm1(-x) * sigmoid(-x)) } else { log1p(expm1(x) * sigmoid(x)) }"
+        );
+        // Soft clipping: the logarithm of a quotient of sums of exponentials is a softplus
+        // difference (nothing overflows), centred at x = 1/2, divided by α branch by branch.
+        let clip = s("(1.0 / alpha) * ((1.0 + (alpha * x).exp()) / (1.0 + (alpha * (x - 1.0)).exp())).ln()");
+        assert!(!clip.contains("exp(alpha * x)"), "{clip}");
+        assert!(clip.contains("else if alpha * (2 * x - 1) > 2 { if alpha < 0 {"), "{clip}");
+        assert!(clip.contains("else { 1 - log1p(expm1(alpha) * sigmoid(-(alpha * x))) / alpha } }"), "{clip}");
+        assert!(clip.contains("tanh(0.25 * alpha * (2 * x - 1)) * tanh(0.25 * alpha)"), "{clip}");
     }
 
     #[test]
