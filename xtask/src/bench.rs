@@ -29,6 +29,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let from = args.iter().position(|a| a == "--from").and_then(|i| args.get(i + 1)).cloned();
     let cpu = cpu_name();
     let mut runs: Vec<(String, Times)> = Vec::new();
+    let mut written_by = format!("`cargo xtask bench {}`", args.join(" "));
     if let Some(from) = &from {
         // The kernel figures of an earlier record, re-rendered (a new summary, a threads run).
         let text = std::fs::read_to_string(from).map_err(|e| format!("reading {from}: {e}"))?;
@@ -36,6 +37,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
         if runs.is_empty() {
             return Err(format!("{from} holds no kernel tables"));
         }
+        let original = text.split("Written by `").nth(1).and_then(|r| r.split('`').next()).unwrap_or("?");
+        written_by = format!("{written_by} (the kernel figures: `{original}`)");
     }
     for (label, flags, dir) in [
         ("default build (`cargo bench`)", "", "target/bench-default"),
@@ -55,7 +58,7 @@ pub fn main(args: &[String]) -> Result<(), String> {
     } else {
         None
     };
-    let report = render(&cpu, &runs, threads.as_ref(), &args.join(" "));
+    let report = render(&cpu, &runs, threads.as_ref(), &written_by);
     std::fs::write(&out, report).map_err(|e| format!("writing {out}: {e}"))?;
     println!("wrote {out}");
     Ok(())
@@ -277,12 +280,12 @@ fn render_threads(s: &mut String, threads: &Threads) {
     writeln!(s).unwrap();
 }
 
-fn render(cpu: &str, runs: &[(String, Times)], threads: Option<&Threads>, args: &str) -> String {
+fn render(cpu: &str, runs: &[(String, Times)], threads: Option<&Threads>, written_by: &str) -> String {
     let mut s = String::new();
     writeln!(s, "# Speed of the slice kernels\n").unwrap();
     writeln!(
         s,
-        "Written by `cargo xtask bench {args}` on {cpu} (one core; the machine is shared, so each \
+        "Written by {written_by} on {cpu} (one core; the machine is shared, so each \
          figure is the fastest of divan's samples and ratios compare figures of one run). \
          Nanoseconds per element. `ours`: the generated kernel (lanes chosen at run time); \
          `vec`: the same formula hand-written as a loop over a branch-free polynomial `exp` \
@@ -381,7 +384,7 @@ mod tests {
         t.insert(("f32".into(), "forward".into(), "vec".into(), 4096, "gelu".into()), 4096.0 * 3.999e-9);
         t.insert(("f32".into(), "forward".into(), "libm".into(), 4096, "gelu".into()), 4096.0 * 14.167e-9);
         let runs = vec![("default build (`cargo bench`)".to_string(), t)];
-        let again = from_markdown(&render("cpu", &runs, None, ""));
+        let again = from_markdown(&render("cpu", &runs, None, "`cargo xtask bench`"));
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].0, runs[0].0);
         for (k, v) in &runs[0].1 {
