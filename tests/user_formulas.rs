@@ -47,6 +47,13 @@ pub fn tenth_more(x: f64) -> f64 {
     x + x / 10.0
 }
 
+/// A real power of an exponential: e^x underflows at -745 where (e^x)^0.001 = e^{0.001 x}
+/// is 0.48 (f″(−700) was −inf, a fuzzer find).
+#[activation]
+pub fn exp_root(x: f64) -> f64 {
+    x.exp().powf(0.001)
+}
+
 /// A parameter named like the generated code's temporaries must not be shadowed by them.
 #[activation(t0 = 5.0)]
 pub fn shifted(x: f64, t0: f64) -> f64 {
@@ -208,4 +215,16 @@ fn rational_forms_fold_only_exact_constants() {
     let mut y = [0.0f64; 3];
     TenthMore.forward_slice(&[100.0, 10.0, -1000.0], &mut y);
     assert_eq!(y, [110.0, 11.0, -1100.0]);
+}
+
+#[test]
+fn powers_of_exponentials_are_taken_in_the_exponent() {
+    // Closed forms with the platform's exp: e^{x/1000} and its derivatives.
+    for x in [-800.0f64, -700.0, 0.5, 800.0] {
+        let e = (x / 1000.0).exp();
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-13 * b.abs();
+        assert!(close(exp_root(x), e), "f({x})");
+        assert!(close(exp_root_derivative(x), 1e-3 * e), "f'({x})");
+        assert!(close(exp_root_second_derivative(x), 1e-6 * e), "f''({x})");
+    }
 }

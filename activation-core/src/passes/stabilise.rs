@@ -20,6 +20,8 @@ pub(crate) const RULES: &[Rule] = &[
     Rule::new("sqrt-exp", "sqrt(exp(u))", "exp(0.5 * u)"),
     Rule::new("exp-squared", "exp(u).powi(2)", "exp(2 * u)"),
     Rule::new("exp-cubed", "exp(u).powi(3)", "exp(3 * u)"),
+    // Any real power: (e^u)^b = e^(bu) (e^u > 0). `x.exp().powf(0.001)` at -800 was 0^0.001.
+    Rule::new("exp-power", "exp(u).powf(c)", "exp(c * u)"),
     // ln(1 + e^u) overflows for u > 709 and returns 0 for u < -37.
     Rule::new("softplus", "ln(1 + exp(u))", "softplus(u)"),
     Rule::new("softplus-commuted", "ln(exp(u) + 1)", "softplus(u)"),
