@@ -179,10 +179,13 @@ pub(crate) const RULES: &[Rule] = &[
     // A quotient of a branched form is taken branch by branch, so that what follows can
     // see each branch's terms: (a - u)/a → 1 - u/a, the 1 exact where u ≪ a (soft
     // clipping's (α - log1p(..))/α, whose ∂/∂α would otherwise cancel α·1 against α).
-    Rule::new("if-quotient-lt", "(if c < d { a } else { b }) / u", "if c < d { a / u } else { b / u }"),
-    Rule::new("if-quotient-le", "(if c <= d { a } else { b }) / u", "if c <= d { a / u } else { b / u }"),
-    Rule::new("if-quotient-gt", "(if c > d { a } else { b }) / u", "if c > d { a / u } else { b / u }"),
-    Rule::new("if-quotient-ge", "(if c >= d { a } else { b }) / u", "if c >= d { a / u } else { b / u }"),
+    // Only where a branch has the divisor as a term: elsewhere the division moved inside
+    // would be merged with the branch's own (x/(1 + x) / s → x/((1 + x) s), which
+    // overflows for huge x where the original does not).
+    Rule::when("if-quotient-lt", "(if c < d { a } else { b }) / u", "if c < d { a / u } else { b / u }", branch_has_divisor_term),
+    Rule::when("if-quotient-le", "(if c <= d { a } else { b }) / u", "if c <= d { a / u } else { b / u }", branch_has_divisor_term),
+    Rule::when("if-quotient-gt", "(if c > d { a } else { b }) / u", "if c > d { a / u } else { b / u }", branch_has_divisor_term),
+    Rule::when("if-quotient-ge", "(if c >= d { a } else { b }) / u", "if c >= d { a / u } else { b / u }", branch_has_divisor_term),
     Rule::new("quotient-by-term", "(a + u) / a", "1 + u / a"),
     Rule::new("quotient-by-term-sub", "(a - u) / a", "1 - u / a"),
     Rule::new("quotient-by-term-second", "(u + a) / a", "u / a + 1"),
@@ -247,6 +250,20 @@ fn near_one(e: &Expr) -> bool {
 /// Guard: `a` is [`near_one`].
 fn near_one_a(b: &Bindings) -> bool {
     b.get("a").is_some_and(near_one)
+}
+
+/// Guard: a branch `a` or `b` (or a branch of a branch) is a sum or difference with the
+/// divisor `u` as one of its terms, which `quotient-by-term` then divides out.
+fn branch_has_divisor_term(b: &Bindings) -> bool {
+    fn has(e: &Expr, u: &Expr) -> bool {
+        match e {
+            Expr::Bin(BinOp::Add | BinOp::Sub, p, q) => **p == *u || **q == *u,
+            Expr::If(_, p, q) => has(p, u) || has(q, u),
+            _ => false,
+        }
+    }
+    let Some(u) = b.get("u") else { return false };
+    ["a", "b"].iter().any(|name| b.get(*name).is_some_and(|e| has(e, u)))
 }
 
 /// Guard: `a` and `b` are [`near_one`].
