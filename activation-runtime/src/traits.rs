@@ -147,9 +147,11 @@ pub trait Activation: Sync {
 
 /// Slices at least twice this long are split over threads with the `rayon` feature: below
 /// it the work (a few microseconds for the cheap kernels) does not pay for waking a second
-/// thread. `cargo bench --bench parallel --features rayon` times each kernel split and
-/// serial at lengths from 4 K to 16 M; the value has not yet been re-chosen from its figures
-/// (`docs/speed.md`).
+/// thread. `cargo xtask bench --only threads` times each kernel split and serial at lengths
+/// from 4 K to 16 M (`docs/speed.md`, two cores): at 65,536 elements the split gains
+/// 1.2–1.6× for sigmoid and GELU but loses for relu (0.64×), from 262,144 every kernel
+/// gains (1.0–1.9×). This value keeps the expensive kernels' gain; a threshold by work
+/// rather than length would also spare the cheap ones.
 #[cfg(feature = "rayon")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
 pub const PARALLEL_MIN: usize = 1 << 15;
