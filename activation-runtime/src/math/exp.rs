@@ -20,7 +20,7 @@
 //! result, are the same with and without FMA.
 
 use super::coefficients::EXP_WIDE;
-use super::{fast_two_sum, poly, splat, sum, two_prod, Tables};
+use super::{computed_wide, fast_two_sum, poly, splat, sum, two_prod, Tables};
 use crate::float::Float;
 use crate::real::Real;
 
@@ -71,7 +71,7 @@ pub(crate) fn exp_parts<F: Float>(xh: F, xl: F) -> (F, F, F) {
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn exp<F: Float>(x: F) -> F {
-    if core::mem::size_of::<F::Scalar>() < 8 {
+    if computed_wide::<F>() {
         return F::narrow(exp_wide(x.widen()));
     }
     let lo = splat::<F>(F::Scalar::EXP_MIN);
@@ -168,7 +168,7 @@ pub(crate) fn expm1_parts<F: Float>(x: F) -> (F, F, F) {
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn expm1<F: Float>(x: F) -> F {
-    let v = if core::mem::size_of::<F::Scalar>() < 8 {
+    let v = if computed_wide::<F>() {
         // `f32` lanes compute in `f64` and round once.
         F::narrow(expm1_wide(x.widen()))
     } else {

@@ -10,7 +10,7 @@
 //! is T (2 + T), of the size of the result), in double-double, rounded once.
 
 use super::exp::{expm1_parts, expm1_wide, reduce};
-use super::{div_dd, fast_two_sum, splat, sum, two_prod, Tables};
+use super::{computed_wide, div_dd, fast_two_sum, splat, sum, two_prod, Tables};
 use crate::float::Float;
 use crate::real::Real;
 
@@ -18,7 +18,7 @@ use crate::real::Real;
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn tanh<F: Float>(x: F) -> F {
-    if core::mem::size_of::<F::Scalar>() < 8 {
+    if computed_wide::<F>() {
         // `f32` lanes: T and the quotient in `f64` (T within 2^-30, and the quotient's
         // condition in T is below 1), rounded once.
         let y = x.abs().min(splat(F::Scalar::TANH_MAX)).widen();

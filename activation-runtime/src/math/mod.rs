@@ -136,6 +136,14 @@ pub trait Tables: Sized + Copy + 'static {
     const ERFC: &'static [Self];
 }
 
+/// Whether the lanes are `f32`: `exp`, `expm1` and `tanh` then compute in
+/// [`Float::Wide`] lanes and round once (a constant, folded away).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn computed_wide<F: Float>() -> bool {
+    core::mem::size_of::<F::Scalar>() < 8
+}
+
 /// `v` in every lane.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
