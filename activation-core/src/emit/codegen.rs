@@ -56,7 +56,7 @@ pub(crate) fn block_with(outputs: &[Expr], compensated: &[bool]) -> TokenStream 
     let values: Vec<TokenStream> = outputs
         .iter()
         .zip(compensated)
-        .map(|(e, &c)| if c && !e.is_constant() { compensated_value(e) } else { emitter.emit(e).0 })
+        .map(|(e, &c)| if c && rounds(e) { compensated_value(e) } else { emitter.emit(e).0 })
         .collect();
     let lets = emitter.lets;
     let value = match values.as_slice() {
@@ -100,6 +100,13 @@ fn product_factors<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
         }
         _ => out.push(e),
     }
+}
+
+/// Whether computing `e` rounds at all: a constant, a variable and its negation are exact,
+/// and need no compensated form (a branch `x` of a compensated piecewise function).
+fn rounds(e: &Expr) -> bool {
+    let exact = |e: &Expr| e.is_constant() || matches!(e, Expr::Var(_));
+    !(exact(e) || matches!(e, Expr::Neg(a) if exact(a)))
 }
 
 /// `e` computed over `Dd<T>`, or by its plain code in the lanes where `Dd::settle`
@@ -470,6 +477,16 @@ mod tests {
         assert!(c.contains("settled_or !"), "{c}");
         // The fallback and the plain output are the same ordinary code.
         assert_eq!(c.matches("x . abs ()").count(), 2, "{c}");
+    }
+
+    #[test]
+    fn exact_outputs_are_not_compensated() {
+        // hardswish's branch `x`, and `-x`: nothing rounds, so no pair and no fallback.
+        let outputs = [parse_formula("x", &["x"]).unwrap(), parse_formula("-x", &["x"]).unwrap()];
+        let c = block_with(&outputs, &[true, true]).to_string();
+        assert!(!c.contains("Dd") && !c.contains("settled_or"), "{c}");
+        let c = block_with(&[parse_formula("x * x", &["x"]).unwrap()], &[true]).to_string();
+        assert!(c.contains("settled_or"), "{c}");
     }
 
     #[test]
