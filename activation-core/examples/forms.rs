@@ -22,6 +22,6 @@ fn main() {
             println!("  stable d/d{} = {}", p.name, e);
         }
         let c = &d.compensated;
-        println!("  compensated: f {} f' {} f'' {} params {:?}", c.forward, c.derivative, c.second, c.params);
+        println!("  arithmetic: f {:?} f' {:?} f'' {:?} params {:?}", c.forward, c.derivative, c.second, c.params);
     }
 }

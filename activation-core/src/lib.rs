@@ -39,7 +39,7 @@ pub use ir::latex::{to_latex, to_latex_lines, to_latex_with_input};
 pub use ir::mathml::{to_mathml, to_mathml_with_input};
 pub mod discover;
 pub use parse::{Definition, Param};
-pub use passes::derived::{derive, Compensated, Derived, Forms};
+pub use passes::derived::{derive, Arithmetic, Compensated, Derived, Forms};
 pub use passes::diff::DiffError;
 #[cfg(feature = "mpfr")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mpfr")))]

@@ -1,5 +1,5 @@
 //! Run-time choice of lanes: a slice kernel is written once as a [`Kernel`], generic over
-//! the lane type, and [`Real::dispatch`](crate::Real::dispatch) runs it on the widest
+//! the lane type, and [`Real::dispatch`] runs it on the widest
 //! lanes this CPU has. On x86-64 the kernel is compiled three times — for AVX-512, for
 //! AVX2 + FMA, and for the SSE2 baseline — inside `#[target_feature]` functions, and the
 //! CPU is asked once (`std` caches the answer); on aarch64 NEON is the baseline. No

@@ -70,6 +70,13 @@ pub trait Float:
     /// Each lane rounded once to the lane type (to nearest: to a subnormal, to 0 or to
     /// infinity where the value leaves the range).
     fn narrow(wide: Self::Wide) -> Self;
+    /// A comparison of these lanes as one of the [`Wide`](Self::Wide) lanes.
+    fn widen_mask(m: Self::Mask) -> <Self::Wide as Float>::Mask;
+    /// A comparison of the [`Wide`](Self::Wide) lanes as one of these.
+    fn narrow_mask(m: <Self::Wide as Float>::Mask) -> Self::Mask;
+    /// How a [`Dd<Self>`](crate::Dd) holds its value: a double-double for `f64` lanes, one
+    /// `f64` per lane for `f32` lanes (see [`crate::dd`]).
+    type DdRepr: crate::dd::Repr<Self>;
 
     /// The constant `v` (rounded once to the lane type) in every lane.
     fn from_f64(v: f64) -> Self;
@@ -399,7 +406,7 @@ pub fn merge<M: Mask, O: Select<M>>(m: M, a: Option<O>, b: Option<O>) -> O {
 /// `pair` rounded where [`Dd::settle`](crate::Dd::settle) trusts it, `fallback()` in the
 /// other lanes, called only when some lane needs it.
 #[inline(always)]
-pub fn settled_or<F: Float>(pair: crate::Dd<F>, fallback: impl FnOnce() -> F) -> F {
+pub fn settled_or<F: Float, R: crate::dd::Repr<F>>(pair: crate::dd::Dd<F, R>, fallback: impl FnOnce() -> F) -> F {
     let (v, ok) = pair.settle();
     let (_, refused) = sides(ok);
     merge(ok, Some(v), if refused { Some(fallback()) } else { None })

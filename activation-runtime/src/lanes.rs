@@ -10,6 +10,7 @@
 
 use core::ops::{Add, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
 
+use crate::dd::{pair::Pair, wide::Wide};
 use crate::float::{sealed, Float, Mask};
 use crate::real::{bits_f32, bits_f64};
 
@@ -98,7 +99,7 @@ lane_mask!(u32);
 lane_mask!(u64);
 
 macro_rules! lanes {
-    ($t:ty, $i:ty, $bits:ident) => {
+    ($t:ty, $i:ty, $bits:ident, $repr:ident) => {
         impl<const N: usize, const FMA: bool> sealed::Sealed for Lanes<$t, N, FMA> {}
 
         impl<const N: usize, const FMA: bool> Lanes<$t, N, FMA> {
@@ -135,6 +136,23 @@ macro_rules! lanes {
                 }
                 Lanes(r)
             }
+            #[inline(always)]
+            fn widen_mask(m: Self::Mask) -> LaneMask<u64, N> {
+                let mut r = [0; N];
+                for i in 0..N {
+                    r[i] = if m.0[i] != 0 { !0 } else { 0 };
+                }
+                LaneMask(r)
+            }
+            #[inline(always)]
+            fn narrow_mask(m: LaneMask<u64, N>) -> Self::Mask {
+                let mut r = [0; N];
+                for i in 0..N {
+                    r[i] = if m.0[i] != 0 { !0 } else { 0 };
+                }
+                LaneMask(r)
+            }
+            type DdRepr = $repr<Self>;
 
             #[inline(always)]
             fn from_f64(v: f64) -> Self {
@@ -280,8 +298,8 @@ macro_rules! lanes {
     };
 }
 
-lanes!(f32, u32, bits_f32);
-lanes!(f64, u64, bits_f64);
+lanes!(f32, u32, bits_f32, Wide);
+lanes!(f64, u64, bits_f64, Pair);
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,8 @@
 //!
 //! - [`Real`] (`f32`, `f64`) and [`Float`] (those and their [`lanes`]): the numbers
 //!   generated kernels are generic over;
-//! - [`Dd`]: double-double numbers, for compensated forms and refined arguments;
+//! - [`Dd`]: compensated numbers (double-double for `f64`, `f64` for `f32`), for
+//!   compensated forms and refined arguments;
 //! - [`Activation`], [`VectorActivation`]: the traits generated structs implement, with
 //!   slice kernels that run on the widest lanes the CPU has ([`dispatch`]).
 //!
@@ -31,7 +32,7 @@ pub mod vector;
 #[cfg(feature = "ndarray")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ndarray")))]
 pub use array::ArrayActivation;
-pub use dd::Dd;
+pub use dd::{Dd, DdPair};
 pub use float::{Float, Mask};
 #[cfg(feature = "half")]
 #[cfg_attr(docsrs, doc(cfg(feature = "half")))]
@@ -43,7 +44,7 @@ pub use vector::VectorActivation;
 /// What generated code names and nothing else should: the paths may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::dd::Dd;
+    pub use crate::dd::{Dd, DdPair};
     pub use crate::float::{branch, merge, settled_or, sides, unless, Float, Mask};
     pub use crate::tails::{mul_or_zero, mul_small, mul_small_logs};
     pub use crate::{__lanes_if as lanes_if, __settled_or as settled_or};

@@ -6,6 +6,7 @@
 //! functions' arguments, with the run-time choice of lanes for slices
 //! ([`crate::dispatch`]).
 
+use crate::dd::{pair::Pair, wide::Wide};
 use crate::dispatch::Kernel;
 use crate::float::{sealed, Float};
 
@@ -95,7 +96,7 @@ bit_primitives!(bits_f64, f64, u64);
 bit_primitives!(bits_f32, f32, u32);
 
 macro_rules! impl_real {
-    ($t:ty, $split:expr, $dispatch:path, $bits:ident) => {
+    ($t:ty, $split:expr, $dispatch:path, $bits:ident, $repr:ident) => {
         impl sealed::Sealed for $t {}
 
         impl Float for $t {
@@ -113,6 +114,15 @@ macro_rules! impl_real {
             fn narrow(wide: f64) -> Self {
                 wide as $t
             }
+            #[inline(always)]
+            fn widen_mask(m: bool) -> bool {
+                m
+            }
+            #[inline(always)]
+            fn narrow_mask(m: bool) -> bool {
+                m
+            }
+            type DdRepr = $repr<Self>;
 
             #[inline(always)]
             fn from_f64(v: f64) -> Self {
@@ -227,8 +237,8 @@ macro_rules! impl_real {
     };
 }
 
-impl_real!(f64, 134_217_729.0, crate::dispatch::f64_lanes, bits_f64);
-impl_real!(f32, 4097.0, crate::dispatch::f32_lanes, bits_f32);
+impl_real!(f64, 134_217_729.0, crate::dispatch::f64_lanes, bits_f64, Pair);
+impl_real!(f32, 4097.0, crate::dispatch::f32_lanes, bits_f32, Wide);
 
 #[cfg(test)]
 mod tests {

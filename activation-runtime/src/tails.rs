@@ -36,7 +36,7 @@ pub fn mul_small_logs<T: Float>(a: T, small: T, log_a: impl FnOnce() -> Dd<T>, l
         let sum = log_a() + log_small();
         // Far out (|u| beyond what the error-free splitting can take) the pair is not
         // finite, and the product is 0 anyway.
-        let finite = sum.hi.is_finite() & sum.lo.is_finite();
+        let finite = sum.is_finite();
         let m = sum.exp_value();
         T::select(finite, T::select(a.lt(zero), -m, m), plain)
     })

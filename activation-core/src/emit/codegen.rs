@@ -13,6 +13,7 @@ use quote::{format_ident, quote};
 
 use crate::emit::literal::float_literal;
 use crate::ir::expr::{BinOp, Cond, Expr, Func, Memo};
+use crate::passes::derived::Arithmetic;
 
 /// Binding strength of emitted code, loosest first.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -26,7 +27,7 @@ enum Prec {
 /// A block (statements and a final value) computing `outputs` — one value, or a tuple of
 /// them — over variables named as in the expressions.
 pub(crate) fn block(outputs: &[Expr]) -> TokenStream {
-    block_with(outputs, &vec![false; outputs.len()])
+    block_with(outputs, &vec![Arithmetic::Plain; outputs.len()])
 }
 
 /// `if test { a } else { b }` over lanes (`__private::lanes_if!`): each side is computed
@@ -42,7 +43,7 @@ pub(crate) fn branch(test: &TokenStream, a: &TokenStream, b: &TokenStream) -> To
 /// [`block`], with the outputs flagged in `compensated` computed in double-double
 /// arithmetic (see [`crate::passes::compensate`]), falling back to their plain code where the
 /// pair cannot be trusted (overflowing splits, results near the subnormal range).
-pub(crate) fn block_with(outputs: &[Expr], compensated: &[bool]) -> TokenStream {
+pub(crate) fn block_with(outputs: &[Expr], compensated: &[Arithmetic]) -> TokenStream {
     if let Some(cond) = outputs.iter().find_map(innermost_condition) {
         let taken: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, true)).collect();
         let other: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, false)).collect();
@@ -51,12 +52,14 @@ pub(crate) fn block_with(outputs: &[Expr], compensated: &[bool]) -> TokenStream 
         return branch(&test, &a, &b);
     }
     let outputs: Vec<Expr> = outputs.iter().map(decaying_last).collect();
-    let plain: Vec<Expr> = outputs.iter().zip(compensated).filter(|(_, &c)| !c).map(|(e, _)| e.clone()).collect();
-    let mut emitter = Emitter::new(&plain, false);
+    let lifted = |e: &Expr, a: Arithmetic| a.is_compensated() && rounds(e);
+    let plain: Vec<Expr> =
+        outputs.iter().zip(compensated).filter(|(e, &a)| !lifted(e, a)).map(|(e, _)| e.clone()).collect();
+    let mut emitter = Emitter::new(&plain, None);
     let values: Vec<TokenStream> = outputs
         .iter()
         .zip(compensated)
-        .map(|(e, &c)| if c && rounds(e) { compensated_value(e) } else { emitter.emit(e).0 })
+        .map(|(e, &a)| if lifted(e, a) { compensated_value(e, a == Arithmetic::Pairs) } else { emitter.emit(e).0 })
         .collect();
     let lets = emitter.lets;
     let value = match values.as_slice() {
@@ -109,12 +112,17 @@ fn rounds(e: &Expr) -> bool {
     !(exact(e) || matches!(e, Expr::Neg(a) if exact(a)))
 }
 
-/// `e` computed over `Dd<T>`, or by its plain code in the lanes where `Dd::settle`
-/// refuses the pair (`__private::settled_or!`: computed only when some lane is refused,
-/// written in place as the sides of [`branch`] are).
-fn compensated_value(e: &Expr) -> TokenStream {
+/// `e` computed over `Dd<T>` (`DdPair<T>` where `pairs`), or by its plain code in the
+/// lanes where `Dd::settle` refuses the value (`__private::settled_or!`: computed only when
+/// some lane is refused, written in place as the sides of [`branch`] are).
+fn compensated_value(e: &Expr, pairs: bool) -> TokenStream {
     let root = root();
-    let mut lifted = Emitter::new(std::slice::from_ref(e), true);
+    let dd = if pairs {
+        quote! { #root::__private::DdPair::<T> }
+    } else {
+        quote! { #root::__private::Dd::<T> }
+    };
+    let mut lifted = Emitter::new(std::slice::from_ref(e), Some(dd));
     lifted.sigmoid_pairs(e);
     let pair = lifted.emit(e).0;
     let lets = lifted.lets;
@@ -156,7 +164,7 @@ fn assume(e: &Expr, cond: &Cond, holds: bool) -> Expr {
 }
 
 fn condition(c: &Cond) -> TokenStream {
-    let mut emitter = Emitter::new(&[c.lhs.clone(), c.rhs.clone()], false);
+    let mut emitter = Emitter::new(&[c.lhs.clone(), c.rhs.clone()], None);
     let (lhs, rhs) = (emitter.emit(&c.lhs).0, emitter.emit(&c.rhs).0);
     // A comparison of `Float`s is a mask: `bool` for a scalar, one per lane otherwise.
     let method = Ident::new(
@@ -181,15 +189,16 @@ struct Emitter {
     shared: HashSet<Expr>,
     names: HashMap<Expr, Ident>,
     lets: Vec<TokenStream>,
-    /// Emit over `Dd<T>` instead of `T`: leaves are lifted into pairs, and the tail
-    /// devices of plain code (log-domain products, refined arguments) are not needed.
-    lifted: bool,
+    /// Emit over this compensated type (`Dd::<T>` or `DdPair::<T>`) instead of `T`: leaves
+    /// are lifted into it, and the tail devices of plain code (log-domain products, refined
+    /// arguments) are not needed.
+    lifted: Option<TokenStream>,
     /// Temporaries named so far.
     temporaries: usize,
 }
 
 impl Emitter {
-    fn new(outputs: &[Expr], lifted: bool) -> Self {
+    fn new(outputs: &[Expr], lifted: Option<TokenStream>) -> Self {
         let mut counts: HashMap<&Expr, usize> = HashMap::new();
         for e in outputs {
             count(e, &mut counts);
@@ -258,8 +267,8 @@ impl Emitter {
     }
 
     fn node(&mut self, e: &Expr) -> (TokenStream, Prec) {
-        if self.lifted {
-            if let Some(leaf) = lifted_leaf(e) {
+        if let Some(dd) = &self.lifted {
+            if let Some(leaf) = lifted_leaf(e, dd) {
                 return (leaf, Prec::Postfix);
             }
         }
@@ -284,7 +293,7 @@ impl Emitter {
             }
             Expr::Call(f, u) => {
                 let a = self.operand(u, Prec::Postfix);
-                if let Some(refined) = crate::emit::refine::refined_call(*f, u, &a).filter(|_| !self.lifted) {
+                if let Some(refined) = crate::emit::refine::refined_call(*f, u, &a).filter(|_| self.lifted.is_none()) {
                     return (refined, Prec::Postfix);
                 }
                 let method = Ident::new(f.name(), Span::call_site());
@@ -325,7 +334,10 @@ impl Emitter {
                 return (quote! { #a.#name(#b) }, Prec::Postfix);
             }
         };
-        if op == BinOp::Mul && !self.lifted && (vanishes(a) && can_overflow(b) || vanishes(b) && can_overflow(a)) {
+        if op == BinOp::Mul
+            && self.lifted.is_none()
+            && (vanishes(a) && can_overflow(b) || vanishes(b) && can_overflow(a))
+        {
             // The decaying factor's logarithm, when it has a simple one, lets the product
             // survive a subnormal factor (`x² σ(-x)` at x = 720 is normal, σ(-720) is not).
             let (big, small) = if vanishes(b) { (a, b) } else { (b, a) };
@@ -355,24 +367,24 @@ impl Emitter {
     }
 }
 
-/// A variable or constant subtree as a `Dd<T>`: constants as double-doubles where they are
-/// built from numbers and π (`sqrt(2 / PI)` to 2^-106), otherwise rounded once.
-fn lifted_leaf(e: &Expr) -> Option<TokenStream> {
-    let root = root();
+/// A variable or constant subtree as a value of the compensated type `dd`: constants as
+/// double-doubles where they are built from numbers and π (`sqrt(2 / PI)` to 2^-106),
+/// otherwise rounded once.
+fn lifted_leaf(e: &Expr, dd: &TokenStream) -> Option<TokenStream> {
     if let Expr::Var(v) = e {
         let name = Ident::new(v, Span::call_site());
-        return Some(quote! { #root::__private::Dd::new(#name) });
+        return Some(quote! { #dd::new(#name) });
     }
     if !e.is_constant() {
         return None;
     }
     if let Some((hi, lo)) = crate::emit::refine::constant(e) {
         let (hi, lo) = (float_literal(hi), float_literal(lo));
-        return Some(quote! { #root::__private::Dd::<T>::constant(#hi, #lo) });
+        return Some(quote! { #dd::constant(#hi, #lo) });
     }
     let value = crate::ir::eval::eval::<f64>(e, &Default::default());
     let lit = float_literal(value);
-    Some(quote! { #root::__private::Dd::<T>::constant(#lit, 0.0) })
+    Some(quote! { #dd::constant(#lit, 0.0) })
 }
 
 /// Whether `e` can underflow to 0 in a tail: it contains a decaying function.
@@ -472,8 +484,8 @@ mod tests {
     #[test]
     fn compensated_outputs_run_on_pairs_with_a_plain_fallback() {
         let e = parse_formula("1.0 / (1.0 + x.abs()).powi(3)", &["x"]).unwrap();
-        let c = block_with(&[e.clone(), e], &[true, false]).to_string();
-        assert!(c.contains(":: activation :: __private :: Dd :: new (x) . abs ()"), "{c}");
+        let c = block_with(&[e.clone(), e], &[Arithmetic::Compensated, Arithmetic::Plain]).to_string();
+        assert!(c.contains(":: activation :: __private :: Dd :: < T > :: new (x) . abs ()"), "{c}");
         assert!(c.contains("settled_or !"), "{c}");
         // The fallback and the plain output are the same ordinary code.
         assert_eq!(c.matches("x . abs ()").count(), 2, "{c}");
@@ -483,9 +495,9 @@ mod tests {
     fn exact_outputs_are_not_compensated() {
         // hardswish's branch `x`, and `-x`: nothing rounds, so no pair and no fallback.
         let outputs = [parse_formula("x", &["x"]).unwrap(), parse_formula("-x", &["x"]).unwrap()];
-        let c = block_with(&outputs, &[true, true]).to_string();
+        let c = block_with(&outputs, &[Arithmetic::Compensated, Arithmetic::Compensated]).to_string();
         assert!(!c.contains("Dd") && !c.contains("settled_or"), "{c}");
-        let c = block_with(&[parse_formula("x * x", &["x"]).unwrap()], &[true]).to_string();
+        let c = block_with(&[parse_formula("x * x", &["x"]).unwrap()], &[Arithmetic::Compensated]).to_string();
         assert!(c.contains("settled_or"), "{c}");
     }
 
@@ -496,7 +508,7 @@ mod tests {
         let source = "#[activation] fn tsig(x: f64) -> f64 { x.tanh() * sigmoid(1.5 * sigmoid(-x)) }";
         let def = crate::discover::find_in_source(source).unwrap().remove(0).definition.unwrap();
         let second = crate::passes::derived::derive(&def).unwrap().stable.second;
-        let code = block_with(&[second], &[true]).to_string();
+        let code = block_with(&[second], &[Arithmetic::Compensated]).to_string();
         // The compensated block; its plain fallback is a scope of its own.
         let c = code.split("settled_or !").next().unwrap();
         let bound: Vec<&str> = c
@@ -515,7 +527,7 @@ mod tests {
     #[test]
     fn constants_enter_pairs_with_their_low_part() {
         let e = parse_formula("sqrt(2 / PI) * x", &["x"]).unwrap();
-        let c = block_with(&[e], &[true]).to_string();
+        let c = block_with(&[e], &[Arithmetic::Compensated]).to_string();
         assert!(c.contains("constant (0.7978845608028654 , - 4.98465440455546e-17)"), "{c}");
     }
 

@@ -26,21 +26,21 @@ const TAIL: f64 = 4.0;
 /// guard also keeps Dekker's splitting far from overflow.
 const FAR: f64 = 1.0e4;
 
-/// π as a double-double.
-const PI: Dd<f64> = Dd { hi: std::f64::consts::PI, lo: 1.2246467991473532e-16 };
+/// π as a double-double: `(hi, lo)`.
+const PI: (f64, f64) = (std::f64::consts::PI, 1.2246467991473532e-16);
 
 /// The double-double value of a constant subexpression, where it is built from numbers,
 /// `PI` (and the constants defined from it) with `+ - * /`, negation and `sqrt`. Computed
 /// with the runtime's [`Dd`], the arithmetic compensated code runs on.
 pub(crate) fn constant(e: &Expr) -> Option<(f64, f64)> {
-    let d = value(e)?;
-    (d.hi.is_finite() && d.lo.is_finite()).then_some((d.hi, d.lo))
+    let (hi, lo) = value(e)?.parts();
+    (hi.is_finite() && lo.is_finite()).then_some((hi, lo))
 }
 
 fn value(e: &Expr) -> Option<Dd<f64>> {
     match e {
         Expr::Num(n) => Some(Dd::new(n.0)),
-        Expr::Const(k) if k.info().name == "PI" => Some(PI),
+        Expr::Const(k) if k.info().name == "PI" => Some(Dd::from_parts(PI.0, PI.1)),
         Expr::Const(k) => value(&parse_formula(k.info().exact, &[]).ok()?),
         Expr::Neg(a) => value(a).map(|d| -d),
         Expr::Bin(BinOp::Add, a, b) => Some(value(a)? + value(b)?),
@@ -122,11 +122,11 @@ pub(crate) fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<Tok
 }
 
 /// `u` as a double-double ([`Dd`]) expression: refined when `u` is an eligible
-/// polynomial, `Dd::new(plain)` otherwise.
+/// polynomial, `Dd::<T>::new(plain)` otherwise.
 pub(crate) fn pair(u: &Expr, plain: &TokenStream) -> TokenStream {
     let root = root();
     if !eligible(u) {
-        return quote! { #root::__private::Dd::new(#plain) };
+        return quote! { #root::__private::Dd::<T>::new(#plain) };
     }
     let mut w = Writer::default();
     let d = w.value(u);
@@ -151,7 +151,7 @@ impl Writer {
         let code = match e {
             Expr::Var(v) => {
                 let v = Ident::new(v, Span::call_site());
-                quote! { #root::__private::Dd::new(#v) }
+                quote! { #root::__private::Dd::<T>::new(#v) }
             }
             Expr::Neg(a) => {
                 let a = self.value(a);
@@ -174,7 +174,7 @@ impl Writer {
                 return acc;
             }
             // `eligible` admits nothing else.
-            _ => quote! { #root::__private::Dd::new(T::from_f64(::core::f64::NAN)) },
+            _ => quote! { #root::__private::Dd::<T>::new(T::from_f64(::core::f64::NAN)) },
         };
         self.bind(code)
     }

@@ -25,7 +25,7 @@ use crate::ir::expr::Expr;
 use crate::ir::latex::to_latex;
 use crate::ir::text::printed;
 use crate::parse::{parse_activation, Definition};
-use crate::passes::derived::{derive, Derived};
+use crate::passes::derived::{derive, Arithmetic, Derived};
 use crate::passes::diff::DiffError;
 
 /// A scalar activation: `fn name(x: f64, params: f64...) -> f64`.
@@ -56,7 +56,7 @@ impl Kind for Scalar {
         let (s, c) = (&derived.stable, &derived.compensated);
         let args = arguments(n);
         let sig = quote! { <T: #root::__private::Float>(#(#args: T),*) };
-        let one = |name: Ident, e: &Expr, compensated: bool| {
+        let one = |name: Ident, e: &Expr, compensated: Arithmetic| {
             let body = block_with(std::slice::from_ref(e), &[compensated]);
             quote! { #[inline(always)] pub fn #name #sig -> T { #body } }
         };
@@ -68,7 +68,7 @@ impl Kind for Scalar {
             .params
             .iter()
             .zip(s.params.iter().zip(&c.params))
-            .map(|(p, (e, &compensated))| one(format_ident!("d_{}", p.name), e, compensated));
+            .map(|(p, (e, &arithmetic))| one(format_ident!("d_{}", p.name), e, arithmetic));
         let fused = block_with(&[s.forward.clone(), s.derivative.clone()], &[c.forward, c.derivative]);
         let module = &n.module;
         quote! {

@@ -18,9 +18,18 @@
 //! without probing: in pairs they come out correctly rounded, so exact wherever their
 //! truth is representable (hardswish' at many inputs), which one rounding guarantees and
 //! two do not.
+//!
+//! Which compensated arithmetic ([`arithmetic`]): the runtime's `Dd<f32>` computes in
+//! `f64`, which a tiny term beside a large one defeats where a pair of `f32`s holds it in
+//! its low part; [`wide_loses`] probes the form in both and chooses pairs where `f64`
+//! loses (`Arithmetic::Pairs`, `DdPair<T>` in generated code).
 
+use activation_runtime::Dd;
+
+use crate::ir::eval::call;
 use crate::ir::expr::{BinOp, Expr, Func, Memo};
-use crate::ir::tape::Tape;
+use crate::ir::tape::{Op, Tape};
+use crate::passes::derived::Arithmetic;
 use crate::passes::simplify::{exact_product, exact_quotient, exact_sum};
 use crate::verify::ulp::ulp_of_f32;
 
@@ -36,6 +45,25 @@ use crate::verify::ulp::ulp_of_f32;
 /// bar.) Compensation costs several times the plain kernel (`docs/speed.md`), so it is
 /// not spent below the gap.
 pub(crate) const SHARE: f64 = 0.61;
+
+/// How much of the bar the `f64` form of a compensated `f32` function may lose, against
+/// the same form in pairs, at a probe input before the function is computed in pairs.
+/// Compensated forms land within about an ULP of the truth; a quarter of the bar (at least
+/// one ULP) is a loss no rounding of `f64` arithmetic makes, only a lost term.
+const WIDE_SHARE: f64 = 0.25;
+
+/// How `e`, stabilised, is computed: in compensated arithmetic where [`needed`], in pairs
+/// for `f32` too where the `f64` that `Dd<f32>` computes in loses against them at some
+/// probe input ([`wide_loses`]).
+pub(crate) fn arithmetic(e: &Expr, input: &str, params: &[(String, f64)]) -> Arithmetic {
+    if !needed(e, input, params) {
+        Arithmetic::Plain
+    } else if wide_loses(e, input, params) {
+        Arithmetic::Pairs
+    } else {
+        Arithmetic::Compensated
+    }
+}
 
 /// Whether `e`, stabilised, should be computed in compensated arithmetic: it can be, and
 /// its plain rounding error comes near the bar at some probe input.
@@ -140,6 +168,127 @@ fn probe_points() -> impl Iterator<Item = f64> {
     })
 }
 
+/// ±2^(k/4) for 2^-12 ≤ |x| ≤ 2^9: [`probe_points`] and the tails, where saturating
+/// functions leave a tiny term beside 1 (1 − tanh(20) ≈ 8e-18).
+fn wide_probe_points() -> impl Iterator<Item = f64> {
+    (-48..=36).flat_map(|k| {
+        let m = f64::from(2.0f32.powf(k as f32 / 4.0));
+        [m, -m]
+    })
+}
+
+/// Whether the compensated `f32` code of `e` in `f64` ([`wide_model`]) is off, at some
+/// probe input, by more than [`WIDE_SHARE`] of the bar from the same form computed in
+/// pairs of `f64` (the runtime's double-double, [`pair_model`]), or is refused where that
+/// is a normal `f32` number. `f64` has 53 contiguous bits where a pair has two runs with a
+/// gap between them: 1 + tanh(40)·(−tanh(40) − 6e-18) keeps its −6e-18 in pairs and loses
+/// it in `f64`.
+fn wide_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
+    let mut names = vec![input];
+    names.extend(params.iter().map(|(k, _)| k.as_str()));
+    let mut tape = Tape::new(&names);
+    let root = tape.add(e);
+    let mut vars = vec![0.0];
+    vars.extend(params.iter().map(|(_, v)| f64::from(*v as f32)));
+    let (mut values, mut pairs) = (Vec::new(), Vec::new());
+    // The pair's value at input x, rounded to `f64`.
+    let mut reference = |x: f64, vars: &mut Vec<f64>| {
+        vars[0] = x;
+        pair_model(&tape, vars, &mut pairs);
+        let (hi, lo) = pairs[root].parts();
+        hi + lo
+    };
+    wide_probe_points().any(|x| {
+        let truth = reference(x, &mut vars);
+        let t32 = truth as f32;
+        if !t32.is_normal() {
+            return false;
+        }
+        vars[0] = x;
+        wide_model(&tape, &vars, &mut values);
+        let wide = values[root];
+        if !(wide as f32).is_normal() {
+            return true;
+        }
+        let h = x.abs() * 2f64.powi(-20);
+        let slope = (reference(x + h, &mut vars) - reference(x - h, &mut vars)) / (2.0 * h);
+        let cond = (x * slope / truth).abs();
+        cond.is_finite() && (wide - truth).abs() / ulp_of_f32(t32) > WIDE_SHARE * (4.0 + 4.0 * cond)
+    })
+}
+
+/// The compensated `f32` code's values, modelled in `f64` (the runtime's `Dd<f32>` is one
+/// `f64`): arithmetic, `sqrt`, `exp`, `expm1`, `sigmoid`, `tanh` and `softplus` in `f64`
+/// (the runtime's are within about 2^-30), the other elementary functions as their `f32`
+/// value (the runtime adds a first-order correction for the argument's low part).
+pub(crate) fn wide_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>) {
+    tape.eval_with(vars, values, |_, op, v| match *op {
+        Op::Call(f, a) => {
+            let r = call(f, v[a]);
+            Some(match f {
+                Func::Sqrt | Func::Exp | Func::ExpM1 | Func::Sigmoid | Func::Tanh | Func::Softplus | Func::Abs => r,
+                _ => f64::from(r as f32),
+            })
+        }
+        _ => None,
+    });
+}
+
+/// Every node's value computed in the runtime's double-double `Dd<f64>`, the reference
+/// [`wide_loses`] holds the `f64` model to: each operation as the generated code's pairs
+/// do it (a power of `powf`, which is never compensated, is NaN).
+fn pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>) {
+    values.clear();
+    for op in tape.ops() {
+        let v = &values[..];
+        let d = match *op {
+            Op::Value(c) => Dd::new(c),
+            Op::Var(i) => Dd::new(vars[i]),
+            Op::Neg(a) => -v[a],
+            Op::Powi(a, n) => v[a].powi(n),
+            Op::Call(f, a) => {
+                let u = v[a];
+                match f {
+                    Func::Exp => u.exp(),
+                    Func::ExpM1 => u.expm1(),
+                    Func::Ln => u.ln(),
+                    Func::Ln1p => u.log1p(),
+                    Func::Sqrt => u.sqrt(),
+                    Func::Abs => u.abs(),
+                    Func::Tanh => u.tanh(),
+                    Func::Sinh => u.sinh(),
+                    Func::Cosh => u.cosh(),
+                    Func::Atan => u.atan(),
+                    Func::Sin => u.sin(),
+                    Func::Cos => u.cos(),
+                    Func::Sigmoid => u.sigmoid(),
+                    Func::Softplus => u.softplus(),
+                    Func::Erf => u.erf(),
+                    Func::Erfc => u.erfc(),
+                    Func::Expm1SubUexp => u.expm1_sub_uexp(),
+                }
+            }
+            Op::Bin(op, a, b) => match op {
+                BinOp::Add => v[a] + v[b],
+                BinOp::Sub => v[a] - v[b],
+                BinOp::Mul => v[a] * v[b],
+                BinOp::Div => v[a] / v[b],
+                BinOp::Max => v[a].max(v[b]),
+                BinOp::Min => v[a].min(v[b]),
+                BinOp::Pow => Dd::new(f64::NAN),
+            },
+            Op::If(op, lhs, rhs, a, b) => {
+                if op.holds(v[lhs].parts().0, v[rhs].parts().0) {
+                    v[a]
+                } else {
+                    v[b]
+                }
+            }
+        };
+        values.push(d);
+    }
+}
+
 /// The `f32` rounding error of a form as a fraction of the bar 4 + 4·cond, point by point:
 /// the form on a tape (evaluated in `f64` at x and x ± h, in `f32` at x).
 struct Excess {
@@ -226,6 +375,24 @@ mod tests {
         assert!(!needs("sigmoid(x)"));
         assert!(!needs("tanh(x)"));
         assert!(!needs("if x > 0 { x } else { 0.01 * x }"));
+    }
+
+    #[test]
+    fn pairs_only_where_f64_loses_a_tiny_term() {
+        let arithmetic_of = |src: &str| arithmetic(&parse_formula(src, &["x"]).unwrap(), "x", &[]);
+        // nested_sigmoid' (tests/user_formulas.rs): beyond |x| ≈ 19, 1 + t·(−t − s) with
+        // t = tanh x within 2^-53 of 1 and s ≈ 1.5 σ(−x) keeps −s in pairs, 0 in f64.
+        let nested = "(1 + tanh(x) * (-tanh(x) - 1.5 * sigmoid(-1.5 * sigmoid(-x)) * sigmoid(-x) * sigmoid(x)))                       * sigmoid(1.5 * sigmoid(-x))";
+        assert_eq!(arithmetic_of(nested), Arithmetic::Pairs);
+        // GELU' (tanh form) and mish'': compensated, and f64 is enough.
+        let gelu = "0.5 * (2 + 3.1915382432114616 * x * (1 + 0.134145 * x.powi(2))                     * sigmoid(-1.5957691216057308 * x * (1 + 0.044715 * x.powi(2))))                     * sigmoid(1.5957691216057308 * x * (1 + 0.044715 * x.powi(2)))";
+        assert_eq!(arithmetic_of(gelu), Arithmetic::Compensated);
+        let mish2 = "sigmoid(x) * sigmoid(2 * softplus(x)) * sigmoid(-2 * softplus(x)) \
+                     * (8 + x * (4 * sigmoid(-x) - 8 * sigmoid(x) * tanh(softplus(x))))";
+        assert_eq!(arithmetic_of(mish2), Arithmetic::Compensated);
+        // Rational forms: f64 holds their few roundings.
+        assert_eq!(arithmetic_of("x / (1 + abs(x))"), Arithmetic::Compensated);
+        assert_eq!(arithmetic_of("x / 6"), Arithmetic::Plain);
     }
 
     #[test]

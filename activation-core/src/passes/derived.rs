@@ -29,33 +29,52 @@ pub struct Derived {
     pub readable: Forms,
     /// What runs: each form stabilised (see [`derive()`]).
     pub stable: Forms,
-    /// Which stable forms run in double-double arithmetic.
+    /// Which stable forms run in compensated arithmetic, and which kind.
     pub compensated: Compensated,
 }
 
-/// Which stable forms the generated code computes in compensated (double-double)
-/// arithmetic: those whose plain rounding comes near the accuracy bar
-/// (`passes::compensate::needed`).
+/// How generated code computes one stable form (`passes::compensate`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Arithmetic {
+    /// In `T`: its plain rounding stays well within the bar.
+    #[default]
+    Plain,
+    /// Over the runtime's `Dd<T>`: a double-double for `f64`, one `f64` per lane for `f32`.
+    Compensated,
+    /// Over `DdPair<T>`, a double-double for `f32` too: probing found a tiny term beside a
+    /// large one that `f64`'s 53 contiguous bits lose and a pair keeps in its low part.
+    Pairs,
+}
+
+impl Arithmetic {
+    /// Whether the form runs in compensated arithmetic of either kind.
+    pub fn is_compensated(self) -> bool {
+        self != Arithmetic::Plain
+    }
+}
+
+/// How each stable form is computed: compensated where its plain rounding comes near the
+/// accuracy bar (`passes::compensate::arithmetic`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Compensated {
     /// f
-    pub forward: bool,
+    pub forward: Arithmetic,
     /// f'
-    pub derivative: bool,
+    pub derivative: Arithmetic,
     /// f''
-    pub second: bool,
+    pub second: Arithmetic,
     /// d/dp for each parameter, in parameter order.
-    pub params: Vec<bool>,
+    pub params: Vec<Arithmetic>,
 }
 
 impl Compensated {
     fn of(forms: &Forms, probe: &Probe) -> Compensated {
-        let needed = |e: &Expr| crate::passes::compensate::needed(e, &probe.input, &probe.params);
+        let choose = |e: &Expr| crate::passes::compensate::arithmetic(e, &probe.input, &probe.params);
         Compensated {
-            forward: needed(&forms.forward),
-            derivative: needed(&forms.derivative),
-            second: needed(&forms.second),
-            params: forms.params.iter().map(needed).collect(),
+            forward: choose(&forms.forward),
+            derivative: choose(&forms.derivative),
+            second: choose(&forms.second),
+            params: forms.params.iter().map(choose).collect(),
         }
     }
 }

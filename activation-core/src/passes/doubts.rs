@@ -17,10 +17,10 @@
 use activation_runtime::Real;
 
 use crate::emit::codegen::{can_overflow, exponent_of_decaying, vanishes};
-use crate::ir::eval::call;
-use crate::ir::expr::{BinOp, Expr, Func};
+use crate::ir::expr::{BinOp, Expr};
 use crate::ir::tape::{Op, Tape};
 use crate::parse::Definition;
+use crate::passes::compensate;
 use crate::passes::derived::{probe_points, Derived};
 
 /// How far over the bar the probed `f32` error must be to raise a doubt.
@@ -110,8 +110,12 @@ pub(crate) fn doubts(def: &Definition, derived: &Derived) -> Vec<Doubt> {
     let named: Vec<(&str, f64)> = params.iter().map(|(n, v)| (n.as_str(), *v)).collect();
     let points = probe_points(&crate::passes::breakpoints::breakpoints(&def.body, &def.input, &named));
     let (s, c) = (&derived.stable, &derived.compensated);
-    let mut forms = vec![(&s.forward, c.forward), (&s.derivative, c.derivative), (&s.second, c.second)];
-    forms.extend(s.params.iter().zip(c.params.iter().copied()));
+    let mut forms = vec![
+        (&s.forward, c.forward.is_compensated()),
+        (&s.derivative, c.derivative.is_compensated()),
+        (&s.second, c.second.is_compensated()),
+    ];
+    forms.extend(s.params.iter().zip(c.params.iter().map(|a| a.is_compensated())));
     let model = Model::new(&forms, &def.input, &params);
     // scores[point][form]
     let scores: Vec<Vec<f64>> = points.iter().map(|&x| model.scores(x)).collect();
@@ -256,23 +260,10 @@ impl Model {
         values
     }
 
-    /// A model of the compensated `f32` code (`Dd<f32>`, from `f32` inputs): arithmetic,
-    /// `sqrt`, `sigmoid`, `tanh` and `softplus` are double-double there (taken in `f64`
-    /// here), the other elementary functions give their `f32` result with a first-order
-    /// correction for the argument's low part (taken here as the `f64` value rounded to
-    /// `f32`).
+    /// The compensated `f32` code, modelled in `f64` ([`compensate::wide_model`]).
     fn compensated_f32(&self, vars: &[f64]) -> Vec<f64> {
         let mut values = Vec::new();
-        self.tape.eval_with(vars, &mut values, |_, op, v| match *op {
-            Op::Call(f, a) => {
-                let r = call(f, v[a]);
-                Some(match f {
-                    Func::Sqrt | Func::Sigmoid | Func::Tanh | Func::Softplus | Func::Abs => r,
-                    _ => f64::from(r as f32),
-                })
-            }
-            _ => None,
-        });
+        compensate::wide_model(&self.tape, vars, &mut values);
         values
     }
 }

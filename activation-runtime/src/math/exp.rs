@@ -67,7 +67,7 @@ pub(crate) fn exp_parts<F: Float>(xh: F, xl: F) -> (F, F, F) {
 }
 
 /// e^x, within 0.6 ULP (see `docs/accuracy.md`). `f32` lanes compute in `f64`
-/// ([`exp_wide`]) and round once.
+/// (`exp_wide`) and round once.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn exp<F: Float>(x: F) -> F {
@@ -95,22 +95,51 @@ pub fn exp<F: Float>(x: F) -> F {
 fn exp_wide<W: Float<Scalar = f64>>(x: W) -> W {
     // e^-104 rounds to 0 in f32 and e^89 to infinity: clamped, the results stay the same
     // and k small.
-    let (k, q) = reduce_wide(x);
+    let (k, q) = reduce_wide(x, -104.0, 89.0);
     let v = (W::from_f64(1.0) + q) * k.pow2i();
     W::select(x.is_nan(), x, v)
 }
 
-/// `(k, e^r − 1)` with x = k ln 2 + r, for [`exp_wide`] and [`expm1_wide`]. x is clamped to
-/// [−104, 89], where e^x already rounds to 0 or to infinity in `f32`, so that |k| ≤ 151.
+/// Beyond ±`WIDE_RANGE`, e^x leaves the normal range of `f64` (e^±709.78): the wide
+/// compensated values (`crate::dd`) refuse such arguments.
+pub(crate) const WIDE_RANGE: f64 = 700.0;
+
+/// e^x to about 2^-32 relative, as [`exp_wide`] but over `f64`'s range: for the `f32`
+/// values that compensated code carries in `f64` (`crate::dd`), whose intermediate
+/// products may leave `f32`'s range and come back. NaN (a refused value) where |x| >
+/// `WIDE_RANGE`, where e^x is not a normal `f64`.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn reduce_wide<W: Float<Scalar = f64>>(x: W) -> (W, W) {
-    let xc = x.max(W::from_f64(-104.0)).min(W::from_f64(89.0));
+pub(crate) fn exp_wide_range<W: Float<Scalar = f64>>(x: W) -> W {
+    let (k, q) = reduce_wide(x, -WIDE_RANGE, WIDE_RANGE);
+    let v = (W::from_f64(1.0) + q) * k.pow2i();
+    W::select(x.abs().le(W::from_f64(WIDE_RANGE)), v, W::from_f64(f64::NAN))
+}
+
+/// e^x − 1 as [`expm1_wide`], over `f64`'s range (see [`exp_wide_range`]): −1 below
+/// −`WIDE_RANGE` (within 2^-1000), NaN above `WIDE_RANGE`.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn expm1_wide_range<W: Float<Scalar = f64>>(x: W) -> W {
+    let (k, q) = reduce_wide(x, -WIDE_RANGE, WIDE_RANGE);
+    let s = k.pow2i();
+    let v = (s - W::from_f64(1.0)) + s * q;
+    W::select(x.le(W::from_f64(WIDE_RANGE)), v, W::from_f64(f64::NAN))
+}
+
+/// `(k, e^r − 1)` with x = k ln 2 + r, for x clamped to [`min`, `max`]: [−104, 89] for
+/// [`exp_wide`] and [`expm1_wide`] (e^x already rounds to 0 or to infinity in `f32` there,
+/// so |k| ≤ 151), ±`WIDE_RANGE` for the wide compensated values (|k| ≤ 1010, so that 2^k
+/// is a normal `f64`).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn reduce_wide<W: Float<Scalar = f64>>(x: W, min: f64, max: f64) -> (W, W) {
+    let xc = x.max(W::from_f64(min)).min(W::from_f64(max));
     // Round to an integer by adding and subtracting 1.5 · 2^52 (|k| < 2^51, no select).
     let magic = W::splat(<f64 as Real>::ROUND_MAGIC);
     let k = (xc * W::splat(<f64 as Tables>::LOG2E) + magic) - magic;
-    // In one step: k ln 2 rounded is off by at most 151 · 2^-53 = 2^-45.8, which moves
-    // e^x by that much relative — far below the 2^-32 the result needs.
+    // In one step: k ln 2 rounded is off by at most 1010 · 2^-53 < 2^-43, which moves e^x
+    // by that much relative — far below the 2^-32 the result needs.
     let r = xc - k * W::from_f64(core::f64::consts::LN_2);
     (k, r + r * r * poly(r, &EXP_WIDE))
 }
@@ -122,7 +151,7 @@ fn reduce_wide<W: Float<Scalar = f64>>(x: W) -> (W, W) {
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn expm1_wide<W: Float<Scalar = f64>>(x: W) -> W {
-    let (k, q) = reduce_wide(x);
+    let (k, q) = reduce_wide(x, -104.0, 89.0);
     let s = k.pow2i();
     (s - W::from_f64(1.0)) + s * q
 }
@@ -164,7 +193,7 @@ pub(crate) fn expm1_parts<F: Float>(x: F) -> (F, F, F) {
     (hi, lo, (r.k - k1).pow2i())
 }
 
-/// e^x − 1, accurate near 0, within 0.6 ULP; `f32` lanes through [`expm1_wide`].
+/// e^x − 1, accurate near 0, within 0.6 ULP; `f32` lanes through `expm1_wide`.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn expm1<F: Float>(x: F) -> F {

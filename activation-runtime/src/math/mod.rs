@@ -49,6 +49,8 @@ pub use log::{ln, log1p};
 pub use pow::powf;
 pub use trig::{atan, cos, sin};
 
+pub(crate) use exp::{exp_wide_range, expm1_wide_range};
+
 use crate::dd::two_sum;
 use crate::float::Float;
 

@@ -1,0 +1,459 @@
+//! Compensated numbers: the type compensated generated code computes in.
+//!
+//! A compound derivative such as mish'' multiplies and adds a dozen rounded values, and a
+//! cancellation in its last bracket can amplify their rounding errors past the accuracy
+//! bar. The `compensate` pass of the engine emits such a function over [`Dd<T>`] instead
+//! of `T`: every `+ - * /` carries about twice the precision of `T`, and every function
+//! value carries the low part of its argument through a first-order correction, so what
+//! remains is the error of the few library calls underneath (at most about half an ULP
+//! each), not of the arithmetic around them. [`Dd::settle`] rounds the result to `T` and
+//! says in which lanes it can be trusted; generated code runs its plain form in the others.
+//!
+//! One API, two representations ([`Repr`]). [`Dd<T>`] takes the one the lane type
+//! chooses ([`Float::DdRepr`]):
+//!
+//! - `f64` and its lanes: a **double-double** ([`pair::Pair`]), `hi + lo` with Dekker's
+//!   and Knuth's error-free transformations (one fused multiply-add per product where the
+//!   lanes have FMA);
+//! - `f32` and its lanes: **one `f64`** ([`wide::Wide`]). Every `f32` is an `f64`, and
+//!   `f64`'s 53 bits are more than a pair of `f32`s holds (48), so an `f64` operation does
+//!   what about twenty `f32` operations of the error-free transformations do — without
+//!   FMA, Dekker's product alone is seventeen. `exp`, `expm1`, `tanh`, `sigmoid` and
+//!   `softplus` are computed in `f64` to about 2^-30 (`math::exp_wide_range`); the other
+//!   functions take their `f32` value and the first-order correction, as the pair does.
+//!
+//! [`DdPair<T>`] is the double-double for `f32` too. A pair's bits come in two runs with
+//! any gap between them, `f64`'s in one run of 53: 1 + tanh(40)·(−tanh(40) − 6e-18) keeps
+//! its −6e-18 in pairs and loses it in `f64`. The engine probes each compensated form in
+//! both at expansion time and emits `DdPair` where `f64` loses (`passes::compensate`).
+//!
+//! Both refuse what they cannot carry ([`Dd::settle`]): non-finite values, subnormal or
+//! zero results (the plain code's tail devices decide there), and values that lost bits on
+//! the way (a decaying factor that underflowed, a product that landed in the subnormal
+//! range, an `exp` beyond `f64`'s normal range for the wide form), which are poisoned with
+//! a NaN that every later operation propagates.
+//!
+//! Scalars and lanes compute the same operations in the same order, so a slice kernel
+//! gives the same bits as the scalar function in either representation.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::{Add, Div, Mul, Neg, Sub};
+
+use crate::float::{Float, Select};
+use crate::real::Real;
+
+pub mod pair;
+pub mod wide;
+
+use pair::Pair;
+
+/// Error-free sum: `(s, e)` with `s = fl(a + b)` and `a + b = s + e` exactly (Knuth).
+#[inline(always)]
+pub fn two_sum<T: Float>(a: T, b: T) -> (T, T) {
+    let s = a + b;
+    let bb = s - a;
+    (s, (a - (s - bb)) + (b - bb))
+}
+
+/// Error-free product: `(p, e)` with `p = fl(a b)` and `a b = p + e` exactly: one fused
+/// multiply-add where the lanes know the CPU has it, else Dekker's splitting (a software
+/// `fma` would be far slower). The pair is the same exact one either way; where Dekker's
+/// split overflows (|a| or |b| within 2^⌈p/2⌉ of the top of the range) both give a NaN
+/// error term, so that every path refuses the same pairs.
+#[inline(always)]
+pub fn two_prod<T: Float>(a: T, b: T) -> (T, T) {
+    let split = T::split_factor();
+    let p = a * b;
+    if T::FAST_FMA {
+        let (ta, tb) = (split * a, split * b);
+        // `t - t` is 0, or NaN where Dekker's split would have overflowed.
+        #[allow(clippy::eq_op)]
+        return (p, a.mul_add(b, -p) + ((ta - ta) + (tb - tb)));
+    }
+    let halves = |v: T| {
+        let t = split * v;
+        let hi = t - (t - v);
+        (hi, v - hi)
+    };
+    let ((ah, al), (bh, bl)) = (halves(a), halves(b));
+    (p, ((ah * bh - p) + ah * bl + al * bh) + al * bl)
+}
+
+/// How [`Dd<T>`] holds its value: the operations whose algorithms differ between the
+/// double-double ([`pair::Pair`]) and the `f64` ([`wide::Wide`]) representation. Everything
+/// else on [`Dd`] is written once on top of these. Implemented by this crate's two
+/// representations only; generated code never names it.
+#[doc(hidden)]
+pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 'static {
+    /// An exact `T`.
+    fn new(v: T) -> Self;
+    /// A constant known as a double-double `hi + lo` of `f64`s.
+    fn constant(hi: f64, lo: f64) -> Self;
+    /// `(hi, lo)`: the value rounded to `T`, and (rounded to `T`) what that leaves out.
+    fn parts(self) -> (T, T);
+    /// `hi + lo` for `|lo| ≤ ulp(hi) / 2`.
+    fn from_parts(hi: T, lo: T) -> Self;
+    /// `value + slope · lo`: a function's value at `hi` corrected to first order for an
+    /// argument `hi + lo`; refused (poisoned) where `underflow` and |value| is below `T`'s
+    /// normal range, where it has lost bits.
+    fn function(value: T, slope: T, lo: T, underflow: bool) -> Self;
+    /// See [`Dd::settle`].
+    fn settle(self) -> (T, T::Mask);
+    /// `self < 0` (a zero `hi` with a negative `lo` counts as negative in a pair).
+    fn is_negative(self) -> T::Mask;
+    /// `other > self`.
+    fn below(self, other: Self) -> T::Mask;
+    /// Whether the value is finite in `T` and not poisoned.
+    fn is_finite(self) -> T::Mask;
+    /// −self.
+    fn neg(self) -> Self;
+    /// self + b.
+    fn add(self, b: Self) -> Self;
+    /// self · b, poisoned where a product of nonzero factors underflowed.
+    fn mul(self, b: Self) -> Self;
+    /// self / b, poisoned where a nonzero quotient underflowed.
+    fn div(self, b: Self) -> Self;
+    /// √self.
+    fn sqrt(self) -> Self;
+    /// e^self.
+    fn exp(self) -> Self;
+    /// e^self − 1.
+    fn expm1(self) -> Self;
+    /// tanh self.
+    fn tanh(self) -> Self;
+    /// σ(self).
+    fn sigmoid(self) -> Self;
+    /// (σ(self), σ(−self)).
+    fn sigmoid_pair(self) -> (Self, Self);
+    /// ln(1 + e^self).
+    fn softplus(self) -> Self;
+}
+
+/// A compensated number over `T` (`f32`, `f64` or lanes of either) held as `R`: by default
+/// the representation the lane type chooses ([`Float::DdRepr`]: one `f64` per lane for
+/// `f32`, a double-double for `f64`); [`DdPair<T>`] is a double-double for either. See the
+/// module documentation for what each carries and how.
+pub struct Dd<T: Float, R: Repr<T> = <T as Float>::DdRepr>(R, PhantomData<T>);
+
+/// A double-double over `T`, `f32` included: where a compensated form needs what a pair
+/// keeps and one `f64` does not — a tiny term beside 1 (1 − tanh²(40) ≈ 7e-35 next to
+/// σ(−40) ≈ 4e-18), which a pair holds in its low part and `f64`'s 53 contiguous bits
+/// lose. The engine chooses it per function by probing (`passes::compensate`).
+pub type DdPair<T> = Dd<T, Pair<T>>;
+
+impl<T: Float, R: Repr<T>> Clone for Dd<T, R> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Float, R: Repr<T>> Copy for Dd<T, R> {}
+
+impl<T: Float, R: Repr<T>> fmt::Debug for Dd<T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (hi, lo) = self.parts();
+        f.debug_struct("Dd").field("hi", &hi).field("lo", &lo).finish()
+    }
+}
+
+impl<T: Float, R: Repr<T>> Select<T::Mask> for Dd<T, R> {
+    #[inline(always)]
+    fn select(m: T::Mask, a: Self, b: Self) -> Self {
+        Dd(Select::select(m, a.0, b.0), PhantomData)
+    }
+}
+
+impl<T: Float, R: Repr<T>> Dd<T, R> {
+    /// An exact `T`.
+    #[inline(always)]
+    pub fn new(v: T) -> Self {
+        Dd(R::new(v), PhantomData)
+    }
+
+    /// A constant known as a double-double `hi + lo` of `f64`s (exact enough for either
+    /// `T`).
+    #[inline(always)]
+    pub fn constant(hi: f64, lo: f64) -> Self {
+        Dd(R::constant(hi, lo), PhantomData)
+    }
+
+    /// `hi + lo` with `|lo| ≤ ulp(hi) / 2`.
+    #[inline(always)]
+    pub fn from_parts(hi: T, lo: T) -> Self {
+        Dd(R::from_parts(hi, lo), PhantomData)
+    }
+
+    /// `(hi, lo)`: the value rounded to `T`, and what that leaves out (rounded to `T`).
+    #[inline(always)]
+    pub fn parts(self) -> (T, T) {
+        self.0.parts()
+    }
+
+    /// The value rounded to `T`, and the lanes where it can be trusted. Refused: not finite,
+    /// poisoned (see the module documentation), or itself subnormal or 0 (where the plain
+    /// code's tail devices decide). Generated code computes its plain fallback only when
+    /// some lane is refused (`__private::sides`, `merge`).
+    #[inline(always)]
+    pub fn settle(self) -> (T, T::Mask) {
+        self.0.settle()
+    }
+
+    /// Whether the value is finite in `T` (and not poisoned), lane by lane.
+    #[inline(always)]
+    pub fn is_finite(self) -> T::Mask {
+        self.0.is_finite()
+    }
+
+    /// `f(hi)` corrected to first order by `slope(hi) · lo`: a function whose value this
+    /// representation takes from `T`'s own.
+    #[inline(always)]
+    fn through(self, f: impl Fn(T) -> T, slope: impl Fn(T) -> T, underflow: bool) -> Self {
+        let (hi, lo) = self.parts();
+        Dd(R::function(f(hi), slope(hi), lo, underflow), PhantomData)
+    }
+
+    /// |self|.
+    #[inline(always)]
+    pub fn abs(self) -> Self {
+        Self::select(self.0.is_negative(), -self, self)
+    }
+
+    /// The larger of two values.
+    #[inline(always)]
+    pub fn max(self, other: Self) -> Self {
+        Self::select(self.0.below(other.0), other, self)
+    }
+
+    /// The smaller of two values.
+    #[inline(always)]
+    pub fn min(self, other: Self) -> Self {
+        Self::select(other.0.below(self.0), other, self)
+    }
+
+    /// `self^n` by repeated squaring (squares and cubes, the common cases, without a loop);
+    /// negative `n` through one division.
+    #[inline(always)]
+    pub fn powi(self, n: i32) -> Self {
+        let acc = match n.unsigned_abs() {
+            0 => Self::new(T::from_f64(1.0)),
+            1 => self,
+            2 => self * self,
+            3 => self * self * self,
+            k => {
+                let (mut base, mut k) = (self, k);
+                // The lowest set bit starts the product; each further bit multiplies in.
+                while k & 1 == 0 {
+                    base = base * base;
+                    k >>= 1;
+                }
+                let mut acc = base;
+                k >>= 1;
+                while k > 0 {
+                    base = base * base;
+                    if k & 1 == 1 {
+                        acc = acc * base;
+                    }
+                    k >>= 1;
+                }
+                acc
+            }
+        };
+        if n < 0 {
+            Self::new(T::from_f64(1.0)) / acc
+        } else {
+            acc
+        }
+    }
+
+    /// √self.
+    #[inline(always)]
+    pub fn sqrt(self) -> Self {
+        Dd(self.0.sqrt(), PhantomData)
+    }
+
+    /// e^self.
+    #[inline(always)]
+    pub fn exp(self) -> Self {
+        Dd(self.0.exp(), PhantomData)
+    }
+
+    /// e^self − 1.
+    #[inline(always)]
+    pub fn expm1(self) -> Self {
+        Dd(self.0.expm1(), PhantomData)
+    }
+
+    /// The logistic function, so that only the `exp` underneath rounds (its error reaches σ
+    /// damped by σ(−|u|) ≤ ½).
+    #[inline(always)]
+    pub fn sigmoid(self) -> Self {
+        Dd(self.0.sigmoid(), PhantomData)
+    }
+
+    /// (σ(u), σ(-u)) from one `exp` and one division: σ(-|u|) = e^-|u| σ(|u|). Forms such
+    /// as σ(u) σ(-u) (the logistic density) need both.
+    #[inline(always)]
+    pub fn sigmoid_pair(self) -> (Self, Self) {
+        let (a, b) = self.0.sigmoid_pair();
+        (Dd(a, PhantomData), Dd(b, PhantomData))
+    }
+
+    /// tanh.
+    #[inline(always)]
+    pub fn tanh(self) -> Self {
+        Dd(self.0.tanh(), PhantomData)
+    }
+
+    /// ln(1 + e^u) = max(u, 0) + ln(1 + e^-|u|), the two parts added without rounding.
+    #[inline(always)]
+    pub fn softplus(self) -> Self {
+        Dd(self.0.softplus(), PhantomData)
+    }
+
+    /// ln self.
+    #[inline(always)]
+    pub fn ln(self) -> Self {
+        self.through(T::ln, |h| T::from_f64(1.0) / h, false)
+    }
+
+    /// ln(1 + self).
+    #[inline(always)]
+    pub fn log1p(self) -> Self {
+        self.through(T::log1p, |h| T::from_f64(1.0) / (T::from_f64(1.0) + h), false)
+    }
+
+    /// The error function.
+    #[inline(always)]
+    pub fn erf(self) -> Self {
+        self.through(T::erf, gaussian_slope, false)
+    }
+
+    /// 1 − erf.
+    #[inline(always)]
+    pub fn erfc(self) -> Self {
+        self.through(T::erfc, |h| -gaussian_slope(h), true)
+    }
+
+    /// expm1(u) − u e^u (see [`Float::expm1_sub_uexp`]); its slope is −u e^u.
+    #[inline(always)]
+    pub fn expm1_sub_uexp(self) -> Self {
+        self.through(T::expm1_sub_uexp, |h| -(h * h.exp()), false)
+    }
+
+    /// sinh.
+    #[inline(always)]
+    pub fn sinh(self) -> Self {
+        self.through(T::sinh, T::cosh, false)
+    }
+
+    /// cosh.
+    #[inline(always)]
+    pub fn cosh(self) -> Self {
+        self.through(T::cosh, T::sinh, false)
+    }
+
+    /// arctan.
+    #[inline(always)]
+    pub fn atan(self) -> Self {
+        self.through(T::atan, |h| T::from_f64(1.0) / (T::from_f64(1.0) + h * h), false)
+    }
+
+    /// sin.
+    #[inline(always)]
+    pub fn sin(self) -> Self {
+        self.through(T::sin, T::cos, false)
+    }
+
+    /// cos.
+    #[inline(always)]
+    pub fn cos(self) -> Self {
+        self.through(T::cos, |h| -h.sin(), false)
+    }
+
+    /// σ(hi + lo) rounded to `T`: σ(hi) (1 + σ(-hi) lo), the first-order correction being
+    /// exact to far below an ULP since |lo| ≤ ulp(hi). For arguments refined in pairs.
+    #[inline(always)]
+    pub fn sigmoid_value(self) -> T {
+        let (hi, lo) = self.parts();
+        let s = hi.sigmoid();
+        s + s * (T::from_f64(1.0) - s) * lo
+    }
+
+    /// e^(hi + lo) rounded to `T`: e^hi (1 + lo); ∞ where e^hi overflows (the correction
+    /// `e · lo` would then be ∞ · lo, and ∞ − ∞ for a negative `lo`).
+    #[inline(always)]
+    pub fn exp_value(self) -> T {
+        let (hi, lo) = self.parts();
+        let e = hi.exp();
+        T::select(e.is_finite(), e + e * lo, e)
+    }
+
+    /// erfc(hi + lo) rounded to `T`: erfc(hi) - (2/√π) e^(-hi²) lo.
+    #[inline(always)]
+    pub fn erfc_value(self) -> T {
+        let (hi, lo) = self.parts();
+        let c = hi.erfc();
+        c - T::from_f64(core::f64::consts::FRAC_2_SQRT_PI) * (-(hi * hi)).exp() * lo
+    }
+}
+
+impl<T: Real, R: Repr<T>> Dd<T, R> {
+    /// The value rounded to `T`, or `None` where it cannot be trusted (see
+    /// [`settle`](Self::settle)).
+    #[inline]
+    pub fn settled(self) -> Option<T> {
+        let (v, ok) = self.settle();
+        ok.then_some(v)
+    }
+}
+
+/// d/du erf(u) = (2/√π) e^(−u²).
+#[inline(always)]
+fn gaussian_slope<T: Float>(u: T) -> T {
+    T::from_f64(core::f64::consts::FRAC_2_SQRT_PI) * (-(u * u)).exp()
+}
+
+impl<T: Float, R: Repr<T>> Neg for Dd<T, R> {
+    type Output = Self;
+    #[inline(always)]
+    fn neg(self) -> Self {
+        Dd(self.0.neg(), PhantomData)
+    }
+}
+
+impl<T: Float, R: Repr<T>> Add for Dd<T, R> {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, b: Self) -> Self {
+        Dd(self.0.add(b.0), PhantomData)
+    }
+}
+
+impl<T: Float, R: Repr<T>> Sub for Dd<T, R> {
+    type Output = Self;
+    #[inline(always)]
+    fn sub(self, b: Self) -> Self {
+        self + -b
+    }
+}
+
+impl<T: Float, R: Repr<T>> Mul for Dd<T, R> {
+    type Output = Self;
+    #[inline(always)]
+    fn mul(self, b: Self) -> Self {
+        Dd(self.0.mul(b.0), PhantomData)
+    }
+}
+
+impl<T: Float, R: Repr<T>> Div for Dd<T, R> {
+    type Output = Self;
+    #[inline(always)]
+    fn div(self, b: Self) -> Self {
+        Dd(self.0.div(b.0), PhantomData)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,239 @@
+//! The double-double representation of [`Dd`](super::Dd), for `f64` and its lanes:
+//! `hi + lo` with |lo| ≤ ulp(hi) / 2, about 2p bits.
+//!
+//! Dekker's product needs `|v| · 2^⌈p/2⌉` to stay finite, and a value that has underflowed
+//! keeps only a few bits: a decaying factor in the subnormal range, or a product that
+//! lands there, poisons the pair (a NaN low part), and `settle` refuses poisoned,
+//! non-finite and subnormal results. (Near the bottom of the normal range the low part
+//! itself is subnormal: the pair is then only about as precise as `T`, never worse.)
+
+use super::{two_prod, two_sum, Repr};
+use crate::float::{Float, Select};
+use crate::real::Real;
+
+/// `hi + lo` with `|lo| ≤ ulp(hi) / 2`: about twice the precision of `T`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pair<T> {
+    /// The value rounded to `T`.
+    pub hi: T,
+    /// What `hi` leaves out.
+    pub lo: T,
+}
+
+impl<T: Float> Pair<T> {
+    #[inline(always)]
+    fn renormalised(a: T, b: T) -> Self {
+        let (hi, lo) = two_sum(a, b);
+        Pair { hi, lo }
+    }
+
+    /// `self`, or a poisoned pair (a NaN low part, which every operation propagates) where
+    /// the value has underflowed into the subnormal range: a factor like σ(-800) in `f64`
+    /// has a few bits left, and a growing factor such as e^x would lift it back into the
+    /// normal range with those few bits. `settle` then refuses the result and the plain
+    /// code, whose log-domain products handle tails, runs.
+    #[inline(always)]
+    fn unless_underflowed(self) -> Self {
+        let under = self.hi.abs().lt(T::min_positive());
+        Pair { hi: self.hi, lo: T::select(under, T::from_f64(f64::NAN), self.lo) }
+    }
+
+    /// `self` plus a first-order correction `slope · lo`, for a function value whose
+    /// argument had the low part `lo`.
+    #[inline(always)]
+    fn corrected(self, slope: T, lo: T) -> Self {
+        Self::renormalised(self.hi, self.lo + slope * lo)
+    }
+}
+
+impl<T: Float> Select<T::Mask> for Pair<T> {
+    #[inline(always)]
+    fn select(m: T::Mask, a: Self, b: Self) -> Self {
+        Pair { hi: T::select(m, a.hi, b.hi), lo: T::select(m, a.lo, b.lo) }
+    }
+}
+
+impl<T: Float> Repr<T> for Pair<T> {
+    #[inline(always)]
+    fn new(hi: T) -> Self {
+        Pair { hi, lo: T::from_f64(0.0) }
+    }
+
+    /// For `f32` the high part's rounding moves into the low part.
+    #[inline(always)]
+    fn constant(hi: f64, lo: f64) -> Self {
+        let h = <T::Scalar as Float>::from_f64(hi);
+        let l = (hi - h.to_f64()) + lo;
+        Self::renormalised(T::splat(h), T::from_f64(l))
+    }
+
+    #[inline(always)]
+    fn parts(self) -> (T, T) {
+        (self.hi, self.lo)
+    }
+
+    #[inline(always)]
+    fn from_parts(hi: T, lo: T) -> Self {
+        Pair { hi, lo }
+    }
+
+    #[inline(always)]
+    fn function(value: T, slope: T, lo: T, underflow: bool) -> Self {
+        let v = Self::new(value).corrected(slope, lo);
+        if underflow {
+            v.unless_underflowed()
+        } else {
+            v
+        }
+    }
+
+    #[inline(always)]
+    fn settle(self) -> (T, T::Mask) {
+        let v = self.hi + self.lo;
+        // |v| ≥ MIN_POSITIVE written as |v| − MIN_POSITIVE ≥ 0 (the same for every v: the
+        // difference is exact below MIN_POSITIVE): LLVM folds the plain comparison and
+        // `is_finite` into one class test that it then evaluates lane by lane.
+        let normal = (v.abs() - T::min_positive()).ge(T::from_f64(0.0));
+        (v, v.is_finite() & self.lo.is_finite() & normal)
+    }
+
+    #[inline(always)]
+    fn is_negative(self) -> T::Mask {
+        self.hi.lt(T::from_f64(0.0))
+    }
+
+    /// Lexicographically.
+    #[inline(always)]
+    fn below(self, other: Self) -> T::Mask {
+        other.hi.gt(self.hi) | (other.hi.eq(self.hi) & other.lo.gt(self.lo))
+    }
+
+    #[inline(always)]
+    fn is_finite(self) -> T::Mask {
+        self.hi.is_finite() & self.lo.is_finite()
+    }
+
+    #[inline(always)]
+    fn neg(self) -> Self {
+        Pair { hi: -self.hi, lo: -self.lo }
+    }
+
+    /// Double-double sum, renormalised.
+    #[inline(always)]
+    fn add(self, b: Self) -> Self {
+        let (s, e) = two_sum(self.hi, b.hi);
+        let e = e + (self.lo + b.lo);
+        let hi = s + e;
+        Pair { hi, lo: e - (hi - s) }
+    }
+
+    /// Double-double product, renormalised. A product of nonzero factors that underflows
+    /// has lost bits (see `unless_underflowed`).
+    #[inline(always)]
+    fn mul(self, b: Self) -> Self {
+        let (p, e) = two_prod(self.hi, b.hi);
+        let e = e + (self.hi * b.lo + self.lo * b.hi);
+        let hi = p + e;
+        let product = Pair { hi, lo: e - (hi - p) };
+        let zero = T::from_f64(0.0);
+        let nonzero = !(self.hi.eq(zero) | b.hi.eq(zero));
+        Self::select(nonzero, product.unless_underflowed(), product)
+    }
+
+    /// Long division with one rounded reciprocal: a first quotient `q = a · fl(1/b)`
+    /// (within a few ULPs), the remainder `a − b q` (exact to about 2p bits: the product is
+    /// error-free and the difference cancels), and its quotient as the low part. One
+    /// division instead of two — the reciprocal of a constant divisor is folded at compile
+    /// time, so dividing by a constant divides nothing — and the pair is as accurate: the
+    /// low part needs only `p` bits of its own. (`1/b` keeps at least `p − 2` bits for any
+    /// finite `b`: the product of the largest and the smallest normal numbers is about 4.)
+    #[inline(always)]
+    fn div(self, b: Self) -> Self {
+        let inv = T::from_f64(1.0) / b.hi;
+        let q = self.hi * inv;
+        let r = self.add(b.mul(Self::new(q)).neg());
+        let d = Self::renormalised(q, r.hi * inv);
+        Self::select(self.hi.eq(T::from_f64(0.0)), d, d.unless_underflowed())
+    }
+
+    /// One Newton correction.
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        let s = self.hi.sqrt();
+        let r = self.add(Self::new(s).mul(Self::new(s)).neg());
+        let refined = Self::renormalised(s, r.hi / (T::from_f64(2.0) * s));
+        Self::select(s.eq(T::from_f64(0.0)), Self::new(s), refined)
+    }
+
+    #[inline(always)]
+    fn exp(self) -> Self {
+        let e = self.hi.exp();
+        Self::new(e).corrected(e, self.lo).unless_underflowed()
+    }
+
+    #[inline(always)]
+    fn expm1(self) -> Self {
+        let m = self.hi.expm1();
+        Self::new(m).corrected(m + T::from_f64(1.0), self.lo)
+    }
+
+    /// From `e^-2|u|` where that is well away from 1 and from `expm1` near 0, each in the
+    /// range where its rounding is damped.
+    #[inline(always)]
+    fn tanh(self) -> Self {
+        let (zero, one, two) = (T::from_f64(0.0), T::from_f64(1.0), T::from_f64(2.0));
+        let y = self.hi.abs();
+        // In place (not `branch` with closures), like generated code: see `lanes_if!`.
+        let t = crate::__lanes_if!(
+            y.gt(T::from_f64(0.35)),
+            {
+                let e = (-two * y).exp();
+                Self::renormalised(one, -e).div(Self::renormalised(one, e))
+            },
+            {
+                let m = (-two * y).expm1();
+                Self::new(-m).div(Self::renormalised(two, m))
+            }
+        );
+        let t = Self::select(self.hi.lt(zero), t.neg(), t);
+        t.corrected(one - t.hi * t.hi, self.lo)
+    }
+
+    /// As 1 / (1 + e^-|u|) or its complement computed in pairs.
+    #[inline(always)]
+    fn sigmoid(self) -> Self {
+        let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
+        let e = (-self.hi.abs()).exp();
+        let denominator = Self::renormalised(one, e);
+        let positive = self.hi.ge(zero);
+        // σ(|u|) or σ(-|u|) = e^-|u| σ(|u|), from one division.
+        let s = Self::new(T::select(positive, one, e)).div(denominator);
+        // The slope σ(u) σ(-u) needs σ(-u) only roughly: e σ(|u|), or 1 - σ(u) for u < 0.
+        let other = T::select(positive, e * s.hi, one - s.hi);
+        s.corrected(s.hi * other, self.lo).unless_underflowed()
+    }
+
+    #[inline(always)]
+    fn sigmoid_pair(self) -> (Self, Self) {
+        let one = T::from_f64(1.0);
+        let e = (-self.hi.abs()).exp();
+        let big = Self::new(one).div(Self::renormalised(one, e));
+        let small = big.mul(Self::new(e));
+        let shift = big.hi * small.hi * self.lo;
+        let (up, down) =
+            (|v: Self| Self::renormalised(v.hi, v.lo + shift), |v: Self| Self::renormalised(v.hi, v.lo - shift));
+        let positive = self.hi.ge(T::from_f64(0.0));
+        let pos = up(Self::select(positive, big, small));
+        let neg = down(Self::select(positive, small, big));
+        (pos.unless_underflowed(), neg.unless_underflowed())
+    }
+
+    #[inline(always)]
+    fn softplus(self) -> Self {
+        let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
+        let e = (-self.hi.abs()).exp();
+        // The slope σ(u), from the same e^-|u|.
+        let slope = T::select(self.hi.ge(zero), one, e) / (one + e);
+        Self::renormalised(self.hi.max(zero), e.log1p()).corrected(slope, self.lo).unless_underflowed()
+    }
+}

@@ -1,0 +1,217 @@
+//! The `f64` representation of [`Dd`](super::Dd), for `f32` and its lanes: one `f64` per
+//! lane ([`Float::Wide`]).
+//!
+//! Arithmetic is `f64` arithmetic: 53 bits where a pair of `f32`s holds 48, in one
+//! instruction where the error-free transformations take ten to twenty. `exp`, `expm1`,
+//! `tanh`, `sigmoid` and `softplus`'s exponential are `f64` kernels accurate to about
+//! 2^-30 (an `f32` ULP is 2^-23), over the whole normal range of `f64` (so that a factor
+//! e^-120 that a later e^100 lifts back keeps its bits); the other functions take the
+//! `f32` value at the rounded argument and a first-order correction, as the pair does.
+//! No `mul_add`: the bits are the same with and without FMA, on scalars and on lanes.
+//!
+//! Refused (poisoned with a NaN): an `exp` beyond ±700, where e^x leaves `f64`'s normal
+//! range; a product or quotient of nonzero values that underflows `f64`; a function value
+//! taken from `f32` that is subnormal there (it has lost bits).
+
+use super::Repr;
+use crate::float::{Float, Select};
+use crate::math::{exp_wide_range, expm1_wide_range};
+
+/// An `f32` value (or lanes of them) carried in `f64`.
+pub struct Wide<T: Float>(pub T::Wide);
+
+impl<T: Float> Clone for Wide<T> {
+    #[inline(always)]
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Float> Copy for Wide<T> {}
+
+impl<T: Float> core::fmt::Debug for Wide<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("Wide").field(&self.0).finish()
+    }
+}
+
+/// `v` in every wide lane.
+#[inline(always)]
+fn w<T: Float>(v: f64) -> T::Wide {
+    <T::Wide as Float>::from_f64(v)
+}
+
+/// NaN where `m` is set: a refused value.
+#[inline(always)]
+fn poisoned<T: Float>(m: <T::Wide as Float>::Mask, v: T::Wide) -> T::Wide {
+    <T::Wide as Float>::select(m, w::<T>(f64::NAN), v)
+}
+
+/// Below `f64`'s normal range though `nonzero`: a result that lost bits.
+#[inline(always)]
+fn underflowed<T: Float>(v: T::Wide, nonzero: <T::Wide as Float>::Mask) -> <T::Wide as Float>::Mask {
+    v.abs().lt(w::<T>(f64::MIN_POSITIVE)) & nonzero
+}
+
+impl<T: Float> Select<T::Mask> for Wide<T> {
+    #[inline(always)]
+    fn select(m: T::Mask, a: Self, b: Self) -> Self {
+        Wide(<T::Wide as Float>::select(T::widen_mask(m), a.0, b.0))
+    }
+}
+
+impl<T: Float> Repr<T> for Wide<T> {
+    #[inline(always)]
+    fn new(v: T) -> Self {
+        Wide(v.widen())
+    }
+
+    /// `hi + lo` rounded to `f64` (that is `hi`).
+    #[inline(always)]
+    fn constant(hi: f64, lo: f64) -> Self {
+        Wide(w::<T>(hi + lo))
+    }
+
+    #[inline(always)]
+    fn parts(self) -> (T, T) {
+        let hi = T::narrow(self.0);
+        // Exact: `hi` is the value rounded, within an `f32` ULP of it.
+        (hi, T::narrow(self.0 - hi.widen()))
+    }
+
+    #[inline(always)]
+    fn from_parts(hi: T, lo: T) -> Self {
+        Wide(hi.widen() + lo.widen())
+    }
+
+    #[inline(always)]
+    fn function(value: T, slope: T, lo: T, underflow: bool) -> Self {
+        let v = value.widen() + slope.widen() * lo.widen();
+        if underflow {
+            let lost = value.abs().lt(T::min_positive());
+            Wide(poisoned::<T>(T::widen_mask(lost), v))
+        } else {
+            Wide(v)
+        }
+    }
+
+    #[inline(always)]
+    fn settle(self) -> (T, T::Mask) {
+        let v = T::narrow(self.0);
+        // As the pair's `settle`: one class test (NaN, a poisoned value, narrows to NaN).
+        let normal = (v.abs() - T::min_positive()).ge(T::from_f64(0.0));
+        (v, v.is_finite() & normal)
+    }
+
+    #[inline(always)]
+    fn is_negative(self) -> T::Mask {
+        T::narrow_mask(self.0.lt(w::<T>(0.0)))
+    }
+
+    #[inline(always)]
+    fn below(self, other: Self) -> T::Mask {
+        T::narrow_mask(other.0.gt(self.0))
+    }
+
+    /// Finite once rounded to `T` (as a pair of `T`s would be).
+    #[inline(always)]
+    fn is_finite(self) -> T::Mask {
+        T::narrow(self.0).is_finite()
+    }
+
+    #[inline(always)]
+    fn neg(self) -> Self {
+        Wide(-self.0)
+    }
+
+    #[inline(always)]
+    fn add(self, b: Self) -> Self {
+        Wide(self.0 + b.0)
+    }
+
+    /// A product of nonzero factors below `f64`'s normal range has lost bits (up to all of
+    /// them).
+    #[inline(always)]
+    fn mul(self, b: Self) -> Self {
+        let p = self.0 * b.0;
+        let zero = w::<T>(0.0);
+        Wide(poisoned::<T>(underflowed::<T>(p, !(self.0.eq(zero) | b.0.eq(zero))), p))
+    }
+
+    /// A nonzero dividend whose quotient is below `f64`'s normal range has lost bits.
+    #[inline(always)]
+    fn div(self, b: Self) -> Self {
+        let q = self.0 / b.0;
+        Wide(poisoned::<T>(underflowed::<T>(q, !self.0.eq(w::<T>(0.0))), q))
+    }
+
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        Wide(self.0.sqrt())
+    }
+
+    #[inline(always)]
+    fn exp(self) -> Self {
+        Wide(exp_wide_range(self.0))
+    }
+
+    #[inline(always)]
+    fn expm1(self) -> Self {
+        Wide(expm1_wide_range(self.0))
+    }
+
+    /// tanh |u| = T / (T + 2) with T = e^(2|u|) − 1: no cancellation at any |u| (T within
+    /// 2^-30, and the quotient's condition in T is below 1); 1 from |u| = 350 on.
+    #[inline(always)]
+    fn tanh(self) -> Self {
+        let y = self.0.abs().min(w::<T>(350.0));
+        let t = expm1_wide_range(y + y);
+        let v = t / (t + w::<T>(2.0));
+        Wide(<T::Wide as Float>::select(self.0.is_nan(), self.0, v.copysign(self.0)))
+    }
+
+    /// σ(|u|) = 1 / (1 + e^-|u|) and σ(-|u|) = e^-|u| σ(|u|); refused below −700, where
+    /// σ leaves `f64`'s normal range.
+    #[inline(always)]
+    fn sigmoid(self) -> Self {
+        let (big, small) = sigmoid_parts::<T>(self.0);
+        Wide(<T::Wide as Float>::select(self.0.ge(w::<T>(0.0)), big, small))
+    }
+
+    #[inline(always)]
+    fn sigmoid_pair(self) -> (Self, Self) {
+        let (big, small) = sigmoid_parts::<T>(self.0);
+        let positive = self.0.ge(w::<T>(0.0));
+        let select = <T::Wide as Float>::select;
+        (Wide(select(positive, big, small)), Wide(select(positive, small, big)))
+    }
+
+    /// max(u, 0) + ln(1 + e^-|u|): e^-|u| in `f64`, its `log1p` from `f32`'s with the
+    /// first-order correction for the part of e^-|u| that `f32` leaves out.
+    #[inline(always)]
+    fn softplus(self) -> Self {
+        let u = self.0;
+        let e = exp_wide_range(-u.abs().min(w::<T>(700.0)));
+        let eh = T::narrow(e);
+        let el = e - eh.widen();
+        let one = w::<T>(1.0);
+        let l = eh.log1p().widen() + el / (one + e);
+        let v = u.max(w::<T>(0.0)) + l;
+        // Below −700, e^u (and softplus) leave `f64`'s normal range; NaN stays NaN.
+        let v = <T::Wide as Float>::select(u.is_nan(), u, v);
+        Wide(poisoned::<T>(u.lt(w::<T>(-700.0)), v))
+    }
+}
+
+/// (σ(|u|), σ(−|u|)) in `f64`; σ(−|u|) refused where |u| > 700.
+#[inline(always)]
+fn sigmoid_parts<T: Float>(u: T::Wide) -> (T::Wide, T::Wide) {
+    let one = w::<T>(1.0);
+    let a = u.abs();
+    let e = exp_wide_range(-a.min(w::<T>(700.0)));
+    let big = one / (one + e);
+    let small = poisoned::<T>(a.gt(w::<T>(700.0)), e * big);
+    // NaN stays NaN (`min` would have dropped it).
+    let nan = u.is_nan();
+    (<T::Wide as Float>::select(nan, u, big), <T::Wide as Float>::select(nan, u, small))
+}
