@@ -100,10 +100,12 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
     fn function(value: T, slope: T, lo: T, underflow: bool) -> Self;
     /// See [`Dd::settle`].
     fn settle(self) -> (T, T::Mask);
-    /// `self < 0` (a zero `hi` with a negative `lo` counts as negative in a pair).
-    fn is_negative(self) -> T::Mask;
-    /// `other > self`.
-    fn below(self, other: Self) -> T::Mask;
+    /// |self|.
+    fn abs(self) -> Self;
+    /// The larger of two values.
+    fn max(self, other: Self) -> Self;
+    /// The smaller of two values.
+    fn min(self, other: Self) -> Self;
     /// Whether the value is finite in `T` and not poisoned.
     fn is_finite(self) -> T::Mask;
     /// −self.
@@ -217,19 +219,19 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// |self|.
     #[inline(always)]
     pub fn abs(self) -> Self {
-        Self::select(self.0.is_negative(), -self, self)
+        Dd(self.0.abs(), PhantomData)
     }
 
     /// The larger of two values.
     #[inline(always)]
     pub fn max(self, other: Self) -> Self {
-        Self::select(self.0.below(other.0), other, self)
+        Dd(self.0.max(other.0), PhantomData)
     }
 
     /// The smaller of two values.
     #[inline(always)]
     pub fn min(self, other: Self) -> Self {
-        Self::select(other.0.below(self.0), other, self)
+        Dd(self.0.min(other.0), PhantomData)
     }
 
     /// `self^n` by repeated squaring (squares and cubes, the common cases, without a loop);

@@ -38,6 +38,12 @@ impl<T: Float> Pair<T> {
         Pair { hi: self.hi, lo: T::select(under, T::from_f64(f64::NAN), self.lo) }
     }
 
+    /// `other > self`, comparing the pairs lexicographically.
+    #[inline(always)]
+    fn below(self, other: Self) -> T::Mask {
+        other.hi.gt(self.hi) | (other.hi.eq(self.hi) & other.lo.gt(self.lo))
+    }
+
     /// `self` plus a first-order correction `slope · lo`, for a function value whose
     /// argument had the low part `lo`.
     #[inline(always)]
@@ -98,14 +104,19 @@ impl<T: Float> Repr<T> for Pair<T> {
     }
 
     #[inline(always)]
-    fn is_negative(self) -> T::Mask {
-        self.hi.lt(T::from_f64(0.0))
+    fn abs(self) -> Self {
+        Self::select(self.hi.lt(T::from_f64(0.0)), self.neg(), self)
     }
 
-    /// Lexicographically.
+    /// Comparing the pairs lexicographically.
     #[inline(always)]
-    fn below(self, other: Self) -> T::Mask {
-        other.hi.gt(self.hi) | (other.hi.eq(self.hi) & other.lo.gt(self.lo))
+    fn max(self, other: Self) -> Self {
+        Self::select(self.below(other), other, self)
+    }
+
+    #[inline(always)]
+    fn min(self, other: Self) -> Self {
+        Self::select(other.below(self), other, self)
     }
 
     #[inline(always)]

@@ -144,3 +144,20 @@ fn pairs_keep_a_tiny_term_beside_one_that_f64_loses() {
     };
     assert_eq!(wide.settled(), None, "{wide:?}");
 }
+
+#[test]
+fn f32_quotients_are_exact_where_the_truth_is_an_f32() {
+    // Division multiplies by the reciprocal: two roundings of f64, invisible in f32.
+    for x in [-2.5f32, -1.0, 0.0, 1.0, 3.0, 7.0, 0.375, 1e-3, 12345.0] {
+        let hs = (Dd::<f32>::new(x) + Dd::new(3.0)) / Dd::new(6.0);
+        let truth = (f64::from(x) + 3.0) / 6.0;
+        assert_eq!(f64::from(hs.parts().0), (truth as f32) as f64, "hardsigmoid at {x}");
+        let ss = Dd::<f32>::new(x) / (Dd::new(1.0) + Dd::new(x).abs());
+        let truth = f64::from(x) / (1.0 + f64::from(x).abs());
+        assert_eq!(ss.parts().0, truth as f32, "softsign at {x}");
+    }
+    assert_eq!((Dd::<f32>::new(3.0) / Dd::new(6.0)).settled(), Some(0.5));
+    // A divisor beyond 2^1022 has a subnormal reciprocal: refused, not rounded badly.
+    let huge = Dd::<f32>::new(1e30).powi(10) * Dd::new(1e8);
+    assert!((Dd::<f32>::new(1.0) / huge).parts().0.is_nan());
+}

@@ -104,13 +104,19 @@ impl<T: Float> Repr<T> for Wide<T> {
     }
 
     #[inline(always)]
-    fn is_negative(self) -> T::Mask {
-        T::narrow_mask(self.0.lt(w::<T>(0.0)))
+    fn abs(self) -> Self {
+        Wide(self.0.abs())
+    }
+
+    /// As the pair's: `other` where it is the larger, else `self`.
+    #[inline(always)]
+    fn max(self, other: Self) -> Self {
+        Wide(<T::Wide as Float>::select(other.0.gt(self.0), other.0, self.0))
     }
 
     #[inline(always)]
-    fn below(self, other: Self) -> T::Mask {
-        T::narrow_mask(other.0.gt(self.0))
+    fn min(self, other: Self) -> Self {
+        Wide(<T::Wide as Float>::select(self.0.gt(other.0), other.0, self.0))
     }
 
     /// Finite once rounded to `T` (as a pair of `T`s would be).
@@ -138,11 +144,17 @@ impl<T: Float> Repr<T> for Wide<T> {
         Wide(poisoned::<T>(underflowed::<T>(p, !(self.0.eq(zero) | b.0.eq(zero))), p))
     }
 
-    /// A nonzero dividend whose quotient is below `f64`'s normal range has lost bits.
+    /// `self · (1/b)`: within 2^-52, which the rounding to `f32` cannot tell from one
+    /// rounding (a truth that is an `f32` still comes out exactly), and where `b` is a
+    /// constant, as in (x + 3) / 6, a multiplication instead of a division — the
+    /// reciprocal folds at compile time, and a division has a quarter of its throughput.
+    /// Refused: a reciprocal or a nonzero quotient below `f64`'s normal range.
     #[inline(always)]
     fn div(self, b: Self) -> Self {
-        let q = self.0 / b.0;
-        Wide(poisoned::<T>(underflowed::<T>(q, !self.0.eq(w::<T>(0.0))), q))
+        let inv = w::<T>(1.0) / b.0;
+        let q = self.0 * inv;
+        let lost = underflowed::<T>(inv, b.0.is_finite()) | underflowed::<T>(q, !self.0.eq(w::<T>(0.0)));
+        Wide(poisoned::<T>(lost, q))
     }
 
     #[inline(always)]
