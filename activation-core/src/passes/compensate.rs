@@ -162,7 +162,12 @@ fn trivial(e: &Expr) -> bool {
 /// activation's terms are of comparable size and compound rounding shows. (The tails are
 /// the stabilising pass's and the refined arguments' business.)
 fn probe_points() -> impl Iterator<Item = f64> {
-    (-48..=20).flat_map(|k| {
+    quarter_powers(20)
+}
+
+/// ±2^(k/4) for k from −48 to `top`, exact in `f32`.
+fn quarter_powers(top: i32) -> impl Iterator<Item = f64> {
+    (-48..=top).flat_map(|k| {
         let m = f64::from(2.0f32.powf(k as f32 / 4.0));
         [m, -m]
     })
@@ -171,10 +176,7 @@ fn probe_points() -> impl Iterator<Item = f64> {
 /// ±2^(k/4) for 2^-12 ≤ |x| ≤ 2^9: [`probe_points`] and the tails, where saturating
 /// functions leave a tiny term beside 1 (1 − tanh(20) ≈ 8e-18).
 fn wide_probe_points() -> impl Iterator<Item = f64> {
-    (-48..=36).flat_map(|k| {
-        let m = f64::from(2.0f32.powf(k as f32 / 4.0));
-        [m, -m]
-    })
+    quarter_powers(36)
 }
 
 /// Whether the compensated `f32` code of `e` in `f64` ([`wide_model`]) is off, at some
@@ -184,12 +186,7 @@ fn wide_probe_points() -> impl Iterator<Item = f64> {
 /// gap between them: 1 + tanh(40)·(−tanh(40) − 6e-18) keeps its −6e-18 in pairs and loses
 /// it in `f64`.
 fn wide_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
-    let mut names = vec![input];
-    names.extend(params.iter().map(|(k, _)| k.as_str()));
-    let mut tape = Tape::new(&names);
-    let root = tape.add(e);
-    let mut vars = vec![0.0];
-    vars.extend(params.iter().map(|(_, v)| f64::from(*v as f32)));
+    let Excess { tape, root, mut vars } = Excess::new(e, input, params);
     let (mut values, mut pairs) = (Vec::new(), Vec::new());
     // The pair's value at input x, rounded to `f64`.
     let mut reference = |x: f64, vars: &mut Vec<f64>| {
