@@ -72,8 +72,6 @@ pub trait Float:
     fn narrow(wide: Self::Wide) -> Self;
     /// A comparison of these lanes as one of the [`Wide`](Self::Wide) lanes.
     fn widen_mask(m: Self::Mask) -> <Self::Wide as Float>::Mask;
-    /// A comparison of the [`Wide`](Self::Wide) lanes as one of these.
-    fn narrow_mask(m: <Self::Wide as Float>::Mask) -> Self::Mask;
     /// How a [`Dd<Self>`](crate::Dd) holds its value: a double-double for `f64` lanes, one
     /// `f64` per lane for `f32` lanes (see [`crate::dd`]).
     type DdRepr: crate::dd::Repr<Self>;

@@ -144,14 +144,6 @@ macro_rules! lanes {
                 }
                 LaneMask(r)
             }
-            #[inline(always)]
-            fn narrow_mask(m: LaneMask<u64, N>) -> Self::Mask {
-                let mut r = [0; N];
-                for i in 0..N {
-                    r[i] = if m.0[i] != 0 { !0 } else { 0 };
-                }
-                LaneMask(r)
-            }
             type DdRepr = $repr<Self>;
 
             #[inline(always)]

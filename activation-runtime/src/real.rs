@@ -118,10 +118,6 @@ macro_rules! impl_real {
             fn widen_mask(m: bool) -> bool {
                 m
             }
-            #[inline(always)]
-            fn narrow_mask(m: bool) -> bool {
-                m
-            }
             type DdRepr = $repr<Self>;
 
             #[inline(always)]

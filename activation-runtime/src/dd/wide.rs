@@ -182,19 +182,25 @@ impl<T: Float> Repr<T> for Wide<T> {
         Wide(<T::Wide as Float>::select(self.0.is_nan(), self.0, v.copysign(self.0)))
     }
 
-    /// σ(|u|) = 1 / (1 + e^-|u|) and σ(-|u|) = e^-|u| σ(|u|); refused below −700, where
-    /// σ leaves `f64`'s normal range.
+    /// The first of [`sigmoid_pair`](Repr::sigmoid_pair).
     #[inline(always)]
     fn sigmoid(self) -> Self {
-        let (big, small) = sigmoid_parts::<T>(self.0);
-        Wide(<T::Wide as Float>::select(self.0.ge(w::<T>(0.0)), big, small))
+        self.sigmoid_pair().0
     }
 
+    /// σ(|u|) = 1 / (1 + e^-|u|) and σ(-|u|) = e^-|u| σ(|u|); σ(-|u|) refused beyond
+    /// |u| = 700, where it leaves `f64`'s normal range.
     #[inline(always)]
     fn sigmoid_pair(self) -> (Self, Self) {
-        let (big, small) = sigmoid_parts::<T>(self.0);
-        let positive = self.0.ge(w::<T>(0.0));
+        let u = self.0;
+        let one = w::<T>(1.0);
+        let e = exp_minus_abs::<T>(u);
+        let big = one / (one + e);
+        let small = poisoned::<T>(u.abs().gt(w::<T>(700.0)), e * big);
+        // NaN stays NaN (`exp_minus_abs` clamps it away).
         let select = <T::Wide as Float>::select;
+        let (big, small) = (select(u.is_nan(), u, big), select(u.is_nan(), u, small));
+        let positive = u.ge(w::<T>(0.0));
         (Wide(select(positive, big, small)), Wide(select(positive, small, big)))
     }
 
@@ -203,7 +209,7 @@ impl<T: Float> Repr<T> for Wide<T> {
     #[inline(always)]
     fn softplus(self) -> Self {
         let u = self.0;
-        let e = exp_wide_range(-u.abs().min(w::<T>(700.0)));
+        let e = exp_minus_abs::<T>(u);
         let eh = T::narrow(e);
         let el = e - eh.widen();
         let one = w::<T>(1.0);
@@ -215,15 +221,10 @@ impl<T: Float> Repr<T> for Wide<T> {
     }
 }
 
-/// (σ(|u|), σ(−|u|)) in `f64`; σ(−|u|) refused where |u| > 700.
+/// e^-|u| for |u| up to 700, e^-700 beyond (and for NaN): the decaying exponential of
+/// σ and softplus, kept in `f64`'s normal range; the callers refuse or round what lies
+/// beyond.
 #[inline(always)]
-fn sigmoid_parts<T: Float>(u: T::Wide) -> (T::Wide, T::Wide) {
-    let one = w::<T>(1.0);
-    let a = u.abs();
-    let e = exp_wide_range(-a.min(w::<T>(700.0)));
-    let big = one / (one + e);
-    let small = poisoned::<T>(a.gt(w::<T>(700.0)), e * big);
-    // NaN stays NaN (`min` would have dropped it).
-    let nan = u.is_nan();
-    (<T::Wide as Float>::select(nan, u, big), <T::Wide as Float>::select(nan, u, small))
+fn exp_minus_abs<T: Float>(u: T::Wide) -> T::Wide {
+    exp_wide_range(-u.abs().min(w::<T>(700.0)))
 }
