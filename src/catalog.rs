@@ -1,7 +1,10 @@
 //! The catalog: every activation of the source article, and common extras, each declared
 //! once with `#[activation]` — nothing here is hand-written code.
 
-use crate::prelude::*;
+// The catalog declares `sigmoid`, `tanh` and `softplus` itself, so its formulas name the
+// prelude's functions of those names by path (a bare `sigmoid` here is this module's
+// `sigmoid`, and `#[activation]` refuses to read it as the prelude's).
+use crate::prelude::{self, *};
 use crate::DynActivation;
 
 /// Every catalog activation with its default parameters, for tools that go through all of
@@ -85,7 +88,7 @@ pub fn elu(x: f64, alpha: f64) -> f64 {
 /// Swish: x σ(βx).
 #[activation(beta = 1.0)]
 pub fn swish(x: f64, beta: f64) -> f64 {
-    x * sigmoid(beta * x)
+    x * prelude::sigmoid(beta * x)
 }
 
 /// GELU, tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
@@ -103,7 +106,7 @@ pub fn gelu_erf(x: f64) -> f64 {
 /// SiLU: x σ(x) (swish with β = 1).
 #[activation]
 pub fn silu(x: f64) -> f64 {
-    x * sigmoid(x)
+    x * prelude::sigmoid(x)
 }
 
 /// Softplus: ln(1 + e^x), a smooth ReLU.
@@ -115,7 +118,7 @@ pub fn softplus(x: f64) -> f64 {
 /// Mish: x tanh(softplus(x)).
 #[activation]
 pub fn mish(x: f64) -> f64 {
-    x * softplus(x).tanh()
+    x * prelude::softplus(x).tanh()
 }
 
 /// SELU: λx for x > 0, λα(e^x − 1) otherwise, with the self-normalising constants.
@@ -141,7 +144,7 @@ pub fn celu(x: f64, alpha: f64) -> f64 {
 /// Log-sigmoid: ln σ(x).
 #[activation]
 pub fn logsigmoid(x: f64) -> f64 {
-    sigmoid(x).ln()
+    prelude::sigmoid(x).ln()
 }
 
 /// Softsign: x / (1 + |x|).

@@ -59,11 +59,12 @@ fn found(f: &ItemFn, vector: bool) -> Option<Found> {
         syn::Meta::List(l) => l.tokens.clone(),
         _ => TokenStream::new(),
     };
-    let definition = if vector {
+    let parsed = if vector {
         crate::vector::parse::parse_vector_activation(args.clone(), &item)
     } else {
         parse_activation(args.clone(), &item)
     };
+    let definition = parsed.map(|p| p.def);
     Some(Found { item, args, definition })
 }
 

@@ -56,7 +56,8 @@ fn expand<K: Kind>(attr: TokenStream, function: ItemFn) -> TokenStream {
     crate::passes::simplify::forget_cache();
     let root = crate::parse::crate_root(attr.clone());
     let _root = crate::emit::root::set(root.as_ref());
-    let expanded = K::parse(attr, &function).and_then(|def| {
+    let expanded = K::parse(attr, &function).and_then(|parsed| {
+        let def = parsed.def;
         check_struct_name(&def.name, &function)?;
         check_depth(&def, &function)?;
         run_passes(&function, || {
@@ -65,7 +66,7 @@ fn expand<K: Kind>(attr: TokenStream, function: ItemFn) -> TokenStream {
             let forms = K::derive(&def).map_err(|e| e.to_string())?;
             match budget::take() {
                 Some(exceeded) => Err(exceeded.to_string()),
-                None => Ok(generate::<K>(&def, &forms, &function)),
+                None => Ok(generate::<K>(&def, &forms, &function, &parsed.prelude_names)),
             }
         })
     });
@@ -75,8 +76,9 @@ fn expand<K: Kind>(attr: TokenStream, function: ItemFn) -> TokenStream {
     })
 }
 
-/// Every generated item, in order: kernels, free functions, struct, impl, checks.
-fn generate<K: Kind>(def: &Definition, forms: &K::Forms, function: &ItemFn) -> TokenStream {
+/// Every generated item, in order: kernels, free functions, struct, impl, checks, the
+/// prelude names' check, warnings.
+fn generate<K: Kind>(def: &Definition, forms: &K::Forms, function: &ItemFn, named: &[syn::Path]) -> TokenStream {
     let names = Names::new(def, &function.vis);
     let kernels = K::kernels(&names, forms);
     let functions = K::free_functions(&names, forms, function);
@@ -92,7 +94,8 @@ fn generate<K: Kind>(def: &Definition, forms: &K::Forms, function: &ItemFn) -> T
         .collect();
     let warnings = warnings(def, &doubts, &params, function);
     let checks = names.checks::<K>(&doubts);
-    quote! { #kernels #functions #strukt #imp #checks #warnings }
+    let prelude_names = names.prelude_names(named);
+    quote! { #kernels #functions #strukt #imp #checks #prelude_names #warnings }
 }
 
 /// One compile-time warning per function with doubts (`docs/contract.md` §5.7), naming its

@@ -64,7 +64,7 @@ pub(crate) trait Kind {
     const CHECKS: &'static str;
 
     /// Reads the definition from the attribute's arguments and the function.
-    fn parse(attr: TokenStream, function: &ItemFn) -> syn::Result<Definition>;
+    fn parse(attr: TokenStream, function: &ItemFn) -> syn::Result<crate::parse::Parsed>;
 
     /// Runs the passes.
     fn derive(def: &Definition) -> Result<Self::Forms, Self::Error>;
@@ -195,6 +195,36 @@ impl<'a> Names<'a> {
             #[cfg(test)]
             mod #module {
                 #root::#checks!(#value, skip = [#(#skips),*]);
+            }
+        }
+    }
+
+    /// The check that each name of the body that the engine read as the prelude's function
+    /// or constant (`named`, `parse::Parsed::prelude_names`) means that in the user's module
+    /// (`docs/contract.md` §3.2). A hidden module imports both the user's module and the
+    /// prelude by glob and names each one as written, at the span of its use in the formula.
+    /// A bare name that the user's module defines itself (`fn sigmoid` beside
+    /// `use activation::prelude::*`) comes from the two globs as two items, and rustc reports
+    /// it as ambiguous there (E0659); a bare name that is the prelude's, or that the user's
+    /// module does not have, is one item and nothing is reported. A path
+    /// (`prelude::sigmoid`) must resolve, through the user's imports, which it uses. (No
+    /// other check a macro can emit compares what a name resolves to; a block-local item is
+    /// not seen, as `use super::*` does not reach into blocks.)
+    pub(crate) fn prelude_names(&self, named: &[syn::Path]) -> TokenStream {
+        if named.is_empty() {
+            return TokenStream::new();
+        }
+        let root = root();
+        let module = format_ident!("__activation_names_{}", self.def.name.trim_start_matches("r#"));
+        quote! {
+            #[doc(hidden)]
+            #[allow(unused_imports, dead_code, non_snake_case)]
+            mod #module {
+                use super::*;
+                use #root::prelude::*;
+                fn names() {
+                    #(let _ = #named;)*
+                }
             }
         }
     }

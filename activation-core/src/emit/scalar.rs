@@ -24,7 +24,7 @@ use crate::emit::item::{Kind, Names};
 use crate::ir::expr::Expr;
 use crate::ir::latex::to_latex;
 use crate::ir::text::printed;
-use crate::parse::{parse_activation, Definition};
+use crate::parse::{parse_activation, Definition, Parsed};
 use crate::passes::derived::{derive, Arithmetic, Derived};
 use crate::passes::diff::DiffError;
 
@@ -38,7 +38,7 @@ impl Kind for Scalar {
     const TRAIT: &'static str = "Activation";
     const CHECKS: &'static str = "__gradient_checks";
 
-    fn parse(attr: TokenStream, function: &ItemFn) -> syn::Result<Definition> {
+    fn parse(attr: TokenStream, function: &ItemFn) -> syn::Result<Parsed> {
         parse_activation(attr, function)
     }
 

@@ -228,15 +228,29 @@ fn finite(lit: &Lit, v: f64) -> syn::Result<f64> {
     }
 }
 
+/// A parsed `#[activation]` function: its definition, and what the generated code must check
+/// about the names the body uses.
+pub(crate) struct Parsed {
+    /// The formula and its arguments.
+    pub def: Definition,
+    /// The names and paths of the body read as the prelude's functions and constants
+    /// (`sigmoid`, `max`, `prelude::tanh`, `PI`), each at its first use. The engine cannot
+    /// see the user's scope, so the generated code asks the compiler what each one is there:
+    /// a user's own `fn sigmoid` (or `const PI`) beside `use activation::prelude::*` is an
+    /// error at the call, never a silent substitution, and a path must resolve
+    /// (`emit::item::Names::prelude_names`, `docs/contract.md` §3.2).
+    pub prelude_names: Vec<syn::Path>,
+}
+
 /// Parses an `#[activation]` function with its attribute's defaults.
-pub(crate) fn parse_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<Definition> {
+pub(crate) fn parse_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<Parsed> {
     parse_definition(attr, item, false)
 }
 
 /// [`parse_activation`], with `sum(e)` and one-argument `max(e)` reductions accepted in
 /// the body when `reductions` is set (vector activations; `crate::vector::parse` checks
 /// the slice input and passes the item here with that input typed `f64`).
-pub(crate) fn parse_definition(attr: TokenStream, item: &ItemFn, reductions: bool) -> syn::Result<Definition> {
+pub(crate) fn parse_definition(attr: TokenStream, item: &ItemFn, reductions: bool) -> syn::Result<Parsed> {
     let mut errors = Errors::default();
     let facade = crate_root(attr.clone());
     let defaults = errors.take(parse_defaults(attr)).unwrap_or_default();
@@ -265,7 +279,7 @@ pub(crate) fn parse_definition(attr: TokenStream, item: &ItemFn, reductions: boo
         }
     }
     let def = Definition { name: item.sig.ident.to_string(), input, params, body: body.unwrap_or(Expr::num(0.0)) };
-    errors.finish(def)
+    errors.finish(Parsed { def, prelude_names: scope.named })
 }
 
 fn unknown_default(ident: &syn::Ident, names: &[syn::Ident]) -> syn::Error {
@@ -425,6 +439,9 @@ struct Scope {
     /// The facade's path from `#[activation(crate = path)]`, as written (`::a::b`), if given:
     /// its `prelude` is a path under which a call names a prelude function.
     facade: Option<String>,
+    /// The names and paths read as the prelude's (`sigmoid`, `prelude::tanh`, `PI`), first
+    /// use of each, with its span: see [`Parsed::prelude_names`].
+    named: Vec<syn::Path>,
 }
 
 impl Scope {
@@ -438,6 +455,7 @@ impl Scope {
             internal: false,
             failed: HashSet::new(),
             facade: None,
+            named: Vec::new(),
         }
     }
 
@@ -566,7 +584,7 @@ impl Scope {
         }
     }
 
-    fn path(&self, p: &syn::ExprPath) -> syn::Result<Expr> {
+    fn path(&mut self, p: &syn::ExprPath) -> syn::Result<Expr> {
         if p.qself.is_some() {
             return err(p, "qualified paths are not supported");
         }
@@ -591,6 +609,7 @@ impl Scope {
             );
         if consts_path {
             if let Some(k) = Constant::from_name(&last) {
+                self.prelude_name(&p.path);
                 return Ok(Expr::Const(k));
             }
         }
@@ -692,6 +711,9 @@ impl Scope {
             }
         }
         let args: Vec<Expr> = c.args.iter().map(|a| self.expr(a)).collect::<syn::Result<_>>()?;
+        if matches!((name.as_str(), args.len()), ("max" | "min", 2)) || Func::from_function_name(&name).is_some() {
+            self.prelude_name(&p.path);
+        }
         let bad_arity = |n: usize| err(c, format!("`{name}` takes {n} argument(s)"));
         match (name.as_str(), args.len()) {
             ("max", 2) => Ok(Expr::bin(BinOp::Max, args[0].clone(), args[1].clone())),
@@ -770,6 +792,13 @@ impl Scope {
             )
         };
         err(p, msg)
+    }
+
+    /// Records a name or path read as the prelude's (its first use).
+    fn prelude_name(&mut self, path: &syn::Path) {
+        if !self.named.iter().any(|b| b == path) {
+            self.named.push(path.clone());
+        }
     }
 
     /// The paths under which a call names a prelude function (see [`Scope::function_path`]).
@@ -927,7 +956,7 @@ mod tests {
 
     fn parse(src: &str) -> syn::Result<Definition> {
         let item: ItemFn = syn::parse_str(src).unwrap();
-        parse_activation(TokenStream::new(), &item)
+        parse_activation(TokenStream::new(), &item).map(|p| p.def)
     }
 
     #[test]

@@ -43,7 +43,7 @@ impl Kind for Vector {
     const TRAIT: &'static str = "VectorActivation";
     const CHECKS: &'static str = "__vector_gradient_checks";
 
-    fn parse(attr: TokenStream, function: &ItemFn) -> syn::Result<Definition> {
+    fn parse(attr: TokenStream, function: &ItemFn) -> syn::Result<crate::parse::Parsed> {
         parse_vector_activation(attr, function)
     }
 

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use syn::{FnArg, ItemFn, Type};
 
-use crate::parse::{parse_definition, Definition};
+use crate::parse::{parse_definition, Parsed};
 
 /// Whether `item` declares a vector activation: its first argument is a slice reference
 /// (of any element type, so that `&[f32]` gets the vector activation's error message).
@@ -19,7 +19,7 @@ pub(crate) fn is_vector(item: &ItemFn) -> bool {
 /// Parses a vector activation `fn name(x: &[f64], p: f64, ...) -> f64 { formula }`: the
 /// body is the formula for one element, where `x` is `x_i` and `sum(e)`/`max(e)` reduce
 /// `e` over every element `j`.
-pub(crate) fn parse_vector_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<Definition> {
+pub(crate) fn parse_vector_activation(attr: TokenStream, item: &ItemFn) -> syn::Result<Parsed> {
     let input_error = input_type_error(item);
     let mut scalar = item.clone();
     if let Some(FnArg::Typed(t)) = scalar.sig.inputs.first_mut() {
@@ -65,10 +65,10 @@ fn input_type_error(item: &ItemFn) -> Option<syn::Error> {
 mod tests {
     use super::*;
 
-    fn parse(src: &str) -> syn::Result<Definition> {
+    fn parse(src: &str) -> syn::Result<crate::parse::Definition> {
         let item: ItemFn = syn::parse_str(src).unwrap();
         assert!(is_vector(&item));
-        parse_vector_activation(TokenStream::new(), &item)
+        parse_vector_activation(TokenStream::new(), &item).map(|p| p.def)
     }
 
     #[test]

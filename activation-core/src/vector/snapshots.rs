@@ -52,7 +52,7 @@ fn catalog() -> Vec<(ItemFn, syn::Attribute)> {
 
 fn definition(item: &ItemFn, attr: &syn::Attribute) -> Definition {
     let args = attr.meta.require_list().map(|l| l.tokens.clone()).unwrap_or_default();
-    parse_vector_activation(args, item).unwrap()
+    parse_vector_activation(args, item).unwrap().def
 }
 
 fn output(out: &mut String, graph: &Graph, label: &str, o: &Output) {
