@@ -212,6 +212,8 @@ struct Case {
     formula: Formula,
     time: Duration,
     tokens: usize,
+    /// The expansion warned that some range misses the bar (the checks skip it).
+    warned: bool,
     class: Class,
     /// The message, error or first failure line behind the class.
     detail: String,
@@ -243,13 +245,13 @@ pub fn main(args: &[String]) -> Result<(), String> {
             eprintln!("expanding {id}/{} ...", o.count);
         }
         let e = pool.expand(&formula.attr(), &formula.item(&name(id)))?;
-        let (class, detail, tokens) = match e.outcome {
-            Outcome::Expanded { tokens } => (Class::Expanded, String::new(), tokens),
-            Outcome::Rejected(m) => (Class::Rejected, m, 0),
-            Outcome::Panic(m) => (Class::Panic, m, 0),
-            Outcome::Hang => (Class::Hang, format!("no answer in {:?}", o.timeout), 0),
+        let (class, detail, tokens, warned) = match e.outcome {
+            Outcome::Expanded { tokens, warned } => (Class::Expanded, String::new(), tokens, warned),
+            Outcome::Rejected(m) => (Class::Rejected, m, 0, false),
+            Outcome::Panic(m) => (Class::Panic, m, 0, false),
+            Outcome::Hang => (Class::Hang, format!("no answer in {:?}", o.timeout), 0, false),
         };
-        cases.push(Case { id, formula, time: e.time, tokens, class, detail, check_time: None });
+        cases.push(Case { id, formula, time: e.time, tokens, warned, class, detail, check_time: None });
     }
     let expand_time = started.elapsed();
     let root = crate::workspace_root();
@@ -287,8 +289,9 @@ pub fn main(args: &[String]) -> Result<(), String> {
                         Check::Failed(_, line) => line,
                     };
                     eprintln!(
-                        "  f{id}: {} ({:.1?}) {}",
+                        "  f{id}: {}{} ({:.1?}) {}",
                         c.class.name(),
+                        if c.warned { ", warned" } else { "" },
                         time,
                         c.detail.chars().take(160).collect::<String>()
                     );
@@ -335,13 +338,30 @@ fn table(o: &Options, cases: &[Case], expand_time: Duration, run_time: Duration,
         "\n## cargo xtask fuzz --seed {} --count {} (max depth {}, max size {}, batches of {})\n",
         o.seed, o.count, o.bounds.max_depth, o.bounds.max_size, o.batch
     );
-    let _ = writeln!(s, "| class | formulas | % | meaning |\n| --- | ---: | ---: | --- |");
+    let _ = writeln!(s, "| class | formulas | % | of them warned | meaning |\n| --- | ---: | ---: | ---: | --- |");
     for class in Class::ALL {
         let k = cases.iter().filter(|c| c.class == class).count();
+        let warned = cases.iter().filter(|c| c.class == class && c.warned).count();
         if k > 0 || !matches!(class, Class::Expanded | Class::Compiled) {
-            let _ =
-                writeln!(s, "| {} | {k} | {:.1} | {} |", class.name(), 100.0 * k as f64 / n as f64, class.meaning());
+            let _ = writeln!(
+                s,
+                "| {} | {k} | {:.1} | {warned} | {} |",
+                class.name(),
+                100.0 * k as f64 / n as f64,
+                class.meaning()
+            );
         }
+    }
+    if cases.iter().any(|c| c.class == Class::Pass) {
+        let full = cases.iter().filter(|c| c.class == Class::Pass && !c.warned).count();
+        let unwarned = cases.iter().filter(|c| c.class != Class::Pass && !c.warned).count();
+        let _ = writeln!(
+            s,
+            "\nwithin the full bar (every check passes, no range warned about and skipped): {full} ({:.1} %); \
+             failing without a compile-time warning: {unwarned} ({:.1} %)",
+            100.0 * full as f64 / n as f64,
+            100.0 * unwarned as f64 / n as f64
+        );
     }
     let mut times: Vec<Duration> = cases.iter().filter(|c| c.class != Class::Hang).map(|c| c.time).collect();
     times.sort();

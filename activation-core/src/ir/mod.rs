@@ -4,6 +4,7 @@
 
 pub(crate) mod eval;
 pub(crate) mod expr;
+pub(crate) mod extended;
 pub(crate) mod latex;
 pub(crate) mod mathml;
 pub(crate) mod print;

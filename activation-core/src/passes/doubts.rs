@@ -9,6 +9,11 @@
 //! one compile-time warning per function with such ranges, naming them ([`warning`]), and
 //! the generated gradient checks skip exactly those ranges, each saying so (`docs/contract.md` §5.7).
 //!
+//! Outside the formula's domain — where the written formula is NaN in an arithmetic whose
+//! exponent does not overflow (`ir/extended.rs`): `ln` of a negative number, `0/0` — the
+//! truth is NaN, nothing is promised (`docs/contract.md` §5.3) and nothing is flagged; a NaN
+//! that only an intermediate's overflow makes is flagged.
+//!
 //! The probe evaluates the forms as the interpreter does (on one tape, `ir/tape.rs`), which
 //! has neither the double-double arguments of `emit/refine.rs` nor the tail products of the
 //! runtime nor compensated arithmetic: where those rescue a form, the margins keep the doubt
@@ -116,7 +121,7 @@ pub(crate) fn doubts(def: &Definition, derived: &Derived) -> Vec<Doubt> {
         (&s.second, c.second.is_compensated()),
     ];
     forms.extend(s.params.iter().zip(c.params.iter().map(|a| a.is_compensated())));
-    let model = Model::new(&forms, &def.input, &params);
+    let model = Model::new(&forms, &def.body, &def.input, &params);
     // scores[point][form]
     let scores: Vec<Vec<f64>> = points.iter().map(|&x| model.scores(x)).collect();
     let mut out = Vec::new();
@@ -157,6 +162,9 @@ struct Model {
     tape: Tape,
     /// Each form's node, and whether it is compensated.
     forms: Vec<(usize, bool)>,
+    /// The written formula's node: where its value in [`Ext`](crate::ir::extended::Ext)
+    /// is NaN, the point is outside the domain and the truth is NaN for every function.
+    body: usize,
     /// Per node: `Some` for a tail product (see [`Model::run`]).
     tails: Vec<Option<Tail>>,
     /// The variables (the input first, at 0; then the parameters as `f32` holds them).
@@ -174,11 +182,12 @@ struct Tail {
 }
 
 impl Model {
-    fn new(forms: &[(&Expr, bool)], input: &str, params: &[(String, f64)]) -> Model {
+    fn new(forms: &[(&Expr, bool)], body: &Expr, input: &str, params: &[(String, f64)]) -> Model {
         let mut names = vec![input];
         names.extend(params.iter().map(|(k, _)| k.as_str()));
         let mut tape = Tape::new(&names);
         let forms = forms.iter().map(|(e, compensated)| (tape.add(e), *compensated)).collect();
+        let body = tape.add(body);
         let tails = (0..tape.ops().len())
             .map(|i| match tape.node(i) {
                 Expr::Bin(BinOp::Mul, a, b) if (vanishes(a) && can_overflow(b)) || (vanishes(b) && can_overflow(a)) => {
@@ -190,14 +199,32 @@ impl Model {
             .collect();
         let mut vars = vec![0.0];
         vars.extend(params.iter().map(|(_, v)| f64::from(*v as f32)));
-        Model { tape, forms, tails, vars }
+        Model { tape, forms, body, tails, vars }
     }
 
     /// Each form's probed error at `x` as a multiple of the bar; ∞ where the `f64` value is
     /// NaN or the `f32` one is not finite while the `f64` one is an `f32` number. Both
-    /// evaluations see the parameters as `f32` holds them.
+    /// evaluations see the parameters as `f32` holds them. Outside the formula's domain
+    /// (the written formula is NaN without overflow, `ir/extended.rs`) the truth is NaN and
+    /// nothing is promised (`docs/contract.md` §5.3): every score is 0 there, and so are
+    /// those of f' and f'' at its edges and at its poles, where the written formula is NaN
+    /// or infinite at x or beside it (their truth is a central difference, NaN there:
+    /// `verify/reference.rs`).
     fn scores(&self, x: f64) -> Vec<f64> {
         let x = f64::from(x as f32);
+        let mut vars = self.vars.clone();
+        let mut extended = Vec::new();
+        let mut at = |at: f64| {
+            vars[0] = at;
+            crate::ir::extended::eval(&self.tape, &vars, &mut extended);
+            extended[self.body]
+        };
+        let here = at(x);
+        if here.is_domain_nan() {
+            return vec![0.0; self.forms.len()];
+        }
+        let step = x.abs().max(1e-300) * 2f64.powi(-30);
+        let edge = [here, at(x - step), at(x + step)].iter().any(|v| v.is_domain_nan() || v.is_pole());
         let mut vars = self.vars.clone();
         vars[0] = x;
         let wide = self.run(&vars, None);
@@ -214,7 +241,11 @@ impl Model {
         };
         self.forms
             .iter()
-            .map(|&(r, is_compensated)| {
+            .enumerate()
+            .map(|(target, &(r, is_compensated))| {
+                if edge && (target == 1 || target == 2) {
+                    return 0.0;
+                }
                 let wide = wide[r];
                 if wide.is_nan() {
                     return f64::INFINITY;
@@ -308,6 +339,24 @@ mod tests {
                 assert!(doubts.is_empty(), "{name}: {doubts:?}");
             }
         }
+    }
+
+    #[test]
+    fn outside_the_domain_is_no_doubt() {
+        // The truth is NaN for x < 0 (and f' at 0 is infinite): nothing to warn about.
+        let source = "#[activation] fn a(x: f64) -> f64 { ln(x) }
+                      #[activation] fn b(x: f64) -> f64 { sqrt(x) * x }
+                      #[activation] fn c(x: f64) -> f64 { x.powf(0.25) + log1p(x.sqrt().abs()) }
+                      #[activation] fn d(x: f64, a: f64) -> f64 { (x * x - a).sqrt() }
+                      #[activation] fn e(x: f64) -> f64 { ln(x.abs()) + x }";
+        for (name, doubts) in of(source) {
+            assert!(doubts.is_empty(), "{name}: {doubts:?}");
+        }
+        // A NaN that overflow makes where the truth is finite is still one: f' of
+        // atan(x e^(x²)) is a quotient of exponentials that overflows (∞/∞) in `f32` from
+        // x ≈ 6.6, where it is about 2/(x e^(x²)), a normal `f32` number up to x ≈ 9.
+        let (_, doubts) = of("#[activation] fn g(x: f64) -> f64 { atan(x * exp(x * x)) }").remove(0);
+        assert!(doubts.iter().any(|d| d.target == 1 && d.worst.is_infinite() && d.hi > 7.0), "{doubts:?}");
     }
 
     /// `s(s(…s(x)))` with `s(u) = u * sigmoid(u)`, `depth` times.
