@@ -72,7 +72,8 @@ const SHAPES: &[(&str, &[usize])] = &[
 /// Rules that put a form in the shape other rules take, and that do not by themselves
 /// change a result beyond the bar: `exp(u).powi(2)` → `exp(2 * u)` (then
 /// `ln(1 + exp(2 * u))` is a softplus), `a.powf(0.5)` → `sqrt(a)` (then the conjugate of
-/// `sqrt(a) - 1` applies), a quotient of a branched form taken branch by branch (then
+/// `sqrt(a) - 1` applies), `ln(1 / a)` → `-ln(a)` (then `ln(1 / aⁿ)`, as `a.powi(-n)` is
+/// written, is `-n ln|a|`), a quotient of a branched form taken branch by branch (then
 /// `(a - u)/a` is `1 - u/a` in a branch); and `e^u - e^{e^u}`, whose left side breaks
 /// down (∞ - ∞) only where its truth is -∞, which an enclosing `exp` brings back to 0
 /// (`x σ(1/e^{e^{eˣ}})`'s derivatives). `stabilise`'s tests and `tests/reproducers.rs`,
@@ -88,6 +89,7 @@ const NORMAL_FORMS: &[&str] = &[
     "if-quotient-gt",
     "if-quotient-ge",
     "exp-minus-its-exp",
+    "log-reciprocal",
 ];
 
 /// A rule's side with its wildcards bound by `binding`.

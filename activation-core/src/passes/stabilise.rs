@@ -111,6 +111,20 @@ pub(crate) const RULES: &[Rule] = &[
     // ln(1 + u) loses the digits of a small u.
     Rule::new("log1p", "ln(1 + u)", "log1p(u)"),
     Rule::new("log1p-commuted", "ln(u + 1)", "log1p(u)"),
+    // The same shapes spelled with log1p: ln(1 + e^u) is the softplus; ln(1 + (e^u - 1)) is
+    // u for every u (e^u - 1 > -1), where e^u overflows from 709.8.
+    Rule::new("log1p-exp", "log1p(exp(u))", "softplus(u)"),
+    Rule::new("log1p-expm1", "log1p(expm1(u))", "u"),
+    // ln(aⁿ) = n ln|a| (n even) or n ln a (n odd, NaN for a < 0 on both sides), and
+    // ln(1/a) = -ln a: aⁿ and 1/a overflow or underflow long before n ln a does.
+    Rule::new("log-square", "ln(a.powi(2))", "2 * ln(abs(a))"),
+    Rule::new("log-cube", "ln(a.powi(3))", "3 * ln(a)"),
+    Rule::new("log-fourth-power", "ln(a.powi(4))", "4 * ln(abs(a))"),
+    // (a⁻ⁿ is written 1 / aⁿ.)
+    Rule::new("log-reciprocal", "ln(1 / a)", "-ln(a)"),
+    // √(a²) = |a|: a² overflows from |a| = 1.3e154 (f32: 1.8e19) and underflows below
+    // 1.5e-154, and its derivative a/√(a²) is 0/0 at 0.
+    Rule::new("sqrt-square", "sqrt(a.powi(2))", "abs(a)"),
     // e^u - 1 cancels near u = 0.
     Rule::new("expm1", "exp(u) - 1", "expm1(u)"),
     Rule::new("expm1-negated", "1 - exp(u)", "-expm1(u)"),
@@ -391,6 +405,15 @@ mod tests {
     }
 
     #[test]
+    fn log1p_of_exponentials_and_logarithms_of_powers() {
+        assert_eq!(s("x.exp().ln_1p()"), "softplus(x)");
+        assert_eq!(s("-log1p(expm1(x))"), "-x");
+        assert_eq!(s("ln(x.powi(2))"), "2 * ln(abs(x))");
+        assert_eq!(s("ln((1 + x * x).powi(-2))"), "-2 * ln(abs(1 + x.powi(2)))");
+        assert_eq!(s("sigmoid(sqrt(x.powi(2)))"), "sigmoid(abs(x))");
+    }
+
+    #[test]
     fn exponentials_are_taken_in_the_exponent() {
         assert_eq!(s("x.exp().ln()"), "x");
         assert_eq!(s("x.exp().sqrt()"), "exp(0.5 * x)");
@@ -404,7 +427,7 @@ mod tests {
         // Shifted softplus: no ln 2 - ln 2 cancellation near 0, no overflow in the tail.
         assert_eq!(
             s("(0.5 * x.exp() + 0.5).ln()"),
-            "if x > 1 { x + ln(0.5) + log1p(exp(-x)) } else { log1p(0.5 * expm1(x)) }"
+            "if x > 1 { x + ln(0.5) + softplus(-x) } else { log1p(0.5 * expm1(x)) }"
         );
         // softplus(a) - softplus(b) with a - b symbolic: no cancellation of the two large terms.
         // Here a - b = 2 whatever x: log1p(expm1(2) σ(b)) far left, its mirror image far right,
