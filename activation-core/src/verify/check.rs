@@ -231,19 +231,33 @@ impl Subject {
 /// `u = 0`). Conditions are decided exactly, by the sign of the correctly rounded
 /// `lhs - rhs`. Numerical derivatives of the frozen formula are one-sided at a breakpoint,
 /// on the side the formula selects there — the derivative `docs/contract.md` §4.2 promises.
+/// A NaN is kept where the formula keeps it: `abs` of a NaN is NaN, and `max`/`min` take
+/// the side that is not NaN, as `f64::max` and MPFR do.
 pub(crate) fn freeze(e: &Expr, env: &[(&str, f64)]) -> Expr {
     let sign = |a: &Expr, b: &Expr| reference_f64(&Expr::bin(BinOp::Sub, a.clone(), b.clone()), env);
+    let extremum = |a: &Expr, b: &Expr, larger: bool| {
+        let d = sign(a, b);
+        let pick_a = if d.is_nan() {
+            reference_f64(b, env).is_nan()
+        } else if larger {
+            d > 0.0
+        } else {
+            d < 0.0
+        };
+        freeze(if pick_a { a } else { b }, env)
+    };
     match e {
         Expr::If(c, a, b) => {
             let d = sign(&c.lhs, &c.rhs);
             freeze(if c.op.holds(d, 0.0) { a } else { b }, env)
         }
-        Expr::Bin(BinOp::Max, a, b) => freeze(if sign(a, b) > 0.0 { a } else { b }, env),
-        Expr::Bin(BinOp::Min, a, b) => freeze(if sign(a, b) < 0.0 { a } else { b }, env),
+        Expr::Bin(BinOp::Max, a, b) => extremum(a, b, true),
+        Expr::Bin(BinOp::Min, a, b) => extremum(a, b, false),
         Expr::Call(Func::Abs, u) => match reference_f64(u, env) {
             v if v > 0.0 => freeze(u, env),
             v if v < 0.0 => Expr::neg(freeze(u, env)),
-            _ => Expr::num(0.0),
+            v if v == 0.0 => Expr::num(0.0),
+            _ => freeze(u, env),
         },
         _ => e.map_children(|c| freeze(c, env)),
     }
@@ -473,6 +487,24 @@ mod tests {
     fn subject(formula: &str) -> Subject {
         let formula = parse_formula(formula, &["x"]).unwrap();
         Subject { name: "t", input: "x", formula, params: Vec::new(), stable_first: false }
+    }
+
+    #[test]
+    fn freezing_keeps_a_nan_where_the_formula_keeps_it() {
+        // The fuzzer's `log1p(x.sqrt().abs())` at −1e4: the truth is NaN, and freezing
+        // `abs` of a NaN to 0 made it 0.
+        let at = |f: &str, x: f64| {
+            let e = parse_formula(f, &["x"]).unwrap();
+            reference_f64(&freeze(&e, &[("x", x)]), &[("x", x)])
+        };
+        assert!(at("log1p(x.sqrt().abs())", -1e4).is_nan());
+        assert_eq!(at("log1p(x.sqrt().abs())", 0.0), 0.0);
+        // `max`/`min` ignore a NaN side, as `f64::max` and MPFR do.
+        assert_eq!(at("max(x.sqrt(), 2)", -1.0), 2.0);
+        assert_eq!(at("max(2, x.sqrt())", -1.0), 2.0);
+        assert_eq!(at("min(x.ln(), -3)", -1.0), -3.0);
+        assert_eq!(at("min(-3, x.ln())", -1.0), -3.0);
+        assert_eq!(at("max(x, 2 * x)", 3.0), 6.0);
     }
 
     #[test]
