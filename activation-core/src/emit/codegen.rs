@@ -272,6 +272,9 @@ impl Emitter {
                 return (leaf, Prec::Postfix);
             }
         }
+        if let Some(folded) = folded_constant(e) {
+            return (folded, Prec::Postfix);
+        }
         match e {
             Expr::Num(n) => (number(n.0), Prec::Postfix),
             Expr::Const(k) => {
@@ -385,6 +388,21 @@ fn lifted_leaf(e: &Expr, dd: &TokenStream) -> Option<TokenStream> {
     let value = crate::ir::eval::eval::<f64>(e, &Default::default());
     let lit = float_literal(value);
     Some(quote! { #dd::constant(#lit, 0.0) })
+}
+
+/// A constant subtree with arithmetic in it (`2 / 0.001`, `sqrt(2 / PI)`) as one literal:
+/// its value to 2^-106 (`refine::constant`), rounded to `f64` — and by `T::from_f64` to the
+/// kernel's type — once, as the truth is, instead of rounding each operation in `T`
+/// (`2 / 0.001` in `f32` is one ULP below 2000, the truth's `f32` value). Leaves and
+/// negated leaves are emitted as they are.
+fn folded_constant(e: &Expr) -> Option<TokenStream> {
+    let leaf = |e: &Expr| matches!(e, Expr::Num(_) | Expr::Const(_));
+    if leaf(e) || matches!(e, Expr::Neg(a) if leaf(a)) || !e.is_constant() {
+        return None;
+    }
+    let (hi, _) = crate::emit::refine::constant(e)?;
+    let lit = float_literal(hi);
+    Some(quote! { T::from_f64(#lit) })
 }
 
 /// Whether `e` can underflow to 0 in a tail: it contains a decaying function.

@@ -232,9 +232,10 @@ pub(crate) fn wide_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>) {
 }
 
 /// Every node's value computed in the runtime's double-double `Dd<f64>`, the reference
-/// [`wide_loses`] holds the `f64` model to: each operation as the generated code's pairs
-/// do it (a power of `powf`, which is never compensated, is NaN).
-fn pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>) {
+/// [`wide_loses`] holds the `f64` model to and `doubts` the plain `f64` code: each
+/// operation as the generated code's pairs do it (`powf`, which generated code never
+/// compensates, as e^(b ln a)).
+pub(crate) fn pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>) {
     values.clear();
     for op in tape.ops() {
         let v = &values[..];
@@ -272,7 +273,17 @@ fn pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>) {
                 BinOp::Div => v[a] / v[b],
                 BinOp::Max => v[a].max(v[b]),
                 BinOp::Min => v[a].min(v[b]),
-                BinOp::Pow => Dd::new(f64::NAN),
+                // a^b = e^(b ln a) for a > 0 (the doubts' reference; `powf` itself is never
+                // compensated), ln a to double-double accuracy by one Newton step from the
+                // `f64` logarithm (`Dd::ln` is the `f64` one plus a first-order term, and
+                // its error would be b ln a times larger in the power); elsewhere the plain
+                // power of the high parts.
+                BinOp::Pow if v[a].parts().0 > 0.0 => {
+                    let y = Dd::new(v[a].parts().0.ln());
+                    let ln = y + (v[a] * (-y).exp() - Dd::new(1.0));
+                    (v[b] * ln).exp()
+                }
+                BinOp::Pow => Dd::new(v[a].parts().0.powf(v[b].parts().0)),
             },
             Op::If(op, lhs, rhs, a, b) => {
                 if op.holds(v[lhs].parts().0, v[rhs].parts().0) {
@@ -345,6 +356,23 @@ mod tests {
 
     fn needs(src: &str) -> bool {
         needed(&parse_formula(src, &["x"]).unwrap(), "x", &[])
+    }
+
+    #[test]
+    fn the_pair_models_powers_to_double_double_accuracy() {
+        // a^b with an exact result: (2^-40)^-1.75 = 2^70, 81^0.25 = 3, (2^60)^0.1 = 64, to a
+        // few `f64` ULPs (the pair's exp is the `f64` one plus a first-order term). With the
+        // `f64` logarithm, b ln a would carry its rounding: |b ln a| ULPs of a^b, 48 for 2^70.
+        let e = parse_formula("x.powf(a)", &["x", "a"]).unwrap();
+        let mut tape = Tape::new(&["x", "a"]);
+        let root = tape.add(&e);
+        let mut values = Vec::new();
+        for (x, a, power) in [(2f64.powi(-40), -1.75, 2f64.powi(70)), (81.0, 0.25, 3.0), (2f64.powi(60), 0.1, 64.0)] {
+            pair_model(&tape, &[x, a], &mut values);
+            let (hi, lo) = values[root].parts();
+            let ulp = power * 2f64.powi(-52);
+            assert!(((hi - power) + lo).abs() <= 4.0 * ulp, "{x}^{a}: {hi:e} + {lo:e}");
+        }
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Where no candidate form meets the bar (issue #13, item 4): after the forms are chosen,
 //! each stable form that runs in plain arithmetic is probed over the whole range
 //! ([`probe_points`]) and flagged where its `f64` value is NaN, where its `f32` value
-//! overflows while the `f64` one is an `f32` number, or where its `f32` rounding error is
-//! over [`MARGIN`] times the bar `4 + 4·cond` (a form that cancels loses the same bits in
-//! both types, so the `f32` error measured against `f64` predicts the loss of both).
+//! overflows while the `f64` one is an `f32` number, or where its rounding error is over
+//! [`MARGIN`] times the bar `4 + 4·cond`: in `f32` against the same form in `f64`, and in
+//! `f64` against the same form in the runtime's double-double (`compensate::pair_model`),
+//! which sees what the `f32` probe cannot where `f64` loses as many bits as `f32` does.
 //! Neighbouring flagged probe points make one open range, bounded by the unflagged probe
 //! points on either side (two ranges one passing point apart are one). The expansion raises
 //! one compile-time warning per function with such ranges, naming them ([`warning`]), and
@@ -72,7 +73,9 @@ impl Doubt {
 /// The worst probed error, in words.
 fn worst(worst: f64) -> String {
     if worst.is_finite() {
-        format!("{worst:.0}× the accuracy bar 4 + 4·cond ULPs (probed in f32 against f64)")
+        format!(
+            "{worst:.0}× the accuracy bar 4 + 4·cond ULPs (probed in f32 against f64 and in f64 against double-double)"
+        )
     } else {
         "NaN or an overflow where the value is finite".to_string()
     }
@@ -231,6 +234,15 @@ impl Model {
         let mut vars = self.vars.clone();
         vars[0] = x;
         let wide = self.run(&vars, None);
+        // The `f64` forms' own rounding error, against the same forms in the runtime's
+        // double-double (computed when first needed).
+        let mut pairs = Vec::new();
+        let mut pair = |r: usize| {
+            if pairs.is_empty() {
+                compensate::pair_model(&self.tape, &vars, &mut pairs);
+            }
+            pairs[r].parts()
+        };
         let vars32: Vec<f32> = vars.iter().map(|v| *v as f32).collect();
         let narrow = self.run(&vars32, Some(&wide));
         // Compensated code falls back to the plain code where its pair does not settle.
@@ -266,8 +278,24 @@ impl Model {
                 if !cond.is_finite() {
                     return 0.0;
                 }
+                let bar = 4.0 + 4.0 * cond;
                 let ulp = f64::from(f32::from_bits(truth.abs().to_bits() + 1)) - f64::from(truth.abs());
-                (f64::from(narrow) - wide).abs() / ulp / (4.0 + 4.0 * cond)
+                let in_f32 = (f64::from(narrow) - wide).abs() / ulp / bar;
+                // Plain `f64` code against its double-double: what the `f32` probe cannot see
+                // (a cancellation the `f64` truth above shares). Compensated forms compute
+                // in pairs in `f64`; a pair that is not a normal number says nothing.
+                let in_f64 = if is_compensated {
+                    0.0
+                } else {
+                    let (hi, lo) = pair(r);
+                    if hi.is_normal() && lo.is_finite() && wide.is_finite() {
+                        let ulp = f64::from_bits(hi.abs().to_bits() + 1) - hi.abs();
+                        ((wide - hi) - lo).abs() / ulp / bar
+                    } else {
+                        0.0
+                    }
+                };
+                in_f32.max(in_f64)
             })
             .collect()
     }
