@@ -201,32 +201,46 @@ impl<'a> Names<'a> {
 
     /// The check that each name of the body that the engine read as the prelude's function
     /// or constant (`named`, `parse::Parsed::prelude_names`) means that in the user's module
-    /// (`docs/contract.md` §3.2). A hidden module imports both the user's module and the
-    /// prelude by glob and names each one as written, at the span of its use in the formula.
-    /// A bare name that the user's module defines itself (`fn sigmoid` beside
-    /// `use activation::prelude::*`) comes from the two globs as two items, and rustc reports
-    /// it as ambiguous there (E0659); a bare name that is the prelude's, or that the user's
-    /// module does not have, is one item and nothing is reported. A path
-    /// (`prelude::sigmoid`) must resolve, through the user's imports, which it uses. (No
-    /// other check a macro can emit compares what a name resolves to; a block-local item is
-    /// not seen, as `use super::*` does not reach into blocks.)
+    /// (`docs/contract.md` §3.2), each named as written, at the span of its use in the
+    /// formula. Bare names: a hidden module imports both the user's module and the prelude
+    /// by glob; a bare name that the user's module defines itself (`fn sigmoid` beside
+    /// `use activation::prelude::*`) comes from the two globs as two items, and rustc
+    /// reports it as ambiguous there (E0659); a bare name that is the prelude's, or that the
+    /// user's module does not have, is one item and nothing is reported. (No other check a
+    /// macro can emit compares what a name resolves to; an item declared in a block is not
+    /// seen, as `use super::*` does not reach into blocks.) Paths (`prelude::sigmoid`,
+    /// `consts::PI`): named in a constant beside the function, where they resolve as the
+    /// formula's own code would, block-level imports included, and use the imports they go
+    /// through. `f64::consts::PI`, which the formula language accepts though Rust does not,
+    /// is not named.
     pub(crate) fn prelude_names(&self, named: &[syn::Path]) -> TokenStream {
-        if named.is_empty() {
-            return TokenStream::new();
-        }
-        let root = root();
-        let module = format_ident!("__activation_names_{}", self.def.name.trim_start_matches("r#"));
-        quote! {
-            #[doc(hidden)]
-            #[allow(unused_imports, dead_code, non_snake_case)]
-            mod #module {
-                use super::*;
-                use #root::prelude::*;
-                fn names() {
-                    #(let _ = #named;)*
+        let bare = |p: &&syn::Path| p.leading_colon.is_none() && p.segments.len() == 1;
+        let (bare, paths): (Vec<&syn::Path>, Vec<&syn::Path>) = named.iter().partition(bare);
+        let paths: Vec<&syn::Path> =
+            paths.into_iter().filter(|p| p.leading_colon.is_some() || p.segments[0].ident != "f64").collect();
+        let module = (!bare.is_empty()).then(|| {
+            let root = root();
+            let module = format_ident!("__activation_names_{}", self.def.name.trim_start_matches("r#"));
+            quote! {
+                #[doc(hidden)]
+                #[allow(unused_imports, dead_code, non_snake_case)]
+                mod #module {
+                    use super::*;
+                    use #root::prelude::*;
+                    fn names() {
+                        #(let _ = #bare;)*
+                    }
                 }
             }
-        }
+        });
+        let paths = (!paths.is_empty()).then(|| {
+            quote! {
+                const _: () = {
+                    #(let _ = #paths;)*
+                };
+            }
+        });
+        quote! { #module #paths }
     }
 
     /// The struct value `prefix Strukt { field: value, ... }` (a unit struct without fields).
