@@ -256,7 +256,7 @@ pub(crate) fn freeze(e: &Expr, env: &[(&str, f64)]) -> Expr {
         Expr::Call(Func::Abs, u) => match reference_f64(u, env) {
             v if v > 0.0 => freeze(u, env),
             v if v < 0.0 => Expr::neg(freeze(u, env)),
-            v if v == 0.0 => Expr::num(0.0),
+            0.0 => Expr::num(0.0),
             _ => freeze(u, env),
         },
         _ => e.map_children(|c| freeze(c, env)),
