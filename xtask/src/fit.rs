@@ -380,6 +380,41 @@ fn exp_p(r: &Float) -> Float {
 /// fewer would allow 0.5 + 2^-4.
 const EXP_WIDE_N: u32 = 6;
 
+/// erf(√w)/√w: `f32`'s compensated erf in `f64` for |x| ≤ 0.5, erf x = x P(x²)
+/// (`ERF_WIDE`).
+fn erf_wide_p(w: &Float) -> Float {
+    let x = Float::with_val(PREC, w.sqrt_ref());
+    Float::with_val(PREC, x.erf_ref()) / &x
+}
+
+/// The coefficients of `ERF_WIDE`: erf x = x P(x²) for |x| ≤ 0.5 in `f64`, for the `f64`
+/// values that carry `f32`'s compensated numbers (`crate::dd::wide`), which need about
+/// 2^-30 relative: 6 coefficients give 2^-36 (5 would give 2^-29.5).
+const ERF_WIDE_N: u32 = 6;
+
+/// Where the wide erfc stops: erfc(26.6) ≈ 2.7e-309 is below `f64`'s normal range
+/// (2^-1022 ≈ 2.2e-308 is reached at x ≈ 26.54), which `wide_erf` checks in MPFR.
+const ERFC_WIDE_MAX: f64 = 26.6;
+
+/// The variable of the wide erfc's polynomial is t = `ERFC_K` / (x + `ERFC_K`), centred on
+/// `ERFC_WIDE_T0` (t's interval over [0.5, `ERFC_WIDE_MAX`], its midpoint rounded to 8 bits).
+fn erfc_wide_t0() -> f64 {
+    let mid = (ERFC_K / (ERFC_WIDE_MAX + ERFC_K) + ERFC_K / (0.5 + ERFC_K)) / 2.0;
+    (mid * 256.0).round() / 256.0
+}
+
+/// erfcx(x) / t at x = K/t − K, t = τ + t₀: erfc x = e^(−x²) · t · S(τ) (`ERFC_WIDE`).
+fn erfc_wide_s(tau: &Float) -> Float {
+    let t = Float::with_val(PREC, tau + erfc_wide_t0());
+    let x = Float::with_val(PREC, mp(ERFC_K) / &t) - ERFC_K;
+    erfcx(&x) / t
+}
+
+/// The coefficients of `ERFC_WIDE`, relative error, on x in [0.5, `ERFC_WIDE_MAX`]: with
+/// K = 4, 12 coefficients give 2^-33 (11 give 2^-27.4; with K = 2, 3 or 5, 12 give 2^-31.4,
+/// 2^-32.0 and 2^-27.3). With e^(−x²) within 2^-32, erfc is within about 2^-31.
+const ERFC_WIDE_N: u32 = 12;
+
 /// (2 atanh(√z)/√z − 2 − 2z/3 − 2z²/5) / z³ = Σ_{n≥3} 2 z^(n−3) / (2n + 1): powf's
 /// logarithm, with two more terms exact. Summed as its series (z ≤ 0.03: 80 terms are far
 /// beyond PREC bits), which does not cancel.
@@ -790,6 +825,7 @@ fn generate() -> String {
         list.join(", ")
     )
     .unwrap();
+    out.push_str(&wide_erf());
     let words: Vec<String> = two_over_pi_words().iter().map(|w| format!("{w:#018x}")).collect();
     let pio2 = Float::with_val(PREC, pi() / 2u32);
     let pio2_hi = pio2.to_f64();
@@ -804,6 +840,60 @@ fn generate() -> String {
         words.len(),
         words.join(", "),
         Float::with_val(PREC, &pio2 - pio2_hi).to_f64()
+    )
+    .unwrap();
+    out
+}
+
+/// The constants of the wide erf and erfc (`super::erf`'s `erf_wide_range` and
+/// `erfc_wide_range`): `f32`'s compensated values, carried in `f64`.
+fn wide_erf() -> String {
+    let mut out = String::new();
+    let fit = Fit { powers: (0..ERF_WIDE_N).collect(), lo: 0.0, hi: 0.25, weight: Weight::Relative, g: &erf_wide_p };
+    let (c, error) = fit_rounded(&fit, false);
+    eprintln!(
+        "f64 ERF_WIDE: {ERF_WIDE_N} coefficients, error 2^{:.1} (unrounded 2^{:.1})",
+        error.log2(),
+        minimax_error(&fit).log2()
+    );
+    let list: Vec<String> = c.iter().map(|v| format!("{v:?}")).collect();
+    writeln!(
+        out,
+        "\n/// erf(√w)/√w, relative error, on [0, 0.25] in `f64`: {ERF_WIDE_N} coefficients, error 2^{:.1}.\n\
+         /// erf x = x P(x²) for |x| ≤ 0.5 (`super::erf::erf_wide_range`).\n\
+         pub(crate) const ERF_WIDE: [f64; {ERF_WIDE_N}] = [{}];",
+        error.log2(),
+        list.join(", ")
+    )
+    .unwrap();
+    // erfc(ERFC_WIDE_MAX) must be below f64's normal range: the kernel clamps there.
+    let at_max = Float::with_val(PREC, mp(ERFC_WIDE_MAX).erfc());
+    assert!(at_max < Float::with_val(PREC, Float::i_exp(1, -1022)), "erfc({ERFC_WIDE_MAX}) is normal");
+    let t0 = erfc_wide_t0();
+    let (t_lo, t_hi) = (ERFC_K / (ERFC_WIDE_MAX + ERFC_K), ERFC_K / (0.5 + ERFC_K));
+    let (lo, hi) = (t_lo * (1.0 - 1e-6) - t0, t_hi * (1.0 + 1e-6) - t0);
+    let fit = Fit { powers: (0..ERFC_WIDE_N).collect(), lo, hi, weight: Weight::Relative, g: &erfc_wide_s };
+    let (c, error) = fit_rounded(&fit, false);
+    eprintln!(
+        "f64 ERFC_WIDE: {ERFC_WIDE_N} coefficients, error 2^{:.1} (unrounded 2^{:.1})",
+        error.log2(),
+        minimax_error(&fit).log2()
+    );
+    let list: Vec<String> = c.iter().map(|v| format!("{v:?}")).collect();
+    writeln!(
+        out,
+        "\n/// S(τ) = erfcx(x) / t at x = ERFC_WIDE_K/t − ERFC_WIDE_K, t = τ + ERFC_WIDE_T0, relative error, \
+         on [{lo:.6}, {hi:.6}] (x in [0.5, {ERFC_WIDE_MAX}]) in `f64`: {ERFC_WIDE_N} coefficients, error 2^{:.1}.\n\
+         /// erfc x = e^(−x²) · t · S(t − ERFC_WIDE_T0) (`super::erf::erfc_wide_range`).\n\
+         pub(crate) const ERFC_WIDE: [f64; {ERFC_WIDE_N}] = [{}];\n\
+         /// See `ERFC_WIDE`.\n\
+         pub(crate) const ERFC_WIDE_K: f64 = {ERFC_K:?};\n\
+         /// See `ERFC_WIDE`.\n\
+         pub(crate) const ERFC_WIDE_T0: f64 = {t0:?};\n\
+         /// The wide erfc's arguments are clamped to it: erfc is below `f64`'s normal range there.\n\
+         pub(crate) const ERFC_WIDE_MAX: f64 = {ERFC_WIDE_MAX:?};",
+        error.log2(),
+        list.join(", ")
     )
     .unwrap();
     out

@@ -3,7 +3,8 @@
 //! off by 87 · (error of v) relatively, hundreds of ULPs for the tanh-form GELU. The
 //! generated code recomputes such an argument with error-free transformations (`two_sum`,
 //! `two_prod`, constants as double-doubles) in the tails, and applies the function with
-//! a first-order correction for the low part: the result is then as accurate as the
+//! a first-order correction for the low part (`f32`'s `erfc`, whose refined argument is
+//! one `f64`, computes erfc of that `f64` instead): the result is then as accurate as the
 //! function itself.
 //!
 //! Eligible: `sigmoid`, `exp` and `erfc` of an expression built from the input, the

@@ -215,15 +215,24 @@ fn wide_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
 }
 
 /// The compensated `f32` code's values, modelled in `f64` (the runtime's `Dd<f32>` is one
-/// `f64`): arithmetic, `sqrt`, `exp`, `expm1`, `sigmoid`, `tanh` and `softplus` in `f64`
-/// (the runtime's are within about 2^-30), the other elementary functions as their `f32`
-/// value (the runtime adds a first-order correction for the argument's low part).
+/// `f64`): arithmetic, `sqrt`, `exp`, `expm1`, `sigmoid`, `tanh`, `softplus`, `erf` and
+/// `erfc` in `f64` (the runtime's are within about 2^-30), the other elementary functions
+/// as their `f32` value (the runtime adds a first-order correction for the argument's low
+/// part).
 pub(crate) fn wide_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>) {
     tape.eval_with(vars, values, |_, op, v| match *op {
         Op::Call(f, a) => {
             let r = call(f, v[a]);
             Some(match f {
-                Func::Sqrt | Func::Exp | Func::ExpM1 | Func::Sigmoid | Func::Tanh | Func::Softplus | Func::Abs => r,
+                Func::Sqrt
+                | Func::Exp
+                | Func::ExpM1
+                | Func::Sigmoid
+                | Func::Tanh
+                | Func::Softplus
+                | Func::Erf
+                | Func::Erfc
+                | Func::Abs => r,
                 _ => f64::from(r as f32),
             })
         }

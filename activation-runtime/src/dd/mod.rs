@@ -18,9 +18,10 @@
 //! - `f32` and its lanes: **one `f64`** ([`wide::Wide`]). Every `f32` is an `f64`, and
 //!   `f64`'s 53 bits are more than a pair of `f32`s holds (48), so an `f64` operation does
 //!   what about twenty `f32` operations of the error-free transformations do — without
-//!   FMA, Dekker's product alone is seventeen. `exp`, `expm1`, `tanh`, `sigmoid` and
-//!   `softplus` are computed in `f64` to about 2^-30 (`math::exp_wide_range`); the other
-//!   functions take their `f32` value and the first-order correction, as the pair does.
+//!   FMA, Dekker's product alone is seventeen. `exp`, `expm1`, `tanh`, `sigmoid`,
+//!   `softplus`, `erf` and `erfc` are computed in `f64` to about 2^-30
+//!   (`math::exp_wide_range`, `math::erfc_wide_range`); the other functions take their
+//!   `f32` value and the first-order correction, as the pair does.
 //!
 //! [`DdPair<T>`] is the double-double for `f32` too. A pair's bits come in two runs with
 //! any gap between them, `f64`'s in one run of 53: 1 + tanh(40)·(−tanh(40) − 6e-18) keeps
@@ -30,8 +31,8 @@
 //! Both refuse what they cannot carry ([`Dd::settle`]): non-finite values, subnormal or
 //! zero results (the plain code's tail devices decide there), and values that lost bits on
 //! the way (a decaying factor that underflowed, a product that landed in the subnormal
-//! range, an `exp` beyond `f64`'s normal range for the wide form), which are poisoned with
-//! a NaN that every later operation propagates.
+//! range, an `exp` or `erfc` beyond `f64`'s normal range for the wide form), which are
+//! poisoned with a NaN that every later operation propagates.
 //!
 //! Scalars and lanes compute the same operations in the same order, so a slice kernel
 //! gives the same bits as the scalar function in either representation.
@@ -95,9 +96,8 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
     /// `hi + lo` for `|lo| ≤ ulp(hi) / 2`.
     fn from_parts(hi: T, lo: T) -> Self;
     /// `value + slope · lo`: a function's value at `hi` corrected to first order for an
-    /// argument `hi + lo`; refused (poisoned) where `underflow` and |value| is below `T`'s
-    /// normal range, where it has lost bits.
-    fn function(value: T, slope: T, lo: T, underflow: bool) -> Self;
+    /// argument `hi + lo`.
+    fn function(value: T, slope: T, lo: T) -> Self;
     /// See [`Dd::settle`].
     fn settle(self) -> (T, T::Mask);
     /// |self|.
@@ -130,6 +130,12 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
     fn sigmoid_pair(self) -> (Self, Self);
     /// ln(1 + e^self).
     fn softplus(self) -> Self;
+    /// erf self.
+    fn erf(self) -> Self;
+    /// 1 − erf self, refused (poisoned) where it has left the normal range.
+    fn erfc(self) -> Self;
+    /// erfc self rounded to `T` (see [`Dd::erfc_value`]).
+    fn erfc_value(self) -> T;
 }
 
 /// A compensated number over `T` (`f32`, `f64` or lanes of either) held as `R`: by default
@@ -211,9 +217,9 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// `f(hi)` corrected to first order by `slope(hi) · lo`: a function whose value this
     /// representation takes from `T`'s own.
     #[inline(always)]
-    fn through(self, f: impl Fn(T) -> T, slope: impl Fn(T) -> T, underflow: bool) -> Self {
+    fn through(self, f: impl Fn(T) -> T, slope: impl Fn(T) -> T) -> Self {
         let (hi, lo) = self.parts();
-        Dd(R::function(f(hi), slope(hi), lo, underflow), PhantomData)
+        Dd(R::function(f(hi), slope(hi), lo), PhantomData)
     }
 
     /// |self|.
@@ -317,61 +323,62 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// ln self.
     #[inline(always)]
     pub fn ln(self) -> Self {
-        self.through(T::ln, |h| T::from_f64(1.0) / h, false)
+        self.through(T::ln, |h| T::from_f64(1.0) / h)
     }
 
     /// ln(1 + self).
     #[inline(always)]
     pub fn log1p(self) -> Self {
-        self.through(T::log1p, |h| T::from_f64(1.0) / (T::from_f64(1.0) + h), false)
+        self.through(T::log1p, |h| T::from_f64(1.0) / (T::from_f64(1.0) + h))
     }
 
     /// The error function.
     #[inline(always)]
     pub fn erf(self) -> Self {
-        self.through(T::erf, gaussian_slope, false)
+        Dd(self.0.erf(), PhantomData)
     }
 
-    /// 1 − erf.
+    /// 1 − erf; refused where it leaves the normal range (of `T` for pairs, of `f64` for
+    /// the wide form).
     #[inline(always)]
     pub fn erfc(self) -> Self {
-        self.through(T::erfc, |h| -gaussian_slope(h), true)
+        Dd(self.0.erfc(), PhantomData)
     }
 
     /// expm1(u) − u e^u (see [`Float::expm1_sub_uexp`]); its slope is −u e^u.
     #[inline(always)]
     pub fn expm1_sub_uexp(self) -> Self {
-        self.through(T::expm1_sub_uexp, |h| -(h * h.exp()), false)
+        self.through(T::expm1_sub_uexp, |h| -(h * h.exp()))
     }
 
     /// sinh.
     #[inline(always)]
     pub fn sinh(self) -> Self {
-        self.through(T::sinh, T::cosh, false)
+        self.through(T::sinh, T::cosh)
     }
 
     /// cosh.
     #[inline(always)]
     pub fn cosh(self) -> Self {
-        self.through(T::cosh, T::sinh, false)
+        self.through(T::cosh, T::sinh)
     }
 
     /// arctan.
     #[inline(always)]
     pub fn atan(self) -> Self {
-        self.through(T::atan, |h| T::from_f64(1.0) / (T::from_f64(1.0) + h * h), false)
+        self.through(T::atan, |h| T::from_f64(1.0) / (T::from_f64(1.0) + h * h))
     }
 
     /// sin.
     #[inline(always)]
     pub fn sin(self) -> Self {
-        self.through(T::sin, T::cos, false)
+        self.through(T::sin, T::cos)
     }
 
     /// cos.
     #[inline(always)]
     pub fn cos(self) -> Self {
-        self.through(T::cos, |h| -h.sin(), false)
+        self.through(T::cos, |h| -h.sin())
     }
 
     /// σ(hi + lo) rounded to `T`: σ(hi) (1 + σ(-hi) lo), the first-order correction being
@@ -392,12 +399,11 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
         T::select(e.is_finite(), e + e * lo, e)
     }
 
-    /// erfc(hi + lo) rounded to `T`: erfc(hi) - (2/√π) e^(-hi²) lo.
+    /// erfc(self) rounded to `T`, for arguments refined in pairs: erfc(hi) − (2/√π) e^(−hi²)
+    /// lo in pairs, erfc of the `f64` rounded once in the wide form.
     #[inline(always)]
     pub fn erfc_value(self) -> T {
-        let (hi, lo) = self.parts();
-        let c = hi.erfc();
-        c - T::from_f64(core::f64::consts::FRAC_2_SQRT_PI) * (-(hi * hi)).exp() * lo
+        self.0.erfc_value()
     }
 }
 
@@ -413,7 +419,7 @@ impl<T: Real, R: Repr<T>> Dd<T, R> {
 
 /// d/du erf(u) = (2/√π) e^(−u²).
 #[inline(always)]
-fn gaussian_slope<T: Float>(u: T) -> T {
+pub(crate) fn gaussian_slope<T: Float>(u: T) -> T {
     T::from_f64(core::f64::consts::FRAC_2_SQRT_PI) * (-(u * u)).exp()
 }
 

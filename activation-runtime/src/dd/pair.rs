@@ -7,7 +7,7 @@
 //! non-finite and subnormal results. (Near the bottom of the normal range the low part
 //! itself is subnormal: the pair is then only about as precise as `T`, never worse.)
 
-use super::{two_prod, two_sum, Repr};
+use super::{gaussian_slope, two_prod, two_sum, Repr};
 use crate::float::{Float, Select};
 use crate::real::Real;
 
@@ -84,13 +84,8 @@ impl<T: Float> Repr<T> for Pair<T> {
     }
 
     #[inline(always)]
-    fn function(value: T, slope: T, lo: T, underflow: bool) -> Self {
-        let v = Self::new(value).corrected(slope, lo);
-        if underflow {
-            v.unless_underflowed()
-        } else {
-            v
-        }
+    fn function(value: T, slope: T, lo: T) -> Self {
+        Self::new(value).corrected(slope, lo)
     }
 
     #[inline(always)]
@@ -246,5 +241,26 @@ impl<T: Float> Repr<T> for Pair<T> {
         // The slope σ(u), from the same e^-|u|.
         let slope = T::select(self.hi.ge(zero), one, e) / (one + e);
         Self::renormalised(self.hi.max(zero), e.log1p()).corrected(slope, self.lo).unless_underflowed()
+    }
+
+    /// `T`'s erf at `hi`, corrected to first order.
+    #[inline(always)]
+    fn erf(self) -> Self {
+        Self::function(self.hi.erf(), gaussian_slope(self.hi), self.lo)
+    }
+
+    /// `T`'s erfc at `hi`, corrected to first order; refused where it is subnormal in `T`
+    /// (it has lost bits).
+    #[inline(always)]
+    fn erfc(self) -> Self {
+        Self::function(self.hi.erfc(), -gaussian_slope(self.hi), self.lo).unless_underflowed()
+    }
+
+    /// erfc(hi) − (2/√π) e^(−hi²) lo.
+    #[inline(always)]
+    fn erfc_value(self) -> T {
+        let (hi, lo) = (self.hi, self.lo);
+        let c = hi.erfc();
+        c - T::from_f64(core::f64::consts::FRAC_2_SQRT_PI) * (-(hi * hi)).exp() * lo
     }
 }

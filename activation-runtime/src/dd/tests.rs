@@ -1,4 +1,9 @@
+use rug::float::Round;
+use rug::Float as Mp;
+
 use super::{Dd, DdPair};
+use crate::float::Float;
+use crate::lanes::{F32x16, F32x4, F32x8};
 
 /// Exact to about 2^-100 relative in `f64`, so these compare against closed forms at
 /// 1e-30 where a plain `f64` would be off by 1e-17.
@@ -76,8 +81,13 @@ fn f32_values_leave_the_f32_range_and_come_back() {
     assert_eq!(far.settled(), None);
     let (_, gone) = Dd::<_>::new(750.0f32).sigmoid_pair();
     assert!(gone.parts().0.is_nan());
-    // Subnormal f32 function values taken from f32 (erfc(10) ≈ 2.1e-45) are refused.
-    assert!(Dd::<_>::new(10.0f32).erfc().parts().0.is_nan());
+    // erfc(10) ≈ 2.1e-45 is subnormal in f32 but normal in f64, and computed there: e^100 ·
+    // erfc(10) keeps its bits. Below f64's normal range (erfc(27) ≈ 5e-319) it is refused.
+    let lifted = Dd::<_>::new(100.0f32).exp() * Dd::<_>::new(10.0f32).erfc();
+    let v = lifted.settled().expect("settles");
+    let truth = (mpfr(100.0, Function::Exp) * mpfr(10.0, Function::Erfc)).to_f64();
+    assert!(((f64::from(v) - truth) / truth).abs() < 2f64.powi(-23), "{v:e} vs {truth:e}");
+    assert!(Dd::<_>::new(27.0f32).erfc().parts().0.is_nan());
     // A product of nonzero values below f64's normal range is refused; 0 · x is not.
     let tiny = Dd::<_>::new(1e-30f32).powi(11);
     assert!(tiny.parts().0.is_nan(), "{tiny:?}");
@@ -160,4 +170,292 @@ fn f32_quotients_are_exact_where_the_truth_is_an_f32() {
     // A divisor beyond 2^1022 has a subnormal reciprocal: refused, not rounded badly.
     let huge = Dd::<f32>::new(1e30).powi(10) * Dd::new(1e8);
     assert!((Dd::<f32>::new(1.0) / huge).parts().0.is_nan());
+}
+
+/// The functions checked against MPFR below.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Function {
+    Erf,
+    Erfc,
+    Exp,
+}
+
+/// MPFR precision of the truths: far beyond the 2^-31 and 2^-6 ULP told apart.
+const PREC: u32 = 96;
+
+/// `f(x)` in MPFR at `PREC` bits (x exact).
+fn mpfr(x: f64, f: Function) -> Mp {
+    let x = Mp::with_val(PREC, x);
+    match f {
+        Function::Erf => x.erf(),
+        Function::Erfc => x.erfc(),
+        Function::Exp => x.exp(),
+    }
+}
+
+/// SplitMix64.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [a, b).
+    fn uniform(&mut self, a: f64, b: f64) -> f64 {
+        a + (b - a) * ((self.next() >> 11) as f64 * 2f64.powi(-53))
+    }
+    /// |x| log-uniform in [2^lo, 2^hi), either sign.
+    fn log_uniform(&mut self, lo: f64, hi: f64) -> f64 {
+        let m = self.uniform(lo, hi).exp2();
+        if self.next() & 1 == 0 {
+            m
+        } else {
+            -m
+        }
+    }
+}
+
+/// The `f64` value a wide `Dd<f32>` holds (NaN where refused).
+fn raw(d: Dd<f32>) -> f64 {
+    d.0 .0
+}
+
+/// A wide `Dd<f32>` holding any `f64` (`constant` would turn −0 into +0).
+fn wide(x: f64) -> Dd<f32> {
+    Dd(super::wide::Wide(x), core::marker::PhantomData)
+}
+
+/// Arguments for the wide erf and erfc: uniform over the ranges where each is not 1 or 0,
+/// log-uniform from 2^-1022 up, dense at the switch to the tail (0.5) and at the end of
+/// `f64`'s normal range for erfc (26.54), and the special points around those.
+fn wide_arguments(erfc: bool, count: usize, seed: u64) -> Vec<f64> {
+    let mut rng = Rng(seed);
+    let mut xs = vec![0.0, -0.0, 0.5, -0.5, 1.0, 6.0, -6.0, 26.0, 26.5, f64::MIN_POSITIVE, -f64::MIN_POSITIVE];
+    for base in [0.5f64, -0.5, 26.54] {
+        let mut up = base;
+        let mut down = base;
+        for _ in 0..50 {
+            up = f64::from_bits(up.to_bits() + 1);
+            down = f64::from_bits(down.to_bits() - 1);
+            xs.extend([up, down]);
+        }
+    }
+    while xs.len() < count {
+        let x = match rng.next() % 6 {
+            0 | 1 if erfc => rng.uniform(-6.5, 27.0),
+            0 | 1 => rng.uniform(-6.5, 6.5),
+            2 => rng.uniform(-1.0, 1.0),
+            3 => rng.log_uniform(-1022.0, 5.0),
+            4 if erfc => rng.uniform(20.0, 26.7),
+            4 => rng.uniform(0.4, 0.6),
+            _ => rng.uniform(0.45, 0.55) * if rng.next() & 1 == 0 { 1.0 } else { -1.0 },
+        };
+        xs.push(x);
+    }
+    xs
+}
+
+/// |v − truth| / |truth| in MPFR.
+fn relative(v: f64, truth: &Mp) -> f64 {
+    Mp::with_val(PREC, (Mp::with_val(PREC, v) - truth) / truth).abs().to_f64()
+}
+
+#[test]
+fn wide_erf_is_within_2_to_the_28_of_mpfr() {
+    // The f64 kernel (`math::erf_wide_range`) at 150,000 f64 arguments, not only f32s
+    // (`cargo test -p activation-runtime --lib wide_erf -- --nocapture` prints the largest).
+    let xs = wide_arguments(false, 150_000, 1);
+    let mut worst = (0.0, 0.0);
+    for &x in &xs {
+        let v = raw(wide(x).erf());
+        let truth = mpfr(x, Function::Erf);
+        if x == 0.0 {
+            assert_eq!(v.to_bits(), x.to_bits(), "erf({x:e})");
+            continue;
+        }
+        let e = relative(v, &truth);
+        assert!(e <= 2f64.powi(-28), "erf({x:e}) = {v:e}: relative error 2^{:.1}", e.log2());
+        if e > worst.0 {
+            worst = (e, x);
+        }
+    }
+    for (x, truth) in [(f64::INFINITY, 1.0), (f64::NEG_INFINITY, -1.0), (1e300, 1.0)] {
+        assert_eq!(raw(wide(x).erf()), truth);
+    }
+    assert!(raw(wide(f64::NAN).erf()).is_nan());
+    eprintln!("wide erf: {} arguments, max relative error 2^{:.2} at {:e}", xs.len(), worst.0.log2(), worst.1);
+}
+
+#[test]
+fn wide_erfc_is_within_2_to_the_28_of_mpfr_down_to_the_end_of_the_normal_range() {
+    // At 120,000 f64 arguments (MPFR's erfc takes up to 0.1 ms each): relative error
+    // wherever erfc is a normal f64, refused (NaN) below; within 2^-28 of the boundary
+    // either is right.
+    let xs = wide_arguments(true, 120_000, 2);
+    let bottom = Mp::with_val(PREC, f64::MIN_POSITIVE);
+    let (mut worst, mut refused) = ((0.0, 0.0), 0);
+    for &x in &xs {
+        let v = raw(wide(x).erfc());
+        let truth = mpfr(x, Function::Erfc);
+        let margin = Mp::with_val(PREC, &truth / &bottom).to_f64();
+        if margin < 1.0 - 2f64.powi(-28) {
+            assert!(v.is_nan(), "erfc({x:e}) = {v:e} is below the normal range: refused");
+            refused += 1;
+        } else if margin > 1.0 + 2f64.powi(-28) {
+            let e = relative(v, &truth);
+            assert!(e <= 2f64.powi(-28), "erfc({x:e}) = {v:e}: relative error 2^{:.1}", e.log2());
+            if e > worst.0 {
+                worst = (e, x);
+            }
+        }
+    }
+    assert!(refused > 1000, "{refused}");
+    for (x, truth) in [(f64::NEG_INFINITY, 2.0), (-30.0, 2.0), (0.0, 1.0)] {
+        assert_eq!(raw(wide(x).erfc()), truth);
+    }
+    for x in [f64::INFINITY, 1e300, 27.0, f64::NAN] {
+        assert!(raw(wide(x).erfc()).is_nan(), "{x}");
+    }
+    eprintln!(
+        "wide erfc: {} arguments ({refused} refused), max relative error 2^{:.2} at {:e}",
+        xs.len(),
+        worst.0.log2(),
+        worst.1
+    );
+}
+
+/// The error of `got` against `truth` in ULPs of `f32` at the truth (subnormal spacing
+/// below the normal range), and whether the truth lies within `near` ULP of a midpoint
+/// between two `f32`s.
+fn f32_ulps(got: f32, truth: &Mp, near: f64) -> (f64, bool) {
+    let ulp = match truth.get_exp() {
+        Some(e) => 2f64.powi((e - 24).max(-149)),
+        None => 2f64.powi(-149),
+    };
+    let error = Mp::with_val(PREC, Mp::with_val(PREC, got) - truth).abs().to_f64() / ulp;
+    let rounded = truth.to_f32_round(Round::Nearest);
+    let off = Mp::with_val(PREC, Mp::with_val(PREC, rounded) - truth).abs().to_f64() / ulp;
+    (error, 0.5 - off < near)
+}
+
+#[test]
+fn f32_erf_and_erfc_round_correctly_except_near_midpoints() {
+    // Dd<f32>'s erf, erfc and erfc_value rounded to f32 against MPFR's correctly rounded f32:
+    // the same f32 wherever the truth is farther than 2^-6 ULP from a midpoint (the f64 is
+    // within about 2^-31 relative, 2^-8 ULP), and within 0.5 + 2^-6 ULP everywhere.
+    // Arguments: f32s (uniform, subnormal results of erfc included), and f64s for
+    // erfc_value (arguments refined in f64, as in GELU's tails).
+    let near = 2f64.powi(-6);
+    let mut rng = Rng(3);
+    let mut checked = 0;
+    let mut midpoints = 0;
+    for i in 0..30_000 {
+        let x = match i % 4 {
+            0 => rng.uniform(-10.5, 10.5),
+            1 => rng.uniform(-4.0, 4.0),
+            2 => rng.log_uniform(-140.0, 3.5),
+            _ => rng.uniform(8.5, 10.2),
+        };
+        let xf = x as f32;
+        let d = Dd::<f32>::new(xf);
+        let cases = [
+            (Function::Erf, f64::from(xf), d.erf().parts().0),
+            (Function::Erfc, f64::from(xf), d.erfc().parts().0),
+            (Function::Erfc, f64::from(xf), d.erfc_value()),
+            (Function::Erfc, x, wide(x).erfc_value()),
+        ];
+        for (f, arg, got) in cases {
+            let truth = mpfr(arg, f);
+            let (error, at_midpoint) = f32_ulps(got, &truth, near);
+            assert!(error <= 0.5 + near, "{f:?}({arg:e}) = {got:e}: {error} ULP");
+            if at_midpoint {
+                midpoints += 1;
+            } else {
+                assert_eq!(got, truth.to_f32_round(Round::Nearest), "{f:?}({arg:e})");
+            }
+            checked += 1;
+        }
+    }
+    assert!(midpoints * 20 < checked, "{midpoints} of {checked} near midpoints");
+    // erfc_value rounds what lies beyond f64's normal range to 0, as the truth rounds.
+    for x in [10.1f32, 12.0, 26.6, 27.0, 1e4, f32::INFINITY] {
+        assert_eq!(Dd::<f32>::new(x).erfc_value(), 0.0, "{x}");
+    }
+    assert_eq!(Dd::<f32>::new(f32::NEG_INFINITY).erfc_value(), 2.0);
+    assert!(Dd::<f32>::new(f32::NAN).erfc_value().is_nan());
+}
+
+/// `f` over `L` lanes of `Dd<L>` against the same function of `Dd<f32>` lane by lane, bit for
+/// bit (NaNs as NaNs).
+fn lanes_agree<L: Float<Scalar = f32>>(xs: &[f32], f: impl Fn(Dd<L>) -> (L, L), g: impl Fn(Dd<f32>) -> (f32, f32)) {
+    let n = L::LANES;
+    for chunk in xs.chunks_exact(n) {
+        let (hi, lo) = f(Dd::<L>::new(L::load(chunk)));
+        let (mut h, mut l) = (vec![0.0f32; n], vec![0.0f32; n]);
+        hi.store(&mut h);
+        lo.store(&mut l);
+        for (i, &x) in chunk.iter().enumerate() {
+            let (sh, sl) = g(Dd::<f32>::new(x));
+            let same = |a: f32, b: f32| a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan());
+            assert!(same(h[i], sh) && same(l[i], sl), "{n} lanes at {x:e}: {:?} vs {:?}", (h[i], l[i]), (sh, sl));
+        }
+    }
+}
+
+#[test]
+fn wide_erf_and_erfc_lanes_are_the_scalar_bits() {
+    let mut rng = Rng(4);
+    let mut xs: Vec<f32> = (0..4096).map(|_| rng.uniform(-30.0, 30.0) as f32).collect();
+    xs.extend([0.0, -0.0, 0.5, -0.5, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 26.54, 1e-30, -1e-40]);
+    xs.extend((0..6).map(|i| i as f32 * 1e-3));
+    let check = |xs: &[f32]| {
+        fn erf<L: Float>(d: Dd<L>) -> (L, L) {
+            d.erf().parts()
+        }
+        fn erfc<L: Float>(d: Dd<L>) -> (L, L) {
+            d.erfc().parts()
+        }
+        fn value<L: Float>(d: Dd<L>) -> (L, L) {
+            (d.erfc_value(), L::from_f64(0.0))
+        }
+        lanes_agree::<F32x4>(xs, erf, erf);
+        lanes_agree::<F32x8>(xs, erf, erf);
+        lanes_agree::<F32x16>(xs, erf, erf);
+        lanes_agree::<F32x4>(xs, erfc, erfc);
+        lanes_agree::<F32x8>(xs, erfc, erfc);
+        lanes_agree::<F32x16>(xs, erfc, erfc);
+        lanes_agree::<F32x4>(xs, value, value);
+        lanes_agree::<F32x8>(xs, value, value);
+        lanes_agree::<F32x16>(xs, value, value);
+    };
+    check(&xs[..4096]);
+    check(&xs[4096..4112]);
+}
+
+#[test]
+fn pairs_keep_the_value_at_hi_corrected_to_first_order() {
+    // Dd<f64> (and DdPair<f32>): T's erf and erfc at hi plus slope · lo, as before the wide
+    // form had kernels of its own (the runtime's own exp and erf, not std's).
+    let slope = |h: f64| std::f64::consts::FRAC_2_SQRT_PI * Float::exp(-(h * h));
+    let corrected = |v: f64, c: f64| super::two_sum(v, 0.0 + c);
+    let mut rng = Rng(5);
+    for _ in 0..2000 {
+        let hi = rng.uniform(-8.0, 30.0);
+        let lo = hi * rng.uniform(-1.0, 1.0) * 2f64.powi(-54);
+        let d = Dd::<f64>::from_parts(hi, lo);
+        let (erf, erfc) = (Float::erf(hi), Float::erfc(hi));
+        assert_eq!(d.erf().parts(), corrected(erf, slope(hi) * lo), "erf at {hi}");
+        if erfc >= f64::MIN_POSITIVE {
+            assert_eq!(d.erfc().parts(), corrected(erfc, -slope(hi) * lo), "erfc at {hi}");
+        } else {
+            assert!(d.erfc().parts().1.is_nan(), "erfc at {hi}");
+        }
+        assert_eq!(d.erfc_value(), erfc - std::f64::consts::FRAC_2_SQRT_PI * Float::exp(-(hi * hi)) * lo);
+    }
+    let p = DdPair::<f32>::from_parts(9.5, 1e-7).erfc();
+    assert!(p.parts().1.is_nan(), "erfc(9.5) is subnormal in f32: {p:?}");
 }

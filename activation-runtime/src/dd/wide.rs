@@ -3,19 +3,20 @@
 //!
 //! Arithmetic is `f64` arithmetic: 53 bits where a pair of `f32`s holds 48, in one
 //! instruction where the error-free transformations take ten to twenty. `exp`, `expm1`,
-//! `tanh`, `sigmoid` and `softplus`'s exponential are `f64` kernels accurate to about
-//! 2^-30 (an `f32` ULP is 2^-23), over the whole normal range of `f64` (so that a factor
-//! e^-120 that a later e^100 lifts back keeps its bits); the other functions take the
-//! `f32` value at the rounded argument and a first-order correction, as the pair does.
-//! No `mul_add`: the bits are the same with and without FMA, on scalars and on lanes.
+//! `tanh`, `sigmoid`, `softplus`'s exponential, `erf` and `erfc` (and `erfc_value`, its
+//! value rounded to `f32`) are `f64` kernels accurate to about 2^-30 (an `f32` ULP is
+//! 2^-23), over the whole normal range of `f64` (so that a factor e^-120, or erfc(10) ≈
+//! 2e-45, that a later e^100 lifts back keeps its bits); the other functions take the `f32`
+//! value at the rounded argument and a first-order correction, as the pair does. No
+//! `mul_add`: the bits are the same with and without FMA, on scalars and on lanes.
 //!
 //! Refused (poisoned with a NaN): an `exp` beyond ±700, where e^x leaves `f64`'s normal
-//! range; a product or quotient of nonzero values that underflows `f64`; a function value
-//! taken from `f32` that is subnormal there (it has lost bits).
+//! range; an `erfc` below `f64`'s normal range (x beyond about 26.54); a product or
+//! quotient of nonzero values that underflows `f64`.
 
 use super::Repr;
 use crate::float::{Float, Select};
-use crate::math::{exp_wide_range, expm1_wide_range};
+use crate::math::{erf_wide_range, erfc_wide_range, exp_wide_range, expm1_wide_range};
 
 /// An `f32` value (or lanes of them) carried in `f64`.
 pub struct Wide<T: Float>(pub T::Wide);
@@ -85,14 +86,8 @@ impl<T: Float> Repr<T> for Wide<T> {
     }
 
     #[inline(always)]
-    fn function(value: T, slope: T, lo: T, underflow: bool) -> Self {
-        let v = value.widen() + slope.widen() * lo.widen();
-        if underflow {
-            let lost = value.abs().lt(T::min_positive());
-            Wide(poisoned::<T>(T::widen_mask(lost), v))
-        } else {
-            Wide(v)
-        }
+    fn function(value: T, slope: T, lo: T) -> Self {
+        Wide(value.widen() + slope.widen() * lo.widen())
     }
 
     #[inline(always)]
@@ -218,6 +213,27 @@ impl<T: Float> Repr<T> for Wide<T> {
         // Below −700, e^u (and softplus) leave `f64`'s normal range; NaN stays NaN.
         let v = <T::Wide as Float>::select(u.is_nan(), u, v);
         Wide(poisoned::<T>(u.lt(w::<T>(-700.0)), v))
+    }
+
+    /// In `f64` (`math::erf_wide_range`), never refused.
+    #[inline(always)]
+    fn erf(self) -> Self {
+        Wide(erf_wide_range(self.0))
+    }
+
+    /// In `f64` (`math::erfc_wide_range`); refused below `f64`'s normal range.
+    #[inline(always)]
+    fn erfc(self) -> Self {
+        let v = erfc_wide_range(self.0);
+        Wide(poisoned::<T>(v.lt(w::<T>(f64::MIN_POSITIVE)), v))
+    }
+
+    /// erfc of the `f64` value, rounded once: the value beyond `f64`'s normal range, below
+    /// 2^-1022, rounds to 0 like the truth; a subnormal `f32` result rounds directly to the
+    /// subnormal grid.
+    #[inline(always)]
+    fn erfc_value(self) -> T {
+        T::narrow(erfc_wide_range(self.0))
     }
 }
 

@@ -212,6 +212,40 @@ pub(crate) const EXP_WIDE: [f64; 6] = [
     0.00019857810666773328,
 ];
 
+/// erf(√w)/√w, relative error, on [0, 0.25] in `f64`: 6 coefficients, error 2^-36.3.
+/// erf x = x P(x²) for |x| ≤ 0.5 (`super::erf::erf_wide_range`).
+pub(crate) const ERF_WIDE: [f64; 6] = [
+    1.1283791670820784,
+    -0.3761263851910434,
+    0.11283773805295887,
+    -0.026863119876331366,
+    0.005200308301868474,
+    -0.0007692852887052648,
+];
+
+/// S(τ) = erfcx(x) / t at x = ERFC_WIDE_K/t − ERFC_WIDE_K, t = τ + ERFC_WIDE_T0, relative error, on [-0.381000, 0.377171] (x in [0.5, 26.6]) in `f64`: 12 coefficients, error 2^-33.0.
+/// erfc x = e^(−x²) · t · S(t − ERFC_WIDE_T0) (`super::erf::erfc_wide_range`).
+pub(crate) const ERFC_WIDE: [f64; 12] = [
+    0.27982883057732966,
+    0.5068507446998811,
+    0.8123507080954093,
+    1.145694123931321,
+    1.4075382468356255,
+    1.4804765370105444,
+    1.2928712141184446,
+    0.8809000611952176,
+    0.39373866613412567,
+    0.01876934629362668,
+    -0.12558057810428752,
+    -0.07353742934895552,
+];
+/// See `ERFC_WIDE`.
+pub(crate) const ERFC_WIDE_K: f64 = 4.0;
+/// See `ERFC_WIDE`.
+pub(crate) const ERFC_WIDE_T0: f64 = 0.51171875;
+/// The wide erfc's arguments are clamped to it: erfc is below `f64`'s normal range there.
+pub(crate) const ERFC_WIDE_MAX: f64 = 26.6;
+
 /// The bits of 2/π after the binary point, most significant first (Payne–Hanek).
 pub(crate) const TWO_OVER_PI: [u64; 20] = [
     0xa2f9836e4e441529,

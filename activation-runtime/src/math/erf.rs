@@ -12,8 +12,17 @@
 //! double-double and the polynomial's low steps compensated. The product is
 //! scaled by 2^k and rounded once, subnormal results included. Then erf x = 1 − erfc x
 //! for x > 0.5, erfc(−x) = 2 − erfc x, from the unrounded pair.
+//!
+//! The wide compensated numbers of `f32` (`crate::dd::wide`, one `f64` each) need erf and
+//! erfc to about 2^-30 relative, of any `f64` argument, and never more precision than that:
+//! [`erf_wide_range`] and [`erfc_wide_range`] are plain `f64` arithmetic with the same
+//! split at 0.5. |x| ≤ 0.5: erf x = x P(x²) (`ERF_WIDE`, 2^-36); x > 0.5: erfc x =
+//! e^(−x²) · t · S(t − t₀), t = K / (x + K) (`ERFC_WIDE`, 2^-33, the variable of the
+//! polynomial above), e^(−x²) by the reduction of `f32`'s e^x in `f64` (within 2^-32), so
+//! that the result is within about 2^-31 of erfc x wherever that is a normal `f64`.
 
-use super::exp::{exp_parts, scale_rounded};
+use super::coefficients::{ERFC_WIDE, ERFC_WIDE_K, ERFC_WIDE_MAX, ERFC_WIDE_T0, ERF_WIDE};
+use super::exp::{exp_parts, reduce_wide, scale_rounded};
 use super::{div_dd_pair, fast_two_sum, poly, splat, sum, two_prod, Tables};
 use crate::float::Float;
 use crate::real::Real;
@@ -125,4 +134,55 @@ pub fn erfc<F: Float>(x: F) -> F {
     let negative = s2 + (e2 - tl);
     let v = F::select(y.le(half), small, F::select(x.lt(F::from_f64(0.0)), negative, positive));
     F::select(x.is_nan(), x, v)
+}
+
+/// erf x for |x| ≤ 0.5 in `f64`: x P(x²), within 2^-36 of erf x plus a few roundings.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn erf_small_wide<W: Float<Scalar = f64>>(x: W) -> W {
+    x * poly(x * x, &ERF_WIDE)
+}
+
+/// erfc y for y in [0.5, `ERFC_WIDE_MAX`] (clamped to it) in `f64`: e^(−y²) · t · S(τ),
+/// t = K / (y + K), τ = t − t₀, within about 2^-31 relative where the result is a normal
+/// `f64` (S's fit 2^-33, e^(−y²) 2^-32; y² rounded moves e^(−y²) by at most 2^-43). At the
+/// clamp erfc is already below `f64`'s normal range, and so is the value returned beyond.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn erfc_tail_wide<W: Float<Scalar = f64>>(y: W) -> W {
+    let y = y.max(W::from_f64(0.5)).min(W::from_f64(ERFC_WIDE_MAX));
+    let k = W::from_f64(ERFC_WIDE_K);
+    let t = k / (y + k);
+    let s = poly(t - W::from_f64(ERFC_WIDE_T0), &ERFC_WIDE);
+    // −y² ≥ −707.6: 2^n stays normal (n ≥ −1021), the clamp never acts.
+    let (n, q) = reduce_wide(-(y * y), -(ERFC_WIDE_MAX * ERFC_WIDE_MAX), 0.0);
+    ((W::from_f64(1.0) + q) * n.pow2i()) * (t * s)
+}
+
+/// The error function of `f64` lanes to about 2^-31 relative, for the `f32` values that
+/// compensated code carries in `f64` (`crate::dd`): x P(x²) for |x| ≤ 0.5, else
+/// ±(1 − erfc |x|) (erfc |x| < 0.48 there, so its error reaches erf damped). ±0 and NaN are
+/// kept; ±1 beyond |x| = 6.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn erf_wide_range<W: Float<Scalar = f64>>(x: W) -> W {
+    let y = x.abs();
+    let large = (W::from_f64(1.0) - erfc_tail_wide(y)).copysign(x);
+    let v = W::select(y.le(W::from_f64(0.5)), erf_small_wide(x), large);
+    W::select(x.is_nan(), x, v)
+}
+
+/// erfc of `f64` lanes to about 2^-31 relative wherever it is a normal `f64` (x up to about
+/// 26.54; below −0.5 as 2 − erfc |x|, in [1.5, 2]), as [`erf_wide_range`]. Beyond, a value
+/// below 2^-1022 that is not erfc x: callers refuse it (`Dd::erfc`) or round it to an
+/// `f32`, where it is 0 (`Dd::erfc_value`). NaN stays NaN.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn erfc_wide_range<W: Float<Scalar = f64>>(x: W) -> W {
+    let (one, half) = (W::from_f64(1.0), W::from_f64(0.5));
+    let y = x.abs();
+    let tail = erfc_tail_wide(y);
+    let large = W::select(x.lt(W::from_f64(0.0)), W::from_f64(2.0) - tail, tail);
+    let v = W::select(y.le(half), one - erf_small_wide(x), large);
+    W::select(x.is_nan(), x, v)
 }

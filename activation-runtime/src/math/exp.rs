@@ -130,10 +130,11 @@ pub(crate) fn expm1_wide_range<W: Float<Scalar = f64>>(x: W) -> W {
 /// `(k, e^r − 1)` with x = k ln 2 + r, for x clamped to [`min`, `max`]: [−104, 89] for
 /// [`exp_wide`] and [`expm1_wide`] (e^x already rounds to 0 or to infinity in `f32` there,
 /// so |k| ≤ 151), ±`WIDE_RANGE` for the wide compensated values (|k| ≤ 1010, so that 2^k
-/// is a normal `f64`).
+/// is a normal `f64`), down to −707.6 for the wide erfc's e^(−x²) (k ≥ −1021; the
+/// rounding of k ln 2 stays below 2^-43 there too).
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn reduce_wide<W: Float<Scalar = f64>>(x: W, min: f64, max: f64) -> (W, W) {
+pub(super) fn reduce_wide<W: Float<Scalar = f64>>(x: W, min: f64, max: f64) -> (W, W) {
     let xc = x.max(W::from_f64(min)).min(W::from_f64(max));
     // Round to an integer by adding and subtracting 1.5 · 2^52 (|k| < 2^51, no select).
     let magic = W::splat(<f64 as Real>::ROUND_MAGIC);
