@@ -193,31 +193,9 @@ fn mpfr(x: f64, f: Function) -> Mp {
     }
 }
 
-/// SplitMix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [a, b).
-    fn uniform(&mut self, a: f64, b: f64) -> f64 {
-        a + (b - a) * ((self.next() >> 11) as f64 * 2f64.powi(-53))
-    }
-    /// |x| log-uniform in [2^lo, 2^hi), either sign.
-    fn log_uniform(&mut self, lo: f64, hi: f64) -> f64 {
-        let m = self.uniform(lo, hi).exp2();
-        if self.next() & 1 == 0 {
-            m
-        } else {
-            -m
-        }
-    }
-}
+#[path = "../../tests/support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 /// The `f64` value a wide `Dd<f32>` holds (NaN where refused).
 fn raw(d: Dd<f32>) -> f64 {
