@@ -175,6 +175,12 @@ pub(crate) const RULES: &[Rule] = &[
     // 1 ± erf(u) cancels in one tail; erfc keeps it.
     Rule::new("one-plus-erf", "1 + erf(u)", "erfc(-u)"),
     Rule::new("one-minus-erf", "1 - erf(u)", "erfc(u)"),
+    Rule::new("erf-plus-one", "erf(u) + 1", "erfc(-u)"),
+    Rule::new("erf-minus-one", "erf(u) - 1", "-erfc(u)"),
+    // erfc(u) = 2 - erfc(-u): erfc(u) - 2 cancels to 0 far left (u < -6 in f64), where
+    // -erfc(-u) keeps every digit.
+    Rule::new("erfc-minus-two", "erfc(u) - 2", "-erfc(-u)"),
+    Rule::new("two-minus-erfc", "2 - erfc(u)", "erfc(-u)"),
     // a + sqrt(a² + b) cancels for a < 0; the conjugate b / (sqrt(a² + b) - a) does not.
     // (The other branch is written `sqrt(..) + a` so that this rule does not match it.)
     Rule::new(
