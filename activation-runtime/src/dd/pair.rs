@@ -44,6 +44,12 @@ impl<T: Float> Pair<T> {
         other.hi.gt(self.hi) | (other.hi.eq(self.hi) & other.lo.gt(self.lo))
     }
 
+    /// `chosen` where both sides are finite, else NaN (see `max`).
+    #[inline(always)]
+    fn settled_side(self, other: Self, chosen: Self) -> Self {
+        Self::select(self.is_finite() & other.is_finite(), chosen, Self::new(T::from_f64(f64::NAN)))
+    }
+
     /// `self` plus a first-order correction `slope · lo`, for a function value whose
     /// argument had the low part `lo`.
     #[inline(always)]
@@ -103,15 +109,18 @@ impl<T: Float> Repr<T> for Pair<T> {
         Self::select(self.hi.lt(T::from_f64(0.0)), self.neg(), self)
     }
 
-    /// Comparing the pairs lexicographically.
+    /// Comparing the pairs lexicographically; NaN (unsettled, so that the plain code
+    /// decides) where either side is not finite. A NaN or infinite side is where a pair
+    /// broke down (log1p(-1) = -inf gives a NaN low part), and a comparison with it would
+    /// silently take the other side: `max(x, expm1(log1p(x))²)` gave x = -1 at -1.
     #[inline(always)]
     fn max(self, other: Self) -> Self {
-        Self::select(self.below(other), other, self)
+        self.settled_side(other, Self::select(self.below(other), other, self))
     }
 
     #[inline(always)]
     fn min(self, other: Self) -> Self {
-        Self::select(other.below(self), other, self)
+        self.settled_side(other, Self::select(other.below(self), other, self))
     }
 
     #[inline(always)]

@@ -437,3 +437,19 @@ fn pairs_keep_the_value_at_hi_corrected_to_first_order() {
     let p = DdPair::<f32>::from_parts(9.5, 1e-7).erfc();
     assert!(p.parts().1.is_nan(), "erfc(9.5) is subnormal in f32: {p:?}");
 }
+
+#[test]
+fn an_extremum_with_a_side_that_broke_down_is_unsettled() {
+    // log1p(-1) = -inf: its pair's low part is NaN, and so are expm1's and the square's.
+    // max(-1, that) must leave the choice to the plain code, not take -1.
+    let broken = Dd::<f64>::new(-1.0).log1p().expm1().powi(2);
+    assert_eq!(Dd::<f64>::new(-1.0).max(broken).settled(), None);
+    assert_eq!(Dd::<f64>::new(-1.0).min(broken).settled(), None);
+    let broken32 = Dd::<f32>::new(-1.0).log1p().expm1().powi(2);
+    assert_eq!(Dd::<f32>::new(-1.0).max(broken32).settled(), None);
+    let pair32 = DdPair::<f32>::new(-1.0).log1p();
+    assert_eq!(DdPair::<f32>::new(-1.0).max(pair32).settled(), None);
+    // Finite sides compare as before.
+    assert_eq!(Dd::<f64>::new(-1.0).max(Dd::new(2.0)).settled(), Some(2.0));
+    assert_eq!(Dd::<f32>::new(-1.0).min(Dd::new(2.0)).settled(), Some(-1.0));
+}

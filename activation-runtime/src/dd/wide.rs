@@ -103,15 +103,16 @@ impl<T: Float> Repr<T> for Wide<T> {
         Wide(self.0.abs())
     }
 
-    /// As the pair's: `other` where it is the larger, else `self`.
+    /// As the pair's: `other` where it is the larger, else `self`; NaN where either side
+    /// is not finite (so that the plain code decides).
     #[inline(always)]
     fn max(self, other: Self) -> Self {
-        Wide(<T::Wide as Float>::select(other.0.gt(self.0), other.0, self.0))
+        self.settled_side(other, <T::Wide as Float>::select(other.0.gt(self.0), other.0, self.0))
     }
 
     #[inline(always)]
     fn min(self, other: Self) -> Self {
-        Wide(<T::Wide as Float>::select(self.0.gt(other.0), other.0, self.0))
+        self.settled_side(other, <T::Wide as Float>::select(self.0.gt(other.0), other.0, self.0))
     }
 
     /// Finite once rounded to `T` (as a pair of `T`s would be).
@@ -243,4 +244,13 @@ impl<T: Float> Repr<T> for Wide<T> {
 #[inline(always)]
 fn exp_minus_abs<T: Float>(u: T::Wide) -> T::Wide {
     exp_wide_range(-u.abs().min(w::<T>(700.0)))
+}
+
+impl<T: Float> Wide<T> {
+    /// `chosen` where both sides are finite, else NaN (see the pair's `max`).
+    #[inline(always)]
+    fn settled_side(self, other: Self, chosen: T::Wide) -> Self {
+        let finite = self.0.is_finite() & other.0.is_finite();
+        Wide(<T::Wide as Float>::select(finite, chosen, <T::Wide as Float>::from_f64(f64::NAN)))
+    }
 }
