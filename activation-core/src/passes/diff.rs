@@ -118,9 +118,43 @@ fn binary(op: BinOp, a: &Expr, b: &Expr, da: Expr, db: Expr, var: &str) -> Expr 
             let power_term = E::bin(BinOp::Div, mul(b, da), a);
             mul(this, E::bin(BinOp::Add, log_term, power_term))
         }
-        BinOp::Max => E::if_else(Cond { op: CmpOp::Gt, lhs: a, rhs: b }, da, db),
-        BinOp::Min => E::if_else(Cond { op: CmpOp::Lt, lhs: a, rhs: b }, da, db),
+        BinOp::Max | BinOp::Min => extremum(op == BinOp::Max, a, b, da, db),
     }
+}
+
+/// d max(a, b) and d min(a, b): the derivative of the side selected (`a` only where it is
+/// strictly beyond `b`, §4.2). Where a side can be NaN while the other is not, the value
+/// is the other side (`f64::max`, MPFR and the checks ignore a NaN argument) and so is
+/// the derivative: a comparison with a NaN is false, and the plain rule would take `db`
+/// where `b` is the NaN (`min(e^.., ln_1p(x³ − x))` at x = −1e4 took ln_1p's slope). Two
+/// arms decide that case: after `a > b` and `b ≥ a` both fail, one side is NaN, and
+/// `a ≥ −MAX or a ≤ MAX` (no NaN test in the formula language) says whether it is `b`.
+/// Only where a side can be NaN (a logarithm, root, power or quotient in it): elsewhere
+/// the selects cost and say nothing.
+fn extremum(max: bool, a: Expr, b: Expr, da: Expr, db: Expr) -> Expr {
+    use Expr as E;
+    let (beyond, within) = if max { (CmpOp::Gt, CmpOp::Ge) } else { (CmpOp::Lt, CmpOp::Le) };
+    let selected = |rest: Expr| E::if_else(Cond { op: beyond, lhs: a.clone(), rhs: b.clone() }, da.clone(), rest);
+    if !may_be_nan(&a) && !may_be_nan(&b) {
+        return selected(db);
+    }
+    let top = E::num(f64::MAX);
+    let a_not_nan = E::if_else(
+        Cond { op: CmpOp::Ge, lhs: a.clone(), rhs: E::neg(top.clone()) },
+        da.clone(),
+        E::if_else(Cond { op: CmpOp::Le, lhs: a.clone(), rhs: top }, da.clone(), db.clone()),
+    );
+    selected(E::if_else(Cond { op: within, lhs: b.clone(), rhs: a.clone() }, db, a_not_nan))
+}
+
+/// Whether `e` can be NaN where its variables are not: it takes a logarithm, a square
+/// root, a power or a quotient.
+fn may_be_nan(e: &Expr) -> bool {
+    let mut found = false;
+    e.visit(&mut |n| {
+        found |= matches!(n, Expr::Call(Func::Ln | Func::Ln1p | Func::Sqrt, _) | Expr::Bin(BinOp::Pow | BinOp::Div, ..))
+    });
+    found
 }
 
 #[cfg(test)]
@@ -148,6 +182,19 @@ mod tests {
         let max = d("x.max(0.0)");
         assert_eq!(eval_at(&max, "x", 0.0, &[]), 0.0);
         assert_eq!(eval_at(&max, "x", 1.0, &[]), 1.0);
+    }
+
+    #[test]
+    fn an_extremum_with_a_nan_side_takes_the_other_sides_slope() {
+        // ln(x) is NaN for x < 0, where max(3x, ln x) is 3x (as f64::max has it).
+        for (src, slope) in [("max(3 * x, ln(x))", 3.0), ("max(ln(x), 3 * x)", 3.0), ("min(ln(x), 3 * x)", 3.0)] {
+            let e = d(src);
+            assert_eq!(eval_at(&e, "x", -2.0, &[]), slope, "{src}: {e}");
+            // Where both are numbers, the selected side's slope, ties to the second.
+            assert_eq!(eval_at(&e, "x", 0.5, &[]), if src.starts_with("max") { 3.0 } else { 2.0 }, "{src}");
+        }
+        // Without a side that can be NaN, the plain select.
+        assert_eq!(d("max(x, 0.5 * x)").to_string(), "if x > 0.5 * x { 1 } else { 0.5 }");
     }
 
     #[test]

@@ -172,6 +172,11 @@ pub(crate) const RULES: &[Rule] = &[
     // expm1(u) - u e^u cancels to -u²/2 near u = 0 (d/dα of α expm1(x/α), as in CELU).
     Rule::new("expm1-sub-uexp", "expm1(u) - u * exp(u)", "expm1_sub_uexp(u)"),
     Rule::new("expm1-sub-uexp-ratio", "expm1(a / b) - a * exp(a / b) / b", "expm1_sub_uexp(a / b)"),
+    // a/c - b/c: two quotients rounded before they cancel, and a - b hidden from the rules
+    // above (σ(x/3)'' has σ(-x/3)/3 - σ(x/3)/3, 1e8 ULPs off at x = -1e-8 until its
+    // numerators meet as σ(-u) - σ(u) = -tanh(u/2)).
+    Rule::new("common-divisor-difference", "a / c - b / c", "(a - b) / c"),
+    Rule::new("common-divisor-sum", "a / c + b / c", "(a + b) / c"),
     // 1 ± erf(u) cancels in one tail; erfc keeps it.
     Rule::new("one-plus-erf", "1 + erf(u)", "erfc(-u)"),
     Rule::new("one-minus-erf", "1 - erf(u)", "erfc(u)"),
