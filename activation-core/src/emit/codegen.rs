@@ -337,10 +337,7 @@ impl Emitter {
                 return (quote! { #a.#name(#b) }, Prec::Postfix);
             }
         };
-        if op == BinOp::Mul
-            && self.lifted.is_none()
-            && (vanishes(a) && can_overflow(b) || vanishes(b) && can_overflow(a))
-        {
+        if op == BinOp::Mul && self.lifted.is_none() && tail_product(a, b) {
             // The decaying factor's logarithm, when it has a simple one, lets the product
             // survive a subnormal factor (`x² σ(-x)` at x = 720 is normal, σ(-720) is not).
             let (big, small) = if vanishes(b) { (a, b) } else { (b, a) };
@@ -408,6 +405,27 @@ fn folded_constant(e: &Expr) -> Option<TokenStream> {
 /// Whether `e` can underflow to 0 in a tail: it contains a decaying function.
 pub(crate) fn vanishes(e: &Expr) -> bool {
     e.calls_any(&[Func::Exp, Func::Sigmoid, Func::Erfc, Func::Softplus])
+}
+
+/// Whether `a · b` is taken as a tail product (0 times anything is 0, `mul_or_zero`, or
+/// the log-domain product): a factor that vanishes times one that can overflow; or a
+/// power `u^v` times a factor with a logarithm, as ∂/∂v of u^v is u^v ln u, whose 0 · −∞
+/// at u = 0 is 0 (u^v vanishes faster than ln u grows; the fuzzer's `x.powf(a)`, NaN at 0).
+pub(crate) fn tail_product(a: &Expr, b: &Expr) -> bool {
+    (vanishes(a) && can_overflow(b))
+        || (vanishes(b) && can_overflow(a))
+        || (power_factor(a) && b.calls_any(&[Func::Ln]))
+        || (power_factor(b) && a.calls_any(&[Func::Ln]))
+}
+
+/// Whether `e` is a product (or quotient, or negation) with a `powf` among its factors.
+fn power_factor(e: &Expr) -> bool {
+    match e {
+        Expr::Bin(BinOp::Pow, ..) => true,
+        Expr::Bin(BinOp::Mul, p, q) => power_factor(p) || power_factor(q),
+        Expr::Bin(BinOp::Div, p, _) | Expr::Neg(p) => power_factor(p),
+        _ => false,
+    }
 }
 
 /// The u of a decaying factor — e^u, σ(u), softplus(u) ≈ e^u, or the tanh of one (tanh v ≈

@@ -22,7 +22,7 @@
 
 use activation_runtime::Real;
 
-use crate::emit::codegen::{can_overflow, exponent_of_decaying, vanishes};
+use crate::emit::codegen::{exponent_of_decaying, tail_product, vanishes};
 use crate::ir::expr::{BinOp, Expr};
 use crate::ir::tape::{Op, Tape};
 use crate::parse::Definition;
@@ -193,7 +193,7 @@ impl Model {
         let body = tape.add(body);
         let tails = (0..tape.ops().len())
             .map(|i| match tape.node(i) {
-                Expr::Bin(BinOp::Mul, a, b) if (vanishes(a) && can_overflow(b)) || (vanishes(b) && can_overflow(a)) => {
+                Expr::Bin(BinOp::Mul, a, b) if tail_product(a, b) => {
                     let small = if vanishes(b) { b } else { a };
                     Some(Tail { second_small: vanishes(b), exponent: exponent_of_decaying(small).is_some() })
                 }
