@@ -304,7 +304,10 @@ mod tests {
         let y = (v * v + F32x8::from_f64(0.1)).sqrt().max(v).sigmoid();
         for (i, &x) in xs.iter().enumerate() {
             let s = Float::sigmoid(Float::max(Float::sqrt(x * x + 0.1f32), x));
-            assert_eq!(y.0[i].to_bits(), s.to_bits(), "lane {i}: {x}");
+            // Bit for bit, except a NaN's sign and payload, which IEEE 754 leaves open and
+            // an optimised build computes differently in lanes and in scalars.
+            let same = y.0[i].to_bits() == s.to_bits() || (y.0[i].is_nan() && s.is_nan());
+            assert!(same, "lane {i}: {x}: {:#x} vs {:#x}", y.0[i].to_bits(), s.to_bits());
         }
         let m = v.lt(F32x8::splat(0.0));
         assert!(m.any() && !m.all());
