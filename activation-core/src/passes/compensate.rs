@@ -72,29 +72,8 @@ pub(crate) fn needed(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
         && !trivial(e)
         && (rational_roundings(e).is_some_and(|n| n > 1) || {
             let probe = Excess::new(e, input, params);
-            probe_points().any(|x| probe.at(x) > SHARE) || f64_probe_points().any(|x| probe.at_f64(x) > F64_SHARE)
+            probe_points().any(|x| probe.at(x) > SHARE)
         })
-}
-
-/// How much of the bar the plain `f64` code of a form may lose, against the same form in
-/// the runtime's double-double ([`pair_model`]), at a probe input before it is
-/// compensated. The `f32` probe cannot see a loss that `f64` shares (a cancellation at
-/// 1e-8, a chain of roundings that a bar of 4 ULPs does not cover in `f64` while it does in
-/// `f32`, whose reference is `f64`). The pair computes the elementary functions as the plain
-/// code does, plus a first-order term, so the difference is the form's arithmetic and its
-/// propagated errors (and the plain functions' own rounding where the pair's are more
-/// accurate, as its σ is): a whole bar of it is a form that fails, and only such forms pay
-/// for compensation. The catalog's plain forms probe at 0.7 of a bar at most (silu'), and
-/// none of them changes; `cargo xtask fuzz` found forms 5–30 ULPs out against bars of 4–12.
-const F64_SHARE: f64 = 1.0;
-
-/// ±2^(k/4) for 2^-30 ≤ |x| ≤ 2^14, exact in `f32`: the `f32` probe's points, the small
-/// inputs where a cancellation near 0 shows in `f64` (1e-8), and the tails up to 1e4.
-fn f64_probe_points() -> impl Iterator<Item = f64> {
-    (-120..=56).flat_map(|k| {
-        let m = f64::from(2.0f32.powf(k as f32 / 4.0));
-        [m, -m]
-    })
 }
 
 /// For a rational form (`+ - * /`, integer powers, `abs`, `max`, `min`, branches; no
@@ -377,38 +356,6 @@ impl Excess {
         let error = (f64::from(narrow) - wide).abs() / ulp_of_f32(truth);
         error / (4.0 + 4.0 * cond)
     }
-
-    /// The plain `f64` rounding error at `x` against the same form in double-double
-    /// ([`pair_model`]), as a fraction of the bar 4 + 4·cond there (0 where the pair is not
-    /// a normal number, the plain value is not finite or the bar is undefined: those are
-    /// the stabilising pass's and the doubts' business).
-    fn at_f64(&self, x: f64) -> f64 {
-        let mut vars = self.vars.clone();
-        let mut pairs = Vec::new();
-        let mut pair_at = |x: f64| {
-            vars[0] = x;
-            pair_model(&self.tape, &vars, &mut pairs);
-            pairs[self.root].parts()
-        };
-        let (hi, lo) = pair_at(x);
-        if !hi.is_normal() || !lo.is_finite() {
-            return 0.0;
-        }
-        let h = x.abs() * 2f64.powi(-20);
-        let (above, below) = (pair_at(x + h), pair_at(x - h));
-        let slope = ((above.0 - below.0) + (above.1 - below.1)) / (2.0 * h);
-        let cond = (x * slope / hi).abs();
-        let mut values = Vec::new();
-        let mut vars = self.vars.clone();
-        vars[0] = x;
-        self.tape.eval(&vars, &mut values);
-        let plain = values[self.root];
-        if !cond.is_finite() || !plain.is_finite() {
-            return 0.0;
-        }
-        let ulp = f64::from_bits(hi.abs().to_bits() + 1) - hi.abs();
-        ((plain - hi) - lo).abs() / ulp / (4.0 + 4.0 * cond)
-    }
 }
 
 #[cfg(test)]
@@ -434,32 +381,6 @@ mod tests {
             let (hi, lo) = values[root].parts();
             let ulp = power * 2f64.powi(-52);
             assert!(((hi - power) + lo).abs() <= 4.0 * ulp, "{x}^{a}: {hi:e} + {lo:e}");
-        }
-    }
-
-    #[test]
-    fn losses_that_only_f64_shows_are_compensated() {
-        // (√x + eˣ + ln(1 + x))⁻⁴ at x = 1e-8: the sum's roundings, four times over, are
-        // 5 ULPs in `f64` against a bar of 4 (the fuzzer's f211); in `f32` the same form is
-        // within the share of the bar, so only the `f64` probe sees it.
-        let e = parse_formula("(sqrt(x) + (exp(x) + log1p(x))).powi(-4)", &["x"]).unwrap();
-        let probe = Excess::new(&e, "x", &[]);
-        assert!(f64_probe_points().any(|x| probe.at_f64(x) > F64_SHARE));
-        assert!(needed(&e, "x", &[]));
-        // The catalog's plain forms stay inside a whole bar in `f64`: σ(x)σ(−x), the
-        // logistic density, reaches 0.60 of it, silu' 0.70 (the pair's σ is more accurate
-        // than the plain one, so part of that is σ's own rounding).
-        for plain in [
-            "x * sigmoid(x)",
-            "tanh(x)",
-            "softplus(x)",
-            "sigmoid(x) * sigmoid(-x)",
-            "x * sigmoid(x) * sigmoid(-x) + sigmoid(x)",
-        ] {
-            let e = parse_formula(plain, &["x"]).unwrap();
-            let probe = Excess::new(&e, "x", &[]);
-            let worst = f64_probe_points().map(|x| probe.at_f64(x)).fold(0.0, f64::max);
-            assert!(worst < 0.75 * F64_SHARE, "{plain}: {worst}");
         }
     }
 

@@ -177,25 +177,9 @@ fn normalise_node(e: Expr, group: bool) -> Expr {
         }
         Expr::Bin(BinOp::Add | BinOp::Sub, ..) | Expr::Neg(_) => collect_sum(&e, group),
         Expr::Bin(BinOp::Mul | BinOp::Div, ..) | Expr::Powi(..) => collect_product(&e),
-        // a.powf(n) for a whole n is a.powi(n) for every a (IEEE's pow of a negative base
-        // with an integral exponent is defined, ±0 and ±∞ alike), and an integer power has
-        // products to share, a derivative without a logarithm and a double-double form
-        // (`powf` has none, so a form with one is never compensated).
-        Expr::Bin(BinOp::Pow, a, b) => match **b {
-            Expr::Num(n) if n.0.fract() == 0.0 && n.0.abs() <= f64::from(MAX_WHOLE_POWER) => {
-                collect_product(&Expr::powi((**a).clone(), n.0 as i32))
-            }
-            _ => e,
-        },
         _ => e,
     }
 }
-
-/// The largest |n| of `a.powf(n)` taken as `a.powi(n)`. Repeated squaring rounds about
-/// log2 n times, each error doubled by the squarings after it: up to about n/2 ULPs, within
-/// the bar 4 + 4n·cond(a) where a varies, and caught by the compensation probe where it
-/// does not; `powf` is within an ULP whatever n.
-const MAX_WHOLE_POWER: i32 = 64;
 
 /// Whether a folded number is one a person would write.
 fn is_short(v: f64) -> bool {
@@ -645,17 +629,6 @@ mod tests {
         assert_eq!(s("--x"), "x");
         assert_eq!(s("x.powi(1) - 0"), "x");
         assert_eq!(s("if x > 0 { 1 } else { 1 }"), "1");
-    }
-
-    #[test]
-    fn whole_powers_are_integer_powers() {
-        assert_eq!(s("x.powf(3.0)"), "x.powi(3)");
-        assert_eq!(s("(x + 1).powf(-4.0)"), s("(x + 1).powi(-4)"));
-        assert_eq!(s("x.powf(64.0)"), "x.powi(64)");
-        // Not whole, or too large for repeated squaring to stay accurate.
-        assert_eq!(s("x.powf(0.5)"), "x.powf(0.5)");
-        assert_eq!(s("x.powf(100.0)"), "x.powf(100)");
-        assert_eq!(s("x.powf(a)"), "x.powf(a)");
     }
 
     #[test]
