@@ -40,6 +40,31 @@ pub(crate) fn branch(test: &TokenStream, a: &TokenStream, b: &TokenStream) -> To
     quote! { #root::__private::lanes_if!(#test, { #a }, { #b }) }
 }
 
+/// `if test { a } else { b }` computing both sides in every lane and selecting
+/// (`__private::select`): for sides cheaper than the test [`branch`] pays to skip one.
+/// Asking whether any lane takes a side is an OR-reduction of the mask and a branch per
+/// vector of lanes, which the CPU mispredicts wherever neighbouring vectors mix sides
+/// differently; for `relu` or `hardtanh` that costs more than both sides together (and
+/// a select is what a hand-written vectorised loop compiles to).
+pub(crate) fn select(test: &TokenStream, a: &TokenStream, b: &TokenStream) -> TokenStream {
+    let root = root();
+    quote! { #root::__private::select(#test, { #a }, { #b }) }
+}
+
+/// Expression nodes a side may have and still be computed in every lane ([`select`]): a
+/// few arithmetic instructions, about what one mispredicted branch costs.
+const CHEAP_NODES: usize = 12;
+
+/// Whether one side of a branch is cheap enough to compute where no lane takes it: plain
+/// arithmetic (no function call but `abs`, so no elementary function and no tail device;
+/// no compensated value) of at most [`CHEAP_NODES`] nodes per output.
+fn cheap(outputs: &[Expr], compensated: &[Arithmetic]) -> bool {
+    outputs
+        .iter()
+        .zip(compensated)
+        .all(|(e, &a)| e.calls_only(&[Func::Abs]) && !(a.is_compensated() && rounds(e)) && e.size() <= CHEAP_NODES)
+}
+
 /// [`block`], with the outputs flagged in `compensated` computed in double-double
 /// arithmetic (see [`crate::passes::compensate`]), falling back to their plain code where the
 /// pair cannot be trusted (overflowing splits, results near the subnormal range).
@@ -49,6 +74,9 @@ pub(crate) fn block_with(outputs: &[Expr], compensated: &[Arithmetic]) -> TokenS
         let other: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, false)).collect();
         let test = condition(&cond);
         let (a, b) = (block_with(&taken, compensated), block_with(&other, compensated));
+        if cheap(&taken, compensated) && cheap(&other, compensated) {
+            return select(&test, &a, &b);
+        }
         return branch(&test, &a, &b);
     }
     let outputs: Vec<Expr> = outputs.iter().map(decaying_last).collect();
@@ -127,6 +155,15 @@ fn compensated_value(e: &Expr, pairs: bool) -> TokenStream {
     let pair = lifted.emit(e).0;
     let lets = lifted.lets;
     let fallback = block(std::slice::from_ref(e));
+    if cheap(std::slice::from_ref(e), &[Arithmetic::Plain]) {
+        // The fallback costs less than the test that would skip it (see [`select`]).
+        return quote! {
+            ({
+                #(#lets)*
+                #root::__private::settled_else(#pair, { #fallback })
+            })
+        };
+    }
     quote! {
         ({
             #(#lets)*
