@@ -75,11 +75,11 @@ macro_rules! lane_mask {
         impl<const N: usize> Mask for LaneMask<$i, N> {
             #[inline(always)]
             fn any(self) -> bool {
-                #[cfg(target_arch = "x86_64")]
+                #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
                 {
                     reduce::$i(&self.0, false) != 0
                 }
-                #[cfg(not(target_arch = "x86_64"))]
+                #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
                 {
                     let mut acc = 0;
                     for v in self.0 {
@@ -90,11 +90,11 @@ macro_rules! lane_mask {
             }
             #[inline(always)]
             fn all(self) -> bool {
-                #[cfg(target_arch = "x86_64")]
+                #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
                 {
                     reduce::$i(&self.0, true) == 0
                 }
-                #[cfg(not(target_arch = "x86_64"))]
+                #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
                 {
                     // An OR of the complements, like `any`: an AND-reduction compiles to
                     // one mask-bit test per lane on AVX-512.
@@ -112,19 +112,21 @@ macro_rules! lane_mask {
 lane_mask!(u32);
 lane_mask!(u64);
 
-/// The OR-reductions behind [`Mask::any`] and [`Mask::all`] on x86-64, written with SSE2
-/// (the baseline, so they inline into any caller): the mask is ORed 128 bits at a time
-/// and its lanes' sign bits read with one `movmsk`. Written as a loop over the lanes, as
-/// on other targets, the reduction is left to LLVM's SLP vectoriser, and wherever it
-/// gives up the reduction becomes one mask-bit extraction and test (a branch) per lane:
-/// with `-C target-cpu=native` on an AVX-512 Xeon, whose tuning prefers 256-bit vectors,
-/// every 16-lane `f32` test did (32 extractions for `lanes_if!`'s two tests), and so did
-/// some 8-lane `f64` tests in a default build, where `avx512f` alone has no 8-bit mask
-/// test. From 128-bit pieces LLVM keeps the reduction in mask registers (a few `korw`,
-/// `kandw`, no branch) in every build — a few instructions more than the one `kortestw`
-/// a default build found for 16 `f32` lanes, far fewer than 32 extractions. (Measured:
-/// `docs/speed.md`, the note of 2026-12-02.)
+/// The OR-reductions behind [`Mask::any`] and [`Mask::all`] in a build whose target CPU
+/// has AVX-512 (`-C target-cpu=native` on such a machine), written with SSE2 (the
+/// baseline, so they inline into any caller): the mask ORed 128 bits at a time and its
+/// lanes' sign bits read with one `movmsk`. Written as loops over the lanes, as elsewhere,
+/// the reductions are left to LLVM's SLP vectoriser, which finds one `kortestw` while a
+/// 512-bit vector is one register — the default build, where only the dispatched
+/// function knows AVX-512 and LLVM's generic tuning keeps the vectors whole — but under
+/// the tuning of an AVX-512 Xeon, which prefers 256-bit vectors and splits 16 `f32` or 8
+/// `f64` lanes in halves, it made every test one mask-bit extraction and branch per lane
+/// (32 for `lanes_if!`'s two tests). From 128-bit pieces LLVM keeps the reduction in mask
+/// registers (a few `korw`/`kandw`, no branch). In the default build the pieces cost more
+/// than the loops (masks moved from mask registers to vectors without AVX-512 VL/DQ), so
+/// there the loops stay. Measured: `docs/speed.md`, the note of 2026-12-02.
 #[cfg(target_arch = "x86_64")]
+#[cfg_attr(not(target_feature = "avx512f"), allow(dead_code))]
 mod reduce {
     use core::arch::x86_64::{
         __m128i, _mm_castsi128_pd, _mm_castsi128_ps, _mm_movemask_pd, _mm_movemask_ps, _mm_or_si128, _mm_set1_epi32,
@@ -385,6 +387,23 @@ mod tests {
         let m = v.lt(F32x8::splat(0.0));
         assert!(m.any() && !m.all());
         assert_eq!(v.is_finite().0, [!0, !0, !0, !0, 0, 0, !0, !0]);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn piecewise_reductions_agree_with_the_loops() {
+        // Every mask of up to 5 lanes of u64 and 9 of u32 (remainders included).
+        for n in 1..=9usize {
+            for bits in 0u32..(1 << n) {
+                let m32: Vec<u32> = (0..n).map(|i| if bits >> i & 1 == 1 { !0 } else { 0 }).collect();
+                let (any, all) = (bits != 0, bits == (1 << n) - 1);
+                assert_eq!((super::reduce::u32(&m32, false) != 0, super::reduce::u32(&m32, true) == 0), (any, all));
+                if n <= 5 {
+                    let m64: Vec<u64> = m32.iter().map(|&v| if v != 0 { !0 } else { 0 }).collect();
+                    assert_eq!((super::reduce::u64(&m64, false) != 0, super::reduce::u64(&m64, true) == 0), (any, all));
+                }
+            }
+        }
     }
 
     #[test]
