@@ -401,6 +401,13 @@ pub fn merge<M: Mask, O: Select<M>>(m: M, a: Option<O>, b: Option<O>) -> O {
     }
 }
 
+/// `if m { a } else { b }` lane by lane, both sides computed: what generated code writes
+/// where both sides are a few instructions (cheaper than [`sides`]' test and branch).
+#[inline(always)]
+pub fn select<M, O: Select<M>>(m: M, a: O, b: O) -> O {
+    O::select(m, a, b)
+}
+
 /// `pair` rounded where [`Dd::settle`](crate::Dd::settle) trusts it, `fallback()` in the
 /// other lanes, called only when some lane needs it.
 #[inline(always)]
@@ -408,6 +415,15 @@ pub fn settled_or<F: Float, R: crate::dd::Repr<F>>(pair: crate::dd::Dd<F, R>, fa
     let (v, ok) = pair.settle();
     let (_, refused) = sides(ok);
     merge(ok, Some(v), if refused { Some(fallback()) } else { None })
+}
+
+/// `pair` rounded where [`Dd::settle`](crate::Dd::settle) trusts it, `fallback` (computed
+/// in every lane) in the others: [`settled_or`] for a fallback of a few instructions, which
+/// costs less than the test and branch that would skip it.
+#[inline(always)]
+pub fn settled_else<F: Float, R: crate::dd::Repr<F>>(pair: crate::dd::Dd<F, R>, fallback: F) -> F {
+    let (v, ok) = pair.settle();
+    F::select(ok, v, fallback)
 }
 
 /// `value`, except in the lanes of `rare`, which take `fallback()`; the fallback runs only

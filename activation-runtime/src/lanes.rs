@@ -38,7 +38,7 @@ pub type F64x4 = Lanes<f64, 4, true>;
 pub type F64x8 = Lanes<f64, 8, true>;
 
 macro_rules! lane_mask {
-    ($i:ty) => {
+    ($i:ident) => {
         impl<const N: usize> BitAnd for LaneMask<$i, N> {
             type Output = Self;
             #[inline(always)]
@@ -75,21 +75,35 @@ macro_rules! lane_mask {
         impl<const N: usize> Mask for LaneMask<$i, N> {
             #[inline(always)]
             fn any(self) -> bool {
-                let mut acc = 0;
-                for v in self.0 {
-                    acc |= v;
+                #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+                {
+                    reduce::$i(&self.0, false) != 0
                 }
-                acc != 0
+                #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
+                {
+                    let mut acc = 0;
+                    for v in self.0 {
+                        acc |= v;
+                    }
+                    acc != 0
+                }
             }
             #[inline(always)]
             fn all(self) -> bool {
-                // An OR of the complements, like `any`: an AND-reduction compiles to
-                // one mask-bit test per lane on AVX-512.
-                let mut acc = 0;
-                for v in self.0 {
-                    acc |= !v;
+                #[cfg(all(target_arch = "x86_64", target_feature = "avx512f"))]
+                {
+                    reduce::$i(&self.0, true) == 0
                 }
-                acc == 0
+                #[cfg(not(all(target_arch = "x86_64", target_feature = "avx512f")))]
+                {
+                    // An OR of the complements, like `any`: an AND-reduction compiles to
+                    // one mask-bit test per lane on AVX-512.
+                    let mut acc = 0;
+                    for v in self.0 {
+                        acc |= !v;
+                    }
+                    acc == 0
+                }
             }
         }
     };
@@ -97,6 +111,70 @@ macro_rules! lane_mask {
 
 lane_mask!(u32);
 lane_mask!(u64);
+
+/// The OR-reductions behind [`Mask::any`] and [`Mask::all`] in a build whose target CPU
+/// has AVX-512 (`-C target-cpu=native` on such a machine), written with SSE2 (the
+/// baseline, so they inline into any caller): the mask ORed 128 bits at a time and its
+/// lanes' sign bits read with one `movmsk`. Written as loops over the lanes, as elsewhere,
+/// the reductions are left to LLVM's SLP vectoriser, which finds one `kortestw` while a
+/// 512-bit vector is one register — the default build, where only the dispatched
+/// function knows AVX-512 and LLVM's generic tuning keeps the vectors whole — but under
+/// the tuning of an AVX-512 Xeon, which prefers 256-bit vectors and splits 16 `f32` or 8
+/// `f64` lanes in halves, it made every test one mask-bit extraction and branch per lane
+/// (32 for `lanes_if!`'s two tests). From 128-bit pieces LLVM keeps the reduction in mask
+/// registers (a few `korw`/`kandw`, no branch). In the default build the pieces cost more
+/// than the loops (masks moved from mask registers to vectors without AVX-512 VL/DQ), so
+/// there the loops stay. Measured: `docs/speed.md`, the note of 2026-12-02.
+#[cfg(target_arch = "x86_64")]
+#[cfg_attr(not(target_feature = "avx512f"), allow(dead_code))]
+mod reduce {
+    use core::arch::x86_64::{
+        __m128i, _mm_castsi128_pd, _mm_castsi128_ps, _mm_movemask_pd, _mm_movemask_ps, _mm_or_si128, _mm_set1_epi32,
+        _mm_setzero_si128, _mm_xor_si128,
+    };
+
+    /// The lanes of `m` (complemented if `not`) ORed 128 bits at a time, and the OR of
+    /// the lanes left over (`N` not a multiple of the piece). A lane of a mask is all ones
+    /// or all zeros, so the accumulated pieces' sign bits say whether any lane is set.
+    #[inline(always)]
+    fn pieces<I, const K: usize>(m: &[I], not: bool) -> (__m128i, I)
+    where
+        I: Copy + Default + core::ops::BitOr<Output = I> + core::ops::Not<Output = I>,
+    {
+        let chunks = m.chunks_exact(K);
+        let mut rest = I::default();
+        for &v in chunks.remainder() {
+            rest = rest | if not { !v } else { v };
+        }
+        // SAFETY: SSE2 is part of the x86-64 baseline; a piece is K lanes of 128 / K bits,
+        // read unaligned.
+        unsafe {
+            let flip = if not { _mm_set1_epi32(-1) } else { _mm_setzero_si128() };
+            let mut acc = _mm_setzero_si128();
+            for c in chunks {
+                let piece = core::ptr::read_unaligned(c.as_ptr().cast::<__m128i>());
+                acc = _mm_or_si128(acc, _mm_xor_si128(piece, flip));
+            }
+            (acc, rest)
+        }
+    }
+
+    /// Nonzero when some lane of `m` (of its complement if `not`) is set.
+    #[inline(always)]
+    pub(super) fn u32(m: &[u32], not: bool) -> u32 {
+        let (acc, rest) = pieces::<u32, 4>(m, not);
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        (unsafe { _mm_movemask_ps(_mm_castsi128_ps(acc)) } as u32) | rest
+    }
+
+    /// Nonzero when some lane of `m` (of its complement if `not`) is set.
+    #[inline(always)]
+    pub(super) fn u64(m: &[u64], not: bool) -> u64 {
+        let (acc, rest) = pieces::<u64, 2>(m, not);
+        // SAFETY: SSE2 is part of the x86-64 baseline.
+        (unsafe { _mm_movemask_pd(_mm_castsi128_pd(acc)) } as u64) | rest
+    }
+}
 
 macro_rules! lanes {
     ($t:ty, $i:ty, $bits:ident, $repr:ident) => {
@@ -312,6 +390,23 @@ mod tests {
         let m = v.lt(F32x8::splat(0.0));
         assert!(m.any() && !m.all());
         assert_eq!(v.is_finite().0, [!0, !0, !0, !0, 0, 0, !0, !0]);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn piecewise_reductions_agree_with_the_loops() {
+        // Every mask of up to 5 lanes of u64 and 9 of u32 (remainders included).
+        for n in 1..=9usize {
+            for bits in 0u32..(1 << n) {
+                let m32: Vec<u32> = (0..n).map(|i| if bits >> i & 1 == 1 { !0 } else { 0 }).collect();
+                let (any, all) = (bits != 0, bits == (1 << n) - 1);
+                assert_eq!((super::reduce::u32(&m32, false) != 0, super::reduce::u32(&m32, true) == 0), (any, all));
+                if n <= 5 {
+                    let m64: Vec<u64> = m32.iter().map(|&v| if v != 0 { !0 } else { 0 }).collect();
+                    assert_eq!((super::reduce::u64(&m64, false) != 0, super::reduce::u64(&m64, true) == 0), (any, all));
+                }
+            }
+        }
     }
 
     #[test]

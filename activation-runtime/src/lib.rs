@@ -45,7 +45,7 @@ pub use vector::VectorActivation;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::dd::{Dd, DdPair};
-    pub use crate::float::{branch, merge, settled_or, sides, unless, Float, Mask};
+    pub use crate::float::{branch, merge, select, settled_else, settled_or, sides, unless, Float, Mask};
     pub use crate::tails::{mul_or_zero, mul_small, mul_small_logs};
     pub use crate::{__lanes_if as lanes_if, __settled_or as settled_or};
 }

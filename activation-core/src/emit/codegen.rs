@@ -40,6 +40,34 @@ pub(crate) fn branch(test: &TokenStream, a: &TokenStream, b: &TokenStream) -> To
     quote! { #root::__private::lanes_if!(#test, { #a }, { #b }) }
 }
 
+/// `if test { a } else { b }` computing both sides in every lane and selecting
+/// (`__private::select`): for sides cheaper than the test [`branch`] pays to skip one.
+/// Asking whether any lane takes a side is an OR-reduction of the mask and a branch per
+/// vector of lanes, which the CPU mispredicts wherever neighbouring vectors mix sides
+/// differently; for `relu` or `hardtanh` that costs more than both sides together (and
+/// a select is what a hand-written vectorised loop compiles to).
+pub(crate) fn select(test: &TokenStream, a: &TokenStream, b: &TokenStream) -> TokenStream {
+    let root = root();
+    quote! { #root::__private::select(#test, { #a }, { #b }) }
+}
+
+/// Expression nodes a side may have and still be computed in every lane ([`select`]): a
+/// few arithmetic instructions, about what one mispredicted branch costs.
+const CHEAP_NODES: usize = 12;
+
+/// Whether one side of a branch is cheap enough to compute where no lane takes it: plain
+/// arithmetic (no function call but `abs`, so no elementary function and no tail device;
+/// no compensated value; no division but of constants, which are folded: a division
+/// costs a dozen cycles or more per vector, and computed in every lane it made `f64`
+/// softsign's fused kernel 1.7× slower) of at most [`CHEAP_NODES`] nodes per output.
+fn cheap(outputs: &[Expr], compensated: &[Arithmetic]) -> bool {
+    outputs.iter().zip(compensated).all(|(e, &a)| {
+        let mut divides = false;
+        e.visit(&mut |n| divides |= matches!(n, Expr::Bin(BinOp::Div, ..)) && !n.is_constant());
+        e.calls_only(&[Func::Abs]) && !divides && !(a.is_compensated() && rounds(e)) && e.size() <= CHEAP_NODES
+    })
+}
+
 /// [`block`], with the outputs flagged in `compensated` computed in double-double
 /// arithmetic (see [`crate::passes::compensate`]), falling back to their plain code where the
 /// pair cannot be trusted (overflowing splits, results near the subnormal range).
@@ -49,6 +77,9 @@ pub(crate) fn block_with(outputs: &[Expr], compensated: &[Arithmetic]) -> TokenS
         let other: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, false)).collect();
         let test = condition(&cond);
         let (a, b) = (block_with(&taken, compensated), block_with(&other, compensated));
+        if cheap(&taken, compensated) && cheap(&other, compensated) {
+            return select(&test, &a, &b);
+        }
         return branch(&test, &a, &b);
     }
     let outputs: Vec<Expr> = outputs.iter().map(decaying_last).collect();
@@ -127,6 +158,15 @@ fn compensated_value(e: &Expr, pairs: bool) -> TokenStream {
     let pair = lifted.emit(e).0;
     let lets = lifted.lets;
     let fallback = block(std::slice::from_ref(e));
+    if cheap(std::slice::from_ref(e), &[Arithmetic::Plain]) {
+        // The fallback costs less than the test that would skip it (see [`select`]).
+        return quote! {
+            ({
+                #(#lets)*
+                #root::__private::settled_else(#pair, { #fallback })
+            })
+        };
+    }
     quote! {
         ({
             #(#lets)*
@@ -504,8 +544,12 @@ mod tests {
 
     #[test]
     fn branches_once_for_all_outputs() {
-        let c = code(&["if x > 0.0 { x } else { 0.01 * x }", "if x > 0.0 { 1.0 } else { 0.01 }"]);
+        let c = code(&["if x > 0.0 { x } else { 0.01 * x.exp() }", "if x > 0.0 { 1.0 } else { 0.01 }"]);
         assert_eq!(c.matches("lanes_if").count(), 1, "{c}");
+        // Sides of a few plain operations: both computed, one select for all outputs.
+        let c = code(&["if x > 0.0 { x } else { 0.01 * x }", "if x > 0.0 { 1.0 } else { 0.01 }"]);
+        assert_eq!(c.matches("__private :: select (").count(), 1, "{c}");
+        assert!(!c.contains("lanes_if"), "{c}");
     }
 
     #[test]
@@ -525,6 +569,10 @@ mod tests {
         assert!(c.contains("settled_or !"), "{c}");
         // The fallback and the plain output are the same ordinary code.
         assert_eq!(c.matches("x . abs ()").count(), 2, "{c}");
+        // A fallback of a few plain operations is computed in every lane.
+        let e = parse_formula("(1.0 + x.abs()) * x", &["x"]).unwrap();
+        let c = block_with(&[e], &[Arithmetic::Compensated]).to_string();
+        assert!(c.contains("settled_else ("), "{c}");
     }
 
     #[test]
@@ -532,9 +580,9 @@ mod tests {
         // hardswish's branch `x`, and `-x`: nothing rounds, so no pair and no fallback.
         let outputs = [parse_formula("x", &["x"]).unwrap(), parse_formula("-x", &["x"]).unwrap()];
         let c = block_with(&outputs, &[Arithmetic::Compensated, Arithmetic::Compensated]).to_string();
-        assert!(!c.contains("Dd") && !c.contains("settled_or"), "{c}");
+        assert!(!c.contains("Dd") && !c.contains("settled_"), "{c}");
         let c = block_with(&[parse_formula("x * x", &["x"]).unwrap()], &[Arithmetic::Compensated]).to_string();
-        assert!(c.contains("settled_or"), "{c}");
+        assert!(c.contains("settled_"), "{c}");
     }
 
     #[test]
@@ -575,8 +623,9 @@ mod tests {
         let inner = "(if x > 0.0 { x } else { 2.0 * x })";
         let c = code(&[&format!("if {inner} > 1.0 {{ {inner} }} else {{ 1.0 }}"), "x.abs()"]);
         assert!(!c.contains("panic") && !c.contains("compile_error"), "{c}");
-        // One branch on x > 0, then one on each side's own value against 1.
-        assert_eq!(c.matches("lanes_if").count(), 3, "{c}");
+        // One branch on x > 0, then one on each side's own value against 1 (all selects:
+        // every side is a few plain operations).
+        assert_eq!(c.matches("__private :: select (").count(), 3, "{c}");
         assert!(c.contains("(x) . gt (T :: from_f64 (1.0))"), "{c}");
     }
 

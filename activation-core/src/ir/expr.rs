@@ -816,6 +816,13 @@ impl Expr {
         self.func_summary() & wanted != 0
     }
 
+    /// Whether no function but `funcs` is called anywhere in the expression (conditions
+    /// included), O(1).
+    pub(crate) fn calls_only(&self, funcs: &[Func]) -> bool {
+        let allowed = funcs.iter().fold(0, |m, &f| m | func_bit(f));
+        self.func_summary() & !allowed == 0
+    }
+
     /// Whether `name` occurs anywhere in the expression.
     pub(crate) fn depends_on(&self, name: &str) -> bool {
         if self.var_summary() & var_bit(name) == 0 {
