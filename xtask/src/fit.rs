@@ -809,13 +809,7 @@ fn generate() -> String {
         out.push_str("}\n");
     }
     let fit = Fit { powers: (0..EXP_WIDE_N).collect(), lo: -0.3467, hi: 0.3467, weight: Weight::Relative, g: &exp_p };
-    let (c, error) = fit_rounded(&fit, false);
-    eprintln!(
-        "f64 EXP_WIDE: {EXP_WIDE_N} coefficients, error 2^{:.1} (unrounded 2^{:.1})",
-        error.log2(),
-        minimax_error(&fit).log2()
-    );
-    let list: Vec<String> = c.iter().map(|v| format!("{v:?}")).collect();
+    let (list, error) = wide_fit("EXP_WIDE", &fit);
     writeln!(
         out,
         "\n/// (e^r − 1 − r) / r², relative error, on [-0.3467, 0.3467] in `f64`: {EXP_WIDE_N} coefficients, \
@@ -845,18 +839,25 @@ fn generate() -> String {
     out
 }
 
+/// An `f64` table fitted for the wide kernels: its coefficients as Rust literals and its
+/// error (both errors reported on stderr, as `name`).
+fn wide_fit(name: &str, fit: &Fit) -> (Vec<String>, f64) {
+    let (c, error) = fit_rounded(fit, false);
+    eprintln!(
+        "f64 {name}: {} coefficients, error 2^{:.1} (unrounded 2^{:.1})",
+        c.len(),
+        error.log2(),
+        minimax_error(fit).log2()
+    );
+    (c.iter().map(|v| format!("{v:?}")).collect(), error)
+}
+
 /// The constants of the wide erf and erfc (`super::erf`'s `erf_wide_range` and
 /// `erfc_wide_range`): `f32`'s compensated values, carried in `f64`.
 fn wide_erf() -> String {
     let mut out = String::new();
     let fit = Fit { powers: (0..ERF_WIDE_N).collect(), lo: 0.0, hi: 0.25, weight: Weight::Relative, g: &erf_wide_p };
-    let (c, error) = fit_rounded(&fit, false);
-    eprintln!(
-        "f64 ERF_WIDE: {ERF_WIDE_N} coefficients, error 2^{:.1} (unrounded 2^{:.1})",
-        error.log2(),
-        minimax_error(&fit).log2()
-    );
-    let list: Vec<String> = c.iter().map(|v| format!("{v:?}")).collect();
+    let (list, error) = wide_fit("ERF_WIDE", &fit);
     writeln!(
         out,
         "\n/// erf(√w)/√w, relative error, on [0, 0.25] in `f64`: {ERF_WIDE_N} coefficients, error 2^{:.1}.\n\
@@ -873,13 +874,7 @@ fn wide_erf() -> String {
     let (t_lo, t_hi) = (ERFC_K / (ERFC_WIDE_MAX + ERFC_K), ERFC_K / (0.5 + ERFC_K));
     let (lo, hi) = (t_lo * (1.0 - 1e-6) - t0, t_hi * (1.0 + 1e-6) - t0);
     let fit = Fit { powers: (0..ERFC_WIDE_N).collect(), lo, hi, weight: Weight::Relative, g: &erfc_wide_s };
-    let (c, error) = fit_rounded(&fit, false);
-    eprintln!(
-        "f64 ERFC_WIDE: {ERFC_WIDE_N} coefficients, error 2^{:.1} (unrounded 2^{:.1})",
-        error.log2(),
-        minimax_error(&fit).log2()
-    );
-    let list: Vec<String> = c.iter().map(|v| format!("{v:?}")).collect();
+    let (list, error) = wide_fit("ERFC_WIDE", &fit);
     writeln!(
         out,
         "\n/// S(τ) = erfcx(x) / t at x = ERFC_WIDE_K/t − ERFC_WIDE_K, t = τ + ERFC_WIDE_T0, relative error, \
