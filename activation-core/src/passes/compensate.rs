@@ -215,29 +215,107 @@ fn wide_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
 }
 
 /// The compensated `f32` code's values, modelled in `f64` (the runtime's `Dd<f32>` is one
-/// `f64`): arithmetic, `sqrt`, `exp`, `expm1`, `sigmoid`, `tanh`, `softplus`, `erf` and
-/// `erfc` in `f64` (the runtime's are within about 2^-30), the other elementary functions
-/// as their `f32` value (the runtime adds a first-order correction for the argument's low
-/// part).
+/// `f64`): arithmetic and the [`wide`] functions in `f64` (the runtime's are within about
+/// an `f64` ULP), the other elementary functions as their `f32` value (the runtime adds a
+/// first-order correction for the argument's low part).
 pub(crate) fn wide_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>) {
     tape.eval_with(vars, values, |_, op, v| match *op {
         Op::Call(f, a) => {
             let r = call(f, v[a]);
-            Some(match f {
-                Func::Sqrt
-                | Func::Exp
-                | Func::ExpM1
-                | Func::Sigmoid
-                | Func::Tanh
-                | Func::Softplus
-                | Func::Erf
-                | Func::Erfc
-                | Func::Abs => r,
-                _ => f64::from(r as f32),
-            })
+            Some(if wide(f) { r } else { f64::from(r as f32) })
         }
         _ => None,
     });
+}
+
+/// The elementary functions that the runtime's `Dd<f32>` computes in `f64`.
+fn wide(f: Func) -> bool {
+    matches!(
+        f,
+        Func::Sqrt
+            | Func::Exp
+            | Func::ExpM1
+            | Func::Sigmoid
+            | Func::Tanh
+            | Func::Softplus
+            | Func::Erf
+            | Func::Erfc
+            | Func::Abs
+    )
+}
+
+/// Which library calls [`moved_model`] moves off their value, and by how much: `doubts`
+/// measures how far a form carries the errors its elementary functions may make, which
+/// no arithmetic recovers (erf(x)/x's derivative cancels erf x against 2x/√π·e^{−x²}
+/// near 0, to within 2^-50 of erf at 10^-8: an `f64` erf leaves no bit of the `f32`
+/// result). Each value is moved by [`perturbation`] of the precision the generated code
+/// computes that call in: relative to the value, except σ, tanh and softplus in
+/// compensated code, whose pairs round only the e^-|u| underneath (`dd/pair.rs`), so that
+/// their error is damped by the slope (σ(u)σ(−u) for σ, 1 − tanh² for tanh, ln(1 + e^-|u|)
+/// for softplus) and 1 − σ(40) keeps its bits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Perturb {
+    /// Every call and power by an `f64` ULP: plain `f64` code.
+    F64,
+    /// Every call and power by an `f32` ULP: plain `f32` code.
+    F32,
+    /// Every call by an `f64` ULP, damped where the pairs damp it: compensated `f64` code.
+    CompensatedF64,
+    /// The compensated `f32` code ([`wide_model`]): the [`wide`] functions by an `f64`
+    /// ULP, damped where the pairs damp it, the others by an `f32` one.
+    CompensatedF32,
+}
+
+impl Perturb {
+    /// How far node `op` may be off: `(precision, damped)`, the relative precision of its
+    /// value (0: exact, or not moved) and whether the error is damped by the slope.
+    fn precision(self, op: &Op) -> (f64, bool) {
+        let (e64, e32) = (f64::EPSILON, f64::from(f32::EPSILON));
+        let compensated = matches!(self, Perturb::CompensatedF64 | Perturb::CompensatedF32);
+        let damped = |f: Func| compensated && matches!(f, Func::Sigmoid | Func::Tanh | Func::Softplus);
+        match *op {
+            Op::Call(f, _) => match (self, f) {
+                (_, Func::Abs) => (0.0, false),
+                // Correctly rounded: half an ULP.
+                (Perturb::F64, Func::Sqrt) => (e64 / 2.0, false),
+                (Perturb::F32, Func::Sqrt) => (e32 / 2.0, false),
+                (Perturb::F32, _) => (e32, false),
+                (Perturb::CompensatedF32, f) if !wide(f) => (e32, false),
+                _ => (e64, damped(f)),
+            },
+            // `powf` is never compensated: compensated code computes it in `f64`.
+            Op::Bin(BinOp::Pow, ..) => match self {
+                Perturb::F32 => (e32, false),
+                _ => (e64, false),
+            },
+            _ => (0.0, false),
+        }
+    }
+}
+
+/// The size of the error that σ, tanh and softplus make at `u` when only the e^-|u| they
+/// are computed from rounds, per unit of its relative error (near 0, where tanh comes from
+/// `expm1`, the error relative to the value is smaller, and taken instead).
+fn damped_error(f: Func, u: f64) -> f64 {
+    let e = (-u.abs()).exp();
+    match f {
+        Func::Sigmoid => e / ((1.0 + e) * (1.0 + e)),
+        Func::Tanh => 4.0 * e * e / ((1.0 + e * e) * (1.0 + e * e)),
+        _ => e.ln_1p(),
+    }
+}
+
+/// The relative perturbation, in ULPs, that [`Perturb`] gives node `i`'s value: ±½ to ±1,
+/// sign and size drawn from the node's index, so that two calls in one difference are not
+/// moved alike and their errors do not cancel.
+pub(crate) fn perturbation(i: usize) -> f64 {
+    let h = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let size = 0.5 + ((h >> 40) & 7) as f64 / 16.0;
+    if h >> 63 == 0 {
+        size
+    } else {
+        -size
+    }
 }
 
 /// Every node's value computed in the runtime's double-double `Dd<f64>`, the reference
@@ -245,8 +323,18 @@ pub(crate) fn wide_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>) {
 /// operation as the generated code's pairs do it (`powf`, which generated code never
 /// compensates, as e^(b ln a)).
 pub(crate) fn pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>) {
+    pairs(tape, vars, values, None);
+}
+
+/// [`pair_model`] with the library calls moved off their values as `perturb` says, each
+/// by its [`perturbation`] times `sign` (±1).
+pub(crate) fn moved_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, perturb: Perturb, sign: f64) {
+    pairs(tape, vars, values, Some((perturb, sign)));
+}
+
+fn pairs(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, perturb: Option<(Perturb, f64)>) {
     values.clear();
-    for op in tape.ops() {
+    for (i, op) in tape.ops().iter().enumerate() {
         let v = &values[..];
         let d = match *op {
             Op::Value(c) => Dd::new(c),
@@ -301,6 +389,15 @@ pub(crate) fn pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>) {
                     v[b]
                 }
             }
+        };
+        let d = match perturb.map(|(p, sign)| (p.precision(op), sign * perturbation(i))) {
+            None | Some(((0.0, _), _)) => d,
+            Some(((precision, true), moved)) => {
+                let Op::Call(f, a) = *op else { unreachable!("only calls are damped") };
+                let size = damped_error(f, v[a].parts().0).min(d.parts().0.abs());
+                d + Dd::new(size * moved * precision)
+            }
+            Some(((precision, false), moved)) => d + d * Dd::new(moved * precision),
         };
         values.push(d);
     }

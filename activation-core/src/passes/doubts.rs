@@ -4,7 +4,12 @@
 //! overflows while the `f64` one is an `f32` number, or where its rounding error is over
 //! [`MARGIN`] times the bar `4 + 4·cond`: in `f32` against the same form in `f64`, and in
 //! `f64` against the same form in the runtime's double-double (`compensate::pair_model`),
-//! which sees what the `f32` probe cannot where `f64` loses as many bits as `f32` does.
+//! which sees what the `f32` probe cannot where `f64` loses as many bits as `f32` does;
+//! and where the error it carries from its library calls — the double-double with every
+//! call moved by up to an ULP of the precision the generated code computes it in
+//! (`compensate::Perturb`), against the same unmoved — is over [`CARRIED`]·[`MARGIN`]
+//! times the bar. That last probe sees what no arithmetic fixes: a form that cancels erf x
+//! against its Taylor terms loses all its bits to an `f64` erf, compensated or not.
 //! Neighbouring flagged probe points make one open range, bounded by the unflagged probe
 //! points on either side (two ranges one passing point apart are one). The expansion raises
 //! one compile-time warning per function with such ranges, naming them ([`warning`]), and
@@ -20,17 +25,26 @@
 //! runtime nor compensated arithmetic: where those rescue a form, the margins keep the doubt
 //! from being raised (the catalog raises none; a test holds it).
 
-use activation_runtime::Real;
+use activation_runtime::{Dd, Real};
 
 use crate::emit::codegen::{exponent_of_decaying, tail_product, vanishes};
 use crate::ir::expr::{BinOp, Expr};
 use crate::ir::tape::{Op, Tape};
 use crate::parse::Definition;
-use crate::passes::compensate;
+use crate::passes::compensate::{self, Perturb};
 use crate::passes::derived::{probe_points, Derived};
 
 /// How far over the bar the probed `f32` error must be to raise a doubt.
 pub(crate) const MARGIN: f64 = 2.0;
+
+/// How many times [`MARGIN`] the error a form carries from its library calls, each moved
+/// by up to an ULP at once ([`compensate::Perturb`]), must exceed the bar to raise a
+/// doubt. Moving every call by ½ to 1 ULP together is a worst case that the runtime's
+/// functions (≤ 0.76 ULP, errors of either sign) rarely meet: at 2× the bar it raised a
+/// false alarm (∂/∂α of `steep_soft_clipping` in `tests/user_formulas.rs`, 5.2× the bar,
+/// whose checks pass), while the forms that do lose to their calls carry 10^4 to 10^15
+/// times the bar.
+pub(crate) const CARRIED: f64 = 4.0;
 
 /// A range of inputs where a generated function is not expected to meet the bar.
 #[derive(Clone, Debug, PartialEq)]
@@ -241,7 +255,22 @@ impl Model {
             if pairs.is_empty() {
                 compensate::pair_model(&self.tape, &vars, &mut pairs);
             }
-            pairs[r].parts()
+            pairs[r]
+        };
+        // The same with the library calls moved off their values (computed when first
+        // needed, one model per kind of code and sign).
+        let mut moved_models: [Vec<Dd<f64>>; 8] = Default::default();
+        let mut moved = |kind: Perturb, sign: f64, r: usize| {
+            let k = match kind {
+                Perturb::F32 => 0,
+                Perturb::CompensatedF32 => 1,
+                Perturb::CompensatedF64 => 2,
+                Perturb::F64 => 3,
+            } + if sign < 0.0 { 4 } else { 0 };
+            if moved_models[k].is_empty() {
+                compensate::moved_model(&self.tape, &vars, &mut moved_models[k], kind, sign);
+            }
+            moved_models[k][r]
         };
         let vars32: Vec<f32> = vars.iter().map(|v| *v as f32).collect();
         let narrow = self.run(&vars32, Some(&wide));
@@ -265,9 +294,42 @@ impl Model {
                 if wide.is_nan() {
                     return f64::INFINITY;
                 }
+                let kind32 = if is_compensated { Perturb::CompensatedF32 } else { Perturb::F32 };
+                let kind64 = if is_compensated { Perturb::CompensatedF64 } else { Perturb::F64 };
+                if !wide.is_finite() {
+                    // Infinite only because a call rounded onto a singularity (ln(1 + erf x)
+                    // at −10, where erf rounds to −1): with the calls moved one way or the
+                    // other, the form comes back finite.
+                    let back = [kind32, kind64]
+                        .into_iter()
+                        .any(|kind| [1.0, -1.0].into_iter().any(|sign| moved(kind, sign, r).parts().0.is_finite()));
+                    if back {
+                        return f64::INFINITY;
+                    }
+                }
+                let reference = pair(r);
+                let (hi, lo) = reference.parts();
+                if hi == 0.0 && x != 0.0 {
+                    // 0 only because a call rounded onto a zero (ln(erf(u)) where erf u rounds
+                    // to 1): moved, the form is not 0. (At x = 0 itself, where activations
+                    // vanish by design, 1 − 2σ(x) is exactly 0 and moving σ(0) would say
+                    // otherwise.)
+                    let off = [1.0, -1.0].into_iter().any(|sign| {
+                        let v = moved(kind64, sign, r).parts().0;
+                        v != 0.0 && v.is_finite()
+                    });
+                    if off {
+                        return f64::INFINITY;
+                    }
+                }
                 let settled = compensated.as_ref().map(|c| c[r] as f32).filter(|v| is_compensated && v.is_normal());
                 let narrow = settled.unwrap_or(narrow[r]);
                 if !narrow.is_finite() && wide.is_finite() && wide.abs() <= f64::from(f32::MAX) {
+                    return f64::INFINITY;
+                }
+                // NaN in `f32` where the `f64` value is not (an `f32` truth beyond the range is
+                // ±∞, not NaN).
+                if narrow.is_nan() {
                     return f64::INFINITY;
                 }
                 let truth = wide as f32;
@@ -281,21 +343,26 @@ impl Model {
                 let bar = 4.0 + 4.0 * cond;
                 let ulp = f64::from(f32::from_bits(truth.abs().to_bits() + 1)) - f64::from(truth.abs());
                 let in_f32 = (f64::from(narrow) - wide).abs() / ulp / bar;
+                // How far the form carries the error of its library calls, which no
+                // arithmetic recovers: the double-double with each call moved by up to an
+                // ULP of the precision the code computes it in (`compensate::Perturb`),
+                // against the same unmoved. A pair that is not a normal number says nothing.
+                if !hi.is_normal() || !lo.is_finite() {
+                    return in_f32;
+                }
+                let carried = |kind: Perturb, moved: &mut dyn FnMut(Perturb, f64, usize) -> Dd<f64>| {
+                    let (dh, dl) = (moved(kind, 1.0, r) - reference).parts();
+                    (dh + dl).abs()
+                };
+                let carried_f32 = carried(kind32, &mut moved) / ulp / bar;
+                let ulp64 = f64::from_bits(hi.abs().to_bits() + 1) - hi.abs();
+                let carried_f64 = carried(kind64, &mut moved) / ulp64 / bar;
                 // Plain `f64` code against its double-double: what the `f32` probe cannot see
                 // (a cancellation the `f64` truth above shares). Compensated forms compute
-                // in pairs in `f64`; a pair that is not a normal number says nothing.
-                let in_f64 = if is_compensated {
-                    0.0
-                } else {
-                    let (hi, lo) = pair(r);
-                    if hi.is_normal() && lo.is_finite() && wide.is_finite() {
-                        let ulp = f64::from_bits(hi.abs().to_bits() + 1) - hi.abs();
-                        ((wide - hi) - lo).abs() / ulp / bar
-                    } else {
-                        0.0
-                    }
-                };
-                in_f32.max(in_f64)
+                // in pairs in `f64`.
+                let in_f64 =
+                    if is_compensated || !wide.is_finite() { 0.0 } else { ((wide - hi) - lo).abs() / ulp64 / bar };
+                in_f32.max(in_f64).max(carried_f32.max(carried_f64) / CARRIED)
             })
             .collect()
     }
@@ -487,6 +554,22 @@ mod tests {
         let covered = |x: f64| doubts.iter().any(|d| d.target == 0 && d.lo < x && x < d.hi);
         assert!(covered(-1e-4) && covered(1e-4), "{doubts:?}");
         assert!(doubts.iter().all(|d| d.target == 0), "{doubts:?}");
+    }
+
+    #[test]
+    fn a_form_that_loses_to_its_library_calls_is_a_doubt() {
+        // Each fails its checks where nothing but its library calls' rounding goes wrong,
+        // compensated or not (the fuzzer's f957, f594, f744): erfc x − eˣ cancels to
+        // −2x(1 + 1/√π) near 0 with both calls near 1; ln(1 + erf x) is −∞ from x ≈ −6,
+        // where erf rounds to −1 (the truth is ln erfc(−x), −103 at −10); ln(erf(ln(1 + x)))
+        // is 0 from x ≈ 300, where erf rounds to 1 (the truth is −1.9e-20 at 700).
+        let found = of("#[activation] fn c(x: f64) -> f64 { erfc(x) - x.exp() }\n\
+                        #[activation] fn i(x: f64) -> f64 { erf(x).ln_1p() }\n\
+                        #[activation] fn z(x: f64) -> f64 { erf(log1p(x)).ln() }");
+        let covered = |doubts: &[Doubt], x: f64| doubts.iter().any(|d| d.target == 0 && d.lo < x && x < d.hi);
+        assert!(covered(&found[0].1, 1e-3) && covered(&found[0].1, -1e-6), "{:?}", found[0]);
+        assert!(covered(&found[1].1, -10.0) && covered(&found[1].1, -1e4), "{:?}", found[1]);
+        assert!(covered(&found[2].1, 700.0) && covered(&found[2].1, 1e4), "{:?}", found[2]);
     }
 
     #[test]
