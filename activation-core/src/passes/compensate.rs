@@ -202,7 +202,7 @@ fn wide_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
             return false;
         }
         vars[0] = x;
-        wide_model(&tape, &vars, &mut values);
+        wide_model(&tape, &vars, &mut values, false);
         let wide = values[root];
         if !(wide as f32).is_normal() {
             return true;
@@ -217,12 +217,39 @@ fn wide_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
 /// The compensated `f32` code's values, modelled in `f64` (the runtime's `Dd<f32>` is one
 /// `f64`): arithmetic and the [`wide`] functions in `f64` (the runtime's are within about
 /// an `f64` ULP), the other elementary functions as their `f32` value (the runtime adds a
-/// first-order correction for the argument's low part).
-pub(crate) fn wide_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>) {
+/// first-order correction for the argument's low part). With `refusals`, what the runtime
+/// refuses is NaN, as there, where the generated code falls back to its plain form
+/// (`dd/wide.rs`): e^u for |u| > 700, σ(u) and softplus(u) for u < −700, erfc and nonzero
+/// products and quotients below `f64`'s normal range.
+pub(crate) fn wide_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>, refusals: bool) {
+    const RANGE: f64 = 700.0;
+    let lost = |v: f64, nonzero: bool| nonzero && v.abs() < f64::MIN_POSITIVE;
     tape.eval_with(vars, values, |_, op, v| match *op {
         Op::Call(f, a) => {
-            let r = call(f, v[a]);
-            Some(if wide(f) { r } else { f64::from(r as f32) })
+            let (u, r) = (v[a], call(f, v[a]));
+            let refused = refusals
+                && match f {
+                    Func::Exp => u.abs() > RANGE,
+                    Func::Sigmoid | Func::Softplus => u < -RANGE,
+                    Func::Erfc => r < f64::MIN_POSITIVE,
+                    _ => false,
+                };
+            Some(if refused {
+                f64::NAN
+            } else if wide(f) {
+                r
+            } else {
+                f64::from(r as f32)
+            })
+        }
+        Op::Bin(BinOp::Mul, a, b) if refusals => {
+            let p = v[a] * v[b];
+            Some(if lost(p, v[a] != 0.0 && v[b] != 0.0) { f64::NAN } else { p })
+        }
+        Op::Bin(BinOp::Div, a, b) if refusals => {
+            let inv = 1.0 / v[b];
+            let q = v[a] * inv;
+            Some(if lost(inv, v[b].is_finite()) || lost(q, v[a] != 0.0) { f64::NAN } else { q })
         }
         _ => None,
     });
