@@ -251,6 +251,10 @@ pub fn main(args: &[String]) -> Result<(), String> {
             Outcome::Panic(m) => (Class::Panic, m, 0, false),
             Outcome::Hang => (Class::Hang, format!("no answer in {:?}", o.timeout), 0, false),
         };
+        if !o.compile {
+            // Formula by formula, as the checks print them below: which ones warn.
+            eprintln!("  f{id}: {}{}", class.name(), if warned { ", warned" } else { "" });
+        }
         cases.push(Case { id, formula, time: e.time, tokens, warned, class, detail, check_time: None });
     }
     let expand_time = started.elapsed();

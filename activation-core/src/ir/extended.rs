@@ -73,6 +73,11 @@ impl Ext {
         }
     }
 
+    /// Finite, and beyond `f64`'s range (`to_f64` gives ±∞).
+    pub(crate) fn is_finite_beyond_f64(self) -> bool {
+        self.m.is_finite() && self.m != 0.0 && !self.saturated && self.to_f64().is_infinite()
+    }
+
     /// A NaN that is the truth: not one that a saturated exponent produced.
     pub(crate) fn is_domain_nan(self) -> bool {
         self.m.is_nan() && !self.saturated

@@ -354,12 +354,21 @@ pub(crate) fn pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>) {
 }
 
 /// [`pair_model`] with the library calls moved off their values as `perturb` says, each
-/// by its [`perturbation`] times `sign` (±1).
-pub(crate) fn moved_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, perturb: Perturb, sign: f64) {
-    pairs(tape, vars, values, Some((perturb, sign)));
+/// by its [`perturbation`] times `sign` (±1). Each condition is decided as in `unmoved`
+/// (the [`pair_model`] at the same point): what is measured is how far the values move, not
+/// a branch taken because a comparison of two equal things came out the other way.
+pub(crate) fn moved_model(
+    tape: &Tape,
+    vars: &[f64],
+    values: &mut Vec<Dd<f64>>,
+    unmoved: &[Dd<f64>],
+    perturb: Perturb,
+    sign: f64,
+) {
+    pairs(tape, vars, values, Some((perturb, sign, unmoved)));
 }
 
-fn pairs(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, perturb: Option<(Perturb, f64)>) {
+fn pairs(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, perturb: Option<(Perturb, f64, &[Dd<f64>])>) {
     values.clear();
     for (i, op) in tape.ops().iter().enumerate() {
         let v = &values[..];
@@ -410,14 +419,15 @@ fn pairs(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, perturb: Option<(
                 BinOp::Pow => Dd::new(v[a].parts().0.powf(v[b].parts().0)),
             },
             Op::If(op, lhs, rhs, a, b) => {
-                if op.holds(v[lhs].parts().0, v[rhs].parts().0) {
+                let decided = perturb.map_or(v, |(.., unmoved)| unmoved);
+                if op.holds(decided[lhs].parts().0, decided[rhs].parts().0) {
                     v[a]
                 } else {
                     v[b]
                 }
             }
         };
-        let d = match perturb.map(|(p, sign)| (p.precision(op), sign * perturbation(i))) {
+        let d = match perturb.map(|(p, sign, _)| (p.precision(op), sign * perturbation(i))) {
             None | Some(((0.0, _), _)) => d,
             Some(((precision, true), moved)) => {
                 let Op::Call(f, a) = *op else { unreachable!("only calls are damped") };

@@ -232,12 +232,17 @@ impl Model {
         let x = f64::from(x as f32);
         let mut vars = self.vars.clone();
         let mut extended = Vec::new();
+        vars[0] = x;
+        crate::ir::extended::eval(&self.tape, &vars, &mut extended);
+        let here = extended[self.body];
+        // Each form's value at x with an exponent that does not overflow: where that is
+        // finite beyond `f64`'s range, an infinite `f64` value is the truth rounded.
+        let beyond: Vec<bool> = extended.iter().map(|v| v.is_finite_beyond_f64()).collect();
         let mut at = |at: f64| {
             vars[0] = at;
             crate::ir::extended::eval(&self.tape, &vars, &mut extended);
             extended[self.body]
         };
-        let here = at(x);
         let step = x.abs().max(1e-300) * 2f64.powi(-30);
         let beside = [at(x - step), at(x + step)].iter().any(|v| v.is_domain_nan() || v.is_pole());
         let nan_truth = |target: usize| match target {
@@ -248,15 +253,11 @@ impl Model {
         let mut vars = self.vars.clone();
         vars[0] = x;
         let wide = self.run(&vars, None);
-        // The `f64` forms' own rounding error, against the same forms in the runtime's
-        // double-double (computed when first needed).
+        // The forms in the runtime's double-double: the reference for the `f64` forms' own
+        // rounding error and for the error they carry from their library calls.
         let mut pairs = Vec::new();
-        let mut pair = |r: usize| {
-            if pairs.is_empty() {
-                compensate::pair_model(&self.tape, &vars, &mut pairs);
-            }
-            pairs[r]
-        };
+        compensate::pair_model(&self.tape, &vars, &mut pairs);
+        let pair = |r: usize| pairs[r];
         // The same with the library calls moved off their values (computed when first
         // needed, one model per kind of code and sign).
         let mut moved_models: [Vec<Dd<f64>>; 8] = Default::default();
@@ -268,7 +269,7 @@ impl Model {
                 Perturb::F64 => 3,
             } + if sign < 0.0 { 4 } else { 0 };
             if moved_models[k].is_empty() {
-                compensate::moved_model(&self.tape, &vars, &mut moved_models[k], kind, sign);
+                compensate::moved_model(&self.tape, &vars, &mut moved_models[k], &pairs, kind, sign);
             }
             moved_models[k][r]
         };
@@ -279,9 +280,20 @@ impl Model {
         let h = x.abs() * 2f64.powi(-20);
         let (mut above, mut below) = (None, None);
         // The `f64` values at x ± h, for the condition number (computed when first needed).
+        let beside = |r: usize, above: &mut Option<Vec<f64>>, below: &mut Option<Vec<f64>>| {
+            let a = above.get_or_insert_with(|| self.run(&[&[x + h], &vars[1..]].concat(), None))[r];
+            (a, below.get_or_insert_with(|| self.run(&[&[x - h], &vars[1..]].concat(), None))[r])
+        };
         let mut difference = |r: usize| {
-            let above = above.get_or_insert_with(|| self.run(&[&[x + h], &vars[1..]].concat(), None))[r];
-            above - below.get_or_insert_with(|| self.run(&[&[x - h], &vars[1..]].concat(), None))[r]
+            let (a, b) = beside(r, &mut above, &mut below);
+            a - b
+        };
+        // Whether a 0 at x is an isolated root (sqrt(x) − x at 1), not a plateau of zeros
+        // that rounding made: its neighbours are not 0.
+        let (mut above_root, mut below_root) = (None, None);
+        let mut root = |r: usize| {
+            let (a, b) = beside(r, &mut above_root, &mut below_root);
+            a != 0.0 && b != 0.0
         };
         self.forms
             .iter()
@@ -296,7 +308,7 @@ impl Model {
                 }
                 let kind32 = if is_compensated { Perturb::CompensatedF32 } else { Perturb::F32 };
                 let kind64 = if is_compensated { Perturb::CompensatedF64 } else { Perturb::F64 };
-                if !wide.is_finite() {
+                if !wide.is_finite() && !beyond[r] {
                     // Infinite only because a call rounded onto a singularity (ln(1 + erf x)
                     // at −10, where erf rounds to −1): with the calls moved one way or the
                     // other, the form comes back finite.
@@ -309,7 +321,7 @@ impl Model {
                 }
                 let reference = pair(r);
                 let (hi, lo) = reference.parts();
-                if hi == 0.0 && x != 0.0 {
+                if hi == 0.0 && x != 0.0 && !root(r) {
                     // 0 only because a call rounded onto a zero (ln(erf(u)) where erf u rounds
                     // to 1): moved, the form is not 0. (At x = 0 itself, where activations
                     // vanish by design, 1 − 2σ(x) is exactly 0 and moving σ(0) would say
@@ -570,6 +582,25 @@ mod tests {
         assert!(covered(&found[0].1, 1e-3) && covered(&found[0].1, -1e-6), "{:?}", found[0]);
         assert!(covered(&found[1].1, -10.0) && covered(&found[1].1, -1e4), "{:?}", found[1]);
         assert!(covered(&found[2].1, 700.0) && covered(&found[2].1, 1e4), "{:?}", found[2]);
+    }
+
+    #[test]
+    fn roots_branches_and_overflowing_truths_are_no_doubt() {
+        // Formulas of the fuzzer (f811, f228, f850, f931, f334, f625, f712) that pass their
+        // checks everywhere, and on which the probe of what calls carry once raised false
+        // alarms: sqrt(x) − x is exactly 0 at 1, where moving sqrt(1) makes it ±2^-53 (a
+        // root, not a plateau of zeros); moving a call flipped a comparison (conditions are
+        // now decided unmoved); e^2x is ∞ in `f64` from x = 355, which is the truth rounded.
+        let found = of("#[activation] fn a(x: f64) -> f64 { sqrt(x) - x }\n\
+            #[activation] fn b(x: f64) -> f64 { if erfc(x.powi(2)) > (-0.1) { PI } else { 3.0 } }\n\
+            #[activation(a = 3.0)] fn c(x: f64, a: f64) -> f64 { max(a.powf(0.1).powi(2), (x + x).exp()) + max(sqrt(E + x), abs(0.1 * x)) }\n\
+            #[activation] fn d(x: f64) -> f64 { softplus(x).min(-x) }\n\
+            #[activation] fn e(x: f64) -> f64 { min(softplus(if x >= (-0.01) { x } else { x }), x) }\n\
+            #[activation(a = 3.0)] fn f(x: f64, a: f64) -> f64 { min(if x <= a { x + PI } else { if x < a { x } else { x } }, x.powi(4).powf(10.0)) }\n\
+            #[activation] fn g(x: f64) -> f64 { (if x.powf(-1.5).powf(if x > 100.0 { PI } else { x }) < 10.0 { expm1(-(-2.0)) } else { if x >= 3.0 { x } else { x } }) * x }");
+        for (name, doubts) in found {
+            assert!(doubts.is_empty(), "{name}: {doubts:?}");
+        }
     }
 
     #[test]
