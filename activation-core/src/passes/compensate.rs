@@ -282,6 +282,7 @@ fn wide(f: Func) -> bool {
 /// for softplus) and 1 − σ(40) keeps its bits.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Perturb {
+    // (Fieldless: `doubts` caches one model per kind, indexed by `kind as usize`.)
     /// Every call and power by an `f64` ULP: plain `f64` code.
     F64,
     /// Every call and power by an `f32` ULP: plain `f32` code.
@@ -335,7 +336,7 @@ fn damped_error(f: Func, u: f64) -> f64 {
 /// The relative perturbation, in ULPs, that [`Perturb`] gives node `i`'s value: ±½ to ±1,
 /// sign and size drawn from the node's index, so that two calls in one difference are not
 /// moved alike and their errors do not cancel.
-pub(crate) fn perturbation(i: usize) -> f64 {
+fn perturbation(i: usize) -> f64 {
     let h = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let size = 0.5 + ((h >> 40) & 7) as f64 / 16.0;
     if h >> 63 == 0 {

@@ -257,17 +257,11 @@ impl Model {
         // rounding error and for the error they carry from their library calls.
         let mut pairs = Vec::new();
         compensate::pair_model(&self.tape, &vars, &mut pairs);
-        let pair = |r: usize| pairs[r];
         // The same with the library calls moved off their values (computed when first
         // needed, one model per kind of code and sign).
         let mut moved_models: [Vec<Dd<f64>>; 8] = Default::default();
         let mut moved = |kind: Perturb, sign: f64, r: usize| {
-            let k = match kind {
-                Perturb::F32 => 0,
-                Perturb::CompensatedF32 => 1,
-                Perturb::CompensatedF64 => 2,
-                Perturb::F64 => 3,
-            } + if sign < 0.0 { 4 } else { 0 };
+            let k = kind as usize + if sign < 0.0 { 4 } else { 0 };
             if moved_models[k].is_empty() {
                 compensate::moved_model(&self.tape, &vars, &mut moved_models[k], &pairs, kind, sign);
             }
@@ -279,21 +273,11 @@ impl Model {
         let compensated = self.forms.iter().any(|f| f.1).then(|| self.compensated_f32(&vars));
         let h = x.abs() * 2f64.powi(-20);
         let (mut above, mut below) = (None, None);
-        // The `f64` values at x ± h, for the condition number (computed when first needed).
-        let beside = |r: usize, above: &mut Option<Vec<f64>>, below: &mut Option<Vec<f64>>| {
+        // The `f64` values at x + h and x − h (computed when first needed): for the
+        // condition number, and to tell a root from a plateau of zeros.
+        let mut beside = |r: usize| {
             let a = above.get_or_insert_with(|| self.run(&[&[x + h], &vars[1..]].concat(), None))[r];
             (a, below.get_or_insert_with(|| self.run(&[&[x - h], &vars[1..]].concat(), None))[r])
-        };
-        let mut difference = |r: usize| {
-            let (a, b) = beside(r, &mut above, &mut below);
-            a - b
-        };
-        // Whether a 0 at x is an isolated root (sqrt(x) − x at 1), not a plateau of zeros
-        // that rounding made: its neighbours are not 0.
-        let (mut above_root, mut below_root) = (None, None);
-        let mut root = |r: usize| {
-            let (a, b) = beside(r, &mut above_root, &mut below_root);
-            a != 0.0 && b != 0.0
         };
         self.forms
             .iter()
@@ -319,13 +303,14 @@ impl Model {
                         return f64::INFINITY;
                     }
                 }
-                let reference = pair(r);
+                let reference = pairs[r];
                 let (hi, lo) = reference.parts();
-                if hi == 0.0 && x != 0.0 && !root(r) {
+                let root = |(a, b): (f64, f64)| a != 0.0 && b != 0.0;
+                if hi == 0.0 && x != 0.0 && !root(beside(r)) {
                     // 0 only because a call rounded onto a zero (ln(erf(u)) where erf u rounds
-                    // to 1): moved, the form is not 0. (At x = 0 itself, where activations
-                    // vanish by design, 1 − 2σ(x) is exactly 0 and moving σ(0) would say
-                    // otherwise.)
+                    // to 1): moved, the form is not 0. Not at a root, whose neighbours are
+                    // not 0 (sqrt(x) − x at 1), nor at x = 0 itself, where activations vanish
+                    // by design (1 − 2σ(x) is exactly 0 and moving σ(0) would say otherwise).
                     let off = [1.0, -1.0].into_iter().any(|sign| {
                         let v = moved(kind64, sign, r).parts().0;
                         v != 0.0 && v.is_finite()
@@ -348,7 +333,8 @@ impl Model {
                 if !truth.is_normal() || !narrow.is_finite() {
                     return 0.0;
                 }
-                let cond = (x * difference(r) / (2.0 * h) / wide).abs();
+                let (a, b) = beside(r);
+                let cond = (x * (a - b) / (2.0 * h) / wide).abs();
                 if !cond.is_finite() {
                     return 0.0;
                 }
@@ -362,13 +348,13 @@ impl Model {
                 if !hi.is_normal() || !lo.is_finite() {
                     return in_f32;
                 }
-                let carried = |kind: Perturb, moved: &mut dyn FnMut(Perturb, f64, usize) -> Dd<f64>| {
-                    let (dh, dl) = (moved(kind, 1.0, r) - reference).parts();
+                let carried = |m: Dd<f64>| {
+                    let (dh, dl) = (m - reference).parts();
                     (dh + dl).abs()
                 };
-                let carried_f32 = carried(kind32, &mut moved) / ulp / bar;
+                let carried_f32 = carried(moved(kind32, 1.0, r)) / ulp / bar;
                 let ulp64 = f64::from_bits(hi.abs().to_bits() + 1) - hi.abs();
-                let carried_f64 = carried(kind64, &mut moved) / ulp64 / bar;
+                let carried_f64 = carried(moved(kind64, 1.0, r)) / ulp64 / bar;
                 // Plain `f64` code against its double-double: what the `f32` probe cannot see
                 // (a cancellation the `f64` truth above shares). Compensated forms compute
                 // in pairs in `f64`.
