@@ -182,6 +182,19 @@ pub trait Float:
         self
     }
 
+    /// |self| below the smallest normal number: 0 or subnormal (NaN is not).
+    ///
+    /// Written as |self| − MIN_POSITIVE < 0, which is the same test for every value (the
+    /// difference is exact below MIN_POSITIVE, and its sign is the comparison's), because
+    /// LLVM folds the plain comparison |self| < MIN_POSITIVE into a floating-point class
+    /// test that x86 code generation then evaluates lane by lane: sixteen extractions,
+    /// integer tests and mask insertions per vector of `f32`, which made `f32` elu's
+    /// backward kernel 4× slower than its forward one (`docs/speed.md`).
+    #[inline(always)]
+    fn below_normal(self) -> Self::Mask {
+        (self.abs() - Self::min_positive()).lt(Self::from_f64(0.0))
+    }
+
     /// Whether `self` is NaN (`self != self`).
     #[inline(always)]
     fn is_nan(self) -> Self::Mask {

@@ -392,6 +392,21 @@ mod tests {
         assert_eq!(v.is_finite().0, [!0, !0, !0, !0, 0, 0, !0, !0]);
     }
 
+    #[test]
+    fn below_normal_is_the_comparison_with_the_smallest_normal() {
+        let xs = [0.0f32, -0.0, 1e-45, -1e-40, f32::MIN_POSITIVE, -f32::MIN_POSITIVE, 1.2e-38, 1.0, f32::INFINITY];
+        let xs = xs.iter().chain(&[f32::NEG_INFINITY, f32::NAN, -f32::NAN, 3.0e-39, f32::MAX, -7.5, 1.1754942e-38]);
+        let xs: Vec<f32> = xs.copied().collect();
+        let v = F32x16::load(&xs[..16]);
+        for (i, &x) in xs.iter().enumerate() {
+            let truth = x.abs() < f32::MIN_POSITIVE;
+            assert_eq!(Float::below_normal(x), truth, "{x:e}");
+            assert_eq!(v.below_normal().0[i] != 0, truth, "lane {i}: {x:e}");
+            let y = f64::from(x) * 1e-270;
+            assert_eq!(Float::below_normal(y), y.abs() < f64::MIN_POSITIVE, "{y:e}");
+        }
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn piecewise_reductions_agree_with_the_loops() {

@@ -47,7 +47,37 @@ pub mod __private {
     pub use crate::dd::{Dd, DdPair};
     pub use crate::float::{branch, merge, select, settled_else, settled_or, sides, unless, Float, Mask};
     pub use crate::tails::{mul_or_zero, mul_small, mul_small_logs};
-    pub use crate::{__lanes_if as lanes_if, __settled_or as settled_or};
+    pub use crate::{__lanes_if as lanes_if, __refined_or as refined_or, __settled_or as settled_or};
+
+    /// Whether `Dd<T>`'s value functions hold at every argument, at about the plain
+    /// function's cost ([`Repr::VALUES_EVERYWHERE`](crate::dd::Repr::VALUES_EVERYWHERE)):
+    /// a constant, so the branch of [`refined_or!`](crate::__refined_or) not taken is
+    /// compiled away.
+    #[inline(always)]
+    pub fn refines_everywhere<T: Float>(_: T) -> bool {
+        <T::DdRepr as crate::dd::Repr<T>>::VALUES_EVERYWHERE
+    }
+}
+
+/// A library call of a refined argument, as generated code writes it
+/// (`activation_core`'s `emit::refine`): `$refined` (the function of the argument
+/// recomputed as a `Dd`) and `$plain` (the function of the argument `$v` as the plain code
+/// rounds it). Where `Dd<T>`'s value functions hold everywhere (`f32`, computed in `f64`)
+/// the refined value is taken in every lane, and the plain one only where the refined one
+/// was refused (NaN from a non-NaN argument: an `f64` product of subnormal `f32`s that
+/// underflowed); elsewhere (pairs) the refined value in the lanes where `$test` holds (the
+/// tails), the plain one in the others.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __refined_or {
+    ($v:ident, $test:expr, $refined:expr, $plain:expr) => {
+        if $crate::__private::refines_everywhere($v) {
+            let r = $refined;
+            $crate::__lanes_if!(r.is_nan() & !$v.is_nan(), $plain, r)
+        } else {
+            $crate::__lanes_if!($test, $refined, $plain)
+        }
+    };
 }
 
 /// `if $m { $a } else { $b }` over lanes, as generated code writes it: each side computed

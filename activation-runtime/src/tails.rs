@@ -31,7 +31,7 @@ pub fn mul_small<T: Float>(a: T, small: T, log_small: impl FnOnce() -> Dd<T>) ->
 pub fn mul_small_logs<T: Float>(a: T, small: T, log_a: impl FnOnce() -> Dd<T>, log_small: impl FnOnce() -> Dd<T>) -> T {
     let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
     let plain = mul_or_zero(a, small);
-    let lost = small.abs().lt(T::min_positive()) & a.is_finite() & a.abs().gt(one) & small.ge(zero);
+    let lost = small.below_normal() & a.is_finite() & a.abs().gt(one) & small.ge(zero);
     unless(lost, plain, || {
         let sum = log_a() + log_small();
         // Far out (|u| beyond what the error-free splitting can take) the pair is not
@@ -56,6 +56,40 @@ mod tests {
         // 0 · anything stays 0, and an overflowed factor does not turn into inf.
         assert_eq!(mul_small(f64::INFINITY, 0.0, || Dd::new(-800.0)), 0.0);
         assert_eq!(mul_small(0.0f64, 1e-315, || Dd::new(-725.0)), 0.0);
+    }
+
+    #[test]
+    fn refined_values_fall_back_to_the_plain_call_only_where_refused() {
+        use crate::lanes::F32x8;
+        // σ(−x⁸) with −x⁸ recomputed as a Dd: for f32 the refined value is taken at every
+        // argument, tails or not (σ of the f64, rounded once), except where the f64
+        // product of subnormal f32s underflowed and was refused: there the plain
+        // σ(−x⁸) = σ(−0) = 1/2.
+        fn f<T: Float>(x: T) -> T {
+            let v = -x.powi(8);
+            crate::__refined_or!(
+                v,
+                v.abs().gt(T::from_f64(4.0)) & v.abs().lt(T::from_f64(1e4)),
+                {
+                    let d = Dd::<T>::new(x);
+                    let d2 = d * d;
+                    let d4 = d2 * d2;
+                    (-(d4 * d4)).sigmoid_value()
+                },
+                { v.sigmoid() }
+            )
+        }
+        let xs = [1.0e-40f32, 0.0, 1.05, 1.1, 1.15, 1.17, 1.2, -1.6];
+        let lanes = f(F32x8::load(&xs));
+        let mut plain_off = 0;
+        for (i, &x) in xs.iter().enumerate() {
+            let truth = (1.0 / (1.0 + f64::from(x).powi(8).exp())) as f32;
+            assert_eq!(lanes.0[i].to_bits(), f(x).to_bits(), "{x}");
+            assert_eq!(f(x), truth, "{x}");
+            plain_off += usize::from((-x.powi(8)).sigmoid() != truth);
+        }
+        // The plain call, on x⁸ rounded to f32, misses the rounded truth somewhere.
+        assert!(plain_off > 0);
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! Double-double arguments: where a saturating function's argument is a polynomial in the
 //! input, its rounding error is amplified by the function's slope — σ(v) for v = -87 is
 //! off by 87 · (error of v) relatively, hundreds of ULPs for the tanh-form GELU. The
-//! generated code recomputes such an argument with error-free transformations (`two_sum`,
-//! `two_prod`, constants as double-doubles) in the tails, and applies the function with
-//! a first-order correction for the low part (`f32`'s `erfc`, whose refined argument is
-//! one `f64`, computes erfc of that `f64` instead): the result is then as accurate as the
-//! function itself.
+//! generated code recomputes such an argument as a [`Dd`] and applies the function to it
+//! (`runtime::__private::refined_or!`): for `f64`, in pairs (error-free transformations,
+//! constants as double-doubles) in the tails only, and the function with a first-order
+//! correction for the low part; for `f32`, whose `Dd` is one `f64`, everywhere, as the
+//! function of that `f64` rounded once — no dearer than the plain call, which computes in
+//! `f64` too, so neither a branch per vector of lanes nor the plain call is paid (the plain
+//! call runs only where the `f64` refused, an underflowed product of subnormals). The
+//! result is then as accurate as the function itself.
 //!
 //! Eligible: `sigmoid`, `exp` and `erfc` of an expression built from the input, the
 //! parameters, numbers, constants, `+ - *`, negation and small integer powers.
@@ -15,7 +18,6 @@ use activation_runtime::Dd;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::emit::codegen::branch;
 use crate::emit::literal::float_literal;
 use crate::ir::expr::{BinOp, Expr, Func};
 use crate::parse::parse_formula;
@@ -112,12 +114,12 @@ pub(crate) fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<Tok
     let (tail, far) = (float_literal(TAIL), float_literal(FAR));
     let v = Ident::new("v", Span::mixed_site());
     let test = quote! { #v.abs().gt(T::from_f64(#tail)) & #v.abs().lt(T::from_f64(#far)) };
-    let branch = branch(&test, &quote! { #(#lets)* #d.#refined() }, &quote! { #v.#plain_method() });
+    let root = root();
     // Parenthesised: a block that starts a statement would not parse as an operand.
     Some(quote! {
         ({
             let #v = #plain;
-            #branch
+            #root::__private::refined_or!(#v, #test, { #(#lets)* #d.#refined() }, { #v.#plain_method() })
         })
     })
 }

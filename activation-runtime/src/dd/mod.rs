@@ -136,6 +136,18 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
     fn erfc(self) -> Self;
     /// erfc self rounded to `T` (see [`Dd::erfc_value`]).
     fn erfc_value(self) -> T;
+    /// σ(self) rounded to `T` (see [`Dd::sigmoid_value`]).
+    fn sigmoid_value(self) -> T;
+    /// e^self rounded to `T` (see [`Dd::exp_value`]).
+    fn exp_value(self) -> T;
+
+    /// Whether [`sigmoid_value`](Self::sigmoid_value), [`exp_value`](Self::exp_value) and
+    /// [`erfc_value`](Self::erfc_value) cost about what `T`'s own function does and are
+    /// accurate at every argument (a poisoned value giving NaN), so that generated code
+    /// computes a refined argument everywhere, not only in the tails (`refined_or!`): true
+    /// for the `f64` of `f32`, where the function of the `f64` argument is computed and
+    /// rounded once; false for pairs, which correct `T`'s function to first order.
+    const VALUES_EVERYWHERE: bool;
 }
 
 /// A compensated number over `T` (`f32`, `f64` or lanes of either) held as `R`: by default
@@ -381,22 +393,20 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
         self.through(T::cos, |h| -h.sin())
     }
 
-    /// σ(hi + lo) rounded to `T`: σ(hi) (1 + σ(-hi) lo), the first-order correction being
-    /// exact to far below an ULP since |lo| ≤ ulp(hi). For arguments refined in pairs.
+    /// σ(self) rounded to `T`, for refined arguments: in pairs σ(hi) (1 + σ(-hi) lo), the
+    /// first-order correction being exact to far below an ULP since |lo| ≤ ulp(hi); in the
+    /// wide form σ of the `f64`, rounded once.
     #[inline(always)]
     pub fn sigmoid_value(self) -> T {
-        let (hi, lo) = self.parts();
-        let s = hi.sigmoid();
-        s + s * (T::from_f64(1.0) - s) * lo
+        self.0.sigmoid_value()
     }
 
-    /// e^(hi + lo) rounded to `T`: e^hi (1 + lo); ∞ where e^hi overflows (the correction
-    /// `e · lo` would then be ∞ · lo, and ∞ − ∞ for a negative `lo`).
+    /// e^self rounded to `T`, for refined arguments: in pairs e^hi (1 + lo), ∞ where e^hi
+    /// overflows (the correction `e · lo` would then be ∞ · lo, and ∞ − ∞ for a negative
+    /// `lo`); in the wide form e^ of the `f64`, rounded once.
     #[inline(always)]
     pub fn exp_value(self) -> T {
-        let (hi, lo) = self.parts();
-        let e = hi.exp();
-        T::select(e.is_finite(), e + e * lo, e)
+        self.0.exp_value()
     }
 
     /// erfc(self) rounded to `T`, for arguments refined in pairs: erfc(hi) − (2/√π) e^(−hi²)

@@ -34,7 +34,7 @@ impl<T: Float> Pair<T> {
     /// code, whose log-domain products handle tails, runs.
     #[inline(always)]
     fn unless_underflowed(self) -> Self {
-        let under = self.hi.abs().lt(T::min_positive());
+        let under = self.hi.below_normal();
         Pair { hi: self.hi, lo: T::select(under, T::from_f64(f64::NAN), self.lo) }
     }
 
@@ -97,11 +97,7 @@ impl<T: Float> Repr<T> for Pair<T> {
     #[inline(always)]
     fn settle(self) -> (T, T::Mask) {
         let v = self.hi + self.lo;
-        // |v| ≥ MIN_POSITIVE written as |v| − MIN_POSITIVE ≥ 0 (the same for every v: the
-        // difference is exact below MIN_POSITIVE): LLVM folds the plain comparison and
-        // `is_finite` into one class test that it then evaluates lane by lane.
-        let normal = (v.abs() - T::min_positive()).ge(T::from_f64(0.0));
-        (v, v.is_finite() & self.lo.is_finite() & normal)
+        (v, v.is_finite() & self.lo.is_finite() & !v.below_normal())
     }
 
     #[inline(always)]
@@ -272,4 +268,23 @@ impl<T: Float> Repr<T> for Pair<T> {
         let c = hi.erfc();
         c - T::from_f64(core::f64::consts::FRAC_2_SQRT_PI) * (-(hi * hi)).exp() * lo
     }
+
+    /// σ(hi) (1 + σ(−hi) lo).
+    #[inline(always)]
+    fn sigmoid_value(self) -> T {
+        let (hi, lo) = (self.hi, self.lo);
+        let s = hi.sigmoid();
+        s + s * (T::from_f64(1.0) - s) * lo
+    }
+
+    /// e^hi (1 + lo), e^hi where that is not finite.
+    #[inline(always)]
+    fn exp_value(self) -> T {
+        let (hi, lo) = (self.hi, self.lo);
+        let e = hi.exp();
+        T::select(e.is_finite(), e + e * lo, e)
+    }
+
+    /// The first-order corrections hold only where |lo| ≤ ulp(hi) and hi is finite.
+    const VALUES_EVERYWHERE: bool = false;
 }

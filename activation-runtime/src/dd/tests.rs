@@ -178,6 +178,7 @@ enum Function {
     Erf,
     Erfc,
     Exp,
+    Sigmoid,
 }
 
 /// MPFR precision of the truths: far beyond the 2^-31 and 2^-6 ULP told apart.
@@ -190,6 +191,10 @@ fn mpfr(x: f64, f: Function) -> Mp {
         Function::Erf => x.erf(),
         Function::Erfc => x.erfc(),
         Function::Exp => x.exp(),
+        Function::Sigmoid => {
+            let e = Mp::with_val(PREC, -x).exp();
+            Mp::with_val(PREC, 1) / Mp::with_val(PREC, e + 1u32)
+        }
     }
 }
 
@@ -365,6 +370,49 @@ fn f32_erf_and_erfc_round_correctly_except_near_midpoints() {
     }
     assert_eq!(Dd::<f32>::new(f32::NEG_INFINITY).erfc_value(), 2.0);
     assert!(Dd::<f32>::new(f32::NAN).erfc_value().is_nan());
+}
+
+#[test]
+fn wide_sigmoid_and_exp_values_round_the_f64_argument_once() {
+    // The values generated code takes of refined arguments (`refined_or!`), at every
+    // argument: an f64 (a product of f32s, exact in f64) from 0 to far beyond where σ and
+    // exp saturate in f32 and leave f64's range, against MPFR's correctly rounded f32.
+    let near = 2f64.powi(-6);
+    let mut rng = Rng(5);
+    let (mut checked, mut midpoints) = (0, 0);
+    for i in 0..40_000 {
+        let x = match i % 4 {
+            0 => rng.uniform(-110.0, 110.0),
+            1 => rng.uniform(-4.0, 4.0),
+            2 => rng.log_uniform(-140.0, 3.5),
+            _ => rng.uniform(-1e4, 1e4),
+        };
+        for (f, got) in [(Function::Sigmoid, wide(x).sigmoid_value()), (Function::Exp, wide(x).exp_value())] {
+            let truth = mpfr(x, f);
+            if truth.to_f32_round(Round::Nearest).is_infinite() {
+                assert_eq!(got, f32::INFINITY, "{f:?}({x:e})");
+                continue;
+            }
+            let (error, at_midpoint) = f32_ulps(got, &truth, near);
+            assert!(error <= 0.5 + near, "{f:?}({x:e}) = {got:e}: {error} ULP");
+            if at_midpoint {
+                midpoints += 1;
+            } else {
+                assert_eq!(got, truth.to_f32_round(Round::Nearest), "{f:?}({x:e})");
+            }
+            checked += 1;
+        }
+    }
+    assert!(midpoints * 20 < checked, "{midpoints} of {checked} near midpoints");
+    // Beyond f64's range and at the ends: the f32 truths, and NaN stays NaN.
+    for (x, s, e) in [(-1e300, 0.0, 0.0), (-750.0, 0.0, 0.0), (750.0, 1.0, f32::INFINITY), (1e300, 1.0, f32::INFINITY)]
+    {
+        assert_eq!((wide(x).sigmoid_value(), wide(x).exp_value()), (s, e), "{x}");
+    }
+    for x in [f64::NEG_INFINITY, f64::INFINITY] {
+        assert_eq!(wide(x).sigmoid_value(), if x > 0.0 { 1.0 } else { 0.0 });
+    }
+    assert!(wide(f64::NAN).sigmoid_value().is_nan() && wide(f64::NAN).exp_value().is_nan());
 }
 
 /// `f` over `L` lanes of `Dd<L>` against the same function of `Dd<f32>` lane by lane, bit for

@@ -16,7 +16,7 @@
 
 use super::Repr;
 use crate::float::{Float, Select};
-use crate::math::{erf_wide_range, erfc_wide_range, exp_wide_range, expm1_wide_range};
+use crate::math::{erf_wide_range, erfc_wide_range, exp_wide, exp_wide_range, expm1_wide_range};
 
 /// An `f32` value (or lanes of them) carried in `f64`.
 pub struct Wide<T: Float>(pub T::Wide);
@@ -51,7 +51,7 @@ fn poisoned<T: Float>(m: <T::Wide as Float>::Mask, v: T::Wide) -> T::Wide {
 /// Below `f64`'s normal range though `nonzero`: a result that lost bits.
 #[inline(always)]
 fn underflowed<T: Float>(v: T::Wide, nonzero: <T::Wide as Float>::Mask) -> <T::Wide as Float>::Mask {
-    v.abs().lt(w::<T>(f64::MIN_POSITIVE)) & nonzero
+    v.below_normal() & nonzero
 }
 
 impl<T: Float> Select<T::Mask> for Wide<T> {
@@ -93,9 +93,8 @@ impl<T: Float> Repr<T> for Wide<T> {
     #[inline(always)]
     fn settle(self) -> (T, T::Mask) {
         let v = T::narrow(self.0);
-        // As the pair's `settle`: one class test (NaN, a poisoned value, narrows to NaN).
-        let normal = (v.abs() - T::min_positive()).ge(T::from_f64(0.0));
-        (v, v.is_finite() & normal)
+        // NaN (a poisoned value narrows to NaN) is neither finite nor below normal.
+        (v, v.is_finite() & !v.below_normal())
     }
 
     #[inline(always)]
@@ -189,13 +188,9 @@ impl<T: Float> Repr<T> for Wide<T> {
     #[inline(always)]
     fn sigmoid_pair(self) -> (Self, Self) {
         let u = self.0;
-        let one = w::<T>(1.0);
-        let e = exp_minus_abs::<T>(u);
-        let big = one / (one + e);
-        let small = poisoned::<T>(u.abs().gt(w::<T>(700.0)), e * big);
-        // NaN stays NaN (`exp_minus_abs` clamps it away).
+        let (big, small) = sigmoid_sides::<T>(u);
+        let small = poisoned::<T>(u.abs().gt(w::<T>(700.0)), small);
         let select = <T::Wide as Float>::select;
-        let (big, small) = (select(u.is_nan(), u, big), select(u.is_nan(), u, small));
         let positive = u.ge(w::<T>(0.0));
         (Wide(select(positive, big, small)), Wide(select(positive, small, big)))
     }
@@ -236,6 +231,34 @@ impl<T: Float> Repr<T> for Wide<T> {
     fn erfc_value(self) -> T {
         T::narrow(erfc_wide_range(self.0))
     }
+
+    /// σ of the `f64` value, rounded once: beyond −700, where σ leaves `f64`'s normal
+    /// range, σ(−700) ≈ 1e-304, which rounds to 0 like the truth.
+    #[inline(always)]
+    fn sigmoid_value(self) -> T {
+        let u = self.0;
+        let (big, small) = sigmoid_sides::<T>(u);
+        T::narrow(<T::Wide as Float>::select(u.ge(w::<T>(0.0)), big, small))
+    }
+
+    /// e^ of the `f64` value, rounded once (`math::exp_wide`: 0 and ∞ where `f32`'s are).
+    #[inline(always)]
+    fn exp_value(self) -> T {
+        T::narrow(exp_wide(self.0))
+    }
+
+    const VALUES_EVERYWHERE: bool = true;
+}
+
+/// (σ(|u|), σ(−|u|)) = (1 / (1 + e^-|u|), e^-|u| σ(|u|)), the second held at σ(−700) beyond
+/// −700; NaN stays NaN (`exp_minus_abs` clamps it away).
+#[inline(always)]
+fn sigmoid_sides<T: Float>(u: T::Wide) -> (T::Wide, T::Wide) {
+    let one = w::<T>(1.0);
+    let e = exp_minus_abs::<T>(u);
+    let big = one / (one + e);
+    let select = <T::Wide as Float>::select;
+    (select(u.is_nan(), u, big), select(u.is_nan(), u, e * big))
 }
 
 /// e^-|u| for |u| up to 700, e^-700 beyond (and for NaN): the decaying exponential of

@@ -92,7 +92,7 @@ pub fn exp<F: Float>(x: F) -> F {
 /// algorithm, which needs every step in pairs.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn exp_wide<W: Float<Scalar = f64>>(x: W) -> W {
+pub(crate) fn exp_wide<W: Float<Scalar = f64>>(x: W) -> W {
     // e^-104 rounds to 0 in f32 and e^89 to infinity: clamped, the results stay the same
     // and k small.
     let (k, q) = reduce_wide(x, -104.0, 89.0);

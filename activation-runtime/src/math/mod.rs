@@ -50,7 +50,7 @@ pub use pow::powf;
 pub use trig::{atan, cos, sin};
 
 pub(crate) use erf::{erf_wide_range, erfc_wide_range};
-pub(crate) use exp::{exp_wide_range, expm1_wide_range};
+pub(crate) use exp::{exp_wide, exp_wide_range, expm1_wide_range};
 
 use crate::dd::two_sum;
 use crate::float::Float;
