@@ -97,7 +97,9 @@ impl<T: Float> Repr<T> for Pair<T> {
     #[inline(always)]
     fn settle(self) -> (T, T::Mask) {
         let v = self.hi + self.lo;
-        (v, v.is_finite() & self.lo.is_finite() & !v.below_normal())
+        // |v| ≥ MIN_POSITIVE as a subtraction, as `Float::below_normal` explains.
+        let normal = (v.abs() - T::min_positive()).ge(T::from_f64(0.0));
+        (v, v.is_finite() & self.lo.is_finite() & normal)
     }
 
     #[inline(always)]

@@ -93,8 +93,10 @@ impl<T: Float> Repr<T> for Wide<T> {
     #[inline(always)]
     fn settle(self) -> (T, T::Mask) {
         let v = T::narrow(self.0);
-        // NaN (a poisoned value narrows to NaN) is neither finite nor below normal.
-        (v, v.is_finite() & !v.below_normal())
+        // |v| ≥ MIN_POSITIVE as a subtraction, for the reason given at `Float::below_normal`
+        // (written with `ge`: its complement costs an instruction more per vector).
+        let normal = (v.abs() - T::min_positive()).ge(T::from_f64(0.0));
+        (v, v.is_finite() & normal)
     }
 
     #[inline(always)]
