@@ -325,6 +325,18 @@ fn f32_ulps(got: f32, truth: &Mp, near: f64) -> (f64, bool) {
     (error, 0.5 - off < near)
 }
 
+/// Asserts that `got` is `f(arg)` correctly rounded to `f32`, or within 0.5 + `near` ULP of
+/// it where the truth lies within `near` ULP of a midpoint; returns whether it does.
+fn rounds_correctly(f: Function, arg: f64, got: f32, near: f64) -> bool {
+    let truth = mpfr(arg, f);
+    let (error, at_midpoint) = f32_ulps(got, &truth, near);
+    assert!(error <= 0.5 + near, "{f:?}({arg:e}) = {got:e}: {error} ULP");
+    if !at_midpoint {
+        assert_eq!(got, truth.to_f32_round(Round::Nearest), "{f:?}({arg:e})");
+    }
+    at_midpoint
+}
+
 #[test]
 fn f32_erf_and_erfc_round_correctly_except_near_midpoints() {
     // Dd<f32>'s erf, erfc and erfc_value rounded to f32 against MPFR's correctly rounded f32:
@@ -352,14 +364,7 @@ fn f32_erf_and_erfc_round_correctly_except_near_midpoints() {
             (Function::Erfc, x, wide(x).erfc_value()),
         ];
         for (f, arg, got) in cases {
-            let truth = mpfr(arg, f);
-            let (error, at_midpoint) = f32_ulps(got, &truth, near);
-            assert!(error <= 0.5 + near, "{f:?}({arg:e}) = {got:e}: {error} ULP");
-            if at_midpoint {
-                midpoints += 1;
-            } else {
-                assert_eq!(got, truth.to_f32_round(Round::Nearest), "{f:?}({arg:e})");
-            }
+            midpoints += usize::from(rounds_correctly(f, arg, got, near));
             checked += 1;
         }
     }
@@ -388,18 +393,11 @@ fn wide_sigmoid_and_exp_values_round_the_f64_argument_once() {
             _ => rng.uniform(-1e4, 1e4),
         };
         for (f, got) in [(Function::Sigmoid, wide(x).sigmoid_value()), (Function::Exp, wide(x).exp_value())] {
-            let truth = mpfr(x, f);
-            if truth.to_f32_round(Round::Nearest).is_infinite() {
+            if mpfr(x, f).to_f32_round(Round::Nearest).is_infinite() {
                 assert_eq!(got, f32::INFINITY, "{f:?}({x:e})");
                 continue;
             }
-            let (error, at_midpoint) = f32_ulps(got, &truth, near);
-            assert!(error <= 0.5 + near, "{f:?}({x:e}) = {got:e}: {error} ULP");
-            if at_midpoint {
-                midpoints += 1;
-            } else {
-                assert_eq!(got, truth.to_f32_round(Round::Nearest), "{f:?}({x:e})");
-            }
+            midpoints += usize::from(rounds_correctly(f, x, got, near));
             checked += 1;
         }
     }
