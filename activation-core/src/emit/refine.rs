@@ -22,8 +22,8 @@ use crate::emit::literal::float_literal;
 use crate::ir::expr::{BinOp, Expr, Func};
 use crate::parse::parse_formula;
 
-/// Beyond this |argument| the refinement runs: below it the argument's rounding costs at
-/// most a few ULPs (its amplification is about |v|).
+/// Beyond this |argument| the refinement runs in pairs (`f64`; `f32` refines everywhere):
+/// below it the argument's rounding costs at most a few ULPs (its amplification is about |v|).
 const TAIL: f64 = 4.0;
 /// Above this |argument| every eligible function has saturated to 0, 1 or ∞ in `f64`; the
 /// guard also keeps Dekker's splitting far from overflow.

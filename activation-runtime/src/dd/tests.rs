@@ -379,9 +379,10 @@ fn f32_erf_and_erfc_round_correctly_except_near_midpoints() {
 
 #[test]
 fn wide_sigmoid_and_exp_values_round_the_f64_argument_once() {
-    // The values generated code takes of refined arguments (`refined_or!`), at every
-    // argument: an f64 (a product of f32s, exact in f64) from 0 to far beyond where σ and
-    // exp saturate in f32 and leave f64's range, against MPFR's correctly rounded f32.
+    // The values generated code takes of refined arguments (`refined_or!`) at every
+    // argument: any f64 (a refined argument is one, not an f32), from tiny to far beyond
+    // where σ and exp saturate in f32, against MPFR's correctly rounded f32; below, the
+    // ends of f64's range.
     let near = 2f64.powi(-6);
     let mut rng = Rng(5);
     let (mut checked, mut midpoints) = (0, 0);
