@@ -2,8 +2,8 @@
 //! rayon`): each kernel at lengths from 4 K to 16 M, once serial and once as the `rayon`
 //! feature runs it. "Serial" calls the same kernel on pieces shorter than
 //! `2 · PARALLEL_MIN`, which the feature never splits, one after the other: the same code
-//! per element, on one thread. The figures and the threshold chosen are in
-//! `docs/speed.md`.
+//! per element, on one thread. The figures and the thresholds chosen (`PARALLEL_MIN`,
+//! `PARALLEL_WORK`) are in `docs/speed.md`.
 
 use activation::catalog as c;
 use activation::{Activation, PARALLEL_MIN};

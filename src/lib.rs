@@ -47,7 +47,7 @@ pub mod prelude;
 pub use activation_macros::activation;
 #[cfg(feature = "rayon")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
-pub use activation_runtime::traits::PARALLEL_MIN;
+pub use activation_runtime::traits::{PARALLEL_MIN, PARALLEL_WORK};
 #[cfg(feature = "ndarray")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ndarray")))]
 pub use activation_runtime::{array, ArrayActivation};

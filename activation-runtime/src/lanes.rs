@@ -113,18 +113,17 @@ lane_mask!(u32);
 lane_mask!(u64);
 
 /// The OR-reductions behind [`Mask::any`] and [`Mask::all`] in a build whose target CPU
-/// has AVX-512 (`-C target-cpu=native` on such a machine), written with SSE2 (the
-/// baseline, so they inline into any caller): the mask ORed 128 bits at a time and its
-/// lanes' sign bits read with one `movmsk`. Written as loops over the lanes, as elsewhere,
+/// has AVX-512 (`-C target-cpu=native` on such a machine): the mask ORed 512 bits at a
+/// time and tested into a mask register (`vptestmd`, one `kortest`), what is left of it
+/// 128 bits at a time with one `movmsk`. Written as loops over the lanes, as elsewhere,
 /// the reductions are left to LLVM's SLP vectoriser, which finds one `kortestw` while a
 /// 512-bit vector is one register — the default build, where only the dispatched
 /// function knows AVX-512 and LLVM's generic tuning keeps the vectors whole — but under
-/// the tuning of an AVX-512 Xeon, which prefers 256-bit vectors and splits 16 `f32` or 8
-/// `f64` lanes in halves, it made every test one mask-bit extraction and branch per lane
-/// (32 for `lanes_if!`'s two tests). From 128-bit pieces LLVM keeps the reduction in mask
-/// registers (a few `korw`/`kandw`, no branch). In the default build the pieces cost more
-/// than the loops (masks moved from mask registers to vectors without AVX-512 VL/DQ), so
-/// there the loops stay. Measured: `docs/speed.md`, the note of 2026-12-02.
+/// the tuning of an AVX-512 CPU it made every test one mask-bit extraction and branch per
+/// lane (32 for `lanes_if!`'s two tests). 128-bit pieces alone kept most of it in mask
+/// registers but still moved masks between vectors and general registers and tested
+/// single bits (hardsigmoid's forward: 1.05 ns per `f32`; 0.45 with whole 512-bit
+/// tests). In the default build the loops stay. Measured: `docs/speed.md`.
 #[cfg(target_arch = "x86_64")]
 #[cfg_attr(not(target_feature = "avx512f"), allow(dead_code))]
 mod reduce {
@@ -159,20 +158,56 @@ mod reduce {
         }
     }
 
+    /// Nonzero when some lane of the whole 512-bit blocks of `m` (of their complement if
+    /// `not`) is set, and the lanes after the last whole block.
+    #[cfg(target_feature = "avx512f")]
+    #[inline(always)]
+    fn blocks<I>(m: &[I], not: bool) -> (bool, &[I]) {
+        use core::arch::x86_64::{
+            __m512i, _mm512_or_si512, _mm512_set1_epi32, _mm512_setzero_si512, _mm512_test_epi32_mask, _mm512_xor_si512,
+        };
+        let chunks = m.chunks_exact(64 / core::mem::size_of::<I>());
+        let rest = chunks.remainder();
+        if m.len() == rest.len() {
+            return (false, rest);
+        }
+        // SAFETY: the build's target CPU has AVX-512 F (the `cfg`); a block is 64 bytes of
+        // lanes, read unaligned. A lane is all ones or all zeros, so testing 32-bit
+        // elements of the OR says whether any lane of any width is set.
+        unsafe {
+            let flip = if not { _mm512_set1_epi32(-1) } else { _mm512_setzero_si512() };
+            let mut acc = _mm512_setzero_si512();
+            for c in chunks {
+                let block = core::ptr::read_unaligned(c.as_ptr().cast::<__m512i>());
+                acc = _mm512_or_si512(acc, _mm512_xor_si512(block, flip));
+            }
+            (_mm512_test_epi32_mask(acc, acc) != 0, rest)
+        }
+    }
+
+    /// Without AVX-512 (only the equivalence test calls these): no blocks.
+    #[cfg(not(target_feature = "avx512f"))]
+    #[inline(always)]
+    fn blocks<I>(m: &[I], _not: bool) -> (bool, &[I]) {
+        (false, m)
+    }
+
     /// Nonzero when some lane of `m` (of its complement if `not`) is set.
     #[inline(always)]
     pub(super) fn u32(m: &[u32], not: bool) -> u32 {
+        let (set, m) = blocks(m, not);
         let (acc, rest) = pieces::<u32, 4>(m, not);
         // SAFETY: SSE2 is part of the x86-64 baseline.
-        (unsafe { _mm_movemask_ps(_mm_castsi128_ps(acc)) } as u32) | rest
+        (unsafe { _mm_movemask_ps(_mm_castsi128_ps(acc)) } as u32) | rest | u32::from(set)
     }
 
     /// Nonzero when some lane of `m` (of its complement if `not`) is set.
     #[inline(always)]
     pub(super) fn u64(m: &[u64], not: bool) -> u64 {
+        let (set, m) = blocks(m, not);
         let (acc, rest) = pieces::<u64, 2>(m, not);
         // SAFETY: SSE2 is part of the x86-64 baseline.
-        (unsafe { _mm_movemask_pd(_mm_castsi128_pd(acc)) } as u64) | rest
+        (unsafe { _mm_movemask_pd(_mm_castsi128_pd(acc)) } as u64) | rest | u64::from(set)
     }
 }
 
@@ -420,6 +455,30 @@ mod tests {
                     let m64: Vec<u64> = m32.iter().map(|&v| if v != 0 { !0 } else { 0 }).collect();
                     assert_eq!((super::reduce::u64(&m64, false) != 0, super::reduce::u64(&m64, true) == 0), (any, all));
                 }
+            }
+        }
+        // Whole 512-bit blocks (taken with AVX-512 where the build targets it) and what
+        // follows them: no lane, every lane, one lane and all lanes but one, at each place.
+        for n in 8..=40usize {
+            let mut cases: Vec<Vec<bool>> = vec![vec![false; n], vec![true; n]];
+            for i in 0..n {
+                cases.push((0..n).map(|j| j == i).collect());
+                cases.push((0..n).map(|j| j != i).collect());
+            }
+            for set in cases {
+                let (any, all) = (set.contains(&true), !set.contains(&false));
+                let m32: Vec<u32> = set.iter().map(|&b| if b { !0 } else { 0 }).collect();
+                let m64: Vec<u64> = set.iter().map(|&b| if b { !0 } else { 0 }).collect();
+                assert_eq!(
+                    (super::reduce::u32(&m32, false) != 0, super::reduce::u32(&m32, true) == 0),
+                    (any, all),
+                    "{set:?}"
+                );
+                assert_eq!(
+                    (super::reduce::u64(&m64, false) != 0, super::reduce::u64(&m64, true) == 0),
+                    (any, all),
+                    "{set:?}"
+                );
             }
         }
     }

@@ -145,20 +145,30 @@ pub trait Activation: Sync {
     }
 }
 
-/// Slices at least twice this long are split over threads with the `rayon` feature: below
-/// it the work (a few microseconds for the cheap kernels) does not pay for waking a second
-/// thread. `cargo xtask bench --only threads` times each kernel split and serial at lengths
-/// from 4 K to 16 M (`docs/speed.md`, two cores): at 65,536 elements the split gains
-/// 1.2–1.6× for sigmoid and GELU but loses for relu (0.64×), from 262,144 every kernel
-/// gains (1.0–1.9×). This value keeps the expensive kernels' gain; a threshold by work
-/// rather than length would also spare the cheap ones.
+/// With the `rayon` feature, slices at least twice this long are candidates for splitting
+/// over threads; shorter ones are never split (nor timed). Whether a candidate is split is
+/// decided by its work ([`PARALLEL_WORK`]): the first `PARALLEL_MIN` elements run on the
+/// calling thread and are timed, and the rest is halved, recursively, while each half is
+/// expected to take at least [`PARALLEL_WORK`] at that speed. A cheap kernel (relu, 0.06 ns
+/// per element) is then split from about 800 K elements, an expensive one (GELU′ in `f64`,
+/// 12 ns) from 48 K (the timed piece and two halves of 16 K): one threshold in time,
+/// measured on the CPU and the build at hand.
 #[cfg(feature = "rayon")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
-pub const PARALLEL_MIN: usize = 1 << 15;
+pub const PARALLEL_MIN: usize = 1 << 14;
 
-/// Runs `f` on `(x, inputs, outputs)`, or with the `rayon` feature on halves of them in
-/// parallel, recursively, while they are at least [`PARALLEL_MIN`] long. Every element is
-/// computed by the same code either way, so the results do not depend on the split.
+/// The least work, as time on one thread, that a piece handed to another thread must have
+/// (see [`PARALLEL_MIN`]). Waking a second thread and joining it costs about 20 µs on the
+/// 2-core machine of `docs/speed.md`, where relu over 65,536 `f32` (4 µs of work) took
+/// 23 µs split; from this much work per half, every kernel measured there gained.
+#[cfg(feature = "rayon")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rayon")))]
+pub const PARALLEL_WORK: core::time::Duration = core::time::Duration::from_micros(25);
+
+/// Runs `f` on `(x, inputs, outputs)`, or with the `rayon` feature on pieces of them in
+/// parallel where the work pays for it ([`PARALLEL_MIN`]). Every element is computed by
+/// the same code either way, so the results do not depend on the split (which depends on
+/// a timing).
 #[inline]
 fn in_parts<T: Send + Sync, const I: usize, const O: usize>(
     x: &[T],
@@ -168,27 +178,65 @@ fn in_parts<T: Send + Sync, const I: usize, const O: usize>(
 ) {
     #[cfg(feature = "rayon")]
     if x.len() >= 2 * PARALLEL_MIN {
-        // Halves of whole cache lines, so that no two threads write one line.
-        let mid = (x.len() / 2) & !63;
-        let (xa, xb) = x.split_at(mid);
-        let mut ins = inputs.map(|s| {
-            let (a, b) = s.split_at(mid);
-            (Some(a), Some(b))
-        });
-        let mut outs = outputs.map(|s| {
-            let (a, b) = s.split_at_mut(mid);
-            (Some(a), Some(b))
-        });
-        let (ia, ib) = (ins.each_mut().map(|p| p.0.take()), ins.each_mut().map(|p| p.1.take()));
-        let (oa, ob) = (outs.each_mut().map(|p| p.0.take()), outs.each_mut().map(|p| p.1.take()));
-        let some = "both halves were just split off";
-        rayon::join(
-            || in_parts(xa, ia.map(|s| s.expect(some)), oa.map(|s| s.expect(some)), f),
-            || in_parts(xb, ib.map(|s| s.expect(some)), ob.map(|s| s.expect(some)), f),
-        );
-        return;
+        let ((xa, ia, oa), (xb, ib, ob)) = split_at(x, inputs, outputs, PARALLEL_MIN);
+        let start = std::time::Instant::now();
+        f(xa, ia, oa);
+        let per_element = start.elapsed().as_secs_f64() / PARALLEL_MIN as f64;
+        return split_by_work(xb, ib, ob, per_element, f);
     }
     f(x, inputs, outputs)
+}
+
+/// Whether a piece of `len` elements at `per_element` seconds each is halved over two
+/// threads: each half at least [`PARALLEL_MIN`] long and [`PARALLEL_WORK`] of work.
+#[cfg(feature = "rayon")]
+fn worth_halving(len: usize, per_element: f64) -> bool {
+    len >= 2 * PARALLEL_MIN && len as f64 * per_element >= 2.0 * PARALLEL_WORK.as_secs_f64()
+}
+
+/// `f` on halves of the piece in parallel, recursively, while [`worth_halving`].
+#[cfg(feature = "rayon")]
+fn split_by_work<T: Send + Sync, const I: usize, const O: usize>(
+    x: &[T],
+    inputs: [&[T]; I],
+    outputs: [&mut [T]; O],
+    per_element: f64,
+    f: &(impl Fn(&[T], [&[T]; I], [&mut [T]; O]) + Sync),
+) {
+    if !worth_halving(x.len(), per_element) {
+        return f(x, inputs, outputs);
+    }
+    // Halves of whole cache lines, so that no two threads write one line.
+    let mid = (x.len() / 2) & !63;
+    let ((xa, ia, oa), (xb, ib, ob)) = split_at(x, inputs, outputs, mid);
+    rayon::join(|| split_by_work(xa, ia, oa, per_element, f), || split_by_work(xb, ib, ob, per_element, f));
+}
+
+/// The piece `(x, inputs, outputs)` cut at `mid`: the first `mid` elements of each slice,
+/// and the rest.
+#[cfg(feature = "rayon")]
+#[allow(clippy::type_complexity)]
+fn split_at<'a, 'b, T, const I: usize, const O: usize>(
+    x: &'a [T],
+    inputs: [&'a [T]; I],
+    outputs: [&'b mut [T]; O],
+    mid: usize,
+) -> ((&'a [T], [&'a [T]; I], [&'b mut [T]; O]), (&'a [T], [&'a [T]; I], [&'b mut [T]; O])) {
+    let (xa, xb) = x.split_at(mid);
+    let mut ins = inputs.map(|s| {
+        let (a, b) = s.split_at(mid);
+        (Some(a), Some(b))
+    });
+    let mut outs = outputs.map(|s| {
+        let (a, b) = s.split_at_mut(mid);
+        (Some(a), Some(b))
+    });
+    let some = "both parts were just split off";
+    let ia = ins.each_mut().map(|p| p.0.take().expect(some));
+    let ib = ins.each_mut().map(|p| p.1.take().expect(some));
+    let oa = outs.each_mut().map(|p| p.0.take().expect(some));
+    let ob = outs.each_mut().map(|p| p.1.take().expect(some));
+    ((xa, ia, oa), (xb, ib, ob))
 }
 
 /// What a slice kernel computes per element, from `x` and the extra inputs.
@@ -327,5 +375,42 @@ impl<A: Activation + Send + Sync> DynActivation for A {
     }
     fn eval_f32(&self, which: Function, x: f32) -> f32 {
         self.evaluate(which, x)
+    }
+}
+
+#[cfg(all(test, feature = "rayon"))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn halves_by_work_not_by_length() {
+        // relu's 0.06 ns per element: not at 64 K (4 µs), from about 1 M (63 µs).
+        assert!(!worth_halving(1 << 16, 0.06e-9));
+        assert!(worth_halving(1 << 20, 0.06e-9));
+        // GELU′ in f64 at 12 ns: from twice the least length on.
+        assert!(worth_halving(2 * PARALLEL_MIN, 12e-9));
+        assert!(!worth_halving(2 * PARALLEL_MIN - 1, 1.0));
+    }
+
+    #[test]
+    fn expensive_pieces_are_split_and_every_element_computed_once() {
+        // At least 2 ns of busy work per element: the first PARALLEL_MIN elements are
+        // timed, the rest (3 · PARALLEL_MIN, 98 µs or more) is halved once (halves of
+        // 1.5 · PARALLEL_MIN are too short to halve again).
+        let n = 4 * PARALLEL_MIN;
+        let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let g = vec![2.0; n];
+        let (mut out, calls) = (vec![0.0; n], AtomicUsize::new(0));
+        in_parts(&x, [&g], [&mut out], &|x, [g], [out]| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            let start = std::time::Instant::now();
+            while start.elapsed() < std::time::Duration::from_micros(2 * x.len() as u64 / 1000) {}
+            for ((o, x), g) in out.iter_mut().zip(x).zip(g) {
+                *o += x * g;
+            }
+        });
+        assert_eq!(calls.into_inner(), 3);
+        assert!(out.iter().enumerate().all(|(i, &o)| o == 2.0 * i as f64));
     }
 }

@@ -11,6 +11,14 @@
 //! the 16 M-input benches; `--only` runs one of the three; `--from FILE` takes the kernel
 //! figures from a record written earlier instead of running them (a new layout, a threads
 //! run added).
+//!
+//! `cargo xtask bench --compare A B … [--filter REGEX] [--rounds R] [--samples S]` compares
+//! bench binaries already built (`cargo bench --bench kernels --no-run` at two commits,
+//! the executables copied aside): it runs them in turns, R rounds (default 2) of S divan
+//! samples (default 40) each, takes each benchmark's fastest sample over the rounds, and
+//! prints nanoseconds per element and the ratio of each binary to the first, with their
+//! geometric mean. On a shared machine this is how one change is measured: in one run,
+//! alternating, minima.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -21,6 +29,9 @@ use std::process::Command;
 type Times = BTreeMap<(String, String, String, usize, String), f64>;
 
 pub fn main(args: &[String]) -> Result<(), String> {
+    if let Some(i) = args.iter().position(|a| a == "--compare") {
+        return compare(&args[i + 1..]);
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let out = args.iter().position(|a| a == "--out").and_then(|i| args.get(i + 1)).cloned();
     let out = out.unwrap_or_else(|| "docs/speed.md".into());
@@ -87,6 +98,77 @@ fn run_divan(
         return Err(format!("cargo bench failed:\n{}", String::from_utf8_lossy(&output.stderr)));
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// `--compare A B … [--filter REGEX] [--rounds R] [--samples S]`: see the module's doc.
+fn compare(args: &[String]) -> Result<(), String> {
+    let bins: Vec<&String> = args.iter().take_while(|a| !a.starts_with("--")).collect();
+    if bins.len() < 2 {
+        return Err("--compare needs two or more bench executables (built with `cargo bench --no-run`)".into());
+    }
+    let option = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+    let number = |name: &str, default: usize| -> Result<usize, String> {
+        option(name).map_or(Ok(default), |v| v.parse().map_err(|_| format!("{name} takes a number, not {v}")))
+    };
+    let (rounds, samples) = (number("--rounds", 2)?, number("--samples", 40)?);
+    let filter = option("--filter").cloned();
+    let mut best: Vec<BTreeMap<(String, usize, String), f64>> = vec![BTreeMap::new(); bins.len()];
+    for round in 0..rounds {
+        for (bin, best) in bins.iter().zip(&mut best) {
+            eprintln!("round {} of {rounds}: {bin}", round + 1);
+            let mut command = Command::new(bin);
+            command.args(["--bench", "--sample-count", &samples.to_string()]).env("NO_COLOR", "1");
+            command.args(filter.iter());
+            let output = command.output().map_err(|e| format!("{bin}: {e}"))?;
+            if !output.status.success() {
+                return Err(format!("{bin} failed:\n{}", String::from_utf8_lossy(&output.stderr)));
+            }
+            for (bench, len, label, t) in tree(&String::from_utf8_lossy(&output.stdout)) {
+                let slot = best.entry((bench, len, label)).or_insert(f64::INFINITY);
+                *slot = slot.min(t);
+            }
+        }
+    }
+    if best[0].is_empty() {
+        return Err("no benchmark matched".into());
+    }
+    print!("{}", comparison_table(&bins, &best));
+    Ok(())
+}
+
+/// The table `--compare` prints: ns per element of each binary, each one's ratio to the
+/// first, and the geometric mean of those ratios.
+fn comparison_table(bins: &[&String], best: &[BTreeMap<(String, usize, String), f64>]) -> String {
+    let mut s = String::new();
+    let names: Vec<String> = bins.iter().map(|b| format!("`{b}`")).collect();
+    writeln!(
+        s,
+        "| benchmark | length | {} | {} |",
+        names.join(" | "),
+        names[1..].iter().map(|n| format!("{n} / first")).collect::<Vec<_>>().join(" | ")
+    )
+    .unwrap();
+    writeln!(s, "| --- | ---: |{}", " ---: |".repeat(2 * bins.len() - 1)).unwrap();
+    let mut logs = vec![(0.0, 0usize); bins.len()];
+    for ((bench, len, label), &first) in &best[0] {
+        let key = (bench.clone(), *len, label.clone());
+        let per = |t: f64| t / (*len).max(1) as f64 * 1e9;
+        let times: Vec<Option<f64>> = best.iter().map(|b| b.get(&key).copied()).collect();
+        let cells: Vec<String> = times.iter().map(|t| t.map_or("–".into(), |t| format!("{:.3}", per(t)))).collect();
+        let mut ratios = Vec::new();
+        for (i, t) in times.iter().enumerate().skip(1) {
+            ratios.push(t.map_or("–".into(), |t| {
+                logs[i].0 += (t / first).ln();
+                logs[i].1 += 1;
+                format!("{:.2}", t / first)
+            }));
+        }
+        writeln!(s, "| {bench} {label} | {len} | {} | {} |", cells.join(" | "), ratios.join(" | ")).unwrap();
+    }
+    let means: Vec<String> =
+        logs[1..].iter().map(|&(sum, n)| format!("{:.3}", (sum / n.max(1) as f64).exp())).collect();
+    writeln!(s, "\ngeometric mean of the ratios to the first: {}", means.join(", ")).unwrap();
+    s
 }
 
 fn cpu_name() -> String {
@@ -262,9 +344,10 @@ fn render_threads(s: &mut String, threads: &Threads) {
     writeln!(
         s,
         "`serial`: the kernel on pieces of `PARALLEL_MIN` elements, one after the other; `split`: \
-         the kernel as the `rayon` feature runs it (halves split in parallel while at least \
-         `PARALLEL_MIN` long). Nanoseconds per element; speed-up = serial / split. See \
-         `benches/parallel.rs`.\n"
+         the kernel as the `rayon` feature runs it (from 2 · `PARALLEL_MIN` elements, the first \
+         `PARALLEL_MIN` timed, the rest halved in parallel while each half is at least \
+         `PARALLEL_MIN` long and `PARALLEL_WORK` of work at that speed). Nanoseconds per \
+         element; speed-up = serial / split. See `benches/parallel.rs`.\n"
     )
     .unwrap();
     writeln!(s, "| kernel | inputs | serial | split | speed-up |").unwrap();
@@ -404,5 +487,17 @@ mod tests {
         let t = parse_threads(text);
         let (serial, split) = t[&("gelu_forward".to_string(), 65536)];
         assert!((serial.unwrap() - 180e-6).abs() < 1e-12 && (split.unwrap() - 100e-6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn compares_binaries_by_their_fastest_samples() {
+        let (a, b) = ("old".to_string(), "new".to_string());
+        let key = |label: &str| ("f32_forward_ours".to_string(), 4096usize, label.to_string());
+        let first = BTreeMap::from([(key("gelu"), 4096.0 * 2e-9), (key("silu"), 4096.0 * 1e-9)]);
+        let second = BTreeMap::from([(key("gelu"), 4096.0 * 1e-9), (key("silu"), 4096.0 * 2e-9)]);
+        let s = comparison_table(&[&a, &b], &[first, second]);
+        assert!(s.contains("| f32_forward_ours gelu | 4096 | 2.000 | 1.000 | 0.50 |"), "{s}");
+        assert!(s.contains("| f32_forward_ours silu | 4096 | 1.000 | 2.000 | 2.00 |"), "{s}");
+        assert!(s.contains("ratios to the first: 1.000"), "{s}");
     }
 }

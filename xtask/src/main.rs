@@ -12,7 +12,8 @@
 //! - `cargo xtask elementary [--samples N] [--check]`: ULP error of those functions
 //!   against MPFR, in `f32` and `f64`.
 //! - `cargo xtask bench [--quick]`: the slice kernels beside hand-written vectorised and
-//!   libm kernels, default and `target-cpu=native` builds (writes `docs/speed.md`).
+//!   libm kernels, default and `target-cpu=native` builds (writes `docs/speed.md`);
+//!   `--compare A B …`: bench executables of two commits run in turns, minima, ratios.
 //! - `cargo xtask fuzz [--seed S] [--count N] [--fail-on CLASSES]`: random formulas from the
 //!   grammar of `docs/fuzz.md`, expanded, compiled and checked; a table by failure class
 //!   with minimal reproducers.
@@ -64,7 +65,7 @@ fn usage() -> &'static str {
      accuracy   ULP error of every generated function against MPFR, beside the textbook formula\n  \
      fit        minimax coefficients of the runtime's elementary functions (MPFR), `--check`: stale?\n  \
      elementary ULP error of the runtime's exp, ln, tanh, erf, sin, ... against MPFR\n  \
-     bench      slice kernels against hand-written SIMD and libm, default and native builds\n  \
+     bench      slice kernels against hand-written SIMD and libm, default and native builds;\n             `--compare A B [--filter R]`: bench executables in turns, fastest samples, ratios\n  \
      fuzz       random formulas: expansion (panics, hangs, time), compiled checks, failure table"
 }
 
