@@ -31,14 +31,20 @@ pub fn mul_small<T: Float>(a: T, small: T, log_small: impl FnOnce() -> Dd<T>) ->
 pub fn mul_small_logs<T: Float>(a: T, small: T, log_a: impl FnOnce() -> Dd<T>, log_small: impl FnOnce() -> Dd<T>) -> T {
     let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
     let plain = mul_or_zero(a, small);
-    let lost = small.below_normal() & a.is_finite() & a.abs().gt(one) & small.ge(zero);
-    unless(lost, plain, || {
-        let sum = log_a() + log_small();
-        // Far out (|u| beyond what the error-free splitting can take) the pair is not
-        // finite, and the product is 0 anyway.
-        let finite = sum.is_finite();
-        let m = sum.exp_value();
-        T::select(finite, T::select(a.lt(zero), -m, m), plain)
+    // 0 ≤ small < MIN_POSITIVE (|small| − MIN_POSITIVE < 0 without the |·|, small being
+    // non-negative): the one test on every vector. Where some lane passes it, the rest —
+    // whether |a| > 1 can lift the product back — and the log-domain product.
+    let tiny = (small - T::min_positive()).lt(zero) & small.ge(zero);
+    unless(tiny, plain, || {
+        let lost = tiny & a.is_finite() & a.abs().gt(one);
+        unless(lost, plain, || {
+            let sum = log_a() + log_small();
+            // Far out (|u| beyond what the error-free splitting can take) the pair is not
+            // finite, and the product is 0 anyway.
+            let finite = sum.is_finite();
+            let m = sum.exp_value();
+            T::select(finite, T::select(a.lt(zero), -m, m), plain)
+        })
     })
 }
 
@@ -56,6 +62,28 @@ mod tests {
         // 0 · anything stays 0, and an overflowed factor does not turn into inf.
         assert_eq!(mul_small(f64::INFINITY, 0.0, || Dd::new(-800.0)), 0.0);
         assert_eq!(mul_small(0.0f64, 1e-315, || Dd::new(-725.0)), 0.0);
+    }
+
+    #[test]
+    fn only_tiny_factors_that_a_large_one_lifts_take_the_log_domain() {
+        use crate::lanes::F32x8;
+        // a · e^u in f32 with e^u subnormal or 0 (u < −87.3) or not, |a| above 1 or not:
+        // lanes give what scalars give, and only the lanes with both (and a finite) differ
+        // from the plain product (2 · e^-103 too: a subnormal with its bits back).
+        let a = [1e30f32, 0.5, 1e30, f32::INFINITY, -1e30, 1e30, 2.0, 0.0];
+        let u = [-100.0f32, -100.0, -10.0, -100.0, -100.0, -150.0, -103.0, -100.0];
+        let f = |a: f32, u: f32| mul_small(a, Float::exp(u), || Dd::new(u));
+        let lanes = mul_small(F32x8::load(&a), F32x8::load(&u).exp(), || Dd::new(F32x8::load(&u)));
+        for i in 0..8 {
+            let (scalar, plain) = (f(a[i], u[i]), mul_or_zero(a[i], Float::exp(u[i])));
+            assert_eq!(lanes.0[i].to_bits(), scalar.to_bits(), "lane {i}");
+            let lifted = [0, 4, 5, 6].contains(&i);
+            assert_eq!(scalar != plain, lifted, "lane {i}: {scalar:e} against {plain:e}");
+            if lifted && scalar.abs() >= f32::MIN_POSITIVE {
+                let truth = f64::from(a[i]) * f64::from(u[i]).exp();
+                assert!(((f64::from(scalar) - truth) / truth).abs() < 1e-6, "lane {i}: {scalar:e} vs {truth:e}");
+            }
+        }
     }
 
     #[test]
