@@ -122,7 +122,7 @@ lane_mask!(u64);
 /// the tuning of an AVX-512 CPU it made every test one mask-bit extraction and branch per
 /// lane (32 for `lanes_if!`'s two tests). 128-bit pieces alone kept most of it in mask
 /// registers but still moved masks between vectors and general registers and tested
-/// single bits (hardsigmoid's forward: 1.05 ns per `f32`; 0.45 with whole 512-bit
+/// single bits (hardsigmoid's forward: 1.09 ns per `f32`; 0.47 with whole 512-bit
 /// tests). In the default build the loops stay. Measured: `docs/speed.md`.
 #[cfg(target_arch = "x86_64")]
 #[cfg_attr(not(target_feature = "avx512f"), allow(dead_code))]
@@ -158,8 +158,8 @@ mod reduce {
         }
     }
 
-    /// Nonzero when some lane of the whole 512-bit blocks of `m` (of their complement if
-    /// `not`) is set, and the lanes after the last whole block.
+    /// Whether some lane of the whole 512-bit blocks of `m` (of their complement if `not`)
+    /// is set, and the lanes after the last whole block.
     #[cfg(target_feature = "avx512f")]
     #[inline(always)]
     fn blocks<I>(m: &[I], not: bool) -> (bool, &[I]) {
