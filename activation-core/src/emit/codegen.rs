@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
+use crate::emit::exponents::Bounds;
 use crate::emit::literal::float_literal;
 use crate::ir::expr::{BinOp, Cond, Expr, Func, Memo};
 use crate::passes::derived::Arithmetic;
@@ -154,6 +155,9 @@ fn compensated_value(e: &Expr, pairs: bool) -> TokenStream {
         quote! { #root::__private::Dd::<T> }
     };
     let mut lifted = Emitter::new(std::slice::from_ref(e), Some(dd));
+    // Rounded by `Dd::settle`, which keeps only normal results: the underflow tests of
+    // products whose lost bits cannot reach it are left out (`emit::exponents`).
+    lifted.bounds.settled(e);
     lifted.sigmoid_pairs(e);
     let pair = lifted.emit(e).0;
     let lets = lifted.lets;
@@ -235,6 +239,10 @@ struct Emitter {
     lifted: Option<TokenStream>,
     /// Temporaries named so far.
     temporaries: usize,
+    /// Exponent bounds of lifted subexpressions: where a product or quotient provably stays
+    /// in `f64`'s normal range, `mul_normal`/`div_normal`/`powi_normal` leave out the `f64`
+    /// form's underflow test (`emit::exponents`).
+    bounds: Bounds,
 }
 
 impl Emitter {
@@ -244,7 +252,7 @@ impl Emitter {
             count(e, &mut counts);
         }
         let shared = counts.into_iter().filter(|(e, n)| *n > 1 && worth_sharing(e)).map(|(e, _)| e.clone()).collect();
-        Emitter { shared, names: HashMap::new(), lets: Vec::new(), lifted, temporaries: 0 }
+        Emitter { shared, names: HashMap::new(), lets: Vec::new(), lifted, temporaries: 0, bounds: Bounds::default() }
     }
 
     fn emit(&mut self, e: &Expr) -> (TokenStream, Prec) {
@@ -330,9 +338,14 @@ impl Emitter {
                 (quote! { -#a }, Prec::Prefix)
             }
             Expr::Powi(a, n) => {
+                let method = if self.lifted.is_some() && self.bounds.normal_power(a, *n) {
+                    quote!(powi_normal)
+                } else {
+                    quote!(powi)
+                };
                 let a = self.operand(a, Prec::Postfix);
                 let n = proc_macro2::Literal::i32_unsuffixed(*n);
-                (quote! { #a.powi(#n) }, Prec::Postfix)
+                (quote! { #a.#method(#n) }, Prec::Postfix)
             }
             Expr::Call(f, u) => {
                 let a = self.operand(u, Prec::Postfix);
@@ -342,7 +355,7 @@ impl Emitter {
                 let method = Ident::new(f.name(), Span::call_site());
                 (quote! { #a.#method() }, Prec::Postfix)
             }
-            Expr::Bin(op, a, b) => self.binary(*op, a, b),
+            Expr::Bin(op, a, b) => self.binary(e, *op, a, b),
             Expr::If(..) | Expr::Reduce(..) => {
                 // `block` branches on every condition, innermost first, before emitting a
                 // value, and the parser rejects reductions in scalar activations: reaching
@@ -358,7 +371,7 @@ impl Emitter {
         }
     }
 
-    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> (TokenStream, Prec) {
+    fn binary(&mut self, e: &Expr, op: BinOp, a: &Expr, b: &Expr) -> (TokenStream, Prec) {
         let root = root();
         let method = |name: &str| Ident::new(name, Span::call_site());
         let (sym, prec, left, right) = match op {
@@ -400,6 +413,18 @@ impl Emitter {
             let a = self.emit(a).0;
             let b = self.emit(b).0;
             return (quote! { #root::__private::mul_or_zero(#a, #b) }, Prec::Postfix);
+        }
+        if self.lifted.is_some() {
+            let normal = match op {
+                BinOp::Mul if self.bounds.normal_product(e, a, b) => Some(quote!(mul_normal)),
+                BinOp::Div if self.bounds.normal_quotient(e, a, b) => Some(quote!(div_normal)),
+                _ => None,
+            };
+            if let Some(method) = normal {
+                let a = self.operand(a, Prec::Postfix);
+                let b = self.emit(b).0;
+                return (quote! { #a.#method(#b) }, Prec::Postfix);
+            }
         }
         let a = self.operand(a, left);
         let b = self.operand(b, right);

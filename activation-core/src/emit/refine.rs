@@ -141,6 +141,9 @@ pub(crate) fn pair(u: &Expr, plain: &TokenStream) -> TokenStream {
 #[derive(Default)]
 struct Writer {
     lets: Vec<TokenStream>,
+    /// Where a product of the argument's terms provably stays in `f64`'s normal range
+    /// (`emit::exponents`): `mul_normal`, without the `f64` form's underflow test.
+    bounds: crate::emit::exponents::Bounds,
 }
 
 impl Writer {
@@ -160,19 +163,26 @@ impl Writer {
                 let a = self.value(a);
                 quote! { -#a }
             }
-            Expr::Bin(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), a, b) => {
-                let (a, b) = (self.value(a), self.value(b));
+            Expr::Bin(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), x, y) => {
+                let (a, b) = (self.value(x), self.value(y));
                 match op {
                     BinOp::Add => quote! { #a + #b },
                     BinOp::Sub => quote! { #a - #b },
+                    _ if self.bounds.normal_product(e, x, y) => quote! { #a.mul_normal(#b) },
                     _ => quote! { #a * #b },
                 }
             }
-            Expr::Powi(a, n) => {
-                let a = self.value(a);
+            Expr::Powi(x, n) => {
+                let a = self.value(x);
+                // Each partial product a^k, k ≤ n, lies within a^n's bounds (`normal_power`).
+                let normal = self.bounds.normal_power(x, *n);
                 let mut acc = a.clone();
                 for _ in 1..*n {
-                    acc = self.bind(quote! { #acc * #a });
+                    acc = self.bind(if normal {
+                        quote! { #acc.mul_normal(#a) }
+                    } else {
+                        quote! { #acc * #a }
+                    });
                 }
                 return acc;
             }

@@ -32,7 +32,9 @@
 //! zero results (the plain code's tail devices decide there), and values that lost bits on
 //! the way (a decaying factor that underflowed, a product that landed in the subnormal
 //! range, an `exp` or `erfc` beyond `f64`'s normal range for the wide form), which are
-//! poisoned with a NaN that every later operation propagates.
+//! poisoned with a NaN that every later operation propagates. Generated code writes a
+//! product as [`Dd::mul_normal`] where the engine has proven that no such loss can reach
+//! the settled result; the wide form then leaves the test out.
 //!
 //! Scalars and lanes compute the same operations in the same order, so a slice kernel
 //! gives the same bits as the scalar function in either representation.
@@ -116,6 +118,19 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
     fn mul(self, b: Self) -> Self;
     /// self / b, poisoned where a nonzero quotient underflowed.
     fn div(self, b: Self) -> Self;
+    /// self · b where the engine has bounded both factors' exponents from `f32` operands
+    /// and shown that a nonzero product stays in `f64`'s normal range (see
+    /// [`Dd::mul_normal`]): the same as [`mul`](Self::mul) unless a representation can
+    /// rely on that.
+    #[inline(always)]
+    fn mul_normal(self, b: Self) -> Self {
+        self.mul(b)
+    }
+    /// self / b under the same promise for the quotient and for 1/b.
+    #[inline(always)]
+    fn div_normal(self, b: Self) -> Self {
+        self.div(b)
+    }
     /// √self.
     fn sqrt(self) -> Self;
     /// e^self.
@@ -256,24 +271,36 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// negative `n` through one division.
     #[inline(always)]
     pub fn powi(self, n: i32) -> Self {
+        self.powi_with(n, |a, b| a * b, |a, b| a / b)
+    }
+
+    /// `self^n` under the promise of [`mul_normal`](Self::mul_normal): every partial
+    /// product (and, for negative `n`, the reciprocal) stays in `f64`'s normal range.
+    #[inline(always)]
+    pub fn powi_normal(self, n: i32) -> Self {
+        self.powi_with(n, Self::mul_normal, Self::div_normal)
+    }
+
+    #[inline(always)]
+    fn powi_with(self, n: i32, mul: impl Fn(Self, Self) -> Self, div: impl Fn(Self, Self) -> Self) -> Self {
         let acc = match n.unsigned_abs() {
             0 => Self::new(T::from_f64(1.0)),
             1 => self,
-            2 => self * self,
-            3 => self * self * self,
+            2 => mul(self, self),
+            3 => mul(mul(self, self), self),
             k => {
                 let (mut base, mut k) = (self, k);
                 // The lowest set bit starts the product; each further bit multiplies in.
                 while k & 1 == 0 {
-                    base = base * base;
+                    base = mul(base, base);
                     k >>= 1;
                 }
                 let mut acc = base;
                 k >>= 1;
                 while k > 0 {
-                    base = base * base;
+                    base = mul(base, base);
                     if k & 1 == 1 {
-                        acc = acc * base;
+                        acc = mul(acc, base);
                     }
                     k >>= 1;
                 }
@@ -281,10 +308,28 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
             }
         };
         if n < 0 {
-            Self::new(T::from_f64(1.0)) / acc
+            div(Self::new(T::from_f64(1.0)), acc)
         } else {
             acc
         }
+    }
+
+    /// `self · b` where the engine has shown (`activation_core`'s `emit::exponents`, from
+    /// bounds on the binary exponents of `f32` operands) that a nonzero product cannot
+    /// leave `f64`'s normal range: the `f64` form of `f32` code leaves out its underflow
+    /// test, which costs more than the product (x · (x + 3) from `f32`s is at least
+    /// 2^-350 in magnitude where it is not 0). Pairs, whose `T` may be `f64` with its
+    /// subnormal inputs, test as [`Mul`] does.
+    #[inline(always)]
+    pub fn mul_normal(self, b: Self) -> Self {
+        Dd(self.0.mul_normal(b.0), PhantomData)
+    }
+
+    /// `self / b` under the promise of [`mul_normal`](Self::mul_normal), for the quotient
+    /// and for 1/b.
+    #[inline(always)]
+    pub fn div_normal(self, b: Self) -> Self {
+        Dd(self.0.div_normal(b.0), PhantomData)
     }
 
     /// √self.

@@ -12,7 +12,9 @@
 //!
 //! Refused (poisoned with a NaN): an `exp` beyond ±700, where e^x leaves `f64`'s normal
 //! range; an `erfc` below `f64`'s normal range (x beyond about 26.54); a product or
-//! quotient of nonzero values that underflows `f64`.
+//! quotient of nonzero values that underflows `f64` — unless the engine has shown that it
+//! cannot from `f32` operands, or that what it loses cannot reach the settled result
+//! (`Dd::mul_normal`, `div_normal`, `powi_normal`: no test here).
 
 use super::Repr;
 use crate::float::{Float, Select};
@@ -152,6 +154,19 @@ impl<T: Float> Repr<T> for Wide<T> {
         let q = self.0 * inv;
         let lost = underflowed::<T>(inv, b.0.is_finite()) | underflowed::<T>(q, !self.0.eq(w::<T>(0.0)));
         Wide(poisoned::<T>(lost, q))
+    }
+
+    /// Untested: the engine promises a normal product (`Dd::mul_normal`).
+    #[inline(always)]
+    fn mul_normal(self, b: Self) -> Self {
+        Wide(self.0 * b.0)
+    }
+
+    /// `self · (1/b)` as [`div`](Repr::div), untested: the engine promises a normal
+    /// reciprocal and quotient (`Dd::div_normal`).
+    #[inline(always)]
+    fn div_normal(self, b: Self) -> Self {
+        Wide(self.0 * (w::<T>(1.0) / b.0))
     }
 
     #[inline(always)]
