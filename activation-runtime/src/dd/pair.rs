@@ -8,7 +8,7 @@
 //! itself is subnormal: the pair is then only about as precise as `T`, never worse.)
 
 use super::{gaussian_slope, two_prod, two_sum, Repr};
-use crate::float::{Float, Select};
+use crate::float::{Float, Mask, Select};
 use crate::real::Real;
 
 /// `hi + lo` with `|lo| ≤ ulp(hi) / 2`: about twice the precision of `T`.
@@ -148,6 +148,11 @@ impl<T: Float> Repr<T> for Pair<T> {
         let e = e + (self.hi * b.lo + self.lo * b.hi);
         let hi = p + e;
         let product = Pair { hi, lo: e - (hi - p) };
+        // Tested in two steps: is the product below the normal range — then, only where
+        // some lane is, were both factors nonzero.
+        if !product.hi.below_normal().any() {
+            return product;
+        }
         let zero = T::from_f64(0.0);
         let nonzero = !(self.hi.eq(zero) | b.hi.eq(zero));
         Self::select(nonzero, product.unless_underflowed(), product)
@@ -166,6 +171,9 @@ impl<T: Float> Repr<T> for Pair<T> {
         let q = self.hi * inv;
         let r = self.add(b.mul(Self::new(q)).neg());
         let d = Self::renormalised(q, r.hi * inv);
+        if !d.hi.below_normal().any() {
+            return d;
+        }
         Self::select(self.hi.eq(T::from_f64(0.0)), d, d.unless_underflowed())
     }
 
