@@ -1,16 +1,20 @@
-//! Where compensated code may leave out its underflow tests: bounds on the binary exponent
-//! of the nonzero values each subexpression takes when its variables are `f32` values.
+//! Where compensated code may leave out its underflow tests.
 //!
 //! `Dd<f32>` is one `f64` per lane (the runtime's `dd::wide`). A product or quotient of
 //! nonzero values that falls below `f64`'s normal range has lost bits, so the runtime tests
-//! every one and refuses the lane — a test that costs more than the product. From `f32`
-//! operands few products can fall there: a nonzero `f32` is at least 2^-149 in magnitude,
-//! x · (x + 3) at least 2^-350, and `f64`'s normal range reaches down to 2^-1022. This module
-//! bounds the exponents of a lifted subexpression (`Exponents`), and code generation emits
-//! `Dd::mul_normal`, `div_normal` and `powi_normal` (untested in the `f64` form; pairs still
-//! test) where the bound keeps the result, and a divisor's reciprocal, inside
-//! [2^-`LIMIT`, 2^`LIMIT`]. Library calls whose values can be as small as `f64` allows (`exp`,
-//! σ, `erfc`, …) have no bound, and products with them keep their tests.
+//! every one and refuses the lane — a test that costs more than the product. Code
+//! generation emits `Dd::mul_normal`, `div_normal` and `powi_normal` instead (untested in
+//! the `f64` form; pairs still test) where one of two things is proven here:
+//!
+//! - **exponent bounds** (`Exponents`, `Bounds::of`): from `f32` operands the result, and a
+//!   divisor's reciprocal, stay inside [2^-`LIMIT`, 2^`LIMIT`] where they are not 0 — a
+//!   nonzero `f32` is at least 2^-149 in magnitude, x · (x + 3) at least 2^-350, and
+//!   `f64`'s normal range reaches down to 2^-1022. Library calls whose values can be as
+//!   small as `f64` allows (`exp`, σ, `erfc`, …) have no lower bound;
+//! - **gain** (`Bounds::settled`, compensated values only): what an underflow loses cannot
+//!   reach the settled result, because every path from the product to it multiplies an
+//!   error by at most 2^[`GAIN_LIMIT`] (GELU′'s x·(…)·σ(−u) is added to 2 and multiplied
+//!   by σ(u) ≤ 1).
 
 use std::collections::HashSet;
 
@@ -153,11 +157,10 @@ impl Bounds {
             }
             // 2/√π ≈ 1.13.
             Expr::Call(Func::Erf | Func::Erfc, a) => vec![(a, 1)],
-            // e^u's slope is its value.
-            Expr::Call(Func::Exp | Func::ExpM1 | Func::Sinh | Func::Cosh, a) => vec![(a, self.of(node).hi.max(1))],
             // 1/(2√a) ≤ 2^(−lo/2), 1/a ≤ 2^−lo.
             Expr::Call(Func::Sqrt, a) => vec![(a, sum((-self.of(a).lo).div_euclid(2), 1, none))],
             Expr::Call(Func::Ln, a) => vec![(a, sum(-self.of(a).lo, 0, none))],
+            // e^u, expm1, sinh, cosh (whose slope is a value with no bound here), log1p, …
             Expr::Call(_, a) => vec![(a, none)],
             Expr::Bin(BinOp::Add | BinOp::Sub | BinOp::Max | BinOp::Min, a, b) => vec![(a, 0), (b, 0)],
             Expr::Bin(BinOp::Mul, a, b) => {

@@ -118,8 +118,7 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
     fn mul(self, b: Self) -> Self;
     /// self / b, poisoned where a nonzero quotient underflowed.
     fn div(self, b: Self) -> Self;
-    /// self · b where the engine has bounded both factors' exponents from `f32` operands
-    /// and shown that a nonzero product stays in `f64`'s normal range (see
+    /// self · b where the engine has shown that an underflow cannot matter (see
     /// [`Dd::mul_normal`]): the same as [`mul`](Self::mul) unless a representation can
     /// rely on that.
     #[inline(always)]
@@ -330,12 +329,13 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
         }
     }
 
-    /// `self · b` where the engine has shown (`activation_core`'s `emit::exponents`, from
-    /// bounds on the binary exponents of `f32` operands) that a nonzero product cannot
-    /// leave `f64`'s normal range: the `f64` form of `f32` code leaves out its underflow
-    /// test, which costs more than the product (x · (x + 3) from `f32`s is at least
-    /// 2^-350 in magnitude where it is not 0). Pairs, whose `T` may be `f64` with its
-    /// subnormal inputs, test as [`Mul`] does.
+    /// `self · b` where the engine has shown (`activation_core`'s `emit::exponents`) that an
+    /// underflow cannot matter: from `f32` operands a nonzero product stays in `f64`'s
+    /// normal range (x · (x + 3) is at least 2^-350 in magnitude where it is not 0), or what
+    /// an underflow loses (2^-1075 at most) reaches the settled result multiplied by at
+    /// most 2^900. The `f64` form of `f32` code then leaves out its underflow test, which
+    /// costs more than the product. Pairs, whose `T` may be `f64` with its subnormal
+    /// inputs, test as [`Mul`] does.
     #[inline(always)]
     pub fn mul_normal(self, b: Self) -> Self {
         Dd(self.0.mul_normal(b.0), PhantomData)

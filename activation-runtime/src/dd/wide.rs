@@ -156,14 +156,14 @@ impl<T: Float> Repr<T> for Wide<T> {
         Wide(poisoned::<T>(lost, q))
     }
 
-    /// Untested: the engine promises a normal product (`Dd::mul_normal`).
+    /// Untested: the engine promises that an underflow cannot matter (`Dd::mul_normal`).
     #[inline(always)]
     fn mul_normal(self, b: Self) -> Self {
         Wide(self.0 * b.0)
     }
 
-    /// `self · (1/b)` as [`div`](Repr::div), untested: the engine promises a normal
-    /// reciprocal and quotient (`Dd::div_normal`).
+    /// `self · (1/b)` as [`div`](Repr::div), untested: the engine promises that an
+    /// underflow of the reciprocal or the quotient cannot matter (`Dd::div_normal`).
     #[inline(always)]
     fn div_normal(self, b: Self) -> Self {
         Wide(self.0 * (w::<T>(1.0) / b.0))
