@@ -78,6 +78,15 @@ pub trait Float:
 
     /// The constant `v` (rounded once to the lane type) in every lane.
     fn from_f64(v: f64) -> Self;
+    /// The least lane value at or above `v`, in every lane: `x.ge(T::from_f64_up(c))` and
+    /// `x.lt(T::from_f64_up(c))` compare `x` with the number `c` itself, exactly, where `c`
+    /// rounded to nearest could fall on the other side of `x` (`f32` `x = -0.1f32` is above
+    /// the `f64` `-0.1`, and equal to it rounded). Equal to [`from_f64`](Self::from_f64)
+    /// where `v` is a lane value.
+    fn from_f64_up(v: f64) -> Self;
+    /// The greatest lane value at or below `v`, in every lane: for `gt` and `le`, as
+    /// [`from_f64_up`](Self::from_f64_up) is for `ge` and `lt`.
+    fn from_f64_down(v: f64) -> Self;
     /// One scalar in every lane.
     fn splat(v: Self::Scalar) -> Self;
     /// `f` applied lane by lane: the portable path of a function not written over lanes.

@@ -264,6 +264,14 @@ macro_rules! lanes {
                 Lanes([v as $t; N])
             }
             #[inline(always)]
+            fn from_f64_up(v: f64) -> Self {
+                Lanes([<$t as Float>::from_f64_up(v); N])
+            }
+            #[inline(always)]
+            fn from_f64_down(v: f64) -> Self {
+                Lanes([<$t as Float>::from_f64_down(v); N])
+            }
+            #[inline(always)]
             fn splat(v: $t) -> Self {
                 Lanes([v; N])
             }

@@ -125,6 +125,24 @@ macro_rules! impl_real {
                 v as $t
             }
             #[inline(always)]
+            fn from_f64_up(v: f64) -> Self {
+                let r = v as $t;
+                if (r as f64) < v {
+                    r.next_up()
+                } else {
+                    r
+                }
+            }
+            #[inline(always)]
+            fn from_f64_down(v: f64) -> Self {
+                let r = v as $t;
+                if (r as f64) > v {
+                    r.next_down()
+                } else {
+                    r
+                }
+            }
+            #[inline(always)]
             fn splat(v: $t) -> Self {
                 v
             }

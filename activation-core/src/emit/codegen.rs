@@ -209,7 +209,21 @@ fn assume(e: &Expr, cond: &Cond, holds: bool) -> Expr {
 
 fn condition(c: &Cond) -> TokenStream {
     let mut emitter = Emitter::new(&[c.lhs.clone(), c.rhs.clone()], None);
-    let (lhs, rhs) = (emitter.emit(&c.lhs).0, emitter.emit(&c.rhs).0);
+    // A constant side that `f32` does not hold is rounded toward the other side's values so
+    // that the comparison is exact (`Float::from_f64_up`): `x >= -0.1` in `f32` holds for
+    // the input `-0.1f32` only if it is at or above the number −0.1, which it is not.
+    let mut side = |e: &Expr, constant_left: bool| match e.leaf_constant() {
+        Some(v) if v.is_finite() && f64::from(v as f32) != v => {
+            let lit = float_literal(v);
+            if c.op.rounds_constant_up(constant_left) {
+                quote! { T::from_f64_up(#lit) }
+            } else {
+                quote! { T::from_f64_down(#lit) }
+            }
+        }
+        _ => emitter.emit(e).0,
+    };
+    let (lhs, rhs) = (side(&c.lhs, true), side(&c.rhs, false));
     // A comparison of `Float`s is a mask: `bool` for a scalar, one per lane otherwise.
     let method = Ident::new(
         match c.op.symbol() {

@@ -56,8 +56,9 @@ fn eval_node<T: Real>(e: &Expr, env: &Env<T>, sub: &mut dyn FnMut(&Expr, &Env<T>
             binary(*op, a, eval(b, env))
         }
         Expr::If(c, a, b) => {
-            let lhs = eval(&c.lhs, env).to_f64();
-            if c.op.holds(lhs, eval(&c.rhs, env).to_f64()) {
+            // A constant side is compared with as the number it is (`Expr::leaf_constant`).
+            let mut side = |e: &Expr| e.leaf_constant().unwrap_or_else(|| eval(e, env).to_f64());
+            if c.op.holds(side(&c.lhs), side(&c.rhs)) {
                 eval(a, env)
             } else {
                 eval(b, env)

@@ -85,6 +85,16 @@ impl CmpOp {
         }
     }
 
+    /// Whether `lhs op c` holds exactly, for `lhs` of some floating type and a real `c`, when
+    /// `c` is rounded up to that type (else down): `x >= c` is `x >= ⌈c⌉` and `x > c` is
+    /// `x > ⌊c⌋`. `constant_left`: the comparison is `c op rhs` instead.
+    pub(crate) fn rounds_constant_up(self, constant_left: bool) -> bool {
+        match self {
+            CmpOp::Ge | CmpOp::Lt => !constant_left,
+            CmpOp::Gt | CmpOp::Le => constant_left,
+        }
+    }
+
     /// Whether `lhs op rhs` holds for two numbers.
     pub(crate) fn holds(self, lhs: f64, rhs: f64) -> bool {
         match self {
@@ -723,6 +733,16 @@ impl Expr {
             Expr::Num(n) => Some(n.0),
             Expr::Const(k) => Some(k.info().value),
             _ => None,
+        }
+    }
+
+    /// The value of a number or named constant, possibly negated: a side of a condition
+    /// that generated code compares with exactly (`Float::from_f64_up`), and so the
+    /// interpreters compare with in `f64` whatever `T` they compute in.
+    pub(crate) fn leaf_constant(&self) -> Option<f64> {
+        match self {
+            Expr::Neg(a) => a.as_number().map(|v| -v),
+            _ => self.as_number(),
         }
     }
 

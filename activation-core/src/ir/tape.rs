@@ -124,15 +124,16 @@ impl Tape {
         for (i, op) in self.ops.iter().enumerate() {
             let v = match special(i, op, values) {
                 Some(v) => v,
-                None => plain(op, vars, values),
+                None => plain(op, vars, values, &self.ops),
             };
             values.push(v);
         }
     }
 }
 
-/// What `eval` computes for a node whose operands' values are in `values`.
-pub(crate) fn plain<T: Real>(op: &Op, vars: &[T], values: &[T]) -> T {
+/// What `eval` computes for a node whose operands' values are in `values` (of the nodes
+/// `ops`).
+pub(crate) fn plain<T: Real>(op: &Op, vars: &[T], values: &[T], ops: &[Op]) -> T {
     match *op {
         Op::Value(v) => T::from_f64(v),
         Op::Var(i) => vars[i],
@@ -141,7 +142,16 @@ pub(crate) fn plain<T: Real>(op: &Op, vars: &[T], values: &[T]) -> T {
         Op::Call(f, a) => call(f, values[a]),
         Op::Bin(op, a, b) => binary(op, values[a], values[b]),
         Op::If(op, lhs, rhs, a, b) => {
-            if op.holds(values[lhs].to_f64(), values[rhs].to_f64()) {
+            // A constant side is compared with as the number it is (`Expr::leaf_constant`).
+            let side = |k: usize| match ops[k] {
+                Op::Value(v) => v,
+                Op::Neg(j) => match ops[j] {
+                    Op::Value(v) => -v,
+                    _ => values[k].to_f64(),
+                },
+                _ => values[k].to_f64(),
+            };
+            if op.holds(side(lhs), side(rhs)) {
                 values[a]
             } else {
                 values[b]

@@ -4,7 +4,7 @@
 use crate::ir::expr::{BinOp, Expr, Func};
 use crate::ir::tape::Tape;
 use crate::parse::Definition;
-use crate::passes::diff::{derivative, DiffError};
+use crate::passes::diff::{derivative, derivative_with, DiffError, Quotient};
 use crate::passes::simplify::simplify;
 use crate::passes::stabilise::stabilise;
 
@@ -96,13 +96,24 @@ pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
     let r_params = def.params.iter().map(|p| d(&def.body, &p.name)).collect::<Result<Vec<_>, _>>()?;
     let probe = Probe::new(def);
     let s_forward = stabilise(&def.body);
-    let s_first = probe.steadier(stabilise(&derivative(&s_forward, x)?), stabilise(&r_first));
-    let s_second = probe.steadier(stabilise(&derivative(&s_first, x)?), stabilise(&r_second));
+    // The two candidates, then the stable form differentiated with quotients by their value
+    // where that breaks down less (`Quotient::ByValue`).
+    let candidates = |e: &Expr, var: &str, readable: &Expr| -> Result<Expr, DiffError> {
+        let chosen = probe.steadier(stabilise(&derivative(e, var)?), stabilise(readable));
+        if !divides_by(e, var) {
+            return Ok(chosen);
+        }
+        // (It differentiates what `derivative` just did: it cannot fail.)
+        let by_value = |_: &Expr| derivative_with(e, var, Quotient::ByValue).ok().map(|d| stabilise(&d));
+        Ok(probe.unless_breaking(chosen, by_value))
+    };
+    let s_first = candidates(&s_forward, x, &r_first)?;
+    let s_second = candidates(&s_first, x, &r_second)?;
     let s_params = def
         .params
         .iter()
         .zip(&r_params)
-        .map(|(p, r)| Ok(probe.steadier(stabilise(&derivative(&s_forward, &p.name)?), stabilise(r))))
+        .map(|(p, r)| candidates(&s_forward, &p.name, r))
         .collect::<Result<Vec<_>, DiffError>>()?;
     let s_first = probe.unless_overflowing(s_first);
     let s_second = probe.unless_overflowing(s_second);
@@ -113,6 +124,14 @@ pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
         compensated: Compensated::of(&stable, &probe),
         stable,
     })
+}
+
+/// Whether `e` has a quotient whose divisor depends on `var` (where differentiating it by
+/// its value, `Quotient::ByValue`, writes a different form).
+fn divides_by(e: &Expr, var: &str) -> bool {
+    let mut found = false;
+    e.visit(&mut |n| found = found || matches!(n, Expr::Bin(BinOp::Div, _, b) if b.depends_on(var)));
+    found
 }
 
 /// Probe inputs for comparing equivalent forms without a high-precision reference.
@@ -251,6 +270,26 @@ impl Probe {
         if other == chosen {
             return chosen;
         }
+        self.fewer_breakdowns(chosen, other)
+    }
+
+    /// `chosen`, or the equivalent form `other(&chosen)` where that breaks down (NaN, ±∞
+    /// where the other is finite) at fewer probe points: only then, so that forms which do
+    /// not break down keep their shape. `other(&chosen)` is made only where `chosen` is not
+    /// finite everywhere (`None`: no other form).
+    fn unless_breaking(&self, chosen: Expr, other: impl FnOnce(&Expr) -> Option<Expr>) -> Expr {
+        let alone = self.values(&[&chosen]);
+        if alone[0].iter().all(|(w, n)| w.is_finite() && n.is_finite()) {
+            return chosen;
+        }
+        match other(&chosen) {
+            Some(other) if other != chosen => self.fewer_breakdowns(chosen, other),
+            _ => chosen,
+        }
+    }
+
+    /// `other` where it breaks down at fewer probe points than `chosen`, else `chosen`.
+    fn fewer_breakdowns(&self, chosen: Expr, other: Expr) -> Expr {
         let values = self.values(&[&chosen, &other]);
         match Self::breakdowns(&values[0], &values[1]) {
             (a, b) if b < a => other,

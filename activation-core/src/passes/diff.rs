@@ -51,32 +51,49 @@ fn table() -> &'static HashMap<Func, Expr> {
 /// refers to the subterms of `e` rather than copying them, so the derivative of a DAG of
 /// n nodes has O(n) nodes (a tree would double at every nested product).
 pub(crate) fn derivative(e: &Expr, var: &str) -> Result<Expr, DiffError> {
-    let d = derivative_memo(e, var, &mut Memo::new())?;
+    derivative_with(e, var, Quotient::Textbook)
+}
+
+/// How a quotient's derivative is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Quotient {
+    /// d(a/b) = (a′b − ab′) / b², the textbook rule (the readable derivative).
+    Textbook,
+    /// d(a/b) = (a′ − (a/b)·b′) / b: the same function without b², which overflows or
+    /// underflows long before a/b does (x / erfc(√x) in `f32` from x ≈ 10, where erfc² is
+    /// 0); a/b is the value, shared with f. A candidate of the stable derivative
+    /// (`passes::derived`).
+    ByValue,
+}
+
+/// [`derivative`] with quotients differentiated by `quotient`.
+pub(crate) fn derivative_with(e: &Expr, var: &str, quotient: Quotient) -> Result<Expr, DiffError> {
+    let d = derivative_memo(e, var, quotient, &mut Memo::new())?;
     if d.dag_size() > budget::NODES {
         budget::exceeded(Exceeded::Size, "derivative", e);
     }
     Ok(d)
 }
 
-fn derivative_memo(e: &Expr, var: &str, memo: &mut Memo<Expr>) -> Result<Expr, DiffError> {
+fn derivative_memo(e: &Expr, var: &str, quotient: Quotient, memo: &mut Memo<Expr>) -> Result<Expr, DiffError> {
     if let Some(done) = memo.get(e) {
         return Ok(done.clone());
     }
-    let out = differentiate(e, var, memo)?;
+    let out = differentiate(e, var, quotient, memo)?;
     memo.insert(e.clone(), out.clone());
     Ok(out)
 }
 
-fn differentiate(e: &Expr, var: &str, memo: &mut Memo<Expr>) -> Result<Expr, DiffError> {
+fn differentiate(e: &Expr, var: &str, quotient: Quotient, memo: &mut Memo<Expr>) -> Result<Expr, DiffError> {
     use Expr as E;
-    let mut d = |a: &Expr| derivative_memo(a, var, memo);
+    let mut d = |a: &Expr| derivative_memo(a, var, quotient, memo);
     Ok(match e {
         E::Num(_) | E::Const(_) => E::num(0.0),
         E::Var(v) => E::num(if v == var { 1.0 } else { 0.0 }),
         E::Neg(a) => E::neg(d(a)?),
         E::Bin(op, a, b) => {
             let (da, db) = (d(a)?, d(b)?);
-            binary(*op, a, b, da, db, var)
+            binary(*op, a, b, da, db, var, quotient)
         }
         E::Powi(a, n) => {
             let inner = E::bin(BinOp::Mul, E::num(f64::from(*n)), E::powi((**a).clone(), n - 1));
@@ -94,7 +111,7 @@ fn differentiate(e: &Expr, var: &str, memo: &mut Memo<Expr>) -> Result<Expr, Dif
     })
 }
 
-fn binary(op: BinOp, a: &Expr, b: &Expr, da: Expr, db: Expr, var: &str) -> Expr {
+fn binary(op: BinOp, a: &Expr, b: &Expr, da: Expr, db: Expr, var: &str, quotient: Quotient) -> Expr {
     use Expr as E;
     let (a, b) = (a.clone(), b.clone());
     let mul = |x, y| E::bin(BinOp::Mul, x, y);
@@ -103,6 +120,10 @@ fn binary(op: BinOp, a: &Expr, b: &Expr, da: Expr, db: Expr, var: &str) -> Expr 
         BinOp::Sub => E::bin(BinOp::Sub, da, db),
         BinOp::Mul => E::bin(BinOp::Add, mul(da, b), mul(a, db)),
         BinOp::Div if !b.depends_on(var) => E::bin(BinOp::Div, da, b),
+        BinOp::Div if quotient == Quotient::ByValue => {
+            let value = E::bin(BinOp::Div, a, b.clone());
+            E::bin(BinOp::Div, E::bin(BinOp::Sub, da, mul(value, db)), b)
+        }
         BinOp::Div => {
             let top = E::bin(BinOp::Sub, mul(da, b.clone()), mul(a, db));
             E::bin(BinOp::Div, top, E::powi(b, 2))
@@ -203,5 +224,25 @@ mod tests {
         assert_eq!(d("a / x").to_string(), "-(a / x.powi(2))");
         let e = d("x.powf(a)");
         assert!((eval_at(&e, "x", 2.0, &[("a", 3.0)]) - 12.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_quotient_by_its_value_has_no_square_of_the_divisor() {
+        let f = parse_formula("x / erfc(sqrt(x))", &["x"]).unwrap();
+        let textbook = derivative_with(&f, "x", Quotient::Textbook).unwrap();
+        let by_value = derivative_with(&f, "x", Quotient::ByValue).unwrap();
+        assert!(textbook.to_string().contains("erfc(sqrt(x)).powi(2)"), "{textbook}");
+        assert!(!by_value.to_string().contains("erfc(sqrt(x)).powi(2)"), "{by_value}");
+        // The same function; in `f32` at x = 50, erfc(√x)² ≈ 2e-46 is 0 and the textbook
+        // rule is ∞ or NaN, while the value's stays close (f' ≈ 3.4e24).
+        for x in [0.5, 3.0, 50.0] {
+            let (t, v) = (eval_at(&textbook, "x", x, &[]), eval_at(&by_value, "x", x, &[]));
+            assert!(((t - v) / v).abs() < 1e-12, "{x}: {t} {v}");
+        }
+        let env: crate::ir::eval::Env<f32> = [("x".to_string(), 50.0f32)].into_iter().collect();
+        let (t32, v32) = (crate::ir::eval::eval(&textbook, &env), crate::ir::eval::eval(&by_value, &env));
+        let truth = eval_at(&by_value, "x", 50.0, &[]);
+        assert!((f64::from(v32) / truth - 1.0).abs() < 1e-4, "{v32} {truth}");
+        assert!(!t32.is_finite() || (f64::from(t32) / truth - 1.0).abs() > 1e-4, "{t32} {truth}");
     }
 }

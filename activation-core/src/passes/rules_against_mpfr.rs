@@ -38,7 +38,7 @@ const BINDINGS: [&[(&str, &str)]; 2] = [
 /// small `a` beside `tanh² - 1` (a derivative of `.. - tanh x`). A rule with a side
 /// condition is also checked under each of these its condition admits; a rule without one
 /// under those [`SHAPES`] names for it.
-const MORE: [&[(&str, &str)]; 10] = [
+const MORE: [&[(&str, &str)]; 12] = [
     &[("u", "x"), ("a", "x.powi(2) + 1"), ("b", "1.3"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
     &[("u", "x"), ("a", "0.5"), ("b", "0.5"), ("c", "0.7"), ("d", "2.5"), ("v", "2 * x")],
     &[("u", "x"), ("a", "x"), ("b", "0.5 - x"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
@@ -53,6 +53,9 @@ const MORE: [&[(&str, &str)]; 10] = [
     &[("u", "x"), ("a", "exp(x)"), ("b", "1.3"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
     // Two factors near 1 (a product of them minus 1 cancels near 0).
     &[("u", "x"), ("a", "sqrt(x.powi(2) + 1)"), ("b", "x.powi(2) + 1"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
+    // Constant exponents whose power overflows long before its logarithm: even, and not.
+    &[("u", "x"), ("a", "x"), ("b", "1.3"), ("c", "4"), ("d", "2.5"), ("v", "0.4")],
+    &[("u", "x"), ("a", "x"), ("b", "1.3"), ("c", "-100.5"), ("d", "2.5"), ("v", "0.4")],
 ];
 
 /// Which of [`MORE`] an unguarded rule is checked under, besides [`BINDINGS`].

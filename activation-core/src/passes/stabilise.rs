@@ -122,6 +122,11 @@ pub(crate) const RULES: &[Rule] = &[
     Rule::new("log-fourth-power", "ln(a.powi(4))", "4 * ln(abs(a))"),
     // (a⁻ⁿ is written 1 / aⁿ.)
     Rule::new("log-reciprocal", "ln(1 / a)", "-ln(a)"),
+    // The same for a power with a constant exponent c ≠ 0: c ln|a| where c is an even
+    // integer (a^c is |a|^c), else c ln a (for a < 0 both sides are NaN: a^c is NaN or, c
+    // odd, negative). ln(x.powf(100)) at x = 1e4 is 921; x^100 is ∞.
+    Rule::when("log-power-even", "ln(a.powf(c))", "c * ln(abs(a))", even_exponent),
+    Rule::when("log-power", "ln(a.powf(c))", "c * ln(a)", other_exponent),
     // √(a²) = |a|: a² overflows from |a| = 1.3e154 (f32: 1.8e19) and underflows below
     // 1.5e-154, and its derivative a/√(a²) is 0/0 at 0.
     Rule::new("sqrt-square", "sqrt(a.powi(2))", "abs(a)"),
@@ -390,6 +395,16 @@ fn difference_simplifies(b: &Bindings) -> bool {
     difference.size() < x.size() + y.size()
 }
 
+/// The constant exponent `c` of `log-power-even`: a nonzero even integer.
+fn even_exponent(b: &Bindings) -> bool {
+    b.get("c").and_then(Expr::leaf_constant).is_some_and(|c| c != 0.0 && c % 2.0 == 0.0)
+}
+
+/// The constant exponent `c` of `log-power`: nonzero, not an even integer.
+fn other_exponent(b: &Bindings) -> bool {
+    b.get("c").and_then(Expr::leaf_constant).is_some_and(|c| c != 0.0 && c.is_finite() && c % 2.0 != 0.0)
+}
+
 /// The rules of [`RULES`], parsed.
 pub(crate) fn compiled() -> &'static [Compiled] {
     static CACHE: OnceLock<Vec<Compiled>> = OnceLock::new();
@@ -428,6 +443,12 @@ mod tests {
         assert_eq!(s("-log1p(expm1(x))"), "-x");
         assert_eq!(s("ln(x.powi(2))"), "2 * ln(abs(x))");
         assert_eq!(s("ln((1 + x * x).powi(-2))"), "-2 * ln(abs(1 + x.powi(2)))");
+        // A constant exponent c: c ln|a| for an even integer, c ln a for any other; a
+        // variable exponent keeps its power (b ln a would change the NaN of a negative base).
+        assert_eq!(s("ln(x.powf(100))"), "100 * ln(abs(x))");
+        assert_eq!(s("ln(x.powf(-2.5))"), "-2.5 * ln(x)");
+        assert_eq!(s("ln(x.powf(3))"), "3 * ln(x)");
+        assert!(s("ln(x.powf(x))").contains("powf"), "{}", s("ln(x.powf(x))"));
         assert_eq!(s("sigmoid(sqrt(x.powi(2)))"), "sigmoid(abs(x))");
     }
 

@@ -355,7 +355,13 @@ fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budge
         Target::Second => 2,
         Target::Param(k) => 3 + k,
     };
-    let documented = |t: Target, x: f64| skips.iter().any(|&(i, lo, hi, _)| i == index(t) && lo < x && x < hi);
+    // `ACTIVATION_CHECK_WARNED_RANGES=1` judges the warned ranges too, marking what fails
+    // there: whether a warning matters at the check points (`docs/contract.md` §5.7).
+    let judge_warned = std::env::var("ACTIVATION_CHECK_WARNED_RANGES").is_ok_and(|v| v.trim() == "1");
+    let warned = |t: Target, x: f64| skips.iter().any(|&(i, lo, hi, _)| i == index(t) && lo < x && x < hi);
+    let documented = |t: Target, x: f64| !judge_warned && warned(t, x);
+    let mark =
+        |t: Target, x: f64| move |line: String| if warned(t, x) { format!("{line} (in a warned range)") } else { line };
     let subject = Subject::of(a as &dyn DynActivation);
     let breaks = breakpoints(&subject.formula, subject.input, &subject.params);
     let points = check_points(&breaks);
@@ -377,9 +383,8 @@ fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budge
             let actual = a.evaluate(t, x);
             let reference = subject.verified_reference(t, x);
             match reference {
-                Some(expected) => {
-                    failures.extend(judge(&subject, t, x, actual, expected, ulps_f64(actual, expected), "f64"))
-                }
+                Some(expected) => failures
+                    .extend(judge(&subject, t, x, actual, expected, ulps_f64(actual, expected), "f64").map(mark(t, x))),
                 None => skipped += 1,
             }
             let x32 = x as f32;
@@ -396,7 +401,7 @@ fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budge
                 Some(expected32) => {
                     let ulps = ulps_f32(actual32, expected32);
                     let (x, actual, expected) = (f64::from(x32), actual32.into(), expected32.into());
-                    failures.extend(judge(&subject, t, x, actual, expected, ulps, "f32"));
+                    failures.extend(judge(&subject, t, x, actual, expected, ulps, "f32").map(mark(t, x)));
                 }
                 None => skipped += 1,
             }
