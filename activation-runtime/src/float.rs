@@ -87,6 +87,18 @@ pub trait Float:
     /// The greatest lane value at or below `v`, in every lane: for `gt` and `le`, as
     /// [`from_f64_up`](Self::from_f64_up) is for `ge` and `lt`.
     fn from_f64_down(v: f64) -> Self;
+    /// `self + c` for the number `c`, with the part of `c` the lane type does not hold
+    /// added after the part it does: exact where `self` is near −c (`x + 0.1` at
+    /// `x = -0.1f32` is −1.49e-9, where `x + 0.1f32` is 0), within an ULP elsewhere. For
+    /// `f64` lanes that part is −0 and the second addition folds away.
+    #[inline(always)]
+    fn plus_constant(self, c: f64) -> Self {
+        let hi = Self::from_f64(c);
+        let rest = c - Self::rounded_constant(c);
+        self + hi + Self::from_f64(if rest == 0.0 { -0.0 } else { rest })
+    }
+    /// The constant `v` rounded once to the lane type, given back as an `f64`.
+    fn rounded_constant(v: f64) -> f64;
     /// One scalar in every lane.
     fn splat(v: Self::Scalar) -> Self;
     /// `f` applied lane by lane: the portable path of a function not written over lanes.

@@ -264,6 +264,10 @@ macro_rules! lanes {
                 Lanes([v as $t; N])
             }
             #[inline(always)]
+            fn rounded_constant(v: f64) -> f64 {
+                <$t as Float>::rounded_constant(v)
+            }
+            #[inline(always)]
             fn from_f64_up(v: f64) -> Self {
                 Lanes([<$t as Float>::from_f64_up(v); N])
             }

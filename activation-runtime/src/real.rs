@@ -125,6 +125,10 @@ macro_rules! impl_real {
                 v as $t
             }
             #[inline(always)]
+            fn rounded_constant(v: f64) -> f64 {
+                (v as $t) as f64
+            }
+            #[inline(always)]
             fn from_f64_up(v: f64) -> Self {
                 let r = v as $t;
                 if (r as f64) < v {

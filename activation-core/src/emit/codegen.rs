@@ -404,6 +404,28 @@ impl Emitter {
                 return (quote! { #a.#name(#b) }, Prec::Postfix);
             }
         };
+        if self.lifted.is_none() && matches!(op, BinOp::Add | BinOp::Sub) {
+            // A sum with a number `f32` does not hold takes the number's low part too
+            // (`Float::plus_constant`): `x + 0.1` at x = −0.1f32 is −1.49e-9, not 0.
+            let inexact = |e: &Expr| e.as_number().filter(|v| v.is_finite() && f64::from(*v as f32) != *v);
+            let (other, c, negate_other) = match (op, inexact(a), inexact(b)) {
+                (BinOp::Add, _, Some(c)) => (a, c, false),
+                (BinOp::Add, Some(c), _) => (b, c, false),
+                (BinOp::Sub, _, Some(c)) => (a, -c, false),
+                (BinOp::Sub, Some(c), _) => (b, c, true),
+                _ => (a, f64::NAN, false),
+            };
+            if c.is_finite() {
+                let lit = float_literal(c);
+                let x = if negate_other {
+                    let x = self.operand(other, Prec::Prefix);
+                    quote! { (-#x) }
+                } else {
+                    self.operand(other, Prec::Postfix)
+                };
+                return (quote! { #x.plus_constant(#lit) }, Prec::Postfix);
+            }
+        }
         if op == BinOp::Mul && self.lifted.is_none() && tail_product(a, b) {
             // The decaying factor's logarithm, when it has a simple one, lets the product
             // survive a subnormal factor (`x² σ(-x)` at x = 720 is normal, σ(-720) is not).

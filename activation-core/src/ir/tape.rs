@@ -140,6 +140,12 @@ pub(crate) fn plain<T: Real>(op: &Op, vars: &[T], values: &[T], ops: &[Op]) -> T
         Op::Neg(a) => -values[a],
         Op::Powi(a, n) => values[a].powi(n),
         Op::Call(f, a) => call(f, values[a]),
+        // A sum with a number `f32` does not hold, as generated code computes it
+        // (`Float::plus_constant`: the number's low part added after its high part).
+        Op::Bin(BinOp::Add, a, b) if inexact(ops, b).is_some() => plus_constant(values[a], inexact(ops, b)),
+        Op::Bin(BinOp::Add, a, b) if inexact(ops, a).is_some() => plus_constant(values[b], inexact(ops, a)),
+        Op::Bin(BinOp::Sub, a, b) if inexact(ops, b).is_some() => plus_constant(values[a], inexact(ops, b).map(|c| -c)),
+        Op::Bin(BinOp::Sub, a, b) if inexact(ops, a).is_some() => plus_constant(-values[b], inexact(ops, a)),
         Op::Bin(op, a, b) => binary(op, values[a], values[b]),
         Op::If(op, lhs, rhs, a, b) => {
             // A constant side is compared with as the number it is (`Expr::leaf_constant`).
@@ -158,6 +164,21 @@ pub(crate) fn plain<T: Real>(op: &Op, vars: &[T], values: &[T], ops: &[Op]) -> T
             }
         }
     }
+}
+
+/// The number at node `i` if it is one that `f32` does not hold.
+fn inexact(ops: &[Op], i: usize) -> Option<f64> {
+    match ops[i] {
+        Op::Value(v) if v.is_finite() && f64::from(v as f32) != v => Some(v),
+        _ => None,
+    }
+}
+
+/// `x + c` as `Float::plus_constant` computes it.
+fn plus_constant<T: Real>(x: T, c: Option<f64>) -> T {
+    let c = c.unwrap_or(0.0);
+    let hi = T::from_f64(c);
+    x + hi + T::from_f64(c - hi.to_f64())
 }
 
 #[cfg(test)]

@@ -81,30 +81,39 @@ pub(crate) fn reference_f32(e: &Expr, env: &[(&str, f64)]) -> f32 {
 /// [`reference_f64`] where MPFR can vouch for it, `None` where it cannot: a value that is
 /// not finite although no operation produced it exactly — an intermediate overflowed
 /// MPFR's exponent range (|u| beyond about 7e8 in `exp(u)`: `ln(exp(exp(x)))` at x = 30 is
-/// `ln(inf)`), so the NaN or infinity may stand for a finite truth. An exact infinity
-/// (`1 / 0`) or NaN (`sqrt(-1)`) is the truth and is returned.
+/// `ln(inf)`), so the NaN or infinity may stand for a finite truth; or a finite value
+/// whose error bound still straddles a rounding boundary at the cap of 16384 bits (a
+/// difference quotient of `a − e^x` in `a` at x = 1e4 cancels 14,000 bits of e^x, and
+/// came out 0 where the truth is 1). An exact infinity (`1 / 0`) or NaN (`sqrt(-1)`) is
+/// the truth and is returned.
 pub(crate) fn verified_reference_f64(e: &Expr, env: &[(&str, f64)]) -> Option<f64> {
     let env = exact_env(env);
     let (v, a) = escalate::<f64>(|prec| approx(e, &env, prec));
-    vouched(&a).then_some(v)
+    vouched::<f64>(&a).then_some(v)
 }
 
 /// [`reference_f32`] where MPFR can vouch for it (see [`verified_reference_f64`]).
 pub(crate) fn verified_reference_f32(e: &Expr, env: &[(&str, f64)]) -> Option<f32> {
     let env = exact_env(env);
     let (v, a) = escalate::<f32>(|prec| approx(e, &env, prec));
-    vouched(&a).then_some(v)
+    vouched::<f32>(&a).then_some(v)
 }
 
 /// [`numeric_derivative`] where MPFR can vouch for it (see [`verified_reference_f64`]).
 pub(crate) fn verified_numeric_derivative(e: &Expr, var: &str, env: &[(&str, f64)], order: u32) -> Option<f64> {
     let (v, a) = derivative(e, var, env, order);
-    vouched(&a).then_some(v)
+    vouched::<f64>(&a).then_some(v)
 }
 
-/// Whether an MPFR result stands for the truth: finite, or not finite exactly.
-fn vouched(a: &Approx) -> bool {
-    a.v.is_finite() || a.err == EXACT
+/// Whether an MPFR result stands for the truth: not finite exactly, or finite and either
+/// settled (its error interval rounds to one `T`) or computed without a bound (through an
+/// intermediate beyond MPFR's exponent range, taken once two precisions agree). A bounded
+/// value that did not settle by the cap does not.
+fn vouched<T: Target>(a: &Approx) -> bool {
+    if !a.v.is_finite() {
+        return a.err == EXACT;
+    }
+    a.err.is_nan() || a.err == UNKNOWN || settled::<T>(a)
 }
 
 /// The value of `e` where MPFR computes it with no rounding at all and it is a finite
@@ -933,6 +942,17 @@ mod tests {
         // derivative stays: 2/x, and 0.
         assert_eq!(d("ln(x.powi(2))", 0.5, 1), 4.0);
         assert_eq!(d("erf(x) / (x + x)", 0.0, 1), 0.0);
+    }
+
+    #[test]
+    fn a_difference_that_does_not_settle_by_the_cap_is_not_vouched_for() {
+        // The fuzzer's f612, f837: ∂/∂a of a − e^x at x = 1e4 is 1, but a difference
+        // quotient in a cancels the 14,400 bits of e^(1e4) and more than 16384 bits are
+        // needed: MPFR gave 0, the checks then failed a right answer. Where it settles
+        // (x = 10), it is the truth.
+        let g = parse_formula("a - exp(x)", &["x", "a"]).unwrap();
+        assert_eq!(verified_numeric_derivative(&g, "a", &[("x", 1e4), ("a", -1.0)], 1), None);
+        assert_eq!(verified_numeric_derivative(&g, "a", &[("x", 10.0), ("a", -1.0)], 1), Some(1.0));
     }
 
     #[test]
