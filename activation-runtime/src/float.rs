@@ -91,6 +91,14 @@ pub trait Float:
     /// added after the part it does: exact where `self` is near −c (`x + 0.1` at
     /// `x = -0.1f32` is −1.49e-9, where `x + 0.1f32` is 0), within an ULP elsewhere. For
     /// `f64` lanes that part is −0 and the second addition folds away.
+    ///
+    /// ```
+    /// use activation_runtime::Float;
+    /// // −0.1f32 and 0.1f32 cancel; 0.1's low part is what is left, −1.49e-9.
+    /// assert_eq!(-0.1f32 + 0.1f32, 0.0);
+    /// assert_eq!((-0.1f32).plus_constant(0.1), (0.1 - f64::from(0.1f32)) as f32);
+    /// assert_eq!(2.5f64.plus_constant(0.1), 2.5 + 0.1);
+    /// ```
     #[inline(always)]
     fn plus_constant(self, c: f64) -> Self {
         let hi = Self::from_f64(c);

@@ -140,13 +140,7 @@ pub(crate) fn plain<T: Real>(op: &Op, vars: &[T], values: &[T], ops: &[Op]) -> T
         Op::Neg(a) => -values[a],
         Op::Powi(a, n) => values[a].powi(n),
         Op::Call(f, a) => call(f, values[a]),
-        // A sum with a number `f32` does not hold, as generated code computes it
-        // (`Float::plus_constant`: the number's low part added after its high part).
-        Op::Bin(BinOp::Add, a, b) if inexact(ops, b).is_some() => plus_constant(values[a], inexact(ops, b)),
-        Op::Bin(BinOp::Add, a, b) if inexact(ops, a).is_some() => plus_constant(values[b], inexact(ops, a)),
-        Op::Bin(BinOp::Sub, a, b) if inexact(ops, b).is_some() => plus_constant(values[a], inexact(ops, b).map(|c| -c)),
-        Op::Bin(BinOp::Sub, a, b) if inexact(ops, a).is_some() => plus_constant(-values[b], inexact(ops, a)),
-        Op::Bin(op, a, b) => binary(op, values[a], values[b]),
+        Op::Bin(op, a, b) => plus_constant(op, a, b, values, ops).unwrap_or_else(|| binary(op, values[a], values[b])),
         Op::If(op, lhs, rhs, a, b) => {
             // A constant side is compared with as the number it is (`Expr::leaf_constant`).
             let side = |k: usize| match ops[k] {
@@ -174,11 +168,19 @@ fn inexact(ops: &[Op], i: usize) -> Option<f64> {
     }
 }
 
-/// `x + c` as `Float::plus_constant` computes it.
-fn plus_constant<T: Real>(x: T, c: Option<f64>) -> T {
-    let c = c.unwrap_or(0.0);
+/// A sum or difference of node `a` and `b` with a number `f32` does not hold, as generated
+/// code computes it (`Float::plus_constant`: the number's low part added after its high
+/// part); `None` for any other operation.
+fn plus_constant<T: Real>(op: BinOp, a: usize, b: usize, values: &[T], ops: &[Op]) -> Option<T> {
+    let (x, c) = match (op, inexact(ops, a), inexact(ops, b)) {
+        (BinOp::Add, _, Some(c)) => (values[a], c),
+        (BinOp::Add, Some(c), _) => (values[b], c),
+        (BinOp::Sub, _, Some(c)) => (values[a], -c),
+        (BinOp::Sub, Some(c), _) => (-values[b], c),
+        _ => return None,
+    };
     let hi = T::from_f64(c);
-    x + hi + T::from_f64(c - hi.to_f64())
+    Some(x + hi + T::from_f64(c - hi.to_f64()))
 }
 
 #[cfg(test)]
@@ -186,6 +188,26 @@ mod tests {
     use super::*;
     use crate::ir::eval::{eval, Env};
     use crate::parse::parse_formula;
+
+    #[test]
+    fn f32_sums_and_comparisons_with_numbers_are_those_of_generated_code() {
+        use activation_runtime::Float;
+        // x + 0.1, 0.1 − x and x − 0.1 take 0.1's low part as `Float::plus_constant` does,
+        // and x >= 0.01 compares with the number itself (0.01f32 is below it).
+        let forms = ["x + 0.1", "0.1 - x", "x - 0.1", "if x >= 0.01 { 1 } else { 2 }"];
+        let mut tape = Tape::new(&["x"]);
+        let roots: Vec<usize> = forms.iter().map(|f| tape.add(&parse_formula(f, &["x"]).unwrap())).collect();
+        let mut values = Vec::new();
+        tape.eval(&[-0.1f32], &mut values);
+        assert_eq!(values[roots[0]], (-0.1f32).plus_constant(0.1));
+        assert!(values[roots[0]] != 0.0 && values[roots[0]] < 0.0);
+        tape.eval(&[0.1f32], &mut values);
+        assert_eq!(values[roots[1]], (-0.1f32).plus_constant(0.1));
+        assert_eq!(values[roots[2]], 0.1f32.plus_constant(-0.1));
+        assert!(values[roots[2]] > 0.0);
+        tape.eval(&[0.01f32], &mut values);
+        assert_eq!(values[roots[3]], 2.0);
+    }
 
     #[test]
     fn a_tape_computes_what_eval_computes_bit_for_bit() {
