@@ -80,9 +80,19 @@ pub trait Float:
     fn from_f64(v: f64) -> Self;
     /// The least lane value at or above `v`, in every lane: `x.ge(T::from_f64_up(c))` and
     /// `x.lt(T::from_f64_up(c))` compare `x` with the number `c` itself, exactly, where `c`
-    /// rounded to nearest could fall on the other side of `x` (`f32` `x = -0.1f32` is above
+    /// rounded to nearest could fall on the other side of `x` (`f32` `x = -0.1f32` is below
     /// the `f64` `-0.1`, and equal to it rounded). Equal to [`from_f64`](Self::from_f64)
     /// where `v` is a lane value.
+    ///
+    /// ```
+    /// use activation_runtime::Float;
+    /// let x = -0.1f32;
+    /// assert!(x.ge(f32::from_f64(-0.1)) && !x.ge(f32::from_f64_up(-0.1)));
+    /// assert_eq!(f32::from_f64_up(-0.1), x.next_up());
+    /// assert_eq!(f32::from_f64_down(-0.1), x);
+    /// assert_eq!(f32::from_f64_up(0.5), 0.5);
+    /// assert_eq!(f64::from_f64_down(0.1), 0.1);
+    /// ```
     fn from_f64_up(v: f64) -> Self;
     /// The greatest lane value at or below `v`, in every lane: for `gt` and `le`, as
     /// [`from_f64_up`](Self::from_f64_up) is for `ge` and `lt`.

@@ -131,7 +131,7 @@ macro_rules! impl_real {
             #[inline(always)]
             fn from_f64_up(v: f64) -> Self {
                 let r = v as $t;
-                if (r as f64) < v {
+                if Self::rounded_constant(v) < v {
                     r.next_up()
                 } else {
                     r
@@ -140,7 +140,7 @@ macro_rules! impl_real {
             #[inline(always)]
             fn from_f64_down(v: f64) -> Self {
                 let r = v as $t;
-                if (r as f64) > v {
+                if Self::rounded_constant(v) > v {
                     r.next_down()
                 } else {
                     r

@@ -213,7 +213,7 @@ fn condition(c: &Cond) -> TokenStream {
     // that the comparison is exact (`Float::from_f64_up`): `x >= -0.1` in `f32` holds for
     // the input `-0.1f32` only if it is at or above the number −0.1, which it is not.
     let mut side = |e: &Expr, constant_left: bool| match e.leaf_constant() {
-        Some(v) if v.is_finite() && f64::from(v as f32) != v => {
+        Some(v) if crate::ir::expr::inexact_in_f32(v) => {
             let lit = float_literal(v);
             if c.op.rounds_constant_up(constant_left) {
                 quote! { T::from_f64_up(#lit) }
@@ -407,15 +407,14 @@ impl Emitter {
         if self.lifted.is_none() && matches!(op, BinOp::Add | BinOp::Sub) {
             // A sum with a number `f32` does not hold takes the number's low part too
             // (`Float::plus_constant`): `x + 0.1` at x = −0.1f32 is −1.49e-9, not 0.
-            let inexact = |e: &Expr| e.as_number().filter(|v| v.is_finite() && f64::from(*v as f32) != *v);
-            let (other, c, negate_other) = match (op, inexact(a), inexact(b)) {
-                (BinOp::Add, _, Some(c)) => (a, c, false),
-                (BinOp::Add, Some(c), _) => (b, c, false),
-                (BinOp::Sub, _, Some(c)) => (a, -c, false),
-                (BinOp::Sub, Some(c), _) => (b, c, true),
-                _ => (a, f64::NAN, false),
+            let with_constant = match (op, a.inexact_in_f32(), b.inexact_in_f32()) {
+                (BinOp::Add, _, Some(c)) => Some((a, c, false)),
+                (BinOp::Add, Some(c), _) => Some((b, c, false)),
+                (BinOp::Sub, _, Some(c)) => Some((a, -c, false)),
+                (BinOp::Sub, Some(c), _) => Some((b, c, true)),
+                _ => None,
             };
-            if c.is_finite() {
+            if let Some((other, c, negate_other)) = with_constant {
                 let lit = float_literal(c);
                 let x = if negate_other {
                     let x = self.operand(other, Prec::Prefix);

@@ -74,6 +74,11 @@ pub enum CmpOp {
     Ge,
 }
 
+/// Whether the finite number `v` is not an `f32` value.
+pub(crate) fn inexact_in_f32(v: f64) -> bool {
+    v.is_finite() && f64::from(v as f32) != v
+}
+
 impl CmpOp {
     /// The Rust spelling of the operator.
     pub(crate) fn symbol(self) -> &'static str {
@@ -744,6 +749,12 @@ impl Expr {
             Expr::Neg(a) => a.as_number().map(|v| -v),
             _ => self.as_number(),
         }
+    }
+
+    /// [`as_number`](Self::as_number) for a number `f32` does not hold (`0.1`, `PI`): one
+    /// that generated code compares with exactly and adds with its low part.
+    pub(crate) fn inexact_in_f32(&self) -> Option<f64> {
+        self.as_number().filter(|&v| inexact_in_f32(v))
     }
 
     /// Whether this is the number `v`.

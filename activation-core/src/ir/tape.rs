@@ -13,7 +13,7 @@
 use activation_runtime::Real;
 
 use crate::ir::eval::{binary, call};
-use crate::ir::expr::{BinOp, CmpOp, Expr, Func, Memo};
+use crate::ir::expr::{inexact_in_f32, BinOp, CmpOp, Expr, Func, Memo};
 
 /// One node of a [`Tape`]: operands are indices of earlier nodes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -163,7 +163,7 @@ pub(crate) fn plain<T: Real>(op: &Op, vars: &[T], values: &[T], ops: &[Op]) -> T
 /// The number at node `i` if it is one that `f32` does not hold.
 fn inexact(ops: &[Op], i: usize) -> Option<f64> {
     match ops[i] {
-        Op::Value(v) if v.is_finite() && f64::from(v as f32) != v => Some(v),
+        Op::Value(v) if inexact_in_f32(v) => Some(v),
         _ => None,
     }
 }
