@@ -56,8 +56,19 @@ impl Kind for Scalar {
         let (s, c) = (&derived.stable, &derived.compensated);
         let args = arguments(n);
         let sig = quote! { <T: #root::__private::Float>(#(#args: T),*) };
-        let one = |name: Ident, e: &Expr, compensated: Arithmetic| {
-            let body = block_with(std::slice::from_ref(e), &[compensated]);
+        let one = |name: Ident, e: &Expr, arithmetic: Arithmetic| {
+            if arithmetic == Arithmetic::Wide {
+                // The plain code over `T::Wide` (`T` itself for `f64`), rounded once.
+                let body = block_with(std::slice::from_ref(e), &[Arithmetic::Plain]);
+                let wide = format_ident!("{name}_wide");
+                return quote! {
+                    #[inline(always)]
+                    pub fn #name #sig -> T { T::narrow(#wide::<T::Wide>(#(#args.widen()),*)) }
+                    #[inline(always)]
+                    fn #wide #sig -> T { #body }
+                };
+            }
+            let body = block_with(std::slice::from_ref(e), &[arithmetic]);
             quote! { #[inline(always)] pub fn #name #sig -> T { #body } }
         };
         let forward = one(format_ident!("forward"), &s.forward, c.forward);
@@ -69,7 +80,12 @@ impl Kind for Scalar {
             .iter()
             .zip(s.params.iter().zip(&c.params))
             .map(|(p, (e, &arithmetic))| one(format_ident!("d_{}", p.name), e, arithmetic));
-        let fused = block_with(&[s.forward.clone(), s.derivative.clone()], &[c.forward, c.derivative]);
+        let fused = if [c.forward, c.derivative].contains(&Arithmetic::Wide) {
+            // Each as its own kernel computes it: the fused kernel's results are the same bits.
+            quote! { (forward(#(#args),*), derivative(#(#args),*)) }
+        } else {
+            block_with(&[s.forward.clone(), s.derivative.clone()], &[c.forward, c.derivative])
+        };
         let module = &n.module;
         quote! {
             #[doc(hidden)]

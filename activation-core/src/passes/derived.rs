@@ -44,12 +44,17 @@ pub enum Arithmetic {
     /// Over `DdPair<T>`, a double-double for `f32` too: probing found a tiny term beside a
     /// large one that `f64`'s 53 contiguous bits lose and a pair keeps in its low part.
     Pairs,
+    /// In plain arithmetic over [`Float::Wide`](activation_runtime::Float::Wide): plain `f64`
+    /// code for `f64`, and for `f32` the same `f64` code rounded once to `f32`. Probing
+    /// found the form breaking down in `f32` (an intermediate overflowing, a NaN, an error
+    /// over the bar) where `f64` holds it (`passes::doubts::widen`).
+    Wide,
 }
 
 impl Arithmetic {
     /// Whether the form runs in compensated arithmetic of either kind.
     pub fn is_compensated(self) -> bool {
-        self != Arithmetic::Plain
+        matches!(self, Arithmetic::Compensated | Arithmetic::Pairs)
     }
 }
 
@@ -68,6 +73,23 @@ pub struct Compensated {
 }
 
 impl Compensated {
+    /// Each function's arithmetic in the order f, f', f'', then d/dp in parameter order.
+    pub(crate) fn in_order(&self) -> Vec<Arithmetic> {
+        let mut all = vec![self.forward, self.derivative, self.second];
+        all.extend(&self.params);
+        all
+    }
+
+    /// The arithmetic of function `target` (as in [`in_order`](Self::in_order)).
+    pub(crate) fn of_target_mut(&mut self, target: usize) -> &mut Arithmetic {
+        match target {
+            0 => &mut self.forward,
+            1 => &mut self.derivative,
+            2 => &mut self.second,
+            k => &mut self.params[k - 3],
+        }
+    }
+
     fn of(forms: &Forms, probe: &Probe) -> Compensated {
         let choose = |e: &Expr| crate::passes::compensate::arithmetic(e, &probe.input, &probe.params);
         Compensated {
@@ -119,9 +141,10 @@ pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
     let s_second = probe.unless_overflowing(s_second);
     let s_params = s_params.into_iter().map(|e| probe.unless_overflowing(e)).collect();
     let stable = Forms { forward: s_forward, derivative: s_first, second: s_second, params: s_params };
+    let compensated = crate::passes::doubts::widen(def, &stable, Compensated::of(&stable, &probe));
     Ok(Derived {
         readable: Forms { forward: def.body.clone(), derivative: r_first, second: r_second, params: r_params },
-        compensated: Compensated::of(&stable, &probe),
+        compensated,
         stable,
     })
 }
