@@ -168,15 +168,17 @@ pub(crate) fn doubts(def: &Definition, derived: &Derived) -> Vec<Doubt> {
 
 /// Which plain forms `f32` computes in `f64` ([`Arithmetic::Wide`]): those whose `f32` code
 /// is over the bar at some probe point (by more than [`WIDEN`], NaN, or an overflow where
-/// the value is an `f32` number) where their `f64` code is not flagged. `f64` holds what overflows
-/// `f32` (atan′(u)·u′ with u = π − eˣ is ∞/∞ in `f32` from x ≈ 88.7, and 1/(1 + u²)·u′ is
-/// e^-x in `f64` up to 709) and rounds 2^29 times finer, so that rounding once to `f32` at
-/// the end leaves only the `f64` form's own error. `f64` code is unchanged; the `f32` code
-/// of such a form runs on lanes half as wide, and only forms that would otherwise be
-/// doubted pay for it (the catalog has none).
+/// the value is an `f32` number) where their `f64` code is not flagged. `f64` holds what
+/// overflows `f32` (atan′(u)·u′ with u = π − eˣ is ∞/∞ in `f32` from x ≈ 88.7, and
+/// 1/(1 + u²)·u′ is e^-x in `f64` up to 355) and rounds 2^29 times finer, so that rounding
+/// once to `f32` at the end leaves only the `f64` form's own error. `f64` code is unchanged;
+/// the `f32` code of such a form runs on lanes half as wide, and only forms that miss the
+/// bar in `f32` pay for it (the catalog has none).
 pub(crate) fn widen(def: &Definition, stable: &Forms, mut arithmetic: Compensated) -> Compensated {
-    let plain: Vec<usize> =
-        (0..arithmetic.in_order().len()).filter(|&t| arithmetic.in_order()[t] == Arithmetic::Plain).collect();
+    let plain: Vec<usize> = (arithmetic.in_order().into_iter().enumerate())
+        .filter(|&(_, a)| a == Arithmetic::Plain)
+        .map(|(t, _)| t)
+        .collect();
     if plain.is_empty() {
         return arithmetic;
     }
@@ -586,7 +588,7 @@ mod tests {
         // (atan x + π)^-10 carries ten times the rounding of its sum and the error of its
         // power call: in `f64` its f and f'' miss the bar by up to 3× at probe points
         // scattered over the range, ranges apart.
-        let source = "#[activation] fn osc(x: f64) -> f64 { (atan(x) + PI).powf(-10.0) }";
+        let source = "#[activation] fn p(x: f64) -> f64 { (atan(x) + PI).powf(-10.0) }";
         let found = crate::discover::find_in_source(source).unwrap().remove(0);
         let def = found.definition.as_ref().unwrap();
         let ranges = doubts(def, &derive(def).unwrap());
