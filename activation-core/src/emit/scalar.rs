@@ -19,7 +19,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use syn::ItemFn;
 
-use crate::emit::codegen::block_with;
+use crate::emit::codegen::{block, block_with};
 use crate::emit::item::{Kind, Names};
 use crate::ir::expr::Expr;
 use crate::ir::latex::to_latex;
@@ -59,7 +59,7 @@ impl Kind for Scalar {
         let one = |name: Ident, e: &Expr, arithmetic: Arithmetic| {
             if arithmetic == Arithmetic::Wide {
                 // The plain code over `T::Wide` (`T` itself for `f64`), rounded once.
-                let body = block_with(std::slice::from_ref(e), &[Arithmetic::Plain]);
+                let body = block(std::slice::from_ref(e));
                 let wide = format_ident!("{name}_wide");
                 return quote! {
                     #[inline(always)]

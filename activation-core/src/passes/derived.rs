@@ -29,7 +29,7 @@ pub struct Derived {
     pub readable: Forms,
     /// What runs: each form stabilised (see [`derive()`]).
     pub stable: Forms,
-    /// Which stable forms run in compensated arithmetic, and which kind.
+    /// Which stable forms run in compensated arithmetic, and which kind; which are widened.
     pub compensated: Compensated,
 }
 
@@ -59,7 +59,8 @@ impl Arithmetic {
 }
 
 /// How each stable form is computed: compensated where its plain rounding comes near the
-/// accuracy bar (`passes::compensate::arithmetic`).
+/// accuracy bar (`passes::compensate::arithmetic`), and, of the rest, widened for `f32`
+/// where its `f32` code misses the bar and its `f64` code does not (`passes::doubts::widen`).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Compensated {
     /// f

@@ -400,7 +400,8 @@ impl Model {
                 }
                 let bar = 4.0 + 4.0 * cond;
                 let ulp = f64::from(f32::from_bits(truth.abs().to_bits() + 1)) - f64::from(truth.abs());
-                let in_f32 = if narrow.is_finite() { (f64::from(narrow) - wide).abs() / ulp / bar } else { 0.0 };
+                // (Where `broken`, the `f32` code's score is ∞ whatever these give.)
+                let in_f32 = (f64::from(narrow) - wide).abs() / ulp / bar;
                 // How far the form carries the error of its library calls, which no
                 // arithmetic recovers: the double-double with each call moved by up to an
                 // ULP of the precision the code computes it in (`compensate::Perturb`),
@@ -412,7 +413,6 @@ impl Model {
                     let (dh, dl) = (m - reference).parts();
                     (dh + dl).abs()
                 };
-                let carried_f32 = if narrow.is_finite() { carried(moved(kind32, 1.0, r)) / ulp / bar } else { 0.0 };
                 let ulp64 = f64::from_bits(hi.abs().to_bits() + 1) - hi.abs();
                 let carried_f64 = carried(moved(kind64, 1.0, r)) / ulp64 / bar;
                 // Plain `f64` code against its double-double: what the `f32` probe cannot see
@@ -421,7 +421,11 @@ impl Model {
                 let in_f64 =
                     if is_compensated || !wide.is_finite() { 0.0 } else { ((wide - hi) - lo).abs() / ulp64 / bar };
                 Score {
-                    narrow: if broken { f64::INFINITY } else { in_f32.max(carried_f32 / CARRIED) },
+                    narrow: if broken {
+                        f64::INFINITY
+                    } else {
+                        in_f32.max(carried(moved(kind32, 1.0, r)) / ulp / bar / CARRIED)
+                    },
                     wide: in_f64.max(carried_f64 / CARRIED),
                 }
             })
