@@ -487,18 +487,16 @@ fn lifted_leaf(e: &Expr, dd: &TokenStream) -> Option<TokenStream> {
     Some(quote! { #dd::constant(#lit, 0.0) })
 }
 
-/// A constant subtree with arithmetic in it (`2 / 0.001`, `sqrt(2 / PI)`) as one literal:
-/// its value to 2^-106 (`refine::constant`), rounded to `f64` — and by `T::from_f64` to the
-/// kernel's type — once, as the truth is, instead of rounding each operation in `T`
-/// (`2 / 0.001` in `f32` is one ULP below 2000, the truth's `f32` value). Leaves and
-/// negated leaves are emitted as they are.
+/// A constant subtree with arithmetic or calls in it (`2 / 0.001`, `sqrt(2 / PI)`,
+/// `softplus(0.5).powi(12)`) as one literal: its value to 2^-90 or better
+/// (`ir::constant`), rounded to `f64` — and by `T::from_f64` to the kernel's type — once,
+/// as the truth is, instead of rounding each operation and call in `T` (`2 / 0.001` in
+/// `f32` is one ULP below 2000, the truth's `f32` value; `softplus(0.5).powi(12)` in
+/// `f64`, 9 ULPs off). Leaves and negated leaves are emitted as they are; a subtree
+/// without a value (`ln(-1)`, `exp(800)`) is computed as written. The interpreters fold
+/// the same subtrees (`ir::eval`, `ir::tape`).
 fn folded_constant(e: &Expr) -> Option<TokenStream> {
-    let leaf = |e: &Expr| matches!(e, Expr::Num(_) | Expr::Const(_));
-    if leaf(e) || matches!(e, Expr::Neg(a) if leaf(a)) || !e.is_constant() {
-        return None;
-    }
-    let (hi, _) = crate::emit::refine::constant(e)?;
-    let lit = float_literal(hi);
+    let lit = float_literal(crate::ir::constant::folded(e)?);
     Some(quote! { T::from_f64(#lit) })
 }
 

@@ -1,7 +1,7 @@
 //! Double-double arguments: where a saturating function's argument is a polynomial in the
 //! input, its rounding error is amplified by the function's slope — σ(v) for v = -87 is
 //! off by 87 · (error of v) relatively, hundreds of ULPs for the tanh-form GELU. The
-//! generated code recomputes such an argument as a [`Dd`] and applies the function to it
+//! generated code recomputes such an argument as a [`Dd`](activation_runtime::Dd) and applies the function to it
 //! (`runtime::__private::refined_or!`): for `f64`, in pairs (error-free transformations,
 //! constants as double-doubles) in the tails only, and the function with a first-order
 //! correction for the low part; for `f32`, whose `Dd` is one `f64`, everywhere, as the
@@ -14,13 +14,11 @@
 //! parameters, numbers, constants, `+ - *`, negation and small integer powers.
 
 use crate::emit::root::root;
-use activation_runtime::Dd;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::emit::literal::float_literal;
 use crate::ir::expr::{BinOp, Expr, Func};
-use crate::parse::parse_formula;
 
 /// Beyond this |argument| the refinement runs in pairs (`f64`; `f32` refines everywhere):
 /// below it the argument's rounding costs at most a few ULPs (its amplification is about |v|).
@@ -29,34 +27,10 @@ const TAIL: f64 = 4.0;
 /// guard also keeps Dekker's splitting far from overflow.
 const FAR: f64 = 1.0e4;
 
-/// π as a double-double: `(hi, lo)`.
-const PI: (f64, f64) = (std::f64::consts::PI, 1.2246467991473532e-16);
-
-/// The double-double value of a constant subexpression, where it is built from numbers,
-/// `PI` (and the constants defined from it) with `+ - * /`, negation and `sqrt`. Computed
-/// with the runtime's [`Dd`], the arithmetic compensated code runs on.
+/// The double-double value of a constant subexpression (`ir::constant`: arithmetic and
+/// every function of the formula language, to 2^-90 or better).
 pub(crate) fn constant(e: &Expr) -> Option<(f64, f64)> {
-    let (hi, lo) = value(e)?.parts();
-    (hi.is_finite() && lo.is_finite()).then_some((hi, lo))
-}
-
-fn value(e: &Expr) -> Option<Dd<f64>> {
-    match e {
-        Expr::Num(n) => Some(Dd::new(n.0)),
-        Expr::Const(k) if k.info().name == "PI" => Some(Dd::from_parts(PI.0, PI.1)),
-        Expr::Const(k) => value(&parse_formula(k.info().exact, &[]).ok()?),
-        Expr::Neg(a) => value(a).map(|d| -d),
-        Expr::Bin(BinOp::Add, a, b) => Some(value(a)? + value(b)?),
-        Expr::Bin(BinOp::Sub, a, b) => Some(value(a)? - value(b)?),
-        Expr::Bin(BinOp::Mul, a, b) => Some(value(a)? * value(b)?),
-        Expr::Bin(BinOp::Div, a, b) => Some(value(a)? / value(b)?),
-        Expr::Powi(a, n) if (0..=8).contains(n) => {
-            let base = value(a)?;
-            Some((0..*n).fold(Dd::new(1.0), |acc, _| acc * base))
-        }
-        Expr::Call(Func::Sqrt, a) => Some(value(a)?.sqrt()),
-        _ => None,
-    }
+    crate::ir::constant::value(e)
 }
 
 /// Whether `u` is a polynomial the refinement can evaluate, and worth it (it rounds).
@@ -124,7 +98,7 @@ pub(crate) fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<Tok
     })
 }
 
-/// `u` as a double-double ([`Dd`]) expression: refined when `u` is an eligible
+/// `u` as a double-double ([`Dd`](activation_runtime::Dd)) expression: refined when `u` is an eligible
 /// polynomial, `Dd::<T>::new(plain)` otherwise.
 pub(crate) fn pair(u: &Expr, plain: &TokenStream) -> TokenStream {
     let root = root();
@@ -202,6 +176,7 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::parse_formula;
 
     #[test]
     fn constants_carry_their_low_part() {
@@ -210,7 +185,10 @@ mod tests {
         // sqrt(2/π) = 0.797884560802865355879892119868763736951717…, whose f64 is
         // 0.797884560802865405726436165423365…: the low part is the difference.
         assert!((c.1 + 4.98465440455546e-17).abs() < 1e-31, "{c:?}");
-        assert!(constant(&parse_formula("ln(2)", &[]).unwrap()).is_none());
+        // Library calls of constants have values too (`ir::constant`), and variables none.
+        let ln2 = constant(&parse_formula("ln(2)", &[]).unwrap()).unwrap();
+        assert_eq!(ln2, (std::f64::consts::LN_2, 2.3190468138462996e-17));
+        assert!(constant(&parse_formula("ln(x)", &["x"]).unwrap()).is_none());
     }
 
     #[test]

@@ -43,6 +43,10 @@ fn eval_tree<T: Real>(e: &Expr, env: &Env<T>) -> T {
 
 /// One node, its children evaluated by `sub`.
 fn eval_node<T: Real>(e: &Expr, env: &Env<T>, sub: &mut dyn FnMut(&Expr, &Env<T>) -> T) -> T {
+    // A constant subtree is one number, as generated code has it (`ir::constant::folded`).
+    if let Some(v) = crate::ir::constant::folded(e) {
+        return T::from_f64(v);
+    }
     let mut eval = |c: &Expr, env: &Env<T>| sub(c, env);
     match e {
         Expr::Num(n) => T::from_f64(n.0),

@@ -2,6 +2,7 @@
 //! canonical text, LaTeX and MathML (one shared printer), and an interpreter in `f32`/`f64`
 //! (recursive, and on a tape for many points).
 
+pub(crate) mod constant;
 pub(crate) mod eval;
 pub(crate) mod expr;
 pub(crate) mod extended;

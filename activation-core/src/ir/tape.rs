@@ -66,25 +66,30 @@ impl Tape {
         if let Some(&i) = self.index.get(e) {
             return i;
         }
-        let op = match e {
-            Expr::Num(n) => Op::Value(n.0),
-            Expr::Const(k) => Op::Value(k.info().value),
-            Expr::Var(v) => match self.vars.iter().position(|name| name == v) {
-                Some(i) => Op::Var(i),
-                None => Op::Value(f64::NAN),
-            },
-            Expr::Reduce(..) => Op::Value(f64::NAN),
-            Expr::Neg(a) => Op::Neg(self.add(a)),
-            Expr::Powi(a, n) => Op::Powi(self.add(a), *n),
-            Expr::Call(f, a) => Op::Call(*f, self.add(a)),
-            Expr::Bin(op, a, b) => {
-                let a = self.add(a);
-                Op::Bin(*op, a, self.add(b))
-            }
-            Expr::If(c, a, b) => {
-                let (lhs, rhs) = (self.add(&c.lhs), self.add(&c.rhs));
-                let (a, b) = (self.add(a), self.add(b));
-                Op::If(c.op, lhs, rhs, a, b)
+        // A constant subtree is one number, as generated code has it (`ir::constant::folded`).
+        let op = if let Some(v) = crate::ir::constant::folded(e) {
+            Op::Value(v)
+        } else {
+            match e {
+                Expr::Num(n) => Op::Value(n.0),
+                Expr::Const(k) => Op::Value(k.info().value),
+                Expr::Var(v) => match self.vars.iter().position(|name| name == v) {
+                    Some(i) => Op::Var(i),
+                    None => Op::Value(f64::NAN),
+                },
+                Expr::Reduce(..) => Op::Value(f64::NAN),
+                Expr::Neg(a) => Op::Neg(self.add(a)),
+                Expr::Powi(a, n) => Op::Powi(self.add(a), *n),
+                Expr::Call(f, a) => Op::Call(*f, self.add(a)),
+                Expr::Bin(op, a, b) => {
+                    let a = self.add(a);
+                    Op::Bin(*op, a, self.add(b))
+                }
+                Expr::If(c, a, b) => {
+                    let (lhs, rhs) = (self.add(&c.lhs), self.add(&c.rhs));
+                    let (a, b) = (self.add(a), self.add(b));
+                    Op::If(c.op, lhs, rhs, a, b)
+                }
             }
         };
         self.ops.push(op);
