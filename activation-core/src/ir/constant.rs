@@ -135,8 +135,8 @@ fn call(f: Func, a: D) -> Option<D> {
             finite(scale(exp(m)? + exp(-m).unwrap_or(d(0.0)), -1))
         }
         Func::Atan => atan(a),
-        Func::Sin => sin_cos(a).map(|(s, _)| s),
-        Func::Cos => sin_cos(a).map(|(_, c)| c),
+        Func::Sin => sin_cos(a).map(|(s, _)| s).filter(|&s| !cancelled(s, a)),
+        Func::Cos => sin_cos(a).map(|(_, c)| c).filter(|&c| !cancelled(c, a)),
         Func::Sigmoid => {
             // e^−|a| below the range: σ is 1, or below the range itself.
             let e = exp(-abs(a)).unwrap_or(d(0.0));
@@ -332,9 +332,14 @@ fn atan(a: D) -> Option<D> {
     finite(select(negative(a), -v, v))
 }
 
+/// Whether `v`, a sine or cosine of `a`, is below 2^-40 of max(|a|, 1): the reduction by
+/// π/2 may have cancelled most of it (sin π), so it has no value.
+fn cancelled(v: D, a: D) -> bool {
+    v.parts().0.abs() < a.parts().0.abs().max(1.0) * 2f64.powi(-40)
+}
+
 /// (sin a, cos a): a = k π/2 + r, |r| ≤ π/4, Taylor's series of sin r and cos r, rotated
-/// by k. Up to |a| = 1e5 (π/2 to 2^-106 loses no more than 2^-88 there); a result that
-/// cancels below 2^-40 of |a| has no value (the reduction's error could be all of it).
+/// by k. Up to |a| = 1e5 (π/2 to 2^-106 loses no more than 2^-88 there).
 fn sin_cos(a: D) -> Option<(D, D)> {
     let hi = a.parts().0;
     if hi.abs() > 1e5 {
@@ -362,8 +367,7 @@ fn sin_cos(a: D) -> Option<(D, D)> {
         2 => (-s, -c),
         _ => (-c, s),
     };
-    let small = |v: D| v.parts().0.abs() < hi.abs().max(1.0) * 2f64.powi(-40);
-    Some((s, c)).filter(|(s, c)| !small(*s) && !small(*c))
+    Some((s, c))
 }
 
 fn factorial(n: u32) -> D {
@@ -520,8 +524,9 @@ mod tests {
         assert!(error("max(1.5.powf(1.5) / atan(0.5), erfc(1))", m) < 2f64.powi(-90));
     }
 
-    /// No value where there is none to give: outside a function's domain, and where the
-    /// value leaves `f64`'s normal range.
+    /// No value where there is none to give: outside a function's domain, where the value
+    /// leaves `f64`'s normal range, and where sin or cos cancels to nearly nothing (sin π:
+    /// the reduction's error could be all of it). Their other values stay.
     #[test]
     fn no_value_outside_the_domain_or_the_normal_range() {
         for text in [
@@ -537,11 +542,16 @@ mod tests {
             "1 / 0",
             "(0.0).powi(-1)",
             "sin(1e6)",
+            "sin(PI)",
+            "cos(FRAC_PI_2)",
         ] {
             let e = parse_formula(text, &[]).unwrap();
             assert_eq!(value(&e), None, "{text}");
         }
         let e = parse_formula("ln(x)", &["x"]).unwrap();
         assert_eq!(value(&e), None);
+        for (text, v) in [("cos(PI)", -1.0), ("sin(FRAC_PI_2)", 1.0)] {
+            assert_eq!(value(&parse_formula(text, &[]).unwrap()).map(|(hi, _)| hi), Some(v), "{text}");
+        }
     }
 }

@@ -132,6 +132,8 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
     }
     /// √self.
     fn sqrt(self) -> Self;
+    /// self^b.
+    fn powf(self, b: Self) -> Self;
     /// e^self.
     fn exp(self) -> Self;
     /// e^self − 1.
@@ -352,6 +354,15 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     #[inline(always)]
     pub fn sqrt(self) -> Self {
         Dd(self.0.sqrt(), PhantomData)
+    }
+
+    /// self^b: in pairs `T`'s power of the high parts corrected to first order for both low
+    /// parts (b a^(b−1) · lo_a and a^b ln a · lo_b; the second only where lo_b is not 0, so
+    /// that a negative base to an integer power keeps its value); in the wide form the
+    /// `f64` power.
+    #[inline(always)]
+    pub fn powf(self, b: Self) -> Self {
+        Dd(self.0.powf(b.0), PhantomData)
     }
 
     /// e^self.

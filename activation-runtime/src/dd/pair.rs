@@ -186,6 +186,17 @@ impl<T: Float> Repr<T> for Pair<T> {
         Self::select(s.eq(T::from_f64(0.0)), Self::new(s), refined)
     }
 
+    /// a^b (1 + b lo_a / a + ln a · lo_b): where a is 0 the correction is NaN and the
+    /// plain code decides (`settle`).
+    #[inline(always)]
+    fn powf(self, b: Self) -> Self {
+        let zero = T::from_f64(0.0);
+        let p = self.hi.powf(b.hi);
+        let through_base = b.hi * (self.lo / self.hi);
+        let through_exponent = T::select(b.lo.eq(zero), zero, self.hi.ln() * b.lo);
+        Self::new(p).corrected(p, through_base + through_exponent)
+    }
+
     #[inline(always)]
     fn exp(self) -> Self {
         let e = self.hi.exp();

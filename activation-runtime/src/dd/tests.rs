@@ -1,4 +1,5 @@
 use rug::float::Round;
+use rug::ops::Pow;
 use rug::Float as Mp;
 
 use super::{Dd, DdPair};
@@ -26,6 +27,31 @@ fn arithmetic_is_exact_to_twice_the_precision() {
         assert!((Dd::<_>::new(1.1f64).powi(n).parts().0 - plain).abs() <= 4e-16 * plain, "{n}");
     }
     close(Dd::<_>::new(2.0f64).sqrt(), std::f64::consts::SQRT_2, -9.667293313452913e-17, 1e-31);
+}
+
+#[test]
+fn powers_correct_for_both_low_parts() {
+    // a = 1/3 and b = 100/7 as pairs: the high parts' power is off by b·lo_a/a + ln a·lo_b,
+    // several ULPs; the pair's power only by `f64`'s own rounding of it.
+    let a = Dd::<_>::new(1.0f64) / Dd::<_>::new(3.0);
+    let b = Dd::<_>::new(100.0f64) / Dd::<_>::new(7.0);
+    let p = a.powf(b);
+    let (ah, al) = a.parts();
+    let (bh, bl) = b.parts();
+    let exact = |hi: f64, lo: f64| Mp::with_val(200, Mp::with_val(200, hi) + lo);
+    let truth = Mp::with_val(200, exact(ah, al).pow(&exact(bh, bl)));
+    let error = |hi: f64, lo: f64| Mp::with_val(200, (exact(hi, lo) - &truth) / &truth).abs().to_f64();
+    let (ph, pl) = p.parts();
+    let plain = ah.powf(bh);
+    assert!(error(plain, 0.0) > 2.0 * f64::EPSILON, "the high parts' power is {:e} off", error(plain, 0.0));
+    assert!(error(ph, pl) < 0.6 * f64::EPSILON, "{:e}", error(ph, pl));
+    // A negative base to an integer power keeps its value; a 0 base is refused to the
+    // plain code (`settled` is `None`).
+    assert_eq!(Dd::<_>::new(-2.5f64).powf(Dd::<_>::new(3.0)).settled(), Some(-15.625));
+    assert_eq!(Dd::<_>::new(0.0f64).powf(Dd::<_>::new(2.0)).settled(), None);
+    // The wide form: the `f64` power, rounded once by `settled`.
+    let w = Dd::<f32>::new(3.0f32).powf(Dd::<f32>::new(0.5));
+    assert_eq!(w.settled(), Some(3.0f64.sqrt() as f32));
 }
 
 #[test]

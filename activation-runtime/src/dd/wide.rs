@@ -175,6 +175,11 @@ impl<T: Float> Repr<T> for Wide<T> {
     }
 
     #[inline(always)]
+    fn powf(self, b: Self) -> Self {
+        Wide(self.0.powf(b.0))
+    }
+
+    #[inline(always)]
     fn exp(self) -> Self {
         Wide(exp_wide_range(self.0))
     }
