@@ -164,6 +164,34 @@ pub fn power_of_a_sum_with_pi(x: f64) -> f64 {
     sigmoid(softplus((atan(x) + PI).powf(-10.0)))
 }
 
+/// Formulas held here that still warn, where `f64` itself breaks down (outside the scan of
+/// `the_fixed_formulas_raise_no_warning_and_skip_nothing`, which reads top-level items).
+mod warned_where_f64_breaks_down {
+    use activation::prelude::*;
+
+    /// f313: f″ of `x·(atan(x^x) + x)` in `f32` became NaN at 20 and 40 once `powf` was
+    /// compensated: its compensated `f32` code, in pairs of `f32`s, left `f32`'s range where
+    /// (x^x)² does and fell back to plain `f32` code, where x^x overflows too. A compensated
+    /// form whose `f32` code breaks down where its `f64` code holds is now computed, in `f32`,
+    /// by its compensated `f64` code rounded once (`Arithmetic::WideCompensated`); the probe
+    /// models pairs of `f32`s with `f32`'s range (`compensate::pairs_f32_model`). Warned
+    /// from x ≈ 56 (f″) and 100 (f′), where x^x leaves `f64`.
+    #[activation]
+    pub fn power_of_x_to_the_x(x: f64) -> f64 {
+        x * (atan(x.powf(x)) + x)
+    }
+
+    #[test]
+    fn f32_is_the_f64_value_rounded_where_f32_overflows() {
+        let f = PowerOfXToTheX;
+        for x in [20.0f32, 30.0, 40.0] {
+            let (narrow, wide) =
+                (Activation::second_derivative(&f, x), power_of_x_to_the_x_second_derivative(f64::from(x)));
+            assert_eq!(narrow, wide as f32, "f''({x})");
+        }
+    }
+}
+
 #[test]
 fn f32_code_compares_with_the_numbers_written() {
     // 0.01f32 is below 0.01, 0.001f32 above 0.001, −0.1f32 below −0.1: the branch taken at

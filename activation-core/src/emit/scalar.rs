@@ -19,7 +19,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use syn::ItemFn;
 
-use crate::emit::codegen::{block, block_with};
+use crate::emit::codegen::block_with;
 use crate::emit::item::{Kind, Names};
 use crate::ir::expr::Expr;
 use crate::ir::latex::to_latex;
@@ -57,9 +57,11 @@ impl Kind for Scalar {
         let args = arguments(n);
         let sig = quote! { <T: #root::__private::Float>(#(#args: T),*) };
         let one = |name: Ident, e: &Expr, arithmetic: Arithmetic| {
-            if arithmetic == Arithmetic::Wide {
-                // The plain code over `T::Wide` (`T` itself for `f64`), rounded once.
-                let body = block(std::slice::from_ref(e));
+            if arithmetic.is_widened() {
+                // The `f64` code over `T::Wide` (`T` itself for `f64`), rounded once: plain,
+                // or compensated over `Dd<T::Wide>`.
+                let inner = if arithmetic == Arithmetic::Wide { Arithmetic::Plain } else { Arithmetic::Compensated };
+                let body = block_with(std::slice::from_ref(e), &[inner]);
                 let wide = format_ident!("{name}_wide");
                 return quote! {
                     #[inline(always)]
@@ -80,7 +82,7 @@ impl Kind for Scalar {
             .iter()
             .zip(s.params.iter().zip(&c.params))
             .map(|(p, (e, &arithmetic))| one(format_ident!("d_{}", p.name), e, arithmetic));
-        let fused = if [c.forward, c.derivative].contains(&Arithmetic::Wide) {
+        let fused = if c.forward.is_widened() || c.derivative.is_widened() {
             // Each as its own kernel computes it: the fused kernel's results are the same bits.
             quote! { (forward(#(#args),*), derivative(#(#args),*)) }
         } else {

@@ -255,6 +255,36 @@ pub(crate) fn wide_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>, refus
     });
 }
 
+/// The range of the compensated `f32` code in pairs (`DdPair<f32>`, `Arithmetic::Pairs`),
+/// modelled on [`wide_model`]'s values: a pair of `f32`s holds `f32`'s exponent range
+/// only, so a node beyond ±`f32::MAX` leaves it (its low part becomes NaN), and a nonzero
+/// product or quotient below `f32`'s normal range is refused; either is NaN here, as it is
+/// there, where the generated code falls back to its plain form.
+pub(crate) fn pairs_f32_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>) {
+    let max = f64::from(f32::MAX);
+    let min = f64::from(f32::MIN_POSITIVE);
+    let mut wide = Vec::new();
+    wide_model(tape, vars, &mut wide, true);
+    values.clear();
+    for (i, op) in tape.ops().iter().enumerate() {
+        let v = wide[i];
+        let out_of_range = match *op {
+            Op::Value(_) | Op::Var(_) => false,
+            Op::Bin(BinOp::Mul | BinOp::Div, a, b) => {
+                v.abs() > max || (v != 0.0 && v.abs() < min && values[a] != 0.0 && values[b].is_finite())
+            }
+            _ => v.abs() > max,
+        };
+        // A NaN operand poisons what it enters, as in the pairs.
+        let poisoned = match *op {
+            Op::Neg(a) | Op::Powi(a, _) | Op::Call(_, a) => values[a].is_nan(),
+            Op::Bin(_, a, b) => values[a].is_nan() || values[b].is_nan(),
+            _ => false,
+        };
+        values.push(if out_of_range || poisoned { f64::NAN } else { v });
+    }
+}
+
 /// The elementary functions that the runtime's `Dd<f32>` computes in `f64`.
 fn wide(f: Func) -> bool {
     matches!(

@@ -49,12 +49,22 @@ pub enum Arithmetic {
     /// found the form breaking down in `f32` (an intermediate overflowing, a NaN, an error
     /// over the bar) where `f64` holds it (`passes::doubts::widen`).
     Wide,
+    /// Over `Dd<T::Wide>`: the compensated (double-double) `f64` code for `f64`, and for
+    /// `f32` the same `f64` code rounded once to `f32`. Probing found the form's compensated
+    /// `f32` code — one `f64` per lane, which falls back to the plain `f32` code where it
+    /// refuses a value — breaking down where the `f64` code holds it (`doubts::widen`).
+    WideCompensated,
 }
 
 impl Arithmetic {
-    /// Whether the form runs in compensated arithmetic of either kind.
+    /// Whether the form runs in compensated arithmetic of any kind (in `f64` at least).
     pub fn is_compensated(self) -> bool {
-        matches!(self, Arithmetic::Compensated | Arithmetic::Pairs)
+        matches!(self, Arithmetic::Compensated | Arithmetic::Pairs | Arithmetic::WideCompensated)
+    }
+
+    /// Whether the form's `f32` code is its `f64` code rounded once.
+    pub fn is_widened(self) -> bool {
+        matches!(self, Arithmetic::Wide | Arithmetic::WideCompensated)
     }
 }
 
