@@ -66,7 +66,12 @@ impl Kind for Scalar {
                 return quote! {
                     #[inline(always)]
                     pub fn #name #sig -> T { T::narrow(#wide::<T::Wide>(#(#args.widen()),*)) }
-                    #[inline(always)]
+                    // Inlined where optimised, so that its lanes compile for the instruction set
+                    // the dispatcher chose; a call of its own in unoptimised builds, whose
+                    // frames keep every temporary: a widened compensated form in pairs of
+                    // `f64` lanes, inlined into its callers, overflowed a test thread's 2 MB.
+                    #[cfg_attr(debug_assertions, inline(never))]
+                    #[cfg_attr(not(debug_assertions), inline(always))]
                     fn #wide #sig -> T { #body }
                 };
             }
