@@ -165,7 +165,9 @@ pub fn power_of_a_sum_with_pi(x: f64) -> f64 {
 }
 
 /// Formulas held here that still warn, where `f64` itself breaks down (outside the scan of
-/// `the_fixed_formulas_raise_no_warning_and_skip_nothing`, which reads top-level items).
+/// `the_fixed_formulas_raise_no_warning_and_skip_nothing`, which reads top-level items; the
+/// warning is expected, so allowed).
+#[allow(deprecated)]
 mod warned_where_f64_breaks_down {
     use activation::prelude::*;
 
