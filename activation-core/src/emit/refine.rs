@@ -1,14 +1,15 @@
 //! Double-double arguments: where a saturating function's argument is a polynomial in the
 //! input, its rounding error is amplified by the function's slope — σ(v) for v = -87 is
 //! off by 87 · (error of v) relatively, hundreds of ULPs for the tanh-form GELU. The
-//! generated code recomputes such an argument as a [`Dd`](activation_runtime::Dd) and applies the function to it
-//! (`runtime::__private::refined_or!`): for `f64`, in pairs (error-free transformations,
-//! constants as double-doubles) in the tails only, and the function with a first-order
-//! correction for the low part; for `f32`, whose `Dd` is one `f64`, everywhere, as the
-//! function of that `f64` rounded once — no dearer than the plain call, which computes in
-//! `f64` too, so neither a branch per vector of lanes nor the plain call is paid (the plain
-//! call runs only where the `f64` refused, an underflowed product of subnormals). The
-//! result is then as accurate as the function itself.
+//! generated code recomputes such an argument as a [`Dd`](activation_runtime::Dd) and
+//! applies the function to it (`runtime::__private::refined_or!`): for `f64`, in pairs
+//! (error-free transformations, constants as double-doubles) in the tails only, and the
+//! function with a first-order correction for the low part; for `f32`, whose `Dd` is one
+//! `f64`, everywhere, as the function of that `f64` rounded once — no dearer than the
+//! plain call, which computes in `f64` too, so neither a branch per vector of lanes nor
+//! the plain call is paid (the plain call runs only where the `f64` refused, an
+//! underflowed product of subnormals). The result is then as accurate as the function
+//! itself.
 //!
 //! Eligible: `sigmoid`, `exp` and `erfc` of an expression built from the input, the
 //! parameters, numbers, constants, `+ - *`, negation and small integer powers.
@@ -98,8 +99,8 @@ pub(crate) fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<Tok
     })
 }
 
-/// `u` as a double-double ([`Dd`](activation_runtime::Dd)) expression: refined when `u` is an eligible
-/// polynomial, `Dd::<T>::new(plain)` otherwise.
+/// `u` as a double-double ([`Dd`](activation_runtime::Dd)) expression: refined when `u` is
+/// an eligible polynomial, `Dd::<T>::new(plain)` otherwise.
 pub(crate) fn pair(u: &Expr, plain: &TokenStream) -> TokenStream {
     let root = root();
     if !eligible(u) {

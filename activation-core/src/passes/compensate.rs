@@ -440,8 +440,8 @@ fn pairs(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, perturb: Option<(
                 BinOp::Max => v[a].max(v[b]),
                 BinOp::Min => v[a].min(v[b]),
                 // a^b = e^(b ln a) for a > 0 (the doubts' reference; compensated `powf` is the
-                // `f64` power corrected to first order, moved by an ULP in `Perturb`), ln a to double-double accuracy by one Newton step from the
-                // `f64` logarithm (`Dd::ln` is the `f64` one plus a first-order term, and
+                // `f64` power corrected to first order, moved by an ULP in `Perturb`), ln a
+                // to double-double accuracy by one Newton step from the `f64` logarithm (`Dd::ln` is the `f64` one plus a first-order term, and
                 // its error would be b ln a times larger in the power); elsewhere the plain
                 // power of the high parts.
                 BinOp::Pow if v[a].parts().0 > 0.0 => {

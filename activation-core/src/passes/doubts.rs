@@ -169,9 +169,9 @@ pub(crate) fn doubts(def: &Definition, derived: &Derived) -> Vec<Doubt> {
 /// Which forms `f32` computes by their `f64` code: plain forms ([`Arithmetic::Wide`]) and
 /// compensated ones ([`Arithmetic::WideCompensated`], whose `f32` code — one `f64` per lane,
 /// or pairs of `f32`s with `f32`'s exponent range — falls back to plain `f32` code where it
-/// refuses a value), whose `f32` code is over
-/// the bar at some probe point (by more than [`WIDEN`], NaN, or an overflow where the value
-/// is an `f32` number) where their `f64` code is not flagged. `f64` holds what overflows
+/// refuses a value), whose `f32` code is over the bar at some probe point (by more than
+/// [`WIDEN`], NaN, or an overflow where the value is an `f32` number) where their `f64`
+/// code is not flagged. `f64` holds what overflows
 /// `f32` (atan′(u)·u′ with u = π − eˣ is ∞/∞ in `f32` from x ≈ 88.7, and 1/(1 + u²)·u′ is
 /// e^-x in `f64` up to 355) and rounds 2^29 times finer, so that rounding once to `f32` at
 /// the end leaves only the `f64` form's own error. `f64` code is unchanged; the `f32` code
