@@ -478,7 +478,7 @@ fn lifted_leaf(e: &Expr, dd: &TokenStream) -> Option<TokenStream> {
     if !e.is_constant() {
         return None;
     }
-    if let Some((hi, lo)) = crate::emit::refine::constant(e) {
+    if let Some((hi, lo)) = crate::ir::constant::value(e) {
         let (hi, lo) = (float_literal(hi), float_literal(lo));
         return Some(quote! { #dd::constant(#hi, #lo) });
     }

@@ -19,6 +19,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 
 use crate::emit::literal::float_literal;
+use crate::ir::constant::value as constant;
 use crate::ir::expr::{BinOp, Expr, Func};
 
 /// Beyond this |argument| the refinement runs in pairs (`f64`; `f32` refines everywhere):
@@ -27,12 +28,6 @@ const TAIL: f64 = 4.0;
 /// Above this |argument| every eligible function has saturated to 0, 1 or ∞ in `f64`; the
 /// guard also keeps Dekker's splitting far from overflow.
 const FAR: f64 = 1.0e4;
-
-/// The double-double value of a constant subexpression (`ir::constant`: arithmetic and
-/// every function of the formula language, to 2^-90 or better).
-pub(crate) fn constant(e: &Expr) -> Option<(f64, f64)> {
-    crate::ir::constant::value(e)
-}
 
 /// Whether `u` is a polynomial the refinement can evaluate, and worth it (it rounds).
 ///
@@ -178,19 +173,6 @@ impl Writer {
 mod tests {
     use super::*;
     use crate::parse::parse_formula;
-
-    #[test]
-    fn constants_carry_their_low_part() {
-        let c = constant(&parse_formula("sqrt(2 / PI)", &[]).unwrap()).unwrap();
-        assert_eq!(c.0, (2.0 / std::f64::consts::PI).sqrt());
-        // sqrt(2/π) = 0.797884560802865355879892119868763736951717…, whose f64 is
-        // 0.797884560802865405726436165423365…: the low part is the difference.
-        assert!((c.1 + 4.98465440455546e-17).abs() < 1e-31, "{c:?}");
-        // Library calls of constants have values too (`ir::constant`), and variables none.
-        let ln2 = constant(&parse_formula("ln(2)", &[]).unwrap()).unwrap();
-        assert_eq!(ln2, (std::f64::consts::LN_2, 2.3190468138462996e-17));
-        assert!(constant(&parse_formula("ln(x)", &["x"]).unwrap()).is_none());
-    }
 
     #[test]
     fn eligibility() {

@@ -427,6 +427,24 @@ fn erfc_far(a: D) -> Option<D> {
     finite(e / (pi().sqrt() * f))
 }
 
+#[cfg(test)]
+mod low_parts {
+    use super::*;
+
+    #[test]
+    fn constants_carry_their_low_part() {
+        let c = value(&parse_formula("sqrt(2 / PI)", &[]).unwrap()).unwrap();
+        assert_eq!(c.0, (2.0 / std::f64::consts::PI).sqrt());
+        // sqrt(2/π) = 0.797884560802865355879892119868763736951717…, whose f64 is
+        // 0.797884560802865405726436165423365…: the low part is the difference.
+        assert!((c.1 + 4.98465440455546e-17).abs() < 1e-31, "{c:?}");
+        // Library calls of constants have values too, and variables none.
+        let ln2 = value(&parse_formula("ln(2)", &[]).unwrap()).unwrap();
+        assert_eq!(ln2, (std::f64::consts::LN_2, 2.3190468138462996e-17));
+        assert!(value(&parse_formula("ln(x)", &["x"]).unwrap()).is_none());
+    }
+}
+
 #[cfg(all(test, feature = "mpfr"))]
 mod tests {
     use super::*;
