@@ -1,6 +1,6 @@
 //! The value of a constant subexpression — no input, no parameter: `2 / 0.001`,
 //! `sqrt(2 / PI)`, `softplus(FRAC_1_SQRT_2).powi(12)`, `erfc(3)` — as a double-double, to
-//! about 2^-100 relatively, so that generated code can carry it as one number rounded once
+//! 2^-90 relatively or better, so that generated code can carry it as one number rounded once
 //! (`emit::codegen`), as the truth is, instead of rounding each operation and each library
 //! call in `T` and passing their errors on, amplified, to a result whose bar does not count
 //! them (a constant has no condition in the input: `x · c¹²` owes 4 ULPs whatever `c` is).
@@ -10,8 +10,8 @@
 //! that arithmetic: they run at expansion time only, on a handful of numbers, so they are
 //! chosen for being short and plainly right, not fast. `exp` reduces by ln 2 and by 2^10
 //! and sums Taylor's series (squaring back as expm1, 2p + p², so nothing cancels); `log1p`
-//! takes Newton steps on `expm1` from the `f64` value, and `ln` is log1p of its mantissa; `atan` halves its
-//! argument's angle four times, then sums its series; `sin` and `cos` reduce by π/2;
+//! takes Newton steps on `expm1` from the `f64` value, and `ln` is log1p of its mantissa;
+//! `atan` halves its argument's angle four times, then sums its series; `sin` and `cos` reduce by π/2;
 //! `erf` sums its Taylor series up to 2.5, and `erfc` beyond that is Laplace's continued
 //! fraction times e^(−x²). Where a value is not a finite normal `f64` number, or a function
 //! is not defined there (ln of a negative number, `powf` of a non-positive base), there is
@@ -91,8 +91,8 @@ fn dd(e: &Expr) -> Option<D> {
                 BinOp::Mul => a * b,
                 BinOp::Div if b.parts().0 != 0.0 => a / b,
                 BinOp::Pow if a.parts().0 > 0.0 => exp(b * ln(a)?)?,
-                BinOp::Max => select(less(a, b), b, a),
-                BinOp::Min => select(less(b, a), b, a),
+                BinOp::Max => a.max(b),
+                BinOp::Min => a.min(b),
                 _ => return None,
             }
         }
@@ -103,11 +103,6 @@ fn dd(e: &Expr) -> Option<D> {
     finite(v)
 }
 
-fn less(a: D, b: D) -> bool {
-    let ((ah, al), (bh, bl)) = (a.parts(), b.parts());
-    ah < bh || (ah == bh && al < bl)
-}
-
 fn select(c: bool, a: D, b: D) -> D {
     if c {
         a
@@ -116,8 +111,9 @@ fn select(c: bool, a: D, b: D) -> D {
     }
 }
 
+/// The sign of a normalised pair is its high part's.
 fn negative(a: D) -> bool {
-    less(a, d(0.0))
+    a.parts().0 < 0.0
 }
 
 fn call(f: Func, a: D) -> Option<D> {
@@ -127,11 +123,11 @@ fn call(f: Func, a: D) -> Option<D> {
         Func::Ln => ln(a),
         Func::Ln1p => log1p(a),
         Func::Sqrt if !negative(a) => finite(a.sqrt()),
-        Func::Abs => Some(select(negative(a), -a, a)),
+        Func::Abs => Some(a.abs()),
         Func::Tanh => tanh(a),
         Func::Sinh => sinh(a),
         Func::Cosh => {
-            let m = abs(a);
+            let m = a.abs();
             finite(scale(exp(m)? + exp(-m).unwrap_or(d(0.0)), -1))
         }
         Func::Atan => atan(a),
@@ -139,11 +135,11 @@ fn call(f: Func, a: D) -> Option<D> {
         Func::Cos => sin_cos(a).map(|(_, c)| c).filter(|&c| !cancelled(c, a)),
         Func::Sigmoid => {
             // e^−|a| below the range: σ is 1, or below the range itself.
-            let e = exp(-abs(a)).unwrap_or(d(0.0));
+            let e = exp(-a.abs()).unwrap_or(d(0.0));
             Some(select(negative(a), e, d(1.0)) / (d(1.0) + e))
         }
         Func::Softplus => {
-            let tail = match exp(-abs(a)) {
+            let tail = match exp(-a.abs()) {
                 Some(e) => log1p(e)?,
                 None => d(0.0),
             };
@@ -153,10 +149,6 @@ fn call(f: Func, a: D) -> Option<D> {
         Func::Erfc => erfc(a),
         _ => None,
     }
-}
-
-fn abs(a: D) -> D {
-    select(negative(a), -a, a)
 }
 
 /// a^n by squaring; a negative n inverts at the end.
@@ -280,7 +272,7 @@ fn ln(a: D) -> Option<D> {
 /// tanh |a| = t / (t + 2), t = e^(2|a|) − 1, below 0.5; (1 − e) / (1 + e), e = e^(−2|a|),
 /// above it; the sign of a.
 fn tanh(a: D) -> Option<D> {
-    let m = abs(a);
+    let m = a.abs();
     let v = if m.parts().0 < 0.5 {
         let t = expm1(m + m)?;
         t / (t + d(2.0))
@@ -296,7 +288,7 @@ fn tanh(a: D) -> Option<D> {
 /// sinh |a| = (t + t / (1 + t)) / 2, t = e^|a| − 1, below 1 (no cancellation near 0),
 /// (e^|a| − e^−|a|) / 2 above; the sign of a.
 fn sinh(a: D) -> Option<D> {
-    let m = abs(a);
+    let m = a.abs();
     let v = if m.parts().0 < 1.0 {
         let t = expm1(m)?;
         scale(t + t / (d(1.0) + t), -1)
@@ -310,7 +302,7 @@ fn sinh(a: D) -> Option<D> {
 /// atan: 1/|a| beyond 1 (π/2 − atan), the angle halved four times (atan a = 2 atan(a / (1 +
 /// √(1 + a²)))) to below 0.05, and the series Σ (−1)^k a^(2k+1) / (2k + 1).
 fn atan(a: D) -> Option<D> {
-    let m = abs(a);
+    let m = a.abs();
     if m.parts().0 < 2f64.powi(-60) {
         return Some(a);
     }
@@ -377,7 +369,7 @@ fn factorial(n: u32) -> D {
 /// erf: its Taylor series (2/√π) Σ (−1)^k a^(2k+1) / (k! (2k + 1)) up to |a| = 2.5 (the
 /// largest term is about 2^4, so the alternating sum loses 4 bits of 106), 1 − erfc beyond.
 fn erf(a: D) -> Option<D> {
-    let m = abs(a);
+    let m = a.abs();
     // Beyond 27, erfc is below 2^-1000 (no value): erf is 1 to far below an ULP.
     let v = if m.parts().0 <= 2.5 { erf_series(m) } else { d(1.0) - erfc_far(m).unwrap_or(d(0.0)) };
     Some(select(negative(a), -v, v))

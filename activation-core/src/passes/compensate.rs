@@ -275,11 +275,12 @@ pub(crate) fn pairs_f32_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>) 
             }
             _ => v.abs() > max,
         };
-        // A NaN operand poisons what it enters, as in the pairs.
+        // A NaN operand poisons what it enters, as in the pairs; a branch, the side taken.
         let poisoned = match *op {
             Op::Neg(a) | Op::Powi(a, _) | Op::Call(_, a) => values[a].is_nan(),
             Op::Bin(_, a, b) => values[a].is_nan() || values[b].is_nan(),
-            _ => false,
+            Op::If(cmp, lhs, rhs, a, b) => values[if cmp.holds(wide[lhs], wide[rhs]) { a } else { b }].is_nan(),
+            Op::Value(_) | Op::Var(_) => false,
         };
         values.push(if out_of_range || poisoned { f64::NAN } else { v });
     }
