@@ -115,6 +115,28 @@ pub trait Float:
         let rest = c - Self::rounded_constant(c);
         self + hi + Self::from_f64(if rest == 0.0 { -0.0 } else { rest })
     }
+    /// `self / c` for the number `c`. Where the lane type does not hold `c` but holds its
+    /// reciprocal rounded to `f64` — `x / 0.001` and `x / 0.1` in `f32` —, the product with
+    /// that reciprocal: one rounding of the quotient moved by at most 2^-53 first, where
+    /// dividing by `c` rounded to `f32` moves it by up to 2^-25 first (1 / 0.001 is then
+    /// 1000, not 999.99994). Elsewhere, and for `f64` lanes, `self / c`.
+    ///
+    /// ```
+    /// use activation_runtime::Float;
+    /// assert_eq!(1.0f32 / 0.001f32, 999.99994);
+    /// assert_eq!(1.0f32.over_constant(0.001), 1000.0);
+    /// assert_eq!(1.0f64.over_constant(0.001), 1.0 / 0.001);
+    /// assert_eq!(1.0f32.over_constant(3.0), 1.0 / 3.0f32);
+    /// ```
+    #[inline(always)]
+    fn over_constant(self, c: f64) -> Self {
+        let inverse = 1.0 / c;
+        if Self::rounded_constant(c) != c && inverse.is_finite() && Self::rounded_constant(inverse) == inverse {
+            self * Self::from_f64(inverse)
+        } else {
+            self / Self::from_f64(c)
+        }
+    }
     /// The constant `v` rounded once to the lane type, given back as an `f64`.
     fn rounded_constant(v: f64) -> f64;
     /// One scalar in every lane.

@@ -13,7 +13,7 @@ use quote::{format_ident, quote};
 
 use crate::emit::exponents::Bounds;
 use crate::emit::literal::float_literal;
-use crate::ir::expr::{BinOp, Cond, Expr, Func, Memo};
+use crate::ir::expr::{inverted_in_f32, BinOp, Cond, Expr, Func, Memo};
 use crate::passes::derived::Arithmetic;
 
 /// Binding strength of emitted code, loosest first.
@@ -83,7 +83,7 @@ pub(crate) fn block_with(outputs: &[Expr], compensated: &[Arithmetic]) -> TokenS
         }
         return branch(&test, &a, &b);
     }
-    let outputs: Vec<Expr> = outputs.iter().map(decaying_last).collect();
+    let outputs: Vec<Expr> = crate::ir::constant::shared(&outputs.iter().map(decaying_last).collect::<Vec<_>>());
     let lifted = |e: &Expr, a: Arithmetic| a.is_compensated() && rounds(e);
     let plain: Vec<Expr> =
         outputs.iter().zip(compensated).filter(|(e, &a)| !lifted(e, a)).map(|(e, _)| e.clone()).collect();
@@ -424,6 +424,14 @@ impl Emitter {
                 };
                 return (quote! { #x.plus_constant(#lit) }, Prec::Postfix);
             }
+        }
+        if let Some(c) = b.inexact_in_f32().filter(|&c| op == BinOp::Div && self.lifted.is_none() && inverted_in_f32(c))
+        {
+            // A divisor `f32` does not hold, whose reciprocal it does (`Float::over_constant`):
+            // x / 0.001 is x · 1000 in `f32`, 1 / 0.001 exactly 1000.
+            let lit = float_literal(c);
+            let x = self.operand(a, Prec::Postfix);
+            return (quote! { #x.over_constant(#lit) }, Prec::Postfix);
         }
         if op == BinOp::Mul && self.lifted.is_none() && tail_product(a, b) {
             // The decaying factor's logarithm, when it has a simple one, lets the product

@@ -63,6 +63,21 @@ pub(crate) fn folded(e: &Expr) -> Option<f64> {
     value(e).map(|(hi, _)| hi)
 }
 
+/// `outputs` with every folded constant subtree ([`folded`]) replaced by the first one of
+/// the same value: 3 · 0.044715 and 0.044715 + 2 · 0.044715 are one number, and code
+/// generation, which shares equal subtrees, computes what they multiply once.
+pub(crate) fn shared(outputs: &[Expr]) -> Vec<Expr> {
+    let mut first: std::collections::HashMap<(u64, u64), Expr> = std::collections::HashMap::new();
+    let mut one = |e: Expr| -> Expr {
+        if folded(&e).is_none() {
+            return e;
+        }
+        let Some((hi, lo)) = value(&e) else { return e };
+        first.entry((hi.to_bits(), lo.to_bits())).or_insert(e).clone()
+    };
+    outputs.iter().map(|e| e.rewrite_dag(&mut one)).collect()
+}
+
 fn d(v: f64) -> D {
     D::new(v)
 }
@@ -434,6 +449,28 @@ mod low_parts {
         let ln2 = value(&parse_formula("ln(2)", &[]).unwrap()).unwrap();
         assert_eq!(ln2, (std::f64::consts::LN_2, 2.3190468138462996e-17));
         assert!(value(&parse_formula("ln(x)", &["x"]).unwrap()).is_none());
+    }
+
+    #[test]
+    fn constants_of_one_value_are_one_node() {
+        let f = |s: &str| parse_formula(s, &["x"]).unwrap();
+        // 3 · 0.044715 and 0.044715 + 0.08943 are the same real number (0.08943 is
+        // 2 · 0.044715 exactly), which neither rounds to nor is written as one `f64`.
+        let out = shared(&[f("1 + 3 * 0.044715 * x"), f("x * (1 + (0.044715 + 0.08943) * x)")]);
+        let mut constants = Vec::new();
+        for e in &out {
+            e.visit(&mut |n| {
+                if folded(n).is_some() {
+                    constants.push(n.clone());
+                }
+            });
+        }
+        assert_eq!(constants.len(), 2, "{out:?}");
+        assert_eq!(constants[0], constants[1]);
+        assert_eq!(out[0], f("1 + 3 * 0.044715 * x"));
+        // Other values, and numbers as written, stay as they are.
+        let apart = [f("3 * 0.044715 * x"), f("0.1 * 3 * x"), f("0.134145 * x")];
+        assert_eq!(shared(&apart), apart);
     }
 }
 

@@ -79,6 +79,13 @@ pub(crate) fn inexact_in_f32(v: f64) -> bool {
     v.is_finite() && f64::from(v as f32) != v
 }
 
+/// Whether dividing by the number `v` is a product with its reciprocal in `f32` code
+/// (`Float::over_constant`): `f32` does not hold `v` and holds 1/`v` rounded to `f64`.
+pub(crate) fn inverted_in_f32(v: f64) -> bool {
+    let inverse = 1.0 / v;
+    inexact_in_f32(v) && inverse.is_finite() && !inexact_in_f32(inverse)
+}
+
 impl CmpOp {
     /// The Rust spelling of the operator.
     pub(crate) fn symbol(self) -> &'static str {

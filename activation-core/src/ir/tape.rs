@@ -13,7 +13,7 @@
 use activation_runtime::Real;
 
 use crate::ir::eval::{binary, call};
-use crate::ir::expr::{inexact_in_f32, BinOp, CmpOp, Expr, Func, Memo};
+use crate::ir::expr::{inexact_in_f32, inverted_in_f32, BinOp, CmpOp, Expr, Func, Memo};
 
 /// One node of a [`Tape`]: operands are indices of earlier nodes.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -145,23 +145,30 @@ pub(crate) fn plain<T: Real>(op: &Op, vars: &[T], values: &[T], ops: &[Op]) -> T
         Op::Neg(a) => -values[a],
         Op::Powi(a, n) => values[a].powi(n),
         Op::Call(f, a) => call(f, values[a]),
-        Op::Bin(op, a, b) => plus_constant(op, a, b, values, ops).unwrap_or_else(|| binary(op, values[a], values[b])),
+        Op::Bin(op, a, b) => plus_constant(op, a, b, values, ops)
+            .or_else(|| over_constant(op, a, b, values, ops))
+            .unwrap_or_else(|| binary(op, values[a], values[b])),
         Op::If(op, lhs, rhs, a, b) => {
-            // A constant side is compared with as the number it is (`Expr::leaf_constant`).
-            let side = |k: usize| match ops[k] {
-                Op::Value(v) => v,
-                Op::Neg(j) => match ops[j] {
-                    Op::Value(v) => -v,
-                    _ => values[k].to_f64(),
-                },
-                _ => values[k].to_f64(),
-            };
+            let side = |k: usize| compared(ops, k, values[k].to_f64());
             if op.holds(side(lhs), side(rhs)) {
                 values[a]
             } else {
                 values[b]
             }
         }
+    }
+}
+
+/// A side of a comparison whose node `k` has the value `value`, as generated code compares
+/// it: a constant side as the number it is (`Expr::leaf_constant`), not as rounded.
+pub(crate) fn compared(ops: &[Op], k: usize, value: f64) -> f64 {
+    match ops[k] {
+        Op::Value(v) => v,
+        Op::Neg(j) => match ops[j] {
+            Op::Value(v) => -v,
+            _ => value,
+        },
+        _ => value,
     }
 }
 
@@ -186,6 +193,13 @@ fn plus_constant<T: Real>(op: BinOp, a: usize, b: usize, values: &[T], ops: &[Op
     };
     let hi = T::from_f64(c);
     Some(x + hi + T::from_f64(c - hi.to_f64()))
+}
+
+/// A quotient by a number `f32` does not hold and whose reciprocal it does, as generated
+/// code computes it (`Float::over_constant`); `None` for any other operation.
+fn over_constant<T: Real>(op: BinOp, a: usize, b: usize, values: &[T], ops: &[Op]) -> Option<T> {
+    let c = inexact(ops, b).filter(|&c| op == BinOp::Div && inverted_in_f32(c))?;
+    Some(values[a].over_constant(c))
 }
 
 #[cfg(test)]

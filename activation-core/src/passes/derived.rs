@@ -121,12 +121,27 @@ impl Compensated {
 /// `ab / (2 s (x² + b))`). `Probe::steadier` picks between them.
 pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
     let x = def.input.as_str();
-    // A rational formula's forms promise correct rounding: its constants fold only exactly.
-    let _exact = crate::passes::simplify::exact_folding(crate::passes::compensate::is_rational(&def.body));
     let d = |e: &Expr, var: &str| -> Result<Expr, DiffError> { Ok(simplify(&derivative(e, var)?)) };
-    let r_first = d(&def.body, x)?;
-    let r_second = d(&r_first, x)?;
-    let r_params = def.params.iter().map(|p| d(&def.body, &p.name)).collect::<Result<Vec<_>, _>>()?;
+    let readable = |exact: bool| -> Result<(Expr, Expr, Vec<Expr>), DiffError> {
+        let _exact = crate::passes::simplify::exact_folding(exact);
+        let first = d(&def.body, x)?;
+        let second = d(&first, x)?;
+        let params = def.params.iter().map(|p| d(&def.body, &p.name)).collect::<Result<Vec<_>, _>>()?;
+        Ok((first, second, params))
+    };
+    // The readable forms keep the coefficients a person writes (`0.044715 · 3 = 0.134145`),
+    // except a rational formula's, whose forms promise correct rounding. The stable forms
+    // fold constants only where `f64` does so exactly: a rounded constant is an error no
+    // arithmetic removes, and it can be far from small — the exponent c − 1 of (xᶜ)′
+    // rounded moves the derivative by ln x times its rounding (10 ULPs at x = 1e-8). An
+    // inexact constant subtree stays a subtree, and generated code carries its value to
+    // 2^-90 (`ir::constant`): rounded once in plain code, with its low part in compensated
+    // code.
+    let rational = crate::passes::compensate::is_rational(&def.body);
+    let (r_first, r_second, r_params) = readable(rational)?;
+    let (e_first, e_second, e_params) =
+        if rational { (r_first.clone(), r_second.clone(), r_params.clone()) } else { readable(true)? };
+    let _exact = crate::passes::simplify::exact_folding(true);
     let probe = Probe::new(def);
     let s_forward = stabilise(&def.body);
     // The two candidates, then the stable form differentiated with quotients by their value
@@ -140,12 +155,12 @@ pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
         let by_value = |_: &Expr| derivative_with(e, var, Quotient::ByValue).ok().map(|d| stabilise(&d));
         Ok(probe.unless_breaking(chosen, by_value))
     };
-    let s_first = candidates(&s_forward, x, &r_first)?;
-    let s_second = candidates(&s_first, x, &r_second)?;
+    let s_first = candidates(&s_forward, x, &e_first)?;
+    let s_second = candidates(&s_first, x, &e_second)?;
     let s_params = def
         .params
         .iter()
-        .zip(&r_params)
+        .zip(&e_params)
         .map(|(p, r)| candidates(&s_forward, &p.name, r))
         .collect::<Result<Vec<_>, DiffError>>()?;
     let s_first = probe.unless_overflowing(s_first);
@@ -351,4 +366,28 @@ pub(crate) fn probe_points(breaks: &[f64]) -> Vec<f64> {
     points.sort_by(f64::total_cmp);
     points.dedup();
     points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn derived(source: &str) -> Derived {
+        derive(&crate::discover::find_in_source(source).unwrap().remove(0).definition.unwrap()).unwrap()
+    }
+
+    #[test]
+    fn stable_forms_fold_constants_only_exactly() {
+        // (x^-0.01)′ = -0.01·x^(-0.01 - 1): -1.01 is the exponent rounded once more, which
+        // moves f′(1e-8) by 10 ULPs; the readable form may show it, the stable one not.
+        let d = derived("#[activation] fn p(x: f64) -> f64 { x.powf(-0.01) }");
+        assert!(d.readable.derivative.to_string().contains("-1.01"), "{}", d.readable.derivative);
+        let stable = d.stable.derivative.to_string();
+        assert!(stable.contains("-0.01 - 1") && !stable.contains("1.01"), "{stable}");
+        // Its code carries the exponent with its low part.
+        assert!(d.compensated.derivative.is_compensated());
+        // What is exact still folds: (x^0.75)′ = 0.75·x^-0.25.
+        let d = derived("#[activation] fn p(x: f64) -> f64 { x.powf(0.75) }");
+        assert_eq!(d.stable.derivative.to_string(), "0.75 * x.powf(-0.25)");
+    }
 }

@@ -295,7 +295,10 @@ fn coefficient(e: &Expr) -> (f64, Expr) {
         }
         Expr::Bin(BinOp::Mul | BinOp::Div, ..) => {
             let p = Product::of(e);
-            match p.coefficient() {
+            // A number that did not join the coefficient (folding must be exact) stays with
+            // it: 0.044715 · 3 · x² is one constant times x² in generated code.
+            let numbers_apart = p.factors.iter().any(|(b, _)| matches!(b, Expr::Num(_)));
+            match p.coefficient().filter(|_| !numbers_apart) {
                 Some(c) => (c, Product { num: 1.0, den: 1.0, ..p }.build()),
                 None => (1.0, e.clone()),
             }
@@ -484,7 +487,11 @@ fn scaled(c: f64, t: Expr) -> Expr {
         return t;
     }
     let p = Product::of(&t);
-    Product { num: p.num * c, ..p }.build()
+    match folded_product(p.num, c) {
+        Some(num) => Product { num, ..p }.build(),
+        // Where folding must be exact and is not: 3 · (0.044715 x²) keeps its 3.
+        None => Expr::bin(BinOp::Mul, Expr::num(c), t),
+    }
 }
 
 /// A product as coefficient (numerator / denominator) and bases with integer exponents.
@@ -692,6 +699,9 @@ mod tests {
         assert_eq!(s("x / 4 + x / 4"), "0.5 * x");
         assert_eq!(s("0.5 * x + 0.25 * x"), "0.75 * x");
         assert_eq!(s("2 * (0.5 * x)"), "x");
+        // A number that cannot join the coefficient stays beside it, where generated code
+        // folds the two as one constant (`ir::constant`).
+        assert_eq!(s("1 + 0.044715 * (3 * x.powi(2))"), "1 + 0.044715 * 3 * x.powi(2)");
     }
 
     #[test]
