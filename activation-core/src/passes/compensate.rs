@@ -57,7 +57,11 @@ const WIDE_SHARE: f64 = 0.25;
 /// probe input ([`wide_loses`]).
 pub(crate) fn arithmetic(e: &Expr, input: &str, params: &[(String, f64)]) -> Arithmetic {
     if !needed(e, input, params) {
-        Arithmetic::Plain
+        if exponent_rounds(e, Precision::F32) {
+            Arithmetic::Wide
+        } else {
+            Arithmetic::Plain
+        }
     } else if wide_loses(e, input, params) {
         Arithmetic::Pairs
     } else {
@@ -70,10 +74,46 @@ pub(crate) fn arithmetic(e: &Expr, input: &str, params: &[(String, f64)]) -> Ari
 pub(crate) fn needed(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
     compensable(e)
         && !trivial(e)
-        && (rational_roundings(e).is_some_and(|n| n > 1) || {
+        && (rational_roundings(e).is_some_and(|n| n > 1) || exponent_rounds(e, Precision::F64) || {
             let probe = Excess::new(e, input, params);
             probe_points().any(|x| probe.at(x) > SHARE)
         })
+}
+
+/// Which code's rounding of an exponent [`exponent_rounds`] asks about.
+#[derive(Clone, Copy, PartialEq)]
+enum Precision {
+    F32,
+    F64,
+}
+
+/// Whether `e` raises a variable base to a constant exponent that plain code cannot hold
+/// exactly: `f64` code rounds a constant subexpression (the c − 1 of (uᶜ)′) to its high
+/// part, `f32` code any exponent to `f32`, and an exponent off by Δ moves uᶜ by |ln u|·Δ
+/// relatively — 10 ULPs at u = 1e-8 for the rounding of −0.01 − 1 in `f64`, 7 at
+/// u = 1e30 for 0.3 rounded to `f32`. No probe sees it (the `f64` reference rounds the
+/// exponent too, and the probes stop at 2^9), so it is decided from the exponent: where Δ
+/// could move the power by an ULP somewhere in the range of that precision (|ln u| up to
+/// 745 in `f64`, 104 in `f32`). `f64` code that rounds so is compensated (its code carries
+/// the exponent's low part, `Dd::powf`); `f32` code alone computes by its `f64` code
+/// (`Arithmetic::Wide`, [`arithmetic`]).
+fn exponent_rounds(e: &Expr, precision: Precision) -> bool {
+    let mut found = false;
+    e.visit(&mut |n| {
+        if let Expr::Bin(BinOp::Pow, base, exponent) = n {
+            if !found && !base.is_constant() && exponent.is_constant() {
+                if let Some((hi, lo)) = crate::ir::constant::value(exponent) {
+                    found = match precision {
+                        Precision::F64 => lo.abs() * 745.0 > f64::EPSILON,
+                        Precision::F32 => {
+                            ((hi - f64::from(hi as f32)).abs() + lo.abs()) * 104.0 > f64::from(f32::EPSILON)
+                        }
+                    };
+                }
+            }
+        }
+    });
+    found
 }
 
 /// For a rational form (`+ - * /`, integer powers, `abs`, `max`, `min`, branches; no
@@ -202,7 +242,7 @@ fn wide_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
             return false;
         }
         vars[0] = x;
-        wide_model(&tape, &vars, &mut values, false);
+        wide_model(&tape, &vars, &mut values, false, None);
         let wide = values[root];
         if !(wide as f32).is_normal() {
             return true;
@@ -220,11 +260,21 @@ fn wide_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
 /// first-order correction for the argument's low part). With `refusals`, what the runtime
 /// refuses is NaN, as there, where the generated code falls back to its plain form
 /// (`dd/wide.rs`): e^u for |u| > 700, σ(u) and softplus(u) for u < −700, erfc and nonzero
-/// products and quotients below `f64`'s normal range.
-pub(crate) fn wide_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>, refusals: bool) {
+/// products and quotients below `f64`'s normal range. Given `conditions` (the plain `f32`
+/// code's values), a branch takes the side those choose: generated code tests its
+/// conditions in plain `T` before it computes the compensated sides.
+pub(crate) fn wide_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>, refusals: bool, conditions: Option<&[f32]>) {
     const RANGE: f64 = 700.0;
     let lost = |v: f64, nonzero: bool| nonzero && v.abs() < f64::MIN_POSITIVE;
     tape.eval_with(vars, values, |_, op, v| match *op {
+        Op::If(cmp, lhs, rhs, a, b) => conditions.map(|plain| {
+            let side = |k: usize| crate::ir::tape::compared(tape.ops(), k, f64::from(plain[k]));
+            if cmp.holds(side(lhs), side(rhs)) {
+                v[a]
+            } else {
+                v[b]
+            }
+        }),
         Op::Call(f, a) => {
             let (u, r) = (v[a], call(f, v[a]));
             let refused = refusals
@@ -260,11 +310,11 @@ pub(crate) fn wide_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>, refus
 /// only, so a node beyond ±`f32::MAX` leaves it (its low part becomes NaN), and a nonzero
 /// product or quotient below `f32`'s normal range is refused; either is NaN here, as it is
 /// there, where the generated code falls back to its plain form.
-pub(crate) fn pairs_f32_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>) {
+pub(crate) fn pairs_f32_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>, conditions: &[f32]) {
     let max = f64::from(f32::MAX);
     let min = f64::from(f32::MIN_POSITIVE);
     let mut wide = Vec::new();
-    wide_model(tape, vars, &mut wide, true);
+    wide_model(tape, vars, &mut wide, true, Some(conditions));
     values.clear();
     for (i, op) in tape.ops().iter().enumerate() {
         let v = wide[i];
@@ -605,6 +655,27 @@ mod tests {
         // to first order).
         assert!(compensable(&parse_formula("x.powf(0.3) + 1", &["x"]).unwrap()));
         assert!(needs("(atan(x) + PI).powf(-10)"));
-        assert!(!needs("x.powf(0.3)"));
+        assert!(!needs("x.powf(0.5)"));
+    }
+
+    #[test]
+    fn powers_of_exponents_that_round_are_compensated() {
+        let arithmetic = |src: &str| arithmetic(&parse_formula(src, &["x"]).unwrap(), "x", &[]);
+        // (x^-0.01)′ = -0.01·x^(-0.01 - 1): the exponent rounded to `f64` moved f′(1e-8) by
+        // 10 ULPs (fuzz seed 1, f136 and f173).
+        assert_eq!(arithmetic("1 + x.powf(-0.01 - 1)"), Arithmetic::Compensated);
+        // 0.3 rounded to `f32` moves x^0.3 by 7 ULPs at x = 1e30: `f32` computes it in `f64`,
+        // which holds 0.3 as written.
+        assert_eq!(arithmetic("x.powf(0.3)"), Arithmetic::Wide);
+        assert_eq!(arithmetic("1 + x.powf(-2.01)"), Arithmetic::Wide);
+        assert_eq!(arithmetic("1 + x.powf(-0.01)"), Arithmetic::Plain);
+        // Exponents both hold exactly, or whose rounding moves no power by an ULP.
+        assert_eq!(arithmetic("x.powf(0.5 - 1)"), Arithmetic::Plain);
+        assert_eq!(arithmetic("x.powf(3 / 4)"), Arithmetic::Plain);
+        assert_eq!(arithmetic("x.powf(1e-5)"), Arithmetic::Plain);
+        // A constant base has no logarithm to amplify its exponent (it is one number).
+        let constant_base = parse_formula("x + 2.powf(-0.01 - 1)", &["x"]).unwrap();
+        assert!(!exponent_rounds(&constant_base, Precision::F64));
+        assert!(!exponent_rounds(&constant_base, Precision::F32));
     }
 }

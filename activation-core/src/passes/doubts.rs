@@ -330,10 +330,10 @@ impl Model {
         let vars32: Vec<f32> = vars.iter().map(|v| *v as f32).collect();
         let narrow = self.run(&vars32, Some(&wide));
         // Compensated code falls back to the plain code where its pair does not settle.
-        let compensated = self.forms.iter().any(|f| f.1.is_compensated()).then(|| self.compensated_f32(&vars));
+        let compensated = self.forms.iter().any(|f| f.1.is_compensated()).then(|| self.compensated_f32(&vars, &narrow));
         let in_pairs = self.forms.iter().any(|f| f.1 == Arithmetic::Pairs).then(|| {
             let mut values = Vec::new();
-            compensate::pairs_f32_model(&self.tape, &vars, &mut values);
+            compensate::pairs_f32_model(&self.tape, &vars, &mut values, &narrow);
             values
         });
         let h = x.abs() * 2f64.powi(-20);
@@ -404,7 +404,11 @@ impl Model {
                 let truth = wide as f32;
                 let broken_only = Score { narrow: if broken { f64::INFINITY } else { 0.0 }, wide: 0.0 };
                 if !truth.is_normal() {
-                    return broken_only;
+                    // Exactly 0 in `f64` and not in `f32`: a truth `f32` represents, missed
+                    // (f″ of a branch `f32` took because its condition overflowed, fuzz seed
+                    // 1, f298 at 1e4).
+                    let missed = wide == 0.0 && narrow != 0.0;
+                    return Score { narrow: if broken || missed { f64::INFINITY } else { 0.0 }, wide: 0.0 };
                 }
                 let (a, b) = beside(r);
                 let cond = (x * (a - b) / (2.0 * h) / wide).abs();
@@ -467,10 +471,11 @@ impl Model {
         values
     }
 
-    /// The compensated `f32` code, modelled in `f64` ([`compensate::wide_model`]).
-    fn compensated_f32(&self, vars: &[f64]) -> Vec<f64> {
+    /// The compensated `f32` code, modelled in `f64` ([`compensate::wide_model`]), its
+    /// branches chosen by the plain `f32` code's values `plain`.
+    fn compensated_f32(&self, vars: &[f64], plain: &[f32]) -> Vec<f64> {
         let mut values = Vec::new();
-        compensate::wide_model(&self.tape, vars, &mut values, true);
+        compensate::wide_model(&self.tape, vars, &mut values, true, Some(plain));
         values
     }
 }
@@ -718,7 +723,9 @@ mod tests {
         let mut arithmetic = derived.compensated.clone();
         *arithmetic.of_target_mut(2) = Arithmetic::Compensated;
         let (model, _) = Model::of(&def, &derived.stable, &arithmetic);
-        let refused = model.compensated_f32(&[f64::from(1e-8f32)])[model.forms[2].0];
+        let vars = [f64::from(1e-8f32)];
+        let plain = model.run(&[1e-8f32], None);
+        let refused = model.compensated_f32(&vars, &plain)[model.forms[2].0];
         assert!(refused.is_nan(), "{refused}");
         let score = model.scores(1e-8)[2];
         assert!(score.narrow > MARGIN && score.wide <= MARGIN, "{score:?}");
