@@ -589,7 +589,8 @@ fn decided(l: &Approx, r: &Approx) -> bool {
 /// e^(e^100) is such an infinity), and ∞ − ∞ or ∞/∞ of such infinities a NaN without a
 /// bound, which the checks do not vouch for.
 fn binary(op: BinOp, a: Approx, b: Approx) -> Approx {
-    // (An infinity an exact one became by a finite operation has a bound or is exact.)
+    // Only rounding overflows without a bound: an exact infinity scaled or shifted by a
+    // finite number keeps one (or is exact, `mul`).
     let overflowed = |x: &Approx| x.v.is_infinite() && x.err == UNKNOWN;
     if (overflowed(&a) || overflowed(&b)) && !a.v.is_nan() && !b.v.is_nan() {
         let exact_zero = |x: &Approx| x.v.is_zero() && x.err == EXACT;
@@ -625,8 +626,8 @@ fn add_sub(op: BinOp, mut a: Approx, b: Approx) -> Approx {
     Approx { v: a.v, err }
 }
 
-/// `a · b`: |ab - a'b'| <= |a| eb + |b| ea + ea eb. An exact infinity (ln 0) times a number whose bound keeps it from 0 is that infinity
-/// exactly.
+/// `a · b`: |ab - a'b'| <= |a| eb + |b| ea + ea eb. An exact infinity (ln 0) times a
+/// number whose bound keeps it from 0 is that infinity exactly.
 fn mul(mut a: Approx, b: Approx) -> Approx {
     let exact_infinity =
         |x: &Approx, y: &Approx| x.v.is_infinite() && x.err == EXACT && y.v.is_finite() && lg_min(&y.v, y.err) > EXACT;
