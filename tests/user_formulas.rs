@@ -61,7 +61,9 @@ pub fn shifted(x: f64, t0: f64) -> f64 {
 }
 
 /// Compound products whose second derivatives add up a dozen roundings: the engine
-/// computes those in double-double arithmetic (nothing here asks for it).
+/// computes those in double-double arithmetic where their plain rounding comes near the bar
+/// (nothing here asks for it): erf_gate''. tanh_swish'' stays within it in plain
+/// arithmetic since σ is within 0.53 ULP.
 #[activation]
 pub fn tanh_swish(x: f64) -> f64 {
     x * x.tanh() * sigmoid(x)
@@ -162,7 +164,7 @@ fn compound_derivatives_are_compensated_and_within_the_bar() {
     let source = include_str!("user_formulas.rs");
     for found in activation_core::discover::find_in_source(source).unwrap() {
         let def = found.definition.unwrap();
-        if ["tanh_swish", "erf_gate"].contains(&def.name.as_str()) {
+        if ["erf_gate", "nested_sigmoid"].contains(&def.name.as_str()) {
             let derived = activation_core::derive(&def).unwrap();
             assert!(derived.compensated.second.is_compensated(), "{}: f'' is not compensated", def.name);
         }

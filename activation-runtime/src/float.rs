@@ -368,22 +368,18 @@ pub trait Float:
         crate::math::powf(self, y)
     }
 
-    /// The logistic function 1 / (1 + e^-x), from e^-|x| so that `exp` never overflows and
-    /// the small tail keeps full relative precision.
+    /// The logistic function 1 / (1 + e^-x) ([`crate::math::sigmoid`]: from e^-|x|, so that
+    /// `exp` never overflows and the small tail keeps full relative precision).
     #[inline(always)]
     fn sigmoid(self) -> Self {
-        let (zero, one) = (Self::from_f64(0.0), Self::from_f64(1.0));
-        let negative = self.lt(zero);
-        let e = (-self.abs()).exp();
-        Self::select(negative, e, one) / (one + e)
+        crate::math::sigmoid(self)
     }
 
-    /// ln(1 + e^x) as max(x, 0) + ln(1 + e^-|x|): no overflow for large x, full precision
-    /// for very negative x.
+    /// ln(1 + e^x) ([`crate::math::softplus`]: as max(x, 0) + ln(1 + e^-|x|), no overflow
+    /// for large x, full precision for very negative x).
     #[inline(always)]
     fn softplus(self) -> Self {
-        let zero = Self::from_f64(0.0);
-        self.max(zero) + (-self.abs()).exp().log1p()
+        crate::math::softplus(self)
     }
 
     /// expm1(x) - x e^x: by its Taylor series Σ_{k≥2} (1 - k) x^k / k! where the two terms

@@ -30,6 +30,24 @@ fn cases() -> Vec<Case> {
         Case { name: "ln", f64: Float::ln, f32: Float::ln, truth: |x| x.ln(), interval: (0.0, 3.0) },
         Case { name: "log1p", f64: Float::log1p, f32: Float::log1p, truth: |x| x.ln_1p(), interval: (-1.0, 3.0) },
         Case { name: "tanh", f64: Float::tanh, f32: Float::tanh, truth: |x| x.tanh(), interval: (-20.0, 20.0) },
+        Case {
+            name: "sigmoid",
+            f64: Float::sigmoid,
+            f32: Float::sigmoid,
+            truth: |x| (Mp::with_val(160, -x).exp() + 1u32).recip(),
+            interval: (-750.0, 40.0),
+        },
+        Case {
+            name: "softplus",
+            f64: Float::softplus,
+            f32: Float::softplus,
+            // max(x, 0) + ln(1 + e^-|x|): e^x would leave MPFR's exponent range.
+            truth: |x| {
+                let e = Mp::with_val(160, -x.clone().abs()).exp();
+                x.max(&Mp::new(160)) + e.ln_1p()
+            },
+            interval: (-750.0, 40.0),
+        },
         Case { name: "sinh", f64: Float::sinh, f32: Float::sinh, truth: |x| x.sinh(), interval: (-720.0, 720.0) },
         Case { name: "cosh", f64: Float::cosh, f32: Float::cosh, truth: |x| x.cosh(), interval: (-720.0, 720.0) },
         Case { name: "atan", f64: Float::atan, f32: Float::atan, truth: |x| x.atan(), interval: (-8.0, 8.0) },
@@ -256,6 +274,26 @@ fn special_values() {
             &[(0.0, 0.0), (-0.0, -0.0), (inf, 1.0), (-inf, -1.0), (nan, nan), (30.0, 1.0)],
         ),
         (
+            "sigmoid",
+            Float::sigmoid,
+            Float::sigmoid,
+            &[(0.0, 0.5), (-0.0, 0.5), (inf, 1.0), (-inf, 0.0), (nan, nan), (800.0, 1.0), (-800.0, 0.0)],
+        ),
+        (
+            "softplus",
+            Float::softplus,
+            Float::softplus,
+            &[
+                (0.0, std::f64::consts::LN_2),
+                (-0.0, std::f64::consts::LN_2),
+                (inf, inf),
+                (-inf, 0.0),
+                (nan, nan),
+                (800.0, 800.0),
+                (-800.0, 0.0),
+            ],
+        ),
+        (
             "sinh",
             Float::sinh,
             Float::sinh,
@@ -391,6 +429,8 @@ fn lanes_agree_with_scalars_bit_for_bit() {
     agree_all!("ln", Float::ln);
     agree_all!("log1p", Float::log1p);
     agree_all!("tanh", Float::tanh);
+    agree_all!("sigmoid", Float::sigmoid);
+    agree_all!("softplus", Float::softplus);
     agree_all!("sinh", Float::sinh);
     agree_all!("cosh", Float::cosh);
     agree_all!("atan", Float::atan);

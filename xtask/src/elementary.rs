@@ -371,6 +371,53 @@ fn functions() -> Vec<Elementary> {
             },
         },
         Elementary {
+            name: "sigmoid",
+            ours_f64: Float::sigmoid,
+            ours_f32: Float::sigmoid,
+            truth: |x| {
+                let e = Mp::with_val(PREC, -x).exp();
+                Mp::with_val(PREC, e + 1u32).recip()
+            },
+            domain: |p| match p {
+                Precision::F64 => Domain {
+                    interval: (-50.0, 50.0),
+                    magnitudes: (1e-300, 800.0, true),
+                    edges: vec![-745.1332191019411, -708.3964185322641, 36.7, 0.0],
+                    floor: None,
+                },
+                Precision::F32 => Domain {
+                    interval: (-20.0, 20.0),
+                    magnitudes: (1e-30, 110.0, true),
+                    edges: vec![-103.97207641601562, -87.33654022216797, 16.6, 0.0],
+                    floor: None,
+                },
+            },
+        },
+        Elementary {
+            name: "softplus",
+            ours_f64: Float::softplus,
+            ours_f32: Float::softplus,
+            // max(x, 0) + ln(1 + e^-|x|): e^x would leave MPFR's exponent range at x = f64::MAX.
+            truth: |x| {
+                let e = Mp::with_val(PREC, -x.clone().abs()).exp();
+                Mp::with_val(PREC, x.max(&Mp::new(PREC))) + e.ln_1p()
+            },
+            domain: |p| match p {
+                Precision::F64 => Domain {
+                    interval: (-50.0, 50.0),
+                    magnitudes: (1e-300, 800.0, true),
+                    edges: vec![-745.1332191019411, -708.3964185322641, 36.7, -0.8813735870195429, 0.0],
+                    floor: None,
+                },
+                Precision::F32 => Domain {
+                    interval: (-20.0, 20.0),
+                    magnitudes: (1e-30, 110.0, true),
+                    edges: vec![-103.97207641601562, -87.33654022216797, 16.6, -0.8813735870195429, 0.0],
+                    floor: None,
+                },
+            },
+        },
+        Elementary {
             name: "erf",
             ours_f64: Float::erf,
             ours_f32: Float::erf,

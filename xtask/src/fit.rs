@@ -380,6 +380,13 @@ fn exp_p(r: &Float) -> Float {
 /// fewer would allow 0.5 + 2^-4.
 const EXP_WIDE_N: u32 = 6;
 
+/// The coefficients of `LN_WIDE`: ln(1 + f) = 2s + s z P(z), s = f / (2 + f), z = s² ≤
+/// 0.0295, in `f64`, for `f32`'s ln and log1p. s z P is at most a hundredth of the result
+/// (2s z / 3 against 2s), so P's relative error reaches the result divided by 100: with 4
+/// coefficients (2^-29) the `f64` value is within 2^-35 of the truth (plus a few `f64`
+/// roundings), at most 0.5 + 2^-11 `f32` ULP after the one rounding to `f32`.
+const LN_WIDE_N: u32 = 4;
+
 /// erf(√w)/√w: `f32`'s compensated erf in `f64` for |x| ≤ 0.5, erf x = x P(x²)
 /// (`ERF_WIDE`).
 fn erf_wide_p(w: &Float) -> Float {
@@ -815,6 +822,17 @@ fn generate() -> String {
         "\n/// (e^r − 1 − r) / r², relative error, on [-0.3467, 0.3467] in `f64`: {EXP_WIDE_N} coefficients, \
          error 2^{:.1}.\n/// `f32`'s e^x, computed in `f64` and rounded once (`super::exp`).\n\
          pub(crate) const EXP_WIDE: [f64; {EXP_WIDE_N}] = [{}];",
+        error.log2(),
+        list.join(", ")
+    )
+    .unwrap();
+    let fit = Fit { powers: (0..LN_WIDE_N).collect(), lo: 0.0, hi: 0.0295, weight: Weight::Relative, g: &ln_r };
+    let (list, error) = wide_fit("LN_WIDE", &fit);
+    writeln!(
+        out,
+        "\n/// (2 atanh(√z)/√z − 2) / z, relative error, on [0, 0.0295] in `f64`: {LN_WIDE_N} coefficients, \
+         error 2^{:.1}.\n/// `f32`'s ln and log1p, computed in `f64` and rounded once (`super::log`).\n\
+         pub(crate) const LN_WIDE: [f64; {LN_WIDE_N}] = [{}];",
         error.log2(),
         list.join(", ")
     )
