@@ -375,6 +375,13 @@ pub trait Float:
         crate::math::sigmoid(self)
     }
 
+    /// (σ(x), σ(−x)): the bits of two [`sigmoid`](Float::sigmoid) calls from one
+    /// exponential and one reciprocal ([`crate::math::sigmoid_pair`]).
+    #[inline(always)]
+    fn sigmoid_pair(self) -> (Self, Self) {
+        crate::math::sigmoid_pair(self)
+    }
+
     /// ln(1 + e^x) ([`crate::math::softplus`]: as max(x, 0) + ln(1 + e^-|x|), no overflow
     /// for large x, full precision for very negative x).
     #[inline(always)]

@@ -88,6 +88,9 @@ pub(crate) fn block_with(outputs: &[Expr], compensated: &[Arithmetic]) -> TokenS
     let plain: Vec<Expr> =
         outputs.iter().zip(compensated).filter(|(e, &a)| !lifted(e, a)).map(|(e, _)| e.clone()).collect();
     let mut emitter = Emitter::new(&plain, None);
+    for e in &plain {
+        emitter.sigmoid_pairs(e);
+    }
     let values: Vec<TokenStream> = outputs
         .iter()
         .zip(compensated)
@@ -284,13 +287,18 @@ impl Emitter {
         (quote!(#name), Prec::Postfix)
     }
 
-    /// Binds σ(u) and σ(-u), where `e` needs both, from one `Dd::sigmoid_pair` call: one
-    /// `exp` and one division instead of two of each.
+    /// Binds σ(u) and σ(-u), where `e` needs both, from one `sigmoid_pair` call (of `Dd`,
+    /// or of `Float` in plain code, where it returns the bits of two `sigmoid` calls): one
+    /// `exp` and one division instead of two of each. Not in plain code where the argument
+    /// is refined in the tails (`emit::refine`): each side is then its own refined call.
     fn sigmoid_pairs(&mut self, e: &Expr) {
+        let plain = self.lifted.is_none();
         let mut args = Vec::new();
         e.visit(&mut |n| {
             if let Expr::Call(Func::Sigmoid, u) = n {
-                args.push((**u).clone());
+                if !(plain && crate::emit::refine::eligible(u)) {
+                    args.push((**u).clone());
+                }
             }
         });
         for u in &args {
@@ -603,9 +611,21 @@ mod tests {
 
     #[test]
     fn shares_common_subexpressions() {
-        let c = code(&["x * sigmoid(x)", "sigmoid(x) + x * sigmoid(x) * sigmoid(-x)"]);
-        assert_eq!(c.matches("sigmoid ()").count(), 2, "{c}");
+        let c = code(&["x * sigmoid(x)", "sigmoid(x) + tanh(sigmoid(x))"]);
+        assert_eq!(c.matches("sigmoid ()").count(), 1, "{c}");
         assert!(c.contains("let t0 = x . sigmoid ()"), "{c}");
+    }
+
+    #[test]
+    fn binds_both_sides_of_a_sigmoid_from_one_pair() {
+        // σ(x) and σ(−x) from one `sigmoid_pair` call (the bits of two `sigmoid` calls); not
+        // where the argument is refined in the tails, each side its own refined call.
+        let c = code(&["x * sigmoid(x)", "sigmoid(x) + x * sigmoid(x) * sigmoid(-x)"]);
+        assert_eq!(c.matches("sigmoid_pair ()").count(), 1, "{c}");
+        assert_eq!(c.matches(". sigmoid ()").count(), 0, "{c}");
+        let refined = code(&["sigmoid(3 * x) * sigmoid(-3 * x)"]);
+        assert_eq!(refined.matches("sigmoid_pair ()").count(), 0, "{refined}");
+        assert_eq!(refined.matches("sigmoid_value ()").count(), 2, "{refined}");
     }
 
     #[test]

@@ -33,7 +33,7 @@ const FAR: f64 = 1.0e4;
 ///
 /// Only polynomials whose tree has at most [`MAX_TREE`] nodes: the refinement is written
 /// out as a tree (a polynomial DAG nested n deep would unfold to 2^n terms).
-fn eligible(u: &Expr) -> bool {
+pub(crate) fn eligible(u: &Expr) -> bool {
     u.size() <= MAX_TREE && polynomial(u) && !exact(u)
 }
 

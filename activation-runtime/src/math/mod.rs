@@ -46,7 +46,7 @@ mod pow;
 mod trig;
 
 pub use erf::{erf, erfc};
-pub use exp::{exp, expm1, sigmoid};
+pub use exp::{exp, expm1, sigmoid, sigmoid_pair};
 pub use hyperbolic::{cosh, sinh, tanh};
 pub use log::{ln, log1p, softplus};
 pub use pow::powf;
