@@ -394,11 +394,10 @@ impl Model {
                 let settled = model.as_ref().map(|c| c[r] as f32).filter(|v| is_compensated && v.is_normal());
                 let narrow = match arithmetic {
                     Arithmetic::Wide => wide as f32,
-                    // The compensated `f64` code lands on the double-double value where that
-                    // settles, and runs the plain `f64` code where it does not (a pair
-                    // poisoned by σ(−u) underflowing, beside a factor that makes it vanish).
-                    Arithmetic::WideCompensated if hi.is_normal() && lo.is_finite() => hi as f32,
-                    Arithmetic::WideCompensated => wide as f32,
+                    // The compensated `f64` code lands on the double-double value. (Where
+                    // that does not settle, the code runs its plain `f64` code, which nothing
+                    // here can vouch for: the range is doubted.)
+                    Arithmetic::WideCompensated => hi as f32,
                     _ => settled.unwrap_or(narrow[r]),
                 };
                 // Not finite in `f32` where the `f64` value is an `f32` number, or NaN where
@@ -643,11 +642,16 @@ mod tests {
         // x + max(sin 3x, 0): far out (|x| near 10^6) `f32` code rounds 3x and its sine
         // by a large share of a period, and missed the bar in dozens of ranges. f'' of
         // softplus((x^-2 / 1.5)(√x − x)) (the fuzzer's f282) is 3× the bar off in `f32` at
-        // 1e-8, right in `f64`. `f64` code is unchanged.
+        // 1e-8, right in `f64`. `f64` code is unchanged. (f282's f'' is compensated since
+        // its plain `f32` code was found 2.4× over the bar beside 4.76, `compensate::
+        // neighbours`, and computed by its compensated `f64` code; below 0.01 that code's
+        // pair does not settle and its plain `f64` fallback runs, which the probes cannot
+        // vouch for: that range alone is doubted.)
         let found = of("#[activation] fn o(x: f64) -> f64 { x + max(sin(3.0 * x), 0.0) }\n\
                         #[activation] fn s(x: f64) -> f64 { softplus((x.powi(-2) / 1.5) * (sqrt(x) - x)) }");
         for (name, doubts) in &found {
-            assert!(doubts.is_empty(), "{name}: {doubts:?}");
+            let expected = |d: &Doubt| name == "s" && d.target == 2 && d.lo == 0.0 && d.hi <= 0.01;
+            assert!(doubts.iter().all(expected), "{name}: {doubts:?}");
         }
         // x atan(π − eˣ) (after the fuzzer's f163): the chain rule's (−eˣ)/(1 + (π − eˣ)²)
         // in its f' is ∞/∞ in `f32` from x ≈ 88.7, e^-x in `f64` until (π − eˣ)² overflows
