@@ -615,6 +615,10 @@ mod tests {
 
     #[test]
     fn compound_brackets_with_cancellation_are_compensated() {
+        // mish' in its stable form: judged at the probe inputs alone it spends 0.35 of the
+        // bar, at their neighbours 0.83, and plain `f32` code measured 1.07 times the bar at
+        // a few of 30,000 inputs (`neighbours`).
+        assert!(needs("tanh(softplus(x)) + 4 * x * sigmoid(2 * softplus(x)) * sigmoid(-2 * softplus(x)) * sigmoid(x)"));
         // mish'' in its stable form: ~10 roundings, a 2.4× cancellation in the bracket.
         assert!(needs(
             "sigmoid(x) * sigmoid(2 * softplus(x)) * sigmoid(-2 * softplus(x)) \
