@@ -215,7 +215,7 @@ pub fn expm1<F: Float>(x: F) -> F {
 
 /// The logistic function 1 / (1 + e^-x), from e = e^-|x| (so that `exp` never overflows
 /// and the small tail keeps full relative precision) as r = 1/(1 + e) for x ≥ 0 and e · r
-/// below, within 0.53 ULP (`docs/accuracy.md`). Rounding e, 1 + e and the quotient one
+/// below, within 0.53 ULP (`docs/accuracy.md`: 0.529 in `f64`, 0.502 in `f32`). Rounding e, 1 + e and the quotient one
 /// after another was 2.2 ULP off.
 ///
 /// `f32` lanes: e in `f64` to about 2^-32 ([`exp_wide`]), r and e · r in `f64`, rounded
