@@ -213,10 +213,23 @@ pub fn expm1<F: Float>(x: F) -> F {
     F::select(x.eq(zero) | x.is_nan(), x, v)
 }
 
+/// e^-|x| as an unrounded pair `(eh, el)`, exact scalings of `exp_parts`' pair, where
+/// |x| ≤ 40 (2^k is normal for k ≥ −1000; beyond 40 the pair is meaningless), and
+/// e^-|x| rounded as [`exp`] rounds it, for the tail |x| > 40: what σ and softplus are
+/// built from (`log::softplus`).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn exp_minus_abs_parts<F: Float>(x: F) -> (F, F, F) {
+    let y = -x.abs();
+    let (k, h, l) = exp_parts(y.max(splat(F::Scalar::EXP_MIN)), F::from_f64(0.0));
+    let scale = k.max(F::from_f64(-1000.0)).pow2i();
+    (h * scale, l * scale, scale_rounded(k, h, l))
+}
+
 /// The logistic function 1 / (1 + e^-x), from e = e^-|x| (so that `exp` never overflows
 /// and the small tail keeps full relative precision) as r = 1/(1 + e) for x ≥ 0 and e · r
-/// below, within 0.53 ULP (`docs/accuracy.md`: 0.529 in `f64`, 0.502 in `f32`). Rounding e, 1 + e and the quotient one
-/// after another was 2.2 ULP off.
+/// below, within 0.53 ULP (`docs/accuracy.md`: 0.529 in `f64`, 0.502 in `f32`). Rounding
+/// e, 1 + e and the quotient one after another was 2.2 ULP off.
 ///
 /// `f32` lanes: e in `f64` to about 2^-32 ([`exp_wide`]), r and e · r in `f64`, rounded
 /// once. (An `f32` reciprocal of 1 + e with a Newton step in `f64` was slower: the
@@ -249,18 +262,14 @@ pub fn sigmoid_pair<F: Float>(x: F) -> (F, F) {
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn sigmoid_sides<F: Float>(x: F) -> (F, F) {
-    let (zero, one) = (F::from_f64(0.0), F::from_f64(1.0));
+    let one = F::from_f64(1.0);
     if computed_wide::<F>() {
         let c = <F::Wide as Float>::from_f64;
         let e = exp_wide(-x.widen().abs());
         let r = c(1.0) / (c(1.0) + e);
         return (F::narrow(r), F::narrow(e * r));
     }
-    let y = -x.abs();
-    let (k, h, l) = exp_parts(y.max(splat(F::Scalar::EXP_MIN)), zero);
-    // 2^k is normal for k ≥ −1000; the pair is used only where k ≥ −58 (|x| ≤ 40).
-    let scale = k.max(F::from_f64(-1000.0)).pow2i();
-    let (eh, el) = (h * scale, l * scale);
+    let (eh, el, rounded) = exp_minus_abs_parts(x);
     // d = 1 + e = dh + dl; r = 1/d = r0 + rl with rl = r0 (1 − d r0), d r0 exactly.
     let (dh, de) = sum(one, eh);
     let dl = de + el;
@@ -270,7 +279,7 @@ fn sigmoid_sides<F: Float>(x: F) -> (F, F) {
     // e r = eh r0 + (eh rl + el r0), eh r0 exactly.
     let (q, qe) = two_prod(eh, r0);
     let small = q + (qe + (eh * rl + el * r0));
-    let small = F::select(y.lt(F::from_f64(-40.0)), scale_rounded(k, h, l), small);
+    let small = F::select(x.abs().gt(F::from_f64(40.0)), rounded, small);
     let nan = x.is_nan();
     (F::select(nan, x, r0 + rl), F::select(nan, x, small))
 }

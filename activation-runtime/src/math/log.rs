@@ -18,7 +18,7 @@
 //! divisions and a dozen error-free steps.
 
 use super::coefficients::LN_WIDE;
-use super::exp::{exp_parts, scale_rounded};
+use super::exp::exp_minus_abs_parts;
 use super::{computed_wide, exp_wide, poly, splat, sum, two_prod, Tables};
 use crate::float::Float;
 use crate::real::Real;
@@ -165,15 +165,13 @@ pub fn softplus<F: Float>(x: F) -> F {
         let l = ln_wide(<F::Wide as Float>::select(big, c(1.0), c(0.0)), f);
         return F::select(x.is_nan(), x, F::narrow(w.max(c(0.0)) + l));
     }
-    let y = -x.abs();
-    let (k, h, l) = exp_parts(y.max(splat(F::Scalar::EXP_MIN)), zero);
-    // 2^k is normal for k ≥ −1000. The pair's bits matter only where k ≥ −58, |x| ≤ 40:
-    // below, `exp`'s value is taken; above, e^-x is under half an ULP of x, however scaled.
-    let scale = k.max(F::from_f64(-1000.0)).pow2i();
-    let (_, lh, ll) = log1p_parts(h * scale, l * scale);
+    // The pair matters only where |x| ≤ 40: below, `exp`'s value is taken; above, e^-x is
+    // under half an ULP of x, whatever the pair holds.
+    let (eh, el, rounded) = exp_minus_abs_parts(x);
+    let (_, lh, ll) = log1p_parts(eh, el);
     let (s, t) = sum(x.max(zero), lh);
     let v = s + (t + ll);
-    let v = F::select(x.lt(F::from_f64(-40.0)), scale_rounded(k, h, l), v);
+    let v = F::select(x.lt(F::from_f64(-40.0)), rounded, v);
     // +inf (its sum's error term is NaN) and NaN stay.
     F::select(x.is_nan() | x.eq(F::from_f64(f64::INFINITY)), x, v)
 }
