@@ -47,7 +47,10 @@ pub mod __private {
     pub use crate::dd::{Dd, DdPair};
     pub use crate::float::{branch, merge, select, settled_else, settled_or, sides, unless, Float, Mask};
     pub use crate::tails::{mul_or_zero, mul_small, mul_small_logs};
-    pub use crate::{__lanes_if as lanes_if, __refined_or as refined_or, __settled_or as settled_or};
+    pub use crate::{
+        __lanes_if as lanes_if, __refined_or as refined_or, __refined_pair_or as refined_pair_or,
+        __settled_or as settled_or,
+    };
 
     /// Whether `Dd<T>`'s value functions hold at every argument, at about the plain
     /// function's cost ([`Repr::VALUES_EVERYWHERE`](crate::dd::Repr::VALUES_EVERYWHERE)):
@@ -74,6 +77,26 @@ macro_rules! __refined_or {
         if $crate::__private::refines_everywhere($v) {
             let r = $refined;
             $crate::__lanes_if!(r.is_nan() & !$v.is_nan(), $plain, r)
+        } else {
+            $crate::__lanes_if!($test, $refined, $plain)
+        }
+    };
+}
+
+/// σ of a refined argument and of its negation, as generated code writes them where a
+/// formula holds both (`activation_core`'s `emit::refine::refined_sigmoid_pair`): the
+/// pair `$refined` (a [`Dd::sigmoid_pair_value`](crate::dd::Dd::sigmoid_pair_value)) and
+/// `$plain` (`$v.sigmoid_pair()`), chosen lane by lane as
+/// [`refined_or!`](crate::__refined_or) chooses each of the two calls it replaces (`$v`
+/// and `−$v` are NaN together, and so are the two refined values): the same bits from one
+/// exponential instead of two.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __refined_pair_or {
+    ($v:ident, $test:expr, $refined:expr, $plain:expr) => {
+        if $crate::__private::refines_everywhere($v) {
+            let r: (_, _) = $refined;
+            $crate::__lanes_if!(r.0.is_nan() & !$v.is_nan(), $plain, r)
         } else {
             $crate::__lanes_if!($test, $refined, $plain)
         }

@@ -289,16 +289,15 @@ impl Emitter {
 
     /// Binds σ(u) and σ(-u), where `e` needs both, from one `sigmoid_pair` call (of `Dd`,
     /// or of `Float` in plain code, where it returns the bits of two `sigmoid` calls): one
-    /// `exp` and one division instead of two of each. Not in plain code where the argument
-    /// is refined in the tails (`emit::refine`): each side is then its own refined call.
+    /// `exp` and one division instead of two of each. In plain code where the argument is
+    /// refined in the tails (`emit::refine`), from one refined pair
+    /// (`Dd::sigmoid_pair_value`), the bits of the two refined calls.
     fn sigmoid_pairs(&mut self, e: &Expr) {
         let plain = self.lifted.is_none();
         let mut args = Vec::new();
         e.visit(&mut |n| {
             if let Expr::Call(Func::Sigmoid, u) = n {
-                if !(plain && crate::emit::refine::eligible(u)) {
-                    args.push((**u).clone());
-                }
+                args.push((**u).clone());
             }
         });
         for u in &args {
@@ -312,8 +311,12 @@ impl Emitter {
             if self.names.contains_key(&pos) || self.names.contains_key(&neg) {
                 continue;
             }
+            let pair = match crate::emit::refine::refined_sigmoid_pair(u, &arg).filter(|_| plain) {
+                Some(refined) => refined,
+                None => quote! { #arg.sigmoid_pair() },
+            };
             let (a, b) = (self.fresh(), self.fresh());
-            self.lets.push(quote! { let (#a, #b) = #arg.sigmoid_pair(); });
+            self.lets.push(quote! { let (#a, #b) = #pair; });
             self.names.insert(pos, a);
             self.names.insert(neg, b);
         }
@@ -618,14 +621,18 @@ mod tests {
 
     #[test]
     fn binds_both_sides_of_a_sigmoid_from_one_pair() {
-        // σ(x) and σ(−x) from one `sigmoid_pair` call (the bits of two `sigmoid` calls); not
-        // where the argument is refined in the tails, each side its own refined call.
+        // σ(x) and σ(−x) from one `sigmoid_pair` call (the bits of two `sigmoid` calls);
+        // where the argument is refined in the tails, from one refined pair (the bits of two
+        // refined calls), with the plain pair where the refinement does not run.
         let c = code(&["x * sigmoid(x)", "sigmoid(x) + x * sigmoid(x) * sigmoid(-x)"]);
         assert_eq!(c.matches("sigmoid_pair ()").count(), 1, "{c}");
         assert_eq!(c.matches(". sigmoid ()").count(), 0, "{c}");
-        let refined = code(&["sigmoid(3 * x) * sigmoid(-3 * x)"]);
-        assert_eq!(refined.matches("sigmoid_pair ()").count(), 0, "{refined}");
-        assert_eq!(refined.matches("sigmoid_value ()").count(), 2, "{refined}");
+        let refined = code(&["sigmoid(3 * x) * sigmoid(-(3 * x))"]);
+        assert_eq!(refined.matches("refined_pair_or !").count(), 1, "{refined}");
+        assert_eq!(refined.matches("sigmoid_pair_value ()").count(), 1, "{refined}");
+        assert_eq!(refined.matches("v . sigmoid_pair ()").count(), 1, "{refined}");
+        assert_eq!(refined.matches("sigmoid_value ()").count(), 0, "{refined}");
+        assert_eq!(refined.matches(". sigmoid ()").count(), 0, "{refined}");
     }
 
     #[test]

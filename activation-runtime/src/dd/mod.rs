@@ -154,6 +154,8 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
     fn erfc_value(self) -> T;
     /// σ(self) rounded to `T` (see [`Dd::sigmoid_value`]).
     fn sigmoid_value(self) -> T;
+    /// (σ(self), σ(−self)) rounded to `T` (see [`Dd::sigmoid_pair_value`]).
+    fn sigmoid_pair_value(self) -> (T, T);
     /// e^self rounded to `T` (see [`Dd::exp_value`]).
     fn exp_value(self) -> T;
 
@@ -471,6 +473,15 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     #[inline(always)]
     pub fn sigmoid_value(self) -> T {
         self.0.sigmoid_value()
+    }
+
+    /// (σ(self), σ(−self)) rounded to `T`: the bits of [`sigmoid_value`](Self::sigmoid_value)
+    /// of `self` and of `-self`, from one exponential and one reciprocal (as
+    /// [`Float::sigmoid_pair`] is to two `sigmoid` calls). Generated code takes both sides of
+    /// a refined argument from it where a formula holds σ(u) and σ(−u) (GELU′, swish′).
+    #[inline(always)]
+    pub fn sigmoid_pair_value(self) -> (T, T) {
+        self.0.sigmoid_pair_value()
     }
 
     /// e^self rounded to `T`, for refined arguments: in pairs e^hi (1 + lo), ∞ where e^hi

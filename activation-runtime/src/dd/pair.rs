@@ -298,6 +298,16 @@ impl<T: Float> Repr<T> for Pair<T> {
         s + s * (T::from_f64(1.0) - s) * lo
     }
 
+    /// [`sigmoid_value`](Repr::sigmoid_value) of (hi, lo) and of (−hi, −lo), the two
+    /// values of `T` from one [`Float::sigmoid_pair`] (the bits of two `sigmoid` calls).
+    #[inline(always)]
+    fn sigmoid_pair_value(self) -> (T, T) {
+        let (hi, lo) = (self.hi, self.lo);
+        let one = T::from_f64(1.0);
+        let (s, t) = hi.sigmoid_pair();
+        (s + s * (one - s) * lo, t + t * (one - t) * -lo)
+    }
+
     /// e^hi (1 + lo), e^hi where that is not finite.
     #[inline(always)]
     fn exp_value(self) -> T {

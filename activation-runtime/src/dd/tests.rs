@@ -4,7 +4,7 @@ use rug::Float as Mp;
 
 use super::{Dd, DdPair};
 use crate::float::Float;
-use crate::lanes::{F32x16, F32x4, F32x8};
+use crate::lanes::{F32x16, F32x4, F32x8, F64x8};
 
 /// Exact to about 2^-100 relative in `f64`, so these compare against closed forms at
 /// 1e-30 where a plain `f64` would be off by 1e-17.
@@ -525,4 +525,48 @@ fn an_extremum_with_a_side_that_broke_down_is_unsettled() {
     // Finite sides compare as before.
     assert_eq!(Dd::<f64>::new(-1.0).max(Dd::new(2.0)).settled(), Some(2.0));
     assert_eq!(Dd::<f32>::new(-1.0).min(Dd::new(2.0)).settled(), Some(-1.0));
+}
+
+#[test]
+fn sigmoid_pair_values_are_the_bits_of_two_sigmoid_values() {
+    // (σ(d), σ(−d)) from one exponential, as generated code binds both sides of a refined
+    // argument: the bits of `sigmoid_value` of d and of −d, in every representation,
+    // signed zeros, infinities, NaN, the tails and beyond f64's normal range included.
+    fn same<T: crate::real::Real>(a: T, b: T) -> bool {
+        let (p, q) = (a.to_f64(), b.to_f64());
+        p.to_bits() == q.to_bits() || (p.is_nan() && q.is_nan())
+    }
+    fn check<T: Float + crate::real::Real, R: super::Repr<T>>(d: super::Dd<T, R>, at: f64) {
+        let (a, b) = d.sigmoid_pair_value();
+        assert!(same(a, d.sigmoid_value()) && same(b, (-d).sigmoid_value()), "at {at:e}");
+    }
+    let mut rng = Rng(6);
+    let mut xs: Vec<f64> = (0..4000).map(|_| rng.uniform(-50.0, 50.0)).collect();
+    xs.extend((0..1000).map(|_| rng.uniform(-1.0, 1.0) * 10f64.powf(rng.uniform(-10.0, 3.5))));
+    xs.extend([0.0, -0.0, 4.0, -4.0, 700.0, -700.0, 750.0, -750.0, 1e4, f64::INFINITY, f64::NEG_INFINITY, f64::NAN]);
+    for &x in &xs {
+        let lo = x * rng.uniform(-1.0, 1.0) * 2f64.powi(-54);
+        check(Dd::<f64>::from_parts(x, lo), x);
+        check(wide(x), x);
+        check(Dd::<f32>::new(x as f32), x);
+        check(DdPair::<f32>::from_parts(x as f32, (lo * 2f64.powi(29)) as f32), x);
+    }
+    // Lanes: each lane the scalar's bits.
+    let xs32: Vec<f32> = xs.iter().map(|&x| x as f32).collect();
+    fn pair<L: Float>(d: Dd<L>) -> (L, L) {
+        d.sigmoid_pair_value()
+    }
+    lanes_agree::<F32x4>(&xs32[..4000], pair, pair);
+    lanes_agree::<F32x8>(&xs32[..4000], pair, pair);
+    lanes_agree::<F32x16>(&xs32[..4000], pair, pair);
+    for chunk in xs[..4000].chunks_exact(8) {
+        let (a, b) = Dd::<F64x8>::new(F64x8::load(chunk)).sigmoid_pair_value();
+        for (i, &x) in chunk.iter().enumerate() {
+            let (sa, sb) = Dd::<f64>::new(x).sigmoid_pair_value();
+            let (mut va, mut vb) = ([0.0; 8], [0.0; 8]);
+            a.store(&mut va);
+            b.store(&mut vb);
+            assert_eq!((va[i].to_bits(), vb[i].to_bits()), (sa.to_bits(), sb.to_bits()), "at {x:e}");
+        }
+    }
 }

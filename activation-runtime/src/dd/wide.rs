@@ -263,6 +263,18 @@ impl<T: Float> Repr<T> for Wide<T> {
         T::narrow(<T::Wide as Float>::select(u.ge(w::<T>(0.0)), big, small))
     }
 
+    /// [`sigmoid_value`](Repr::sigmoid_value) of `u` and of `−u`: σ(|u|) and σ(−|u|) depend
+    /// on |u| alone, and each side is chosen by the sign test its own call would make
+    /// (−0 and +0 both take σ(|u|)).
+    #[inline(always)]
+    fn sigmoid_pair_value(self) -> (T, T) {
+        let u = self.0;
+        let (big, small) = sigmoid_sides::<T>(u);
+        let select = <T::Wide as Float>::select;
+        let zero = w::<T>(0.0);
+        (T::narrow(select(u.ge(zero), big, small)), T::narrow(select((-u).ge(zero), big, small)))
+    }
+
     /// e^ of the `f64` value, rounded once (`math::exp_wide`: 0 and ∞ where `f32`'s are).
     #[inline(always)]
     fn exp_value(self) -> T {
