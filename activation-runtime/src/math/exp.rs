@@ -20,7 +20,7 @@
 //! result, are the same with and without FMA.
 
 use super::coefficients::EXP_WIDE;
-use super::{computed_wide, fast_two_sum, poly, splat, sum, two_prod, Tables};
+use super::{computed_wide, fast_two_sum, poly, reciprocal_remainder, splat, sum, two_prod, two_prod_small, Tables};
 use crate::float::Float;
 use crate::real::Real;
 
@@ -270,14 +270,13 @@ fn sigmoid_sides<F: Float>(x: F) -> (F, F) {
         return (F::narrow(r), F::narrow(e * r));
     }
     let (eh, el, rounded) = exp_minus_abs_parts(x);
-    // d = 1 + e = dh + dl; r = 1/d = r0 + rl with rl = r0 (1 − d r0), d r0 exactly.
-    let (dh, de) = sum(one, eh);
+    // d = 1 + e = dh + dl (1 ≥ eh); r = 1/d = r0 + rl with rl = r0 (1 − d r0).
+    let (dh, de) = fast_two_sum(one, eh);
     let dl = de + el;
     let r0 = one / dh;
-    let (p, pe) = two_prod(dh, r0);
-    let rl = r0 * (((one - p) - pe) - dl * r0);
-    // e r = eh r0 + (eh rl + el r0), eh r0 exactly.
-    let (q, qe) = two_prod(eh, r0);
+    let rl = r0 * (reciprocal_remainder(dh, r0) - dl * r0);
+    // e r = eh r0 + (eh rl + el r0), eh r0 exactly (both factors at most 1).
+    let (q, qe) = two_prod_small(eh, r0);
     let small = q + (qe + (eh * rl + el * r0));
     let small = F::select(x.abs().gt(F::from_f64(40.0)), rounded, small);
     let nan = x.is_nan();
