@@ -6,7 +6,8 @@
 //! of `T`: every `+ - * /` carries about twice the precision of `T`, and every function
 //! value carries the low part of its argument through a first-order correction, so what
 //! remains is the error of the few library calls underneath (at most about half an ULP
-//! each), not of the arithmetic around them. [`Dd::settle`] rounds the result to `T` and
+//! each; for `f64` pairs `exp`, `expm1`, `ln` and `log1p` are the unrounded pairs of the
+//! runtime's own kernels, within 2^-56), not of the arithmetic around them. [`Dd::settle`] rounds the result to `T` and
 //! says in which lanes it can be trusted; generated code runs its plain form in the others.
 //!
 //! One API, two representations ([`Repr`]). [`Dd<T>`] takes the one the lane type
@@ -138,6 +139,18 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
     fn exp(self) -> Self;
     /// e^self − 1.
     fn expm1(self) -> Self;
+    /// ln self: by default `T`'s logarithm at the high part, corrected to first order.
+    #[inline(always)]
+    fn ln(self) -> Self {
+        let (hi, lo) = self.parts();
+        Self::function(hi.ln(), T::from_f64(1.0) / hi, lo)
+    }
+    /// ln(1 + self): by default `T`'s at the high part, corrected to first order.
+    #[inline(always)]
+    fn log1p(self) -> Self {
+        let (hi, lo) = self.parts();
+        Self::function(hi.log1p(), T::from_f64(1.0) / (T::from_f64(1.0) + hi), lo)
+    }
     /// tanh self.
     fn tanh(self) -> Self;
     /// σ(self).
@@ -409,13 +422,13 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// ln self.
     #[inline(always)]
     pub fn ln(self) -> Self {
-        self.through(T::ln, |h| T::from_f64(1.0) / h)
+        Dd(self.0.ln(), PhantomData)
     }
 
     /// ln(1 + self).
     #[inline(always)]
     pub fn log1p(self) -> Self {
-        self.through(T::log1p, |h| T::from_f64(1.0) / (T::from_f64(1.0) + h))
+        Dd(self.0.log1p(), PhantomData)
     }
 
     /// The error function.

@@ -9,6 +9,7 @@
 
 use super::{gaussian_slope, two_prod, two_sum, Repr};
 use crate::float::{Float, Mask, Select};
+use crate::math;
 use crate::real::Real;
 
 /// `hi + lo` with `|lo| ≤ ulp(hi) / 2`: about twice the precision of `T`.
@@ -197,16 +198,96 @@ impl<T: Float> Repr<T> for Pair<T> {
         Self::new(p).corrected(p, through_base + through_exponent)
     }
 
+    /// `f64`: the unrounded pair of the runtime's own exponential of hi + lo
+    /// (`math::exp_pair`, within 2^-56 relative) where |hi| ≤ 708; `T`'s e^hi corrected to
+    /// first order beyond, and for `f32`.
     #[inline(always)]
     fn exp(self) -> Self {
-        let e = self.hi.exp();
-        Self::new(e).corrected(e, self.lo).unless_underflowed()
+        let (hi, lo) = (self.hi, self.lo);
+        let rounded = || {
+            let e = hi.exp();
+            Self::new(e).corrected(e, lo)
+        };
+        if math::computed_wide::<T>() {
+            return rounded().unless_underflowed();
+        }
+        let inside = hi.abs().le(T::from_f64(math::PAIR_RANGE));
+        let v = crate::__lanes_if!(
+            inside,
+            {
+                let (h, l) = math::exp_pair(hi, lo);
+                Pair { hi: h, lo: l }
+            },
+            rounded()
+        );
+        v.unless_underflowed()
     }
 
+    /// `f64`: the unrounded pair of the runtime's own e^hi − 1 (`math::expm1_pair`) where
+    /// |hi| ≤ 708, corrected to first order for lo; `T`'s expm1 beyond, and for `f32`.
     #[inline(always)]
     fn expm1(self) -> Self {
-        let m = self.hi.expm1();
-        Self::new(m).corrected(m + T::from_f64(1.0), self.lo)
+        let (hi, lo) = (self.hi, self.lo);
+        let one = T::from_f64(1.0);
+        let rounded = || {
+            let m = hi.expm1();
+            Self::new(m).corrected(m + one, lo)
+        };
+        if math::computed_wide::<T>() {
+            return rounded();
+        }
+        crate::__lanes_if!(
+            hi.abs().le(T::from_f64(math::PAIR_RANGE)),
+            {
+                let (h, l) = math::expm1_pair(hi);
+                Self::renormalised(h, l + (h + one) * lo)
+            },
+            rounded()
+        )
+    }
+
+    /// `f64`: the unrounded pair of the runtime's own ln hi (`math::ln_pair`) plus lo / hi,
+    /// for a positive finite hi; `T`'s ln corrected to first order elsewhere, and for `f32`.
+    #[inline(always)]
+    fn ln(self) -> Self {
+        let (hi, lo) = (self.hi, self.lo);
+        let one = T::from_f64(1.0);
+        let rounded = || Self::new(hi.ln()).corrected(one / hi, lo);
+        if math::computed_wide::<T>() {
+            return rounded();
+        }
+        let zero = T::from_f64(0.0);
+        crate::__lanes_if!(
+            hi.gt(zero) & hi.lt(T::from_f64(f64::INFINITY)),
+            {
+                let (h, l) = math::ln_pair(hi);
+                Self::renormalised(h, l + lo / hi)
+            },
+            rounded()
+        )
+    }
+
+    /// `f64`: the unrounded pair of the runtime's own ln(1 + hi + lo) (`math::log1p_pair`,
+    /// which carries lo itself) for a finite nonzero hi > −1; `T`'s log1p corrected to first
+    /// order elsewhere (±0 keeps its sign), and for `f32`.
+    #[inline(always)]
+    fn log1p(self) -> Self {
+        let (hi, lo) = (self.hi, self.lo);
+        let one = T::from_f64(1.0);
+        let rounded = || Self::new(hi.log1p()).corrected(one / (one + hi), lo);
+        if math::computed_wide::<T>() {
+            return rounded();
+        }
+        let zero = T::from_f64(0.0);
+        let inside = hi.gt(-one) & hi.lt(T::from_f64(f64::INFINITY)) & !hi.eq(zero);
+        crate::__lanes_if!(
+            inside,
+            {
+                let (h, l) = math::log1p_pair(hi, lo);
+                Self::renormalised(h, l)
+            },
+            rounded()
+        )
     }
 
     /// From `e^-2|u|` where that is well away from 1 and from `expm1` near 0, each in the

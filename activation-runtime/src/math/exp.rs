@@ -66,6 +66,34 @@ pub(crate) fn exp_parts<F: Float>(xh: F, xl: F) -> (F, F, F) {
     (r.k, hi, lo)
 }
 
+/// Where the unrounded pairs of [`exp_pair`] and [`expm1_pair`] hold: |x| ≤ 708, so that
+/// 2^k (k ≤ 1022) and the pair scaled by it are normal.
+pub(crate) const PAIR_RANGE: f64 = 708.0;
+
+/// e^(xh + xl) as an unrounded pair (hi, lo), |lo| ≤ ulp(hi) / 2 and within 2^-56
+/// relative of the truth (2^-57.8 measured, `dd::tests`: the polynomial is fitted for
+/// `exp`'s rounding, not for pairs), for `f64` and |xh| ≤ [`PAIR_RANGE`] (elsewhere
+/// the value is meaningless: callers select their own): `exp_parts` scaled exactly. What
+/// the double-double's `exp` is, instead of `exp` rounded and corrected to first order.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn exp_pair<F: Float>(xh: F, xl: F) -> (F, F) {
+    let limit = F::from_f64(PAIR_RANGE);
+    let (k, h, l) = exp_parts(xh.max(-limit).min(limit), xl);
+    let scale = k.pow2i();
+    (h * scale, l * scale)
+}
+
+/// e^x − 1 as an unrounded pair (hi, lo), for `f64` and |x| ≤ [`PAIR_RANGE`] (see
+/// [`exp_pair`]): `expm1_parts`, whose scale is 1 there.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn expm1_pair<F: Float>(x: F) -> (F, F) {
+    let limit = F::from_f64(PAIR_RANGE);
+    let (h, l, _) = expm1_parts(x.max(-limit).min(limit));
+    (h, l)
+}
+
 /// e^x, within 0.6 ULP (see `docs/accuracy.md`). `f32` lanes compute in `f64`
 /// (`exp_wide`) and round once.
 #[cfg_attr(debug_assertions, inline)]

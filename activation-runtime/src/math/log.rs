@@ -141,6 +141,24 @@ fn log1p_parts<F: Float>(xh: F, xl: F) -> (F, F, F) {
     (u, h, b + (((l.lo + cl) - ((c1 + cl) * l.f) / l.m) - F::from_f64(0.5) * c1 * c1))
 }
 
+/// ln u as an unrounded pair (hi, lo), for `f64` and a positive finite u (elsewhere the
+/// value is meaningless: callers select their own).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn ln_pair<F: Float>(u: F) -> (F, F) {
+    let l = ln_parts(u);
+    (l.hi, l.lo)
+}
+
+/// ln(1 + xh + xl) as an unrounded pair (hi, lo), |xl| ≤ ulp(xh), for `f64` and a finite
+/// xh > −1 (elsewhere the value is meaningless).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn log1p_pair<F: Float>(xh: F, xl: F) -> (F, F) {
+    let (_, h, l) = log1p_parts(xh, xl);
+    (h, l)
+}
+
 /// ln(1 + e^x) as max(x, 0) + ln(1 + e^-|x|): no overflow for large x, full precision for
 /// very negative x, within 0.55 ULP (`docs/accuracy.md`: 0.541 in `f64`, 0.502 in `f32`).
 ///

@@ -53,7 +53,8 @@ pub use pow::powf;
 pub use trig::{atan, cos, sin};
 
 pub(crate) use erf::{erf_wide_range, erfc_wide_range};
-pub(crate) use exp::{exp_wide, exp_wide_range, expm1_wide_range};
+pub(crate) use exp::{exp_pair, exp_wide, exp_wide_range, expm1_pair, expm1_wide_range, PAIR_RANGE};
+pub(crate) use log::{ln_pair, log1p_pair};
 
 use crate::dd::two_sum;
 use crate::float::Float;
@@ -147,7 +148,7 @@ pub trait Tables: Sized + Copy + 'static {
 /// away).
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn computed_wide<F: Float>() -> bool {
+pub(crate) fn computed_wide<F: Float>() -> bool {
     core::mem::size_of::<F::Scalar>() < 8
 }
 
