@@ -377,14 +377,17 @@ impl Model {
                 let reference = pairs[r];
                 let (hi, lo) = reference.parts();
                 let root = |(a, b): (f64, f64)| a != 0.0 && b != 0.0;
-                if hi == 0.0 && x != 0.0 && !root(beside(r)) {
+                if (hi == 0.0 || wide == 0.0) && x != 0.0 && !root(beside(r)) {
                     // 0 only because a call rounded onto a zero (ln(erf(u)) where erf u rounds
-                    // to 1): moved, the form is not 0. Not at a root, whose neighbours are
-                    // not 0 (sqrt(x) − x at 1), nor at x = 0 itself, where activations vanish
-                    // by design (1 − 2σ(x) is exactly 0 and moving σ(0) would say otherwise).
+                    // to 1): moved, the form is not 0 — or, in pairs, only the first-order
+                    // residue of the calls' corrections (ln of erf's (1, 1e-36) where the
+                    // truth is −5.6e-23), which moving a call by an ULP outweighs by far.
+                    // Not at a root, whose neighbours are not 0 (sqrt(x) − x at 1), nor at
+                    // x = 0 itself, where activations vanish by design (1 − 2σ(x) is exactly
+                    // 0 and moving σ(0) would say otherwise).
                     let off = [1.0, -1.0].into_iter().any(|sign| {
                         let v = moved(kind64, sign, r).parts().0;
-                        v != 0.0 && v.is_finite()
+                        v.abs() > hi.abs() * 2f64.powi(20) && v.is_finite()
                     });
                     if off {
                         return Score::BOTH;
