@@ -269,7 +269,7 @@ impl<T: Float> Repr<T> for Pair<T> {
 
     /// `f64`: the unrounded pair of the runtime's own ln(1 + hi + lo) (`math::log1p_pair`,
     /// which carries lo itself) for a finite nonzero hi > −1; `T`'s log1p corrected to first
-    /// order elsewhere (±0 keeps its sign), and for `f32`.
+    /// order elsewhere (0, −1 and below, ∞, NaN), and for `f32`.
     #[inline(always)]
     fn log1p(self) -> Self {
         let (hi, lo) = (self.hi, self.lo);
