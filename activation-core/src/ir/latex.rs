@@ -31,7 +31,7 @@ pub fn to_latex_with_input(e: &Expr, input: &str) -> String {
 /// (which, unlike `\left`/`\right`, may open on one line and close on another):
 /// `a (b + c)` gives `a \Bigl(b` and `+ c\Bigr)`, `(b + c) / d` gives
 /// `\frac{1}{d} \Bigl(b` and `+ c\Bigr)`. One line when there is no such sum. Where to
-/// break is decided by the shared printer ([`crate::ir::print::print_lines`]); joined with
+/// break is decided by the shared printer (`ir::print::print_lines`); joined with
 /// spaces, the lines are the formula.
 pub fn to_latex_lines(e: &Expr, input: &str) -> Vec<String> {
     print_lines::<Latex>(e, input)

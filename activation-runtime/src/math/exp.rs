@@ -259,7 +259,7 @@ pub(crate) fn exp_minus_abs_parts<F: Float>(x: F) -> (F, F, F) {
 /// below, within 0.53 ULP (`docs/accuracy.md`: 0.529 in `f64`, 0.502 in `f32`). Rounding
 /// e, 1 + e and the quotient one after another was 2.2 ULP off.
 ///
-/// `f32` lanes: e in `f64` to about 2^-32 ([`exp_wide`]), r and e · r in `f64`, rounded
+/// `f32` lanes: e in `f64` to about 2^-32 (`exp_wide`), r and e · r in `f64`, rounded
 /// once. (An `f32` reciprocal of 1 + e with a Newton step in `f64` was slower: the
 /// conversions and products cost more than the wider division.)
 ///

@@ -163,7 +163,7 @@ pub(crate) fn log1p_pair<F: Float>(xh: F, xl: F) -> (F, F) {
 /// very negative x, within 0.55 ULP (`docs/accuracy.md`: 0.541 in `f64`, 0.502 in `f32`).
 ///
 /// `f32` lanes compute it all in `f64` and round once: e = e^-|x| in (0, 1] to about 2^-32
-/// ([`exp_wide`](super::exp_wide)), ln(1 + e) by `ln_wide` (1 + e = 2 (1 + (e − 1)/2) where
+/// (`exp_wide`), ln(1 + e) by `ln_wide` (1 + e = 2 (1 + (e − 1)/2) where
 /// e ≥ √2 − 1; its condition in e is below 1), and a sum of two non-negative terms.
 ///
 /// `f64`: e^-|x| as the unrounded pair of `exp_parts` (scaled exactly: e ≥ e^-40), ln(1 + e)
