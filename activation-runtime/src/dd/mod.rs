@@ -7,8 +7,9 @@
 //! value carries the low part of its argument through a first-order correction, so what
 //! remains is the error of the few library calls underneath (at most about half an ULP
 //! each; for `f64` pairs `exp`, `expm1`, `ln` and `log1p` are the unrounded pairs of the
-//! runtime's own kernels, within 2^-56), not of the arithmetic around them. [`Dd::settle`] rounds the result to `T` and
-//! says in which lanes it can be trusted; generated code runs its plain form in the others.
+//! runtime's own kernels, within 2^-56), not of the arithmetic around them.
+//! [`Dd::settle`] rounds the result to `T` and says in which lanes it can be trusted;
+//! generated code runs its plain form in the others.
 //!
 //! One API, two representations ([`Repr`]). [`Dd<T>`] takes the one the lane type
 //! chooses ([`Float::DdRepr`]):
