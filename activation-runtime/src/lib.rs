@@ -47,10 +47,7 @@ pub mod __private {
     pub use crate::dd::{Dd, DdPair};
     pub use crate::float::{branch, merge, select, settled_else, settled_or, sides, unless, Float, Mask};
     pub use crate::tails::{mul_or_zero, mul_small, mul_small_logs};
-    pub use crate::{
-        __lanes_if as lanes_if, __refined_or as refined_or, __refined_pair_or as refined_pair_or,
-        __settled_or as settled_or,
-    };
+    pub use crate::{__lanes_if as lanes_if, __refined_or as refined_or, __settled_or as settled_or};
 
     /// Whether `Dd<T>`'s value functions hold at every argument, at about the plain
     /// function's cost ([`Repr::VALUES_EVERYWHERE`](crate::dd::Repr::VALUES_EVERYWHERE)):
@@ -59,6 +56,31 @@ pub mod __private {
     #[inline(always)]
     pub fn refines_everywhere<T: Float>(_: T) -> bool {
         <T::DdRepr as crate::dd::Repr<T>>::VALUES_EVERYWHERE
+    }
+
+    /// A value [`refined_or!`](crate::__refined_or) chooses: one function value, or the pair
+    /// (σ(u), σ(−u)) of `Dd::sigmoid_pair_value`, whose sides are refused (NaN) together.
+    pub trait Refined: Copy {
+        /// The lanes' mask.
+        type Mask;
+        /// The lanes where the refined value was refused (NaN).
+        fn refused(self) -> Self::Mask;
+    }
+
+    impl<T: Float> Refined for T {
+        type Mask = T::Mask;
+        #[inline(always)]
+        fn refused(self) -> T::Mask {
+            self.is_nan()
+        }
+    }
+
+    impl<T: Float> Refined for (T, T) {
+        type Mask = T::Mask;
+        #[inline(always)]
+        fn refused(self) -> T::Mask {
+            self.0.is_nan()
+        }
     }
 }
 
@@ -69,34 +91,16 @@ pub mod __private {
 /// the refined value is taken in every lane, and the plain one only where the refined one
 /// was refused (NaN from a non-NaN argument: an `f64` product of subnormal `f32`s that
 /// underflowed); elsewhere (pairs) the refined value in the lanes where `$test` holds (the
-/// tails), the plain one in the others.
+/// tails), the plain one in the others. The same for σ(u) and σ(−u) from one refined pair
+/// (`$refined` a `Dd::sigmoid_pair_value`, `$plain` `$v.sigmoid_pair()`: the bits of the
+/// two calls it replaces, `$v` and `−$v` being NaN together).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __refined_or {
     ($v:ident, $test:expr, $refined:expr, $plain:expr) => {
         if $crate::__private::refines_everywhere($v) {
             let r = $refined;
-            $crate::__lanes_if!(r.is_nan() & !$v.is_nan(), $plain, r)
-        } else {
-            $crate::__lanes_if!($test, $refined, $plain)
-        }
-    };
-}
-
-/// σ of a refined argument and of its negation, as generated code writes them where a
-/// formula holds both (`activation_core`'s `emit::refine::refined_sigmoid_pair`): the
-/// pair `$refined` (a [`Dd::sigmoid_pair_value`](crate::dd::Dd::sigmoid_pair_value)) and
-/// `$plain` (`$v.sigmoid_pair()`), chosen lane by lane as
-/// [`refined_or!`](crate::__refined_or) chooses each of the two calls it replaces (`$v`
-/// and `−$v` are NaN together, and so are the two refined values): the same bits from one
-/// exponential instead of two.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __refined_pair_or {
-    ($v:ident, $test:expr, $refined:expr, $plain:expr) => {
-        if $crate::__private::refines_everywhere($v) {
-            let r: (_, _) = $refined;
-            $crate::__lanes_if!(r.0.is_nan() & !$v.is_nan(), $plain, r)
+            $crate::__lanes_if!($crate::__private::Refined::refused(r) & !$v.is_nan(), $plain, r)
         } else {
             $crate::__lanes_if!($test, $refined, $plain)
         }

@@ -74,29 +74,23 @@ pub(crate) fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<Tok
         Func::Erfc => "erfc_value",
         _ => return None,
     };
-    refined(u, plain, "refined_or", method, f.name())
+    refined(u, plain, method, f.name())
 }
 
 /// `(σ(u), σ(−u))` with the argument refined in the tails, from one exponential
 /// (`Dd::sigmoid_pair_value`, `Float::sigmoid_pair`): the bits of the two
 /// [`refined_call`]s it replaces. `None` when `u` is not eligible.
 pub(crate) fn refined_sigmoid_pair(u: &Expr, plain: &TokenStream) -> Option<TokenStream> {
-    refined(u, plain, "refined_pair_or", "sigmoid_pair_value", "sigmoid_pair")
+    refined(u, plain, "sigmoid_pair_value", "sigmoid_pair")
 }
 
-/// `{ let v = plain; macro!(v, tail test, { refined u }.refined_method(), v.plain_method()) }`.
-fn refined(
-    u: &Expr,
-    plain: &TokenStream,
-    macro_name: &str,
-    refined_method: &str,
-    plain_method: &str,
-) -> Option<TokenStream> {
+/// `{ let v = plain; refined_or!(v, tail test, { refined u }.refined_method(), v.plain_method()) }`.
+fn refined(u: &Expr, plain: &TokenStream, refined_method: &str, plain_method: &str) -> Option<TokenStream> {
     if !eligible(u) {
         return None;
     }
     let ident = |name: &str| Ident::new(name, Span::call_site());
-    let (chooser, refined, plain_method) = (ident(macro_name), ident(refined_method), ident(plain_method));
+    let (refined, plain_method) = (ident(refined_method), ident(plain_method));
     let mut w = Writer::default();
     let d = w.value(u);
     let lets = w.lets;
@@ -108,7 +102,7 @@ fn refined(
     Some(quote! {
         ({
             let #v = #plain;
-            #root::__private::#chooser!(#v, #test, { #(#lets)* #d.#refined() }, { #v.#plain_method() })
+            #root::__private::refined_or!(#v, #test, { #(#lets)* #d.#refined() }, { #v.#plain_method() })
         })
     })
 }
