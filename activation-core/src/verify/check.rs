@@ -215,13 +215,43 @@ impl Subject {
     }
 
     /// cond = |x g'(x) / g(x)| of the checked function g, from references at x(1 ± h) with
-    /// the branches taken at x.
+    /// the branches taken at x, and the sign of each negative base raised to an integer
+    /// power held ([`held_signs`]).
     pub(crate) fn condition(&self, target: Target, x: f64, gx: f64) -> f64 {
         let h = COND_STEP * x.abs().max(f64::MIN_POSITIVE);
-        let frozen = self.frozen(&self.env(x, &self.params));
+        let env = self.env(x, &self.params);
+        let (written, stable) = self.frozen(&env);
+        let frozen = (held_signs(&written, &env), held_signs(&stable, &env));
         let at = |y: f64| self.truth(target, &frozen, &self.env(y, &self.params));
         let slope = (at(x + h) - at(x - h)) / (2.0 * h);
         (x * slope / gx).abs()
+    }
+}
+
+/// `e` (branches frozen, [`freeze`]) with each `powf` whose base is negative at `env` and
+/// whose exponent is an integer there — an isolated point of the real function's domain,
+/// where the value is finite and its neighbours are NaN — continued as ±|b|^y, the sign of
+/// the power at `env` held: `(0.01 - x).powf(x)` at 20 as `(x - 0.01).powf(x)`. Its
+/// condition number is that of the value computed there (an error δ in the base moves the
+/// power by y·δ/b, one in the exponent by ln|b| times it), which the real function's,
+/// NaN at such a point, would not bound at all (`docs/contract.md` §5.5).
+pub(crate) fn held_signs(e: &Expr, env: &[(&str, f64)]) -> Expr {
+    match e {
+        Expr::Bin(BinOp::Pow, b, y) => {
+            let (base, power) = (reference_f64(b, env), reference_f64(y, env));
+            let (b, y) = (held_signs(b, env), held_signs(y, env));
+            if base < 0.0 && power.is_finite() && power == power.trunc() {
+                let continued = Expr::bin(BinOp::Pow, Expr::neg(b), y);
+                if power % 2.0 == 0.0 {
+                    continued
+                } else {
+                    Expr::neg(continued)
+                }
+            } else {
+                Expr::bin(BinOp::Pow, b, y)
+            }
+        }
+        _ => e.map_children(|c| held_signs(c, env)),
     }
 }
 
@@ -582,6 +612,29 @@ mod tests {
         let s = subject("x * 0.5");
         let x = 6.0 * f64::from_bits(1);
         assert!(judge(&s, Target::Forward, x, 0.0, 3.0 * f64::from_bits(1), 3.0, "f64").is_none());
+    }
+
+    #[test]
+    fn a_negative_base_to_an_integer_power_is_conditioned_as_its_continuation() {
+        // (0.01 − x)^x is real only at the integers beyond 0.01: at 20 and 21 the value is
+        // finite and every neighbour NaN. Held as ±(x − 0.01)^x, cond is
+        // |x (ln(x − 0.01) + x / (x − 0.01))|, about 80.
+        let s = subject("(0.01 - x).powf(x)");
+        for (x, sign) in [(20.0f64, 1.0), (21.0, -1.0)] {
+            let t = s.reference(Target::Forward, x);
+            assert_eq!(t.signum(), sign, "{t:e} at {x}");
+            let cond = s.condition(Target::Forward, x, t);
+            let want = (x * ((x - 0.01).ln() + x / (x - 0.01))).abs();
+            assert!((cond / want - 1.0).abs() < 1e-4, "cond {cond} against {want} at {x}");
+            // 9 ULPs off (the `f64` power of the rounded base) is within the bar.
+            let off = f64::from_bits(t.to_bits() + 9);
+            assert!(judge(&s, Target::Forward, x, off, t, 9.0, "f64").is_none());
+        }
+        // Where the real function is defined, nothing is held.
+        let s = subject("(x - 0.01).powf(x)");
+        let t = s.reference(Target::Forward, 2.5);
+        let want = (2.5 * ((2.5f64 - 0.01).ln() + 2.5 / (2.5 - 0.01))).abs();
+        assert!((s.condition(Target::Forward, 2.5, t) / want - 1.0).abs() < 1e-4);
     }
 
     #[test]
