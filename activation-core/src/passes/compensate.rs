@@ -74,10 +74,71 @@ pub(crate) fn arithmetic(e: &Expr, input: &str, params: &[(String, f64)]) -> Ari
 pub(crate) fn needed(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
     compensable(e)
         && !trivial(e)
-        && (rational_roundings(e).is_some_and(|n| n > 1) || exponent_rounds(e, Precision::F64) || {
-            let probe = Excess::new(e, input, params);
-            probe_points().any(|x| neighbours(x).any(|y| probe.at(y) > SHARE))
-        })
+        && (rational_roundings(e).is_some_and(|n| n > 1)
+            || exponent_rounds(e, Precision::F64)
+            || {
+                let probe = Excess::new(e, input, params);
+                probe_points().any(|x| neighbours(x).any(|y| probe.at(y) > SHARE))
+            }
+            || f64_loses(e, input, params))
+}
+
+/// Whether the plain `f64` code of `e`, at some input from 1e-12 to 8192 in size, is 0 or
+/// not finite where the same form in the runtime's double-double ([`pair_model`]) is a
+/// normal number, or off from it by more than [`SHARE`] of the bar where the value leaves
+/// `f32`'s normal range, or by more than [`LOST`] times the bar anywhere: what the `f32`
+/// probe of [`needed`] cannot see, or sees only near 0. (1/0.001)^100 is 1e300 in `f64`,
+/// 14 ULPs from the truth for the 0.001 that `f64` holds, and ∞ in `f32`; ln(erf(ln(1 +
+/// x))) is 0 from x ≈ 300 in `f64`, where erf rounds to 1, and −1.9e-20 at 700 in pairs.
+fn f64_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
+    let Excess { tape, root, mut vars } = Excess::new(e, input, params);
+    let (mut values, mut pairs) = (Vec::new(), Vec::new());
+    let mut reference = |x: f64, vars: &mut Vec<f64>| {
+        vars[0] = x;
+        pair_model(&tape, vars, &mut pairs);
+        let (hi, lo) = pairs[root].parts();
+        (hi, lo)
+    };
+    f64_probe_points().any(|x| {
+        let (hi, lo) = reference(x, &mut vars);
+        let truth = hi + lo;
+        if !truth.is_normal() {
+            return false;
+        }
+        vars[0] = x;
+        tape.eval(&vars, &mut values);
+        let plain = values[root];
+        if plain == 0.0 || !plain.is_finite() {
+            return true;
+        }
+        let ulps = ((plain - hi) - lo).abs() / (f64::from_bits(truth.abs().to_bits() + 1) - truth.abs());
+        let share = if (truth as f32).is_normal() { LOST } else { SHARE };
+        if ulps <= 4.0 * share {
+            return false;
+        }
+        let h = x.abs() * 2f64.powi(-20);
+        let mut at = |x: f64, vars: &mut Vec<f64>| {
+            let (hi, lo) = reference(x, vars);
+            hi + lo
+        };
+        let slope = (at(x + h, &mut vars) - at(x - h, &mut vars)) / (2.0 * h);
+        let cond = (x * slope / truth).abs();
+        cond.is_finite() && ulps > share * (4.0 + 4.0 * cond)
+    })
+}
+
+/// How many times the bar the plain `f64` code of a form whose value `f32` holds may miss
+/// its double-double by before [`f64_loses`] compensates it: a loss, not the luck of
+/// rounding (the catalog's plain forms stay within the bar, `docs/accuracy.md`; GELU′
+/// probes above [`SHARE`] in the tails, where the `f32` probe keeps it plain).
+const LOST: f64 = 2.0;
+
+/// ±2^(k/4) from 2^-40 to 2^13: [`f64_loses`]'s inputs.
+fn f64_probe_points() -> impl Iterator<Item = f64> {
+    (-160..=52).flat_map(|k: i32| {
+        let m = 2f64.powf(f64::from(k) / 4.0);
+        [m, -m]
+    })
 }
 
 /// The 16 `f32` inputs x (1 + j 2^-12), j = −8 … 7, x among them: where the plain form's
@@ -379,7 +440,8 @@ pub(crate) enum Perturb {
     F64,
     /// Every call and power by an `f32` ULP: plain `f32` code.
     F32,
-    /// Every call by an `f64` ULP, damped where the pairs damp it: compensated `f64` code.
+    /// Every call by an `f64` ULP, damped where the pairs damp it, and by [`PAIRED`] where
+    /// the pair is the runtime's own unrounded one ([`paired`]): compensated `f64` code.
     CompensatedF64,
     /// The compensated `f32` code ([`wide_model`]): the [`wide`] functions by an `f64`
     /// ULP, damped where the pairs damp it, the others by an `f32` one.
@@ -392,7 +454,10 @@ impl Perturb {
     fn precision(self, op: &Op) -> (f64, bool) {
         let (e64, e32) = (f64::EPSILON, f64::from(f32::EPSILON));
         let compensated = matches!(self, Perturb::CompensatedF64 | Perturb::CompensatedF32);
-        let damped = |f: Func| compensated && matches!(f, Func::Sigmoid | Func::Tanh | Func::Softplus);
+        let damped = |f: Func| {
+            compensated && matches!(f, Func::Sigmoid | Func::Tanh | Func::Softplus)
+                || self == Perturb::CompensatedF64 && matches!(f, Func::Erf | Func::Erfc)
+        };
         match *op {
             Op::Call(f, _) => match (self, f) {
                 (_, Func::Abs) => (0.0, false),
@@ -401,6 +466,7 @@ impl Perturb {
                 (Perturb::F32, Func::Sqrt) => (e32 / 2.0, false),
                 (Perturb::F32, _) => (e32, false),
                 (Perturb::CompensatedF32, f) if !wide(f) => (e32, false),
+                (Perturb::CompensatedF64, f) if paired(f) => (PAIRED, damped(f)),
                 _ => (e64, damped(f)),
             },
             // Compensated `powf` is `T`'s power corrected to first order in pairs (`f64`), and
@@ -416,15 +482,42 @@ impl Perturb {
 
 /// The size of the error that σ, tanh and softplus make at `u` when only the e^-|u| they
 /// are computed from rounds, per unit of its relative error (near 0, where tanh comes from
-/// `expm1`, the error relative to the value is smaller, and taken instead).
+/// `expm1`, the error relative to the value is smaller, and taken instead); and that the
+/// pairs of erf and erfc make, whose error beyond |u| = 0.5 is relative to the tail erfc |u|
+/// they are computed from (erf u = ±(1 − erfc |u|), erfc(−|u|) = 2 − erfc |u|).
 fn damped_error(f: Func, u: f64) -> f64 {
     let e = (-u.abs()).exp();
     match f {
         Func::Sigmoid => e / ((1.0 + e) * (1.0 + e)),
         Func::Tanh => 4.0 * e * e / ((1.0 + e * e) * (1.0 + e * e)),
+        Func::Erf if u.abs() <= 0.5 => call(Func::Erf, u).abs(),
+        Func::Erfc if u >= -0.5 => call(Func::Erfc, u),
+        Func::Erf | Func::Erfc => call(Func::Erfc, u.abs()),
         _ => e.ln_1p(),
     }
 }
+
+/// The functions whose double-double in `f64` is the unrounded pair of the runtime's own
+/// kernel (`dd/pair.rs`), within [`PAIRED`] of the truth rather than an ULP.
+fn paired(f: Func) -> bool {
+    matches!(
+        f,
+        Func::Exp
+            | Func::ExpM1
+            | Func::Ln
+            | Func::Ln1p
+            | Func::Tanh
+            | Func::Atan
+            | Func::Erf
+            | Func::Erfc
+            | Func::Sigmoid
+            | Func::Softplus
+    )
+}
+
+/// How far [`paired`] functions' pairs may be off, relatively: 2^-54 (measured at most
+/// 2^-54.9, erfc, `dd::tests::f64_pairs_carry_their_library_calls_far_below_an_ulp`).
+const PAIRED: f64 = 5.551115123125783e-17;
 
 /// The relative perturbation, in ULPs, that [`Perturb`] gives node `i`'s value: ±½ to ±1,
 /// sign and size drawn from the node's index, so that two calls in one difference are not

@@ -152,6 +152,13 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
         let (hi, lo) = self.parts();
         Self::function(hi.log1p(), T::from_f64(1.0) / (T::from_f64(1.0) + hi), lo)
     }
+    /// arctan self: by default `T`'s at the high part, corrected to first order.
+    #[inline(always)]
+    fn atan(self) -> Self {
+        let (hi, lo) = self.parts();
+        let one = T::from_f64(1.0);
+        Self::function(hi.atan(), one / (one + hi * hi), lo)
+    }
     /// tanh self.
     fn tanh(self) -> Self;
     /// σ(self).
@@ -463,10 +470,12 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
         self.through(T::cosh, T::sinh)
     }
 
-    /// arctan.
+    /// arctan: in `f64` pairs the unrounded pair of the runtime's own kernel
+    /// (`math::atan_pair`) corrected to first order for the low part; elsewhere `T`'s
+    /// arctangent at the high part, corrected so.
     #[inline(always)]
     pub fn atan(self) -> Self {
-        self.through(T::atan, |h| T::from_f64(1.0) / (T::from_f64(1.0) + h * h))
+        Dd(self.0.atan(), PhantomData)
     }
 
     /// sin.

@@ -51,6 +51,33 @@ impl<T: Float> Pair<T> {
         Self::select(self.is_finite() & other.is_finite(), chosen, Self::new(T::from_f64(f64::NAN)))
     }
 
+    /// An `f64` value (for `f32` lanes) as a pair: rounded, and the rest rounded.
+    #[inline(always)]
+    fn split(v: T::Wide) -> Self {
+        let hi = T::narrow(v);
+        Pair { hi, lo: T::narrow(v - hi.widen()) }
+    }
+
+    /// e^-|h|: in `f64` the unrounded pair of the runtime's own exponential
+    /// (`math::exp_pair`) where |h| ≤ `PAIR_RANGE`; `T`'s rounded value beyond (0 or below
+    /// the normal range: the callers' results are refused there) and for `f32`. What σ and
+    /// softplus are built from, so that they carry no rounding of it.
+    #[inline(always)]
+    fn exp_minus_abs(h: T) -> Self {
+        let y = -h.abs();
+        if math::computed_wide::<T>() {
+            return Self::new(y.exp());
+        }
+        crate::__lanes_if!(
+            y.ge(T::from_f64(-math::PAIR_RANGE)),
+            {
+                let (eh, el) = math::exp_pair(y, T::from_f64(0.0));
+                Pair { hi: eh, lo: el }
+            },
+            Self::new(y.exp())
+        )
+    }
+
     /// `self` plus a first-order correction `slope · lo`, for a function value whose
     /// argument had the low part `lo`.
     #[inline(always)]
@@ -290,48 +317,79 @@ impl<T: Float> Repr<T> for Pair<T> {
         )
     }
 
-    /// From `e^-2|u|` where that is well away from 1 and from `expm1` near 0, each in the
-    /// range where its rounding is damped.
+    /// `f64`: the unrounded pair of the runtime's own arctangent of hi (`math::atan_pair`)
+    /// plus lo / (1 + hi²), for a finite hi; `T`'s arctangent corrected to first order
+    /// elsewhere, and for `f32`.
+    #[inline(always)]
+    fn atan(self) -> Self {
+        let (hi, lo) = (self.hi, self.lo);
+        let one = T::from_f64(1.0);
+        let slope = one / (one + hi * hi);
+        if math::computed_wide::<T>() {
+            return Self::new(hi.atan()).corrected(slope, lo);
+        }
+        crate::__lanes_if!(
+            hi.is_finite(),
+            {
+                let (h, l) = math::atan_pair(hi);
+                Self::renormalised(h, l + slope * lo)
+            },
+            Self::new(hi.atan()).corrected(slope, lo)
+        )
+    }
+
+    /// (1 − e)/(1 + e) from e = e^-2|u| where that is well away from 1 ([`Pair::exp_minus_abs`]),
+    /// and −m/(2 + m) from m = expm1(−2|u|) near 0, each where its error is damped; in `f64`
+    /// e and m are the unrounded pairs of the runtime's own kernels (`math::exp_pair`,
+    /// `expm1_pair`: within 2^-56, where `f64`'s rounded values carried half an ULP into the
+    /// quotient), for `f32` `T`'s rounded values.
     #[inline(always)]
     fn tanh(self) -> Self {
         let (zero, one, two) = (T::from_f64(0.0), T::from_f64(1.0), T::from_f64(2.0));
         let y = self.hi.abs();
+        let wide = math::computed_wide::<T>();
         // In place (not `branch` with closures), like generated code: see `lanes_if!`.
         let t = crate::__lanes_if!(
             y.gt(T::from_f64(0.35)),
             {
-                let e = (-two * y).exp();
-                Self::renormalised(one, -e).div(Self::renormalised(one, e))
+                let e = Self::exp_minus_abs(two * y);
+                Self::new(one).add(e.neg()).div(Self::new(one).add(e))
             },
             {
-                let m = (-two * y).expm1();
-                Self::new(-m).div(Self::renormalised(two, m))
+                let m = if wide {
+                    Self::new((-two * y).expm1())
+                } else {
+                    let (h, l) = math::expm1_pair(-two * y);
+                    Pair { hi: h, lo: l }
+                };
+                m.neg().div(Self::new(two).add(m))
             }
         );
         let t = Self::select(self.hi.lt(zero), t.neg(), t);
         t.corrected(one - t.hi * t.hi, self.lo)
     }
 
-    /// As 1 / (1 + e^-|u|) or its complement computed in pairs.
+    /// As 1 / (1 + e^-|u|) or its complement computed in pairs, from the pair
+    /// [`Pair::exp_minus_abs`].
     #[inline(always)]
     fn sigmoid(self) -> Self {
         let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
-        let e = (-self.hi.abs()).exp();
-        let denominator = Self::renormalised(one, e);
+        let e = Self::exp_minus_abs(self.hi);
+        let denominator = Self::new(one).add(e);
         let positive = self.hi.ge(zero);
         // σ(|u|) or σ(-|u|) = e^-|u| σ(|u|), from one division.
-        let s = Self::new(T::select(positive, one, e)).div(denominator);
+        let s = Self::select(positive, Self::new(one), e).div(denominator);
         // The slope σ(u) σ(-u) needs σ(-u) only roughly: e σ(|u|), or 1 - σ(u) for u < 0.
-        let other = T::select(positive, e * s.hi, one - s.hi);
+        let other = T::select(positive, e.hi * s.hi, one - s.hi);
         s.corrected(s.hi * other, self.lo).unless_underflowed()
     }
 
     #[inline(always)]
     fn sigmoid_pair(self) -> (Self, Self) {
-        let one = T::from_f64(1.0);
-        let e = (-self.hi.abs()).exp();
-        let big = Self::new(one).div(Self::renormalised(one, e));
-        let small = big.mul(Self::new(e));
+        let one = Self::new(T::from_f64(1.0));
+        let e = Self::exp_minus_abs(self.hi);
+        let big = one.div(one.add(e));
+        let small = big.mul(e);
         let shift = big.hi * small.hi * self.lo;
         let (up, down) =
             (|v: Self| Self::renormalised(v.hi, v.lo + shift), |v: Self| Self::renormalised(v.hi, v.lo - shift));
@@ -341,26 +399,72 @@ impl<T: Float> Repr<T> for Pair<T> {
         (pos.unless_underflowed(), neg.unless_underflowed())
     }
 
+    /// max(hi, 0) + ln(1 + e^-|hi|), the logarithm of the pair [`Pair::exp_minus_abs`]
+    /// (`Repr::log1p`: in `f64` the unrounded pair of the runtime's own), corrected to first
+    /// order for lo by σ(hi).
     #[inline(always)]
     fn softplus(self) -> Self {
         let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
-        let e = (-self.hi.abs()).exp();
+        let e = Self::exp_minus_abs(self.hi);
         // The slope σ(u), from the same e^-|u|.
-        let slope = T::select(self.hi.ge(zero), one, e) / (one + e);
-        Self::renormalised(self.hi.max(zero), e.log1p()).corrected(slope, self.lo).unless_underflowed()
+        let slope = T::select(self.hi.ge(zero), one, e.hi) / (one + e.hi);
+        Self::new(self.hi.max(zero)).add(e.log1p()).corrected(slope, self.lo).unless_underflowed()
     }
 
-    /// `T`'s erf at `hi`, corrected to first order.
+    /// `f64`: the unrounded pair of the runtime's own erf of hi (`math::erf_pair`) plus
+    /// (2/√π) e^(−hi²) lo, for a finite hi above 1e-290 in size (below, the pair's error
+    /// terms would be subnormal); `T`'s erf at hi corrected to first order elsewhere.
+    /// `f32`: the wide form's `f64` erf (to about 2^-31) split into a pair, and beyond
+    /// |hi| = 0.5 ±(1 − erfc |hi|) with the complement in the low part, so that ln(erf u)
+    /// keeps its −erfc u where erf rounds to 1 (`f32`'s own erf corrected to first order
+    /// gave 0 there).
     #[inline(always)]
     fn erf(self) -> Self {
-        Self::function(self.hi.erf(), gaussian_slope(self.hi), self.lo)
+        let (hi, lo) = (self.hi, self.lo);
+        let slope = gaussian_slope(hi);
+        if math::computed_wide::<T>() {
+            let w = hi.widen();
+            let one = <T::Wide as Float>::from_f64(1.0);
+            let c = math::erfc_wide_range(w.abs());
+            let h = T::narrow(one - c);
+            // 1 − h is exact (h is within a factor 2 of 1).
+            let far = Pair { hi: h, lo: T::narrow((one - h.widen()) - c) };
+            let far = Self::select(hi.lt(T::from_f64(0.0)), far.neg(), far);
+            let near = Self::split(math::erf_wide_range(w));
+            let v = Self::select(hi.abs().le(T::from_f64(0.5)), near, far);
+            return Self::renormalised(v.hi, v.lo + slope * lo);
+        }
+        crate::__lanes_if!(
+            hi.is_finite() & hi.abs().gt(T::from_f64(1e-290)),
+            {
+                let (h, l) = math::erf_pair(hi);
+                Self::renormalised(h, l + slope * lo)
+            },
+            Self::function(hi.erf(), slope, lo)
+        )
     }
 
-    /// `T`'s erfc at `hi`, corrected to first order; refused where it is subnormal in `T`
-    /// (it has lost bits).
+    /// `f64`: the unrounded pair of the runtime's own erfc of hi (`math::erfc_pair`) minus
+    /// (2/√π) e^(−hi²) lo, for a finite hi; `T`'s erfc at hi corrected to first order
+    /// elsewhere. `f32`: the wide form's `f64` erfc (to about 2^-31) split into a pair.
+    /// Refused where it is subnormal in `T` (it has lost bits).
     #[inline(always)]
     fn erfc(self) -> Self {
-        Self::function(self.hi.erfc(), -gaussian_slope(self.hi), self.lo).unless_underflowed()
+        let (hi, lo) = (self.hi, self.lo);
+        let slope = gaussian_slope(hi);
+        if math::computed_wide::<T>() {
+            let v = Self::split(math::erfc_wide_range(hi.widen()));
+            return Self::renormalised(v.hi, v.lo - slope * lo).unless_underflowed();
+        }
+        let v = crate::__lanes_if!(
+            hi.is_finite(),
+            {
+                let (h, l) = math::erfc_pair(hi);
+                Self::renormalised(h, l - slope * lo)
+            },
+            Self::function(hi.erfc(), -slope, lo)
+        );
+        v.unless_underflowed()
     }
 
     /// erfc(hi) − (2/√π) e^(−hi²) lo.

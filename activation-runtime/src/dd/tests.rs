@@ -488,24 +488,51 @@ fn wide_erf_and_erfc_lanes_are_the_scalar_bits() {
 }
 
 #[test]
-fn pairs_keep_the_value_at_hi_corrected_to_first_order() {
-    // Dd<f64> (and DdPair<f32>): T's erf and erfc at hi plus slope · lo, as before the wide
-    // form had kernels of its own (the runtime's own exp and erf, not std's).
-    let slope = |h: f64| std::f64::consts::FRAC_2_SQRT_PI * Float::exp(-(h * h));
-    let corrected = |v: f64, c: f64| super::two_sum(v, 0.0 + c);
+fn pairs_of_erf_and_erfc_round_to_the_runtime_s_own_values() {
+    // Dd<f64>: the unrounded pairs of the runtime's erf and erfc (their accuracy is
+    // `f64_pairs_carry_their_library_calls_far_below_an_ulp`), which round to its values, and
+    // are refused where erfc is subnormal; DdPair<f32>: the wide form's `f64` kernels split
+    // into pairs.
     let mut rng = Rng(5);
     for _ in 0..2000 {
         let hi = rng.uniform(-8.0, 30.0);
-        let lo = hi * rng.uniform(-1.0, 1.0) * 2f64.powi(-54);
-        let d = Dd::<f64>::from_parts(hi, lo);
+        let d = Dd::<f64>::new(hi);
         let (erf, erfc) = (Float::erf(hi), Float::erfc(hi));
-        assert_eq!(d.erf().parts(), corrected(erf, slope(hi) * lo), "erf at {hi}");
+        assert_eq!(d.erf().settled(), Some(erf), "erf at {hi}");
         if erfc >= f64::MIN_POSITIVE {
-            assert_eq!(d.erfc().parts(), corrected(erfc, -slope(hi) * lo), "erfc at {hi}");
+            assert_eq!(d.erfc().settled(), Some(erfc), "erfc at {hi}");
         } else {
             assert!(d.erfc().parts().1.is_nan(), "erfc at {hi}");
         }
+        let lo = hi * rng.uniform(-1.0, 1.0) * 2f64.powi(-54);
+        let d = Dd::<f64>::from_parts(hi, lo);
         assert_eq!(d.erfc_value(), erfc - std::f64::consts::FRAC_2_SQRT_PI * Float::exp(-(hi * hi)) * lo);
+        // f32 pairs: within 2^-29 of the truth at hi + lo, erf beyond 0.5 as 1 − erfc with
+        // the complement held (1 − erf is right to an `f32` ULP of itself).
+        let (h, l) = (hi as f32, (hi - f64::from(hi as f32)) as f32);
+        let x = Mp::with_val(200, h) + Mp::with_val(200, l);
+        let rel = |(a, b): (f32, f32), truth: &Mp| {
+            let got = Mp::with_val(200, a) + Mp::with_val(200, b);
+            Mp::with_val(200, (got - truth) / truth).abs().to_f64()
+        };
+        let p = DdPair::<f32>::from_parts(h, l);
+        let erf = x.clone().erf();
+        assert!(rel(p.erf().parts(), &erf) < 2f64.powi(-29), "f32 erf at {h}");
+        let (a, b) = p.erf().parts();
+        let complement = Mp::with_val(200, 1 - Mp::with_val(200, erf.abs_ref()));
+        if h.abs() > 0.5 && complement.to_f64() > 1e-36 {
+            let held = Mp::with_val(200, 1 - (Mp::with_val(200, a.abs()) + Mp::with_val(200, b * a.signum())));
+            // Where erf rounds to 1 the complement is the low part, one `f32`.
+            assert!(
+                Mp::with_val(200, (held - &complement) / &complement).abs().to_f64() < 2f64.powi(-23),
+                "1 − erf at {h}"
+            );
+        }
+        let erfc = x.erfc();
+        // (Where the low part is normal too.)
+        if erfc.to_f64() >= f64::from(f32::MIN_POSITIVE) * 2f64.powi(24) {
+            assert!(rel(p.erfc().parts(), &erfc) < 2f64.powi(-29), "f32 erfc at {h}");
+        }
     }
     let p = DdPair::<f32>::from_parts(9.5, 1e-7).erfc();
     assert!(p.parts().1.is_nan(), "erfc(9.5) is subnormal in f32: {p:?}");
@@ -572,14 +599,16 @@ fn sigmoid_pair_values_are_the_bits_of_two_sigmoid_values() {
 }
 
 #[test]
-fn f64_pairs_carry_exp_expm1_ln_and_log1p_far_below_an_ulp() {
-    // The double-double's exp, expm1, ln and log1p are the unrounded pairs of the runtime's
-    // own kernels (`math::exp_pair` …), not `f64`'s rounded value corrected to first order:
+fn f64_pairs_carry_their_library_calls_far_below_an_ulp() {
+    // The double-double's exp, expm1, ln, log1p, tanh, atan, erf and erfc are the unrounded
+    // pairs of the runtime's own kernels (`math::exp_pair` …), and σ and softplus are built
+    // from the pair of e^-|u|, not from `f64`'s rounded values corrected to first order:
     // their error, which a compensated form carries through every later operation, is
-    // below 2^-56 relative (measured 2^-57.8, 2^-56.3, 2^-57.3, 2^-57.4) instead of about
-    // 2^-53, half an ULP (`cargo test -p activation-runtime --lib f64_pairs_carry --
-    // --nocapture` prints the largest). Against MPFR at 200 bits, the argument hi + lo
-    // taken exactly.
+    // below 2^-56 relative (measured 2^-57.8, 2^-56.3, 2^-57.3, 2^-57.4, 2^-57.2, 2^-57.0,
+    // and 2^-57.8, 2^-56.9 for σ and softplus) and 2^-54.5 for erf and erfc (2^-55.0,
+    // 2^-54.9), where it was about 2^-53, half an ULP, or more (tanh 2^-52.7) (`cargo test
+    // -p activation-runtime --lib f64_pairs_carry -- --nocapture` prints the largest).
+    // Against MPFR at 200 bits, the argument hi + lo taken exactly.
     let exact = |hi: f64, lo: f64| Mp::with_val(200, hi) + Mp::with_val(200, lo);
     let rel = |d: Dd<f64>, truth: Mp| {
         let (h, l) = d.parts();
@@ -587,7 +616,7 @@ fn f64_pairs_carry_exp_expm1_ln_and_log1p_far_below_an_ulp() {
         Mp::with_val(200, (got - &truth) / &truth).abs().to_f64()
     };
     let mut rng = Rng(7);
-    let mut worst = [0.0f64; 4];
+    let mut worst = [0.0f64; 10];
     for i in 0..40_000 {
         let hi = match i % 4 {
             0 => rng.uniform(-700.0, 700.0),
@@ -608,12 +637,45 @@ fn f64_pairs_carry_exp_expm1_ln_and_log1p_far_below_an_ulp() {
             worst[2] = worst[2].max(rel(d.ln(), x.clone().ln()));
         }
         if hi > -1.0 && hi != 0.0 {
-            worst[3] = worst[3].max(rel(d.log1p(), x.ln_1p()));
+            worst[3] = worst[3].max(rel(d.log1p(), x.clone().ln_1p()));
+        }
+        if hi != 0.0 && hi.abs() < 19.0 {
+            worst[4] = worst[4].max(rel(d.tanh(), x.clone().tanh()));
+        }
+        if hi != 0.0 {
+            worst[5] = worst[5].max(rel(d.atan(), x.clone().atan()));
+        }
+        if hi.abs() > 1e-290 && hi.abs() < 6.0 {
+            worst[6] = worst[6].max(rel(d.erf(), x.clone().erf()));
+        }
+        if hi < 26.0 {
+            worst[7] = worst[7].max(rel(d.erfc(), x.clone().erfc()));
+        }
+        if hi.abs() <= 700.0 {
+            // σ(u) = 1 / (1 + e^-u), softplus(u) = ln(1 + e^u).
+            let one = Mp::with_val(200, 1);
+            let sigma = Mp::with_val(200, &one / (Mp::with_val(200, &one + Mp::with_val(200, -&x).exp())));
+            worst[8] = worst[8].max(rel(d.sigmoid(), sigma));
+            if hi > -700.0 {
+                worst[9] = worst[9].max(rel(d.softplus(), x.exp().ln_1p()));
+            }
         }
     }
-    println!("largest relative errors (exp, expm1, ln, log1p): {:?}", worst.map(|w| w.log2()));
-    for (name, w) in ["exp", "expm1", "ln", "log1p"].iter().zip(worst) {
-        assert!(w < 2f64.powi(-56), "{name}: 2^{}", w.log2());
+    println!(
+        "largest relative errors (exp, expm1, ln, log1p, tanh, atan, erf, erfc, sigmoid, softplus): {:?}",
+        worst.map(|w| w.log2())
+    );
+    // erf and erfc: their fitted corrections are good to about 2^-55 (`math::erf`).
+    let bars = [-56.0, -56.0, -56.0, -56.0, -56.0, -56.0, -54.5, -54.5, -56.0, -56.0];
+    let names = ["exp", "expm1", "ln", "log1p", "tanh", "atan", "erf", "erfc", "sigmoid", "softplus"];
+    for ((name, w), bar) in names.iter().zip(worst).zip(bars) {
+        assert!(w < 2f64.powf(bar), "{name}: 2^{}", w.log2());
+    }
+    // Far out, the pair of tanh keeps no e^-708 in its low part (`exp_pair` is clamped
+    // there): 1 − tanh(u)² is 4e^-2u, below `f64`'s normal range from u = 355.
+    for u in [355.0, 700.0, 1e4] {
+        let t = Dd::<f64>::new(u).tanh();
+        assert!((Dd::new(1.0) - t * t).parts().0.abs() < f64::MIN_POSITIVE, "tanh({u}): {t:?}");
     }
     // Beyond the pairs' range and at the special values, the first-order path as before:
     // refused, so that the plain code decides.

@@ -107,33 +107,77 @@ pub fn erf<F: Float>(x: F) -> F {
     let v = a + b;
     let small = F::select(v.abs().lt(c.abs()), tiny, v * (one / up));
     // |x| > 0.5: 1 − erfc |x|.
-    let (k, h, l) = erfc_tail(y);
-    let (th, tl) = (h.ldexp(k), l.ldexp(k));
-    let (s, e) = sum(one, -th);
-    let large = (s + (e - tl)).copysign(x);
+    let large = complement(F::from_f64(1.0), erfc_tail(y)).0.copysign(x);
     let v = F::select(y.le(limit), small, large);
     // ±0 keeps its sign; NaN stays NaN.
     F::select(x.is_nan() | x.eq(F::from_f64(0.0)), x, v)
+}
+
+/// erf x as an unrounded pair (hi, lo), for `f64` and a finite x whose erf is a normal
+/// number (elsewhere the value is meaningless: callers select their own): the pieces
+/// [`erf`] rounds, unscaled. Within 2^-55 relative (`dd::tests`).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn erf_pair<F: Float>(x: F) -> (F, F) {
+    let half = F::from_f64(0.5);
+    let (a, b) = erf_small(x.min(half).max(-half), F::from_f64(1.0));
+    let small = fast_two_sum(a, b);
+    let (h, l) = complement(F::from_f64(1.0), erfc_tail(x.abs()));
+    let negative = x.lt(F::from_f64(0.0));
+    let large = (F::select(negative, -h, h), F::select(negative, -l, l));
+    select_pair(x.abs().le(half), small, large)
+}
+
+/// `c` − 2^k (h + l) as a normalised pair, for the tail `(k, h, l)` of [`erfc_tail`] below
+/// `c` (1 or 2): the large parts summed exactly.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn complement<F: Float>(c: F, (k, h, l): (F, F, F)) -> (F, F) {
+    let (th, tl) = (h.ldexp(k), l.ldexp(k));
+    let (s, e) = sum(c, -th);
+    fast_two_sum(s, e - tl)
+}
+
+/// `a` where `m` is set, else `b`, each a pair.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn select_pair<F: Float>(m: F::Mask, a: (F, F), b: (F, F)) -> (F, F) {
+    (F::select(m, a.0, b.0), F::select(m, a.1, b.1))
+}
+
+/// erfc x as a normalised pair where |x| ≤ 0.5 (1 − erf x, the large parts summed
+/// exactly) or x < −0.5 (2 − erfc |x|), and the tail `(k, h, l)` = erfc |x| for x > 0.5.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn erfc_split<F: Float>(x: F) -> ((F, F), (F, F, F)) {
+    let (one, half) = (F::from_f64(1.0), F::from_f64(0.5));
+    let (a, b) = erf_small(x.min(half).max(-half), one);
+    let (s, e) = sum(one, -a);
+    let small = fast_two_sum(s, e - b);
+    let tail = erfc_tail(x.abs());
+    let negative = complement(F::from_f64(2.0), tail);
+    (select_pair(x.abs().le(half), small, negative), tail)
 }
 
 /// 1 − erf x, accurate in the right tail, within 1 ULP.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn erfc<F: Float>(x: F) -> F {
-    let (one, half) = (F::from_f64(1.0), F::from_f64(0.5));
-    let y = x.abs();
-    // |x| ≤ 0.5: 1 − erf x, the large parts summed exactly.
-    let (a, b) = erf_small(x.min(half).max(-half), one);
-    let (s, e) = sum(one, -a);
-    let small = s + (e - b);
-    // x > 0.5: the tail; x < −0.5: 2 − the tail.
-    let (k, h, l) = erfc_tail(y);
-    let positive = scale_rounded(k, h, l);
-    let (th, tl) = (h.ldexp(k), l.ldexp(k));
-    let (s2, e2) = sum(F::from_f64(2.0), -th);
-    let negative = s2 + (e2 - tl);
-    let v = F::select(y.le(half), small, F::select(x.lt(F::from_f64(0.0)), negative, positive));
+    let ((near, _), (k, h, l)) = erfc_split(x);
+    // x > 0.5: the tail, rounded once (subnormal results included).
+    let v = F::select(x.abs().le(F::from_f64(0.5)) | x.lt(F::from_f64(0.0)), near, scale_rounded(k, h, l));
     F::select(x.is_nan(), x, v)
+}
+
+/// erfc x as an unrounded pair (hi, lo), for `f64` and a finite x whose erfc is a normal
+/// number (elsewhere, below the normal range, the pair is: callers refuse it): the pieces
+/// [`erfc`] rounds, the tail scaled exactly. Within 2^-55 relative (`dd::tests`).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn erfc_pair<F: Float>(x: F) -> (F, F) {
+    let (near, (k, h, l)) = erfc_split(x);
+    let tail = (h.ldexp(k), l.ldexp(k));
+    select_pair(x.abs().le(F::from_f64(0.5)) | x.lt(F::from_f64(0.0)), near, tail)
 }
 
 /// erf x for |x| ≤ 0.5 in `f64`: x P(x²), within 2^-36 of erf x plus a few roundings.

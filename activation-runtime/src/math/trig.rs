@@ -174,6 +174,26 @@ pub fn cos<F: Float>(x: F) -> F {
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn atan<F: Float>(x: F) -> F {
+    let (s, rest) = atan_parts(x);
+    F::select(x.is_nan(), x, (s + rest).copysign(x))
+}
+
+/// atan x as an unrounded pair (hi, lo), |lo| ≤ ulp(hi) / 2, for `f64` and a finite x
+/// (elsewhere the value is meaningless: callers select their own): what [`atan`] rounds.
+/// Within 2^-56 relative (`dd::tests`: the polynomial is fitted for `atan`'s rounding).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn atan_pair<F: Float>(x: F) -> (F, F) {
+    let (s, rest) = atan_parts(x);
+    let (h, l) = fast_two_sum(s, rest);
+    let negative = x.lt(F::from_f64(0.0));
+    (F::select(negative, -h, h), F::select(negative, -l, l))
+}
+
+/// atan |x| as s + rest, unrounded, with |rest| well below |s| (see [`atan`]).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn atan_parts<F: Float>(x: F) -> (F, F) {
     let (zero, one) = (F::from_f64(0.0), F::from_f64(1.0));
     let y = x.abs();
     let (c, t, hi, lo) = (F::Scalar::ATAN_C, F::Scalar::ATAN_T, F::Scalar::ATAN_HI, F::Scalar::ATAN_LO);
@@ -201,6 +221,5 @@ pub fn atan<F: Float>(x: F) -> F {
     let ql = F::select(ql.is_nan(), zero, ql);
     let w = q * q;
     let (s, e) = sum(ah, q);
-    let v = s + (e + ((al + ql) + (q * w) * poly(w, F::Scalar::ATAN)));
-    F::select(x.is_nan(), x, v.copysign(x))
+    (s, e + ((al + ql) + (q * w) * poly(w, F::Scalar::ATAN)))
 }
