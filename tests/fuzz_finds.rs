@@ -230,6 +230,50 @@ pub fn log_of_a_product_with_an_exponential(x: f64) -> f64 {
     (-(((if x <= (-0.01) { min(x, 0.5) } else { 0.001 }) * exp(-x)) * sqrt(E))).ln()
 }
 
+/// f7: f″ of `softplus(x)·x`, written with `max(softplus(x), x)`, was 2 from x ≈ 33 where
+/// the truth is 2 + 1e-13: `softplus(x) > x`, the condition of the derivative's branch,
+/// rounds to false there (rules `compare-greater` and `softplus-minus-input`: the sign of
+/// softplus(−x)).
+#[activation]
+pub fn max_of_softplus_and_input(x: f64) -> f64 {
+    (softplus(x).max(x) * x) + x
+}
+
+/// f851: `(0.01 − x)^x` is real only at the integers beyond 0.01, and its checks failed
+/// every error there against a NaN bound; the condition number holds the base's sign
+/// (`check::held_signs`), 80 at x = 20, and its 9 ULPs pass.
+#[activation]
+pub fn negative_base_to_the_input(x: f64) -> f64 {
+    (0.01 - min(if x < 0.5 { x } else { x }, x)).powf(x)
+}
+
+/// f972: `tanh(x + 0.1)^100` carried a hundred times the rounding of tanh(0.1) near x = 0,
+/// where the condition is small (7 ULPs against 4 at −1e-8): the double-double's tanh is
+/// the runtime's unrounded pair now.
+#[activation]
+pub fn power_of_a_shifted_tanh(x: f64) -> f64 {
+    tanh((if x < 0.5 { x } else { x }) + 0.1).powf(100.0)
+}
+
+/// f936: `expm1(σ(atan(x)³))` carried atan's rounding at −700 (5 ULPs against 4): the
+/// double-double's atan is the runtime's unrounded pair now.
+#[activation]
+pub fn expm1_of_sigmoid_of_an_atan_cube(x: f64) -> f64 {
+    sigmoid(
+        (if abs(x).powi(2) > (-2.0) {
+            x.atan()
+        } else {
+            if exp(x) >= 4.0 {
+                -1.5
+            } else {
+                x
+            }
+        })
+        .powi(3),
+    )
+    .exp_m1()
+}
+
 /// Formulas held here that still warn, where `f64` itself breaks down (outside the scan of
 /// `the_fixed_formulas_raise_no_warning_and_skip_nothing`, which reads top-level items; the
 /// warning is expected, so allowed).
@@ -321,5 +365,5 @@ fn the_fixed_formulas_raise_no_warning_and_skip_nothing() {
         assert!(!text.contains("skip = ["), "{name}: {text}");
         seen += 1;
     }
-    assert_eq!(seen, 27);
+    assert_eq!(seen, 31);
 }
