@@ -295,25 +295,32 @@ impl<T: Float> Repr<T> for Pair<T> {
     }
 
     /// `f64`: the unrounded pair of the runtime's own ln(1 + hi + lo) (`math::log1p_pair`,
-    /// which carries lo itself) for a finite nonzero hi > −1; `T`'s log1p corrected to first
-    /// order elsewhere (0, −1 and below, ∞, NaN), and for `f32`.
+    /// which carries lo itself) for a finite nonzero hi > −0.5; ln of the exact sum
+    /// (1 + hi, lo) for hi in [−1, −0.5] (for `f32` too); `T`'s log1p corrected to first
+    /// order elsewhere (0, below −1, ∞, NaN), and for `f32`.
     #[inline(always)]
     fn log1p(self) -> Self {
         let (hi, lo) = (self.hi, self.lo);
         let one = T::from_f64(1.0);
+        // hi in [−1, −0.5]: 1 + hi is exact (Sterbenz), and ln of the pair (1 + hi, lo)
+        // keeps lo, which `log1p_pair` takes to first order only — up to 1e-10 off in
+        // ln(1 + erf x) at x = −5, where lo is 7e-5 of 1 + hi; at hi = −1 it is ln lo
+        // (ln(1 + erf(−10)) = ln erfc 10, erf's pair being (−1, erfc 10)).
+        let near = hi.ge(-one) & hi.le(T::from_f64(-0.5));
+        let from_sum = || Self::renormalised(one + hi, lo).ln();
         let rounded = || Self::new(hi.log1p()).corrected(one / (one + hi), lo);
         if math::computed_wide::<T>() {
-            return rounded();
+            return crate::__lanes_if!(near, from_sum(), rounded());
         }
         let zero = T::from_f64(0.0);
-        let inside = hi.gt(-one) & hi.lt(T::from_f64(f64::INFINITY)) & !hi.eq(zero);
+        let inside = hi.gt(T::from_f64(-0.5)) & hi.lt(T::from_f64(f64::INFINITY)) & !hi.eq(zero);
         crate::__lanes_if!(
             inside,
             {
                 let (h, l) = math::log1p_pair(hi, lo);
                 Self::renormalised(h, l)
             },
-            rounded()
+            crate::__lanes_if!(near, from_sum(), rounded())
         )
     }
 
@@ -366,6 +373,8 @@ impl<T: Float> Repr<T> for Pair<T> {
             }
         );
         let t = Self::select(self.hi.lt(zero), t.neg(), t);
+        // NaN stays NaN (`expm1_pair` clamps its argument, which takes a NaN to the clamp).
+        let t = Self::select(self.hi.is_nan(), Self::new(self.hi), t);
         t.corrected(one - t.hi * t.hi, self.lo)
     }
 

@@ -671,6 +671,14 @@ fn f64_pairs_carry_their_library_calls_far_below_an_ulp() {
     for ((name, w), bar) in names.iter().zip(worst).zip(bars) {
         assert!(w < 2f64.powf(bar), "{name}: 2^{}", w.log2());
     }
+    // NaN stays NaN; ln(1 + erf(−10)) is ln erfc(10), −102.88, where erf's pair is
+    // (−1, erfc 10).
+    assert!(Dd::<f64>::new(f64::NAN).tanh().parts().0.is_nan());
+    let l = Dd::<f64>::new(-10.0).erf().log1p().settled().unwrap();
+    assert!((l - -102.879_889_024_844_9).abs() < 1e-12, "{l}");
+    // … and ln erfc 5 at −5, where lo is 7e-5 of 1 + hi (−27.200889545537436: MPFR).
+    let l = Dd::<f64>::new(-5.0).erf().log1p().settled().unwrap();
+    assert!((l - -27.200_889_545_537_436).abs() <= 4.0 * 3.6e-15, "{l}");
     // Far out, the pair of tanh keeps no e^-708 in its low part (`exp_pair` is clamped
     // there): 1 − tanh(u)² is 4e^-2u, below `f64`'s normal range from u = 355.
     for u in [355.0, 700.0, 1e4] {
