@@ -307,12 +307,9 @@ impl Model {
             extended[self.body]
         };
         let step = x.abs().max(1e-300) * 2f64.powi(-30);
-        let beside = [at(x - step), at(x + step)].iter().any(|v| v.is_domain_nan() || v.is_pole());
-        let nan_truth = |target: usize| match target {
-            0 => here.is_domain_nan(),
-            1 | 2 => here.is_pole() || beside,
-            _ => here.is_domain_nan() || here.is_pole(),
-        };
+        let neighbours = [at(x - step), at(x + step)];
+        let nan_beside = neighbours.iter().any(|v| v.is_domain_nan());
+        let pole_beside = neighbours.iter().any(|v| v.is_pole());
         let mut vars = self.vars.clone();
         vars[0] = x;
         let wide = self.run(&vars, None);
@@ -320,6 +317,17 @@ impl Model {
         // rounding error and for the error they carry from their library calls.
         let mut pairs = Vec::new();
         compensate::pair_model(&self.tape, &vars, &mut pairs);
+        // A pole at or beside x that the double-double does not see at x is a call rounded
+        // onto a singularity in the extended evaluation: ln(1 + erf x) at −10, where erf
+        // rounds to −1 there and the pair holds ln erfc 10.
+        let (body_hi, body_lo) = pairs[self.body].parts();
+        let held = body_hi.is_normal() && body_lo.is_finite();
+        let (pole, beside) = (here.is_pole() && !held, nan_beside || pole_beside && !held);
+        let nan_truth = |target: usize| match target {
+            0 => here.is_domain_nan(),
+            1 | 2 => pole || beside,
+            _ => here.is_domain_nan() || pole,
+        };
         // The same with the library calls moved off their values (computed when first
         // needed, one model per kind of code and sign).
         let mut moved_models: [Vec<Dd<f64>>; 8] = Default::default();
@@ -366,10 +374,16 @@ impl Model {
                     Arithmetic::Plain => Perturb::F32,
                 };
                 let kind64 = if is_compensated { Perturb::CompensatedF64 } else { Perturb::F64 };
-                if !wide.is_finite() && !beyond[r] {
+                // (A compensated form's `f64` code is its double-double, where that holds a
+                // value: ln(1 + erf x) at −10 is ln erfc 10 there, erf's pair being (−1,
+                // erfc 10).)
+                let reference = pairs[r];
+                let (hi, lo) = reference.parts();
+                let held64 = is_compensated && hi.is_finite() && lo.is_finite();
+                if !wide.is_finite() && !beyond[r] && !held64 {
                     // Infinite only because a call rounded onto a singularity (ln(1 + erf x)
-                    // at −10, where erf rounds to −1): with the calls moved one way or the
-                    // other, the form comes back finite.
+                    // at −10 in plain code, where erf rounds to −1): with the calls moved one
+                    // way or the other, the form comes back finite.
                     let back = [kind32, kind64]
                         .into_iter()
                         .any(|kind| [1.0, -1.0].into_iter().any(|sign| moved(kind, sign, r).parts().0.is_finite()));
@@ -377,8 +391,6 @@ impl Model {
                         return Score::BOTH;
                     }
                 }
-                let reference = pairs[r];
-                let (hi, lo) = reference.parts();
                 let root = |(a, b): (f64, f64)| a != 0.0 && b != 0.0;
                 if (hi == 0.0 || wide == 0.0) && x != 0.0 && !root(beside(r)) {
                     // 0 only because a call rounded onto a zero (ln(erf(u)) where erf u rounds
