@@ -91,23 +91,17 @@ pub(crate) fn needed(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
 /// 14 ULPs from the truth for the 0.001 that `f64` holds, and ∞ in `f32`; ln(erf(ln(1 +
 /// x))) is 0 from x ≈ 300 in `f64`, where erf rounds to 1, and −1.9e-20 at 700 in pairs.
 fn f64_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
-    let Excess { tape, root, mut vars } = Excess::new(e, input, params);
+    let mut probe = Excess::new(e, input, params);
     let (mut values, mut pairs) = (Vec::new(), Vec::new());
-    let mut reference = |x: f64, vars: &mut Vec<f64>| {
-        vars[0] = x;
-        pair_model(&tape, vars, &mut pairs);
-        let (hi, lo) = pairs[root].parts();
-        (hi, lo)
-    };
     f64_probe_points().any(|x| {
-        let (hi, lo) = reference(x, &mut vars);
+        let (hi, lo) = probe.paired(x, &mut pairs).parts();
         let truth = hi + lo;
         if !truth.is_normal() {
             return false;
         }
-        vars[0] = x;
-        tape.eval(&vars, &mut values);
-        let plain = values[root];
+        probe.vars[0] = x;
+        probe.tape.eval(&probe.vars, &mut values);
+        let plain = values[probe.root];
         if plain == 0.0 || !plain.is_finite() {
             return true;
         }
@@ -116,13 +110,7 @@ fn f64_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
         if ulps <= 4.0 * share {
             return false;
         }
-        let h = x.abs() * 2f64.powi(-20);
-        let mut at = |x: f64, vars: &mut Vec<f64>| {
-            let (hi, lo) = reference(x, vars);
-            hi + lo
-        };
-        let slope = (at(x + h, &mut vars) - at(x - h, &mut vars)) / (2.0 * h);
-        let cond = (x * slope / truth).abs();
+        let cond = probe.paired_condition(x, truth, &mut pairs);
         cond.is_finite() && ulps > share * (4.0 + 4.0 * cond)
     })
 }
@@ -298,30 +286,21 @@ fn wide_probe_points() -> impl Iterator<Item = f64> {
 /// gap between them: 1 + tanh(40)·(−tanh(40) − 6e-18) keeps its −6e-18 in pairs and loses
 /// it in `f64`.
 fn wide_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
-    let Excess { tape, root, mut vars } = Excess::new(e, input, params);
+    let mut probe = Excess::new(e, input, params);
     let (mut values, mut pairs) = (Vec::new(), Vec::new());
-    // The pair's value at input x, rounded to `f64`.
-    let mut reference = |x: f64, vars: &mut Vec<f64>| {
-        vars[0] = x;
-        pair_model(&tape, vars, &mut pairs);
-        let (hi, lo) = pairs[root].parts();
-        hi + lo
-    };
     wide_probe_points().any(|x| {
-        let truth = reference(x, &mut vars);
+        let truth = probe.paired_value(x, &mut pairs);
         let t32 = truth as f32;
         if !t32.is_normal() {
             return false;
         }
-        vars[0] = x;
-        wide_model(&tape, &vars, &mut values, false, None);
-        let wide = values[root];
+        probe.vars[0] = x;
+        wide_model(&probe.tape, &probe.vars, &mut values, false, None);
+        let wide = values[probe.root];
         if !(wide as f32).is_normal() {
             return true;
         }
-        let h = x.abs() * 2f64.powi(-20);
-        let slope = (reference(x + h, &mut vars) - reference(x - h, &mut vars)) / (2.0 * h);
-        let cond = (x * slope / truth).abs();
+        let cond = probe.paired_condition(x, truth, &mut pairs);
         cond.is_finite() && (wide - truth).abs() / ulp_of_f32(t32) > WIDE_SHARE * (4.0 + 4.0 * cond)
     })
 }
@@ -647,6 +626,28 @@ impl Excess {
         let mut vars = vec![0.0];
         vars.extend(params.iter().map(|(_, v)| f64::from(*v as f32)));
         Excess { tape, root, vars }
+    }
+
+    /// The form in the runtime's double-double at `x` ([`pair_model`]): the reference that
+    /// [`wide_loses`] and [`f64_loses`] hold the `f64` codes to.
+    fn paired(&mut self, x: f64, pairs: &mut Vec<Dd<f64>>) -> Dd<f64> {
+        self.vars[0] = x;
+        pair_model(&self.tape, &self.vars, pairs);
+        pairs[self.root]
+    }
+
+    /// [`paired`](Self::paired) rounded to `f64`.
+    fn paired_value(&mut self, x: f64, pairs: &mut Vec<Dd<f64>>) -> f64 {
+        let (hi, lo) = self.paired(x, pairs).parts();
+        hi + lo
+    }
+
+    /// cond = |x g′(x)/g(x)| of the double-double's values, g(x) = `value`, from its values
+    /// at x(1 ± 2^-20).
+    fn paired_condition(&mut self, x: f64, value: f64, pairs: &mut Vec<Dd<f64>>) -> f64 {
+        let h = x.abs() * 2f64.powi(-20);
+        let slope = (self.paired_value(x + h, pairs) - self.paired_value(x - h, pairs)) / (2.0 * h);
+        (x * slope / value).abs()
     }
 
     /// The `f32` rounding error at `x` as a fraction of the bar 4 + 4·cond there (0 where
