@@ -283,6 +283,23 @@ pub fn exp_of_tanh_of_a_clipped_root(x: f64) -> f64 {
     tanh(sqrt(max(x, x)).max(0.1)).exp()
 }
 
+/// f929: `erfc(1/2x)` jumps at 0 (2 on the left, 0 on the right). Its f′ = e^(−1/4x²)/x²
+/// (times 1/√π) was 0/0 = NaN wherever x² underflows (|x| < 1e-154): the numerator's
+/// decaying factor and the divisor had both reached 0. It is a tail quotient now
+/// (`__private::div_or_zero`: 0 there, the truth rounded), and at the jump itself the
+/// derivatives have no truth (`verify/reference.rs`, `passes/doubts.rs`): the checks no
+/// longer skip a range around 0.
+#[activation]
+pub fn erfc_of_a_reciprocal(x: f64) -> f64 {
+    erfc(((x + x) * 1.0).powi(-1))
+}
+
+/// f736: the same shape shifted, `erfc((x + 1)/x)`.
+#[activation]
+pub fn erfc_of_a_shifted_reciprocal(x: f64) -> f64 {
+    erfc((x + 1.0) / x) + 0.01
+}
+
 /// Formulas held here that still warn, where `f64` itself breaks down (outside the scan of
 /// `the_fixed_formulas_raise_no_warning_and_skip_nothing`, which reads top-level items; the
 /// warning is expected, so allowed).
@@ -355,6 +372,27 @@ fn f32_code_that_overflows_is_computed_in_f64() {
     assert!(slice[3].is_finite() && slice[4] == f32::NEG_INFINITY, "{slice:?}");
 }
 
+#[test]
+fn a_vanished_numerator_over_a_vanished_divisor_is_zero() {
+    // Where x² underflows, e^(−1/4x²)/x² is 0/0 as computed and 0 in truth (far below the
+    // smallest subnormal), on the scalar and the slice paths, in both precisions.
+    let f = ErfcOfAReciprocal;
+    let xs = [1e-200f64, -1e-200, 1e-160, -1e-300, 0.1, 1.0];
+    let mut slice = [0.0f64; 6];
+    f.with_derivative_slice(&xs, &mut [0.0; 6], &mut slice);
+    for (&x, &dy) in xs.iter().zip(&slice) {
+        let d = Activation::derivative(&f, x);
+        assert_eq!(d.to_bits(), dy.to_bits(), "slice at {x:e}");
+        let truth =
+            if x.abs() < 1e-100 { 0.0 } else { (-0.25 / (x * x)).exp() / (x * x) / std::f64::consts::PI.sqrt() };
+        assert!((d - truth).abs() <= 1e-12 * truth.abs(), "f'({x:e}) = {d:e}, truth {truth:e}");
+    }
+    for x in [1e-30f32, -1e-25, 1e-20] {
+        assert_eq!(Activation::derivative(&f, x), 0.0, "f'({x:e})");
+        assert_eq!(Activation::second_derivative(&f, x), 0.0, "f''({x:e})");
+    }
+}
+
 /// The generated code of `item`, expanded by the engine.
 fn expanded(item: syn::ItemFn) -> String {
     activation_core::expand::activation(Default::default(), quote::ToTokens::to_token_stream(&item)).to_string()
@@ -374,5 +412,5 @@ fn the_fixed_formulas_raise_no_warning_and_skip_nothing() {
         assert!(!text.contains("skip = ["), "{name}: {text}");
         seen += 1;
     }
-    assert_eq!(seen, 32);
+    assert_eq!(seen, 34);
 }

@@ -14,6 +14,20 @@ pub fn mul_or_zero<T: Float>(a: T, b: T) -> T {
     T::select(a.eq(zero) | b.eq(zero), zero, a * b)
 }
 
+/// `a / b`, except that where the numerator's decaying factor `small` (an `exp`,
+/// `sigmoid`, `erfc` or `softplus`) has underflowed to 0 and the divisor has reached 0 too,
+/// the quotient is 0, not the NaN of 0 / 0: e^(−1/x²) / x² below |x| = 1e-154, where x²
+/// underflows, or e^(−x²) / √(erfc x) beyond 27, where both have. A decaying factor is 0
+/// only by underflow, and its exponential decay dominates a divisor that vanishes as a
+/// power; where the divisor decays faster, the expansion's doubts see a 0 whose value with
+/// an unbounded exponent is a normal number and warn. A numerator that is 0 for another
+/// reason (x e^(−x²) / x² at 0) keeps its NaN.
+#[inline(always)]
+pub fn div_or_zero<T: Float>(a: T, b: T, small: T) -> T {
+    let zero = T::from_f64(0.0);
+    T::select(small.eq(zero) & b.eq(zero), zero, a / b)
+}
+
 /// `a * small` where `small = e^u` or `σ(u)` decays to 0 in a tail, and `log_small()` gives
 /// u as a double-double (where `small` has underflowed, ln σ(u) = u to far below an ULP).
 /// Where `small` is subnormal — it has lost bits, up to all of them — while `|a| > 1` could
@@ -118,6 +132,24 @@ mod tests {
         }
         // The plain call, on x⁸ rounded to f32, misses the rounded truth somewhere.
         assert!(plain_off > 0);
+    }
+
+    #[test]
+    fn a_vanished_decaying_factor_wins_over_a_vanished_divisor() {
+        use crate::lanes::F64x4;
+        // e^(−1/x²) / x² at x = 1e-200 (both underflowed) and at 0.1 (neither); x e^(−x²)
+        // / x² at 0, whose 0 is x's (it stays NaN); a divisor alone at 0 (a pole stays one).
+        let small = [0.0f64, (-100.0f64).exp(), 1.0, 1.0];
+        let a = [0.0f64, small[1], 0.0, 1.0];
+        let b = [0.0f64, 0.01, 0.0, 0.0];
+        let lanes = div_or_zero(F64x4::load(&a), F64x4::load(&b), F64x4::load(&small));
+        let expected = [0.0, small[1] / 0.01, f64::NAN, f64::INFINITY];
+        for i in 0..4 {
+            let scalar = div_or_zero(a[i], b[i], small[i]);
+            assert_eq!(scalar.is_nan(), expected[i].is_nan(), "lane {i}: {scalar:e}");
+            assert!(scalar.is_nan() || scalar == expected[i], "lane {i}: {scalar:e}");
+            assert_eq!(lanes.0[i].to_bits(), scalar.to_bits(), "lane {i}");
+        }
     }
 
     #[test]

@@ -468,6 +468,13 @@ impl Emitter {
             let b = self.emit(b).0;
             return (quote! { #root::__private::mul_or_zero(#a, #b) }, Prec::Postfix);
         }
+        if let Some(small) = tail_quotient(a, b).filter(|_| op == BinOp::Div && self.lifted.is_none()) {
+            // (`count` shared the decaying factor: its value is a name here, not a second call.)
+            let a = self.emit(a).0;
+            let b = self.emit(b).0;
+            let small = self.emit(small).0;
+            return (quote! { #root::__private::div_or_zero(#a, #b, #small) }, Prec::Postfix);
+        }
         if self.lifted.is_some() {
             let normal = match op {
                 BinOp::Mul if self.bounds.normal_product(e, a, b) => Some(quote!(mul_normal)),
@@ -535,6 +542,30 @@ pub(crate) fn tail_product(a: &Expr, b: &Expr) -> bool {
         || (power_factor(b) && a.calls_any(&[Func::Ln]))
 }
 
+/// The decaying factor of `a / b` where that is taken as a tail quotient (`div_or_zero`:
+/// 0 / 0 is 0 where the factor has underflowed): a numerator with a decaying factor
+/// (`exp`, `sigmoid`, `erfc`, `softplus` among the factors of its product) over a divisor
+/// that can reach 0 by underflow too (x² below 1e-154, or a decaying function of its own):
+/// not a constant, nor a variable alone, which is 0 only where it is given as 0 (`eˣ/α`
+/// keeps its plain division).
+pub(crate) fn tail_quotient<'a>(a: &'a Expr, b: &Expr) -> Option<&'a Expr> {
+    if b.is_constant() || matches!(b, Expr::Var(_)) {
+        return None;
+    }
+    decaying_factor(a)
+}
+
+/// A factor of the product `e` (through products, numerators and negations) that decays to
+/// 0 in a tail.
+fn decaying_factor(e: &Expr) -> Option<&Expr> {
+    match e {
+        Expr::Call(Func::Exp | Func::Sigmoid | Func::Erfc | Func::Softplus, _) => Some(e),
+        Expr::Bin(BinOp::Mul, p, q) => decaying_factor(p).or_else(|| decaying_factor(q)),
+        Expr::Bin(BinOp::Div, p, _) | Expr::Neg(p) => decaying_factor(p),
+        _ => None,
+    }
+}
+
 /// Whether `e` is a product (or quotient, or negation) with a `powf` among its factors.
 fn power_factor(e: &Expr) -> bool {
     match e {
@@ -581,6 +612,10 @@ fn count<'a>(e: &'a Expr, counts: &mut HashMap<&'a Expr, usize>) {
     if *n == 1 {
         for c in e.children() {
             count(c, counts);
+        }
+        // A tail quotient tests its numerator's decaying factor on its own: one value, named.
+        if let Some(small) = if let Expr::Bin(BinOp::Div, a, b) = e { tail_quotient(a, b) } else { None } {
+            *counts.entry(small).or_default() += 1;
         }
     }
 }

@@ -98,6 +98,11 @@ impl Tape {
         self.ops.len() - 1
     }
 
+    /// The index of `e`'s value, where the tape holds it.
+    pub(crate) fn find(&self, e: &Expr) -> Option<usize> {
+        self.index.get(e).copied()
+    }
+
     /// The nodes, children before parents.
     pub(crate) fn ops(&self) -> &[Op] {
         &self.ops

@@ -27,8 +27,9 @@
 
 use activation_runtime::{Dd, Real};
 
-use crate::emit::codegen::{exponent_of_decaying, tail_product, vanishes};
-use crate::ir::expr::{BinOp, Expr};
+use crate::emit::codegen::{exponent_of_decaying, tail_product, tail_quotient, vanishes};
+use crate::ir::expr::{BinOp, Expr, Func};
+use crate::ir::extended::Ext;
 use crate::ir::tape::{Op, Tape};
 use crate::parse::Definition;
 use crate::passes::compensate::{self, Perturb};
@@ -225,6 +226,9 @@ struct Model {
     /// The written formula's node: where its value in [`Ext`](crate::ir::extended::Ext)
     /// is NaN, the point is outside the domain and the truth is NaN for every function.
     body: usize,
+    /// The written formula, and the names of the variables (the tape's order): where the
+    /// formula jumps at a point ([`Model::jumps`]).
+    written: (Expr, Vec<String>),
     /// Per node: `Some` for a tail product (see [`Model::run`]).
     tails: Vec<Option<Tail>>,
     /// The variables (the input first, at 0; then the parameters as `f32` holds them).
@@ -232,9 +236,13 @@ struct Model {
 }
 
 /// A product that generated code takes as a tail product (`emit::codegen`: a factor that
-/// vanishes times one that can overflow).
+/// vanishes times one that can overflow), or a quotient it takes as a tail quotient (a
+/// numerator that vanishes over a divisor that can reach 0).
 #[derive(Clone, Copy)]
 struct Tail {
+    /// A quotient, and the node of its numerator's decaying factor: where that is 0 and the
+    /// divisor too, the quotient is 0.
+    quotient: Option<usize>,
     /// Whether the second factor is the vanishing one.
     second_small: bool,
     /// Whether the vanishing factor has an exponent (a log-domain product is possible).
@@ -261,21 +269,32 @@ impl Model {
     fn new(forms: &[(&Expr, Arithmetic)], body: &Expr, input: &str, params: &[(String, f64)]) -> Model {
         let mut names = vec![input];
         names.extend(params.iter().map(|(k, _)| k.as_str()));
+        let written = (body.clone(), names.iter().map(|n| n.to_string()).collect());
         let mut tape = Tape::new(&names);
         let forms = forms.iter().map(|(e, arithmetic)| (tape.add(e), *arithmetic)).collect();
         let body = tape.add(body);
         let tails = (0..tape.ops().len())
-            .map(|i| match tape.node(i) {
-                Expr::Bin(BinOp::Mul, a, b) if tail_product(a, b) => {
-                    let small = if vanishes(b) { b } else { a };
-                    Some(Tail { second_small: vanishes(b), exponent: exponent_of_decaying(small).is_some() })
+            .map(|i| match tape.node(i).clone() {
+                Expr::Bin(BinOp::Mul, a, b) if tail_product(&a, &b) => {
+                    let small = if vanishes(&b) { &b } else { &a };
+                    Some(Tail {
+                        quotient: None,
+                        second_small: vanishes(&b),
+                        exponent: exponent_of_decaying(small).is_some(),
+                    })
                 }
+                // (The factor is a node of the tape already: `add` finds it.)
+                Expr::Bin(BinOp::Div, a, b) => tail_quotient(&a, &b).map(|small| Tail {
+                    quotient: Some(tape.add(small)),
+                    second_small: false,
+                    exponent: false,
+                }),
                 _ => None,
             })
             .collect();
         let mut vars = vec![0.0];
         vars.extend(params.iter().map(|(_, v)| f64::from(*v as f32)));
-        Model { tape, forms, body, tails, vars }
+        Model { tape, forms, body, tails, vars, written }
     }
 
     /// Each form's probed error at `x` as a multiple of the bar, of its `f32` code and of its
@@ -310,9 +329,10 @@ impl Model {
         let neighbours = [at(x - step), at(x + step)];
         let nan_beside = neighbours.iter().any(|v| v.is_domain_nan());
         let pole_beside = neighbours.iter().any(|v| v.is_pole());
+        let jump = self.jumps(x, step);
         let mut vars = self.vars.clone();
         vars[0] = x;
-        let wide = self.run(&vars, None);
+        let wide = self.run(&vars, None, Some(&ext_here));
         // The forms in the runtime's double-double: the reference for the `f64` forms' own
         // rounding error and for the error they carry from their library calls.
         let mut pairs = Vec::new();
@@ -325,7 +345,7 @@ impl Model {
         let (pole, beside) = (here.is_pole() && !held, nan_beside || pole_beside && !held);
         let nan_truth = |target: usize| match target {
             0 => here.is_domain_nan(),
-            1 | 2 => pole || beside,
+            1 | 2 => pole || beside || jump,
             _ => here.is_domain_nan() || pole,
         };
         // The same with the library calls moved off their values (computed when first
@@ -339,7 +359,7 @@ impl Model {
             moved_models[k][r]
         };
         let vars32: Vec<f32> = vars.iter().map(|v| *v as f32).collect();
-        let narrow = self.run(&vars32, Some(&wide));
+        let narrow = self.run(&vars32, Some(&wide), Some(&ext_here));
         // Compensated code falls back to the plain code where its pair does not settle.
         let compensated = self.forms.iter().any(|f| f.1.is_compensated()).then(|| self.compensated_f32(&vars, &narrow));
         let in_pairs = self.forms.iter().any(|f| f.1 == Arithmetic::Pairs).then(|| {
@@ -352,8 +372,8 @@ impl Model {
         // The `f64` values at x + h and x − h (computed when first needed): for the
         // condition number, and to tell a root from a plateau of zeros.
         let mut beside = |r: usize| {
-            let a = above.get_or_insert_with(|| self.run(&[&[x + h], &vars[1..]].concat(), None))[r];
-            (a, below.get_or_insert_with(|| self.run(&[&[x - h], &vars[1..]].concat(), None))[r])
+            let a = above.get_or_insert_with(|| self.run(&[&[x + h], &vars[1..]].concat(), None, None))[r];
+            (a, below.get_or_insert_with(|| self.run(&[&[x - h], &vars[1..]].concat(), None, None))[r])
         };
         self.forms
             .iter()
@@ -390,6 +410,12 @@ impl Model {
                     if back {
                         return Score::BOTH;
                     }
+                }
+                if wide == 0.0 && ext_here[r].to_f64().abs() >= f64::MIN_POSITIVE && !held64 {
+                    // 0 where the form with an unbounded exponent is a normal number: an
+                    // intermediate underflowed where it should not have, or a tail quotient
+                    // (0 / 0 taken as 0) whose divisor vanished faster than its numerator.
+                    return Score::BOTH;
                 }
                 let root = |(a, b): (f64, f64)| a != 0.0 && b != 0.0;
                 if (hi == 0.0 || wide == 0.0) && x != 0.0 && !root(beside(r)) {
@@ -489,23 +515,76 @@ impl Model {
             .collect()
     }
 
+    /// Whether the written formula, its branches decided at `x` as the reference decides
+    /// them (`verify::check::freeze`, `docs/contract.md` §4.2), jumps at `x` (erfc(1/2x) at
+    /// 0: 2 on the left, 0 on the right), as the reference sees a jump
+    /// (`verify/reference.rs`): its values one and two steps either side differ by about the
+    /// same amount, where a function continuous at `x` moves twice as far over twice the
+    /// step. The derivatives have no truth there.
+    fn jumps(&self, x: f64, step: f64) -> bool {
+        let (body, names) = &self.written;
+        let mut vars = self.vars.clone();
+        vars[0] = x;
+        let mut branches = false;
+        body.visit(&mut |n| {
+            branches |= matches!(n, Expr::If(..) | Expr::Bin(BinOp::Max | BinOp::Min, ..) | Expr::Call(Func::Abs, _))
+        });
+        let frozen = if branches {
+            let mut values = Vec::new();
+            self.tape.eval(&vars, &mut values);
+            let value = |e: &Expr| self.tape.find(e).map_or(f64::NAN, |i| values[i]);
+            frozen(body, &value, &mut crate::ir::expr::Memo::new())
+        } else {
+            body.clone()
+        };
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut tape = Tape::new(&names);
+        let r = tape.add(&frozen);
+        let mut values = Vec::new();
+        let mut at = |t: f64| {
+            vars[0] = t;
+            crate::ir::extended::eval(&tape, &vars, &mut values);
+            values[r].to_f64()
+        };
+        let (a, b, c, d) = (at(x - step), at(x + step), at(x - 2.0 * step), at(x + 2.0 * step));
+        let (near, far) = (b - a, d - c);
+        let size = [a, b, c, d].iter().map(|v| v.abs()).fold(0.0, f64::max);
+        near.abs() > size * 2f64.powi(-20) && size.is_finite() && (far / near - 1.0).abs() < 0.25
+    }
+
     /// Every node's value as [`eval`](crate::ir::eval::eval) computes it, with the products
     /// that generated code takes as tail products taken as they run: 0 · ∞ is 0, and where
     /// the vanishing factor has an exponent and has underflowed below the normal range, the
     /// log-domain product is modelled by the `f64` product rounded once (`wide`: the `f64`
-    /// values at the same point; `None` when `T` is `f64`).
-    fn run<T: Real>(&self, vars: &[T], wide: Option<&[f64]>) -> Vec<T> {
+    /// values at the same point; `None` when `T` is `f64`) or, where `ext` gives every node's
+    /// value with an unbounded exponent at that point, by that value rounded; and the tail
+    /// quotients: 0 / 0 is 0 where the numerator's decaying factor is 0.
+    fn run<T: Real>(&self, vars: &[T], wide: Option<&[f64]>, ext: Option<&[Ext]>) -> Vec<T> {
         let mut values = Vec::new();
         self.tape.eval_with(vars, &mut values, |i, op, v| {
             let tail = self.tails[i]?;
             let Op::Bin(_, a, b) = *op else { return None };
             let (p, q) = (v[a], v[b]);
+            let zero = T::from_f64(0.0);
+            if let Some(small) = tail.quotient {
+                if v[small] != zero || q != zero {
+                    return Some(p / q);
+                }
+                // Generated code takes 0 here. Where the quotient with an unbounded exponent
+                // is not below the normal range — a normal number, or NaN: the factor was 0
+                // because its argument met a pole (e^(ln(1 + x)) / (1 + x) at −1), not by
+                // underflow — that 0 is not vouched for, and the model says NaN.
+                let vouched = ext.is_none_or(|e| e[i].to_f64().abs() < f64::MIN_POSITIVE);
+                return Some(if vouched { zero } else { T::from_f64(f64::NAN) });
+            }
             let (big, small) = if tail.second_small { (p, q) } else { (q, p) };
             if small.abs() < T::MIN_POSITIVE && big.is_finite() && tail.exponent {
+                if let Some(ext) = ext {
+                    return Some(T::from_f64(ext[i].to_f64()));
+                }
                 let (wa, wb) = wide.map_or((p.to_f64(), q.to_f64()), |w| (w[a], w[b]));
                 return Some(T::from_f64(wa * wb));
             }
-            let zero = T::from_f64(0.0);
             Some(if p == zero || q == zero { zero } else { p * q })
         });
         values
@@ -518,6 +597,39 @@ impl Model {
         compensate::wide_model(&self.tape, vars, &mut values, true, Some(plain));
         values
     }
+}
+
+/// `e` with every branch fixed to the one taken where its subexpressions have the `f64`
+/// values `value` gives: each `if` replaced by its selected branch, `max`/`min` by the
+/// argument they select, `abs` by ±its argument or 0 (the convention of
+/// `docs/contract.md` §4.2, as `verify::check::freeze` decides it in MPFR). Memoised on
+/// shared nodes (a nested formula is a DAG).
+fn frozen(e: &Expr, value: &impl Fn(&Expr) -> f64, memo: &mut crate::ir::expr::Memo<Expr>) -> Expr {
+    if let Some(done) = memo.get(e) {
+        return done.clone();
+    }
+    let out = match e {
+        Expr::If(c, a, b) => frozen(if c.op.holds(value(&c.lhs) - value(&c.rhs), 0.0) { a } else { b }, value, memo),
+        Expr::Bin(op @ (BinOp::Max | BinOp::Min), a, b) => {
+            let d = value(a) - value(b);
+            let pick_a = if d.is_nan() {
+                value(b).is_nan()
+            } else if *op == BinOp::Max {
+                d > 0.0
+            } else {
+                d < 0.0
+            };
+            frozen(if pick_a { a } else { b }, value, memo)
+        }
+        Expr::Call(Func::Abs, u) => match value(u) {
+            v if v < 0.0 => Expr::neg(frozen(u, value, memo)),
+            0.0 => Expr::num(0.0),
+            _ => frozen(u, value, memo),
+        },
+        _ => e.map_children(|c| frozen(c, value, memo)),
+    };
+    memo.insert(e.clone(), out.clone());
+    out
 }
 
 #[cfg(test)]
@@ -715,6 +827,21 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_where_the_value_is_a_normal_number_is_a_doubt() {
+        // (eˣ)·x⁴⁰ through expm1(σ(x)), which is not a decaying factor the tail products
+        // know: σ(−800) underflows to 0 and the product with it, while the value is about
+        // e^-533, a normal number (the fuzzer's f448 has it inside a tanh). No arithmetic
+        // of the plain form keeps it; the probe sees the 0 against the value with an
+        // unbounded exponent.
+        let found = of("#[activation] fn z(x: f64) -> f64 { expm1(sigmoid(x)) * x.powi(40) }");
+        let doubts = &found[0].1;
+        assert!(doubts.iter().any(|d| d.target == 0 && d.lo < -800.0 && -800.0 < d.hi), "{doubts:?}");
+        // Below about −1000 the value e^x x⁴⁰ is itself below the normal range (e^-724 at
+        // −1000): a 0 there is no doubt.
+        assert!(doubts.iter().all(|d| d.target != 0 || d.lo >= -1000.0), "{doubts:?}");
+    }
+
+    #[test]
     fn a_cancellation_no_rule_removes_is_a_doubt() {
         // cos x - 1 cancels near 0 (truth -x²/2), and no rule writes it -2 sin²(x/2).
         let found = of("#[activation] fn h(x: f64) -> f64 { x.cos() - 1.0 }");
@@ -775,7 +902,7 @@ mod tests {
         *arithmetic.of_target_mut(2) = Arithmetic::Compensated;
         let (model, _) = Model::of(&def, &derived.stable, &arithmetic);
         let vars = [f64::from(1e-8f32)];
-        let plain = model.run(&[1e-8f32], None);
+        let plain = model.run(&[1e-8f32], None, None);
         let refused = model.compensated_f32(&vars, &plain)[model.forms[2].0];
         assert!(refused.is_nan(), "{refused}");
         let score = model.scores(1e-8)[2];
