@@ -332,7 +332,7 @@ impl Model {
         let jump = self.jumps(x, step);
         let mut vars = self.vars.clone();
         vars[0] = x;
-        let wide = self.run(&vars, None, Some(&ext_here));
+        let (wide, zeroed) = self.run_quotients(&vars, None, Some(&ext_here));
         // The forms in the runtime's double-double: the reference for the `f64` forms' own
         // rounding error and for the error they carry from their library calls.
         let mut pairs = Vec::new();
@@ -411,7 +411,15 @@ impl Model {
                         return Score::BOTH;
                     }
                 }
-                if wide == 0.0 && ext_here[r].to_f64().abs() >= f64::MIN_POSITIVE && !held64 {
+                // Where a tail quotient took 0 for a normal number, the form must still agree
+                // with its value with an unbounded exponent (loosely: that value's far tails
+                // are asymptotic series): 1 − e^(−x²)/(√π·√(erfc x)), f′ of √(erfc x) + x, is 1
+                // at 30 either way; f′ of √(erfc x) alone is not 0 there.
+                let ext_value = ext_here[r].to_f64();
+                if zeroed && ext_value.is_finite() && (wide - ext_value).abs() > ext_value.abs() * 2f64.powi(-6) {
+                    return Score::BOTH;
+                }
+                if wide == 0.0 && ext_value.abs() >= f64::MIN_POSITIVE && !held64 {
                     // 0 where the form with an unbounded exponent is a normal number: an
                     // intermediate underflowed where it should not have, or a tail quotient
                     // (0 / 0 taken as 0) whose divisor vanished faster than its numerator.
@@ -560,7 +568,14 @@ impl Model {
     /// value with an unbounded exponent at that point, by that value rounded; and the tail
     /// quotients: 0 / 0 is 0 where the numerator's decaying factor is 0.
     fn run<T: Real>(&self, vars: &[T], wide: Option<&[f64]>, ext: Option<&[Ext]>) -> Vec<T> {
+        self.run_quotients(vars, wide, ext).0
+    }
+
+    /// [`Model::run`], and whether a tail quotient took a 0 its value does not have: one
+    /// whose value with an unbounded exponent is not below the normal range (`ext` given).
+    fn run_quotients<T: Real>(&self, vars: &[T], wide: Option<&[f64]>, ext: Option<&[Ext]>) -> (Vec<T>, bool) {
         let mut values = Vec::new();
+        let mut zeroed = false;
         self.tape.eval_with(vars, &mut values, |i, op, v| {
             let tail = self.tails[i]?;
             let Op::Bin(_, a, b) = *op else { return None };
@@ -571,11 +586,16 @@ impl Model {
                     return Some(p / q);
                 }
                 // Generated code takes 0 here. Where the quotient with an unbounded exponent
-                // is not below the normal range — a normal number, or NaN: the factor was 0
-                // because its argument met a pole (e^(ln(1 + x)) / (1 + x) at −1), not by
-                // underflow — that 0 is not vouched for, and the model says NaN.
-                let vouched = ext.is_none_or(|e| e[i].to_f64().abs() < f64::MIN_POSITIVE);
-                return Some(if vouched { zero } else { T::from_f64(f64::NAN) });
+                // is NaN, the factor was 0 because its argument met a pole (e^(ln(1 + x)) /
+                // (1 + x) at −1), not by underflow: that 0 is not vouched for, and the model
+                // says NaN. Where it is a normal number, the 0 is wrong, and whether that
+                // matters is for the forms' values to say (`scores`).
+                let truth = ext.map(|e| e[i].to_f64());
+                if truth.is_some_and(f64::is_nan) {
+                    return Some(T::from_f64(f64::NAN));
+                }
+                zeroed |= truth.is_some_and(|t| t.abs() >= f64::MIN_POSITIVE);
+                return Some(zero);
             }
             let (big, small) = if tail.second_small { (p, q) } else { (q, p) };
             if small.abs() < T::MIN_POSITIVE && big.is_finite() && tail.exponent {
@@ -587,7 +607,7 @@ impl Model {
             }
             Some(if p == zero || q == zero { zero } else { p * q })
         });
-        values
+        (values, zeroed)
     }
 
     /// The compensated `f32` code, modelled in `f64` ([`compensate::wide_model`]), its
@@ -839,6 +859,23 @@ mod tests {
         // Below about −1000 the value e^x x⁴⁰ is itself below the normal range (e^-724 at
         // −1000): a 0 there is no doubt.
         assert!(doubts.iter().all(|d| d.target != 0 || d.lo >= -1000.0), "{doubts:?}");
+    }
+
+    #[test]
+    fn a_tail_quotient_s_zero_is_judged_by_what_it_does_to_the_value() {
+        // f′ of √(erfc x) is −e^(−x²)/(√π·√(erfc x)): beyond x ≈ 27 both have underflowed,
+        // and the tail quotient takes 0 where the value is about −2e-195 at 30, a normal
+        // number: doubted. In f′ of √(erfc x) + x it is subtracted from 1, and the 0 is the
+        // truth rounded: not doubted (it was NaN there before tail quotients).
+        // Scaled by 1e220 the quotient outweighs the 1 (f′ ≈ −3e4 at 31.6), and the 0 is
+        // wrong in a value that is not 0: doubted too.
+        let found = of("#[activation] fn r(x: f64) -> f64 { sqrt(erfc(x)) }\n\
+                        #[activation] fn s(x: f64) -> f64 { sqrt(erfc(x)) + x }\n\
+                        #[activation] fn t(x: f64) -> f64 { sqrt(erfc(x)) * 1e220 + x }");
+        let covered = |doubts: &[Doubt], x: f64| doubts.iter().any(|d| d.target == 1 && d.lo < x && x < d.hi);
+        assert!(covered(&found[0].1, 31.6), "{:?}", found[0]);
+        assert!(!covered(&found[1].1, 31.6) && !covered(&found[1].1, 100.0), "{:?}", found[1]);
+        assert!(covered(&found[2].1, 31.6), "{:?}", found[2]);
     }
 
     #[test]
