@@ -566,12 +566,13 @@ fn decaying_factor(e: &Expr) -> Option<&Expr> {
     }
 }
 
-/// Whether `e` is a product (or quotient, or negation) with a `powf` among its factors.
+/// Whether `e` is a product (or quotient, negation or integer power) with a `powf` among
+/// its factors: (u^a)³ ln u, ∂/∂a of (u^a)³, is 0 · −∞ at u = 0 too (the fuzzer's f689).
 fn power_factor(e: &Expr) -> bool {
     match e {
         Expr::Bin(BinOp::Pow, ..) => true,
         Expr::Bin(BinOp::Mul, p, q) => power_factor(p) || power_factor(q),
-        Expr::Bin(BinOp::Div, p, _) | Expr::Neg(p) => power_factor(p),
+        Expr::Bin(BinOp::Div, p, _) | Expr::Neg(p) | Expr::Powi(p, _) => power_factor(p),
         _ => false,
     }
 }
