@@ -26,9 +26,11 @@ enum Prec {
 }
 
 /// A block (statements and a final value) computing `outputs` — one value, or a tuple of
-/// them — over variables named as in the expressions.
+/// them — over variables named as in the expressions, in plain arithmetic and without tail
+/// quotients: the vector kernels' blocks, whose divisors are sums that do not vanish
+/// (Σ e^(xᵢ − max) ≥ 1).
 pub(crate) fn block(outputs: &[Expr]) -> TokenStream {
-    block_with(outputs, &vec![Arithmetic::Plain; outputs.len()])
+    block_in(outputs, &vec![Arithmetic::Plain; outputs.len()], false)
 }
 
 /// `if test { a } else { b }` over lanes (`__private::lanes_if!`): each side is computed
@@ -72,12 +74,18 @@ fn cheap(outputs: &[Expr], compensated: &[Arithmetic]) -> bool {
 /// [`block`], with the outputs flagged in `compensated` computed in double-double
 /// arithmetic (see [`crate::passes::compensate`]), falling back to their plain code where the
 /// pair cannot be trusted (overflowing splits, results near the subnormal range).
+/// A block computing the `outputs` of a scalar activation, each in the arithmetic
+/// `compensated` gives it, a quotient of a vanishing numerator taken as a tail quotient.
 pub(crate) fn block_with(outputs: &[Expr], compensated: &[Arithmetic]) -> TokenStream {
+    block_in(outputs, compensated, true)
+}
+
+fn block_in(outputs: &[Expr], compensated: &[Arithmetic], quotients: bool) -> TokenStream {
     if let Some(cond) = outputs.iter().find_map(innermost_condition) {
         let taken: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, true)).collect();
         let other: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, false)).collect();
         let test = condition(&cond);
-        let (a, b) = (block_with(&taken, compensated), block_with(&other, compensated));
+        let (a, b) = (block_in(&taken, compensated, quotients), block_in(&other, compensated, quotients));
         if cheap(&taken, compensated) && cheap(&other, compensated) {
             return select(&test, &a, &b);
         }
@@ -87,7 +95,7 @@ pub(crate) fn block_with(outputs: &[Expr], compensated: &[Arithmetic]) -> TokenS
     let lifted = |e: &Expr, a: Arithmetic| a.is_compensated() && rounds(e);
     let plain: Vec<Expr> =
         outputs.iter().zip(compensated).filter(|(e, &a)| !lifted(e, a)).map(|(e, _)| e.clone()).collect();
-    let mut emitter = Emitter::new(&plain, None);
+    let mut emitter = Emitter::with(&plain, None, quotients);
     for e in &plain {
         emitter.sigmoid_pairs(e);
     }
@@ -260,16 +268,25 @@ struct Emitter {
     /// in `f64`'s normal range, `mul_normal`/`div_normal`/`powi_normal` leave out the `f64`
     /// form's underflow test (`emit::exponents`).
     bounds: Bounds,
+    /// Whether a quotient of a vanishing numerator is a tail quotient ([`tail_quotient`]).
+    quotients: bool,
 }
 
 impl Emitter {
     fn new(outputs: &[Expr], lifted: Option<TokenStream>) -> Self {
+        Self::with(outputs, lifted, true)
+    }
+
+    /// An emitter whose quotients of a vanishing numerator are tail quotients where
+    /// `quotients` ([`tail_quotient`]), plain divisions elsewhere (see [`block`]).
+    fn with(outputs: &[Expr], lifted: Option<TokenStream>, quotients: bool) -> Self {
         let mut counts: HashMap<&Expr, usize> = HashMap::new();
         for e in outputs {
-            count(e, &mut counts);
+            count(e, &mut counts, quotients);
         }
         let shared = counts.into_iter().filter(|(e, n)| *n > 1 && worth_sharing(e)).map(|(e, _)| e.clone()).collect();
-        Emitter { shared, names: HashMap::new(), lets: Vec::new(), lifted, temporaries: 0, bounds: Bounds::default() }
+        let (names, lets, temporaries, bounds) = (HashMap::new(), Vec::new(), 0, Bounds::default());
+        Emitter { shared, names, lets, lifted, temporaries, bounds, quotients }
     }
 
     fn emit(&mut self, e: &Expr) -> (TokenStream, Prec) {
@@ -468,7 +485,8 @@ impl Emitter {
             let b = self.emit(b).0;
             return (quote! { #root::__private::mul_or_zero(#a, #b) }, Prec::Postfix);
         }
-        if let Some(small) = tail_quotient(a, b).filter(|_| op == BinOp::Div && self.lifted.is_none()) {
+        if let Some(small) = tail_quotient(a, b).filter(|_| op == BinOp::Div && self.lifted.is_none() && self.quotients)
+        {
             // (`count` shared the decaying factor: its value is a name here, not a second call.)
             let a = self.emit(a).0;
             let b = self.emit(b).0;
@@ -606,16 +624,17 @@ fn bounded(e: &Expr) -> bool {
     }
 }
 
-fn count<'a>(e: &'a Expr, counts: &mut HashMap<&'a Expr, usize>) {
+fn count<'a>(e: &'a Expr, counts: &mut HashMap<&'a Expr, usize>, quotients: bool) {
     let n = counts.entry(e).or_default();
     *n += 1;
     // Children of a repeated subtree are counted once: they are computed with it.
     if *n == 1 {
         for c in e.children() {
-            count(c, counts);
+            count(c, counts, quotients);
         }
         // A tail quotient tests its numerator's decaying factor on its own: one value, named.
-        if let Some(small) = if let Expr::Bin(BinOp::Div, a, b) = e { tail_quotient(a, b) } else { None } {
+        let quotient = if let Expr::Bin(BinOp::Div, a, b) = e { tail_quotient(a, b) } else { None };
+        if let Some(small) = quotient.filter(|_| quotients) {
             *counts.entry(small).or_default() += 1;
         }
     }
