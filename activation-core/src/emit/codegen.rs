@@ -172,7 +172,7 @@ fn compensated_value(e: &Expr, pairs: bool) -> TokenStream {
     lifted.sigmoid_pairs(e);
     let pair = lifted.emit(e).0;
     let lets = lifted.lets;
-    let fallback = block(std::slice::from_ref(e));
+    let fallback = block_in(std::slice::from_ref(e), &[Arithmetic::Plain], true);
     if cheap(std::slice::from_ref(e), &[Arithmetic::Plain]) {
         // The fallback costs less than the test that would skip it (see [`select`]).
         return quote! {
@@ -577,6 +577,9 @@ pub(crate) fn tail_quotient<'a>(a: &'a Expr, b: &Expr) -> Option<&'a Expr> {
 /// 0 in a tail.
 fn decaying_factor(e: &Expr) -> Option<&Expr> {
     match e {
+        // (A constant factor is one number: it does not underflow with the input, the
+        // fuzzer's f859, `(ln 2 · e^(ln 2)) / x`.)
+        _ if e.is_constant() => None,
         Expr::Call(Func::Exp | Func::Sigmoid | Func::Erfc | Func::Softplus, _) => Some(e),
         Expr::Bin(BinOp::Mul, p, q) => decaying_factor(p).or_else(|| decaying_factor(q)),
         Expr::Bin(BinOp::Div, p, _) | Expr::Neg(p) => decaying_factor(p),

@@ -186,7 +186,8 @@ pub(crate) fn widen(def: &Definition, stable: &Forms, mut arithmetic: Compensate
     if candidates.is_empty() {
         return arithmetic;
     }
-    let (model, points) = Model::of(def, stable, &arithmetic);
+    let (mut model, points) = Model::of(def, stable, &arithmetic);
+    model.judge_zeros = false;
     let mut helped = vec![false; model.forms.len()];
     for &x in &points {
         let scores = model.scores(x);
@@ -229,6 +230,12 @@ struct Model {
     /// The written formula, and the names of the variables (the tape's order): where the
     /// formula jumps at a point ([`Model::jumps`]).
     written: (Expr, Vec<String>),
+    /// Whether a 0 that the value with an unbounded exponent does not share flags the `f64`
+    /// code (`scores`): for the doubts, not for [`widen`], whose question is whether `f64`
+    /// does better than `f32` where `f32` is flagged (both may be 0 there, and `f64`'s 0
+    /// is then still the better code: the fuzzer's f664, whose compensated `f32` code the
+    /// probe's model holds where it breaks down).
+    judge_zeros: bool,
     /// Per node: `Some` for a tail product (see [`Model::run`]).
     tails: Vec<Option<Tail>>,
     /// The variables (the input first, at 0; then the parameters as `f32` holds them).
@@ -283,18 +290,16 @@ impl Model {
                         exponent: exponent_of_decaying(small).is_some(),
                     })
                 }
-                // (The factor is a node of the tape already: `add` finds it.)
-                Expr::Bin(BinOp::Div, a, b) => tail_quotient(&a, &b).map(|small| Tail {
-                    quotient: Some(tape.add(small)),
-                    second_small: false,
-                    exponent: false,
-                }),
+                // (The factor, not constant, is a node of the tape already.)
+                Expr::Bin(BinOp::Div, a, b) => tail_quotient(&a, &b)
+                    .and_then(|small| tape.find(small))
+                    .map(|small| Tail { quotient: Some(small), second_small: false, exponent: false }),
                 _ => None,
             })
             .collect();
         let mut vars = vec![0.0];
         vars.extend(params.iter().map(|(_, v)| f64::from(*v as f32)));
-        Model { tape, forms, body, tails, vars, written }
+        Model { tape, forms, body, tails, vars, written, judge_zeros: true }
     }
 
     /// Each form's probed error at `x` as a multiple of the bar, of its `f32` code and of its
@@ -416,10 +421,14 @@ impl Model {
                 // are asymptotic series): 1 − e^(−x²)/(√π·√(erfc x)), f′ of √(erfc x) + x, is 1
                 // at 30 either way; f′ of √(erfc x) alone is not 0 there.
                 let ext_value = ext_here[r].to_f64();
-                if zeroed && ext_value.is_finite() && (wide - ext_value).abs() > ext_value.abs() * 2f64.powi(-6) {
+                if self.judge_zeros
+                    && zeroed
+                    && ext_value.is_finite()
+                    && (wide - ext_value).abs() > ext_value.abs() * 2f64.powi(-6)
+                {
                     return Score::BOTH;
                 }
-                if wide == 0.0 && ext_value.abs() >= f64::MIN_POSITIVE && !held64 {
+                if self.judge_zeros && wide == 0.0 && ext_value.abs() >= f64::MIN_POSITIVE && !held64 {
                     // 0 where the form with an unbounded exponent is a normal number: an
                     // intermediate underflowed where it should not have, or a tail quotient
                     // (0 / 0 taken as 0) whose divisor vanished faster than its numerator.
@@ -481,7 +490,9 @@ impl Model {
                     // Exactly 0 in `f64` and not in `f32`: a truth `f32` represents, missed
                     // (f″ of a branch `f32` took because its condition overflowed, fuzz seed
                     // 1, f298 at 1e4).
-                    let missed = wide == 0.0 && narrow != 0.0;
+                    // And finite where the truth overflows `f32`: a tail quotient's 0 where the
+                    // value is beyond `f32`'s range (x / erfc(√x)'s f″ at 700, the fuzzer's f167).
+                    let missed = wide == 0.0 && narrow != 0.0 || truth.is_infinite() && narrow != truth;
                     return Score { narrow: if broken || missed { f64::INFINITY } else { 0.0 }, wide: 0.0 };
                 }
                 let (a, b) = beside(r);
