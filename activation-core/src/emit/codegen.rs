@@ -71,11 +71,10 @@ fn cheap(outputs: &[Expr], compensated: &[Arithmetic]) -> bool {
     })
 }
 
-/// [`block`], with the outputs flagged in `compensated` computed in double-double
-/// arithmetic (see [`crate::passes::compensate`]), falling back to their plain code where the
-/// pair cannot be trusted (overflowing splits, results near the subnormal range).
-/// A block computing the `outputs` of a scalar activation, each in the arithmetic
-/// `compensated` gives it, a quotient of a vanishing numerator taken as a tail quotient.
+/// The block of a scalar activation's `outputs`: those flagged in `compensated` computed in
+/// double-double arithmetic (see [`crate::passes::compensate`]), falling back to their plain
+/// code where the pair cannot be trusted (overflowing splits, results near the subnormal
+/// range); quotients of a vanishing numerator taken as tail quotients ([`tail_quotient`]).
 pub(crate) fn block_with(outputs: &[Expr], compensated: &[Arithmetic]) -> TokenStream {
     block_in(outputs, compensated, true)
 }
@@ -546,8 +545,11 @@ fn folded_constant(e: &Expr) -> Option<TokenStream> {
 
 /// Whether `e` can underflow to 0 in a tail: it contains a decaying function.
 pub(crate) fn vanishes(e: &Expr) -> bool {
-    e.calls_any(&[Func::Exp, Func::Sigmoid, Func::Erfc, Func::Softplus])
+    e.calls_any(DECAYING)
 }
+
+/// The functions that decay to 0 in a tail (and are 0 only by underflow).
+const DECAYING: &[Func] = &[Func::Exp, Func::Sigmoid, Func::Erfc, Func::Softplus];
 
 /// Whether `a · b` is taken as a tail product (0 times anything is 0, `mul_or_zero`, or
 /// the log-domain product): a factor that vanishes times one that can overflow; or a
@@ -562,7 +564,7 @@ pub(crate) fn tail_product(a: &Expr, b: &Expr) -> bool {
 
 /// The decaying factor of `a / b` where that is taken as a tail quotient (`div_or_zero`:
 /// 0 / 0 is 0 where the factor has underflowed): a numerator with a decaying factor
-/// (`exp`, `sigmoid`, `erfc`, `softplus` among the factors of its product) over a divisor
+/// ([`DECAYING`] among the factors of its product) over a divisor
 /// that can reach 0 by underflow too (x² below 1e-154, or a decaying function of its own):
 /// not a constant, nor a variable alone, which is 0 only where it is given as 0 (`eˣ/α`
 /// keeps its plain division).
@@ -580,7 +582,7 @@ fn decaying_factor(e: &Expr) -> Option<&Expr> {
         // (A constant factor is one number: it does not underflow with the input, the
         // fuzzer's f859, `(ln 2 · e^(ln 2)) / x`.)
         _ if e.is_constant() => None,
-        Expr::Call(Func::Exp | Func::Sigmoid | Func::Erfc | Func::Softplus, _) => Some(e),
+        Expr::Call(f, _) if DECAYING.contains(f) => Some(e),
         Expr::Bin(BinOp::Mul, p, q) => decaying_factor(p).or_else(|| decaying_factor(q)),
         Expr::Bin(BinOp::Div, p, _) | Expr::Neg(p) => decaying_factor(p),
         _ => None,

@@ -566,9 +566,7 @@ impl Model {
             values[r].to_f64()
         };
         let (a, b, c, d) = (at(x - step), at(x + step), at(x - 2.0 * step), at(x + 2.0 * step));
-        let (near, far) = (b - a, d - c);
-        let size = [a, b, c, d].iter().map(|v| v.abs()).fold(0.0, f64::max);
-        near.abs() > size * 2f64.powi(-20) && size.is_finite() && (far / near - 1.0).abs() < 0.25
+        jump(b - a, d - c, [a, b, c, d].iter().map(|v| v.abs()).fold(0.0, f64::max))
     }
 
     /// Every node's value as [`eval`](crate::ir::eval::eval) computes it, with the products
@@ -628,6 +626,16 @@ impl Model {
         compensate::wide_model(&self.tape, vars, &mut values, true, Some(plain));
         values
     }
+}
+
+/// Whether a formula jumps at a point, from the differences of its values one step either
+/// side (`near`) and two steps (`far`) and the largest of those values (`size`): a jump
+/// moves it by about the same amount over either, where a function continuous at the
+/// point moves twice as far over twice the step (and by far less than its own size over
+/// a step this small). The reference (`verify/reference.rs`, in MPFR) and the probe
+/// ([`Model::jumps`]) judge by this one criterion.
+pub(crate) fn jump(near: f64, far: f64, size: f64) -> bool {
+    near.abs() > size * 2f64.powi(-20) && size.is_finite() && (far / near - 1.0).abs() < 0.25
 }
 
 /// `e` with every branch fixed to the one taken where its subexpressions have the `f64`

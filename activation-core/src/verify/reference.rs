@@ -358,9 +358,8 @@ fn derivative(e: &Expr, var: &str, env: &[(&str, f64)], order: u32) -> (f64, App
     escalate::<f64>(|prec| stencil(e, &mut fenv, slot, x, order, prec))
 }
 
-/// Whether `e` jumps at `x` (bound in `env[slot]`): its values one and two steps either
-/// side differ by about the same amount, where a function continuous at `x` moves twice as
-/// far over twice the step (and by far less than its own size over a step this small).
+/// Whether `e` jumps at `x` (bound in `env[slot]`), by the criterion the probe shares
+/// (`passes::doubts::jump`), the differences taken in MPFR.
 fn jumps(e: &Expr, env: &mut [(&str, Float)], slot: usize, x: f64) -> bool {
     const PREC: u32 = 256;
     let s = step_exponent(x, 1, PREC);
@@ -369,8 +368,7 @@ fn jumps(e: &Expr, env: &mut [(&str, Float)], slot: usize, x: f64) -> bool {
     let near = Float::with_val(PREC, &b - &a);
     let far = Float::with_val(PREC, &d - &c);
     let size = [&a, &b, &c, &d].iter().map(|v| v.to_f64().abs()).fold(0.0, f64::max);
-    let ratio = Float::with_val(PREC, &far / &near).to_f64();
-    near.to_f64().abs() > size * 2f64.powi(-20) && size.is_finite() && (ratio - 1.0).abs() < 0.25
+    crate::passes::doubts::jump(near.to_f64(), far.to_f64(), size)
 }
 
 /// log2 of the step at `prec` bits: `E - prec / (order + 2)` with `|x| < 2^E`.
