@@ -25,7 +25,7 @@ pub(crate) fn affine(derived: &Derived, input: &str) -> bool {
 
 /// Distinct transcendental calls computing `outputs` together, on the costliest branch.
 pub(crate) fn calls(outputs: &[Expr]) -> usize {
-    if let Some(cond) = outputs.iter().find_map(|e| e.conditions().into_iter().next()) {
+    if let Some(cond) = outputs.iter().find_map(|e| crate::emit::codegen::branch_conditions(e).into_iter().next()) {
         let mut in_cond = HashSet::new();
         collect(&cond.lhs, &mut in_cond);
         collect(&cond.rhs, &mut in_cond);

@@ -195,10 +195,36 @@ fn compensated_value(e: &Expr, pairs: bool) -> TokenStream {
 /// branching on the innermost one first resolves it inside the outer condition, so every
 /// condition is emitted free of `if`s, and so is every value.
 fn innermost_condition(e: &Expr) -> Option<Cond> {
-    let all = e.conditions();
-    let plain = |c: &&Cond| c.lhs.conditions().is_empty() && c.rhs.conditions().is_empty();
+    let all = branch_conditions(e);
+    let plain = |c: &&Cond| branch_conditions(&c.lhs).is_empty() && branch_conditions(&c.rhs).is_empty();
     // The sides of a condition are finite trees: a condition nested deepest has plain sides.
     all.iter().find(plain).or(all.first()).cloned()
+}
+
+/// The conditions of `e` that its block branches on, outermost first, without repeats:
+/// every one but the guards of removable singularities (`passes::removable::guarded`) and
+/// the conditions of their limits, which generated code computes where they stand.
+pub(crate) fn branch_conditions(e: &Expr) -> Vec<Cond> {
+    fn go(e: &Expr, out: &mut Vec<Cond>, seen: &mut Memo<()>) {
+        if seen.insert(e.clone(), ()).is_some() {
+            return;
+        }
+        if let Some((sides, _, quotient)) = crate::passes::removable::guarded(e) {
+            go(sides, out, seen);
+            return go(quotient, out, seen);
+        }
+        if let Expr::If(c, _, _) = e {
+            if !out.contains(c) {
+                out.push((**c).clone());
+            }
+        }
+        for child in e.children() {
+            go(child, out, seen);
+        }
+    }
+    let mut out = Vec::new();
+    go(e, &mut out, &mut Memo::new());
+    out
 }
 
 /// `e` with every piecewise node on `cond` replaced by the branch `holds` selects.
@@ -397,6 +423,7 @@ impl Emitter {
                 (quote! { #a.#method() }, Prec::Postfix)
             }
             Expr::Bin(op, a, b) => self.binary(e, *op, a, b),
+            Expr::If(..) if crate::passes::removable::guarded(e).is_some() => self.guarded(e),
             Expr::If(..) | Expr::Reduce(..) => {
                 // `block` branches on every condition, innermost first, before emitting a
                 // value, and the parser rejects reductions in scalar activations: reaching
@@ -410,6 +437,29 @@ impl Emitter {
                 (quote! { ::core::compile_error!(#text) }, Prec::Postfix)
             }
         }
+    }
+
+    /// A quotient guarded at a removable singularity (`passes::removable`): its limit, a
+    /// block of its own (conditions and all), computed only where some lane has both sides
+    /// 0. Compensated code computes the quotient alone: it is NaN there, so the pair
+    /// refuses it and the plain fallback, which has the guard, decides.
+    fn guarded(&mut self, e: &Expr) -> (TokenStream, Prec) {
+        let Some((sides, limit, quotient)) = crate::passes::removable::guarded(e) else {
+            unreachable!("only guards are emitted here")
+        };
+        // Where a side is a constant (the branch of a piecewise side chosen), it is not 0,
+        // as the probe found it, or the quotient is 0/0 everywhere: the limit is not needed.
+        let nonzero = |e: &Expr| crate::ir::constant::folded(e).is_some_and(|v| v != 0.0);
+        let constant_side = matches!(quotient, Expr::Bin(_, n, d) if nonzero(n) || nonzero(d));
+        if self.lifted.is_some() || constant_side {
+            return self.emit(quotient);
+        }
+        let root = root();
+        let test = self.operand(sides, Prec::Postfix);
+        let otherwise = self.emit(quotient).0;
+        let limit = block_in(std::slice::from_ref(limit), &[Arithmetic::Plain], self.quotients);
+        let code = quote! { #root::__private::lanes_if!(#test.le(T::from_f64(0.0)), { #limit }, { #otherwise }) };
+        (code, Prec::Postfix)
     }
 
     fn binary(&mut self, e: &Expr, op: BinOp, a: &Expr, b: &Expr) -> (TokenStream, Prec) {

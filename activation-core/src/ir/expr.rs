@@ -925,19 +925,6 @@ impl Expr {
         n
     }
 
-    /// Every piecewise condition in the expression, outermost first, without repeats.
-    pub(crate) fn conditions(&self) -> Vec<Cond> {
-        let mut out: Vec<Cond> = Vec::new();
-        self.visit(&mut |e| {
-            if let Expr::If(c, _, _) = e {
-                if !out.contains(c) {
-                    out.push((**c).clone());
-                }
-            }
-        });
-        out
-    }
-
     /// Calls `f` on every distinct node once, parents before children (in the order of a
     /// walk of the tree, each shared node where it first occurs).
     pub(crate) fn visit(&self, f: &mut impl FnMut(&Expr)) {

@@ -88,6 +88,11 @@ impl Ext {
         self.m.is_infinite() && !self.saturated
     }
 
+    /// Exactly 0: not a value whose exponent saturated (an underflow).
+    pub(crate) fn is_exact_zero(self) -> bool {
+        self.m == 0.0 && !self.saturated
+    }
+
     fn with(self, saturated: bool) -> Ext {
         Ext { saturated: self.saturated || saturated, ..self }
     }

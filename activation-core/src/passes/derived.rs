@@ -165,7 +165,11 @@ pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
         .collect::<Result<Vec<_>, DiffError>>()?;
     let s_first = probe.unless_overflowing(s_first);
     let s_second = probe.unless_overflowing(s_second);
-    let s_params = s_params.into_iter().map(|e| probe.unless_overflowing(e)).collect();
+    let s_params: Vec<Expr> = s_params.into_iter().map(|e| probe.unless_overflowing(e)).collect();
+    // Removable singularities of the derivatives take their limits (`passes/removable.rs`).
+    let removed = |e: &Expr| crate::passes::removable::removed(e, &def.body, x, &probe.params, &probe.points);
+    let (s_first, s_second) = (removed(&s_first), removed(&s_second));
+    let s_params = s_params.iter().map(removed).collect();
     let stable = Forms { forward: s_forward, derivative: s_first, second: s_second, params: s_params };
     let compensated = crate::passes::doubts::widen(def, &stable, Compensated::of(&stable, &probe));
     Ok(Derived {

@@ -8,6 +8,7 @@ pub(crate) mod compensate;
 pub(crate) mod derived;
 pub(crate) mod diff;
 pub(crate) mod doubts;
+pub(crate) mod removable;
 pub(crate) mod rules;
 pub(crate) mod simplify;
 pub(crate) mod stabilise;
