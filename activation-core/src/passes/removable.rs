@@ -31,7 +31,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::ir::expr::{BinOp, CmpOp, Cond, Expr, Func, Memo};
-use crate::ir::extended::{eval as eval_extended, Ext};
+use crate::ir::extended::eval as eval_extended;
 use crate::ir::tape::Tape;
 use crate::passes::diff::derivative;
 use crate::passes::simplify::simplify;
@@ -137,7 +137,7 @@ fn removed_once(
         }
         eval_extended(&tape, vars, &mut extended);
         for (q, a, b) in &quotients {
-            if limits.contains_key(q) || !(is_zero(extended[*a]) && is_zero(extended[*b])) {
+            if limits.contains_key(q) || !(extended[*a].is_exact_zero() && extended[*b].is_exact_zero()) {
                 continue;
             }
             let Expr::Bin(_, n, d) = q else { unreachable!("a quotient") };
@@ -167,11 +167,6 @@ pub(crate) fn guarded(e: &Expr) -> Option<(&Expr, &Expr, &Expr)> {
     (c.op == CmpOp::Le && c.rhs.is_num(0.0) && side(p) && side(q)).then_some((&c.lhs, limit, quotient))
 }
 
-/// Exactly 0, not by underflow.
-fn is_zero(v: Ext) -> bool {
-    v.is_exact_zero()
-}
-
 /// n⁽ᵏ⁾ / d⁽ᵏ⁾ for the first `k` at which the two are not both 0 at `vars` (its value
 /// there finite), or `None`. A derivative that is NaN at the point has its own quotients
 /// removed first, while `depth` lasts (√(t⁴)′ = 2t³t′/√(t⁴) at t = 0).
@@ -187,13 +182,12 @@ fn limit(n: &Expr, d: &Expr, names: &[&str], vars: &mut [f64], depth: usize) -> 
         if depth > 1 {
             n = within(&n, names, vars, &at, depth - 1);
             d = within(&d, names, vars, &at, depth - 1);
-            vars[0] = at[0];
         }
         let mut tape = Tape::new(names);
         let (a, b) = (tape.add(&n), tape.add(&d));
         let mut extended = Vec::new();
         eval_extended(&tape, vars, &mut extended);
-        if is_zero(extended[a]) && is_zero(extended[b]) {
+        if extended[a].is_exact_zero() && extended[b].is_exact_zero() {
             continue;
         }
         // At the point itself: a number, or an expression of the parameters alone (the
