@@ -85,24 +85,34 @@ pub mod __private {
 }
 
 /// A library call of a refined argument, as generated code writes it
-/// (`activation_core`'s `emit::refine`): `$refined` (the function of the argument
-/// recomputed as a `Dd`) and `$plain` (the function of the argument `$v` as the plain code
-/// rounds it). Where `Dd<T>`'s value functions hold everywhere (`f32`, computed in `f64`)
-/// the refined value is taken in every lane, and the plain one only where the refined one
-/// was refused (NaN from a non-NaN argument: an `f64` product of subnormal `f32`s that
-/// underflowed); elsewhere (pairs) the refined value in the lanes where `$test` holds (the
-/// tails), the plain one in the others. The same for σ(u) and σ(−u) from one refined pair
-/// (`$refined` a `Dd::sigmoid_pair_value`, `$plain` `$v.sigmoid_pair()`: the bits of the
-/// two calls it replaces, `$v` and `−$v` being NaN together).
+/// (`activation_core`'s `emit::refine`): `$pair` (the argument recomputed as a `Dd`),
+/// `$refined` (the `Dd` method that gives the function of it rounded to `T`, such as
+/// `erfc_value`) and `$plain` (the method of `T` that gives the function of the argument
+/// `$v` as the plain code rounds it, `erfc`). Where `Dd<T>`'s value functions hold
+/// everywhere (`f32`, computed in `f64`) the refined value is taken in every lane, and the
+/// plain one only where the refined one was refused (NaN from a non-NaN argument: an `f64`
+/// product of subnormal `f32`s that underflowed). Elsewhere (pairs) the refined value is
+/// taken in the lanes where `$test` holds (the tails) and the plain one in the others; where
+/// the lanes disagree, the refined method runs once, on the pair in the tails and on
+/// `Dd::new($v)` elsewhere, which gives the plain call's bits (a first-order correction by
+/// a low part of 0: `Dd::new` gives the bits of the plain call, `dd::tests`), instead of
+/// both calls. The same for σ(u) and σ(−u) from one refined pair (`$refined`
+/// `sigmoid_pair_value`, `$plain` `sigmoid_pair`: the bits of the two calls it replaces,
+/// `$v` and `−$v` being NaN together).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __refined_or {
-    ($v:ident, $test:expr, $refined:expr, $plain:expr) => {
+    ($v:ident, $test:expr, $pair:expr, $refined:ident, $plain:ident) => {
         if $crate::__private::refines_everywhere($v) {
-            let r = $refined;
-            $crate::__lanes_if!($crate::__private::Refined::refused(r) & !$v.is_nan(), $plain, r)
+            let r = ($pair).$refined();
+            $crate::__lanes_if!($crate::__private::Refined::refused(r) & !$v.is_nan(), $v.$plain(), r)
         } else {
-            $crate::__lanes_if!($test, $refined, $plain)
+            let m = $test;
+            if $crate::__private::Mask::any(m) {
+                $crate::__private::select(m, $pair, $crate::__private::Dd::new($v)).$refined()
+            } else {
+                $v.$plain()
+            }
         }
     };
 }

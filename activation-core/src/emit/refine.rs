@@ -4,7 +4,9 @@
 //! generated code recomputes such an argument as a [`Dd`](activation_runtime::Dd) and
 //! applies the function to it (`runtime::__private::refined_or!`): for `f64`, in pairs
 //! (error-free transformations, constants as double-doubles) in the tails only, and the
-//! function with a first-order correction for the low part; for `f32`, whose `Dd` is one
+//! function with a first-order correction for the low part (one call per vector of lanes:
+//! where the lanes disagree, the lanes outside the tails take the pair `(v, 0)`, whose
+//! correction is 0 and whose value is the plain call's bits); for `f32`, whose `Dd` is one
 //! `f64`, everywhere, as the function of that `f64` rounded once — no dearer than the
 //! plain call, which computes in `f64` too, so neither a branch per vector of lanes nor
 //! the plain call is paid (the plain call runs only where the `f64` refused, an
@@ -84,7 +86,7 @@ pub(crate) fn refined_sigmoid_pair(u: &Expr, plain: &TokenStream) -> Option<Toke
     refined(u, plain, "sigmoid_pair_value", "sigmoid_pair")
 }
 
-/// `{ let v = plain; refined_or!(v, tail test, { refined u }.refined_method(), v.plain_method()) }`.
+/// `{ let v = plain; refined_or!(v, tail test, { refined u }, refined_method, plain_method) }`.
 fn refined(u: &Expr, plain: &TokenStream, refined_method: &str, plain_method: &str) -> Option<TokenStream> {
     if !eligible(u) {
         return None;
@@ -102,7 +104,7 @@ fn refined(u: &Expr, plain: &TokenStream, refined_method: &str, plain_method: &s
     Some(quote! {
         ({
             let #v = #plain;
-            #root::__private::refined_or!(#v, #test, { #(#lets)* #d.#refined() }, { #v.#plain_method() })
+            #root::__private::refined_or!(#v, #test, { #(#lets)* #d }, #refined, #plain_method)
         })
     })
 }

@@ -476,12 +476,13 @@ impl<T: Float> Repr<T> for Pair<T> {
         v.unless_underflowed()
     }
 
-    /// erfc(hi) − (2/√π) e^(−hi²) lo.
+    /// erfc(hi) − (2/√π) e^(−hi²) lo, the Gaussian from the exponential erfc took
+    /// (`math::erfc_and_gaussian`).
     #[inline(always)]
     fn erfc_value(self) -> T {
         let (hi, lo) = (self.hi, self.lo);
-        let c = hi.erfc();
-        c - T::from_f64(core::f64::consts::FRAC_2_SQRT_PI) * (-(hi * hi)).exp() * lo
+        let (c, gaussian) = math::erfc_and_gaussian(hi);
+        c - T::from_f64(core::f64::consts::FRAC_2_SQRT_PI) * gaussian * lo
     }
 
     /// σ(hi) (1 + σ(−hi) lo).

@@ -27,10 +27,11 @@ use super::{div_dd_pair, fast_two_sum, poly, splat, sum, two_prod, Tables};
 use crate::float::Float;
 use crate::real::Real;
 
-/// erfc y = 2^k (hi + lo) for y in [0.5, ERFC_MAX] (clamped to it), hi in [2^-7, 1).
+/// erfc y = 2^k (hi + lo) for y in [0.5, ERFC_MAX] (clamped to it), hi in [2^-7, 1), and
+/// the high part of e^(−y²) = 2^k (g + …) it was computed from.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn erfc_tail<F: Float>(y: F) -> (F, F, F) {
+fn erfc_tail<F: Float>(y: F) -> (F, F, F, F) {
     let zero = F::from_f64(0.0);
     let y = y.max(F::from_f64(0.5)).min(splat(F::Scalar::ERFC_MAX));
     let (sq, sqe) = two_prod(y, y);
@@ -53,7 +54,7 @@ fn erfc_tail<F: Float>(y: F) -> (F, F, F) {
     let delta = compensated_poly(tau, c, 8) + slope * (te + tl);
     let (gh, gl) = fast_two_sum(q, ql + q * delta);
     let (ph, pe) = two_prod(eh, gh);
-    (k, ph, pe + (eh * gl + el * gh))
+    (k, ph, pe + (eh * gl + el * gh), eh)
 }
 
 /// Σ c[i] x^i by Horner's rule, the steps of the `exact` lowest powers compensated
@@ -107,7 +108,8 @@ pub fn erf<F: Float>(x: F) -> F {
     let v = a + b;
     let small = F::select(v.abs().lt(c.abs()), tiny, v * (one / up));
     // |x| > 0.5: 1 − erfc |x|.
-    let large = complement(F::from_f64(1.0), erfc_tail(y)).0.copysign(x);
+    let (k, h, l, _) = erfc_tail(y);
+    let large = complement(F::from_f64(1.0), (k, h, l)).0.copysign(x);
     let v = F::select(y.le(limit), small, large);
     // ±0 keeps its sign; NaN stays NaN.
     F::select(x.is_nan() | x.eq(F::from_f64(0.0)), x, v)
@@ -122,7 +124,8 @@ pub(crate) fn erf_pair<F: Float>(x: F) -> (F, F) {
     let half = F::from_f64(0.5);
     let (a, b) = erf_small(x.min(half).max(-half), F::from_f64(1.0));
     let small = fast_two_sum(a, b);
-    let (h, l) = complement(F::from_f64(1.0), erfc_tail(x.abs()));
+    let (k, h, l, _) = erfc_tail(x.abs());
+    let (h, l) = complement(F::from_f64(1.0), (k, h, l));
     let negative = x.lt(F::from_f64(0.0));
     let large = (F::select(negative, -h, h), F::select(negative, -l, l));
     select_pair(x.abs().le(half), small, large)
@@ -146,27 +149,42 @@ fn select_pair<F: Float>(m: F::Mask, a: (F, F), b: (F, F)) -> (F, F) {
 }
 
 /// erfc x as a normalised pair where |x| ≤ 0.5 (1 − erf x, the large parts summed
-/// exactly) or x < −0.5 (2 − erfc |x|), and the tail `(k, h, l)` = erfc |x| for x > 0.5.
+/// exactly) or x < −0.5 (2 − erfc |x|), the tail `(k, h, l)` = erfc |x| for x > 0.5, and the
+/// high part `g` of e^(−x²) = 2^k (g + …) for |x| ≥ 0.5.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn erfc_split<F: Float>(x: F) -> ((F, F), (F, F, F)) {
+fn erfc_split<F: Float>(x: F) -> ((F, F), (F, F, F), F) {
     let (one, half) = (F::from_f64(1.0), F::from_f64(0.5));
     let (a, b) = erf_small(x.min(half).max(-half), one);
     let (s, e) = sum(one, -a);
     let small = fast_two_sum(s, e - b);
-    let tail = erfc_tail(x.abs());
-    let negative = complement(F::from_f64(2.0), tail);
-    (select_pair(x.abs().le(half), small, negative), tail)
+    let (k, h, l, g) = erfc_tail(x.abs());
+    let negative = complement(F::from_f64(2.0), (k, h, l));
+    (select_pair(x.abs().le(half), small, negative), (k, h, l), g)
 }
 
 /// 1 − erf x, accurate in the right tail, within 1 ULP.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn erfc<F: Float>(x: F) -> F {
-    let ((near, _), (k, h, l)) = erfc_split(x);
+    erfc_and_gaussian(x).0
+}
+
+/// ([`erfc`] x, e^(−x²)): the bits of `erfc`, and beside them, for the slope of a
+/// first-order correction (`Dd::erfc_value` of pairs), the Gaussian from the exponential
+/// erfc already took where |x| ≥ 0.5 (within 2^-50), 1 − x² (1 − x²/2) below (within
+/// 3·10^-3, x⁶/6). Where e^(−x²) is subnormal, about it.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn erfc_and_gaussian<F: Float>(x: F) -> (F, F) {
+    let ((near, _), (k, h, l), g) = erfc_split(x);
+    let (one, half) = (F::from_f64(1.0), F::from_f64(0.5));
+    let body = x.abs().le(half);
     // x > 0.5: the tail, rounded once (subnormal results included).
-    let v = F::select(x.abs().le(F::from_f64(0.5)) | x.lt(F::from_f64(0.0)), near, scale_rounded(k, h, l));
-    F::select(x.is_nan(), x, v)
+    let v = F::select(body | x.lt(F::from_f64(0.0)), near, scale_rounded(k, h, l));
+    let w = x * x;
+    let gaussian = F::select(body, one - w * (one - half * w), g.ldexp(k));
+    (F::select(x.is_nan(), x, v), gaussian)
 }
 
 /// erfc x as an unrounded pair (hi, lo), for `f64` and a finite x whose erfc is a normal
@@ -175,7 +193,7 @@ pub fn erfc<F: Float>(x: F) -> F {
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn erfc_pair<F: Float>(x: F) -> (F, F) {
-    let (near, (k, h, l)) = erfc_split(x);
+    let (near, (k, h, l), _) = erfc_split(x);
     let tail = (h.ldexp(k), l.ldexp(k));
     select_pair(x.abs().le(F::from_f64(0.5)) | x.lt(F::from_f64(0.0)), near, tail)
 }

@@ -52,7 +52,7 @@ pub use log::{ln, log1p, softplus};
 pub use pow::powf;
 pub use trig::{atan, cos, sin};
 
-pub(crate) use erf::{erf_pair, erf_wide_range, erfc_pair, erfc_wide_range};
+pub(crate) use erf::{erf_pair, erf_wide_range, erfc_and_gaussian, erfc_pair, erfc_wide_range};
 pub(crate) use exp::{exp_pair, exp_wide, exp_wide_range, expm1_pair, expm1_wide_range, PAIR_RANGE};
 pub(crate) use log::{ln_pair, log1p_pair};
 pub(crate) use trig::atan_pair;
