@@ -27,11 +27,11 @@ use super::{div_dd_pair, fast_two_sum, poly, splat, sum, two_prod, Tables};
 use crate::float::Float;
 use crate::real::Real;
 
-/// erfc y = 2^k (hi + lo) for y in [0.5, ERFC_MAX] (clamped to it), hi in [2^-7, 1), and
-/// the high part of e^(−y²) = 2^k (g + …) it was computed from.
+/// erfc y = 2^k (hi + lo) for y in [0.5, ERFC_MAX] (clamped to it), hi in [2^-7, 1), as
+/// `(k, hi, lo)`, and the high part g of e^(−y²) = 2^k (g + …) it was computed from.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn erfc_tail<F: Float>(y: F) -> (F, F, F, F) {
+fn erfc_tail<F: Float>(y: F) -> ((F, F, F), F) {
     let zero = F::from_f64(0.0);
     let y = y.max(F::from_f64(0.5)).min(splat(F::Scalar::ERFC_MAX));
     let (sq, sqe) = two_prod(y, y);
@@ -54,7 +54,7 @@ fn erfc_tail<F: Float>(y: F) -> (F, F, F, F) {
     let delta = compensated_poly(tau, c, 8) + slope * (te + tl);
     let (gh, gl) = fast_two_sum(q, ql + q * delta);
     let (ph, pe) = two_prod(eh, gh);
-    (k, ph, pe + (eh * gl + el * gh), eh)
+    ((k, ph, pe + (eh * gl + el * gh)), eh)
 }
 
 /// Σ c[i] x^i by Horner's rule, the steps of the `exact` lowest powers compensated
@@ -108,8 +108,7 @@ pub fn erf<F: Float>(x: F) -> F {
     let v = a + b;
     let small = F::select(v.abs().lt(c.abs()), tiny, v * (one / up));
     // |x| > 0.5: 1 − erfc |x|.
-    let (k, h, l, _) = erfc_tail(y);
-    let large = complement(F::from_f64(1.0), (k, h, l)).0.copysign(x);
+    let large = complement(F::from_f64(1.0), erfc_tail(y).0).0.copysign(x);
     let v = F::select(y.le(limit), small, large);
     // ±0 keeps its sign; NaN stays NaN.
     F::select(x.is_nan() | x.eq(F::from_f64(0.0)), x, v)
@@ -124,8 +123,7 @@ pub(crate) fn erf_pair<F: Float>(x: F) -> (F, F) {
     let half = F::from_f64(0.5);
     let (a, b) = erf_small(x.min(half).max(-half), F::from_f64(1.0));
     let small = fast_two_sum(a, b);
-    let (k, h, l, _) = erfc_tail(x.abs());
-    let (h, l) = complement(F::from_f64(1.0), (k, h, l));
+    let (h, l) = complement(F::from_f64(1.0), erfc_tail(x.abs()).0);
     let negative = x.lt(F::from_f64(0.0));
     let large = (F::select(negative, -h, h), F::select(negative, -l, l));
     select_pair(x.abs().le(half), small, large)
@@ -158,9 +156,9 @@ fn erfc_split<F: Float>(x: F) -> ((F, F), (F, F, F), F) {
     let (a, b) = erf_small(x.min(half).max(-half), one);
     let (s, e) = sum(one, -a);
     let small = fast_two_sum(s, e - b);
-    let (k, h, l, g) = erfc_tail(x.abs());
-    let negative = complement(F::from_f64(2.0), (k, h, l));
-    (select_pair(x.abs().le(half), small, negative), (k, h, l), g)
+    let (tail, g) = erfc_tail(x.abs());
+    let negative = complement(F::from_f64(2.0), tail);
+    (select_pair(x.abs().le(half), small, negative), tail, g)
 }
 
 /// 1 − erf x, accurate in the right tail, within 1 ULP.
@@ -172,8 +170,8 @@ pub fn erfc<F: Float>(x: F) -> F {
 
 /// ([`erfc`] x, e^(−x²)): the bits of `erfc`, and beside them, for the slope of a
 /// first-order correction (`Dd::erfc_value` of pairs), the Gaussian from the exponential
-/// erfc already took where |x| ≥ 0.5 (within 2^-50), 1 − x² (1 − x²/2) below (within
-/// 3·10^-3, x⁶/6). Where e^(−x²) is subnormal, about it.
+/// erfc already took where 0.5 ≤ |x| ≤ `ERFC_MAX` (its high part; beyond, the value at
+/// `ERFC_MAX`, where erfc has underflowed), 1 − x² (1 − x²/2) below 0.5 (within 4·10^-3).
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn erfc_and_gaussian<F: Float>(x: F) -> (F, F) {
