@@ -51,29 +51,42 @@ fn erfc_tail<F: Float>(y: F) -> ((F, F, F), F) {
     for i in (1..7).rev() {
         slope = slope * tau + splat::<F>(c[i]) * F::from_f64(i as f64);
     }
-    let delta = compensated_poly(tau, c, 8) + slope * (te + tl);
+    let delta = compensated_poly(tau, c) + slope * (te + tl);
     let (gh, gl) = fast_two_sum(q, ql + q * delta);
     let (ph, pe) = two_prod(eh, gh);
     ((k, ph, pe + (eh * gl + el * gh)), eh)
 }
 
-/// Σ c[i] x^i by Horner's rule, the steps of the `exact` lowest powers compensated
+/// Σ c[i] x^i by Horner's rule, the steps of the eight lowest powers compensated
 /// (Graillat, Langlois, Louvet: each product and sum error-free, the errors summed in a
 /// second Horner recurrence): where the partial sums are much larger than the value, their
 /// rounding errors no longer reach it.
+///
+/// The compensated steps run four to an iteration (`compensated_steps!`). A loop of
+/// single steps is not unrolled (too large over lanes), and LLVM vectorised its carried
+/// lane arrays across the values of one lane instead of across the lanes, in narrow
+/// registers and shuffles: most of the time of `f64` fused GELU(erf). Unrolled whole, the
+/// kernels around it spilled registers instead (the forward kernel twice as slow). Four
+/// steps to an iteration: GELU(erf) `f64` fused 0.75 times the time of the loop, forward
+/// and backward 0.96 (`docs/speed.md`). The bits are the loop's.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
-fn compensated_poly<F: Float>(x: F, c: &[F::Scalar], exact: usize) -> F {
+fn compensated_poly<F: Float>(x: F, c: &[F::Scalar]) -> F {
     let mut acc = splat::<F>(c[c.len() - 1]);
-    for &ci in c[exact..c.len() - 1].iter().rev() {
+    for &ci in c[8..c.len() - 1].iter().rev() {
         acc = acc * x + splat(ci);
     }
     let mut err = F::from_f64(0.0);
-    for &ci in c[..exact].iter().rev() {
-        let (p, pe) = two_prod(acc, x);
-        let (s, se) = sum(p, splat(ci));
-        err = err * x + (pe + se);
-        acc = s;
+    macro_rules! compensated_steps {
+        ($($i:expr),*) => {$(
+            let (p, pe) = two_prod(acc, x);
+            let (s, se) = sum(p, splat(c[$i]));
+            err = err * x + (pe + se);
+            acc = s;
+        )*};
+    }
+    for j in (0..2).rev() {
+        compensated_steps!(4 * j + 3, 4 * j + 2, 4 * j + 1, 4 * j);
     }
     acc + err
 }
