@@ -72,8 +72,11 @@ fn erfc_tail<F: Float>(y: F) -> ((F, F, F), F) {
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn compensated_poly<F: Float>(x: F, c: &[F::Scalar]) -> F {
+    /// The compensated steps: a multiple of the four that one iteration takes.
+    const COMPENSATED: usize = 8;
+    const _: () = assert!(COMPENSATED.is_multiple_of(4));
     let mut acc = splat::<F>(c[c.len() - 1]);
-    for &ci in c[8..c.len() - 1].iter().rev() {
+    for &ci in c[COMPENSATED..c.len() - 1].iter().rev() {
         acc = acc * x + splat(ci);
     }
     let mut err = F::from_f64(0.0);
@@ -85,7 +88,7 @@ fn compensated_poly<F: Float>(x: F, c: &[F::Scalar]) -> F {
             acc = s;
         )*};
     }
-    for j in (0..2).rev() {
+    for j in (0..COMPENSATED / 4).rev() {
         compensated_steps!(4 * j + 3, 4 * j + 2, 4 * j + 1, 4 * j);
     }
     acc + err
