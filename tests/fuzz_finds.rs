@@ -325,6 +325,14 @@ pub fn softplus_beside_an_exponential(x: f64, a: f64) -> f64 {
     softplus((erfc(t0.powf(2.0)) - atan(atan(a))) + (expm1(if x >= a { x } else { 0.1 }) - x))
 }
 
+/// f775: `(a/x)²·x` is a²/x, whose derivative −a²/x² tends to −∞ on both sides of 0. At ±0
+/// the written formula is ∞·0, NaN in MPFR, and the checks took the central difference
+/// across the pole, +∞, for the truth of f′(−0) = −∞ (`verify::reference::pole`).
+#[activation(a = 3.0)]
+pub fn pole_where_the_formula_is_nan(x: f64, a: f64) -> f64 {
+    (a / x).powi(2) * x
+}
+
 /// Formulas held here that still warn, where `f64` itself breaks down (outside the scan of
 /// `the_fixed_formulas_raise_no_warning_and_skip_nothing`, which reads top-level items; the
 /// warning is expected, so allowed).
@@ -437,5 +445,14 @@ fn the_fixed_formulas_raise_no_warning_and_skip_nothing() {
         assert!(!text.contains("skip = ["), "{name}: {text}");
         seen += 1;
     }
-    assert_eq!(seen, 37);
+    assert_eq!(seen, 38);
+}
+
+#[test]
+fn a_pole_where_the_formula_is_nan_has_the_derivative_of_its_sides() {
+    // −a²/x² on both sides of 0: −∞ at ±0, where the written formula is ∞·0.
+    for x in [0.0f64, -0.0] {
+        let d = pole_where_the_formula_is_nan_derivative(x, 3.0);
+        assert_eq!(d, f64::NEG_INFINITY, "f'({x})");
+    }
 }

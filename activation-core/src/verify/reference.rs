@@ -347,6 +347,15 @@ fn derivative(e: &Expr, var: &str, env: &[(&str, f64)], order: u32) -> (f64, App
         if value.v.is_infinite() {
             return (f64::NAN, nan(START_PREC));
         }
+        // Nor where f is undefined at x and its neighbours grow like a pole's ((a/x)²·x at
+        // 0 is ∞·0, NaN: the difference across the pole, a²/h², reported +∞ where the
+        // derivative −a²/x² tends to −∞ on both sides — the fuzzer's f775).
+        if value.v.is_nan() {
+            let slot = fenv.iter().position(|(k, _)| *k == var).expect("looked up above");
+            if pole(e, &mut fenv, slot, x) {
+                return (f64::NAN, nan(START_PREC));
+            }
+        }
     }
     let slot = fenv.iter().position(|(k, _)| *k == var).expect("looked up above");
     // Nor where f jumps at x (erfc(1/2x) at 0: 2 on the left, 0 on the right): a central
@@ -369,6 +378,20 @@ fn jumps(e: &Expr, env: &mut [(&str, Float)], slot: usize, x: f64) -> bool {
     let far = Float::with_val(PREC, &d - &c);
     let size = [&a, &b, &c, &d].iter().map(|v| v.to_f64().abs()).fold(0.0, f64::max);
     crate::passes::doubts::jump(near.to_f64(), far.to_f64(), size)
+}
+
+/// Whether `e` grows like a pole's at `x` (bound in `env[slot]`): on either side, its
+/// magnitude one step away more than 1.25 times that two steps away (c/h^k gains 2^k when
+/// the step halves, k > 0), where at a removable singularity the neighbours tend to a
+/// limit (a ratio near 1, the step being 2^-85 of x's binade or 2^-105) or to 0 (below 1).
+fn pole(e: &Expr, env: &mut [(&str, Float)], slot: usize, x: f64) -> bool {
+    const PREC: u32 = 256;
+    let s = step_exponent(x, 1, PREC);
+    [1, -1].into_iter().any(|side| {
+        let near = point(e, env, slot, x, side, s, PREC).v.abs();
+        let far = point(e, env, slot, x, 2 * side, s, PREC).v.abs();
+        near.is_finite() && far.is_finite() && far > 0 && near > far * Float::with_val(PREC, 1.25)
+    })
 }
 
 /// log2 of the step at `prec` bits: `E - prec / (order + 2)` with `|x| < 2^E`.
@@ -995,6 +1018,26 @@ mod tests {
         // derivative stays: 2/x, and 0.
         assert_eq!(d("ln(x.powi(2))", 0.5, 1), 4.0);
         assert_eq!(d("erf(x) / (x + x)", 0.0, 1), 0.0);
+    }
+
+    #[test]
+    fn a_pole_where_the_formula_is_nan_has_no_derivative() {
+        // The fuzzer's f775: (3/x)²·x is ∞·0 at ±0, NaN in MPFR, and a central difference
+        // across the pole is 9/h², +∞ in f64, where −9/x² tends to −∞ on both sides.
+        for x in [0.0, -0.0] {
+            assert!(d("(3.0 / x).powi(2) * x", x, 1).is_nan(), "{x}");
+            assert!(d("(3.0 / x).powi(2) * x", x, 2).is_nan(), "{x}");
+            assert!(d("x / x.powi(3)", x, 1).is_nan(), "{x}");
+            assert_eq!(verified_numeric_derivative(&f("(3.0 / x).powi(2) * x"), "x", &[("x", x)], 1), None);
+        }
+        // Beside it the derivative is −9/x².
+        assert_eq!(d("(3.0 / x).powi(2) * x", 0.5, 1), -36.0);
+        // Removable singularities, NaN at 0 too, keep theirs: the neighbours tend to a limit
+        // (x/x: 1, erf(x)/x: 2/√π, even) or to 0 (x²/x, whose slope is 1).
+        assert_eq!(d("x / x", 0.0, 1), 0.0);
+        assert_eq!(d("erf(x) / x", -0.0, 1), 0.0);
+        assert_eq!(d("x.powi(2) / x", 0.0, 1), 1.0);
+        assert_eq!(d("x.powi(3) / x", -0.0, 1), 0.0);
     }
 
     #[test]
