@@ -258,11 +258,12 @@ pub(crate) fn held_signs(e: &Expr, env: &[(&str, f64)]) -> Expr {
 /// `e` with every branch fixed to the one taken at `env`: each `if` replaced by its selected
 /// branch, `max`/`min`/`abs` by the argument they select (by the kink convention of
 /// `docs/contract.md` §4.2: `max(a, b)` is `a` only where `a > b`, `abs(u)` is `0` where
-/// `u = 0`). Conditions are decided exactly, by the sign of the correctly rounded
-/// `lhs - rhs`. Numerical derivatives of the frozen formula are one-sided at a breakpoint,
-/// on the side the formula selects there — the derivative `docs/contract.md` §4.2 promises.
-/// A NaN is kept where the formula keeps it: `abs` of a NaN is NaN, and `max`/`min` take
-/// the side that is not NaN, as `f64::max` and MPFR do.
+/// `u = 0`, and where `u` is undefined, the side its neighbours take,
+/// [`side_of_undefined`]). Conditions are decided exactly, by the sign of the correctly
+/// rounded `lhs - rhs`. Numerical derivatives of the frozen formula are one-sided at a
+/// breakpoint, on the side the formula selects there — the derivative `docs/contract.md`
+/// §4.2 promises. A NaN is kept where the formula keeps it: `abs` of a NaN is NaN, and
+/// `max`/`min` take the side that is not NaN, as `f64::max` and MPFR do.
 pub(crate) fn freeze(e: &Expr, env: &[(&str, f64)]) -> Expr {
     let sign = |a: &Expr, b: &Expr| reference_f64(&Expr::bin(BinOp::Sub, a.clone(), b.clone()), env);
     let extremum = |a: &Expr, b: &Expr, larger: bool| {
@@ -283,14 +284,44 @@ pub(crate) fn freeze(e: &Expr, env: &[(&str, f64)]) -> Expr {
         }
         Expr::Bin(BinOp::Max, a, b) => extremum(a, b, true),
         Expr::Bin(BinOp::Min, a, b) => extremum(a, b, false),
-        Expr::Call(Func::Abs, u) => match reference_f64(u, env) {
-            v if v > 0.0 => freeze(u, env),
-            v if v < 0.0 => Expr::neg(freeze(u, env)),
-            0.0 => Expr::num(0.0),
-            _ => freeze(u, env),
-        },
+        Expr::Call(Func::Abs, u) => {
+            let v = reference_f64(u, env);
+            let side = if v.is_nan() { side_of_undefined(u, env) } else { Some(v) };
+            match side {
+                Some(v) if v > 0.0 => freeze(u, env),
+                Some(v) if v < 0.0 => Expr::neg(freeze(u, env)),
+                // 0 · u: the slope 0 around the point, and NaN where `u` is (the value
+                // of the written formula there).
+                Some(_) if v.is_nan() => Expr::bin(BinOp::Mul, Expr::num(0.0), freeze(u, env)),
+                Some(_) => Expr::num(0.0),
+                None => freeze(u, env),
+            }
+        }
         _ => e.map_children(|c| freeze(c, env)),
     }
+}
+
+/// For `u` undefined at the point (0/0 at a removable singularity), the sign of its values
+/// one step either side in the input (bound last in `env`, as [`Subject::env`] and the
+/// vector checks bind it), where they are defined: that sign where they agree, 0 where they
+/// differ — `u` crosses 0 there, a kink, whose derivative is `abs(0)`'s by the convention
+/// (the fuzzer's f681: |−softplus(x)·x³/x²| at ±0, whose generated derivative is 0, was
+/// checked against the side `abs` of a NaN kept, −ln 2) —, `None` where neither is.
+fn side_of_undefined(u: &Expr, env: &[(&str, f64)]) -> Option<f64> {
+    let (&(name, x), rest) = env.split_last()?;
+    let step = if x == 0.0 { 2f64.powi(-60) } else { x.abs() * 2f64.powi(-30) };
+    let signs: Vec<f64> = [x - step, x + step]
+        .into_iter()
+        .map(|t| {
+            let mut at = rest.to_vec();
+            at.push((name, t));
+            reference_f64(u, &at)
+        })
+        .filter(|v| !v.is_nan())
+        .map(|v| if v == 0.0 { 0.0 } else { v.signum() })
+        .collect();
+    let first = *signs.first()?;
+    Some(if signs.iter().all(|&s| s == first) { first } else { 0.0 })
 }
 
 /// The first form's value when it is finite, else the second's when MPFR vouches for it,
@@ -549,6 +580,29 @@ mod tests {
         assert_eq!(at("min(x.ln(), -3)", -1.0), -3.0);
         assert_eq!(at("min(-3, x.ln())", -1.0), -3.0);
         assert_eq!(at("max(x, 2 * x)", 3.0), 6.0);
+    }
+
+    #[test]
+    fn abs_of_an_undefined_argument_takes_its_neighbours_side() {
+        let frozen = |f: &str, x: f64| freeze(&parse_formula(f, &["x"]).unwrap(), &[("x", x)]);
+        let slope = |f: &str, x: f64| numeric_derivative(&frozen(f, x), "x", &[("x", x)], 1);
+        // The fuzzer's f681: −softplus(x)·x³/x² is 0/0 at ±0 and changes sign there, a
+        // kink: |·|′ is abs(0)'s, 0, as the generated code has it, not −ln 2 (the side
+        // `abs` of a NaN kept).
+        for x in [0.0, -0.0] {
+            assert_eq!(slope("abs(-softplus(x) * x.powi(3) / (x * x))", x), 0.0, "{x}");
+        }
+        // x²/x·(x − 2) crosses 0 there too; (x − 2)·x/x is negative either side, so
+        // |·| is −(x − 2), slope −1, and (x + 2)·x/x positive, slope 1.
+        assert_eq!(slope("abs(x.powi(2) / x * (x - 2))", 0.0), 0.0);
+        assert_eq!(slope("abs((x - 2) * x / x)", 0.0), -1.0);
+        assert_eq!(slope("abs((x + 2) * x / x)", -0.0), 1.0);
+        // The value stays the written formula's, NaN, at the point; and where the neighbours
+        // are undefined too.
+        for f in ["abs(-softplus(x) * x.powi(3) / (x * x))", "abs((x - 2) * x / x)"] {
+            assert!(reference_f64(&frozen(f, 0.0), &[("x", 0.0)]).is_nan(), "{f}");
+        }
+        assert!(reference_f64(&frozen("abs(ln(x) / ln(x))", -1.0), &[("x", -1.0)]).is_nan());
     }
 
     #[test]
