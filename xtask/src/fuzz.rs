@@ -214,6 +214,9 @@ struct Case {
     tokens: usize,
     /// The expansion warned that some range misses the bar (the checks skip it).
     warned: bool,
+    /// Judged in those ranges too (`ACTIVATION_CHECK_WARNED_RANGES=1`): the worst kind of
+    /// failure there, `None` where every check there passed (or none ran).
+    in_warned: Option<Class>,
     class: Class,
     /// The message, error or first failure line behind the class.
     detail: String,
@@ -255,7 +258,17 @@ pub fn main(args: &[String]) -> Result<(), String> {
             // Formula by formula, as the checks print them below: which ones warn.
             eprintln!("  f{id}: {}{}", class.name(), if warned { ", warned" } else { "" });
         }
-        cases.push(Case { id, formula, time: e.time, tokens, warned, class, detail, check_time: None });
+        cases.push(Case {
+            id,
+            formula,
+            time: e.time,
+            tokens,
+            warned,
+            in_warned: None,
+            class,
+            detail,
+            check_time: None,
+        });
     }
     let expand_time = started.elapsed();
     let root = crate::workspace_root();
@@ -282,9 +295,10 @@ pub fn main(args: &[String]) -> Result<(), String> {
                         cases[id].class = Class::Compiled;
                         continue;
                     }
-                    let (check, time) = shop.check(&exe, &name(id))?;
+                    let (check, in_warned, time) = shop.check(&exe, &name(id))?;
                     let c = &mut cases[id];
                     c.class = Class::of_check(&check);
+                    c.in_warned = in_warned;
                     c.check_time = Some(time);
                     c.detail = match check {
                         Check::Pass => String::new(),
@@ -292,10 +306,14 @@ pub fn main(args: &[String]) -> Result<(), String> {
                         Check::Crashed(w) => w,
                         Check::Failed(_, line) => line,
                     };
+                    let warned = match (c.warned, c.in_warned) {
+                        (false, _) => String::new(),
+                        (true, Some(k)) => format!(", warned (fails there: {})", k.name()),
+                        (true, None) => ", warned (passes there)".to_string(),
+                    };
                     eprintln!(
-                        "  f{id}: {}{} ({:.1?}) {}",
+                        "  f{id}: {}{warned} ({:.1?}) {}",
                         c.class.name(),
-                        if c.warned { ", warned" } else { "" },
                         time,
                         c.detail.chars().take(160).collect::<String>()
                     );
@@ -324,6 +342,34 @@ pub fn main(args: &[String]) -> Result<(), String> {
         return Err(format!("failure classes named by --fail-on occurred: {}", failing.join(", ")));
     }
     Ok(())
+}
+
+/// The warned formulas that were checked, judged in their warned ranges too: how many fail
+/// there (the warning borne out at the check points), by kind, and which pass there (not
+/// borne out: a false alarm, or failures only between the check points).
+fn warnings_judged(cases: &[Case]) -> String {
+    let checked: Vec<&Case> = cases.iter().filter(|c| c.warned && c.check_time.is_some()).collect();
+    let quiet: Vec<String> = checked.iter().filter(|c| c.in_warned.is_none()).map(|c| name(c.id)).collect();
+    let mut kinds: Vec<Class> = checked.iter().filter_map(|c| c.in_warned).collect();
+    kinds.sort();
+    let mut by_kind: Vec<(Class, usize)> = Vec::new();
+    for k in kinds {
+        match by_kind.last_mut() {
+            Some((last, n)) if *last == k => *n += 1,
+            _ => by_kind.push((k, 1)),
+        }
+    }
+    let kinds = by_kind.iter().map(|(k, n)| format!("{} {n}", k.name())).collect::<Vec<_>>().join(", ");
+    format!(
+        "warned and checked: {}; judged in their warned ranges too (ACTIVATION_CHECK_WARNED_RANGES=1), {} fail there \
+         (the warning borne out at the check points; worst kind: {}) and {} pass there (not borne out at the check \
+         points: {})",
+        checked.len(),
+        checked.len() - quiet.len(),
+        if kinds.is_empty() { "none".to_string() } else { kinds },
+        quiet.len(),
+        if quiet.is_empty() { "none".to_string() } else { quiet.join(", ") }
+    )
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -366,6 +412,7 @@ fn table(o: &Options, cases: &[Case], expand_time: Duration, run_time: Duration,
             100.0 * full as f64 / n as f64,
             100.0 * unwarned as f64 / n as f64
         );
+        let _ = writeln!(s, "{}", warnings_judged(cases));
     }
     let mut times: Vec<Duration> = cases.iter().filter(|c| c.class != Class::Hang).map(|c| c.time).collect();
     times.sort();
@@ -510,7 +557,7 @@ fn shrink_by_batch(
                     class_of[k] = Some(Class::Pass);
                     continue;
                 }
-                let (check, _) = shop.check(&exe, &items[k].0)?;
+                let (check, _, _) = shop.check(&exe, &items[k].0)?;
                 class_of[k] = Some(Class::of_check(&check));
             }
         }

@@ -6,7 +6,10 @@
 //! workspace builds, once, in the shared target directory `<target>/fuzz/target`). Errors
 //! are attributed to formulas by the line their span (or the macro call that produced it)
 //! points at; a failure no span attributes is bisected. Each formula's check test then runs
-//! on its own, `--exact`, killed after the time budget.
+//! on its own, `--exact`, killed after the time budget, with the ranges its expansion
+//! warned about judged too (`ACTIVATION_CHECK_WARNED_RANGES=1`, `docs/contract.md` §5.7):
+//! a failure there is marked and kept apart from the formula's class, and says whether the
+//! warning is borne out at the check points.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -220,8 +223,9 @@ impl Workshop {
         Ok((built, broken))
     }
 
-    /// Runs the check test of `name` in `exe`, within the budget.
-    pub fn check(&self, exe: &Path, name: &str) -> Result<(Check, Duration), String> {
+    /// Runs the check test of `name` in `exe`, within the budget: the check outside the
+    /// warned ranges, and the worst kind of failure inside them (see [`parse_failures`]).
+    pub fn check(&self, exe: &Path, name: &str) -> Result<(Check, Option<Class>, Duration), String> {
         let log = self.dir.join("check.log");
         let file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
         let test = format!("__activation_checks_{name}::gradient_checks");
@@ -229,6 +233,7 @@ impl Workshop {
         let mut child = Command::new(exe)
             .args([test.as_str(), "--exact", "--test-threads=1"])
             .env("RUST_BACKTRACE", "0")
+            .env("ACTIVATION_CHECK_WARNED_RANGES", "1")
             .stdout(file.try_clone().map_err(|e| e.to_string())?)
             .stderr(file)
             .spawn()
@@ -245,20 +250,27 @@ impl Workshop {
             std::thread::sleep(Duration::from_millis(10));
         };
         let time = start.elapsed();
-        let Some(status) = status else { return Ok((Check::Timeout, time)) };
+        let Some(status) = status else { return Ok((Check::Timeout, None, time)) };
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         if status.success() {
             if text.contains("1 passed") {
-                return Ok((Check::Pass, time));
+                return Ok((Check::Pass, None, time));
             }
-            return Ok((Check::Crashed(format!("the check test `{test}` did not run")), time));
+            return Ok((Check::Crashed(format!("the check test `{test}` did not run")), None, time));
         }
-        Ok((parse_failures(&text), time))
+        let (check, warned) = parse_failures(&text);
+        Ok((check, warned, time))
     }
 }
 
-/// The worst failure kind of a failed check test's output, and its first line.
-pub fn parse_failures(text: &str) -> Check {
+/// How `activation_core::check` marks a failure inside a range the expansion warned about,
+/// when `ACTIVATION_CHECK_WARNED_RANGES=1` has it judge those too.
+const IN_WARNED_RANGE: &str = " (in a warned range)";
+
+/// A failed check test's output: the worst failure kind outside the warned ranges, with its
+/// first line (`Check::Pass` when every failure is inside them), and the worst kind inside
+/// them, if any failed there.
+pub fn parse_failures(text: &str) -> (Check, Option<Class>) {
     let Some(start) = text.find("gradient check failures for") else {
         let why = text
             .lines()
@@ -268,14 +280,19 @@ pub fn parse_failures(text: &str) -> Check {
             .unwrap_or("no output")
             .trim()
             .to_string();
-        return Check::Crashed(why);
+        return (Check::Crashed(why), None);
     };
     let lines: Vec<&str> = text[start..].lines().skip(1).take_while(|l| l.starts_with("  ")).map(str::trim).collect();
-    let worst = lines.iter().map(|l| (kind_of(l), *l)).min_by_key(|(k, _)| *k);
-    match worst {
-        Some((k, l)) => Check::Failed(k, l.to_string()),
-        None => Check::Crashed("a failure list the fuzzer could not read".into()),
+    if lines.is_empty() {
+        return (Check::Crashed("a failure list the fuzzer could not read".into()), None);
     }
+    let (inside, outside): (Vec<&str>, Vec<&str>) = lines.into_iter().partition(|l| l.ends_with(IN_WARNED_RANGE));
+    let warned = inside.iter().map(|l| kind_of(l.trim_end_matches(IN_WARNED_RANGE))).min();
+    let check = match outside.iter().map(|l| (kind_of(l), *l)).min_by_key(|(k, _)| *k) {
+        Some((k, l)) => Check::Failed(k, l.to_string()),
+        None => Check::Pass,
+    };
+    (check, warned)
 }
 
 /// The line in `src/lib.rs` an error points at: its primary span there, or the macro call
@@ -351,7 +368,23 @@ mod tests {
                    2 gradient check failures for `f`:\n  \
                    f f (f64) at x = 1e0: expected 1.5e0, actual 1.6e0, 1.000e1 ULPs (bound 8.0)\n  \
                    f f' (f32) at x = 1e2: expected 2e0, actual 0e0, 1.000e9 ULPs (bound 8.0)\n\nnote: …\n";
-        assert!(matches!(parse_failures(out), Check::Failed(Class::Zero, l) if l.contains("(f32)")));
-        assert!(matches!(parse_failures("thread 'a' panicked at b:\nboom\n"), Check::Crashed(w) if w == "boom"));
+        assert!(matches!(parse_failures(out), (Check::Failed(Class::Zero, l), None) if l.contains("(f32)")));
+        assert!(
+            matches!(parse_failures("thread 'a' panicked at b:\nboom\n"), (Check::Crashed(w), None) if w == "boom")
+        );
+    }
+
+    #[test]
+    fn failures_in_warned_ranges_are_kept_apart() {
+        let head = "thread 'm::gradient_checks' panicked at x.rs:1:1:\n2 gradient check failures for `f`:\n";
+        let inside =
+            "  f f' (f64) at x = 7e2: expected 1.5e0, actual NaN, 1.8e19 ULPs (bound 8.0) (in a warned range)\n";
+        let over = "  f f (f32) at x = 1e0: expected 1.5e0, actual 1.5000001e0, 1.200e1 ULPs (bound 8.0)\n";
+        // Only inside: the formula passes where it promised, and its warning is borne out.
+        assert_eq!(parse_failures(&format!("{head}{inside}\n")), (Check::Pass, Some(Class::NanInf)));
+        // Both: the class is the worst outside, the mark read off before the kind.
+        let (check, warned) = parse_failures(&format!("{head}{inside}{over}\n"));
+        assert!(matches!(check, Check::Failed(Class::Over, l) if l.contains("(f32)")));
+        assert_eq!(warned, Some(Class::NanInf));
     }
 }
