@@ -361,6 +361,24 @@ mod warned_where_f64_breaks_down {
     }
 
     #[test]
+    fn warned_ranges_are_judged_at_their_worst_probe_point_on_request() {
+        // f″ warned on (50, ∞), its worst probe point at 200, which is no check point: judged
+        // there, for f″ alone, when the warned ranges are judged (the fuzzer does), each
+        // failure marked as inside a warned range.
+        let skips = [(2, 50.0, f64::INFINITY, 200.0, "test")];
+        let failed = std::panic::catch_unwind(|| {
+            activation_core::check::run_judging_warned_ranges(&PowerOfXToTheX, &skips);
+        })
+        .expect_err("f'' is NaN or over the bar beyond 56");
+        let message = failed.downcast_ref::<String>().expect("a formatted panic");
+        let lines: Vec<&str> = message.lines().filter(|l| l.contains(" at x = 2e2:")).collect();
+        assert!(!lines.is_empty(), "{message}");
+        for line in lines {
+            assert!(line.contains("d²/dx²") && line.ends_with("(in a warned range)"), "{line}");
+        }
+    }
+
+    #[test]
     fn f32_is_the_f64_value_rounded_where_f32_overflows() {
         let f = PowerOfXToTheX;
         for x in [20.0f32, 30.0, 40.0] {

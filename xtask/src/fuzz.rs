@@ -344,9 +344,9 @@ pub fn main(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// The warned formulas that were checked, judged in their warned ranges too: how many fail
-/// there (the warning borne out at the check points), by kind, and which pass there (not
-/// borne out: a false alarm, or failures only between the check points).
+/// The warned formulas that were checked, judged in their warned ranges too (at the check
+/// points and each range's worst probe point): how many fail there (the warning borne out),
+/// by kind, and which pass there (not borne out: a false alarm of the probe).
 fn warnings_judged(cases: &[Case]) -> String {
     let checked: Vec<&Case> = cases.iter().filter(|c| c.warned && c.check_time.is_some()).collect();
     let quiet: Vec<String> = checked.iter().filter(|c| c.in_warned.is_none()).map(|c| name(c.id)).collect();
@@ -361,9 +361,9 @@ fn warnings_judged(cases: &[Case]) -> String {
     }
     let kinds = by_kind.iter().map(|(k, n)| format!("{} {n}", k.name())).collect::<Vec<_>>().join(", ");
     format!(
-        "warned and checked: {}; judged in their warned ranges too (ACTIVATION_CHECK_WARNED_RANGES=1), {} fail there \
-         (the warning borne out at the check points; worst kind: {}) and {} pass there (not borne out at the check \
-         points: {})",
+        "warned and checked: {}; judged in their warned ranges too, at the check points and the probe's worst points \
+         (ACTIVATION_CHECK_WARNED_RANGES=1), {} fail there (the warning borne out; worst kind: {}) and {} pass there \
+         (not borne out: {})",
         checked.len(),
         checked.len() - quiet.len(),
         if kinds.is_empty() { "none".to_string() } else { kinds },

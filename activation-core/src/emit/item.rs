@@ -187,9 +187,9 @@ impl<'a> Names<'a> {
             };
         }
         let skips = doubts.iter().map(|(d, why)| {
-            let (lo, hi) = (float_literal(d.lo), float_literal(d.hi));
+            let (lo, hi, at) = (float_literal(d.lo), float_literal(d.hi), float_literal(d.at));
             let target = d.target;
-            quote! { (#target, #lo, #hi, #why) }
+            quote! { (#target, #lo, #hi, #at, #why) }
         });
         quote! {
             #[cfg(test)]

@@ -65,6 +65,8 @@ pub(crate) struct Doubt {
     pub(crate) hi: f64,
     /// The worst probed error as a multiple of the bar (∞ for NaN or overflow).
     pub(crate) worst: f64,
+    /// The probe point where it was found (the first, among equals).
+    pub(crate) at: f64,
 }
 
 impl Doubt {
@@ -152,15 +154,23 @@ pub(crate) fn doubts(def: &Definition, derived: &Derived) -> Vec<Doubt> {
             }
             let lo = if start == 0 { f64::NEG_INFINITY } else { points[start - 1] };
             let hi = points.get(i).copied().unwrap_or(f64::INFINITY);
-            let worst = scores[start..i].iter().copied().fold(0.0, f64::max);
+            let (at, worst) = (start..i).fold((points[start], scores[start]), |(at, w), k| {
+                if scores[k] > w {
+                    (points[k], scores[k])
+                } else {
+                    (at, w)
+                }
+            });
             // Ranges that one passing probe point separates are one (errors near the bar pass
             // or fail by the luck of rounding; a zero of the function passes trivially).
             match out.last_mut() {
                 Some(last @ &mut Doubt { .. }) if last.target == target && last.hi == lo => {
                     last.hi = hi;
-                    last.worst = last.worst.max(worst);
+                    if worst > last.worst {
+                        (last.worst, last.at) = (worst, at);
+                    }
                 }
-                _ => out.push(Doubt { target, lo, hi, worst }),
+                _ => out.push(Doubt { target, lo, hi, worst, at }),
             }
         }
     }
@@ -781,7 +791,13 @@ mod tests {
     #[test]
     fn one_warning_per_function_names_its_first_ranges() {
         let ranges: Vec<Doubt> = (0..5)
-            .map(|k| Doubt { target: 2, lo: f64::from(k), hi: f64::from(k) + 0.5, worst: 3.0 + f64::from(k) })
+            .map(|k| Doubt {
+                target: 2,
+                lo: f64::from(k),
+                hi: f64::from(k) + 0.5,
+                worst: 3.0 + f64::from(k),
+                at: f64::from(k) + 0.25,
+            })
             .collect();
         // One range: what the checks say about it.
         assert_eq!(warning(&ranges[..1], "h", "x", &[]), ranges[0].describe("h", "x", &[]));
@@ -906,6 +922,13 @@ mod tests {
         let covered = |x: f64| doubts.iter().any(|d| d.target == 0 && d.lo < x && x < d.hi);
         assert!(covered(-1e-4) && covered(1e-4), "{doubts:?}");
         assert!(doubts.iter().all(|d| d.target == 0), "{doubts:?}");
+        // Each range names the probe point of its worst error, inside it: nearest 0, where
+        // the cancellation leaves least (the checks judge it there on request).
+        for d in doubts {
+            assert!(d.lo < d.at && d.at < d.hi, "{d:?}");
+        }
+        let nearest = doubts.iter().max_by(|a, b| a.worst.total_cmp(&b.worst)).unwrap();
+        assert!(nearest.at.abs() < 1e-3, "{nearest:?}");
     }
 
     #[test]

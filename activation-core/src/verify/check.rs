@@ -392,22 +392,32 @@ pub fn run<A: Activation + Send + Sync>(a: &A) {
 /// for tests of the budget itself.
 #[doc(hidden)]
 pub fn run_within<A: Activation + Send + Sync>(a: &A, budget: Duration) {
-    run_within_skipping(a, &[], budget);
+    run_within_skipping(a, &[], budget, false);
 }
 
 /// A range the checks skip: the function (0 f, 1 f', 2 f'', 3 + k d/dp_k), the open range
-/// of inputs, and why — where the expansion warned that no form meets the bar
-/// (`docs/contract.md` §5.7).
-pub type Skip = (usize, f64, f64, &'static str);
+/// of inputs, the probe point where the expansion found its worst error there, and why —
+/// where the expansion warned that no form meets the bar (`docs/contract.md` §5.7).
+pub type Skip = (usize, f64, f64, f64, &'static str);
 
-/// [`run`], skipping the documented `skips` and saying so on the test's output.
+/// [`run`], skipping the documented `skips` and saying so on the test's output. With
+/// `ACTIVATION_CHECK_WARNED_RANGES=1` in the environment, [`run_judging_warned_ranges`].
 pub fn run_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip]) {
-    run_within_skipping(a, skips, time_budget());
+    let judge_warned = std::env::var("ACTIVATION_CHECK_WARNED_RANGES").is_ok_and(|v| v.trim() == "1");
+    run_within_skipping(a, skips, time_budget(), judge_warned);
 }
 
-fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budget: Duration) {
+/// [`run`] judging the warned ranges too, marking what fails there `(in a warned range)`:
+/// whether a warning matters at the check points, and at the probe point where the expansion
+/// found its worst error, judged for the function warned about (`docs/contract.md` §5.7).
+#[doc(hidden)]
+pub fn run_judging_warned_ranges<A: Activation + Send + Sync>(a: &A, skips: &[Skip]) {
+    run_within_skipping(a, skips, time_budget(), true);
+}
+
+fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budget: Duration, judge_warned: bool) {
     let start = Instant::now();
-    for (_, _, _, why) in skips {
+    for (_, _, _, _, why) in skips {
         println!("skipped: {why}");
     }
     let index = |t: Target| match t {
@@ -416,10 +426,7 @@ fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budge
         Target::Second => 2,
         Target::Param(k) => 3 + k,
     };
-    // `ACTIVATION_CHECK_WARNED_RANGES=1` judges the warned ranges too, marking what fails
-    // there: whether a warning matters at the check points (`docs/contract.md` §5.7).
-    let judge_warned = std::env::var("ACTIVATION_CHECK_WARNED_RANGES").is_ok_and(|v| v.trim() == "1");
-    let warned = |t: Target, x: f64| skips.iter().any(|&(i, lo, hi, _)| i == index(t) && lo < x && x < hi);
+    let warned = |t: Target, x: f64| skips.iter().any(|&(i, lo, hi, _, _)| i == index(t) && lo < x && x < hi);
     let documented = |t: Target, x: f64| !judge_warned && warned(t, x);
     let mark =
         |t: Target, x: f64| move |line: String| if warned(t, x) { format!("{line} (in a warned range)") } else { line };
@@ -428,19 +435,25 @@ fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budge
     let points = check_points(&breaks);
     let targets = Target::all(A::PARAMS.len());
     let mut failures = Vec::new();
-    let mut skipped = 0usize;
-    for (i, &x) in points.iter().enumerate() {
-        for &t in targets.iter().filter(|&&t| !documented(t, x)) {
+    let (mut skipped, mut judged) = (0usize, 0usize);
+    // The check points for every function, then (judging the warned ranges) each warned
+    // range's worst probe point for its own function.
+    let worst_points = skips.iter().filter(|_| judge_warned).map(|&(i, _, _, at, _)| (Some(i), at));
+    let all: Vec<(Option<usize>, f64)> = points.iter().map(|&x| (None, x)).chain(worst_points).collect();
+    for (i, &(only, x)) in all.iter().enumerate() {
+        let wanted = |t: Target| only.is_none_or(|k| k == index(t)) && !documented(t, x);
+        for &t in targets.iter().filter(|&&t| wanted(t)) {
             if start.elapsed() > budget {
                 panic!(
                     "gradient checks of `{}` ran past their time budget of {budget:?} (ACTIVATION_CHECK_SECONDS): \
                      {i} of {} points done, stopped before {} at x = {x:e}; {} failures so far",
                     A::NAME,
-                    points.len(),
+                    all.len(),
                     label(&subject, t),
                     failures.len()
                 );
             }
+            judged += 2;
             let actual = a.evaluate(t, x);
             let reference = subject.verified_reference(t, x);
             match reference {
@@ -473,7 +486,7 @@ fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budge
         format!(
             "{skipped} of {} values not judged: MPFR's exponent range overflows there, in the formula as \
              written and in its stable form, so it cannot give the truth",
-            2 * points.len() * targets.len()
+            judged
         )
     });
     if !failures.is_empty() {
