@@ -78,6 +78,12 @@ impl Ext {
         self.m.is_finite() && self.m != 0.0 && !self.saturated && self.to_f64().is_infinite()
     }
 
+    /// Finite, not saturated, and within `f64`'s range: an `f64` infinity in its place is an
+    /// intermediate's overflow, not the value.
+    pub(crate) fn is_finite_in_f64(self) -> bool {
+        self.m.is_finite() && !self.saturated && self.to_f64().is_finite()
+    }
+
     /// A NaN that is the truth: not one that a saturated exponent produced.
     pub(crate) fn is_domain_nan(self) -> bool {
         self.m.is_nan() && !self.saturated
