@@ -52,6 +52,20 @@ pub fn root_exp(x: f64) -> f64 {
     x.exp().sqrt()
 }
 
+/// `eˣ/100` (the fuzzer's f838): ∞ from x = 709.8, where eˣ overflows, while the value is
+/// an `f64` number up to 714.4; the constant is taken into the exponent, e^{x − ln 100}.
+#[activation]
+pub fn exp_over_a_hundred(x: f64) -> f64 {
+    100.0.powi(-1) * x.exp()
+}
+
+/// `(ln 100 − eˣ)·atan(0.1)²` (the fuzzer's f822, `tests/fuzz_finds.rs`): −∞ there too; the
+/// constant is taken through the difference, ln 100·c − e^{x + ln c}.
+#[activation]
+pub fn exp_difference_scaled(x: f64) -> f64 {
+    (100.0.ln() - exp(x)) * atan(0.1).powi(2)
+}
+
 /// `ln(1 + (eˣ)²)`: f(400) was inf (truth 800).
 #[activation]
 pub fn log_one_plus_exp_squared(x: f64) -> f64 {
@@ -152,6 +166,10 @@ fn the_named_points_are_finite_and_within_the_bar() {
     holds(&LogExp, Function::Forward, &[-800.0, 800.0, 1e4]);
     holds(&SigmoidSquareMinusTanh, Function::Derivative, &[-40.0, -20.0, 40.0]);
     holds(&HyperbolaMinusExp, Function::Forward, &[1e-8, -1e-8, 1e-4]);
+    for which in [Function::Forward, Function::Derivative, Function::Second] {
+        holds(&ExpOverAHundred, which, &[709.0, 710.0, 712.0, 714.0]);
+        holds(&ExpDifferenceScaled, which, &[709.0, 710.0, 712.0, 714.0]);
+    }
 }
 
 /// The generated code of `item`, expanded by the engine.
@@ -219,5 +237,5 @@ fn the_reproducers_expand_quickly() {
         assert!(took < limit, "{} expanded in {took:?}", f.sig.ident);
         seen += 1;
     }
-    assert_eq!(seen, 11);
+    assert_eq!(seen, 13);
 }

@@ -170,6 +170,10 @@ pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
     let removed = |e: &Expr| crate::passes::removable::removed(e, &def.body, x, &probe.params, &probe.points);
     let (s_first, s_second) = (removed(&s_first), removed(&s_second));
     let s_params = s_params.iter().map(removed).collect();
+    // f too, where a constant factor of an exponential fits beyond the exponential's
+    // overflow (e^x/100 up to x = 714.4, e^x only to 709.8, the fuzzer's f838); its
+    // derivatives above are those of the form as stabilised.
+    let s_forward = probe.unless_overflowing(s_forward);
     let stable = Forms { forward: s_forward, derivative: s_first, second: s_second, params: s_params };
     let compensated = crate::passes::doubts::widen(def, &stable, Compensated::of(&stable, &probe));
     Ok(Derived {
@@ -288,27 +292,54 @@ impl Probe {
 }
 
 /// `e` with each constant factor of an exponential taken into its exponent: c e^u as
-/// e^{u + ln c} (−e^{u + ln |c|} for c < 0). Where |c| < 1 the product fits beyond where
-/// e^u overflows (`f32`: 0.5 e^{x/2} up to x = 178.8, e^{x/2} only to 177.4); the exponent
-/// rounds once more, an error of about |u| · 2^-p in the result, within the bar 4 + 4·cond
-/// since cond ≥ |x u'|.
+/// e^{u + ln c} (−e^{u + ln |c|} for c < 0), c a number or a constant subexpression (1/100,
+/// which exact folding leaves a subtree, `ir::constant`), and through one sum or difference
+/// with an exponential term: c (a − e^u) as c a − e^{u + ln c}. Where |c| < 1 the product
+/// fits beyond where e^u overflows (`f32`: 0.5 e^{x/2} up to x = 178.8, e^{x/2} only to
+/// 177.4; `f64`: 0.01 e^x up to 714.4, e^x to 709.8); the exponent rounds once more, an
+/// error of about |u| · 2^-p in the result, within the bar 4 + 4·cond since cond ≥ |x u'|.
 fn constants_in_exponents(e: &Expr) -> Expr {
+    // The value of a constant factor.
+    let constant = |c: &Expr| match c {
+        Expr::Num(v) => Some(v.0),
+        Expr::Call(Func::Exp, _) => None,
+        _ => crate::ir::constant::value(c).map(|(hi, _)| hi),
+    };
+    let is_exp = |t: &Expr| matches!(t, Expr::Call(Func::Exp, _));
     e.rewrite_dag(&mut |n| {
         let Expr::Bin(BinOp::Mul, p, q) = &n else { return n };
-        let (c, u) = match (&**p, &**q) {
-            (Expr::Num(c), Expr::Call(Func::Exp, u)) | (Expr::Call(Func::Exp, u), Expr::Num(c))
-                if c.0 != 0.0 && c.0.is_finite() =>
-            {
-                (c.0, (**u).clone())
-            }
+        let (factor, c, other) = match (constant(p), constant(q)) {
+            (Some(c), None) => ((**p).clone(), c, &**q),
+            (None, Some(c)) => ((**q).clone(), c, &**p),
             _ => return n,
         };
-        let log = Expr::call(Func::Ln, Expr::num(c.abs()));
-        let shifted = Expr::call(Func::Exp, Expr::bin(BinOp::Add, u, log));
-        if c < 0.0 {
-            Expr::neg(shifted)
-        } else {
-            shifted
+        if c == 0.0 || !c.is_finite() {
+            return n;
+        }
+        // c e^u as e^{u + ln |c|}, negated for c < 0.
+        let into_exponent = |u: &Expr| {
+            let magnitude = match &factor {
+                Expr::Num(_) => Expr::num(c.abs()),
+                f if c < 0.0 => Expr::neg(f.clone()),
+                f => f.clone(),
+            };
+            let shifted = Expr::call(Func::Exp, Expr::bin(BinOp::Add, u.clone(), Expr::call(Func::Ln, magnitude)));
+            if c < 0.0 {
+                Expr::neg(shifted)
+            } else {
+                shifted
+            }
+        };
+        let scaled = |t: &Expr| match t {
+            Expr::Call(Func::Exp, u) => into_exponent(u),
+            _ => Expr::bin(BinOp::Mul, factor.clone(), t.clone()),
+        };
+        match other {
+            Expr::Call(Func::Exp, u) => into_exponent(u),
+            Expr::Bin(op @ (BinOp::Add | BinOp::Sub), a, b) if is_exp(a) || is_exp(b) => {
+                Expr::bin(*op, scaled(a), scaled(b))
+            }
+            _ => n.clone(),
         }
     })
 }
@@ -393,5 +424,23 @@ mod tests {
         // What is exact still folds: (x^0.75)′ = 0.75·x^-0.25.
         let d = derived("#[activation] fn p(x: f64) -> f64 { x.powf(0.75) }");
         assert_eq!(d.stable.derivative.to_string(), "0.75 * x.powf(-0.25)");
+    }
+
+    #[test]
+    fn constant_factors_of_f_go_into_its_exponents_where_that_overflows_less() {
+        // The fuzzer's f838 and f822: e^x/100 and (ln 100 − e^x)·atan(0.1)², whose values are
+        // `f64` numbers up to x ≈ 714.4 where e^x overflows from 709.8.
+        let at = |e: &Expr, x: f64| crate::ir::eval::eval_at(e, "x", x, &[]);
+        for (source, truth) in [
+            ("#[activation] fn q(x: f64) -> f64 { 100.0.powi(-1) * x.exp() }", 1.6507e307),
+            ("#[activation] fn d(x: f64) -> f64 { (100.0.ln() - exp(x)) * atan(0.1).powi(2) }", -1.6398e307),
+        ] {
+            let d = derived(source);
+            let v = at(&d.stable.forward, 712.0);
+            assert!((v / truth - 1.0).abs() < 1e-3, "{source}: {v:e} from {}", d.stable.forward);
+        }
+        // A form that does not overflow keeps its shape.
+        let d = derived("#[activation] fn s(x: f64) -> f64 { 0.5 * (-x * x).exp() }");
+        assert!(!d.stable.forward.to_string().contains("ln"), "{}", d.stable.forward);
     }
 }
