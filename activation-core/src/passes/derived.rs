@@ -303,7 +303,8 @@ fn constants_in_exponents(e: &Expr) -> Expr {
     let constant = |c: &Expr| match c {
         Expr::Num(v) => Some(v.0),
         Expr::Call(Func::Exp, _) => None,
-        _ => crate::ir::constant::value(c).map(|(hi, _)| hi),
+        _ if c.is_constant() => crate::ir::constant::value(c).map(|(hi, _)| hi),
+        _ => None,
     };
     let is_exp = |t: &Expr| matches!(t, Expr::Call(Func::Exp, _));
     e.rewrite_dag(&mut |n| {
