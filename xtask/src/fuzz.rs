@@ -350,14 +350,9 @@ pub fn main(args: &[String]) -> Result<(), String> {
 fn warnings_judged(cases: &[Case]) -> String {
     let checked: Vec<&Case> = cases.iter().filter(|c| c.warned && c.check_time.is_some()).collect();
     let quiet: Vec<String> = checked.iter().filter(|c| c.in_warned.is_none()).map(|c| name(c.id)).collect();
-    let mut kinds: Vec<Class> = checked.iter().filter_map(|c| c.in_warned).collect();
-    kinds.sort();
-    let mut by_kind: Vec<(Class, usize)> = Vec::new();
-    for k in kinds {
-        match by_kind.last_mut() {
-            Some((last, n)) if *last == k => *n += 1,
-            _ => by_kind.push((k, 1)),
-        }
+    let mut by_kind: BTreeMap<Class, usize> = BTreeMap::new();
+    for k in checked.iter().filter_map(|c| c.in_warned) {
+        *by_kind.entry(k).or_default() += 1;
     }
     let kinds = by_kind.iter().map(|(k, n)| format!("{} {n}", k.name())).collect::<Vec<_>>().join(", ");
     format!(

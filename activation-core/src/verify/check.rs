@@ -395,6 +395,11 @@ pub fn run_within<A: Activation + Send + Sync>(a: &A, budget: Duration) {
     run_within_skipping(a, &[], budget, false);
 }
 
+/// What ends a failure line inside a warned range, where the checks judge those
+/// ([`run_judging_warned_ranges`]); `cargo xtask fuzz` reads it.
+#[doc(hidden)]
+pub const IN_WARNED_RANGE: &str = " (in a warned range)";
+
 /// A range the checks skip: the function (0 f, 1 f', 2 f'', 3 + k d/dp_k), the open range
 /// of inputs, the probe point where the expansion found its worst error there, and why —
 /// where the expansion warned that no form meets the bar (`docs/contract.md` §5.7).
@@ -428,8 +433,7 @@ fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budge
     };
     let warned = |t: Target, x: f64| skips.iter().any(|&(i, lo, hi, _, _)| i == index(t) && lo < x && x < hi);
     let documented = |t: Target, x: f64| !judge_warned && warned(t, x);
-    let mark =
-        |t: Target, x: f64| move |line: String| if warned(t, x) { format!("{line} (in a warned range)") } else { line };
+    let mark = |t: Target, x: f64| move |line: String| if warned(t, x) { line + IN_WARNED_RANGE } else { line };
     let subject = Subject::of(a as &dyn DynActivation);
     let breaks = breakpoints(&subject.formula, subject.input, &subject.params);
     let points = check_points(&breaks);

@@ -340,6 +340,7 @@ fn derivative(e: &Expr, var: &str, env: &[(&str, f64)], order: u32) -> (f64, App
         return (f64::NAN, nan(START_PREC));
     }
     let mut fenv = exact_env(env);
+    let slot = fenv.iter().position(|(k, _)| *k == var).expect("looked up above");
     if order > 0 {
         // At a pole (f infinite at x: ln(x²) or 1/x at 0) there is no derivative; a central
         // difference straddling it would report the symmetric 0.
@@ -350,14 +351,10 @@ fn derivative(e: &Expr, var: &str, env: &[(&str, f64)], order: u32) -> (f64, App
         // Nor where f is undefined at x and its neighbours grow like a pole's ((a/x)²·x at
         // 0 is ∞·0, NaN: the difference across the pole, a²/h², reported +∞ where the
         // derivative −a²/x² tends to −∞ on both sides — the fuzzer's f775).
-        if value.v.is_nan() {
-            let slot = fenv.iter().position(|(k, _)| *k == var).expect("looked up above");
-            if pole(e, &mut fenv, slot, x) {
-                return (f64::NAN, nan(START_PREC));
-            }
+        if value.v.is_nan() && pole(e, &mut fenv, slot, x) {
+            return (f64::NAN, nan(START_PREC));
         }
     }
-    let slot = fenv.iter().position(|(k, _)| *k == var).expect("looked up above");
     // Nor where f jumps at x (erfc(1/2x) at 0: 2 on the left, 0 on the right): a central
     // difference there is the jump over the step, which grows without bound as the step
     // shrinks.

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::Class;
+use activation_core::check::IN_WARNED_RANGE;
 
 /// How one formula's generated checks went.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -262,10 +263,6 @@ impl Workshop {
         Ok((check, warned, time))
     }
 }
-
-/// How `activation_core::check` marks a failure inside a range the expansion warned about,
-/// when `ACTIVATION_CHECK_WARNED_RANGES=1` has it judge those too.
-const IN_WARNED_RANGE: &str = " (in a warned range)";
 
 /// A failed check test's output: the worst failure kind outside the warned ranges, with its
 /// first line (`Check::Pass` when every failure is inside them), and the worst kind inside
