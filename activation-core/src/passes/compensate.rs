@@ -517,7 +517,16 @@ fn perturbation(i: usize) -> f64 {
 /// double-double accuracy (the pairs' power is `f64`'s, corrected: [`Perturb`] moves it by
 /// an ULP).
 pub(crate) fn pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>) {
-    pairs(tape, vars, values, None);
+    pairs(tape, vars, values, None, None);
+}
+
+/// [`pair_model`] where a node's pair is refused (not finite: the runtime's pairs hold no
+/// subnormal or overflowing value) but `plain`, the node's plain `f64` value, is finite:
+/// that node continues as the plain value with no low part. The reference for the plain
+/// code that compensated code falls back to where its pair refuses: σ(−x) at 709.5 is
+/// subnormal, refused, and beside 2 in 2 + x σ(−x) it moves nothing.
+pub(crate) fn patched_pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, plain: &[f64]) {
+    pairs(tape, vars, values, None, Some(plain));
 }
 
 /// [`pair_model`] with the library calls moved off their values as `perturb` says, each
@@ -532,15 +541,28 @@ pub(crate) fn moved_model(
     perturb: Perturb,
     sign: f64,
 ) {
-    pairs(tape, vars, values, Some((perturb, sign, unmoved)));
+    pairs(tape, vars, values, Some((perturb, sign, unmoved)), None);
 }
 
-fn pairs(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, perturb: Option<(Perturb, f64, &[Dd<f64>])>) {
+fn pairs(
+    tape: &Tape,
+    vars: &[f64],
+    values: &mut Vec<Dd<f64>>,
+    perturb: Option<(Perturb, f64, &[Dd<f64>])>,
+    plain: Option<&[f64]>,
+) {
     values.clear();
     for (i, op) in tape.ops().iter().enumerate() {
         let v = &values[..];
         let d = match *op {
-            Op::Value(c) => Dd::new(c),
+            // A folded constant subtree (`0.1 - 1`, an exponent of a power's derivative) as
+            // the double-double it is, not the `f64` the code rounds it to: the rounding of a
+            // constant moves a power by its exponent's error times ln of its base, which a
+            // reference sharing it would not see.
+            Op::Value(c) => match crate::ir::constant::value(tape.node(i)) {
+                Some((hi, lo)) if hi == c => Dd::new(hi) + Dd::new(lo),
+                _ => Dd::new(c),
+            },
             Op::Var(i) => Dd::new(vars[i]),
             Op::Neg(a) => -v[a],
             Op::Powi(a, n) => v[a].powi(n),
@@ -602,6 +624,11 @@ fn pairs(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, perturb: Option<(
                 d + Dd::new(size * moved * precision)
             }
             Some(((precision, false), moved)) => d + d * Dd::new(moved * precision),
+        };
+        let (hi, lo) = d.parts();
+        let d = match plain.map(|p| p[i]) {
+            Some(p) if !(hi.is_finite() && lo.is_finite()) && p.is_finite() => Dd::new(p),
+            _ => d,
         };
         values.push(d);
     }
@@ -705,6 +732,39 @@ mod tests {
             let ulp = power * 2f64.powi(-52);
             assert!(((hi - power) + lo).abs() <= 4.0 * ulp, "{x}^{a}: {hi:e} + {lo:e}");
         }
+    }
+
+    #[test]
+    fn the_pair_model_holds_folded_constants_exactly_and_continues_through_refused_nodes() {
+        // `0.1 - 1` is one number in generated code, rounded to f64 (−0.9 + 2.2e-17); the
+        // pair holds the difference of the two f64s exactly (−0.9 + 5.6e-18), so a power
+        // with it as exponent is held to its true value, not to the code's.
+        let e = parse_formula("x.powf(0.1 - 1)", &["x"]).unwrap();
+        let mut tape = Tape::new(&["x"]);
+        let root = tape.add(&e);
+        let constant = tape.find(&parse_formula("0.1 - 1", &["x"]).unwrap()).unwrap();
+        let mut values = Vec::new();
+        pair_model(&tape, &[1e16], &mut values);
+        let (hi, lo) = values[constant].parts();
+        assert_eq!(hi, 0.1 - 1.0);
+        assert_eq!(lo, 0.1 - (1.0 + hi), "{hi:e} + {lo:e}");
+        let (p, q) = values[root].parts();
+        let rounded = 1e16f64.powf(0.1 - 1.0);
+        assert!(((p - rounded) + q).abs() > 2.0 * rounded * 2f64.powi(-52), "{p:e} + {q:e} against {rounded:e}");
+        // σ(−x) at 709.5 is subnormal, and its pair refused (NaN); continued with its plain
+        // value, 2 + x σ(−x) is 2.
+        let e = parse_formula("2 + x * sigmoid(-x)", &["x"]).unwrap();
+        let mut tape = Tape::new(&["x"]);
+        let root = tape.add(&e);
+        pair_model(&tape, &[709.5], &mut values);
+        assert!(values[root].parts().0.is_nan(), "{:?}", values[root].parts());
+        let mut plain = Vec::new();
+        tape.eval(&[709.5f64], &mut plain);
+        patched_pair_model(&tape, &[709.5], &mut values, &plain);
+        assert_eq!(
+            values[root].parts(),
+            (2.0, 709.5 * plain[tape.find(&parse_formula("sigmoid(-x)", &["x"]).unwrap()).unwrap()])
+        );
     }
 
     #[test]

@@ -223,8 +223,10 @@ impl Subject {
         let (written, stable) = self.frozen(&env);
         let frozen = (held_signs(&written, &env), held_signs(&stable, &env));
         let at = |y: f64| self.truth(target, &frozen, &self.env(y, &self.params));
-        let slope = (at(x + h) - at(x - h)) / (2.0 * h);
-        (x * slope / gx).abs()
+        // Relative to g(x) before scaling by x / 2h: near the top of the range, x times the
+        // slope overflows (eˣ/100 at 711 is 6e306, and 711 · 6e306 is ∞) where cond is 711.
+        let relative = at(x + h) / gx - at(x - h) / gx;
+        (relative * (x / (2.0 * h))).abs()
     }
 }
 
@@ -364,7 +366,9 @@ fn judge(subject: &Subject, target: Target, x: f64, actual: f64, expected: f64, 
     } else if ulps <= 4.0 {
         !exact()
     } else {
-        !actual.is_nan() && ulps <= bound(subject.condition(target, x, expected)) && !exact()
+        // §5.3 whatever the condition number: no NaN, infinity or 0 where the truth is a
+        // finite, nonzero, normal number (an infinite cond would let any value pass).
+        actual.is_finite() && actual != 0.0 && ulps <= bound(subject.condition(target, x, expected)) && !exact()
     };
     (!ok).then(|| {
         let cond = if expected == 0.0 { 0.0 } else { subject.condition(target, x, expected) };
@@ -683,6 +687,31 @@ mod tests {
         let s = subject("x * 0.5");
         let x = 6.0 * f64::from_bits(1);
         assert!(judge(&s, Target::Forward, x, 0.0, 3.0 * f64::from_bits(1), 3.0, "f64").is_none());
+    }
+
+    #[test]
+    fn an_infinity_or_zero_where_the_truth_is_a_normal_number_fails_near_the_top_of_the_range() {
+        // eˣ/100 at 711 is 6.1e306 and its cond is 711: x times the slope overflows, and a
+        // cond taken that way was ∞, under which an infinite result passed (the fuzzer's
+        // f838, f″ of its f876).
+        let s = subject("exp(x) / 100");
+        let t = reference_f64(&s.formula, &[("x", 711.0)]);
+        assert!(t.is_finite() && t > 1e306, "{t:e}");
+        let cond = s.condition(Target::Forward, 711.0, t);
+        assert!((cond - 711.0).abs() < 1e-3, "{cond}");
+        assert!(judge(&s, Target::Forward, 711.0, f64::INFINITY, t, f64::INFINITY, "f64").is_some());
+        assert!(judge(&s, Target::Derivative, 711.0, f64::INFINITY, t, f64::INFINITY, "f64").is_some());
+        // §5.3 whatever the condition number: eˣ just below ln(MAX) is a normal number whose
+        // neighbour one step up overflows, so its cond is infinite; still no infinity, NaN
+        // or 0 stands for it.
+        let s = subject("exp(x)");
+        let x = 709.78271;
+        let t = reference_f64(&s.formula, &[("x", x)]);
+        assert!(t.is_normal() && s.condition(Target::Forward, x, t).is_infinite(), "{t:e}");
+        for wrong in [f64::INFINITY, f64::NAN, 0.0] {
+            assert!(judge(&s, Target::Forward, x, wrong, t, ulps_f64(wrong, t), "f64").is_some(), "{wrong}");
+        }
+        assert!(judge(&s, Target::Forward, x, t, t, 0.0, "f64").is_none());
     }
 
     #[test]
