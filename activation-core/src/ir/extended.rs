@@ -94,6 +94,11 @@ impl Ext {
         self.m.is_infinite() && !self.saturated
     }
 
+    /// log2 of the magnitude, for a finite nonzero value that did not saturate.
+    pub(crate) fn log2_abs(self) -> Option<f64> {
+        (self.m.is_finite() && self.m != 0.0 && !self.saturated).then(|| self.e as f64 + self.m.abs().log2())
+    }
+
     /// Exactly 0: not a value whose exponent saturated (an underflow).
     pub(crate) fn is_exact_zero(self) -> bool {
         self.m == 0.0 && !self.saturated

@@ -238,7 +238,7 @@ struct Model {
     /// is NaN, the point is outside the domain and the truth is NaN for every function.
     body: usize,
     /// The written formula, and the names of the variables (the tape's order): where the
-    /// formula jumps at a point ([`Model::jumps`]).
+    /// formula has no derivative at a point ([`Model::no_derivative`]).
     written: (Expr, Vec<String>),
     /// Whether a 0 that the value with an unbounded exponent does not share flags the `f64`
     /// code (`scores`): for the doubts, not for [`widen`], whose question is whether `f64`
@@ -344,7 +344,10 @@ impl Model {
         let neighbours = [at(x - step), at(x + step)];
         let nan_beside = neighbours.iter().any(|v| v.is_domain_nan());
         let pole_beside = neighbours.iter().any(|v| v.is_pole());
-        let jump = self.jumps(x, step);
+        // At 0, for both zeros: the checks judge −0 and +0, the probe's range around 0 holds
+        // both, and a branch decided by the sign of 0 may make one of them well-defined (the
+        // fuzzer's f986 takes √tanh(1.5/x) at +0, NaN on the left, and ½√2 − x at −0).
+        let jump = self.no_derivative(x, step) && (x != 0.0 || self.no_derivative(-x, step));
         let mut vars = self.vars.clone();
         vars[0] = x;
         let (wide, zeroed) = self.run_quotients(&vars, None, Some(&ext_here));
@@ -578,17 +581,27 @@ impl Model {
             .collect()
     }
 
-    /// Whether the written formula, its branches decided at `x` as the reference decides
-    /// them (`verify::check::freeze`, `docs/contract.md` §4.2), jumps at `x` (erfc(1/2x) at
-    /// 0: 2 on the left, 0 on the right), as the reference sees a jump
-    /// (`verify/reference.rs`): its values one and two steps either side differ by about the
-    /// same amount, where a function continuous at `x` moves twice as far over twice the
-    /// step. The derivatives have no truth there.
-    fn jumps(&self, x: f64, step: f64) -> bool {
+    /// Whether the derivatives have no truth at `x`, as the reference sees the written
+    /// formula there, its branches decided at `x` as the reference decides them
+    /// (`verify::check::freeze`, `docs/contract.md` §4.2), from its values one and two steps
+    /// either side (`verify/reference.rs`, whose finite differences are then NaN or never
+    /// settle, and the checks skip them):
+    /// - it jumps (erfc(1/2x) at 0: 2 on the left, 0 on the right): its values one and two
+    ///   steps either side differ by about the same amount, where a function continuous at
+    ///   `x` moves twice as far over twice the step ([`jump`]);
+    /// - a neighbour is outside its domain (`min(-x, x.powf(x))` at −1 takes `x.powf(x)`,
+    ///   real at the negative integers alone);
+    /// - it is undefined at `x` and grows like a pole beside it (ln(1 − x)²/x⁹ at 0 is
+    ///   0/0, and ∓2/x⁷ beside it), by the reference's test: one step away more than 1.25
+    ///   times its size two steps away ([`POLE_GROWTH`]);
+    /// - its slope grows without bound as the step shrinks (max(x, x^¾) at 0, whose slope on
+    ///   the right is ¾x^-¼): the difference quotient over one step more than [`CUSP_GROWTH`]
+    ///   times that over two, where it is well above the rounding of the values.
+    fn no_derivative(&self, x: f64, step: f64) -> bool {
         let (body, names) = &self.written;
         let mut vars = self.vars.clone();
         vars[0] = x;
-        let mut branches = false;
+        let (mut branches, mut tied) = (false, false);
         body.visit(&mut |n| {
             branches |= matches!(n, Expr::If(..) | Expr::Bin(BinOp::Max | BinOp::Min, ..) | Expr::Call(Func::Abs, _))
         });
@@ -596,7 +609,7 @@ impl Model {
             let mut values = Vec::new();
             self.tape.eval(&vars, &mut values);
             let value = |e: &Expr| self.tape.find(e).map_or(f64::NAN, |i| values[i]);
-            frozen(body, &value, &mut crate::ir::expr::Memo::new())
+            frozen(body, &value, &mut crate::ir::expr::Memo::new(), &mut tied)
         } else {
             body.clone()
         };
@@ -607,10 +620,30 @@ impl Model {
         let mut at = |t: f64| {
             vars[0] = t;
             crate::ir::extended::eval(&tape, &vars, &mut values);
-            values[r].to_f64()
+            values[r]
         };
-        let (a, b, c, d) = (at(x - step), at(x + step), at(x - 2.0 * step), at(x + 2.0 * step));
-        jump(b - a, d - c, [a, b, c, d].iter().map(|v| v.abs()).fold(0.0, f64::max))
+        let here = at(x);
+        let [a, b, c, d] = [at(x - step), at(x + step), at(x - 2.0 * step), at(x + 2.0 * step)];
+        // (Not where a branch was decided by a difference within rounding of 0, which the
+        // reference, deciding it exactly, may decide the other way: min(erf(x^x) + erfc(x),
+        // −x) at −1, 1 − 2^-53 against 1 in `f64`, the fuzzer's f402.)
+        if (a.is_domain_nan() || b.is_domain_nan()) && !tied {
+            return true;
+        }
+        let grows = |near: Ext, far: Ext, by: f64| match (near.log2_abs(), far.log2_abs()) {
+            (Some(near), Some(far)) => near - far > by.log2(),
+            _ => false,
+        };
+        if here.is_domain_nan() && (grows(a, c, POLE_GROWTH) || grows(b, d, POLE_GROWTH)) {
+            return true;
+        }
+        let [a, b, c, d] = [a, b, c, d].map(Ext::to_f64);
+        let size = [a, b, c, d].iter().map(|v| v.abs()).fold(0.0, f64::max);
+        if jump(b - a, d - c, size) {
+            return true;
+        }
+        let (near, far) = (b - a, (d - c) / 2.0);
+        near.is_finite() && far != 0.0 && near.abs() > size * 2f64.powi(-40) && near.abs() > CUSP_GROWTH * far.abs()
     }
 
     /// Every node's value as [`eval`](crate::ir::eval::eval) computes it, with the products
@@ -672,12 +705,22 @@ impl Model {
     }
 }
 
+/// How much larger than two steps away a formula undefined at a point must be one step
+/// away for a pole (`Model::no_derivative`; the reference's own test, `verify/reference.rs`):
+/// c/h^k gains 2^k when the step halves, where a removable singularity tends to a limit.
+pub(crate) const POLE_GROWTH: f64 = 1.25;
+
+/// How much larger over one step than over two a difference quotient must be for a slope
+/// without bound (`Model::no_derivative`): |x|^p with 0 < p < 1 gains 2^(1−p) when the step
+/// halves (2^¼ for p = ¾), a differentiable function's quotient 1 + O(step²).
+const CUSP_GROWTH: f64 = 1.05;
+
 /// Whether a formula jumps at a point, from the differences of its values one step either
 /// side (`near`) and two steps (`far`) and the largest of those values (`size`): a jump
 /// moves it by about the same amount over either, where a function continuous at the
 /// point moves twice as far over twice the step (and by far less than its own size over
 /// a step this small). The reference (`verify/reference.rs`, in MPFR) and the probe
-/// ([`Model::jumps`]) judge by this one criterion.
+/// ([`Model::no_derivative`]) judge by this one criterion.
 pub(crate) fn jump(near: f64, far: f64, size: f64) -> bool {
     near.abs() > size * 2f64.powi(-20) && size.is_finite() && (far / near - 1.0).abs() < 0.25
 }
@@ -686,15 +729,25 @@ pub(crate) fn jump(near: f64, far: f64, size: f64) -> bool {
 /// values `value` gives: each `if` replaced by its selected branch, `max`/`min` by the
 /// argument they select, `abs` by ±its argument or 0 (the convention of
 /// `docs/contract.md` §4.2, as `verify::check::freeze` decides it in MPFR). Memoised on
-/// shared nodes (a nested formula is a DAG).
-fn frozen(e: &Expr, value: &impl Fn(&Expr) -> f64, memo: &mut crate::ir::expr::Memo<Expr>) -> Expr {
+/// shared nodes (a nested formula is a DAG). `tied` is set where a decision took a nonzero
+/// difference within rounding of 0, which MPFR may take to be 0 or of the other sign.
+fn frozen(e: &Expr, value: &impl Fn(&Expr) -> f64, memo: &mut crate::ir::expr::Memo<Expr>, tied: &mut bool) -> Expr {
     if let Some(done) = memo.get(e) {
         return done.clone();
     }
+    // A nonzero difference within rounding of 0: the sides may be equal.
+    let mut difference = |a: f64, b: f64| {
+        let d = a - b;
+        *tied |= d != 0.0 && d.abs() <= a.abs().max(b.abs()) * 2f64.powi(-40);
+        d
+    };
     let out = match e {
-        Expr::If(c, a, b) => frozen(if c.op.holds(value(&c.lhs) - value(&c.rhs), 0.0) { a } else { b }, value, memo),
+        Expr::If(c, a, b) => {
+            let d = difference(value(&c.lhs), value(&c.rhs));
+            frozen(if c.op.holds(d, 0.0) { a } else { b }, value, memo, tied)
+        }
         Expr::Bin(op @ (BinOp::Max | BinOp::Min), a, b) => {
-            let d = value(a) - value(b);
+            let d = difference(value(a), value(b));
             let pick_a = if d.is_nan() {
                 value(b).is_nan()
             } else if *op == BinOp::Max {
@@ -702,14 +755,14 @@ fn frozen(e: &Expr, value: &impl Fn(&Expr) -> f64, memo: &mut crate::ir::expr::M
             } else {
                 d < 0.0
             };
-            frozen(if pick_a { a } else { b }, value, memo)
+            frozen(if pick_a { a } else { b }, value, memo, tied)
         }
         Expr::Call(Func::Abs, u) => match value(u) {
-            v if v < 0.0 => Expr::neg(frozen(u, value, memo)),
+            v if v < 0.0 => Expr::neg(frozen(u, value, memo, tied)),
             0.0 => Expr::num(0.0),
-            _ => frozen(u, value, memo),
+            _ => frozen(u, value, memo, tied),
         },
-        _ => e.map_children(|c| frozen(c, value, memo)),
+        _ => e.map_children(|c| frozen(c, value, memo, tied)),
     };
     memo.insert(e.clone(), out.clone());
     out
@@ -1047,6 +1100,47 @@ mod tests {
                         #[activation] fn b(x: f64) -> f64 { softplus((-x.powi(-2)).abs()).powf(0.1) }");
         assert!(found[0].1.is_empty(), "{:?}", found[0]);
         assert!(found[1].1.iter().any(|d| d.target == 2 && d.lo < 1e-8 && 1e-8 < d.hi), "{:?}", found[1]);
+    }
+
+    #[test]
+    fn where_the_derivatives_have_no_truth_no_doubt_is_raised() {
+        // The fuzzer's f835, f818 and f413, whose warnings their checks never bore out, the
+        // reference having no derivative there (`verify/reference.rs`): a pole where the
+        // formula is 0/0 (at 0), a slope without bound on one side (¾x^-¼ at 0), and a branch
+        // real at the negative integers alone (x^x, taken by `min` at −1, −10 and −100).
+        let found = of("#[activation] fn p(x: f64) -> f64 { (-x).ln_1p().powi(2) / ((-(x / 2.0)) * (x * x).powi(4)) }
+                        #[activation] fn c(x: f64) -> f64 { x.max(x.powf(1.5).sqrt()) }
+                        #[activation] fn i(x: f64) -> f64 { min(-x, x.powf(x)) }");
+        for (name, doubts) in found {
+            assert!(doubts.iter().all(|d| d.target == 0), "{name}: {doubts:?}");
+        }
+        // But where the branch taken is decided within rounding: the fuzzer's f402 takes the
+        // sum at −1 in `f64` (1 − 2^-53 < 1), whose neighbours are NaN, and the reference −x
+        // (the sum is 1 exactly), whose f' is −1; the generated f' is NaN there.
+        let (_, doubts) = of(
+            "#[activation] fn t(x: f64) -> f64 { (erf(x.powf(x)) + erfc(x)).min(-(if x <= 0.25 { x } else { 3.0 })) }",
+        )
+        .remove(0);
+        assert!(doubts.iter().any(|d| d.target == 1 && d.lo < -1.0 && -1.0 < d.hi), "{doubts:?}");
+        // Or where only one of the zeros has no derivative: the fuzzer's f986, whose f' at −0
+        // misses the bar.
+        let (_, doubts) = of("#[activation] fn z(x: f64) -> f64 { tanh(softplus(max(tanh(1.5 / x).sqrt(),                               (if (x / x) > (-2.0) { LN_2 } else { FRAC_1_SQRT_2 }) - x))) }")
+        .remove(0);
+        assert!(doubts.iter().any(|d| d.target == 1 && d.lo < 0.0 && 0.0 < d.hi), "{doubts:?}");
+        // A kink is no cusp: |x| + x³'s f' at 0 is judged (and its code meets the bar).
+        let model = |source: &str| {
+            let def = crate::discover::find_in_source(source).unwrap().remove(0).definition.unwrap();
+            let derived = derive(&def).unwrap();
+            Model::of(&def, &derived.stable, &derived.compensated).0
+        };
+        let kink = model("#[activation] fn k(x: f64) -> f64 { x.abs() + x.powi(3) }");
+        assert!(!kink.no_derivative(0.0, 1e-300 * 2f64.powi(-30)) && !kink.no_derivative(1.0, 2f64.powi(-30)));
+        // √|x| + x is not one either at 0: the central difference cancels its two sides to 1,
+        // which the reference gives as its f'; √(x + √(x²)) + x, √(2x) on the right only, is.
+        let symmetric = model("#[activation] fn s(x: f64) -> f64 { x.abs().sqrt() + x }");
+        assert!(!symmetric.no_derivative(0.0, 1e-300 * 2f64.powi(-30)));
+        let cusp = model("#[activation] fn c(x: f64) -> f64 { sqrt(x + sqrt(x * x)) + x }");
+        assert!(cusp.no_derivative(0.0, 1e-300 * 2f64.powi(-30)) && !cusp.no_derivative(0.5, 0.5 * 2f64.powi(-30)));
     }
 
     #[test]

@@ -378,8 +378,9 @@ fn jumps(e: &Expr, env: &mut [(&str, Float)], slot: usize, x: f64) -> bool {
 }
 
 /// Whether `e` grows like a pole's at `x` (bound in `env[slot]`): on either side, its
-/// magnitude one step away more than 1.25 times that two steps away (c/h^k gains 2^k when
-/// the step halves, k > 0), where at a removable singularity the neighbours tend to a
+/// magnitude one step away more than 1.25 times that two steps away
+/// ([`POLE_GROWTH`](crate::passes::doubts::POLE_GROWTH), the probe's test too: c/h^k gains
+/// 2^k when the step halves, k > 0), where at a removable singularity the neighbours tend to a
 /// limit (a ratio near 1, the step being 2^-85 of x's binade or 2^-105) or to 0 (below 1).
 fn pole(e: &Expr, env: &mut [(&str, Float)], slot: usize, x: f64) -> bool {
     const PREC: u32 = 256;
@@ -387,7 +388,10 @@ fn pole(e: &Expr, env: &mut [(&str, Float)], slot: usize, x: f64) -> bool {
     [1, -1].into_iter().any(|side| {
         let near = point(e, env, slot, x, side, s, PREC).v.abs();
         let far = point(e, env, slot, x, 2 * side, s, PREC).v.abs();
-        near.is_finite() && far.is_finite() && far > 0 && near > far * Float::with_val(PREC, 1.25)
+        near.is_finite()
+            && far.is_finite()
+            && far > 0
+            && near > far * Float::with_val(PREC, crate::passes::doubts::POLE_GROWTH)
     })
 }
 
