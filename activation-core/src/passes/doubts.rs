@@ -101,7 +101,9 @@ fn worst(worst: f64) -> String {
             "{worst:.0}× the accuracy bar 4 + 4·cond ULPs (probed in f32 against f64 and in f64 against double-double)"
         )
     } else {
-        "NaN or an overflow where the value is finite".to_string()
+        // (∞ stands for every breakdown the probe flags: a NaN, an overflow, or a 0 — an
+        // underflow, a call rounded onto a zero — where the value is a finite nonzero number.)
+        "NaN, an overflow or a wrong 0 where the value is finite".to_string()
     }
 }
 
@@ -213,7 +215,7 @@ pub(crate) fn widen(def: &Definition, stable: &Forms, mut arithmetic: Compensate
 }
 
 /// A form's probed error at one point as a multiple of the bar, its `f32` code's and its
-/// `f64` code's (∞ for NaN or an overflow where the value is finite).
+/// `f64` code's (∞ for NaN, an overflow or a wrong 0 where the value is finite).
 #[derive(Clone, Copy, Debug)]
 struct Score {
     narrow: f64,
@@ -899,7 +901,7 @@ mod tests {
         assert!(all.ends_with("its gradient checks skip those ranges"), "{all}");
         let nan = Doubt { worst: f64::INFINITY, ..ranges[4].clone() };
         let with_nan = warning(&[ranges[0].clone(), nan], "h", "x", &[]);
-        assert!(with_nan.contains("at worst NaN or an overflow where the value is finite"), "{with_nan}");
+        assert!(with_nan.contains("at worst NaN, an overflow or a wrong 0 where the value is finite"), "{with_nan}");
     }
 
     #[test]
