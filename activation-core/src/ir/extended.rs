@@ -94,6 +94,12 @@ impl Ext {
         self.m.is_infinite() && !self.saturated
     }
 
+    /// An infinity or NaN that a saturated exponent produced: beyond MPFR's range too, so
+    /// not known to be the truth.
+    pub(crate) fn is_saturated_non_finite(self) -> bool {
+        self.saturated && !self.m.is_finite()
+    }
+
     /// log2 of the magnitude, for a finite nonzero value that did not saturate.
     pub(crate) fn log2_abs(self) -> Option<f64> {
         (self.m.is_finite() && self.m != 0.0 && !self.saturated).then(|| self.e as f64 + self.m.abs().log2())
