@@ -625,9 +625,8 @@ fn pairs(
             }
             Some(((precision, false), moved)) => d + d * Dd::new(moved * precision),
         };
-        let (hi, lo) = d.parts();
         let d = match plain.map(|p| p[i]) {
-            Some(p) if !(hi.is_finite() && lo.is_finite()) && p.is_finite() => Dd::new(p),
+            Some(p) if !d.is_finite() && p.is_finite() => Dd::new(p),
             _ => d,
         };
         values.push(d);

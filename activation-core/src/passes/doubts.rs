@@ -395,7 +395,7 @@ impl Model {
         // or overflowing value: σ(−x) at 709.5), its code runs its plain code; the
         // reference for that is the pair model continued through the refused nodes with their
         // plain values (computed only where some form needs it).
-        let refused = |d: &Dd<f64>| !(d.parts().0.is_finite() && d.parts().1.is_finite());
+        let refused = |d: &Dd<f64>| !d.is_finite();
         let patched = self.forms.iter().any(|&(r, a)| a.is_compensated() && refused(&pairs[r])).then(|| {
             let mut values = Vec::new();
             compensate::patched_pair_model(&self.tape, &vars, &mut values, &wide);
