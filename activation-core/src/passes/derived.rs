@@ -163,9 +163,11 @@ pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
         .zip(&e_params)
         .map(|(p, r)| candidates(&s_forward, &p.name, r))
         .collect::<Result<Vec<_>, DiffError>>()?;
-    let s_first = probe.unless_overflowing(s_first);
-    let s_second = probe.unless_overflowing(s_second);
-    let s_params: Vec<Expr> = s_params.into_iter().map(|e| probe.unless_overflowing(e)).collect();
+    // Constant factors into exponents, then quotients of exponentials scaled
+    // (`passes/scaling.rs`), each only where it breaks down at fewer probe points.
+    let steady = |e: Expr| probe.unless_scaled(probe.unless_overflowing(e));
+    let (s_first, s_second) = (steady(s_first), steady(s_second));
+    let s_params: Vec<Expr> = s_params.into_iter().map(steady).collect();
     // Removable singularities of the derivatives take their limits (`passes/removable.rs`).
     let removed = |e: &Expr| crate::passes::removable::removed(e, &def.body, x, &probe.params, &probe.points);
     let (s_first, s_second) = (removed(&s_first), removed(&s_second));
@@ -173,7 +175,7 @@ pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
     // f too, where a constant factor of an exponential fits beyond the exponential's
     // overflow (e^x/100 up to x = 714.4, e^x only to 709.8, the fuzzer's f838); its
     // derivatives above are those of the form as stabilised.
-    let s_forward = probe.unless_overflowing(s_forward);
+    let s_forward = probe.unless_scaled(probe.unless_overflowing(s_forward));
     let stable = Forms { forward: s_forward, derivative: s_first, second: s_second, params: s_params };
     let compensated = crate::passes::doubts::widen(def, &stable, Compensated::of(&stable, &probe));
     Ok(Derived {
@@ -356,6 +358,12 @@ impl Probe {
             return chosen;
         }
         self.fewer_breakdowns(chosen, other)
+    }
+
+    /// `chosen`, or the same form with its quotients of exponentials scaled
+    /// (`passes::scaling`) where that breaks down at fewer probe points.
+    fn unless_scaled(&self, chosen: Expr) -> Expr {
+        self.unless_breaking(chosen, |c| Some(stabilise(&crate::passes::scaling::scaled_quotients(c))))
     }
 
     /// `chosen`, or the equivalent form `other(&chosen)` where that breaks down (NaN, ±∞

@@ -10,6 +10,7 @@ pub(crate) mod diff;
 pub(crate) mod doubts;
 pub(crate) mod removable;
 pub(crate) mod rules;
+pub(crate) mod scaling;
 pub(crate) mod simplify;
 pub(crate) mod stabilise;
 
