@@ -13,6 +13,7 @@ pub(crate) mod rules;
 pub(crate) mod scaling;
 pub(crate) mod simplify;
 pub(crate) mod stabilise;
+pub(crate) mod zero_limits;
 
 #[cfg(all(test, feature = "mpfr"))]
 mod rules_against_mpfr;

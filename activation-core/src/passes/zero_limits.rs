@@ -1,0 +1,150 @@
+//! Derivatives at 0 that their form cannot compute there, taken as their limit.
+//!
+//! At x = 0 a derivative's form is often NaN where the derivative itself is a number:
+//! x·ln|x| is 0·(−∞) in (x^{2x})′, e^(−E⁴/x⁸)/x⁹ is 0/0 in atan(tanh(E/x²)⁴)′, x/x is 0/0
+//! in log1p(x/min(x, c))′. `passes/removable.rs` takes the limit of a quotient whose
+//! sides vanish together by differentiating them (L'Hôpital), which neither a product
+//! 0·∞ nor a side that vanishes faster than any power (e^(−1/x⁸)) lets it do. Here the limit
+//! is taken by evaluating the form itself beside 0, in the double-double model the probes
+//! use (`compensate::pair_model`), at ±2^-k for k = 16, 32, 64, … while it stays finite:
+//! where the last three values on each side settle ([`settled`]) — to a number, the same on
+//! both sides, or to 0 faster than √h — the form becomes `if abs(x) <= 0 { L } else { form }`.
+//!
+//! A derivative has that limit as its value at 0 wherever f is continuous there (the mean
+//! value theorem), which the written formula's values at ±2^-k are asked to show too. Where
+//! the two sides settle to different numbers (a kink), or either side does not settle
+//! (ln|x|, 1/ln|x|, a pole), nothing is taken and the NaN stays, for the probe to warn
+//! about. A form with a parameter is left alone: the limit would be a number for the
+//! parameter's probe value only. The limit is one number carried at 2^-106, rounded once
+//! in the generated code; the gradient checks judge it against MPFR as every value.
+
+use crate::ir::expr::{CmpOp, Cond, Expr, Func};
+use crate::ir::extended::eval as eval_extended;
+use crate::ir::tape::Tape;
+use crate::passes::compensate::pair_model;
+
+/// The exponents k of the points ±2^-k the form is evaluated at, in order.
+const STEPS: [i32; 7] = [16, 32, 64, 128, 256, 512, 1000];
+
+/// How close the last two values must be, relatively, to be the limit: the distance to the
+/// limit shrinks at least as fast as the step, so two values 2^-k apart in the step
+/// (k ≥ 64) that agree to 2^-60 are the limit to about that.
+const AGREE: f64 = 1.0 / (1u64 << 60) as f64;
+
+/// How far a pair's value may be from the same value with an unbounded exponent and still
+/// be taken: that value is computed in `f64` arithmetic, and takes a function of an
+/// argument below 2^-30 by its first-order term (expm1(u) = u, 2^-31 off at most).
+const NEAR: f64 = 1.0 / (1u64 << 20) as f64;
+
+/// `form`, a derivative of `written` by the input `input`, with its limit at 0 where it is
+/// not finite at ±0 and has one (see the module's documentation).
+pub(crate) fn taken(form: &Expr, written: &Expr, input: &str, params: &[(String, f64)]) -> Expr {
+    if params.iter().any(|(p, _)| form.depends_on(p)) || !form.depends_on(input) {
+        return form.clone();
+    }
+    let at = |e: &Expr, x: f64| crate::ir::eval::eval_at(e, input, x, &[]);
+    if [0.0, -0.0].iter().all(|&z| at(form, z).is_finite()) {
+        return form.clone();
+    }
+    let mut tape = Tape::new(&[input]);
+    let (root, body) = (tape.add(form), tape.add(written));
+    let (mut pairs, mut extended) = (Vec::new(), Vec::new());
+    // The form's and the written formula's values at ±2^-k, while they stay finite: in
+    // pairs, or where a pair is refused (a value below `f64`'s normal range, e^(−2^128)) with
+    // an unbounded exponent (`ir/extended.rs`), as far as that is within `f64`'s range
+    // (about as accurate as `f64`: such a value settles only where it stops moving, 0
+    // most often).
+    let mut side = |sign: f64| -> (Vec<f64>, Vec<f64>) {
+        let (mut derivative, mut function) = (Vec::new(), Vec::new());
+        for k in STEPS {
+            let vars = [sign * 2f64.powi(-k)];
+            pair_model(&tape, &vars, &mut pairs);
+            eval_extended(&tape, &vars, &mut extended);
+            // A pair that has lost a value to underflow without refusing it (x² at 2^-1000 is 0
+            // in `f64`'s range) disagrees with the unbounded exponent: the steps end there.
+            let value = |node: usize| {
+                let (p, e) = (pairs[node], extended[node]);
+                let wide = Some(e.to_f64()).filter(|v| v.is_finite() && !e.is_saturated_non_finite())?;
+                if !p.is_finite() {
+                    return Some(wide);
+                }
+                let pair = p.parts().0 + p.parts().1;
+                (pair == wide || (pair - wide).abs() <= NEAR * wide.abs()).then_some(pair)
+            };
+            let (Some(d), Some(f)) = (value(root), value(body)) else { break };
+            derivative.push(d);
+            function.push(f);
+        }
+        (derivative, function)
+    };
+    let (right, left) = (side(1.0), side(-1.0));
+    let (Some(r), Some(l)) = (settled(&right.0), settled(&left.0)) else { return form.clone() };
+    // Both sides the same number, and f continuous: its values beside 0 settled, and equal.
+    let same = |a: f64, b: f64| a == b || (a - b).abs() <= AGREE * a.abs().max(b.abs());
+    let continuous = matches!((settled(&right.1), settled(&left.1)), (Some(a), Some(b)) if same(a, b));
+    if !same(r, l) || !continuous {
+        return form.clone();
+    }
+    let limit = if r == 0.0 || l == 0.0 { 0.0 } else { 0.5 * (r + l) };
+    let zero = Cond { op: CmpOp::Le, lhs: Expr::call(Func::Abs, Expr::var(input)), rhs: Expr::num(0.0) };
+    Expr::if_else(zero, Expr::num(limit), form.clone())
+}
+
+/// The limit that `values`, at steps shrinking as [`STEPS`] says, settle to: the last
+/// value, where the last two agree to [`AGREE`] and the two before to 2^-8 (a value
+/// still moving by a large share is not settling, however close two of its steps come);
+/// or 0, where each of the last three is 0 or below the one before by more than the square
+/// root of the step's ratio (x ln|x| and x² settle to 0; 1/ln|x| does not).
+fn settled(values: &[f64]) -> Option<f64> {
+    let n = values.len();
+    if n < 3 {
+        return None;
+    }
+    let (a, b, c) = (values[n - 3], values[n - 2], values[n - 1]);
+    let ratio = |i: usize| 2f64.powi(-(STEPS[i] - STEPS[i - 1]) / 2);
+    if c == 0.0 && b == 0.0 || (c.abs() <= b.abs() * ratio(n - 1) && b.abs() <= a.abs() * ratio(n - 2)) {
+        return Some(0.0);
+    }
+    let close = |p: f64, q: f64, tolerance: f64| (p - q).abs() <= tolerance * q.abs();
+    (close(b, c, AGREE) && close(a, b, 1.0 / 256.0)).then_some(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(src: &str) -> Expr {
+        crate::parse::parse_formula(src, &["x"]).unwrap()
+    }
+
+    /// The form's value at `x` after [`taken`], with `written` as the formula.
+    fn at(form: &str, written: &str, x: f64) -> f64 {
+        let e = taken(&parse(form), &parse(written), "x", &[]);
+        crate::ir::eval::eval_at(&e, "x", x, &[])
+    }
+
+    #[test]
+    fn a_derivative_nan_at_zero_takes_its_limit() {
+        // (x^{2x})′ = x^{2x}·2(ln|x| + 1): 0·∞ in x ln|x| terms, 1 at ±0 (x^{2x} → 1).
+        let first = "x.powi(2).powf(x) + 2 * x * (x.powi(2).powf(x) * (ln(abs(x)) + 1) - 0.01)";
+        let written = "x * (x.powi(2).powf(x) - x * 0.01)";
+        for z in [0.0, -0.0] {
+            assert_eq!(at(first, written, z), 1.0);
+        }
+        // e^(−1/x⁸)/x⁹: 0/0, its limit 0 (faster than any power).
+        assert_eq!(at("exp(-1 / x.powi(8)) / x.powi(9)", "atan(tanh(1 / x.powi(8)))", 0.0), 0.0);
+        // Nowhere else is the form changed.
+        assert_eq!(at(first, written, 0.5), crate::ir::eval::eval_at(&parse(first), "x", 0.5, &[]));
+    }
+
+    #[test]
+    fn no_limit_is_taken_where_there_is_none() {
+        // A kink: |x|′ written as x/|x|, −1 on the left and 1 on the right.
+        assert!(at("x / abs(x)", "abs(x)", 0.0).is_nan());
+        // A logarithmic growth (does not settle) and a slow decay, 1/ln|x|.
+        assert!(at("x * ln(abs(x)) / x", "x", 0.0).is_nan());
+        assert!(at("x / (x * ln(abs(x)))", "x", 0.0).is_nan());
+        // f jumps at 0 (its derivative's sides agree, f's do not).
+        assert!(at("0 * x / x", "x / abs(x)", 0.0).is_nan());
+    }
+}
