@@ -262,6 +262,16 @@ pub(crate) const RULES: &[Rule] = &[
     // e^a e^b is inf · 0 where e^(a + b) is finite.
     Rule::new("exp-product", "exp(a) * exp(b)", "exp(a + b)"),
     Rule::new("exp-product-chain", "c * exp(a) * exp(b)", "c * exp(a + b)"),
+    // σ(u) = e^(−softplus(−u)) underflows to 0 for u < −745 where its root or any power
+    // below 1 is still a normal number (√σ(−1000) = e^-500): taken in the exponent
+    // (ln √σ(√x) was 0 for x > 1e3, where its truth is −e^-√x/2: the fuzzer's f729). Not for
+    // powers above 1: σ(u)^100 near u = 0 is e^(−100 ln 2), whose exponent's rounding the
+    // power multiplies by 69 where σ^100 is flat (the fuzzer's f962, 6× the bar at x = 31).
+    Rule::new("sigmoid-root", "sqrt(sigmoid(u))", "exp(-0.5 * softplus(-u))"),
+    Rule::when("sigmoid-power", "sigmoid(u).powf(c)", "exp(-(c * softplus(-u)))", fractional_exponent),
+    // (aᵘ)ᵛ = a^(uv) for a constant a > 0: aᵘ overflows or underflows long before the
+    // power does ((0.5^x)^0.01 at x = 2000 is 0.5^20; the fuzzer's f152).
+    Rule::when("power-of-a-power", "a.powf(u).powf(v)", "a.powf(u * v)", positive_constant_a),
     // (a^½ spelled as a power.)
     Rule::new("powf-half", "a.powf(0.5)", "sqrt(a)"),
     Rule::new("powf-minus-half", "a.powf(-0.5)", "1 / sqrt(a)"),
@@ -336,6 +346,16 @@ fn near_one_a_and_b(b: &Bindings) -> bool {
 fn positive_constants(b: &Bindings) -> bool {
     let positive = |name: &str| b.get(name).and_then(constant_value).is_some_and(|v| v > 0.0 && v.is_finite());
     positive("a") && positive("b")
+}
+
+/// Guard: `c` is a constant between 0 and 1.
+fn fractional_exponent(b: &Bindings) -> bool {
+    b.get("c").and_then(constant_value).is_some_and(|v| v > 0.0 && v < 1.0)
+}
+
+/// Guard: `a` is a positive constant.
+fn positive_constant_a(b: &Bindings) -> bool {
+    b.get("a").and_then(constant_value).is_some_and(|v| v > 0.0 && v.is_finite())
 }
 
 /// Guard: `b` is a positive constant.
