@@ -97,6 +97,10 @@ const NORMAL_FORMS: &[&str] = &[
     "if-quotient-le",
     "if-quotient-gt",
     "if-quotient-ge",
+    "if-root-lt",
+    "if-root-le",
+    "if-root-gt",
+    "if-root-ge",
     "exp-minus-its-exp",
     "log-reciprocal",
 ];

@@ -247,6 +247,12 @@ pub(crate) const RULES: &[Rule] = &[
     Rule::when("if-quotient-le", "(if c <= d { a } else { b }) / u", "if c <= d { a / u } else { b / u }", branch_has_divisor_term),
     Rule::when("if-quotient-gt", "(if c > d { a } else { b }) / u", "if c > d { a / u } else { b / u }", branch_has_divisor_term),
     Rule::when("if-quotient-ge", "(if c >= d { a } else { b }) / u", "if c >= d { a / u } else { b / u }", branch_has_divisor_term),
+    // A root of a branched form is taken branch by branch, so that the rules see each
+    // branch: √(if x ≤ ½ { σ(x) } else { x }) has √σ(x) on one side (the fuzzer's f846).
+    Rule::new("if-root-lt", "sqrt(if c < d { a } else { b })", "if c < d { sqrt(a) } else { sqrt(b) }"),
+    Rule::new("if-root-le", "sqrt(if c <= d { a } else { b })", "if c <= d { sqrt(a) } else { sqrt(b) }"),
+    Rule::new("if-root-gt", "sqrt(if c > d { a } else { b })", "if c > d { sqrt(a) } else { sqrt(b) }"),
+    Rule::new("if-root-ge", "sqrt(if c >= d { a } else { b })", "if c >= d { sqrt(a) } else { sqrt(b) }"),
     Rule::new("quotient-by-term", "(a + u) / a", "1 + u / a"),
     Rule::new("quotient-by-term-sub", "(a - u) / a", "1 - u / a"),
     Rule::new("quotient-by-term-second", "(u + a) / a", "u / a + 1"),
