@@ -8,15 +8,18 @@
 //! is taken by evaluating the form itself beside 0, in the double-double model the probes
 //! use (`compensate::pair_model`), at ±2^-k for k = 16, 32, 64, … while it stays finite:
 //! where the last three values on each side settle ([`settled`]) — to a number, the same on
-//! both sides, or to 0 faster than √h — the form becomes `if abs(x) <= 0 { L } else { form }`.
+//! both sides, to 0 faster than √h, or to one infinity, growing at least as fast as ln|x|
+//! (f″ of x·x^{2x} is 4 ln|x| + … at 0) — the form becomes
+//! `if abs(x) <= 0 { L } else { form }`.
 //!
 //! A derivative has that limit as its value at 0 wherever f is continuous there (the mean
 //! value theorem), which the written formula's values at ±2^-k are asked to show too. Where
-//! the two sides settle to different numbers (a kink), or either side does not settle
-//! (ln|x|, 1/ln|x|, a pole), nothing is taken and the NaN stays, for the probe to warn
+//! the two sides settle to different numbers (a kink) or grow apart (1/x), or either side
+//! does not settle (1/ln|x|), nothing is taken and the NaN stays, for the probe to warn
 //! about. A form with a parameter is left alone: the limit would be a number for the
-//! parameter's probe value only. The limit is one number carried at 2^-106, rounded once
-//! in the generated code; the gradient checks judge it against MPFR as every value.
+//! parameter's probe value only. The limit is the mean of the two sides' last values,
+//! rounded once to `f64` in the generated code; the gradient checks judge it against MPFR
+//! as every value.
 
 use crate::ir::expr::{CmpOp, Cond, Expr, Func};
 use crate::ir::extended::eval as eval_extended;
@@ -80,12 +83,16 @@ pub(crate) fn taken(form: &Expr, written: &Expr, input: &str, params: &[(String,
     let (right, left) = (side(1.0), side(-1.0));
     let (Some(r), Some(l)) = (settled(&right.0), settled(&left.0)) else { return form.clone() };
     // Both sides the same number, and f continuous: its values beside 0 settled, and equal.
-    let same = |a: f64, b: f64| a == b || (a - b).abs() <= AGREE * a.abs().max(b.abs());
-    let continuous = matches!((settled(&right.1), settled(&left.1)), (Some(a), Some(b)) if same(a, b));
+    let same = |a: f64, b: f64| a == b || (a - b).abs() <= AGREE * a.abs().max(b.abs()) && (a - b).is_finite();
+    let continuous = matches!((settled(&right.1), settled(&left.1)), (Some(a), Some(b)) if a.is_finite() && same(a, b));
     if !same(r, l) || !continuous {
         return form.clone();
     }
     let limit = if r == 0.0 || l == 0.0 { 0.0 } else { 0.5 * (r + l) };
+    // (A form already ±∞ at both zeros, where that is the limit, keeps its shape.)
+    if [0.0, -0.0].iter().all(|&z| at(form, z) == limit) {
+        return form.clone();
+    }
     let zero = Cond { op: CmpOp::Le, lhs: Expr::call(Func::Abs, Expr::var(input)), rhs: Expr::num(0.0) };
     Expr::if_else(zero, Expr::num(limit), form.clone())
 }
@@ -94,7 +101,10 @@ pub(crate) fn taken(form: &Expr, written: &Expr, input: &str, params: &[(String,
 /// value, where the last two agree to [`AGREE`] and the two before to 2^-8 (a value
 /// still moving by a large share is not settling, however close two of its steps come);
 /// or 0, where each of the last three is 0 or below the one before by more than the square
-/// root of the step's ratio (x ln|x| and x² settle to 0; 1/ln|x| does not).
+/// root of the step's ratio (x ln|x| and x² settle to 0; 1/ln|x| does not); or ±∞, where
+/// the last three move the same way by at least as much, relative to the change of the
+/// step's exponent, as ln|x| does (ln|x| and 1/x² grow without bound; L + x ln|x| does
+/// not: its moves shrink).
 fn settled(values: &[f64]) -> Option<f64> {
     let n = values.len();
     if n < 3 {
@@ -106,7 +116,21 @@ fn settled(values: &[f64]) -> Option<f64> {
         return Some(0.0);
     }
     let close = |p: f64, q: f64, tolerance: f64| (p - q).abs() <= tolerance * q.abs();
-    (close(b, c, AGREE) && close(a, b, 1.0 / 256.0)).then_some(c)
+    if close(b, c, AGREE) && close(a, b, 1.0 / 256.0) {
+        return Some(c);
+    }
+    // Without bound: the moves b − a and c − b of one sign, the second at least 0.9 times
+    // the first times the ratio of the steps' exponents' changes (ln 2^-k moves by k), and
+    // the value's magnitude growing.
+    let (first, second) = (b - a, c - b);
+    let exponents = f64::from(STEPS[n - 1] - STEPS[n - 2]) / f64::from(STEPS[n - 2] - STEPS[n - 3]);
+    let growing = first != 0.0
+        && first.signum() == second.signum()
+        && second / first >= 0.9 * exponents
+        && c.abs() > b.abs()
+        && b.abs() > a.abs()
+        && c.signum() == second.signum();
+    growing.then_some(c.signum() * f64::INFINITY)
 }
 
 #[cfg(test)]
@@ -133,6 +157,9 @@ mod tests {
         }
         // e^(−1/x⁸)/x⁹: 0/0, its limit 0 (faster than any power).
         assert_eq!(at("exp(-1 / x.powi(8)) / x.powi(9)", "atan(tanh(1 / x.powi(8)))", 0.0), 0.0);
+        // A logarithmic growth on both sides is an infinite limit: (x ln|x|)′ = ln|x| + 1
+        // written as a quotient that is 0/0 at 0, −∞ there as the truth is.
+        assert_eq!(at("x * ln(abs(x)) / x + 1", "x * ln(abs(x))", 0.0), f64::NEG_INFINITY);
         // Nowhere else is the form changed.
         assert_eq!(at(first, written, 0.5), crate::ir::eval::eval_at(&parse(first), "x", 0.5, &[]));
     }
@@ -141,9 +168,13 @@ mod tests {
     fn no_limit_is_taken_where_there_is_none() {
         // A kink: |x|′ written as x/|x|, −1 on the left and 1 on the right.
         assert!(at("x / abs(x)", "abs(x)", 0.0).is_nan());
-        // A logarithmic growth (does not settle) and a slow decay, 1/ln|x|.
-        assert!(at("x * ln(abs(x)) / x", "x", 0.0).is_nan());
+        // A slow decay, 1/ln|x|, and growths of opposite signs on the two sides.
         assert!(at("x / (x * ln(abs(x)))", "x", 0.0).is_nan());
+        assert!(at("x.powi(2) / x.powi(3)", "ln(abs(x))", 0.0).is_nan());
+        // One side settled to 0, the other growing without bound (softplus(1 − 2/x)′).
+        assert!(at("2 * sigmoid(1 - 2 / x) / x.powi(2)", "softplus(1 - 2 / x)", 0.0).is_nan());
+        // f has a pole at 0 (its derivative's sides grow alike, to −∞, f is not continuous).
+        assert!(at("0 * x / x - 1 / x.powi(2)", "1 / x", 0.0).is_nan());
         // f jumps at 0 (its derivative's sides agree, f's do not).
         assert!(at("0 * x / x", "x / abs(x)", 0.0).is_nan());
     }
