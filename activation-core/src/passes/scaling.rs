@@ -4,9 +4,9 @@
 //! like exponentials: atan(eˣ − 1)′ = eˣ / (1 + (eˣ − 1)²), (1/(eˣ − 1))′ = −eˣ/(eˣ − 1)².
 //! Each side overflows long before the quotient does (from x = 355 for the squares, where
 //! the quotient is about e^-355), and gives ∞/∞ = NaN or a wrong 0. Multiplying both sides
-//! by e^-g, g the exponent of the divisor's largest exponential ([`growth`]), moves the
-//! exponent into each term ([`scale`]): e^(x − 2x) / (e^-2x + (1 − e^-x)²), whose terms are
-//! all at most about 1 where g is large.
+//! by e^-g, g the exponent of the divisor's largest exponential ([`Scaler::growth`]),
+//! moves the exponent into each term ([`Scaler::scale`]): e^(x − 2x) / (e^-2x + (1 − e^-x)²),
+//! whose terms are all at most about 1 where g is large.
 //!
 //! The growth of an expression is read off its shape: e^u and eᵘ − 1 grow like u, cosh u
 //! and sinh u like |u|, a product like the sum of its factors' growths, a sum like the
@@ -17,6 +17,8 @@
 //! where probing finds it breaking down at fewer points (`passes::derived`), after the
 //! stabilising rules have rewritten what scaling leaves (1 − e^-x as −expm1(−x)).
 
+use std::collections::HashMap;
+
 use crate::ir::expr::{BinOp, CmpOp, Cond, Expr, Func, Memo};
 
 /// The divisor's growth above which its quotient is taken scaled: there e^-g ≤ e^-1, so
@@ -26,93 +28,117 @@ const FROM: f64 = 1.0;
 /// `e` with each quotient whose divisor grows exponentially taken, where that growth g
 /// exceeds [`FROM`], as both sides times e^-g (see the module's documentation).
 pub(crate) fn scaled_quotients(e: &Expr) -> Expr {
-    let mut memo = Memo::new();
+    let mut scaler = Scaler::default();
     e.rewrite_dag(&mut |n| {
         let Expr::Bin(BinOp::Div, a, b) = &n else { return n };
-        let Some(g) = growth(b, &mut memo) else { return n };
-        let scaled = Expr::bin(BinOp::Div, scale(a, &g, &mut memo), scale(b, &g, &mut memo));
+        let Some(g) = scaler.growth(b) else { return n };
+        let scaled = Expr::bin(BinOp::Div, scaler.scale(a, &g), scaler.scale(b, &g));
         Expr::if_else(Cond { op: CmpOp::Gt, lhs: g, rhs: Expr::num(FROM) }, scaled, n)
     })
 }
 
-/// The exponent of the largest exponential `e` grows like, as an expression, or `None`
-/// where `e` has no exponential of the input that its shape shows.
-fn growth(e: &Expr, memo: &mut Memo<Option<Expr>>) -> Option<Expr> {
-    if e.is_constant() {
-        return None;
-    }
-    if let Some(g) = memo.get(e) {
-        return g.clone();
-    }
-    let times = |c: f64, g: Expr| Expr::bin(BinOp::Mul, Expr::num(c), g);
-    let g = match e {
-        Expr::Call(Func::Exp | Func::ExpM1, u) => Some((**u).clone()),
-        Expr::Call(Func::Cosh | Func::Sinh, u) => Some(Expr::call(Func::Abs, (**u).clone())),
-        Expr::Call(Func::Sqrt, a) => growth(a, memo).map(|g| times(0.5, g)),
-        Expr::Neg(a) => growth(a, memo),
-        Expr::Powi(a, k) => growth(a, memo).map(|g| times(f64::from(*k), g)),
-        Expr::Bin(BinOp::Pow, a, c) if c.is_constant() => {
-            growth(a, memo).map(|g| Expr::bin(BinOp::Mul, (**c).clone(), g))
-        }
-        Expr::Bin(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div), a, b) => {
-            match (growth(a, memo), growth(b, memo)) {
-                (None, None) => None,
-                (Some(g), None) => Some(g),
-                (None, Some(g)) if *op == BinOp::Div => Some(Expr::neg(g)),
-                (None, Some(g)) => Some(g),
-                (Some(p), Some(q)) => Some(match op {
-                    BinOp::Mul => Expr::bin(BinOp::Add, p, q),
-                    BinOp::Div => Expr::bin(BinOp::Sub, p, q),
-                    _ if p == q => p,
-                    _ => Expr::bin(BinOp::Max, p, q),
-                }),
-            }
-        }
-        _ => None,
-    };
-    memo.insert(e.clone(), g.clone());
-    g
+/// The growths and scaled forms of one form's nodes, each computed once: a form's subterms
+/// are shared, and a walk of its tree could take exponential time.
+#[derive(Default)]
+struct Scaler {
+    growths: Memo<Option<Expr>>,
+    scaled: HashMap<(Expr, Expr), Expr>,
 }
 
-/// `e · e^-s`, the exponent moved into each exponential `e`'s shape shows (see
-/// [`growth`]); a factor e^-s where it shows none.
-fn scale(e: &Expr, s: &Expr, memo: &mut Memo<Option<Expr>>) -> Expr {
-    let shifted = |u: &Expr| Expr::call(Func::Exp, Expr::bin(BinOp::Sub, u.clone(), s.clone()));
-    let apart = || Expr::bin(BinOp::Mul, e.clone(), Expr::call(Func::Exp, Expr::neg(s.clone())));
-    match e {
-        // (e^u − 1) e^-s = e^(u − s) − e^-s
-        Expr::Call(Func::Exp, u) => shifted(u),
-        Expr::Call(Func::ExpM1, u) => Expr::bin(BinOp::Sub, shifted(u), Expr::call(Func::Exp, Expr::neg(s.clone()))),
-        // cosh u = (e^u + e^-u)/2, sinh u = (e^u − e^-u)/2
-        Expr::Call(f @ (Func::Cosh | Func::Sinh), u) => {
-            let op = if *f == Func::Cosh { BinOp::Add } else { BinOp::Sub };
-            let halves = Expr::bin(op, shifted(u), shifted(&Expr::neg((**u).clone())));
-            Expr::bin(BinOp::Mul, Expr::num(0.5), halves)
+impl Scaler {
+    /// The exponent of the largest exponential `e` grows like, as an expression, or `None`
+    /// where `e` has no exponential of the input that its shape shows.
+    fn growth(&mut self, e: &Expr) -> Option<Expr> {
+        if e.is_constant() {
+            return None;
         }
-        Expr::Neg(a) => Expr::neg(scale(a, s, memo)),
-        Expr::Bin(op @ (BinOp::Add | BinOp::Sub), a, b) => Expr::bin(*op, scale(a, s, memo), scale(b, s, memo)),
-        Expr::Bin(BinOp::Mul, a, b) => match (growth(a, memo), growth(b, memo)) {
-            // Each factor takes its own growth, the second what remains of s.
-            (Some(p), Some(_)) => {
-                let rest = Expr::bin(BinOp::Sub, s.clone(), p.clone());
-                Expr::bin(BinOp::Mul, scale(a, &p, memo), scale(b, &rest, memo))
+        if let Some(g) = self.growths.get(e) {
+            return g.clone();
+        }
+        let times = |c: f64, g: Expr| Expr::bin(BinOp::Mul, Expr::num(c), g);
+        let g = match e {
+            Expr::Call(Func::Exp | Func::ExpM1, u) => Some((**u).clone()),
+            Expr::Call(Func::Cosh | Func::Sinh, u) => Some(Expr::call(Func::Abs, (**u).clone())),
+            Expr::Call(Func::Sqrt, a) => self.growth(a).map(|g| times(0.5, g)),
+            Expr::Neg(a) => self.growth(a),
+            Expr::Powi(a, k) => self.growth(a).map(|g| times(f64::from(*k), g)),
+            Expr::Bin(BinOp::Pow, a, c) if c.is_constant() => {
+                self.growth(a).map(|g| Expr::bin(BinOp::Mul, (**c).clone(), g))
             }
-            (Some(_), None) => Expr::bin(BinOp::Mul, scale(a, s, memo), (**b).clone()),
-            (None, Some(_)) => Expr::bin(BinOp::Mul, (**a).clone(), scale(b, s, memo)),
-            (None, None) => apart(),
-        },
-        Expr::Bin(BinOp::Div, a, b) if growth(a, memo).is_some() => {
-            Expr::bin(BinOp::Div, scale(a, s, memo), (**b).clone())
+            Expr::Bin(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div), a, b) => {
+                match (self.growth(a), self.growth(b)) {
+                    (None, None) => None,
+                    (Some(g), None) => Some(g),
+                    (None, Some(g)) if *op == BinOp::Div => Some(Expr::neg(g)),
+                    (None, Some(g)) => Some(g),
+                    (Some(p), Some(q)) => Some(match op {
+                        BinOp::Mul => Expr::bin(BinOp::Add, p, q),
+                        BinOp::Div => Expr::bin(BinOp::Sub, p, q),
+                        _ if p == q => p,
+                        _ => Expr::bin(BinOp::Max, p, q),
+                    }),
+                }
+            }
+            _ => None,
+        };
+        self.growths.insert(e.clone(), g.clone());
+        g
+    }
+
+    /// `e · e^-s`, the exponent moved into each exponential `e`'s shape shows (see
+    /// [`Scaler::growth`]); a factor e^-s where it shows none.
+    fn scale(&mut self, e: &Expr, s: &Expr) -> Expr {
+        let apart = || Expr::bin(BinOp::Mul, e.clone(), Expr::call(Func::Exp, Expr::neg(s.clone())));
+        if self.growth(e).is_none() {
+            return apart();
         }
-        Expr::Powi(a, k) if *k > 0 && growth(a, memo).is_some() => {
-            let part = Expr::bin(BinOp::Div, s.clone(), Expr::num(f64::from(*k)));
-            Expr::powi(scale(a, &part, memo), *k)
+        let key = (e.clone(), s.clone());
+        if let Some(done) = self.scaled.get(&key) {
+            return done.clone();
         }
-        Expr::Call(Func::Sqrt, a) if growth(a, memo).is_some() => {
-            let twice = Expr::bin(BinOp::Mul, Expr::num(2.0), s.clone());
-            Expr::call(Func::Sqrt, scale(a, &twice, memo))
-        }
-        _ => apart(),
+        let shifted = |u: &Expr| Expr::call(Func::Exp, Expr::bin(BinOp::Sub, u.clone(), s.clone()));
+        let out = match e {
+            Expr::Call(Func::Exp, u) => shifted(u),
+            // (e^u − 1) e^-s = e^(u − s) − e^-s
+            Expr::Call(Func::ExpM1, u) => {
+                Expr::bin(BinOp::Sub, shifted(u), Expr::call(Func::Exp, Expr::neg(s.clone())))
+            }
+            // cosh u = (e^u + e^-u)/2, sinh u = (e^u − e^-u)/2
+            Expr::Call(f @ (Func::Cosh | Func::Sinh), u) => {
+                let op = if *f == Func::Cosh { BinOp::Add } else { BinOp::Sub };
+                let halves = Expr::bin(op, shifted(u), shifted(&Expr::neg((**u).clone())));
+                Expr::bin(BinOp::Mul, Expr::num(0.5), halves)
+            }
+            Expr::Neg(a) => Expr::neg(self.scale(a, s)),
+            Expr::Bin(op @ (BinOp::Add | BinOp::Sub), a, b) => {
+                let (a, b) = (self.scale(a, s), self.scale(b, s));
+                Expr::bin(*op, a, b)
+            }
+            Expr::Bin(BinOp::Mul, a, b) => match (self.growth(a), self.growth(b)) {
+                // Each factor takes its own growth, the second what remains of s.
+                (Some(p), Some(_)) => {
+                    let rest = Expr::bin(BinOp::Sub, s.clone(), p.clone());
+                    let a = self.scale(a, &p);
+                    Expr::bin(BinOp::Mul, a, self.scale(b, &rest))
+                }
+                (Some(_), None) => Expr::bin(BinOp::Mul, self.scale(a, s), (**b).clone()),
+                (None, _) => Expr::bin(BinOp::Mul, (**a).clone(), self.scale(b, s)),
+            },
+            Expr::Bin(BinOp::Div, a, b) if self.growth(a).is_some() => {
+                Expr::bin(BinOp::Div, self.scale(a, s), (**b).clone())
+            }
+            Expr::Powi(a, k) if *k > 0 => {
+                let part = Expr::bin(BinOp::Div, s.clone(), Expr::num(f64::from(*k)));
+                Expr::powi(self.scale(a, &part), *k)
+            }
+            Expr::Call(Func::Sqrt, a) => {
+                let twice = Expr::bin(BinOp::Mul, Expr::num(2.0), s.clone());
+                Expr::call(Func::Sqrt, self.scale(a, &twice))
+            }
+            _ => apart(),
+        };
+        self.scaled.insert(key, out.clone());
+        out
     }
 }
 
