@@ -170,11 +170,13 @@ pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
     let s_params: Vec<Expr> = s_params.into_iter().map(steady).collect();
     // Removable singularities of the derivatives take their limits (`passes/removable.rs`).
     let removed = |e: &Expr| crate::passes::removable::removed(e, &def.body, x, &probe.params, &probe.points);
-    // And a derivative still not finite at ±0 takes its limit there where it has one
-    // (`passes/zero_limits.rs`).
-    let at_zero = |e: &Expr| crate::passes::zero_limits::taken(&removed(e), &def.body, x, &probe.params);
-    let (s_first, s_second) = (at_zero(&s_first), at_zero(&s_second));
-    let s_params = s_params.iter().map(at_zero).collect();
+    // And a derivative still not finite at ±0 takes its limit there where it has one and
+    // the function it is the derivative of is continuous there (`passes/zero_limits.rs`).
+    let at_zero =
+        |e: &Expr, primitive: &Expr| crate::passes::zero_limits::taken(&removed(e), primitive, x, &probe.params);
+    let s_first = at_zero(&s_first, &def.body);
+    let s_second = at_zero(&s_second, &s_first);
+    let s_params = s_params.iter().map(|e| at_zero(e, &def.body)).collect();
     // f too, where a constant factor of an exponential fits beyond the exponential's
     // overflow (e^x/100 up to x = 714.4, e^x only to 709.8, the fuzzer's f838); its
     // derivatives above are those of the form as stabilised.

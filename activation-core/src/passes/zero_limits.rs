@@ -8,12 +8,13 @@
 //! is taken by evaluating the form itself beside 0, in the double-double model the probes
 //! use (`compensate::pair_model`), at ±2^-k for k = 16, 32, 64, … while it stays finite:
 //! where the last three values on each side settle ([`settled`]) — to a number, the same on
-//! both sides, to 0 faster than √h, or to one infinity, growing at least as fast as ln|x|
-//! (f″ of x·x^{2x} is 4 ln|x| + … at 0) — the form becomes
+//! both sides, to 0 faster than h^(1/8), or to one infinity, growing at least as fast as
+//! ln|x| (f″ of x·x^{2x} is 4 ln|x| + … at 0) — the form becomes
 //! `if abs(x) <= 0 { L } else { form }`.
 //!
-//! A derivative has that limit as its value at 0 wherever f is continuous there (the mean
-//! value theorem), which the written formula's values at ±2^-k are asked to show too. Where
+//! A derivative has that limit as its value at 0 wherever the function it is the
+//! derivative of is continuous there (the mean value theorem): f for f′ and ∂f/∂p, f′ for
+//! f″, whose values at ±2^-k are asked to settle to one finite number too. Where
 //! the two sides settle to different numbers (a kink) or grow apart (1/x), or either side
 //! does not settle (1/ln|x|), nothing is taken and the NaN stays, for the probe to warn
 //! about. A form with a parameter is left alone: the limit would be a number for the
@@ -39,8 +40,9 @@ const AGREE: f64 = 1.0 / (1u64 << 60) as f64;
 /// argument below 2^-30 by its first-order term (expm1(u) = u, 2^-31 off at most).
 const NEAR: f64 = 1.0 / (1u64 << 20) as f64;
 
-/// `form`, a derivative of `written` by the input `input`, with its limit at 0 where it is
-/// not finite at ±0 and has one (see the module's documentation).
+/// `form`, the derivative of `written` (f for f′, f′ for f″) by the input `input`, with
+/// its limit at 0 where it is not finite at ±0 and has one (see the module's
+/// documentation).
 pub(crate) fn taken(form: &Expr, written: &Expr, input: &str, params: &[(String, f64)]) -> Expr {
     if params.iter().any(|(p, _)| form.depends_on(p)) || !form.depends_on(input) {
         return form.clone();
@@ -100,8 +102,8 @@ pub(crate) fn taken(form: &Expr, written: &Expr, input: &str, params: &[(String,
 /// The limit that `values`, at steps shrinking as [`STEPS`] says, settle to: the last
 /// value, where the last two agree to [`AGREE`] and the two before to 2^-8 (a value
 /// still moving by a large share is not settling, however close two of its steps come);
-/// or 0, where each of the last three is 0 or below the one before by more than the square
-/// root of the step's ratio (x ln|x| and x² settle to 0; 1/ln|x| does not); or ±∞, where
+/// or 0, where each of the last three is 0 or below the one before by more than the eighth
+/// root of the step's ratio (x ln|x|, x² and ∛x settle to 0; 1/ln|x| does not); or ±∞, where
 /// the last three move the same way by at least as much, relative to the change of the
 /// step's exponent, as ln|x| does (ln|x| and 1/x² grow without bound; L + x ln|x| does
 /// not: its moves shrink).
@@ -111,7 +113,7 @@ fn settled(values: &[f64]) -> Option<f64> {
         return None;
     }
     let (a, b, c) = (values[n - 3], values[n - 2], values[n - 1]);
-    let ratio = |i: usize| 2f64.powi(-(STEPS[i] - STEPS[i - 1]) / 2);
+    let ratio = |i: usize| 2f64.powi(-(STEPS[i] - STEPS[i - 1]) / 8);
     if c == 0.0 && b == 0.0 || (c.abs() <= b.abs() * ratio(n - 1) && b.abs() <= a.abs() * ratio(n - 2)) {
         return Some(0.0);
     }
@@ -173,6 +175,13 @@ mod tests {
         assert!(at("x.powi(2) / x.powi(3)", "ln(abs(x))", 0.0).is_nan());
         // One side settled to 0, the other growing without bound (softplus(1 − 2/x)′).
         assert!(at("2 * sigmoid(1 - 2 / x) / x.powi(2)", "softplus(1 - 2 / x)", 0.0).is_nan());
+        // 1/|x| written as a quotient, NaN at 0, is the derivative of sign(x)·ln|x|, which
+        // jumps from +∞ to −∞ at 0: no value there (a review found f″ of |x| ln|x| taking
+        // +∞ where f, not f′, was asked to be continuous). |x|^(−2/3)/3, the derivative of
+        // the continuous ∛x, is +∞ there.
+        assert!(at("x / (x * abs(x))", "x / abs(x) * ln(abs(x))", 0.0).is_nan());
+        let cbrt = "x / abs(x) * abs(x).powf(1 / 3)";
+        assert_eq!(at("x / (3 * x * abs(x).powf(2 / 3))", cbrt, 0.0), f64::INFINITY);
         // f has a pole at 0 (its derivative's sides grow alike, to −∞, f is not continuous).
         assert!(at("0 * x / x - 1 / x.powi(2)", "1 / x", 0.0).is_nan());
         // f jumps at 0 (its derivative's sides agree, f's do not).
