@@ -441,6 +441,17 @@ mod tests {
     }
 
     #[test]
+    fn a_second_derivative_takes_a_limit_at_zero_only_where_the_first_is_continuous() {
+        let at = |e: &Expr, x: f64| crate::ir::eval::eval_at(e, "x", x, &[]);
+        // f = |x| ln|x| is continuous at 0, f′ = sign(x)(ln|x| + 1) jumps from +∞ to −∞: f″
+        // has no value there (it took +∞ when f was asked to be continuous).
+        let d = derived("#[activation] fn k(x: f64) -> f64 { abs(x) * ln(abs(x)) }");
+        for z in [0.0, -0.0] {
+            assert!(at(&d.stable.second, z).is_nan(), "{}: {}", d.stable.second, at(&d.stable.second, z));
+        }
+    }
+
+    #[test]
     fn constant_factors_of_f_go_into_its_exponents_where_that_overflows_less() {
         // The fuzzer's f838 and f822: e^x/100 and (ln 100 − e^x)·atan(0.1)², whose values are
         // `f64` numbers up to x ≈ 714.4 where e^x overflows from 709.8.
