@@ -350,8 +350,7 @@ fn near_one_a_and_b(b: &Bindings) -> bool {
 
 /// Guard: `a` and `b` are positive constants (the coefficients of a log-sum-exp).
 fn positive_constants(b: &Bindings) -> bool {
-    let positive = |name: &str| b.get(name).and_then(constant_value).is_some_and(|v| v > 0.0 && v.is_finite());
-    positive("a") && positive("b")
+    positive_constant(b, "a") && positive_constant(b, "b")
 }
 
 /// Guard: `c` is a constant between 0 and 1.
@@ -361,12 +360,17 @@ fn fractional_exponent(b: &Bindings) -> bool {
 
 /// Guard: `a` is a positive constant.
 fn positive_constant_a(b: &Bindings) -> bool {
-    b.get("a").and_then(constant_value).is_some_and(|v| v > 0.0 && v.is_finite())
+    positive_constant(b, "a")
 }
 
 /// Guard: `b` is a positive constant.
 fn positive_constant_b(b: &Bindings) -> bool {
-    b.get("b").and_then(constant_value).is_some_and(|v| v > 0.0 && v.is_finite())
+    positive_constant(b, "b")
+}
+
+/// Whether the wildcard `name` is bound to a positive finite constant.
+fn positive_constant(b: &Bindings, name: &str) -> bool {
+    b.get(name).and_then(constant_value).is_some_and(|v| v > 0.0 && v.is_finite())
 }
 
 /// Guard: both sides of a comparison, `a` and `b`, depend on a variable, and their
