@@ -180,7 +180,7 @@ pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
     // f too, where a constant factor of an exponential fits beyond the exponential's
     // overflow (e^x/100 up to x = 714.4, e^x only to 709.8, the fuzzer's f838); its
     // derivatives above are those of the form as stabilised.
-    let s_forward = probe.unless_scaled(probe.unless_overflowing(s_forward));
+    let s_forward = steady(s_forward);
     let stable = Forms { forward: s_forward, derivative: s_first, second: s_second, params: s_params };
     let compensated = crate::passes::doubts::widen(def, &stable, Compensated::of(&stable, &probe));
     Ok(Derived {

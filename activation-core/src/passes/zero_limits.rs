@@ -90,6 +90,7 @@ pub(crate) fn taken(form: &Expr, written: &Expr, input: &str, params: &[(String,
     if !same(r, l) || !continuous {
         return form.clone();
     }
+    // (A limit 0 is +0, whatever the signs of the two sides' zeros.)
     let limit = if r == 0.0 || l == 0.0 { 0.0 } else { 0.5 * (r + l) };
     // (A form already ±∞ at both zeros, where that is the limit, keeps its shape.)
     if [0.0, -0.0].iter().all(|&z| at(form, z) == limit) {
