@@ -462,6 +462,27 @@ impl Emitter {
         (code, Prec::Postfix)
     }
 
+    /// A compensated product or quotient whose factor or divisor is exactly a `T` (a
+    /// variable, a number `f32` holds): it has no low part, and `mul_plain`/`div_plain`
+    /// leave out the pair's work on it. (A function of its own, kept out of line: `binary`
+    /// recurses as deep as the formula, and its frame stays small.)
+    #[inline(never)]
+    fn with_plain_leaf(&mut self, e: &Expr, op: BinOp, a: &Expr, b: &Expr) -> Option<(TokenStream, Prec)> {
+        if self.lifted.is_none() || !matches!(op, BinOp::Mul | BinOp::Div) {
+            return None;
+        }
+        let (other, leaf) =
+            plain_leaf(b).map(|l| (a, l)).or_else(|| plain_leaf(a).filter(|_| op == BinOp::Mul).map(|l| (b, l)))?;
+        let method = match op {
+            BinOp::Mul if self.bounds.normal_product(e, a, b) => quote!(mul_plain_normal),
+            BinOp::Mul => quote!(mul_plain),
+            _ if self.bounds.normal_quotient(e, a, b) => quote!(div_plain_normal),
+            _ => quote!(div_plain),
+        };
+        let x = self.operand(other, Prec::Postfix);
+        Some((quote! { #x.#method(#leaf) }, Prec::Postfix))
+    }
+
     fn binary(&mut self, e: &Expr, op: BinOp, a: &Expr, b: &Expr) -> (TokenStream, Prec) {
         let root = root();
         let method = |name: &str| Ident::new(name, Span::call_site());
@@ -542,6 +563,9 @@ impl Emitter {
             let small = self.emit(small).0;
             return (quote! { #root::__private::div_or_zero(#a, #b, #small) }, Prec::Postfix);
         }
+        if let Some(code) = self.with_plain_leaf(e, op, a, b) {
+            return code;
+        }
         if self.lifted.is_some() {
             let normal = match op {
                 BinOp::Mul if self.bounds.normal_product(e, a, b) => Some(quote!(mul_normal)),
@@ -558,6 +582,23 @@ impl Emitter {
         let b = self.operand(b, right);
         (quote! { #a #sym #b }, prec)
     }
+}
+
+/// A leaf of compensated code that is exactly a `T` in both precisions, as a `T`: a
+/// variable, or a constant whose value is an `f32` (`6`, `0.5`; not `0.1` nor `√2`).
+fn plain_leaf(e: &Expr) -> Option<TokenStream> {
+    if let Expr::Var(v) = e {
+        let name = Ident::new(v, Span::call_site());
+        return Some(quote!(#name));
+    }
+    if !e.is_constant() {
+        return None;
+    }
+    let (hi, lo) = crate::ir::constant::value(e)?;
+    (lo == 0.0 && hi.is_finite() && !crate::ir::expr::inexact_in_f32(hi)).then(|| {
+        let lit = float_literal(hi);
+        quote! { T::from_f64(#lit) }
+    })
 }
 
 /// A variable or constant subtree as a value of the compensated type `dd`: constants as

@@ -132,6 +132,27 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
     fn div_normal(self, b: Self) -> Self {
         self.div(b)
     }
+    /// self · b for an exact `T` b: the same as [`mul`](Self::mul) unless a representation
+    /// can do less for a factor without a low part.
+    #[inline(always)]
+    fn mul_plain(self, b: T) -> Self {
+        self.mul(Self::new(b))
+    }
+    /// self / b for an exact `T` b, as [`mul_plain`](Self::mul_plain).
+    #[inline(always)]
+    fn div_plain(self, b: T) -> Self {
+        self.div(Self::new(b))
+    }
+    /// [`mul_plain`](Self::mul_plain) under the promise of [`mul_normal`](Self::mul_normal).
+    #[inline(always)]
+    fn mul_plain_normal(self, b: T) -> Self {
+        self.mul_normal(Self::new(b))
+    }
+    /// [`div_plain`](Self::div_plain) under the promise of [`div_normal`](Self::div_normal).
+    #[inline(always)]
+    fn div_plain_normal(self, b: T) -> Self {
+        self.div_normal(Self::new(b))
+    }
     /// √self.
     fn sqrt(self) -> Self;
     /// self^b.
@@ -371,6 +392,33 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     #[inline(always)]
     pub fn div_normal(self, b: Self) -> Self {
         Dd(self.0.div_normal(b.0), PhantomData)
+    }
+
+    /// `self · b` for a `b` that is exactly a `T` — a variable, or a constant `T` holds
+    /// (generated code writes `x` and `6.0` so): the low part a pair would carry is 0, and
+    /// the product takes one error-free product and one plain one instead of a pair's
+    /// three. The same value as `self * Dd::new(b)`, to the pair's precision.
+    #[inline(always)]
+    pub fn mul_plain(self, b: T) -> Self {
+        Dd(self.0.mul_plain(b), PhantomData)
+    }
+
+    /// `self · b` for an exact `b` under the promise of [`mul_normal`](Self::mul_normal).
+    #[inline(always)]
+    pub fn mul_plain_normal(self, b: T) -> Self {
+        Dd(self.0.mul_plain_normal(b), PhantomData)
+    }
+
+    /// `self / b` for a `b` that is exactly a `T` (see [`mul_plain`](Self::mul_plain)).
+    #[inline(always)]
+    pub fn div_plain(self, b: T) -> Self {
+        Dd(self.0.div_plain(b), PhantomData)
+    }
+
+    /// `self / b` for an exact `b` under the promise of [`div_normal`](Self::div_normal).
+    #[inline(always)]
+    pub fn div_plain_normal(self, b: T) -> Self {
+        Dd(self.0.div_plain_normal(b), PhantomData)
     }
 
     /// √self.

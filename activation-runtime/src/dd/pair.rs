@@ -28,6 +28,36 @@ impl<T: Float> Pair<T> {
         Pair { hi, lo }
     }
 
+    /// `a + b` as a pair where |a| ≥ |b| or a = 0 (Dekker's fast two-sum: three operations
+    /// instead of [`two_sum`]'s six, the same exact pair under that condition).
+    #[inline(always)]
+    fn dominant(a: T, b: T) -> Self {
+        let hi = a + b;
+        Pair { hi, lo: b - (hi - a) }
+    }
+
+    /// `self / (bh + bl)` (`bl` absent: an exact divisor). The remainder
+    /// `a − b q = ((a_hi − p) − e) + a_lo − b_lo q`, with `p + e = b_hi q` error-free: `p`
+    /// is within a factor 2 of `a_hi` (q is a_hi / b_hi within a few ULPs), so `a_hi − p`
+    /// is exact (Sterbenz), and the rest of the remainder, some 2^-p of `a_hi`, is rounded
+    /// at most three times — 2^-2p of the quotient, as a pair carries. A quotient that
+    /// lands below the normal range is poisoned unless the dividend is 0.
+    #[inline(always)]
+    fn quotient(self, bh: T, bl: Option<T>) -> Self {
+        let inv = T::from_f64(1.0) / bh;
+        let q = self.hi * inv;
+        let (p, e) = two_prod(bh, q);
+        let mut r = ((self.hi - p) - e) + self.lo;
+        if let Some(bl) = bl {
+            r = r - bl * q;
+        }
+        let d = Self::dominant(q, r * inv);
+        if !d.hi.below_normal().any() {
+            return d;
+        }
+        Self::select(self.hi.eq(T::from_f64(0.0)), d, d.unless_underflowed())
+    }
+
     /// `self`, or a poisoned pair (a NaN low part, which every operation propagates) where
     /// the value has underflowed into the subnormal range: a factor like σ(-800) in `f64`
     /// has a few bits left, and a growing factor such as e^x would lift it back into the
@@ -187,22 +217,48 @@ impl<T: Float> Repr<T> for Pair<T> {
     }
 
     /// Long division with one rounded reciprocal: a first quotient `q = a · fl(1/b)`
-    /// (within a few ULPs), the remainder `a − b q` (exact to about 2p bits: the product is
-    /// error-free and the difference cancels), and its quotient as the low part. One
+    /// (within a few ULPs), the remainder `a − b q`, and its quotient as the low part. One
     /// division instead of two — the reciprocal of a constant divisor is folded at compile
     /// time, so dividing by a constant divides nothing — and the pair is as accurate: the
     /// low part needs only `p` bits of its own. (`1/b` keeps at least `p − 2` bits for any
     /// finite `b`: the product of the largest and the smallest normal numbers is about 4.)
     #[inline(always)]
     fn div(self, b: Self) -> Self {
-        let inv = T::from_f64(1.0) / b.hi;
-        let q = self.hi * inv;
-        let r = self.add(b.mul(Self::new(q)).neg());
-        let d = Self::renormalised(q, r.hi * inv);
-        if !d.hi.below_normal().any() {
-            return d;
+        self.quotient(b.hi, Some(b.lo))
+    }
+
+    /// A product with an exact `T` (`b` without a low part): Dekker's or the fused
+    /// product of the high parts and one more product, where a pair times a pair takes
+    /// three; tested for underflow as [`mul`](Repr::mul) is.
+    #[inline(always)]
+    fn mul_plain(self, b: T) -> Self {
+        let (p, e) = two_prod(self.hi, b);
+        let product = Self::dominant(p, e + self.lo * b);
+        if !product.hi.below_normal().any() {
+            return product;
         }
-        Self::select(self.hi.eq(T::from_f64(0.0)), d, d.unless_underflowed())
+        let zero = T::from_f64(0.0);
+        let nonzero = !(self.hi.eq(zero) | b.eq(zero));
+        Self::select(nonzero, product.unless_underflowed(), product)
+    }
+
+    /// A quotient by an exact `T`: [`div`](Repr::div) without the divisor's low part.
+    #[inline(always)]
+    fn div_plain(self, b: T) -> Self {
+        self.quotient(b, None)
+    }
+
+    /// Tested as without the promise: it is made for `f32` operands (see `Dd::mul_normal`),
+    /// and a pair's `T` may be `f64`, subnormal inputs and all.
+    #[inline(always)]
+    fn mul_plain_normal(self, b: T) -> Self {
+        self.mul_plain(b)
+    }
+
+    /// Tested as without the promise (see `mul_plain_normal`).
+    #[inline(always)]
+    fn div_plain_normal(self, b: T) -> Self {
+        self.div_plain(b)
     }
 
     /// One Newton correction.

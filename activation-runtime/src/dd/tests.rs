@@ -746,3 +746,52 @@ fn f64_pairs_carry_their_library_calls_far_below_an_ulp() {
     }
     assert_eq!(Dd::<f64>::new(709.0).exp().settled(), Some(Float::exp(709.0)));
 }
+
+/// Quotients (pair by pair, pair by an exact `f64`) and products by an exact `f64` keep a
+/// pair's precision against MPFR, over operands spread across the exponent range with low
+/// parts of either sign; in the wide form, quotients (a product with `f64`'s reciprocal)
+/// are within 2^-50 of the exact quotient, with or without the promise of `div_normal`,
+/// scalar and in lanes alike.
+#[test]
+fn quotients_and_plain_products_keep_the_precision_of_their_form() {
+    let exact = |hi: f64, lo: f64| Mp::with_val(300, Mp::with_val(300, hi) + lo);
+    let error = |got: (f64, f64), truth: &Mp| Mp::with_val(300, (exact(got.0, got.1) - truth) / truth).abs().to_f64();
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut unit = || (next() >> 11) as f64 / (1u64 << 53) as f64;
+    for _ in 0..20_000 {
+        let mut pair = |scale: f64| {
+            let hi = (unit() * 2.0 - 1.0) * 2f64.powf(unit() * scale - scale / 2.0);
+            let lo = hi * f64::EPSILON * (unit() - 0.5);
+            let (s, e) = super::two_sum(hi, lo);
+            (s, e)
+        };
+        let ((ah, al), (bh, bl)) = (pair(400.0), pair(400.0));
+        let (a, b) = (Dd::<f64>::from_parts(ah, al), Dd::<f64>::from_parts(bh, bl));
+        let q = (a / b).parts();
+        assert!(error(q, &Mp::with_val(300, exact(ah, al) / exact(bh, bl))) < 2f64.powi(-100), "{a:?} / {b:?}: {q:?}");
+        let q = a.div_plain(bh).parts();
+        assert!(error(q, &Mp::with_val(300, exact(ah, al) / bh)) < 2f64.powi(-100), "{a:?} / {bh:e}: {q:?}");
+        let p = a.mul_plain(bh).parts();
+        assert!(error(p, &Mp::with_val(300, exact(ah, al) * bh)) < 2f64.powi(-100), "{a:?} · {bh:e}: {p:?}");
+        // The wide form, scalar and in lanes alike (the same operations).
+        let (x, y) = (
+            (unit() * 2.0 - 1.0) * 2f64.powf(unit() * 100.0 - 50.0),
+            (unit() * 2.0 - 1.0) * 2f64.powf(unit() * 280.0 - 140.0),
+        );
+        let (wx, wy) = (Dd::<f32>::constant(x, 0.0), Dd::<f32>::constant(y, 0.0));
+        let (quotient, normal) = ((wx / wy).0 .0, wx.div_normal(wy).0 .0);
+        let truth = Mp::with_val(300, Mp::with_val(300, x) / y);
+        assert!(
+            error((quotient, 0.0), &truth) < 2f64.powi(-50) && normal == quotient,
+            "{x:e} / {y:e}: {quotient:e}, {normal:e}"
+        );
+        let lanes = (Dd::<F32x16>::constant(x, 0.0) / Dd::<F32x16>::constant(y, 0.0)).0 .0;
+        assert_eq!(lanes.0[3].to_bits(), quotient.to_bits(), "{x:e} / {y:e} in lanes");
+    }
+}
