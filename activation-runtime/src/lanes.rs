@@ -246,7 +246,7 @@ mod block512 {
     }
 
     macro_rules! float_blocks {
-        ($t:ident, $i:ident, $per:expr, $v:ty, $load:ident, $store:ident, $add:ident, $sub:ident, $mul:ident,
+        ($t:ident, $i:ident, $per:expr, $load:ident, $store:ident, $add:ident, $sub:ident, $mul:ident,
          $div:ident, $fmadd:ident, $sqrt:ident, $cmp:ident, $blend:ident, $test:ident, $movm:ident, $and:ident,
          $xor:ident, $set1i:ident, $cast_to_i:ident, $cast_from_i:ident, $vi:ty) => {
             pub(super) mod $t {
@@ -370,7 +370,6 @@ mod block512 {
         f64,
         u64,
         8,
-        __m512d,
         _mm512_loadu_pd,
         _mm512_storeu_pd,
         _mm512_add_pd,
@@ -394,7 +393,6 @@ mod block512 {
         f32,
         u32,
         16,
-        __m512,
         _mm512_loadu_ps,
         _mm512_storeu_ps,
         _mm512_add_ps,

@@ -468,7 +468,17 @@ impl Emitter {
     /// recurses as deep as the formula, and its frame stays small.)
     #[inline(never)]
     fn with_plain_leaf(&mut self, e: &Expr, op: BinOp, a: &Expr, b: &Expr) -> Option<(TokenStream, Prec)> {
-        if self.lifted.is_none() || !matches!(op, BinOp::Mul | BinOp::Div) {
+        let dd = self.lifted.clone()?;
+        if let (Some(x), Some(y)) = (plain_leaf(a), plain_leaf(b)) {
+            // Both exact: one error-free sum or product.
+            match op {
+                BinOp::Add => return Some((quote! { #dd::sum(#x, #y) }, Prec::Postfix)),
+                BinOp::Sub => return Some((quote! { #dd::sum(#x, -#y) }, Prec::Postfix)),
+                BinOp::Mul => return Some((quote! { #dd::product(#x, #y) }, Prec::Postfix)),
+                _ => {}
+            }
+        }
+        if !matches!(op, BinOp::Mul | BinOp::Div) {
             return None;
         }
         let (other, leaf) =
@@ -585,11 +595,17 @@ impl Emitter {
 }
 
 /// A leaf of compensated code that is exactly a `T` in both precisions, as a `T`: a
-/// variable, or a constant whose value is an `f32` (`6`, `0.5`; not `0.1` nor `√2`).
+/// variable, or a constant whose value is an `f32` (`6`, `0.5`; not `0.1` nor `√2`), or
+/// the negation or absolute value of one (exact too).
 fn plain_leaf(e: &Expr) -> Option<TokenStream> {
-    if let Expr::Var(v) = e {
-        let name = Ident::new(v, Span::call_site());
-        return Some(quote!(#name));
+    match e {
+        Expr::Var(v) => {
+            let name = Ident::new(v, Span::call_site());
+            return Some(quote!(#name));
+        }
+        Expr::Neg(a) if !a.is_constant() => return plain_leaf(a).map(|a| quote! { (-#a) }),
+        Expr::Call(Func::Abs, a) if !a.is_constant() => return plain_leaf(a).map(|a| quote! { #a.abs() }),
+        _ => {}
     }
     if !e.is_constant() {
         return None;
@@ -808,14 +824,38 @@ mod tests {
     fn compensated_outputs_run_on_pairs_with_a_plain_fallback() {
         let e = parse_formula("1.0 / (1.0 + x.abs()).powi(3)", &["x"]).unwrap();
         let c = block_with(&[e.clone(), e], &[Arithmetic::Compensated, Arithmetic::Plain]).to_string();
-        assert!(c.contains(":: activation :: __private :: Dd :: < T > :: new (x) . abs ()"), "{c}");
+        // 1 + |x| of two exact values: one error-free sum.
+        assert!(
+            c.contains(":: activation :: __private :: Dd :: < T > :: sum (T :: from_f64 (1.0) , x . abs ())"),
+            "{c}"
+        );
         assert!(c.contains("settled_or !"), "{c}");
         // The fallback and the plain output are the same ordinary code.
-        assert_eq!(c.matches("x . abs ()").count(), 2, "{c}");
+        assert_eq!(c.matches("(T :: from_f64 (1.0) + x . abs ())").count(), 2, "{c}");
         // A fallback of a few plain operations is computed in every lane.
         let e = parse_formula("(1.0 + x.abs()) * x", &["x"]).unwrap();
         let c = block_with(&[e], &[Arithmetic::Compensated]).to_string();
         assert!(c.contains("settled_else ("), "{c}");
+    }
+
+    #[test]
+    fn exact_operands_of_compensated_code_are_passed_plain() {
+        // x (x + 3) / 6: the sum of two exact values is one error-free sum, the factor x
+        // and the divisor 6 have no low part.
+        let e = parse_formula("x * (x + 3.0) / 6.0", &["x"]).unwrap();
+        let c = block_with(&[e], &[Arithmetic::Compensated]).to_string();
+        assert!(c.contains("Dd :: < T > :: sum (x , T :: from_f64 (3.0))"), "{c}");
+        assert!(c.contains("mul_plain") && c.contains("div_plain"), "{c}");
+        // 2x − |x| and −x · 3: differences, negations and absolute values of exact values.
+        let e = parse_formula("(2.0 * x - x.abs()) / (-x * 3.0)", &["x"]).unwrap();
+        let c = block_with(&[e], &[Arithmetic::Compensated]).to_string();
+        assert!(c.contains("Dd :: < T > :: product (T :: from_f64 (2.0) , x)"), "{c}");
+        assert!(c.contains("Dd :: < T > :: product ((- x) , T :: from_f64 (3.0))"), "{c}");
+        // 0.1 and √2 are not `f32`s: they stay pairs (x, the other factor, is plain).
+        let e = parse_formula("x * 0.1 + x / 2.0.sqrt()", &["x"]).unwrap();
+        let c = block_with(&[e], &[Arithmetic::Compensated]).to_string();
+        assert!(c.contains(":: constant (0.1 , 0.0) . mul_plain_normal (x)"), "{c}");
+        assert!(!c.contains("div_plain") && !c.contains(":: product") && !c.contains("from_f64 (0.1))"), "{c}");
     }
 
     #[test]

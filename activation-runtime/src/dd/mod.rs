@@ -143,6 +143,17 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
     fn div_plain(self, b: T) -> Self {
         self.div(Self::new(b))
     }
+    /// a + b for exact `T`s a and b.
+    #[inline(always)]
+    fn sum(a: T, b: T) -> Self {
+        Self::new(a).add(Self::new(b))
+    }
+    /// a · b for exact `T`s a and b, poisoned where a product of nonzero factors
+    /// underflowed.
+    #[inline(always)]
+    fn product(a: T, b: T) -> Self {
+        Self::new(a).mul(Self::new(b))
+    }
     /// [`mul_plain`](Self::mul_plain) under the promise of [`mul_normal`](Self::mul_normal).
     #[inline(always)]
     fn mul_plain_normal(self, b: T) -> Self {
@@ -401,6 +412,22 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     #[inline(always)]
     pub fn mul_plain(self, b: T) -> Self {
         Dd(self.0.mul_plain(b), PhantomData)
+    }
+
+    /// `a + b` for two `T`s that are exactly what they say (see
+    /// [`mul_plain`](Self::mul_plain)): in pairs one error-free sum, already a pair, where a
+    /// sum of pairs takes it and then adds the low parts and renormalises.
+    #[inline(always)]
+    pub fn sum(a: T, b: T) -> Self {
+        Dd(R::sum(a, b), PhantomData)
+    }
+
+    /// `a · b` for two exact `T`s: in pairs one error-free product (tested for underflow as
+    /// a product is); in the wide form the `f64` product, exact and normal for `f32`
+    /// factors, untested.
+    #[inline(always)]
+    pub fn product(a: T, b: T) -> Self {
+        Dd(R::product(a, b), PhantomData)
     }
 
     /// `self · b` for an exact `b` under the promise of [`mul_normal`](Self::mul_normal).

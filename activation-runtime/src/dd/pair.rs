@@ -242,6 +242,26 @@ impl<T: Float> Repr<T> for Pair<T> {
         Self::select(nonzero, product.unless_underflowed(), product)
     }
 
+    /// Knuth's two-sum is already a pair: `|e| ≤ ulp(s) / 2`.
+    #[inline(always)]
+    fn sum(a: T, b: T) -> Self {
+        let (hi, lo) = two_sum(a, b);
+        Pair { hi, lo }
+    }
+
+    /// The error-free product is already a pair; tested for underflow as
+    /// [`mul`](Repr::mul) is.
+    #[inline(always)]
+    fn product(a: T, b: T) -> Self {
+        let (hi, lo) = two_prod(a, b);
+        let product = Pair { hi, lo };
+        if !hi.below_normal().any() {
+            return product;
+        }
+        let zero = T::from_f64(0.0);
+        Self::select(!(a.eq(zero) | b.eq(zero)), product.unless_underflowed(), product)
+    }
+
     /// A quotient by an exact `T`: [`div`](Repr::div) without the divisor's low part.
     #[inline(always)]
     fn div_plain(self, b: T) -> Self {

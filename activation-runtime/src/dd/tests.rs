@@ -748,7 +748,7 @@ fn f64_pairs_carry_their_library_calls_far_below_an_ulp() {
 }
 
 /// Quotients (pair by pair, pair by an exact `f64`) and products by an exact `f64` keep a
-/// pair's precision against MPFR, over operands spread across the exponent range with low
+/// pair's precision against MPFR, sums and products of two exact `f64`s are exact, over operands spread across the exponent range with low
 /// parts of either sign; in the wide form, quotients (a product with `f64`'s reciprocal)
 /// are within 2^-50 of the exact quotient, with or without the promise of `div_normal`,
 /// scalar and in lanes alike.
@@ -779,6 +779,19 @@ fn quotients_and_plain_products_keep_the_precision_of_their_form() {
         assert!(error(q, &Mp::with_val(300, exact(ah, al) / bh)) < 2f64.powi(-100), "{a:?} / {bh:e}: {q:?}");
         let p = a.mul_plain(bh).parts();
         assert!(error(p, &Mp::with_val(300, exact(ah, al) * bh)) < 2f64.powi(-100), "{a:?} · {bh:e}: {p:?}");
+        // Sums and products of two exact values are exact.
+        let (sum, product) = (Dd::<f64>::sum(ah, bh).parts(), Dd::<f64>::product(ah, bh).parts());
+        assert_eq!(exact(sum.0, sum.1), Mp::with_val(300, Mp::with_val(300, ah) + bh), "{ah:e} + {bh:e}: {sum:?}");
+        assert_eq!(
+            exact(product.0, product.1),
+            Mp::with_val(300, Mp::with_val(300, ah) * bh),
+            "{ah:e} · {bh:e}: {product:?}"
+        );
+        let mut single = || ((unit() * 2.0 - 1.0) * 2f64.powf(unit() * 276.0 - 149.0)) as f32;
+        let (x32, y32) = (single(), single());
+        let wide = Dd::<f32>::product(x32, y32).0 .0;
+        assert_eq!(wide, f64::from(x32) * f64::from(y32), "{x32:e} · {y32:e}");
+        assert!(wide == 0.0 || wide.abs() >= f64::MIN_POSITIVE, "{x32:e} · {y32:e}: {wide:e}");
         // The wide form, scalar and in lanes alike (the same operations).
         let (x, y) = (
             (unit() * 2.0 - 1.0) * 2f64.powf(unit() * 100.0 - 50.0),

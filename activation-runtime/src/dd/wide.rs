@@ -156,6 +156,13 @@ impl<T: Float> Repr<T> for Wide<T> {
         Wide(poisoned::<T>(lost, q))
     }
 
+    /// Two `f32`s' product in `f64`: exact (24 + 24 bits) and, where not 0, at least 2^-298,
+    /// so never below `f64`'s normal range: untested.
+    #[inline(always)]
+    fn product(a: T, b: T) -> Self {
+        Wide(a.widen() * b.widen())
+    }
+
     /// Untested: the engine promises that an underflow cannot matter (`Dd::mul_normal`).
     #[inline(always)]
     fn mul_normal(self, b: Self) -> Self {
