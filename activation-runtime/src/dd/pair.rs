@@ -58,6 +58,18 @@ impl<T: Float> Pair<T> {
         Self::select(self.hi.eq(T::from_f64(0.0)), d, d.unless_underflowed())
     }
 
+    /// The product `self` of factors whose high parts are `a` and `b`, poisoned where it
+    /// underflowed from nonzero factors: tested in two steps, is the product below the
+    /// normal range — then, only where some lane is, were both factors nonzero.
+    #[inline(always)]
+    fn tested_product(self, a: T, b: T) -> Self {
+        if !self.hi.below_normal().any() {
+            return self;
+        }
+        let zero = T::from_f64(0.0);
+        Self::select(!(a.eq(zero) | b.eq(zero)), self.unless_underflowed(), self)
+    }
+
     /// `self`, or a poisoned pair (a NaN low part, which every operation propagates) where
     /// the value has underflowed into the subnormal range: a factor like σ(-800) in `f64`
     /// has a few bits left, and a growing factor such as e^x would lift it back into the
@@ -204,16 +216,7 @@ impl<T: Float> Repr<T> for Pair<T> {
     fn mul(self, b: Self) -> Self {
         let (p, e) = two_prod(self.hi, b.hi);
         let e = e + (self.hi * b.lo + self.lo * b.hi);
-        let hi = p + e;
-        let product = Pair { hi, lo: e - (hi - p) };
-        // Tested in two steps: is the product below the normal range — then, only where
-        // some lane is, were both factors nonzero.
-        if !product.hi.below_normal().any() {
-            return product;
-        }
-        let zero = T::from_f64(0.0);
-        let nonzero = !(self.hi.eq(zero) | b.hi.eq(zero));
-        Self::select(nonzero, product.unless_underflowed(), product)
+        Self::dominant(p, e).tested_product(self.hi, b.hi)
     }
 
     /// Long division with one rounded reciprocal: a first quotient `q = a · fl(1/b)`
@@ -233,13 +236,7 @@ impl<T: Float> Repr<T> for Pair<T> {
     #[inline(always)]
     fn mul_plain(self, b: T) -> Self {
         let (p, e) = two_prod(self.hi, b);
-        let product = Self::dominant(p, e + self.lo * b);
-        if !product.hi.below_normal().any() {
-            return product;
-        }
-        let zero = T::from_f64(0.0);
-        let nonzero = !(self.hi.eq(zero) | b.eq(zero));
-        Self::select(nonzero, product.unless_underflowed(), product)
+        Self::dominant(p, e + self.lo * b).tested_product(self.hi, b)
     }
 
     /// Knuth's two-sum is already a pair: `|e| ≤ ulp(s) / 2`.
@@ -254,12 +251,7 @@ impl<T: Float> Repr<T> for Pair<T> {
     #[inline(always)]
     fn product(a: T, b: T) -> Self {
         let (hi, lo) = two_prod(a, b);
-        let product = Pair { hi, lo };
-        if !hi.below_normal().any() {
-            return product;
-        }
-        let zero = T::from_f64(0.0);
-        Self::select(!(a.eq(zero) | b.eq(zero)), product.unless_underflowed(), product)
+        Pair { hi, lo }.tested_product(a, b)
     }
 
     /// A quotient by an exact `T`: [`div`](Repr::div) without the divisor's low part.
