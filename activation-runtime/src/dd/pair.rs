@@ -242,8 +242,7 @@ impl<T: Float> Repr<T> for Pair<T> {
     /// Knuth's two-sum is already a pair: `|e| ≤ ulp(s) / 2`.
     #[inline(always)]
     fn sum(a: T, b: T) -> Self {
-        let (hi, lo) = two_sum(a, b);
-        Pair { hi, lo }
+        Self::renormalised(a, b)
     }
 
     /// The error-free product is already a pair; tested for underflow as
