@@ -41,7 +41,8 @@ impl<T: Float> Pair<T> {
     /// is within a factor 2 of `a_hi` (q is a_hi / b_hi within a few ULPs), so `a_hi − p`
     /// is exact (Sterbenz), and the rest of the remainder, some 2^-p of `a_hi`, is rounded
     /// at most three times — 2^-2p of the quotient, as a pair carries. A quotient that
-    /// lands below the normal range is poisoned unless the dividend is 0.
+    /// lands below the normal range, or a dividend there, is poisoned unless the dividend
+    /// is 0.
     #[inline(always)]
     fn quotient(self, bh: T, bl: Option<T>) -> Self {
         let inv = T::from_f64(1.0) / bh;
@@ -52,10 +53,14 @@ impl<T: Float> Pair<T> {
             r = r - bl * q;
         }
         let d = Self::dominant(q, r * inv);
-        if !d.hi.below_normal().any() {
+        // `p + e = b_hi q` is error-free only where `p` (about `a_hi`) is normal, as the
+        // quotient must be: both tested, refused unless the dividend is 0.
+        let lost = d.hi.below_normal() | p.below_normal();
+        if !lost.any() {
             return d;
         }
-        Self::select(self.hi.eq(T::from_f64(0.0)), d, d.unless_underflowed())
+        let lost = lost & !self.hi.eq(T::from_f64(0.0));
+        Pair { hi: d.hi, lo: T::select(lost, T::from_f64(f64::NAN), d.lo) }
     }
 
     /// The product `self` of factors whose high parts are `a` and `b`, poisoned where it

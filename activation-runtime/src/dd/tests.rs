@@ -808,3 +808,20 @@ fn quotients_and_plain_products_keep_the_precision_of_their_form() {
         assert_eq!(lanes.0[3].to_bits(), quotient.to_bits(), "{x:e} / {y:e} in lanes");
     }
 }
+
+/// A subnormal dividend leaves the remainder's product inexact: such quotients are refused
+/// (the plain code decides), scalar and lanes alike, unless the dividend is 0.
+#[test]
+fn quotients_of_subnormal_dividends_are_refused() {
+    for (x, y) in [(1.7953924147e-314, 3.8569544632377574e-294), (-4e-320, 1e-300), (2.2e-308, 3.0)] {
+        assert_eq!(Dd::<f64>::new(x).div_plain(y).settled(), None, "{x:e} / {y:e}");
+        assert_eq!((Dd::<f64>::new(x) / Dd::<f64>::new(y)).settled(), None, "{x:e} / {y:e}");
+        let lanes = Dd::<F64x8>::new(F64x8::splat(x)).div_plain(F64x8::splat(y)).settle();
+        assert!(lanes.1 .0.iter().all(|&m| m == 0), "{x:e} / {y:e} in lanes");
+    }
+    // A 0 dividend is not poisoned (its 0 is the plain code's to settle), a normal one
+    // settles.
+    let (hi, lo) = Dd::<f64>::new(0.0).div_plain(1e-300).parts();
+    assert!(hi == 0.0 && !lo.is_nan(), "{hi:e} {lo:e}");
+    assert!(Dd::<f64>::new(3e-300).div_plain(1e-300).settled().is_some());
+}
