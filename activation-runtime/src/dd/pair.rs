@@ -59,8 +59,7 @@ impl<T: Float> Pair<T> {
         if !lost.any() {
             return d;
         }
-        let lost = lost & !self.hi.eq(T::from_f64(0.0));
-        Pair { hi: d.hi, lo: T::select(lost, T::from_f64(f64::NAN), d.lo) }
+        d.poisoned(lost & !self.hi.eq(T::from_f64(0.0)))
     }
 
     /// The product `self` of factors whose high parts are `a` and `b`, poisoned where it
@@ -82,8 +81,13 @@ impl<T: Float> Pair<T> {
     /// code, whose log-domain products handle tails, runs.
     #[inline(always)]
     fn unless_underflowed(self) -> Self {
-        let under = self.hi.below_normal();
-        Pair { hi: self.hi, lo: T::select(under, T::from_f64(f64::NAN), self.lo) }
+        self.poisoned(self.hi.below_normal())
+    }
+
+    /// `self` with a NaN low part (refused) in the lanes of `m`.
+    #[inline(always)]
+    fn poisoned(self, m: T::Mask) -> Self {
+        Pair { hi: self.hi, lo: T::select(m, T::from_f64(f64::NAN), self.lo) }
     }
 
     /// `other > self`, comparing the pairs lexicographically.
