@@ -167,7 +167,8 @@ mod reduce {
     #[inline(always)]
     fn blocks<I>(m: &[I], not: bool) -> (bool, &[I]) {
         use core::arch::x86_64::{
-            __m512i, _mm512_or_si512, _mm512_set1_epi32, _mm512_setzero_si512, _mm512_test_epi32_mask, _mm512_xor_si512,
+            __m512i, _mm512_or_si512, _mm512_set1_epi32, _mm512_setzero_si512, _mm512_test_epi32_mask,
+            _mm512_test_epi64_mask, _mm512_xor_si512,
         };
         let chunks = m.chunks_exact(64 / core::mem::size_of::<I>());
         let rest = chunks.remainder();
@@ -175,8 +176,12 @@ mod reduce {
             return (false, rest);
         }
         // SAFETY: the build's target CPU has AVX-512 F (the `cfg`); a block is 64 bytes of
-        // lanes, read unaligned. A lane is all ones or all zeros, so testing 32-bit
-        // elements of the OR says whether any lane of any width is set.
+        // lanes, read unaligned. A lane is all ones or all zeros, so testing elements of
+        // the OR says whether any lane is set. The test takes the lanes' own width: a
+        // comparison's mask register widened into lanes and tested at that width is the
+        // mask register again, which LLVM then tests directly (one `kortest`; tested as
+        // 32-bit elements, `f64` lanes went from the mask register to a vector and back
+        // for every `any` and `all`).
         unsafe {
             let flip = if not { _mm512_set1_epi32(-1) } else { _mm512_setzero_si512() };
             let mut acc = _mm512_setzero_si512();
@@ -184,7 +189,12 @@ mod reduce {
                 let block = core::ptr::read_unaligned(c.as_ptr().cast::<__m512i>());
                 acc = _mm512_or_si512(acc, _mm512_xor_si512(block, flip));
             }
-            (_mm512_test_epi32_mask(acc, acc) != 0, rest)
+            let set = if core::mem::size_of::<I>() == 8 {
+                _mm512_test_epi64_mask(acc, acc) != 0
+            } else {
+                _mm512_test_epi32_mask(acc, acc) != 0
+            };
+            (set, rest)
         }
     }
 
