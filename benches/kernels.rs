@@ -47,6 +47,10 @@ const NAMES: &[&str] = &[
     "hardswish",
 ];
 
+/// Swish's β in the hand-written kernels: the catalog's default, which `Swish::default()`
+/// gives the generated ones.
+const SWISH_BETA: f64 = 1.0;
+
 /// 4096 inputs (in cache) and 16 M inputs (from DRAM).
 const SMALL: usize = 4096;
 const LARGE: usize = 1 << 24;
@@ -318,9 +322,11 @@ mod formulas {
     const SELU_L: f64 = 1.050_700_987_355_480_5;
 
     /// (f, f') of the activation `NAMES[K]` at x (a constant, so that the choice folds away
-    /// before the loop is vectorised).
+    /// before the loop is vectorised), and swish's β = `beta`, which the kernels read
+    /// before their loop as a value the compiler does not know, as the generated kernels
+    /// read it from the struct (`Swish { beta }`): x σ(βx) is not silu's loop.
     #[inline(always)]
-    pub fn both<T: Num, M: Math<T>, const K: usize>(x: T) -> (T, T) {
+    pub fn both<T: Num, M: Math<T>, const K: usize>(x: T, beta: T) -> (T, T) {
         let name = super::NAMES[K];
         let (zero, one) = (T::c(0.0), T::c(1.0));
         let pos = x > zero;
@@ -347,9 +353,14 @@ mod formulas {
                 let (l, a) = (T::c(SELU_L), T::c(SELU_A));
                 (if pos { l * x } else { l * a * (e - one) }, if pos { l } else { l * a * e })
             }
-            "swish" | "silu" => {
+            "silu" => {
                 let s = sigmoid::<T, M>(x);
                 (x * s, s * (one + x * (one - s)))
+            }
+            "swish" => {
+                let u = beta * x;
+                let s = sigmoid::<T, M>(u);
+                (x * s, s * (one + u * (one - s)))
             }
             "gelu" => {
                 let inner = T::c(SQRT_2_OVER_PI) * (x + T::c(0.044715) * x * x * x);
@@ -406,18 +417,21 @@ macro_rules! hand_kernels {
                 ($n:expr) => {
                     Kernels {
                         forward: |x, y| {
+                            let beta = black_box(T::c(SWISH_BETA));
                             for (o, &v) in y.iter_mut().zip(x) {
-                                *o = formulas::both::<T, $math, $n>(v).0;
+                                *o = formulas::both::<T, $math, $n>(v, beta).0;
                             }
                         },
                         backward: |x, g, d| {
+                            let beta = black_box(T::c(SWISH_BETA));
                             for ((o, &v), &gi) in d.iter_mut().zip(x).zip(g) {
-                                *o = gi * formulas::both::<T, $math, $n>(v).1;
+                                *o = gi * formulas::both::<T, $math, $n>(v, beta).1;
                             }
                         },
                         fused: |x, y, d| {
+                            let beta = black_box(T::c(SWISH_BETA));
                             for ((o, p), &v) in y.iter_mut().zip(d.iter_mut()).zip(x) {
-                                (*o, *p) = formulas::both::<T, $math, $n>(v);
+                                (*o, *p) = formulas::both::<T, $math, $n>(v, beta);
                             }
                         },
                     }
