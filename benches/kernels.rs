@@ -146,8 +146,9 @@ trait Num:
     fn round(self) -> Self;
     /// The polynomial of `exp` on [-ln 2 / 2, ln 2 / 2] (Taylor, as hand-written kernels do).
     fn exp_poly(r: Self) -> Self;
-    /// Terms of the atanh series of `ln` (2 s Σ s^2k / (2k + 1)).
-    const LN_TERMS: usize;
+    /// Σ s2^k / (2k + 1) over the terms of the atanh series of `ln` (2 s Σ s^2k / (2k + 1)),
+    /// by Horner's scheme over constant coefficients, as [`exp_poly`](Num::exp_poly).
+    fn atanh_poly(s2: Self) -> Self;
 }
 
 macro_rules! num {
@@ -210,7 +211,27 @@ macro_rules! num {
                 }
                 p
             }
-            const LN_TERMS: usize = $ln_terms;
+            #[inline(always)]
+            fn atanh_poly(s2: Self) -> Self {
+                // (Computed in the loop as 1 / (2k + 1), the coefficients were sixteen
+                // divisions per element in `f64`, where the loop was not unrolled.)
+                const C: [f64; $ln_terms] = {
+                    let mut c = [1.0; $ln_terms];
+                    let mut k = 0;
+                    while k < $ln_terms {
+                        c[k] = 1.0 / (2 * k + 1) as f64;
+                        k += 1;
+                    }
+                    c
+                };
+                let mut p = C[$ln_terms - 1] as $t;
+                let mut k = $ln_terms - 1;
+                while k > 0 {
+                    k -= 1;
+                    p = p * s2 + C[k] as $t;
+                }
+                p
+            }
         }
     };
 }
@@ -241,12 +262,7 @@ impl<T: Num> Math<T> for Poly {
     fn ln_1p(x: T) -> T {
         // For x in [0, 1] (softplus's e^-|x|): 2 atanh(x / (2 + x)).
         let s = x / (T::c(2.0) + x);
-        let s2 = s * s;
-        let mut p = T::c(0.0);
-        for k in (0..T::LN_TERMS).rev() {
-            p = p * s2 + T::c(1.0 / (2 * k + 1) as f64);
-        }
-        T::c(2.0) * s * p
+        T::c(2.0) * s * T::atanh_poly(s * s)
     }
     #[inline(always)]
     fn tanh(x: T) -> T {
