@@ -117,7 +117,8 @@ macro_rules! lane_mask {
 
 /// The OR-reductions behind [`Mask::any`] and [`Mask::all`] in a build whose target CPU
 /// has AVX-512 (`-C target-cpu=native` on such a machine): the mask ORed 512 bits at a
-/// time and tested into a mask register (`vptestmd`, one `kortest`), what is left of it
+/// time and tested at the lanes' width, which LLVM folds with the comparison that made the
+/// mask into one `kortest` of the comparison's mask register, what is left of it
 /// 128 bits at a time with one `movmsk`. Written as loops over the lanes, as elsewhere,
 /// the reductions are left to LLVM's SLP vectoriser, which finds one `kortestw` while a
 /// 512-bit vector is one register — the default build, where only the dispatched

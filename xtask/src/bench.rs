@@ -40,7 +40,8 @@ pub fn main(args: &[String]) -> Result<(), String> {
     let from = args.iter().position(|a| a == "--from").and_then(|i| args.get(i + 1)).cloned();
     let cpu = cpu_name();
     let mut runs: Vec<(String, Times)> = Vec::new();
-    let mut written_by = format!("`cargo xtask bench {}`", args.join(" "));
+    let command = std::iter::once("cargo xtask bench").chain(args.iter().map(String::as_str));
+    let mut written_by = format!("`{}`", command.collect::<Vec<_>>().join(" "));
     if let Some(from) = &from {
         // The kernel figures of an earlier record, re-rendered (a new summary, a threads run).
         let text = std::fs::read_to_string(from).map_err(|e| format!("reading {from}: {e}"))?;
