@@ -63,26 +63,41 @@ pub fn two_sum<T: Float>(a: T, b: T) -> (T, T) {
 
 /// Error-free product: `(p, e)` with `p = fl(a b)` and `a b = p + e` exactly: one fused
 /// multiply-add where the lanes know the CPU has it, else Dekker's splitting (a software
-/// `fma` would be far slower). The pair is the same exact one either way; where Dekker's
-/// split overflows (|a| or |b| within 2^⌈p/2⌉ of the top of the range) both give a NaN
-/// error term, so that every path refuses the same pairs.
+/// `fma` would be far slower). The pair is the same exact one either way, for every pair
+/// of factors whose product is finite and whose error is not below the subnormal range:
+/// Dekker's split of a factor within 2^⌈p/2⌉ of the top of the range would overflow, so
+/// such a factor is split at 2^-(⌈p/2⌉+1) times its value and the error scaled back
+/// (exactly: the scaled product stays far above the subnormal range). Until this scaling
+/// (`docs/speed.md`), both paths gave such products a NaN error term, and the fused path
+/// paid five operations per product to compute the same NaN.
 #[inline(always)]
 pub fn two_prod<T: Float>(a: T, b: T) -> (T, T) {
-    let split = T::split_factor();
     let p = a * b;
     if T::FAST_FMA {
-        let (ta, tb) = (split * a, split * b);
-        // `t - t` is 0, or NaN where Dekker's split would have overflowed.
-        #[allow(clippy::eq_op)]
-        return (p, a.mul_add(b, -p) + ((ta - ta) + (tb - tb)));
+        return (p, a.mul_add(b, -p));
     }
-    let halves = |v: T| {
-        let t = split * v;
-        let hi = t - (t - v);
-        (hi, v - hi)
+    let dekker = |a: T, b: T, p: T| {
+        let split = T::split_factor();
+        let halves = |v: T| {
+            let t = split * v;
+            let hi = t - (t - v);
+            (hi, v - hi)
+        };
+        let ((ah, al), (bh, bl)) = (halves(a), halves(b));
+        ((ah * bh - p) + ah * bl + al * bh) + al * bl
     };
-    let ((ah, al), (bh, bl)) = (halves(a), halves(b));
-    (p, ((ah * bh - p) + ah * bl + al * bh) + al * bl)
+    let e = dekker(a, b, p);
+    // A split that overflowed leaves a NaN (so do NaN and infinite factors, for which the
+    // scaled split gives the same).
+    let e = crate::float::unless(e.is_nan(), e, || {
+        let limit = T::splat(T::Scalar::SPLIT_LIMIT);
+        let (down, one) = (T::splat(T::Scalar::SPLIT_SCALE), T::from_f64(1.0));
+        let (big_a, big_b) = (a.abs().ge(limit), b.abs().ge(limit));
+        let (sa, sb) = (T::select(big_a, down, one), T::select(big_b, down, one));
+        let (a2, b2) = (a * sa, b * sb);
+        dekker(a2, b2, a2 * b2) / (sa * sb)
+    });
+    (p, e)
 }
 
 /// How [`Dd<T>`] holds its value: the operations whose algorithms differ between the

@@ -1,11 +1,12 @@
 //! The double-double representation of [`Dd`](super::Dd), for `f64` and its lanes:
 //! `hi + lo` with |lo| ≤ ulp(hi) / 2, about 2p bits.
 //!
-//! Dekker's product needs `|v| · 2^⌈p/2⌉` to stay finite, and a value that has underflowed
-//! keeps only a few bits: a decaying factor in the subnormal range, or a product that
-//! lands there, poisons the pair (a NaN low part), and `settle` refuses poisoned,
-//! non-finite and subnormal results. (Near the bottom of the normal range the low part
-//! itself is subnormal: the pair is then only about as precise as `T`, never worse.)
+//! A value that has underflowed keeps only a few bits: a decaying factor in the subnormal
+//! range, or a product that lands there, poisons the pair (a NaN low part), and `settle`
+//! refuses poisoned, non-finite and subnormal results. (Near the bottom of the normal
+//! range the low part itself is subnormal: the pair is then only about as precise as `T`,
+//! never worse.) At the top of the range products are exact up to overflow: Dekker's
+//! split scales a factor that it would overflow ([`two_prod`]).
 
 use super::{gaussian_slope, two_prod, two_sum, Repr};
 use crate::float::{Float, Mask, Select};

@@ -2,9 +2,10 @@ use rug::float::Round;
 use rug::ops::Pow;
 use rug::Float as Mp;
 
-use super::{Dd, DdPair};
+use super::{two_prod, Dd, DdPair};
 use crate::float::Float;
-use crate::lanes::{F32x16, F32x4, F32x8, F64x8};
+use crate::lanes::{F32x16, F32x4, F32x8, F64x2, F64x8};
+use crate::real::Real;
 
 /// Exact to about 2^-100 relative in `f64`, so these compare against closed forms at
 /// 1e-30 where a plain `f64` would be off by 1e-17.
@@ -824,4 +825,44 @@ fn quotients_of_subnormal_dividends_are_refused() {
     let (hi, lo) = Dd::<f64>::new(0.0).div_plain(1e-300).parts();
     assert!(hi == 0.0 && !lo.is_nan(), "{hi:e} {lo:e}");
     assert!(Dd::<f64>::new(3e-300).div_plain(1e-300).settled().is_some());
+}
+
+/// `two_prod` is exact and gives the same pair on every path — scalars and lanes of each
+/// width, whichever of Dekker's split and the fused multiply-add each takes in this build —
+/// also for factors near the top of the range, where Dekker's split of the factor itself
+/// would overflow.
+#[test]
+fn error_free_products_are_exact_near_the_top_of_the_range() {
+    assert_eq!(f64::SPLIT_LIMIT, 2f64.powi(1023 - 27));
+    assert_eq!(f64::SPLIT_SCALE, 2f64.powi(-28));
+    assert_eq!(f32::SPLIT_LIMIT, 2f32.powi(127 - 12));
+    assert_eq!(f32::SPLIT_SCALE, 2f32.powi(-13));
+    let f64s = [
+        (1e305, 3.7),
+        (-1.7e308, 0.9),
+        (2f64.powi(996), 1.1),
+        (2f64.powi(996) * (1.0 - f64::EPSILON / 2.0), -1.1),
+        (1.3, 1e306),
+        (1e300, 1e-310),
+        (1e154, 1e154),
+        (3.1e-5, 7.9),
+    ];
+    for (a, b) in f64s {
+        let (p, e) = two_prod(a, b);
+        let exact = Mp::with_val(300, Mp::with_val(300, a) * b);
+        assert_eq!(Mp::with_val(300, Mp::with_val(300, p) + e), exact, "{a:e} · {b:e}: {p:e} + {e:e}");
+        let (p2, e2) = two_prod(F64x2::splat(a), F64x2::splat(b));
+        let (p8, e8) = two_prod(F64x8::splat(a), F64x8::splat(b));
+        assert_eq!((p2.0[1].to_bits(), e2.0[1].to_bits()), (p.to_bits(), e.to_bits()), "{a:e} · {b:e}");
+        assert_eq!((p8.0[7].to_bits(), e8.0[7].to_bits()), (p.to_bits(), e.to_bits()), "{a:e} · {b:e}");
+    }
+    for (a, b) in [(3e38f32, 0.9f32), (-4.2e34, 3.3), (1.3, 2.5e38), (1e20, 1e-30), (3.1e-5, 7.9)] {
+        let (p, e) = two_prod(a, b);
+        let exact = Mp::with_val(100, Mp::with_val(100, a) * b);
+        assert_eq!(Mp::with_val(100, Mp::with_val(100, p) + e), exact, "{a:e} · {b:e}: {p:e} + {e:e}");
+        let (p4, e4) = two_prod(F32x4::splat(a), F32x4::splat(b));
+        let (p16, e16) = two_prod(F32x16::splat(a), F32x16::splat(b));
+        assert_eq!((p4.0[3].to_bits(), e4.0[3].to_bits()), (p.to_bits(), e.to_bits()), "{a:e} · {b:e}");
+        assert_eq!((p16.0[15].to_bits(), e16.0[15].to_bits()), (p.to_bits(), e.to_bits()), "{a:e} · {b:e}");
+    }
 }
