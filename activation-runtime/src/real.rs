@@ -17,12 +17,20 @@ pub trait Real: Float<Scalar = Self, Mask = bool> + PartialOrd + crate::math::Ta
     /// Dekker's splitting factor 2^⌈p/2⌉ + 1 for this precision p.
     #[doc(hidden)]
     const SPLIT: Self;
-    /// 2^(emax − ⌈p/2⌉): from it on, `SPLIT` times a number overflows.
-    #[doc(hidden)]
-    const SPLIT_LIMIT: Self;
-    /// 2^-(⌈p/2⌉ + 1): a number at or above `SPLIT_LIMIT` times it splits without overflow.
+    /// 2^-(⌈p/2⌉ + 1): any finite number times it splits without overflow, and two factors
+    /// whose product is finite, the larger one scaled by it, multiply without overflow in
+    /// Dekker's algorithm.
     #[doc(hidden)]
     const SPLIT_SCALE: Self;
+    /// 2^(2p + 8) times the smallest subnormal number (2^-960, 2^-93): a normal product below
+    /// it may have an error below the subnormal range, where Dekker's algorithm rounds it
+    /// otherwise than a fused multiply-add.
+    #[doc(hidden)]
+    const SPLIT_FLOOR: Self;
+    /// 2^(2p + 4): the smaller factor of a normal product below `SPLIT_FLOOR`, times it,
+    /// lifts the product's error into the normal range (2^110, 2^52).
+    #[doc(hidden)]
+    const SPLIT_RAISE: Self;
     /// The largest finite binary exponent, emax = 127 or 1023, as a float.
     #[doc(hidden)]
     const EMAX: Self;
@@ -102,7 +110,7 @@ bit_primitives!(bits_f64, f64, u64);
 bit_primitives!(bits_f32, f32, u32);
 
 macro_rules! impl_real {
-    ($t:ty, $split:expr, $split_limit:expr, $split_scale:expr, $dispatch:path, $bits:ident, $repr:ident) => {
+    ($t:ty, $split:expr, $split_scale:expr, $split_floor:expr, $split_raise:expr, $dispatch:path, $bits:ident, $repr:ident) => {
         impl sealed::Sealed for $t {}
 
         impl Float for $t {
@@ -245,8 +253,9 @@ macro_rules! impl_real {
         impl Real for $t {
             const MIN_POSITIVE: Self = <$t>::MIN_POSITIVE;
             const SPLIT: Self = $split;
-            const SPLIT_LIMIT: Self = $split_limit;
             const SPLIT_SCALE: Self = $split_scale;
+            const SPLIT_FLOOR: Self = $split_floor;
+            const SPLIT_RAISE: Self = $split_raise;
             const EMAX: Self = (<$t>::MAX_EXP - 1) as $t;
             const ROUND_MAGIC: Self = 1.5 * (1u64 << (<$t>::MANTISSA_DIGITS - 1)) as $t;
             const DIGITS: Self = <$t>::MANTISSA_DIGITS as $t;
@@ -266,13 +275,14 @@ macro_rules! impl_real {
 impl_real!(
     f64,
     134_217_729.0,
-    6.696_928_794_914_171e299,
     3.725_290_298_461_914e-9,
+    1.026_134_200_324_594_1e-289,
+    1.298_074_214_633_707e33,
     crate::dispatch::f64_lanes,
     bits_f64,
     Pair
 );
-impl_real!(f32, 4097.0, 4.153_837_5e34, 1.220_703_1e-4, crate::dispatch::f32_lanes, bits_f32, Wide);
+impl_real!(f32, 4097.0, 1.220_703_1e-4, 1.009_742e-28, 4.503_599_6e15, crate::dispatch::f32_lanes, bits_f32, Wide);
 
 #[cfg(test)]
 mod tests {

@@ -73,7 +73,7 @@ fn cheap(outputs: &[Expr], compensated: &[Arithmetic]) -> bool {
 
 /// The block of a scalar activation's `outputs`: those flagged in `compensated` computed in
 /// double-double arithmetic (see [`crate::passes::compensate`]), falling back to their plain
-/// code where the pair cannot be trusted (overflowing splits, results near the subnormal
+/// code where the pair cannot be trusted (results that overflow or come near the subnormal
 /// range); quotients of a vanishing numerator taken as tail quotients ([`tail_quotient`]).
 pub(crate) fn block_with(outputs: &[Expr], compensated: &[Arithmetic]) -> TokenStream {
     block_in(outputs, compensated, true)

@@ -27,8 +27,7 @@ use crate::ir::expr::{BinOp, Expr, Func};
 /// Beyond this |argument| the refinement runs in pairs (`f64`; `f32` refines everywhere):
 /// below it the argument's rounding costs at most a few ULPs (its amplification is about |v|).
 const TAIL: f64 = 4.0;
-/// Above this |argument| every eligible function has saturated to 0, 1 or ∞ in `f64`; the
-/// guard also keeps Dekker's splitting far from overflow.
+/// Above this |argument| every eligible function has saturated to 0, 1 or ∞ in `f64`.
 const FAR: f64 = 1.0e4;
 
 /// Whether `u` is a polynomial the refinement can evaluate, and worth it (it rounds).

@@ -213,8 +213,8 @@ fn reduce_ln2(a: D) -> (i32, D) {
     (k as i32, a - d(k) * D::from_parts(LN_2.0, LN_2.1))
 }
 
-/// 2^k · v, exact: each part scaled by powers of two (the runtime's product splits its
-/// factors à la Dekker without FMA, which overflows near the top of the range).
+/// 2^k · v, exact wherever the result is normal: each part scaled by powers of two
+/// (cheaper than a pair product), in two steps, since 2^k alone may leave `f64`'s range.
 fn scale(v: D, k: i32) -> D {
     let (hi, lo) = v.parts();
     let half = k / 2;

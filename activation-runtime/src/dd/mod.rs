@@ -63,13 +63,19 @@ pub fn two_sum<T: Float>(a: T, b: T) -> (T, T) {
 
 /// Error-free product: `(p, e)` with `p = fl(a b)` and `a b = p + e` exactly: one fused
 /// multiply-add where the lanes know the CPU has it, else Dekker's splitting (a software
-/// `fma` would be far slower). The pair is the same exact one either way, for every pair
-/// of factors whose product is finite and whose error is not below the subnormal range:
-/// Dekker's split of a factor within 2^⌈p/2⌉ of the top of the range would overflow, so
-/// such a factor is split at 2^-(⌈p/2⌉+1) times its value and the error scaled back
-/// (exactly: the scaled product stays far above the subnormal range). Until this scaling
-/// (`docs/speed.md`), both paths gave such products a NaN error term, and the fused path
-/// paid five operations per product to compute the same NaN.
+/// `fma` would be far slower). Both paths give the same bits wherever `p` is normal (the
+/// exact pair, or where the error is below the subnormal range, `e` rounded once as the
+/// multiply-add rounds it) or not finite (`-p` where the product overflows from finite
+/// factors, NaN where a factor is not finite; NaN payloads aside). Dekker's algorithm alone
+/// would not: its split of a factor within 2^⌈p/2⌉ of the top of the range overflows, and
+/// so can its high parts' product where `p` is near the top, and where `p` is below
+/// [`Real::SPLIT_FLOOR`](crate::Real) its partial products round on the subnormal grid.
+/// There (rare: tested for any lane) it scales a factor by a power of two — the larger down
+/// by `SPLIT_SCALE` near the top, the smaller up by `SPLIT_RAISE` near the bottom —, and
+/// scales the exact error of that product back. (A subnormal `p` keeps Dekker's error:
+/// pairs refuse such products anyway.) Until this scaling (`docs/speed.md`), both paths
+/// gave a factor near the top a NaN error term, the fused path paying six operations per
+/// product to compute the same NaN.
 #[inline(always)]
 pub fn two_prod<T: Float>(a: T, b: T) -> (T, T) {
     let p = a * b;
@@ -87,15 +93,25 @@ pub fn two_prod<T: Float>(a: T, b: T) -> (T, T) {
         ((ah * bh - p) + ah * bl + al * bh) + al * bl
     };
     let e = dekker(a, b, p);
-    // A split that overflowed leaves a NaN (so do NaN and infinite factors, for which the
-    // scaled split gives the same).
-    let e = crate::float::unless(e.is_nan(), e, || {
-        let limit = T::splat(T::Scalar::SPLIT_LIMIT);
-        let (down, one) = (T::splat(T::Scalar::SPLIT_SCALE), T::from_f64(1.0));
-        let (big_a, big_b) = (a.abs().ge(limit), b.abs().ge(limit));
-        let (sa, sb) = (T::select(big_a, down, one), T::select(big_b, down, one));
+    let size = p.abs();
+    let low = size.lt(T::splat(T::Scalar::SPLIT_FLOOR)) & size.ge(T::splat(T::Scalar::MIN_POSITIVE));
+    // Dekker's error is not finite only where something overflowed, or a factor is not
+    // finite. The fallback runs for every lane of a vector that has such a lane (`unless`).
+    let e = crate::float::unless(!e.is_finite() | low, e, || {
+        // p finite and not low: the larger factor is at least 2^(emax/2), the one that
+        // overflows. p low: the larger is below 2^(p + 8), the smaller below √SPLIT_FLOOR.
+        let a_larger = a.abs().ge(b.abs());
+        let scale_a = (a_larger & !low) | (!a_larger & low);
+        let one = T::from_f64(1.0);
+        let s = T::select(low, T::splat(T::Scalar::SPLIT_RAISE), T::splat(T::Scalar::SPLIT_SCALE));
+        let (sa, sb) = (T::select(scale_a, s, one), T::select(scale_a, one, s));
         let (a2, b2) = (a * sa, b * sb);
-        dekker(a2, b2, a2 * b2) / (sa * sb)
+        // p2 = p s exactly (p normal), and e = e2 / s, rounded once where it is subnormal.
+        let scaled = dekker(a2, b2, a2 * b2) / s;
+        // What the fused multiply-add gives where the product is not finite: the exact
+        // product minus ±∞ (finite factors), or NaN.
+        let beyond = T::select(a.is_finite() & b.is_finite(), -p, T::from_f64(f64::NAN));
+        T::select(p.is_finite(), scaled, beyond)
     });
     (p, e)
 }

@@ -4,8 +4,18 @@ use rug::Float as Mp;
 
 use super::{two_prod, Dd, DdPair};
 use crate::float::Float;
-use crate::lanes::{F32x16, F32x4, F32x8, F64x2, F64x8};
+use crate::lanes::{F32x16, F32x4, F32x8, F64x8, Lanes};
 use crate::real::Real;
+
+/// A seeded xorshift generator of `u64`s: reproducible random inputs for the tests.
+fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
 
 /// Exact to about 2^-100 relative in `f64`, so these compare against closed forms at
 /// 1e-30 where a plain `f64` would be off by 1e-17.
@@ -757,13 +767,7 @@ fn f64_pairs_carry_their_library_calls_far_below_an_ulp() {
 fn quotients_and_plain_products_keep_the_precision_of_their_form() {
     let exact = |hi: f64, lo: f64| Mp::with_val(300, Mp::with_val(300, hi) + lo);
     let error = |got: (f64, f64), truth: &Mp| Mp::with_val(300, (exact(got.0, got.1) - truth) / truth).abs().to_f64();
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     let mut unit = || (next() >> 11) as f64 / (1u64 << 53) as f64;
     for _ in 0..20_000 {
         let mut pair = |scale: f64| {
@@ -827,42 +831,127 @@ fn quotients_of_subnormal_dividends_are_refused() {
     assert!(Dd::<f64>::new(3e-300).div_plain(1e-300).settled().is_some());
 }
 
-/// `two_prod` is exact and gives the same pair on every path — scalars and lanes of each
-/// width, whichever of Dekker's split and the fused multiply-add each takes in this build —
-/// also for factors near the top of the range, where Dekker's split of the factor itself
-/// would overflow.
+/// `two_prod` gives, on every path — scalars, and lanes of each width: `F64x2` and `F32x4`
+/// take Dekker's split in every build, the wider ones the fused multiply-add — the pair of
+/// a fused multiply-add bit for bit (`mul_add`, correctly rounded in software where the CPU
+/// lacks it) wherever the product is normal or not finite, exact against MPFR where its
+/// error is not below the subnormal range: near the top of the range, where Dekker's split of a factor, or the product of
+/// the high parts, would overflow; near the bottom, where its partial products would round
+/// on the subnormal grid; where the product overflows or a factor is not finite (NaN
+/// payloads aside); and with such lanes beside ordinary ones in one vector.
 #[test]
-fn error_free_products_are_exact_near_the_top_of_the_range() {
-    assert_eq!(f64::SPLIT_LIMIT, 2f64.powi(1023 - 27));
+fn error_free_products_are_those_of_a_fused_multiply_add() {
     assert_eq!(f64::SPLIT_SCALE, 2f64.powi(-28));
-    assert_eq!(f32::SPLIT_LIMIT, 2f32.powi(127 - 12));
     assert_eq!(f32::SPLIT_SCALE, 2f32.powi(-13));
+    assert_eq!(f64::SPLIT_FLOOR, 2f64.powi(-960));
+    assert_eq!(f32::SPLIT_FLOOR, 2f32.powi(-93));
+    assert_eq!(f64::SPLIT_RAISE, 2f64.powi(110));
+    assert_eq!(f32::SPLIT_RAISE, 2f32.powi(52));
+    fn same<T: Real>(x: T, y: T) -> bool {
+        x.to_f64().to_bits() == y.to_f64().to_bits() || (x.to_f64().is_nan() && y.to_f64().is_nan())
+    }
+    // Every path against `mul_add`, and the finite products against MPFR (at `bits`); the
+    // pair `ordinary` is put in the other lanes of each vector.
+    macro_rules! checker {
+        ($name:ident, $t:ty, $bits:expr, $($n:literal $fma:literal),*) => {
+            fn $name(a: $t, b: $t, ordinary: ($t, $t)) {
+                let (p, e) = two_prod(a, b);
+                // A subnormal or zero product keeps Dekker's error (pairs refuse it).
+                if p.abs() < <$t>::MIN_POSITIVE {
+                    return;
+                }
+                let fused = a.mul_add(b, -p);
+                assert!(same(e, fused), "{a:e} · {b:e}: {e:e}, fused {fused:e}");
+                // (Below `SPLIT_FLOOR` the error may be below the subnormal range: rounded.)
+                if p.is_finite() && p.abs() >= <$t>::SPLIT_FLOOR {
+                    let exact = Mp::with_val($bits, Mp::with_val($bits, a) * b);
+                    assert_eq!(Mp::with_val($bits, Mp::with_val($bits, p) + e), exact, "{a:e} · {b:e}: {p:e} + {e:e}");
+                }
+                let (po, eo) = two_prod(ordinary.0, ordinary.1);
+                $(
+                    for k in [0, $n - 1] {
+                        let (mut xa, mut xb) = ([ordinary.0; $n], [ordinary.1; $n]);
+                        xa[k] = a;
+                        xb[k] = b;
+                        let (pv, ev) = two_prod(Lanes::<$t, $n, $fma>(xa), Lanes::<$t, $n, $fma>(xb));
+                        assert!(same(pv.0[k], p) && same(ev.0[k], e), "{a:e} · {b:e}: {e:e}, lane {k} of {}: {:e}", $n, ev.0[k]);
+                        let j = (k + 1) % $n;
+                        assert!(same(pv.0[j], po) && same(ev.0[j], eo), "the ordinary lane beside {a:e} · {b:e}");
+                    }
+                )*
+            }
+        };
+    }
+    checker!(check64, f64, 300, 2 false, 4 true, 8 true);
+    checker!(check32, f32, 100, 4 false, 8 true, 16 true);
+    let threshold = f64::MAX / 134_217_729.0;
+    let near_root = 2f64.powi(512) * (1.0 - f64::EPSILON / 2.0);
     let f64s = [
         (1e305, 3.7),
         (-1.7e308, 0.9),
-        (2f64.powi(996), 1.1),
-        (2f64.powi(996) * (1.0 - f64::EPSILON / 2.0), -1.1),
+        (threshold, 1.1),
+        (threshold * (1.0 + f64::EPSILON), -1.1),
+        (threshold * (1.0 - f64::EPSILON), -1.1),
         (1.3, 1e306),
-        (1e300, 1e-310),
+        (1e305, 1e-310),
+        (f64::MAX, 5e-324),
         (1e154, 1e154),
+        (near_root, near_root),
+        (near_root, -near_root * (1.0 - f64::EPSILON)),
         (3.1e-5, 7.9),
+        (1e305, 10.0),
+        (1e305, -0.0),
+        (1e200, -1e200),
+        (4.141870582997986e-59, 1.2858241772688684e-249),
+        (4.997e-5, 6.74e-302),
+        (-1.3e-150, 1.7e-160),
+        (f64::MIN_POSITIVE, 1.0 + f64::EPSILON),
+        (f64::INFINITY, 2.0),
+        (0.0, f64::NEG_INFINITY),
+        (f64::NAN, 1e305),
     ];
     for (a, b) in f64s {
-        let (p, e) = two_prod(a, b);
-        let exact = Mp::with_val(300, Mp::with_val(300, a) * b);
-        assert_eq!(Mp::with_val(300, Mp::with_val(300, p) + e), exact, "{a:e} · {b:e}: {p:e} + {e:e}");
-        let (p2, e2) = two_prod(F64x2::splat(a), F64x2::splat(b));
-        let (p8, e8) = two_prod(F64x8::splat(a), F64x8::splat(b));
-        assert_eq!((p2.0[1].to_bits(), e2.0[1].to_bits()), (p.to_bits(), e.to_bits()), "{a:e} · {b:e}");
-        assert_eq!((p8.0[7].to_bits(), e8.0[7].to_bits()), (p.to_bits(), e.to_bits()), "{a:e} · {b:e}");
+        check64(a, b, (1.5, 2.5 + f64::EPSILON));
     }
-    for (a, b) in [(3e38f32, 0.9f32), (-4.2e34, 3.3), (1.3, 2.5e38), (1e20, 1e-30), (3.1e-5, 7.9)] {
-        let (p, e) = two_prod(a, b);
-        let exact = Mp::with_val(100, Mp::with_val(100, a) * b);
-        assert_eq!(Mp::with_val(100, Mp::with_val(100, p) + e), exact, "{a:e} · {b:e}: {p:e} + {e:e}");
-        let (p4, e4) = two_prod(F32x4::splat(a), F32x4::splat(b));
-        let (p16, e16) = two_prod(F32x16::splat(a), F32x16::splat(b));
-        assert_eq!((p4.0[3].to_bits(), e4.0[3].to_bits()), (p.to_bits(), e.to_bits()), "{a:e} · {b:e}");
-        assert_eq!((p16.0[15].to_bits(), e16.0[15].to_bits()), (p.to_bits(), e.to_bits()), "{a:e} · {b:e}");
+    let f32_threshold = f32::MAX / 4097.0;
+    let f32_root = 2f32.powi(64) * (1.0 - f32::EPSILON / 2.0);
+    let f32s = [
+        (3e38f32, 0.9f32),
+        (f32_threshold, 3.3),
+        (f32_threshold * (1.0 + f32::EPSILON), -3.3),
+        (1.3, 2.5e38),
+        (1e20, 1e-30),
+        (f32_root, f32_root),
+        (3.1e-5, 7.9),
+        (3e38, 3.0),
+        (3e38, -0.0),
+        (3.3e-20, -1.7e-19),
+        (f32::MIN_POSITIVE, 1.0 + f32::EPSILON),
+        (f32::INFINITY, -1.0),
+        (0.0, f32::INFINITY),
+        (f32::NAN, 2.0),
+    ];
+    for (a, b) in f32s {
+        check32(a, b, (1.5, 2.5 + f32::EPSILON));
+    }
+    // Random products over the whole range, and many near each end.
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
+    let mut draw = |lo: i32, hi: i32| {
+        let m = 1.0 + (next() >> 12) as f64 / (1u64 << 52) as f64;
+        let k = lo + (next() % (hi - lo) as u64) as i32;
+        let sign = if next() & 1 == 0 { 1.0 } else { -1.0 };
+        sign * m * 2f64.powi(k)
+    };
+    for _ in 0..20_000 {
+        check64(draw(-1000, 1000), draw(-1000, 1000), (1.5, 2.5));
+        // Products in [2^-1022, 2^-960) and near 2^1024.
+        let a = draw(-600, 100);
+        check64(a, draw(-1021, -961) / a, (1.5, 2.5));
+        let a = draw(0, 1023);
+        check64(a, draw(990, 1024) / a, (1.5, 2.5));
+        let a = draw(-80, 20) as f32;
+        check32(a, draw(-125, -94) as f32 / a, (1.5, 2.5));
+        let a = draw(0, 127) as f32;
+        check32(a, draw(100, 128) as f32 / a, (1.5, 2.5));
     }
 }

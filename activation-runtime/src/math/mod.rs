@@ -212,8 +212,9 @@ fn div_dd_pair<F: Float>(hi: F, lo: F, d_hi: F, d_lo: F) -> (F, F) {
 /// most p bits and is exact. Two different splits keep the compiler from packing the two
 /// factors' identical operations into one vector (across the factors of one lane instead
 /// of across lanes). With FMA, one fused multiply-add. Where a's split overflows (|a|
-/// near the top of the range) the error term is NaN on every path; callers keep products
-/// that overflow out of their results.
+/// near the top of the range) the error term is NaN on every path — unlike
+/// `crate::dd::two_prod`, which scales such a factor: the kernels' callers keep products
+/// that overflow out of their results, and a NaN costs them nothing.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn two_prod<F: Float>(a: F, b: F) -> (F, F) {
