@@ -423,8 +423,8 @@ pub fn power_of_a_quotient_near_the_top_of_the_range(x: f64) -> f64 {
     (abs(erfc(0.001 * x)) / (-(x + 0.001))).powf(100.0)
 }
 
-/// f323: at ±0, min(1.5/x, 100) takes 1.5/x = ∓∞, and σ(1.5/(x·softplus x))·log1p(x) has a
-/// kink that no branch makes: 0 on the left, x on the right. The code takes the side of the
+/// f323: at −0, min(1.5/x, 100) takes 1.5/x = −∞ (at +0, 100), and σ(1.5/(x·softplus
+/// x))·log1p(x) has a kink that no branch makes: 0 on the left, x on the right. The code takes the side of the
 /// zero's sign; the checks took the central difference, ½, as the truth, and failed f′(−0).
 /// The reference gives no derivative at such a kink now (`verify/reference.rs`).
 #[activation]

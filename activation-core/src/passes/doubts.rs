@@ -625,7 +625,10 @@ impl Model {
     /// Not where its slope only grows without bound as the step shrinks (a cusp, x^¾ at 0 on
     /// one side), which the reference does not settle either: a test of that on `f64`
     /// values took the rounding staircase of a formula that cancels (ln(1 + x)/x near 0,
-    /// whose values move by 2^-53/x) for one, and hid real failures there.
+    /// whose values move by 2^-53/x) for one, and hid real failures there. Nor at a kink
+    /// that no branch makes (σ(1.5/x)·x at −0), where the reference finds none
+    /// (`jumps_or_kinks`, in MPFR) but a test on `f64` values would meet the same
+    /// staircase: a NaN derivative there is warned about (`docs/contract.md` §5.3, §5.7).
     fn no_derivative(&self, x: f64, step: f64) -> bool {
         let (body, names) = &self.written;
         let mut vars = self.vars.clone();

@@ -499,9 +499,10 @@ fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budge
     failures.extend(paths_agree(a, &points));
     let skipped_note = (skipped > 0).then(|| {
         format!(
-            "{skipped} of {} values not judged: MPFR cannot give the truth there (its exponent range \
-             overflows in the formula as written and in its stable form), or the derivative does not exist \
-             (a pole, a jump, a kink that no branch makes)",
+            "{skipped} of {} values not judged: MPFR cannot vouch for the truth there (its exponent range \
+             overflows in the formula as written and in its stable form, or the value did not settle by \
+             16384 bits), or the derivative does not exist there (a pole, a jump, a kink that no branch \
+             makes, a neighbour outside the domain)",
             judged
         )
     });

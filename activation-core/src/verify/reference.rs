@@ -360,7 +360,7 @@ fn derivative(e: &Expr, var: &str, env: &[(&str, f64)], order: u32) -> (f64, App
     // shrinks. Nor where its slope jumps, a kink that no branch makes (branches are frozen
     // before a check asks, `check::freeze`): σ(1.5/x)·x at 0 is 0 on the left and x on
     // the right, and the central difference, ½, is the slope of neither side.
-    if order > 0 && jumps_or_kinks(e, &mut fenv, slot, x) {
+    if order > 0 && jumps_or_kinks(e, &mut fenv, slot, x, order) {
         return (f64::NAN, nan(START_PREC));
     }
     escalate::<f64>(|prec| stencil(e, &mut fenv, slot, x, order, prec))
@@ -368,14 +368,17 @@ fn derivative(e: &Expr, var: &str, env: &[(&str, f64)], order: u32) -> (f64, App
 
 /// Whether `e` jumps at `x` (bound in `env[slot]`), by the criterion the probe shares
 /// (`passes::doubts::jump`), the differences taken in MPFR; or, continuous there, whether
-/// its slope jumps: its second differences one step and two steps either side (`near`,
-/// `far`), against the largest first difference from `x` (`size`). Where the slope jumps
-/// by Δ they are about Δh and Δ·2h, twice as large over twice the step; where it is
-/// continuous, about f″h² and four times that, and far below the first differences over a
-/// step this small (2^-85 of x's binade at 256 bits). The kink is tested in MPFR only: in
-/// `f64` the rounding staircase of a formula that cancels would pass for kinks (the probe,
-/// which evaluates in `f64`, has no such test; it judges f′ by the derivative's own form).
-fn jumps_or_kinks(e: &Expr, env: &mut [(&str, Float)], slot: usize, x: f64) -> bool {
+/// one of its derivatives up to `order` jumps: the slope at a kink (σ(1.5/x)·x at 0), f″
+/// where a pole inside a saturating function bends f′ (σ(1.5/x)·x² at 0). For the k-th
+/// derivative, the difference `near` of its one-sided k-th differences, forward from x and
+/// backward to it, over a step h, and `far`, the same over 2h, against the largest of those
+/// differences (`size`): where f^(k) jumps by J they are about J h^k and J (2h)^k, where it
+/// is continuous about c h^(k+1) and c (2h)^(k+1), and far below the differences over a
+/// step this small (2^-85 of x's binade for the slope at 256 bits, 2^-64 for f″). Tested
+/// in MPFR only: in `f64` the rounding staircase of a formula that cancels would pass for
+/// kinks (the probe, which evaluates in `f64`, has no such test; it judges f′ and f″ by
+/// their own forms).
+fn jumps_or_kinks(e: &Expr, env: &mut [(&str, Float)], slot: usize, x: f64, order: u32) -> bool {
     const PREC: u32 = 256;
     let s = step_exponent(x, 1, PREC);
     let mut at = |j: i32| point(e, env, slot, x, j, s, PREC);
@@ -386,23 +389,65 @@ fn jumps_or_kinks(e: &Expr, env: &mut [(&str, Float)], slot: usize, x: f64) -> b
     if crate::passes::doubts::jump(near.to_f64(), far.to_f64(), size) {
         return true;
     }
-    // At x itself, not at 0 + x, which would turn −0 into +0.
-    env[slot].1 = Float::with_val(PREC, x);
-    let here = approx(e, env, PREC);
-    let from_here = |t: &Approx| Float::with_val(PREC, &t.v - &here.v);
-    let (right, left, right2, left2) = (from_here(&b), from_here(&a), from_here(&d), from_here(&c));
-    // (f(x + h) − f(x)) − (f(x) − f(x − h)), and the same over 2h.
-    let near = Float::with_val(PREC, &right + &left).to_f64();
-    let far = Float::with_val(PREC, &right2 + &left2).to_f64();
-    let size = [&right, &left, &right2, &left2].iter().map(|v| v.to_f64().abs()).fold(0.0, f64::max);
-    // Far above the values' own error, so that rounding noise is never read as a kink (a
+    (1..=order.min(2)).any(|k| derivative_jumps(e, env, slot, x, k))
+}
+
+/// Whether the k-th derivative of `e` (k ≥ 1) jumps at `x`; see [`jumps_or_kinks`]. Where
+/// `e` is undefined at `x` itself (0/0 at a removable singularity: σ(1.5/x)·x²/x at 0), the
+/// one-sided differences start one step out, which keeps the ratios.
+fn derivative_jumps(e: &Expr, env: &mut [(&str, Float)], slot: usize, x: f64, k: u32) -> bool {
+    const PREC: u32 = 256;
+    let s = step_exponent(x, k, PREC);
+    let mut values: Vec<(i32, Approx)> = Vec::new();
+    let mut f = |j: i32, env: &mut [(&str, Float)]| -> Float {
+        if let Some((_, v)) = values.iter().find(|(i, _)| *i == j) {
+            return v.v.clone();
+        }
+        let v = if j == 0 {
+            // At x itself, not at 0 + x, which would turn −0 into +0.
+            env[slot].1 = Float::with_val(PREC, x);
+            approx(e, env, PREC)
+        } else {
+            point(e, env, slot, x, j, s, PREC)
+        };
+        let out = v.v.clone();
+        values.push((j, v));
+        out
+    };
+    let start = i32::from(f(0, env).is_nan());
+    let binomial = |i: u32| (0..i).fold(1i64, |c, m| c * i64::from(k - m) / i64::from(m + 1));
+    // The one-sided k-th differences over the step 2^s · `by`: forward (x, x + h, …) and
+    // backward (x, x − h, …), each about f^(k) on its side times h^k.
+    let mut one_sided = |by: i32, env: &mut [(&str, Float)]| {
+        let (mut ahead, mut behind) = (Float::new(PREC), Float::new(PREC));
+        for i in 0..=k {
+            let c = binomial(i);
+            let ahead_sign = if (k - i).is_multiple_of(2) { c } else { -c };
+            let behind_sign = if i.is_multiple_of(2) { c } else { -c };
+            let j = by * (start + i as i32);
+            ahead += Float::with_val(PREC, f(j, env) * ahead_sign);
+            behind += Float::with_val(PREC, f(-j, env) * behind_sign);
+        }
+        (ahead, behind)
+    };
+    let (ahead, behind) = one_sided(1, env);
+    let (ahead2, behind2) = one_sided(2, env);
+    let near = Float::with_val(PREC, &ahead - &behind);
+    let far = Float::with_val(PREC, &ahead2 - &behind2);
+    let size = [&ahead, &behind, &ahead2, &behind2].iter().map(|v| v.to_f64().abs()).fold(0.0, f64::max);
+    // Far above the values' own error, so that rounding noise is never read as a jump (a
     // guard: a scan of smooth functions whose slope is tiny beside their value, 1 + x² and
-    // cosh from 1e-1 to 1e-199, found none without it); no bound known, no kink.
-    let noise = [&a, &b, &c, &d, &here].iter().map(|t| t.err).fold(f64::NEG_INFINITY, f64::max);
-    near.abs() > size * 2f64.powi(-20)
-        && near.abs() > 2f64.powf(noise + 4.0)
+    // cosh from 1e-1 to 1e-199, found none without it); no bound known, no jump.
+    let noise = values.iter().map(|(_, t)| if t.err.is_nan() { UNKNOWN } else { t.err }).fold(EXACT, f64::max);
+    // The ratio 2^k to ten bits: a jump at the step's scale gives it to about 2^-30, while
+    // |x|^p at 0 gives 2^p, and a smooth step narrower than a few steps (x·σ(10^32 x))
+    // something near 2^k but not within 2^-10 of it.
+    let ratio = Float::with_val(PREC, &far / &near).to_f64();
+    let expected = 2f64.powi(k as i32);
+    near.to_f64().abs() > size * 2f64.powi(-20)
+        && near.to_f64().abs() > 2f64.powf(noise + 4.0 + f64::from(k))
         && size.is_finite()
-        && (far / near - 2.0).abs() < 0.5
+        && (ratio - expected).abs() < expected * 2f64.powi(-10)
 }
 
 /// Whether `e` grows like a pole's at `x` (bound in `env[slot]`): on either side, its
@@ -1132,6 +1177,28 @@ mod tests {
         );
         assert_eq!(d("x.powi(2)", 0.0, 1), 0.0);
         assert_eq!(d("1.0 + x.powi(2)", 1e-60, 1), 2e-60);
+        // A kink of the slope: σ(1.5/x)·x² has f′ 0 on the left and 2x on the right, both 0
+        // at 0, and f″ 0 and 2: no f″ there, but an f′. Smooth functions keep their f″.
+        for x in [0.0, -0.0] {
+            assert_eq!(d("sigmoid(1.5 / x) * x.powi(2)", x, 1), 0.0, "{x}");
+            assert!(d("sigmoid(1.5 / x) * x.powi(2)", x, 2).is_nan(), "{x}");
+        }
+        assert!(d("abs(x - 3.0) * (x - 3.0) + x", 3.0, 2).is_nan());
+        // Where f is 0/0 at the kink itself (σ(1.5/x)·x²/x at ±0), as where it is defined.
+        for x in [0.0, -0.0] {
+            assert!(d("sigmoid(1.5 / x) * x.powi(2) / x", x, 1).is_nan(), "{x}");
+        }
+        // Not a kink: |x|^p at 0 for p near 1, whose slope 0 exists for p > 1 (its
+        // differences are in the ratio 2^p), nor a smooth step a few steps wide, nor the
+        // removable singularities of smooth functions.
+        assert_eq!(d("x.powi(2).powf(0.6)", 0.0, 1), 0.0);
+        assert_eq!(d("x * x.powi(2).powf(0.6)", 0.0, 2), 0.0);
+        assert_eq!(d("x * sigmoid(x * 1e32)", 0.0, 1), 0.5);
+        assert_eq!(d("(1.0 - exp(-x)) / x", 0.0, 1), -0.5);
+        assert_eq!(d("tanh(x.powi(3)) / x", 0.0, 1), 0.0);
+        assert_eq!(d("x.powi(3)", 0.0, 2), 0.0);
+        assert_eq!(d("cosh(x)", 0.0, 2), 1.0);
+        assert_eq!(d("x.powi(4) + x.powi(2)", 0.0, 2), 2.0);
         assert_eq!(d("cosh(x)", 0.0, 1), 0.0);
         assert!((d("exp(x)", 700.0, 1) / 700f64.exp() - 1.0).abs() < 1e-15);
         assert!((d("x.powf(0.75)", 1e-6, 1) - 0.75 * 1e-6f64.powf(-0.25)).abs() < 1e-12);
