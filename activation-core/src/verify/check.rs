@@ -53,8 +53,8 @@ fn time_budget() -> Duration {
     Duration::from_secs_f64(secs.filter(|s| s.is_finite() && *s > 0.0).unwrap_or(300.0))
 }
 
-/// The inputs the checks use: both tails, around 0, and both sides of every breakpoint
-/// (the [`MAX_CHECKED_BREAKPOINTS`] nearest 0).
+/// The inputs the checks use: both tails, around 0 (−0 and +0), and both sides of every
+/// breakpoint (the [`MAX_CHECKED_BREAKPOINTS`] nearest 0).
 pub(crate) fn check_points(breaks: &[f64]) -> Vec<f64> {
     let base = [0.0, 1e-8, 0.1, 0.5, 1.0, 1.5, 2.0, 3.3, 5.0, 10.0, 20.0, 40.0, 100.0, 700.0, 1e4];
     let mut breaks = breaks.to_vec();
@@ -67,7 +67,9 @@ pub(crate) fn check_points(breaks: &[f64]) -> Vec<f64> {
         pts.extend([b - d, b + d, b - 0.25, b + 0.25]);
     }
     pts.sort_by(f64::total_cmp);
-    pts.dedup();
+    // By bits: −0 and +0 are both checked (a branch or a quotient may take a different
+    // side at each, and generated code must be right at both).
+    pts.dedup_by(|a, b| a.to_bits() == b.to_bits());
     pts
 }
 
@@ -658,6 +660,9 @@ mod tests {
         // The breakpoints kept are those nearest 0.
         let nearest = many.iter().copied().min_by(|a, b| a.abs().total_cmp(&b.abs())).unwrap();
         assert!(pts.contains(&(nearest + 0.25)), "{pts:?}");
+        // Both zeros, each once.
+        let zeros: Vec<u64> = check_points(&[]).iter().filter(|x| **x == 0.0).map(|x| x.to_bits()).collect();
+        assert_eq!(zeros, [(-0.0f64).to_bits(), 0.0f64.to_bits()]);
     }
 
     #[test]
