@@ -149,7 +149,7 @@ impl Subject {
         let frozen = self.frozen(&env);
         match target {
             Target::Forward => {
-                first_finite(verified_reference_f32(&frozen.0, &env), || verified_reference_f32(&frozen.1, &env))
+                written_or_stable(verified_reference_f32(&frozen.0, &env), || verified_reference_f32(&frozen.1, &env))
             }
             _ => self.verified_truth(target, &frozen, &env).map(|v| v as f32),
         }
@@ -164,7 +164,20 @@ impl Subject {
             Target::Second => verified_numeric_derivative(e, self.input, env, 2),
             Target::Param(k) => verified_numeric_derivative(e, self.params[k].0, env, 1),
         };
-        first_finite(of(written), || of(stable))
+        if self.stable_first {
+            return first_finite(of(written), || of(stable));
+        }
+        let value = of(written);
+        if target != Target::Forward && !value.is_some_and(f64::is_finite) {
+            // Outside the domain the neighbours of the difference quotient are NaN too, and
+            // MPFR vouches for no quotient; the formula's own value at the point decides.
+            // At a removable singularity (0/0 at the point, finite beside it) the quotient
+            // is finite and judged.
+            if verified_reference_f64(written, env).is_some_and(f64::is_nan) {
+                return Some(f64::NAN);
+            }
+        }
+        written_or_stable(value, || of(stable))
     }
 
     /// The formula as written and its stable form, each with every branch fixed to the one
@@ -344,6 +357,19 @@ fn first_finite<T: Copy + Into<f64>>(first: Option<T>, second: impl FnOnce() -> 
     }
 }
 
+/// The truth the gradient checks judge by: [`first_finite`] of the formula as written and
+/// its stable form, except that a NaN MPFR vouches for in the written formula is the truth
+/// (an exact NaN, `sqrt(-1)` or 0 · ∞, not an overflow of MPFR's exponent range). There the
+/// point is outside the formula's domain, where `docs/contract.md` §5.3 promises nothing,
+/// and the stable form, which may be defined beyond that domain (`0.01 + (x^-1.5 · x)²` is
+/// `0.01 + 1/x`), must not stand in for the formula: the checks skip such values.
+fn written_or_stable<T: Copy + Into<f64>>(written: Option<T>, stable: impl FnOnce() -> Option<T>) -> Option<T> {
+    match written {
+        Some(v) if v.into().is_nan() => Some(v),
+        _ => first_finite(written, stable),
+    }
+}
+
 fn label(a: &Subject, target: Target) -> String {
     let names: Vec<&str> = a.params.iter().map(|p| p.0).collect();
     target.label(&names)
@@ -393,9 +419,10 @@ fn judge(subject: &Subject, target: Target, x: f64, actual: f64, expected: f64, 
 /// Runs every check on `a`; panics with the list of failures.
 ///
 /// Values whose reference MPFR cannot vouch for (an intermediate overflowed its exponent
-/// range in the written and in the stable form: see [`Subject::verified_reference`]) are
-/// skipped and counted, never judged: the count is printed (stderr) and given with any
-/// failure. The checks fail loudly when they run past their time budget
+/// range in the written and in the stable form: see [`Subject::verified_reference`]), and
+/// values outside the formula's domain (the formula as written is NaN: nothing is promised
+/// there, `docs/contract.md` §5.3), are skipped and counted, never judged: the counts are
+/// printed (stderr) and given with any failure. The checks fail loudly when they run past their time budget
 /// (`ACTIVATION_CHECK_SECONDS`, default 300 s), naming the activation and how far they got.
 pub fn run<A: Activation + Send + Sync>(a: &A) {
     run_skipping(a, &[]);
@@ -452,7 +479,8 @@ fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budge
     let points = check_points(&breaks);
     let targets = Target::all(A::PARAMS.len());
     let mut failures = Vec::new();
-    let (mut skipped, mut judged) = (0usize, 0usize);
+    // Not judged: values MPFR cannot vouch for, and values outside the formula's domain.
+    let (mut skipped, mut undefined, mut judged) = (0usize, 0usize, 0usize);
     // The check points for every function, then (judging the warned ranges) each warned
     // range's worst probe point for its own function.
     let worst_points = skips.iter().filter(|_| judge_warned).map(|&(i, _, _, at, _)| (Some(i), at));
@@ -474,6 +502,7 @@ fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budge
             let actual = a.evaluate(t, x);
             let reference = subject.verified_reference(t, x);
             match reference {
+                Some(expected) if expected.is_nan() => undefined += 1,
                 Some(expected) => failures
                     .extend(judge(&subject, t, x, actual, expected, ulps_f64(actual, expected), "f64").map(mark(t, x))),
                 None => skipped += 1,
@@ -489,6 +518,7 @@ fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budge
                 subject.verified_reference_f32(t, x32)
             };
             match reference32 {
+                Some(expected32) if expected32.is_nan() => undefined += 1,
                 Some(expected32) => {
                     let ulps = ulps_f32(actual32, expected32);
                     let (x, actual, expected) = (f64::from(x32), actual32.into(), expected32.into());
@@ -499,15 +529,23 @@ fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budge
         }
     }
     failures.extend(paths_agree(a, &points));
-    let skipped_note = (skipped > 0).then(|| {
-        format!(
-            "{skipped} of {} values not judged: MPFR cannot vouch for the truth there (its exponent range \
-             overflows in the formula as written and in its stable form, or the value did not settle by \
-             16384 bits), or the derivative does not exist there (a pole, a jump, a kink that no branch \
-             makes, a neighbour outside the domain)",
-            judged
-        )
-    });
+    let mut reasons = Vec::new();
+    if skipped > 0 {
+        reasons.push(format!(
+            "{skipped} where MPFR cannot vouch for the truth (its exponent range overflows in the formula \
+             as written and in its stable form, or the value did not settle by 16384 bits) or the \
+             derivative does not exist (a pole, a jump, a kink that no branch makes, a neighbour outside \
+             the domain)"
+        ));
+    }
+    if undefined > 0 {
+        reasons.push(format!(
+            "{undefined} outside the formula's domain, where the formula as written is NaN and nothing is \
+             promised (docs/contract.md §5.3)"
+        ));
+    }
+    let skipped_note = (!reasons.is_empty())
+        .then(|| format!("{} of {judged} values not judged: {}", skipped + undefined, reasons.join("; ")));
     if !failures.is_empty() {
         let mut msg = format!("{} gradient check failures for `{}`:\n", failures.len(), A::NAME);
         for f in &failures {
@@ -680,6 +718,28 @@ mod tests {
         assert_eq!(v, 2f64.exp());
         // An infinity that MPFR computes exactly is the truth, and is judged.
         assert_eq!(subject("1 / x").verified_reference(Target::Forward, 0.0), Some(f64::INFINITY));
+    }
+
+    #[test]
+    fn outside_the_domain_the_truth_is_the_written_formulas_nan() {
+        // The fuzzer's f291: the stable form of 0.01 + (x^-1.5 · x)² is 0.01 + 1/x, finite
+        // for x < 0, where the formula as written is NaN. The truth there is NaN (the checks
+        // skip it: nothing is promised, docs/contract.md §5.3), not the stable form's value.
+        let s = subject("0.01 + (x.powf(-1.5) * x).powi(2)");
+        for x in [-100.0, -1.0, -1e-8] {
+            assert!(s.verified_reference(Target::Forward, x).is_some_and(f64::is_nan), "{x}");
+            assert!(s.verified_reference_f32(Target::Forward, x as f32).is_some_and(f32::is_nan), "{x}");
+            assert!(s.verified_reference(Target::Derivative, x).is_some_and(f64::is_nan), "{x}");
+        }
+        // Inside the domain it is the formula's value.
+        let v = s.verified_reference(Target::Forward, 4.0).unwrap();
+        assert_eq!(v, 0.26);
+        // The f427 case: (ln 2 / x) · x is ∞ · 0 at 0, NaN as written.
+        let s = subject("exp(LN_2 / x * x)");
+        assert!(s.verified_reference(Target::Forward, 0.0).is_some_and(f64::is_nan));
+        // A NaN from an overflow of MPFR's range is not the truth: the stable form stands.
+        let rescued = subject("ln(exp(exp(x)))");
+        assert_eq!(rescued.verified_reference(Target::Forward, 30.0), Some(30f64.exp()));
     }
 
     #[test]

@@ -710,7 +710,16 @@ fn decided(l: &Approx, r: &Approx) -> bool {
 /// it makes no NaN a truth: 0 times it is 0 exactly (x·e^(e^100) at x = 0, where MPFR's
 /// e^(e^100) is such an infinity), and ∞ − ∞ or ∞/∞ of such infinities a NaN without a
 /// bound, which the checks do not vouch for.
+///
+/// A NaN operand makes the result that NaN, certain where the operand's was (see
+/// [`nan_of`]), whatever the other operand's error; `max` and `min` ignore it. A NaN made
+/// from two numbers is certain where both are exact (0 · ∞ of `1 / 0`) or, for `powf`,
+/// where the exponent is exact and every base within the bound negative.
 fn binary(op: BinOp, a: Approx, b: Approx) -> Approx {
+    if !matches!(op, BinOp::Max | BinOp::Min) && (a.v.is_nan() || b.v.is_nan()) {
+        let certain = [&a, &b].iter().all(|t| !t.v.is_nan() || t.err == EXACT);
+        return nan_of(certain, a.v.prec());
+    }
     // Only rounding overflows without a bound: an exact infinity scaled or shifted by a
     // finite number keeps one (or is exact, `mul`).
     let overflowed = |x: &Approx| x.v.is_infinite() && x.err == UNKNOWN;
@@ -727,7 +736,21 @@ fn binary(op: BinOp, a: Approx, b: Approx) -> Approx {
         }
         return out;
     }
-    binary_of_numbers(op, a, b)
+    let negative_base = op == BinOp::Pow && b.err == EXACT && a.v.is_sign_negative() && lg_min(&a.v, a.err) > EXACT;
+    let out = binary_of_numbers(op, a, b);
+    if out.v.is_nan() && negative_base {
+        return nan_of(true, out.v.prec());
+    }
+    out
+}
+
+/// A NaN: `certain` where the truth is NaN (an argument outside a function's domain for
+/// every value within its bound, `sqrt(-1)`, `(-100).powf(-1.5)`, 0 · ∞ of exact numbers),
+/// so that MPFR vouches for it (see [`vouched`]); without a bound otherwise (a NaN from an
+/// infinity MPFR made by overflowing, or from an argument that may lie on either side of
+/// a domain's edge).
+fn nan_of(certain: bool, prec: u32) -> Approx {
+    Approx { v: Float::with_val(prec, f64::NAN), err: if certain { EXACT } else { UNKNOWN } }
 }
 
 /// A binary operation on what MPFR holds.
@@ -766,6 +789,9 @@ fn div(mut a: Approx, b: Approx) -> Approx {
     // An inexact infinity (an overflow, or a division by a zero that is only rounding
     // noise) says nothing about how large the true divisor is.
     let unbounded = b.v.is_infinite() && b.err != EXACT;
+    // A number kept from 0 by its bound over an exact zero is an exact infinity (ln 2 / x
+    // at x = 0: a pole, not an overflow).
+    let pole = b.v.is_zero() && b.err == EXACT && lg_min(&a.v, a.err) > EXACT;
     let o = a.v.div_assign_round(&b.v, NEAREST);
     let numerator = lsum(a.err, lmul(lg(&a.v), b.err));
     let propagated = if unbounded {
@@ -775,7 +801,7 @@ fn div(mut a: Approx, b: Approx) -> Approx {
     } else {
         numerator - b_min
     };
-    let err = lsum(propagated, round_err(&a.v, o == Ordering::Equal, 0.0));
+    let err = if pole { EXACT } else { lsum(propagated, round_err(&a.v, o == Ordering::Equal, 0.0)) };
     Approx { v: a.v, err }
 }
 
@@ -837,6 +863,9 @@ fn extremum(op: BinOp, mut a: Approx, b: Approx) -> Approx {
 
 /// `a.powi(n)`: |a'^n - a^n| <= |n| max|t|^(n-1) |a' - a| over t between a and a'.
 fn powi(mut a: Approx, n: i32) -> Approx {
+    if a.v.is_nan() {
+        return a;
+    }
     let lipschitz = match n {
         0 => EXACT,
         1 => 0.0,
@@ -850,9 +879,35 @@ fn powi(mut a: Approx, n: i32) -> Approx {
 }
 
 /// `f(a)`.
+///
+/// A NaN argument gives that NaN (certain where it was); a NaN made from a number is
+/// certain where `f` is NaN at both ends of the argument's bound (the domains are
+/// intervals: every argument within the bound is outside `f`'s domain).
 fn call(f: Func, mut a: Approx) -> Approx {
+    if a.v.is_nan() {
+        return a;
+    }
     let propagated = propagated(f, &a);
+    // The functions are NaN for negative arguments only (`sqrt`, `ln`, `ln_1p`) and for
+    // infinite ones (`sin`, `cos`): the argument is kept where the result may be NaN.
+    let argument = (a.err != EXACT && a.v.is_sign_negative()).then(|| a.v.clone());
     let (exact, slack) = apply(f, &mut a.v);
+    if a.v.is_nan() {
+        let certain = match argument {
+            None => a.err == EXACT,
+            Some(_) if !a.err.is_finite() => false,
+            Some(t) => {
+                let width = Float::with_val(64, a.err).exp2();
+                let end = |sign: i32| {
+                    let mut e = Float::with_val(t.prec() + 64, &t + sign * width.clone());
+                    apply(f, &mut e);
+                    e.is_nan()
+                };
+                end(-1) && end(1)
+            }
+        };
+        return nan_of(certain, a.v.prec());
+    }
     let err = lsum(propagated, round_err(&a.v, exact, slack));
     Approx { v: a.v, err }
 }
@@ -1238,6 +1293,24 @@ mod tests {
         // ... while exact infinities and NaNs are truths.
         assert_eq!(verified_reference_f64(&f("1 / x"), &[("x", 0.0)]), Some(f64::INFINITY));
         assert!(verified_reference_f64(&f("sqrt(x)"), &[("x", -1.0)]).is_some_and(f64::is_nan));
+        // An inexact number kept from 0 over an exact zero is a pole too, of the zero's
+        // sign, not an overflow: ln 2 / x at ±0, and (ln 2 / x) · x is NaN there (the
+        // fuzzer's f427).
+        assert_eq!(verified_reference_f64(&f("LN_2 / x"), &[("x", 0.0)]), Some(f64::INFINITY));
+        assert_eq!(verified_reference_f64(&f("LN_2 / x"), &[("x", -0.0)]), Some(f64::NEG_INFINITY));
+        assert!(verified_reference_f64(&f("LN_2 / x * x"), &[("x", 0.0)]).is_some_and(f64::is_nan));
+        // A NaN stays certain through what follows it, whatever that adds (an inexact
+        // constant: the fuzzer's f291 is 0.01 + (x^-1.5 · x)², NaN for x < 0) ...
+        for text in ["0.01 + (x.powf(-1.5) * x).powi(2)", "exp(sqrt(x) * 0.1)", "sqrt(x - 0.1)", "ln(x * 0.1)"] {
+            assert!(verified_reference_f64(&f(text), &[("x", -100.0)]).is_some_and(f64::is_nan), "{text}");
+        }
+        // ... and is certain where an inexact argument is outside the domain all through its
+        // bound (the `f64` ln 2 lies 2.3e-17 below ln 2) ...
+        let ln2 = std::f64::consts::LN_2;
+        assert!(verified_reference_f64(&f("sqrt(x - LN_2)"), &[("x", ln2)]).is_some_and(f64::is_nan));
+        assert!(verified_reference_f64(&f("ln(x - LN_2) + 1"), &[("x", ln2)]).is_some_and(f64::is_nan));
+        // ... but not where it is made of an overflow.
+        assert_eq!(verified_reference_f64(&f("sqrt(exp(exp(x)) - exp(exp(x)))"), &env), None);
         // A finite value with no bound (x / ∞ = 0) is taken once two precisions agree,
         // not after doubling to 16384 bits: 24 evaluations take well under a second.
         let start = std::time::Instant::now();
