@@ -311,7 +311,8 @@ fn wide_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
 /// first-order correction for the argument's low part). With `refusals`, what the runtime
 /// refuses is NaN, as there, where the generated code falls back to its plain form
 /// (`dd/wide.rs`): e^u for |u| > 700, σ(u) and softplus(u) for u < −700, erfc and nonzero
-/// products and quotients below `f64`'s normal range. Given `conditions` (the plain `f32`
+/// products and quotients below `f64`'s normal range, and `max` or `min` of a side that is
+/// not finite. Given `conditions` (the plain `f32`
 /// code's values), a branch takes the side those choose: generated code tests its
 /// conditions in plain `T` before it computes the compensated sides.
 pub(crate) fn wide_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>, refusals: bool, conditions: Option<&[f32]>) {
@@ -326,6 +327,11 @@ pub(crate) fn wide_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>, refus
                 v[b]
             }
         }),
+        // The runtime's `max` and `min` of a refused side are refused too, not the other
+        // side (`dd/wide.rs`, `settled_side`): max(erfc(√x), x³) at 1e4, whose erfc
+        // underflows, falls back to the plain code (the fuzzer's f326, whose plain `f32` f″
+        // overflowed to 0 there).
+        Op::Bin(BinOp::Max | BinOp::Min, a, b) if refusals && !(v[a].is_finite() && v[b].is_finite()) => Some(f64::NAN),
         Op::Call(f, a) => {
             let (u, r) = (v[a], call(f, v[a]));
             let refused = refusals
@@ -374,6 +380,11 @@ pub(crate) fn pairs_f32_model(tape: &Tape, vars: &[f64], values: &mut Vec<f64>, 
             Op::Bin(BinOp::Mul | BinOp::Div, a, b) => {
                 v.abs() > max || (v != 0.0 && v.abs() < min && values[a] != 0.0 && values[b].is_finite())
             }
+            // A power or a call whose value is below `f32`'s normal range: the pair's high
+            // part is `f32`'s own subnormal power (x^98 at x = 0.376, 2.4e-42, held to 3e-4
+            // relative), no better than the plain code's, which stands for it here (−9900 x^98
+            // is a normal number there, and was 1440 ULPs off: the fuzzer's f802).
+            Op::Powi(..) | Op::Call(..) | Op::Bin(BinOp::Pow, ..) => v.abs() > max || (v != 0.0 && v.abs() < min),
             _ => v.abs() > max,
         };
         // A NaN operand poisons what it enters, as in the pairs; a branch, the side taken.
