@@ -323,7 +323,8 @@ impl Model {
     /// for f' and f'', whose truth is a central difference (`verify/reference.rs`), at a
     /// pole and where the written formula is NaN or infinite beside x — not at a removable
     /// singularity, NaN at x alone (erf(x)/2x at 0), where their truth is finite; for
-    /// d/dp, outside the domain and at a pole.
+    /// d/dp, outside the domain, at a pole, and where the formula is NaN beside the
+    /// parameter's value.
     fn scores(&self, x: f64) -> Vec<Score> {
         let x = f64::from(x as f32);
         let mut vars = self.vars.clone();
@@ -346,6 +347,22 @@ impl Model {
         let neighbours = [at(x - step), at(x + step)];
         let nan_beside = neighbours.iter().any(|v| v.is_domain_nan());
         let pole_beside = neighbours.iter().any(|v| v.is_pole());
+        // For d/dp, whose truth is a central difference in the parameter: none where a
+        // neighbour in it is outside the domain ((x + x³)^a at a = 3 for x < 0, real at the
+        // integers alone: the fuzzer's f513), as for f' in x.
+        let params_beside: Vec<bool> = (1..vars.len())
+            .map(|k| {
+                let p = vars[k];
+                let step = p.abs().max(1e-300) * 2f64.powi(-30);
+                [p - step, p + step].into_iter().any(|q| {
+                    let mut moved = vars.clone();
+                    (moved[0], moved[k]) = (x, q);
+                    let mut values = Vec::new();
+                    crate::ir::extended::eval(&self.tape, &moved, &mut values);
+                    values[self.body].is_domain_nan()
+                })
+            })
+            .collect();
         // At 0, for both zeros: the checks judge −0 and +0, the probe's range around 0 holds
         // both, and a branch decided by the sign of 0 may make one of them well-defined (the
         // fuzzer's f986 takes √tanh(1.5/x) at +0, NaN on the left, and ½√2 − x at −0).
@@ -370,7 +387,7 @@ impl Model {
         let nan_truth = |target: usize| match target {
             0 => here.is_domain_nan(),
             1 | 2 => pole || beside || underivable,
-            _ => here.is_domain_nan() || pole,
+            k => here.is_domain_nan() || pole || params_beside[k - 3],
         };
         // The same with the library calls moved off their values (computed when first
         // needed, one model per kind of code and sign).
