@@ -528,7 +528,15 @@ fn perturbation(i: usize) -> f64 {
 /// double-double accuracy (the pairs' power is `f64`'s, corrected: [`Perturb`] moves it by
 /// an ULP).
 pub(crate) fn pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>) {
-    pairs(tape, vars, values, None, None);
+    pairs(tape, vars, values, None, None, None);
+}
+
+/// [`pair_model`] where a condition whose sides' pairs are refused is decided by `plain`,
+/// the nodes' plain `f64` values, as the code decides it: σ(x) · 1 ≤ 2 at x = −711, where
+/// σ's pair is refused (subnormal), holds, and the model would otherwise have taken the
+/// other side (the fuzzer's f276, warned about on (−745.5, −562) with no error there).
+pub(crate) fn pair_model_deciding(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, plain: &[f64]) {
+    pairs(tape, vars, values, None, None, Some(plain));
 }
 
 /// [`pair_model`] where a node's pair is refused (not finite: the runtime's pairs hold no
@@ -537,7 +545,7 @@ pub(crate) fn pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>) {
 /// code that compensated code falls back to where its pair refuses: σ(−x) at 709.5 is
 /// subnormal, refused, and beside 2 in 2 + x σ(−x) it moves nothing.
 pub(crate) fn patched_pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, plain: &[f64]) {
-    pairs(tape, vars, values, None, Some(plain));
+    pairs(tape, vars, values, None, Some(plain), Some(plain));
 }
 
 /// [`pair_model`] with the library calls moved off their values as `perturb` says, each
@@ -551,8 +559,9 @@ pub(crate) fn moved_model(
     unmoved: &[Dd<f64>],
     perturb: Perturb,
     sign: f64,
+    conditions: Option<&[f64]>,
 ) {
-    pairs(tape, vars, values, Some((perturb, sign, unmoved)), None);
+    pairs(tape, vars, values, Some((perturb, sign, unmoved)), None, conditions);
 }
 
 fn pairs(
@@ -561,6 +570,7 @@ fn pairs(
     values: &mut Vec<Dd<f64>>,
     perturb: Option<(Perturb, f64, &[Dd<f64>])>,
     plain: Option<&[f64]>,
+    conditions: Option<&[f64]>,
 ) {
     values.clear();
     for (i, op) in tape.ops().iter().enumerate() {
@@ -620,7 +630,12 @@ fn pairs(
             },
             Op::If(op, lhs, rhs, a, b) => {
                 let decided = perturb.map_or(v, |(.., unmoved)| unmoved);
-                if op.holds(decided[lhs].parts().0, decided[rhs].parts().0) {
+                let (l, r) = (decided[lhs].parts().0, decided[rhs].parts().0);
+                let holds = match conditions {
+                    Some(c) if !(l.is_finite() && r.is_finite()) => op.holds(c[lhs], c[rhs]),
+                    _ => op.holds(l, r),
+                };
+                if holds {
                     v[a]
                 } else {
                     v[b]

@@ -377,7 +377,7 @@ impl Model {
         // The forms in the runtime's double-double: the reference for the `f64` forms' own
         // rounding error and for the error they carry from their library calls.
         let mut pairs = Vec::new();
-        compensate::pair_model(&self.tape, &vars, &mut pairs);
+        compensate::pair_model_deciding(&self.tape, &vars, &mut pairs, &wide);
         // A pole at or beside x that the double-double does not see at x is a call rounded
         // onto a singularity in the extended evaluation: ln(1 + erf x) at −10, where erf
         // rounds to −1 there and the pair holds ln erfc 10.
@@ -395,7 +395,7 @@ impl Model {
         let mut moved = |kind: Perturb, sign: f64, r: usize| {
             let k = kind as usize + if sign < 0.0 { 4 } else { 0 };
             if moved_models[k].is_empty() {
-                compensate::moved_model(&self.tape, &vars, &mut moved_models[k], &pairs, kind, sign);
+                compensate::moved_model(&self.tape, &vars, &mut moved_models[k], &pairs, kind, sign, Some(&wide));
             }
             moved_models[k][r]
         };
