@@ -132,6 +132,12 @@ impl Ext {
         Ext { m: -self.m, ..self }
     }
 
+    /// `self − o` as a number of its sign (0 where they are equal, NaN where either is
+    /// NaN): what a comparison of the two decides by, with no underflow of the difference.
+    pub(crate) fn difference_sign(self, o: Ext) -> f64 {
+        self.add(o.neg()).m
+    }
+
     fn abs(self) -> Ext {
         Ext { m: self.m.abs(), ..self }
     }

@@ -28,6 +28,7 @@ use activation_runtime::Dd;
 
 use crate::ir::eval::call;
 use crate::ir::expr::{BinOp, Expr, Func, Memo};
+use crate::ir::extended::Ext;
 use crate::ir::tape::{Op, Tape};
 use crate::passes::derived::Arithmetic;
 use crate::passes::simplify::{exact_product, exact_quotient, exact_sum};
@@ -531,21 +532,26 @@ pub(crate) fn pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>) {
     pairs(tape, vars, values, None, None, None);
 }
 
-/// [`pair_model`] where a condition whose sides' pairs are refused is decided by `plain`,
-/// the nodes' plain `f64` values, as the code decides it: σ(x) · 1 ≤ 2 at x = −711, where
-/// σ's pair is refused (subnormal), holds, and the model would otherwise have taken the
-/// other side (the fuzzer's f276, warned about on (−745.5, −562) with no error there).
-pub(crate) fn pair_model_deciding(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, plain: &[f64]) {
-    pairs(tape, vars, values, None, None, Some(plain));
+/// [`pair_model`] where a condition whose sides' pairs are refused is decided by `ext`,
+/// the nodes' values with an exponent that neither overflows nor underflows
+/// (`ir/extended.rs`): σ(x) · 1 ≤ 2 at x = −711, where σ's pair is refused (subnormal),
+/// holds, and the model would otherwise have taken the other side (the fuzzer's f276,
+/// warned about on (−745.5, −562) with no error there). Not by the plain values: where
+/// those decide wrongly (σ(x) · 1e300 ≥ 4e-24 near x = −745, σ a subnormal of one ULP),
+/// the reference would share the code's mistake.
+pub(crate) fn pair_model_deciding(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, ext: &[Ext]) {
+    pairs(tape, vars, values, None, None, Some(ext));
 }
 
 /// [`pair_model`] where a node's pair is refused (not finite: the runtime's pairs hold no
 /// subnormal or overflowing value) but `plain`, the node's plain `f64` value, is finite:
 /// that node continues as the plain value with no low part. The reference for the plain
 /// code that compensated code falls back to where its pair refuses: σ(−x) at 709.5 is
-/// subnormal, refused, and beside 2 in 2 + x σ(−x) it moves nothing.
-pub(crate) fn patched_pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, plain: &[f64]) {
-    pairs(tape, vars, values, None, Some(plain), Some(plain));
+/// subnormal, refused, and beside 2 in 2 + x σ(−x) it moves nothing. A condition on such
+/// a value is decided by `ext`, as in [`pair_model_deciding`]: a subnormal that decides
+/// wrongly is the plain code's error, not the reference's.
+pub(crate) fn patched_pair_model(tape: &Tape, vars: &[f64], values: &mut Vec<Dd<f64>>, plain: &[f64], ext: &[Ext]) {
+    pairs(tape, vars, values, None, Some(plain), Some(ext));
 }
 
 /// [`pair_model`] with the library calls moved off their values as `perturb` says, each
@@ -559,9 +565,9 @@ pub(crate) fn moved_model(
     unmoved: &[Dd<f64>],
     perturb: Perturb,
     sign: f64,
-    conditions: Option<&[f64]>,
+    ext: Option<&[Ext]>,
 ) {
-    pairs(tape, vars, values, Some((perturb, sign, unmoved)), None, conditions);
+    pairs(tape, vars, values, Some((perturb, sign, unmoved)), None, ext);
 }
 
 fn pairs(
@@ -570,9 +576,11 @@ fn pairs(
     values: &mut Vec<Dd<f64>>,
     perturb: Option<(Perturb, f64, &[Dd<f64>])>,
     plain: Option<&[f64]>,
-    conditions: Option<&[f64]>,
+    ext: Option<&[Ext]>,
 ) {
     values.clear();
+    // Nodes that a refused pair (patched with its plain value) reaches.
+    let mut patched = vec![false; tape.ops().len()];
     for (i, op) in tape.ops().iter().enumerate() {
         let v = &values[..];
         let d = match *op {
@@ -631,8 +639,9 @@ fn pairs(
             Op::If(op, lhs, rhs, a, b) => {
                 let decided = perturb.map_or(v, |(.., unmoved)| unmoved);
                 let (l, r) = (decided[lhs].parts().0, decided[rhs].parts().0);
-                let holds = match conditions {
-                    Some(c) if !(l.is_finite() && r.is_finite()) => op.holds(c[lhs], c[rhs]),
+                let refused = !(l.is_finite() && r.is_finite()) || patched[lhs] || patched[rhs];
+                let holds = match ext {
+                    Some(c) if refused => op.holds(c[lhs].difference_sign(c[rhs]), 0.0),
                     _ => op.holds(l, r),
                 };
                 if holds {
@@ -651,10 +660,20 @@ fn pairs(
             }
             Some(((precision, false), moved)) => d + d * Dd::new(moved * precision),
         };
+        let operands_patched = match *op {
+            Op::Neg(a) | Op::Powi(a, _) | Op::Call(_, a) => patched[a],
+            Op::Bin(_, a, b) => patched[a] || patched[b],
+            Op::If(_, lhs, rhs, a, b) => patched[lhs] || patched[rhs] || patched[a] || patched[b],
+            Op::Value(_) | Op::Var(_) => false,
+        };
         let d = match plain.map(|p| p[i]) {
-            Some(p) if !d.is_finite() && p.is_finite() => Dd::new(p),
+            Some(p) if !d.is_finite() && p.is_finite() => {
+                patched[i] = true;
+                Dd::new(p)
+            }
             _ => d,
         };
+        patched[i] |= operands_patched;
         values.push(d);
     }
 }
@@ -785,7 +804,9 @@ mod tests {
         assert!(values[root].parts().0.is_nan(), "{:?}", values[root].parts());
         let mut plain = Vec::new();
         tape.eval(&[709.5f64], &mut plain);
-        patched_pair_model(&tape, &[709.5], &mut values, &plain);
+        let mut ext = Vec::new();
+        crate::ir::extended::eval(&tape, &[709.5], &mut ext);
+        patched_pair_model(&tape, &[709.5], &mut values, &plain, &ext);
         assert_eq!(
             values[root].parts(),
             (2.0, 709.5 * plain[tape.find(&parse_formula("sigmoid(-x)", &["x"]).unwrap()).unwrap()])

@@ -377,7 +377,7 @@ impl Model {
         // The forms in the runtime's double-double: the reference for the `f64` forms' own
         // rounding error and for the error they carry from their library calls.
         let mut pairs = Vec::new();
-        compensate::pair_model_deciding(&self.tape, &vars, &mut pairs, &wide);
+        compensate::pair_model_deciding(&self.tape, &vars, &mut pairs, &ext_here);
         // A pole at or beside x that the double-double does not see at x is a call rounded
         // onto a singularity in the extended evaluation: ln(1 + erf x) at −10, where erf
         // rounds to −1 there and the pair holds ln erfc 10.
@@ -395,7 +395,7 @@ impl Model {
         let mut moved = |kind: Perturb, sign: f64, r: usize| {
             let k = kind as usize + if sign < 0.0 { 4 } else { 0 };
             if moved_models[k].is_empty() {
-                compensate::moved_model(&self.tape, &vars, &mut moved_models[k], &pairs, kind, sign, Some(&wide));
+                compensate::moved_model(&self.tape, &vars, &mut moved_models[k], &pairs, kind, sign, Some(&ext_here));
             }
             moved_models[k][r]
         };
@@ -415,7 +415,7 @@ impl Model {
         let refused = |d: &Dd<f64>| !d.is_finite();
         let patched = self.forms.iter().any(|&(r, a)| a.is_compensated() && refused(&pairs[r])).then(|| {
             let mut values = Vec::new();
-            compensate::patched_pair_model(&self.tape, &vars, &mut values, &wide);
+            compensate::patched_pair_model(&self.tape, &vars, &mut values, &wide, &ext_here);
             values
         });
         let h = x.abs() * 2f64.powi(-20);

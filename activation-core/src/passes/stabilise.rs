@@ -147,7 +147,8 @@ pub(crate) const RULES: &[Rule] = &[
     // side keeps a NaN there (√ of a negative number) rather than extend the formula:
     // max(x, NaN) takes x, and max(x, x²) would not.
     Rule::new("expm1-log1p", "expm1(log1p(u))", "if u >= -1 { u } else { sqrt(1 + u) }"),
-    Rule::new("exp-log", "exp(ln(u))", "if u >= 0 { u } else { sqrt(u) }"),
+    // (|u|, not u: exp(ln(−0)) is e^−∞ = +0.)
+    Rule::new("exp-log", "exp(ln(u))", "if u >= 0 { abs(u) } else { sqrt(u) }"),
     // ln(aⁿ) = n ln|a| (n even) or n ln a (n odd, NaN for a < 0 on both sides), and
     // ln(1/a) = -ln a: aⁿ and 1/a overflow or underflow long before n ln a does.
     Rule::new("log-square", "ln(a.powi(2))", "2 * ln(abs(a))"),

@@ -176,6 +176,26 @@ impl Subject {
             if verified_reference_f64(written, env).is_some_and(f64::is_nan) {
                 return Some(f64::NAN);
             }
+            // Nor is there a derivative where a neighbour is outside the domain (the
+            // contract's "a neighbour outside the branch's domain", §5.5): the stable form,
+            // which may be defined there (atan(1/exp(ln x)) at −0, whose stable form is
+            // atan(1/|x|) with its branch frozen), must not stand in for it.
+            let var = match target {
+                Target::Param(k) => self.params[k].0,
+                _ => self.input,
+            };
+            let beside = |sign: f64| {
+                let moved: Vec<(&'static str, f64)> = env
+                    .iter()
+                    .map(|&(n, v)| {
+                        (n, if n == var { v + sign * v.abs().max(2f64.powi(-20)) * 2f64.powi(-40) } else { v })
+                    })
+                    .collect();
+                verified_reference_f64(written, &moved).is_some_and(f64::is_nan)
+            };
+            if value.is_none() && (beside(1.0) || beside(-1.0)) {
+                return None;
+            }
         }
         written_or_stable(value, || of(stable))
     }

@@ -740,6 +740,11 @@ fn decided(l: &Approx, r: &Approx) -> bool {
 /// from two numbers is certain where both are exact (0 · ∞ of `1 / 0`) or, for `powf`,
 /// where the exponent is exact and every base within the bound negative.
 fn binary(op: BinOp, a: Approx, b: Approx) -> Approx {
+    // 1^b and a^0 are 1 whatever the other side, NaN included (IEEE 754 and MPFR).
+    let exactly = |t: &Approx, v: i32| t.err == EXACT && t.v == v;
+    if op == BinOp::Pow && (exactly(&a, 1) || exactly(&b, 0)) {
+        return Approx { v: Float::with_val(a.v.prec(), 1), err: EXACT };
+    }
     if !matches!(op, BinOp::Max | BinOp::Min) && (a.v.is_nan() || b.v.is_nan()) {
         let certain = [&a, &b].iter().all(|t| !t.v.is_nan() || t.err == EXACT);
         return nan_of(certain, a.v.prec());
@@ -870,10 +875,20 @@ fn pow_propagated(lr: f64, la: f64, la_min: f64, ea: f64, lb: f64, eb: f64) -> f
 /// `a.max(b)` / `a.min(b)`: exact selection, and 1-Lipschitz in each argument. A NaN
 /// argument is ignored, as by `f64::max`.
 fn extremum(op: BinOp, mut a: Approx, b: Approx) -> Approx {
+    // A NaN that may stand for a number (not certain: see `nan_of`) may have been the
+    // larger side: the result is then not bounded.
     let err = if a.v.is_nan() {
-        b.err
+        if a.err == EXACT {
+            b.err
+        } else {
+            UNKNOWN
+        }
     } else if b.v.is_nan() {
-        a.err
+        if b.err == EXACT {
+            a.err
+        } else {
+            UNKNOWN
+        }
     } else {
         a.err.max(b.err)
     };
@@ -887,7 +902,7 @@ fn extremum(op: BinOp, mut a: Approx, b: Approx) -> Approx {
 
 /// `a.powi(n)`: |a'^n - a^n| <= |n| max|t|^(n-1) |a' - a| over t between a and a'.
 fn powi(mut a: Approx, n: i32) -> Approx {
-    if a.v.is_nan() {
+    if a.v.is_nan() && n != 0 {
         return a;
     }
     let lipschitz = match n {
@@ -1351,6 +1366,12 @@ mod tests {
         let ln2 = std::f64::consts::LN_2;
         assert!(verified_reference_f64(&f("sqrt(x - LN_2)"), &[("x", ln2)]).is_some_and(f64::is_nan));
         assert!(verified_reference_f64(&f("ln(x - LN_2) + 1"), &[("x", ln2)]).is_some_and(f64::is_nan));
+        // 1^b and a^0 are 1 whatever the other side is, a NaN included (IEEE 754, MPFR).
+        assert_eq!(verified_reference_f64(&f("1.0.powf(ln(x))"), &[("x", -1.0)]), Some(1.0));
+        assert_eq!(verified_reference_f64(&f("sqrt(x).powi(0)"), &[("x", -1.0)]), Some(1.0));
+        assert_eq!(verified_reference_f64(&f("sqrt(x).powf(0.0)"), &[("x", -1.0)]), Some(1.0));
+        // `max` takes the side that is not a certain NaN.
+        assert_eq!(verified_reference_f64(&f("max(sqrt(x), -1)"), &[("x", -4.0)]), Some(-1.0));
         // ... but not where it is made of an overflow.
         assert_eq!(verified_reference_f64(&f("sqrt(exp(exp(x)) - exp(exp(x)))"), &env), None);
         // A finite value with no bound (x / ∞ = 0) is taken once two precisions agree,
