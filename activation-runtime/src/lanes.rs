@@ -6,7 +6,8 @@
 //!
 //! `FMA` records, in the type, whether the code is compiled for a CPU with fused
 //! multiply-add: error-free products then take one instruction instead of Dekker's split
-//! (the result is the same exact pair).
+//! (the result is the same exact pair), and `mul_add` is an instruction rather than a call
+//! of the library's `fma` per lane (the same bits).
 
 use core::ops::{Add, BitAnd, BitOr, Div, Mul, Neg, Not, Sub};
 

@@ -109,6 +109,19 @@ macro_rules! bit_primitives {
 bit_primitives!(bits_f64, f64, u64);
 bit_primitives!(bits_f32, f32, u32);
 
+/// The elementary functions of a scalar type: `crate::math`'s, run through
+/// [`fused!`](crate::float::fused), so that a build without FMA still computes their fused
+/// multiply-adds with the CPU's instruction where it has one.
+macro_rules! scalar_elementary {
+    ($t:ty; $($f:ident($($a:ident),*) -> $r:ty;)*) => {$(
+        #[inline(always)]
+        fn $f(self $(, $a: Self)*) -> $r {
+            let x = self;
+            crate::float::fused!($t, [], (x: $t $(, $a: $t)*) -> $r, crate::math::$f(x $(, $a)*))
+        }
+    )*};
+}
+
 macro_rules! impl_real {
     ($t:ty, $split:expr, $split_scale:expr, $split_floor:expr, $split_raise:expr, $dispatch:path, $bits:ident, $repr:ident) => {
         impl sealed::Sealed for $t {}
@@ -247,6 +260,25 @@ macro_rules! impl_real {
             #[inline(always)]
             fn split_high(self) -> Self {
                 $bits::split_high(self)
+            }
+            scalar_elementary! {
+                $t;
+                exp() -> $t;
+                expm1() -> $t;
+                ln() -> $t;
+                log1p() -> $t;
+                tanh() -> $t;
+                sinh() -> $t;
+                cosh() -> $t;
+                atan() -> $t;
+                sin() -> $t;
+                cos() -> $t;
+                erf() -> $t;
+                erfc() -> $t;
+                powf(y) -> $t;
+                sigmoid() -> $t;
+                sigmoid_pair() -> ($t, $t);
+                softplus() -> $t;
             }
         }
 

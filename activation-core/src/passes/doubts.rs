@@ -41,7 +41,7 @@ pub(crate) const MARGIN: f64 = 2.0;
 /// How many times [`MARGIN`] the error a form carries from its library calls, each moved
 /// by up to an ULP at once ([`compensate::Perturb`]), must exceed the bar to raise a
 /// doubt. Moving every call by ½ to 1 ULP together is a worst case that the runtime's
-/// functions (≤ 0.76 ULP, errors of either sign) rarely meet: at 2× the bar it raised a
+/// functions (≤ 0.79 ULP, errors of either sign) rarely meet: at 2× the bar it raised a
 /// false alarm (∂/∂α of `steep_soft_clipping` in `tests/user_formulas.rs`, 5.2× the bar,
 /// whose checks pass), while the forms that do lose to their calls carry 10^4 to 10^15
 /// times the bar.

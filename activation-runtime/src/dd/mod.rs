@@ -45,7 +45,7 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::ops::{Add, Div, Mul, Neg, Sub};
 
-use crate::float::{Float, Select};
+use crate::float::{fused, Float, Select};
 use crate::real::Real;
 
 pub mod pair;
@@ -491,71 +491,82 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// `f64` power.
     #[inline(always)]
     pub fn powf(self, b: Self) -> Self {
-        Dd(self.0.powf(b.0), PhantomData)
+        let (a, b) = (self.0, b.0);
+        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R, b: R) -> R, a.powf(b)), PhantomData)
     }
 
     /// e^self.
     #[inline(always)]
     pub fn exp(self) -> Self {
-        Dd(self.0.exp(), PhantomData)
+        let a = self.0;
+        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.exp()), PhantomData)
     }
 
     /// e^self − 1.
     #[inline(always)]
     pub fn expm1(self) -> Self {
-        Dd(self.0.expm1(), PhantomData)
+        let a = self.0;
+        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.expm1()), PhantomData)
     }
 
     /// The logistic function, so that only the `exp` underneath rounds (its error reaches σ
     /// damped by σ(−|u|) ≤ ½).
     #[inline(always)]
     pub fn sigmoid(self) -> Self {
-        Dd(self.0.sigmoid(), PhantomData)
+        let a = self.0;
+        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.sigmoid()), PhantomData)
     }
 
     /// (σ(u), σ(-u)) from one `exp` and one division: σ(-|u|) = e^-|u| σ(|u|). Forms such
     /// as σ(u) σ(-u) (the logistic density) need both.
     #[inline(always)]
     pub fn sigmoid_pair(self) -> (Self, Self) {
-        let (a, b) = self.0.sigmoid_pair();
+        let a = self.0;
+        let (a, b) = fused!(T, [T: Float, R: Repr<T>], (a: R) -> (R, R), a.sigmoid_pair());
         (Dd(a, PhantomData), Dd(b, PhantomData))
     }
 
     /// tanh.
     #[inline(always)]
     pub fn tanh(self) -> Self {
-        Dd(self.0.tanh(), PhantomData)
+        let a = self.0;
+        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.tanh()), PhantomData)
     }
 
     /// ln(1 + e^u) = max(u, 0) + ln(1 + e^-|u|), the two parts added without rounding.
     #[inline(always)]
     pub fn softplus(self) -> Self {
-        Dd(self.0.softplus(), PhantomData)
+        let a = self.0;
+        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.softplus()), PhantomData)
     }
 
     /// ln self.
     #[inline(always)]
     pub fn ln(self) -> Self {
-        Dd(self.0.ln(), PhantomData)
+        let a = self.0;
+        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.ln()), PhantomData)
     }
 
     /// ln(1 + self).
     #[inline(always)]
     pub fn log1p(self) -> Self {
-        Dd(self.0.log1p(), PhantomData)
+        let a = self.0;
+        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.log1p()), PhantomData)
     }
 
     /// The error function.
     #[inline(always)]
     pub fn erf(self) -> Self {
-        Dd(self.0.erf(), PhantomData)
+        let a = self.0;
+        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.erf()), PhantomData)
     }
 
     /// 1 − erf; refused where it leaves the normal range (of `T` for pairs, of `f64` for
     /// the wide form).
     #[inline(always)]
     pub fn erfc(self) -> Self {
-        Dd(self.0.erfc(), PhantomData)
+        let a = self.0;
+        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.erfc()), PhantomData)
     }
 
     /// expm1(u) − u e^u (see [`Float::expm1_sub_uexp`]); its slope is −u e^u.
@@ -581,7 +592,8 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// arctangent at the high part, corrected so.
     #[inline(always)]
     pub fn atan(self) -> Self {
-        Dd(self.0.atan(), PhantomData)
+        let a = self.0;
+        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.atan()), PhantomData)
     }
 
     /// sin.
@@ -601,7 +613,8 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// wide form σ of the `f64`, rounded once.
     #[inline(always)]
     pub fn sigmoid_value(self) -> T {
-        self.0.sigmoid_value()
+        let a = self.0;
+        fused!(T, [T: Float, R: Repr<T>], (a: R) -> T, a.sigmoid_value())
     }
 
     /// (σ(self), σ(−self)) rounded to `T`: the bits of [`sigmoid_value`](Self::sigmoid_value)
@@ -610,7 +623,8 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// a refined argument from it where a formula holds σ(u) and σ(−u) (GELU′, swish′).
     #[inline(always)]
     pub fn sigmoid_pair_value(self) -> (T, T) {
-        self.0.sigmoid_pair_value()
+        let a = self.0;
+        fused!(T, [T: Float, R: Repr<T>], (a: R) -> (T, T), a.sigmoid_pair_value())
     }
 
     /// e^self rounded to `T`, for refined arguments: in pairs e^hi (1 + lo), ∞ where e^hi
@@ -618,14 +632,16 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// `lo`); in the wide form e^ of the `f64`, rounded once.
     #[inline(always)]
     pub fn exp_value(self) -> T {
-        self.0.exp_value()
+        let a = self.0;
+        fused!(T, [T: Float, R: Repr<T>], (a: R) -> T, a.exp_value())
     }
 
     /// erfc(self) rounded to `T`, for arguments refined in pairs: erfc(hi) − (2/√π) e^(−hi²)
     /// lo in pairs, erfc of the `f64` rounded once in the wide form.
     #[inline(always)]
     pub fn erfc_value(self) -> T {
-        self.0.erfc_value()
+        let a = self.0;
+        fused!(T, [T: Float, R: Repr<T>], (a: R) -> T, a.erfc_value())
     }
 }
 

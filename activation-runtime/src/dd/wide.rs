@@ -18,7 +18,9 @@
 
 use super::Repr;
 use crate::float::{Float, Select};
-use crate::math::{erf_wide_range, erfc_wide_range, exp_wide, exp_wide_range, expm1_wide_range};
+use crate::math::{
+    at_least, erf_wide_range, erfc_wide_range, exp_wide, exp_wide_nonpositive, exp_wide_range, expm1_wide_range,
+};
 
 /// An `f32` value (or lanes of them) carried in `f64`.
 pub struct Wide<T: Float>(pub T::Wide);
@@ -292,22 +294,21 @@ impl<T: Float> Repr<T> for Wide<T> {
 }
 
 /// (σ(|u|), σ(−|u|)) = (1 / (1 + e^-|u|), e^-|u| σ(|u|)), the second held at σ(−700) beyond
-/// −700; NaN stays NaN (`exp_minus_abs` clamps it away).
+/// −700; NaN stays NaN.
 #[inline(always)]
 fn sigmoid_sides<T: Float>(u: T::Wide) -> (T::Wide, T::Wide) {
     let one = w::<T>(1.0);
     let e = exp_minus_abs::<T>(u);
     let big = one / (one + e);
-    let select = <T::Wide as Float>::select;
-    (select(u.is_nan(), u, big), select(u.is_nan(), u, e * big))
+    (big, e * big)
 }
 
-/// e^-|u| for |u| up to 700, e^-700 beyond (and for NaN): the decaying exponential of
-/// σ and softplus, kept in `f64`'s normal range; the callers refuse or round what lies
+/// e^-|u| for |u| up to 700, e^-700 beyond, NaN for NaN: the decaying exponential of σ
+/// and softplus, kept in `f64`'s normal range; the callers refuse or round what lies
 /// beyond.
 #[inline(always)]
 fn exp_minus_abs<T: Float>(u: T::Wide) -> T::Wide {
-    exp_wide_range(-u.abs().min(w::<T>(700.0)))
+    exp_wide_nonpositive(at_least(-u.abs(), -700.0))
 }
 
 impl<T: Float> Wide<T> {

@@ -18,8 +18,8 @@
 //! divisions and a dozen error-free steps.
 
 use super::coefficients::LN_WIDE;
-use super::exp::exp_minus_abs_parts;
-use super::{computed_wide, exp_wide, poly, splat, sum, two_prod, Tables};
+use super::exp::{at_least, exp_minus_abs_parts, exp_wide_nonpositive};
+use super::{computed_wide, poly, splat, sum, two_prod, Tables};
 use crate::float::Float;
 use crate::real::Real;
 
@@ -76,7 +76,7 @@ fn ln_wide<W: Float<Scalar = f64>>(e: W, f: W) -> W {
     let s = f / (W::from_f64(2.0) + f);
     let two_s = s + s;
     let z = s * s;
-    e * W::from_f64(core::f64::consts::LN_2) + (two_s + s * (z * poly(z, &LN_WIDE)))
+    e.mul_add(W::from_f64(core::f64::consts::LN_2), s.mul_add(z * poly(z, &LN_WIDE), two_s))
 }
 
 /// The natural logarithm, within 0.6 ULP; `f32` lanes through `ln_wide`.
@@ -163,7 +163,7 @@ pub(crate) fn log1p_pair<F: Float>(xh: F, xl: F) -> (F, F) {
 /// very negative x, within 0.55 ULP (`docs/accuracy.md`: 0.541 in `f64`, 0.502 in `f32`).
 ///
 /// `f32` lanes compute it all in `f64` and round once: e = e^-|x| in (0, 1] to about 2^-32
-/// (`exp_wide`), ln(1 + e) by `ln_wide` (1 + e = 2 (1 + (e − 1)/2) where
+/// (`exp_wide_nonpositive`), ln(1 + e) by `ln_wide` (1 + e = 2 (1 + (e − 1)/2) where
 /// e ≥ √2 − 1; its condition in e is below 1), and a sum of two non-negative terms.
 ///
 /// `f64`: e^-|x| as the unrounded pair of `exp_parts` (scaled exactly: e ≥ e^-40), ln(1 + e)
@@ -177,7 +177,7 @@ pub fn softplus<F: Float>(x: F) -> F {
     if computed_wide::<F>() {
         let c = <F::Wide as Float>::from_f64;
         let w = x.widen();
-        let e = exp_wide(-w.abs());
+        let e = exp_wide_nonpositive(at_least(-w.abs(), -104.0));
         let big = e.ge(c(core::f64::consts::SQRT_2 - 1.0));
         let f = <F::Wide as Float>::select(big, c(0.5) * e - c(0.5), e);
         let l = ln_wide(<F::Wide as Float>::select(big, c(1.0), c(0.0)), f);

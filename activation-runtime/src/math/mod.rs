@@ -6,11 +6,16 @@
 //! (sine and cosine of huge arguments, which need an exact multi-word reduction) runs
 //! through [`unless`](crate::float::unless) to a scalar routine of this module.
 //!
-//! Only `+ - * /`, comparisons and the bit-level primitives of [`Float`] (`pow2i`,
-//! `split_exponent`, `copysign`, `round_int`, `ldexp`, `split_high`) are used: no
-//! `mul_add` for arithmetic, whose single rounding would make a CPU with FMA compute other
-//! bits than one without. The error-free transformations [`two_sum`] and `two_prod` are
-//! exact either way (the latter is one fused multiply-add where the lanes have FMA).
+//! Only `+ - * /`, `mul_add`, comparisons and the bit-level primitives of [`Float`]
+//! (`pow2i`, `split_exponent`, `copysign`, `round_int`, `ldexp`, `split_high`) are used.
+//! `mul_add` is correctly rounded on every path — one instruction where the lanes have
+//! FMA (AVX2 + FMA and AVX-512 lanes, NEON, any build with `-C target-cpu` that has it),
+//! the library's `fma` elsewhere (the SSE2 lanes of an old x86-64 CPU, and scalar calls
+//! outside a dispatched kernel in a build without FMA) —, so every path computes the same
+//! bits; the polynomials ([`poly`]) and exp's reduction use it, and cost half as many
+//! operations where it is an instruction. Where a product is exact (`mul_add_exact`), or
+//! in the error-free transformations [`two_sum`] and `two_prod`, the paths without FMA
+//! compute the same value without the library call.
 //!
 //! Every function here is `#[inline(always)]` in optimised builds, so that it is compiled
 //! for the instruction set of the `#[target_feature]` kernel that calls it
@@ -53,7 +58,9 @@ pub use pow::powf;
 pub use trig::{atan, cos, sin};
 
 pub(crate) use erf::{erf_pair, erf_wide_range, erfc_and_gaussian, erfc_pair, erfc_wide_range};
-pub(crate) use exp::{exp_pair, exp_wide, exp_wide_range, expm1_pair, expm1_wide_range, PAIR_RANGE};
+pub(crate) use exp::{
+    at_least, exp_pair, exp_wide, exp_wide_nonpositive, exp_wide_range, expm1_pair, expm1_wide_range, PAIR_RANGE,
+};
 pub(crate) use log::{ln_pair, log1p_pair};
 pub(crate) use trig::atan_pair;
 
@@ -170,7 +177,7 @@ fn splat<F: Float>(v: F::Scalar) -> F {
 fn poly<F: Float>(x: F, c: &[F::Scalar]) -> F {
     let pair = |i: usize| -> F {
         if 2 * i + 1 < c.len() {
-            splat::<F>(c[2 * i]) + splat::<F>(c[2 * i + 1]) * x
+            splat::<F>(c[2 * i + 1]).mul_add(x, splat(c[2 * i]))
         } else {
             splat(c[2 * i])
         }
@@ -179,9 +186,22 @@ fn poly<F: Float>(x: F, c: &[F::Scalar]) -> F {
     let x2 = x * x;
     let mut acc = pair(pairs - 1);
     for i in (0..pairs - 1).rev() {
-        acc = acc * x2 + pair(i);
+        acc = acc.mul_add(x2, pair(i));
     }
     acc
+}
+
+/// a·b + c rounded once, where the caller knows that a·b is exact (a factor with few
+/// enough bits): one fused multiply-add where the lanes have FMA, else a product and a
+/// sum — the same bits, since the product does not round.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn mul_add_exact<F: Float>(a: F, b: F, c: F) -> F {
+    if F::FAST_FMA {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
+    }
 }
 
 /// `hi + lo` divided by `d_hi + d_lo` (both normalised: |lo| ≤ ulp(hi), |d_lo| ≤
