@@ -519,8 +519,8 @@ pub fn unless<F: Float>(rare: F::Mask, value: F, fallback: impl FnOnce() -> F) -
 /// `$a`, compiled for FMA where the build's target CPU has none but the machine's does
 /// (x86-64), so that its fused multiply-adds are instructions rather than calls of the
 /// library's `fma`, which also make the compiler save and restore every live register
-/// around them (σ of an `f32` in a default build: 22 ns per call through the library, 4.7
-/// compiled for FMA, 6.1 before the polynomials took fused multiply-adds). The same bits
+/// around them (σ of an `f32` in a default build: 22 ns per call through the library,
+/// 4.4–5.3 compiled for FMA, 6.1 before the polynomials took fused multiply-adds). The same bits
 /// either way: `mul_add` rounds once on every path (`crate::math`). For lanes (`LANES >
 /// 1`) `$body` runs as it is: slice kernels are already compiled for the instruction set
 /// [`crate::dispatch`] chose. The body goes into a function of its own, generic over
