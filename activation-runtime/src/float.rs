@@ -523,7 +523,9 @@ pub fn unless<F: Float>(rare: F::Mask, value: F, fallback: impl FnOnce() -> F) -
 /// 4.4–5.3 compiled for FMA, 6.1 before the polynomials took fused multiply-adds). The same bits
 /// either way: `mul_add` rounds once on every path (`crate::math`). For lanes (`LANES >
 /// 1`) `$body` runs as it is: slice kernels are already compiled for the instruction set
-/// [`crate::dispatch`] chose. The body goes into a function of its own, generic over
+/// [`crate::dispatch`] chose. (Only `mul_add` gains: `Float::FAST_FMA` is fixed when the
+/// crate is compiled, so the error-free products inside keep Dekker's split — the same
+/// pair, slower.) The body goes into a function of its own, generic over
 /// `[$g]` — not a closure, which the compiler may leave uninlined and compiled without
 /// FMA; the `#[inline(always)]` functions it calls are inlined into it.
 macro_rules! fused {

@@ -7,8 +7,9 @@
 //! value rounded to `f32`) are `f64` kernels accurate to about 2^-30 (an `f32` ULP is
 //! 2^-23), over the whole normal range of `f64` (so that a factor e^-120, or erfc(10) ≈
 //! 2e-45, that a later e^100 lifts back keeps its bits); the other functions take the `f32`
-//! value at the rounded argument and a first-order correction, as the pair does. No
-//! `mul_add`: the bits are the same with and without FMA, on scalars and on lanes.
+//! value at the rounded argument and a first-order correction, as the pair does. Their
+//! `mul_add`s round once on every path (`crate::math`): the bits are the same with and
+//! without FMA, on scalars and on lanes.
 //!
 //! Refused (poisoned with a NaN): an `exp` beyond ±700, where e^x leaves `f64`'s normal
 //! range; an `erfc` below `f64`'s normal range (x beyond about 26.54); a product or

@@ -164,8 +164,9 @@ pub(crate) fn expm1_wide_range<W: Float<Scalar = f64>>(x: W) -> W {
 /// `(k, e^r − 1)` with x = k ln 2 + r, for x clamped to [`min`, `max`]: [−104, 89] for
 /// [`exp_wide`] and [`expm1_wide`] (e^x already rounds to 0 or to infinity in `f32` there,
 /// so |k| ≤ 151), ±`WIDE_RANGE` for the wide compensated values (|k| ≤ 1010, so that 2^k
-/// is a normal `f64`), down to −707.6 for the wide erfc's e^(−x²) (k ≥ −1021; r is
-/// within 2^-75 of x − k ln 2 there too).
+/// is a normal `f64`), down to −707.6 for the wide erfc's e^(−x²) (k ≥ −1021; ln 2's
+/// two parts leave out less than 2^-76 of k ln 2 there too, and r's own rounding is
+/// 2^-55, far below the 2^-32 the results need).
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(super) fn reduce_wide<W: Float<Scalar = f64>>(x: W, min: f64, max: f64) -> (W, W) {

@@ -12,7 +12,7 @@
 //! FMA (AVX2 + FMA and AVX-512 lanes, NEON, any build with `-C target-cpu` that has it),
 //! the library's `fma` elsewhere (the SSE2 lanes of an old x86-64 CPU, and scalar calls
 //! outside a dispatched kernel in a build without FMA) —, so every path computes the same
-//! bits; the polynomials ([`poly`]) and exp's reduction use it, and cost half as many
+//! bits; the polynomials (`poly`) and exp's reduction use it, and cost half as many
 //! operations where it is an instruction. Where a product is exact (`mul_add_exact`), or
 //! in the error-free transformations [`two_sum`] and `two_prod`, the paths without FMA
 //! compute the same value without the library call.
