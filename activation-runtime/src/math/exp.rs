@@ -181,7 +181,7 @@ pub(super) fn reduce_wide_unclamped<W: Float<Scalar = f64>>(xc: W) -> (W, W) {
     // Round to an integer by adding and subtracting 1.5 · 2^52 (|k| < 2^51, no select).
     let magic = W::splat(<f64 as Real>::ROUND_MAGIC);
     let k = xc.mul_add(W::splat(<f64 as Tables>::LOG2E), magic) - magic;
-    // ln 2 in two parts of 42 bits each, so that both products with k (|k| < 2^11) are
+    // ln 2 in two parts of at most 42 bits, so that both products with k (|k| < 2^11) are
     // exact and each step is one fused multiply-add where the lanes have FMA, a product
     // and a sum elsewhere, with the same bits. The rest of ln 2 is below 2^-85.
     let r = mul_add_exact(-k, W::splat(LN2_WIDE_HI), xc);
@@ -191,8 +191,8 @@ pub(super) fn reduce_wide_unclamped<W: Float<Scalar = f64>>(xc: W) -> (W, W) {
 
 /// The top 42 bits of ln 2 (`f64`'s ln 2 with its 11 lowest bits cleared).
 const LN2_WIDE_HI: f64 = f64::from_bits(core::f64::consts::LN_2.to_bits() & !0x7ff);
-/// The next 42 bits of ln 2: `f64`'s ln 2 beyond `LN2_WIDE_HI` (exact, at most 11 bits)
-/// and the next bits of the truth, whose rounding is below 2^-85.
+/// The rest of ln 2 cut to at most 42 bits: `f64`'s ln 2 beyond `LN2_WIDE_HI` (exact, at
+/// most 11 bits) and the next bits of the truth; what is cut off is below 2^-85.
 const LN2_WIDE_LO: f64 = {
     // ln 2 − LN_2 to 2^-110 (the f64 rounding of ln 2 lies 2.3190468138462996e-17 below it).
     let tail = (core::f64::consts::LN_2 - LN2_WIDE_HI) + 2.319_046_813_846_299_6e-17;
