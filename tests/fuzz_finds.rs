@@ -502,7 +502,7 @@ pub fn log1p_of_a_quotient_by_a_parameter(x: f64, a: f64) -> f64 {
 /// (subnormal), and the probe's pair model took the condition for false and the other
 /// branch, x + 10, as the reference for the plain code: f, f′ and f″ were warned about on
 /// (−745.5, −562) with no error there. A condition whose pairs are refused is decided by
-/// the plain values, as the code decides it (`compensate::pair_model_deciding`).
+/// the values with an unbounded exponent (`compensate::pair_model_deciding`).
 #[activation]
 pub fn condition_on_a_subnormal_sigmoid(x: f64) -> f64 {
     softplus(if (sigmoid(x) * 1.0.powf(x)) <= 2.0 { ((-0.1) + x.max(x)).powf(2.0) } else { x + 10.0 })

@@ -264,6 +264,15 @@ pub struct Dd<T: Float, R: Repr<T> = <T as Float>::DdRepr>(R, PhantomData<T>);
 /// lose. The engine chooses it per function by probing (`passes::compensate`).
 pub type DdPair<T> = Dd<T, Pair<T>>;
 
+/// `$f` of the representation `$a`, through [`fused!`]: for a scalar `T` in a build
+/// without FMA, compiled for FMA where the CPU has it.
+macro_rules! repr_fused {
+    ($a:expr, $f:ident -> $r:ty) => {{
+        let a = $a;
+        fused!(T, [T: Float, R: Repr<T>], (a: R) -> $r, a.$f())
+    }};
+}
+
 impl<T: Float, R: Repr<T>> Clone for Dd<T, R> {
     #[inline(always)]
     fn clone(&self) -> Self {
@@ -498,75 +507,65 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// e^self.
     #[inline(always)]
     pub fn exp(self) -> Self {
-        let a = self.0;
-        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.exp()), PhantomData)
+        Dd(repr_fused!(self.0, exp -> R), PhantomData)
     }
 
     /// e^self − 1.
     #[inline(always)]
     pub fn expm1(self) -> Self {
-        let a = self.0;
-        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.expm1()), PhantomData)
+        Dd(repr_fused!(self.0, expm1 -> R), PhantomData)
     }
 
     /// The logistic function, so that only the `exp` underneath rounds (its error reaches σ
     /// damped by σ(−|u|) ≤ ½).
     #[inline(always)]
     pub fn sigmoid(self) -> Self {
-        let a = self.0;
-        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.sigmoid()), PhantomData)
+        Dd(repr_fused!(self.0, sigmoid -> R), PhantomData)
     }
 
     /// (σ(u), σ(-u)) from one `exp` and one division: σ(-|u|) = e^-|u| σ(|u|). Forms such
     /// as σ(u) σ(-u) (the logistic density) need both.
     #[inline(always)]
     pub fn sigmoid_pair(self) -> (Self, Self) {
-        let a = self.0;
-        let (a, b) = fused!(T, [T: Float, R: Repr<T>], (a: R) -> (R, R), a.sigmoid_pair());
+        let (a, b) = repr_fused!(self.0, sigmoid_pair -> (R, R));
         (Dd(a, PhantomData), Dd(b, PhantomData))
     }
 
     /// tanh.
     #[inline(always)]
     pub fn tanh(self) -> Self {
-        let a = self.0;
-        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.tanh()), PhantomData)
+        Dd(repr_fused!(self.0, tanh -> R), PhantomData)
     }
 
     /// ln(1 + e^u) = max(u, 0) + ln(1 + e^-|u|), the two parts added without rounding.
     #[inline(always)]
     pub fn softplus(self) -> Self {
-        let a = self.0;
-        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.softplus()), PhantomData)
+        Dd(repr_fused!(self.0, softplus -> R), PhantomData)
     }
 
     /// ln self.
     #[inline(always)]
     pub fn ln(self) -> Self {
-        let a = self.0;
-        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.ln()), PhantomData)
+        Dd(repr_fused!(self.0, ln -> R), PhantomData)
     }
 
     /// ln(1 + self).
     #[inline(always)]
     pub fn log1p(self) -> Self {
-        let a = self.0;
-        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.log1p()), PhantomData)
+        Dd(repr_fused!(self.0, log1p -> R), PhantomData)
     }
 
     /// The error function.
     #[inline(always)]
     pub fn erf(self) -> Self {
-        let a = self.0;
-        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.erf()), PhantomData)
+        Dd(repr_fused!(self.0, erf -> R), PhantomData)
     }
 
     /// 1 − erf; refused where it leaves the normal range (of `T` for pairs, of `f64` for
     /// the wide form).
     #[inline(always)]
     pub fn erfc(self) -> Self {
-        let a = self.0;
-        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.erfc()), PhantomData)
+        Dd(repr_fused!(self.0, erfc -> R), PhantomData)
     }
 
     /// expm1(u) − u e^u (see [`Float::expm1_sub_uexp`]); its slope is −u e^u.
@@ -592,8 +591,7 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// arctangent at the high part, corrected so.
     #[inline(always)]
     pub fn atan(self) -> Self {
-        let a = self.0;
-        Dd(fused!(T, [T: Float, R: Repr<T>], (a: R) -> R, a.atan()), PhantomData)
+        Dd(repr_fused!(self.0, atan -> R), PhantomData)
     }
 
     /// sin.
@@ -613,8 +611,7 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// wide form σ of the `f64`, rounded once.
     #[inline(always)]
     pub fn sigmoid_value(self) -> T {
-        let a = self.0;
-        fused!(T, [T: Float, R: Repr<T>], (a: R) -> T, a.sigmoid_value())
+        repr_fused!(self.0, sigmoid_value -> T)
     }
 
     /// (σ(self), σ(−self)) rounded to `T`: the bits of [`sigmoid_value`](Self::sigmoid_value)
@@ -623,8 +620,7 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// a refined argument from it where a formula holds σ(u) and σ(−u) (GELU′, swish′).
     #[inline(always)]
     pub fn sigmoid_pair_value(self) -> (T, T) {
-        let a = self.0;
-        fused!(T, [T: Float, R: Repr<T>], (a: R) -> (T, T), a.sigmoid_pair_value())
+        repr_fused!(self.0, sigmoid_pair_value -> (T, T))
     }
 
     /// e^self rounded to `T`, for refined arguments: in pairs e^hi (1 + lo), ∞ where e^hi
@@ -632,16 +628,14 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     /// `lo`); in the wide form e^ of the `f64`, rounded once.
     #[inline(always)]
     pub fn exp_value(self) -> T {
-        let a = self.0;
-        fused!(T, [T: Float, R: Repr<T>], (a: R) -> T, a.exp_value())
+        repr_fused!(self.0, exp_value -> T)
     }
 
     /// erfc(self) rounded to `T`, for arguments refined in pairs: erfc(hi) − (2/√π) e^(−hi²)
     /// lo in pairs, erfc of the `f64` rounded once in the wide form.
     #[inline(always)]
     pub fn erfc_value(self) -> T {
-        let a = self.0;
-        fused!(T, [T: Float, R: Repr<T>], (a: R) -> T, a.erfc_value())
+        repr_fused!(self.0, erfc_value -> T)
     }
 }
 
