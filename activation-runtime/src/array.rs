@@ -113,7 +113,7 @@ pub trait ArrayActivation: Activation {
     }
 }
 
-impl<A: Activation + ?Sized> ArrayActivation for A {}
+impl<A: Activation> ArrayActivation for A {}
 
 /// A zero array of `x`'s shape, column-major when `x` is (so that both share a layout).
 fn like<T: Real, S: Data<Elem = T>, D: Dimension>(x: &ArrayBase<S, D>) -> Array<T, D> {

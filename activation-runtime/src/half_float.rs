@@ -139,4 +139,4 @@ pub trait HalfActivation: Activation {
     }
 }
 
-impl<A: Activation + ?Sized> HalfActivation for A {}
+impl<A: Activation> HalfActivation for A {}

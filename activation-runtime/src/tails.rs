@@ -32,7 +32,8 @@ pub fn div_or_zero<T: Float>(a: T, b: T, small: T) -> T {
 /// u as a double-double (where `small` has underflowed, ln σ(u) = u to far below an ULP).
 /// Where `small` is subnormal — it has lost bits, up to all of them — while `|a| > 1` could
 /// lift the product back into the normal range, the product is taken in the log domain,
-/// `±exp(ln|a| + u)`; otherwise it is [`mul_or_zero`].
+/// `±exp(ln|a| + u)`. Where `small` is a normal number, the product is the plain `a * small`
+/// (a zero `a` keeps its sign: silu(−0) = −0); where it is 0, ∞ or NaN, [`mul_or_zero`].
 #[inline(always)]
 pub fn mul_small<T: Float>(a: T, small: T, log_small: impl FnOnce() -> Dd<T>) -> T {
     mul_small_logs(a, small, || Dd::new(a.abs().ln()), log_small)
@@ -44,12 +45,14 @@ pub fn mul_small<T: Float>(a: T, small: T, log_small: impl FnOnce() -> Dd<T>) ->
 #[inline(always)]
 pub fn mul_small_logs<T: Float>(a: T, small: T, log_a: impl FnOnce() -> Dd<T>, log_small: impl FnOnce() -> Dd<T>) -> T {
     let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
-    let plain = mul_or_zero(a, small);
-    // 0 ≤ small < MIN_POSITIVE (|small| − MIN_POSITIVE < 0 without the |·|, small being
-    // non-negative): the one test on every vector. Where some lane passes it, the rest —
-    // whether |a| > 1 can lift the product back — and the log-domain product.
-    let tiny = (small - T::min_positive()).lt(zero) & small.ge(zero);
-    unless(tiny, plain, || {
+    // MIN_POSITIVE ≤ small < ∞ (small − MIN_POSITIVE ≥ 0 without the |·|, small being
+    // non-negative): the product is the plain one, and this is the one test on every
+    // vector. Elsewhere — small subnormal, 0, ∞ or NaN — a zero factor wins, and where
+    // |a| > 1 could lift a subnormal small back, the product is taken in the log domain.
+    let usual = (small - T::min_positive()).ge(zero) & small.lt(T::from_f64(f64::INFINITY));
+    unless(!usual, a * small, || {
+        let plain = mul_or_zero(a, small);
+        let tiny = (small - T::min_positive()).lt(zero) & small.ge(zero);
         let lost = tiny & a.is_finite() & a.abs().gt(one);
         unless(lost, plain, || {
             let sum = log_a() + log_small();
@@ -76,6 +79,36 @@ mod tests {
         // 0 · anything stays 0, and an overflowed factor does not turn into inf.
         assert_eq!(mul_small(f64::INFINITY, 0.0, || Dd::new(-800.0)), 0.0);
         assert_eq!(mul_small(0.0f64, 1e-315, || Dd::new(-725.0)), 0.0);
+    }
+
+    #[test]
+    fn zero_factors_win_only_where_small_is_not_a_normal_number() {
+        use crate::lanes::F64x8;
+        // Lanes whose `small` is normal take the plain product, the others mul_or_zero's,
+        // whichever path the vector takes: with no lane outside the normal range (the
+        // first four) and with some (all eight), each lane's bits are the scalar's.
+        let a = [-0.0f64, f64::INFINITY, 3.0, f64::NAN, f64::INFINITY, 0.0, -0.0, 0.5];
+        let small = [0.5f64, 1e-300, 0.25, 0.5, 0.0, f64::INFINITY, f64::NAN, 0.0];
+        let f = |a: f64, s: f64| mul_small(a, s, || Dd::new(-1.0));
+        let expect = [-0.0f64, f64::INFINITY, 0.75, f64::NAN, 0.0, 0.0, 0.0, 0.0];
+        for i in 0..8 {
+            let got = f(a[i], small[i]);
+            assert!(got.to_bits() == expect[i].to_bits() || (got.is_nan() && expect[i].is_nan()), "lane {i}: {got:e}");
+        }
+        let mut first = a;
+        first[4..].copy_from_slice(&a[..4]);
+        let mut first_small = small;
+        first_small[4..].copy_from_slice(&small[..4]);
+        for (a, small) in [(first, first_small), (a, small)] {
+            let lanes = mul_small(F64x8::load(&a), F64x8::load(&small), || Dd::new(F64x8::splat(-1.0)));
+            for i in 0..8 {
+                let scalar = f(a[i], small[i]);
+                assert!(
+                    lanes.0[i].to_bits() == scalar.to_bits() || (scalar.is_nan() && lanes.0[i].is_nan()),
+                    "lane {i}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -43,7 +43,12 @@ impl Function {
 ///
 /// Every method works in `f32` and in `f64` and on lanes of either (`T: Float`); the `f32`
 /// path computes in `f32`.
-pub trait Activation: Sync {
+///
+/// An activation is a plain value (`Copy`): its parameters are numbers. The slice kernels
+/// take a copy before their loop, so that the compiler may keep the parameters in
+/// registers; through `&self` it would have to load them again after every store, since
+/// it cannot prove that the output slices do not overlap them.
+pub trait Activation: Sync + Copy {
     /// The function's name, as declared (`"swish"`).
     const NAME: &'static str;
     /// The input argument's name (`"x"`).
@@ -241,14 +246,14 @@ fn split_at<'a, 'b, T, const I: usize, const O: usize>(
 
 /// What a slice kernel computes per element, from `x` and the extra inputs.
 trait Op<const I: usize, const O: usize>: Copy {
-    fn apply<A: Activation + ?Sized, F: Float>(self, a: &A, x: F, inputs: [F; I]) -> [F; O];
+    fn apply<A: Activation, F: Float>(self, a: &A, x: F, inputs: [F; I]) -> [F; O];
 }
 
 #[derive(Clone, Copy)]
 struct Forward;
 impl Op<0, 1> for Forward {
     #[inline(always)]
-    fn apply<A: Activation + ?Sized, F: Float>(self, a: &A, x: F, _: [F; 0]) -> [F; 1] {
+    fn apply<A: Activation, F: Float>(self, a: &A, x: F, _: [F; 0]) -> [F; 1] {
         [a.forward(x)]
     }
 }
@@ -257,7 +262,7 @@ impl Op<0, 1> for Forward {
 struct Backward;
 impl Op<1, 1> for Backward {
     #[inline(always)]
-    fn apply<A: Activation + ?Sized, F: Float>(self, a: &A, x: F, [g]: [F; 1]) -> [F; 1] {
+    fn apply<A: Activation, F: Float>(self, a: &A, x: F, [g]: [F; 1]) -> [F; 1] {
         [g * a.derivative(x)]
     }
 }
@@ -266,7 +271,7 @@ impl Op<1, 1> for Backward {
 struct Fused;
 impl Op<0, 2> for Fused {
     #[inline(always)]
-    fn apply<A: Activation + ?Sized, F: Float>(self, a: &A, x: F, _: [F; 0]) -> [F; 2] {
+    fn apply<A: Activation, F: Float>(self, a: &A, x: F, _: [F; 0]) -> [F; 2] {
         let (y, d) = a.with_derivative(x);
         [y, d]
     }
@@ -276,13 +281,13 @@ impl Op<0, 2> for Fused {
 struct Param(usize);
 impl Op<1, 1> for Param {
     #[inline(always)]
-    fn apply<A: Activation + ?Sized, F: Float>(self, a: &A, x: F, [g]: [F; 1]) -> [F; 1] {
+    fn apply<A: Activation, F: Float>(self, a: &A, x: F, [g]: [F; 1]) -> [F; 1] {
         [g * a.param_derivative(self.0, x)]
     }
 }
 
 /// One slice kernel: `outputs[..][i] = op(x[i], inputs[..][i])`, lanes first.
-struct Slices<'a, A: ?Sized, T, P, const I: usize, const O: usize> {
+struct Slices<'a, A, T, P, const I: usize, const O: usize> {
     a: &'a A,
     x: &'a [T],
     inputs: [&'a [T]; I],
@@ -290,13 +295,14 @@ struct Slices<'a, A: ?Sized, T, P, const I: usize, const O: usize> {
     op: P,
 }
 
-impl<A: Activation + ?Sized, T: Real, P: Op<I, O>, const I: usize, const O: usize> Kernel<T>
-    for Slices<'_, A, T, P, I, O>
-{
+impl<A: Activation, T: Real, P: Op<I, O>, const I: usize, const O: usize> Kernel<T> for Slices<'_, A, T, P, I, O> {
     type Output = ();
     #[inline(always)]
     fn run<F: Float<Scalar = T>>(self) {
         let Slices { a, x, inputs, mut outputs, op } = self;
+        // A copy the stores below cannot reach (see the trait's documentation).
+        let a = *a;
+        let a = &a;
         let n = x.len();
         let whole = n - n % F::LANES;
         let mut i = 0;
