@@ -98,7 +98,12 @@ pub mod __private {
 /// a low part of 0: `Dd::new` gives the bits of the plain call, `dd::tests`), instead of
 /// both calls. The same for σ(u) and σ(−u) from one refined pair (`$refined`
 /// `sigmoid_pair_value`, `$plain` `sigmoid_pair`: the bits of the two calls it replaces,
-/// `$v` and `−$v` being NaN together).
+/// `$v` and `−$v` being NaN together). With a last argument `never_refused` the engine
+/// has written no product with an underflow test (`emit::refine`, from the bounds of
+/// `emit::exponents`), so that finite inputs are never refused: the refined value is then
+/// taken with no test at all. (An infinite input gives what `f64` arithmetic gives for the
+/// same operations — NaN only where those meet ∞ − ∞ or 0 · ∞, as the plain code's do too
+/// unless its `f32` rounding happens to differ there.)
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __refined_or {
@@ -107,14 +112,26 @@ macro_rules! __refined_or {
             let r = ($pair).$refined();
             $crate::__lanes_if!($crate::__private::Refined::refused(r) & !$v.is_nan(), $v.$plain(), r)
         } else {
-            let m = $test;
-            if $crate::__private::Mask::any(m) {
-                $crate::__private::select(m, $pair, $crate::__private::Dd::new($v)).$refined()
-            } else {
-                $v.$plain()
-            }
+            $crate::__refined_or!(@tails $v, $test, $pair, $refined, $plain)
         }
     };
+    // A pair that is never refused (the engine wrote no product with an underflow test):
+    // where the refined value is taken everywhere, no fallback and no test for it.
+    ($v:ident, $test:expr, $pair:expr, $refined:ident, $plain:ident, never_refused) => {
+        if $crate::__private::refines_everywhere($v) {
+            ($pair).$refined()
+        } else {
+            $crate::__refined_or!(@tails $v, $test, $pair, $refined, $plain)
+        }
+    };
+    (@tails $v:ident, $test:expr, $pair:expr, $refined:ident, $plain:ident) => {{
+        let m = $test;
+        if $crate::__private::Mask::any(m) {
+            $crate::__private::select(m, $pair, $crate::__private::Dd::new($v)).$refined()
+        } else {
+            $v.$plain()
+        }
+    }};
 }
 
 /// `if $m { $a } else { $b }` over lanes, as generated code writes it: each side computed

@@ -169,6 +169,51 @@ mod tests {
     }
 
     #[test]
+    fn pairs_never_refused_take_the_refined_value_without_a_fallback() {
+        use crate::lanes::{F32x8, F64x4};
+        // σ(3x) with 3x recomputed as a Dd whose product is untested (`mul_normal`): the
+        // form with `never_refused` gives the bits of the form with the fallback, in f32
+        // (refined everywhere) and in f64 pairs (refined in the tails), lanes as scalars.
+        fn pair<T: Float>(x: T) -> Dd<T> {
+            Dd::<T>::constant(3.0, 0.0).mul_normal(Dd::new(x))
+        }
+        fn test<T: Float>(v: T) -> T::Mask {
+            v.abs().gt(T::from_f64(4.0)) & v.abs().lt(T::from_f64(1e4))
+        }
+        fn with<T: Float>(x: T) -> T {
+            let v = T::from_f64(3.0) * x;
+            crate::__refined_or!(v, test(v), pair(x), sigmoid_value, sigmoid)
+        }
+        fn without<T: Float>(x: T) -> T {
+            let v = T::from_f64(3.0) * x;
+            crate::__refined_or!(v, test(v), pair(x), sigmoid_value, sigmoid, never_refused)
+        }
+        let xs = [1.0e-40f32, 0.0, -1.7, 2.9, -29.3, -20.3, f32::NAN, f32::NEG_INFINITY];
+        let lanes = without(F32x8::load(&xs));
+        for (i, &x) in xs.iter().enumerate() {
+            let (a, b) = (with(x), without(x));
+            assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "{x}: {a:e} {b:e}");
+            assert!(lanes.0[i].to_bits() == b.to_bits() || (b.is_nan() && lanes.0[i].is_nan()), "{x}");
+        }
+        // In the tail 3x is rarely an f32: σ of the rounded product misses the rounded
+        // truth at some of these inputs, the refined value at none.
+        let mut plain_off = 0;
+        for k in 0..64 {
+            let x = -5.0 - 0.37 * k as f32;
+            let truth = (1.0 / (1.0 + (-3.0 * f64::from(x)).exp())) as f32;
+            assert_eq!(without(x), truth, "{x}");
+            plain_off += usize::from((3.0 * x).sigmoid() != truth);
+        }
+        assert!(plain_off > 0);
+        let xs = [-100.3f64, 0.7, -5.1, 200.9];
+        let lanes = without(F64x4::load(&xs));
+        for (i, &x) in xs.iter().enumerate() {
+            assert_eq!(with(x).to_bits(), without(x).to_bits(), "{x}");
+            assert_eq!(lanes.0[i].to_bits(), without(x).to_bits(), "{x}");
+        }
+    }
+
+    #[test]
     fn a_vanished_decaying_factor_wins_over_a_vanished_divisor() {
         use crate::lanes::F64x4;
         // e^(−1/x²) / x² at x = 1e-200 (both underflowed) and at 0.1 (neither); x e^(−x²)

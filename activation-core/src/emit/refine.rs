@@ -10,8 +10,9 @@
 //! `f64`, everywhere, as the function of that `f64` rounded once — no dearer than the
 //! plain call, which computes in `f64` too, so neither a branch per vector of lanes nor
 //! the plain call is paid (the plain call runs only where the `f64` refused, an
-//! underflowed product of subnormals). The result is then as accurate as the function
-//! itself.
+//! underflowed product of subnormals; where no product of the argument is tested, none can
+//! underflow, and the generated code says so — `never_refused` — and keeps neither the plain
+//! call nor the test for it). The result is then as accurate as the function itself.
 //!
 //! Eligible: `sigmoid`, `exp` and `erfc` of an expression built from the input, the
 //! parameters, numbers, constants, `+ - *`, negation and small integer powers.
@@ -98,12 +99,15 @@ fn refined(u: &Expr, plain: &TokenStream, refined_method: &str, plain_method: &s
     let (tail, far) = (float_literal(TAIL), float_literal(FAR));
     let v = Ident::new("v", Span::mixed_site());
     let test = quote! { #v.abs().gt(T::from_f64(#tail)) & #v.abs().lt(T::from_f64(#far)) };
+    // Where no product is tested, the `f64` form of `f32` code refuses nothing: the
+    // fallback to the plain call, and the test for it on every vector, are left out.
+    let never_refused = (!w.tested).then(|| quote! { , never_refused });
     let root = root();
     // Parenthesised: a block that starts a statement would not parse as an operand.
     Some(quote! {
         ({
             let #v = #plain;
-            #root::__private::refined_or!(#v, #test, { #(#lets)* #d }, #refined, #plain_method)
+            #root::__private::refined_or!(#v, #test, { #(#lets)* #d }, #refined, #plain_method #never_refused)
         })
     })
 }
@@ -128,52 +132,126 @@ struct Writer {
     /// Where a product of the argument's terms provably stays in `f64`'s normal range
     /// (`emit::exponents`): `mul_normal`, without the `f64` form's underflow test.
     bounds: crate::emit::exponents::Bounds,
+    /// Whether some product was written with its underflow test, which refuses the lanes
+    /// where it underflowed: the only refusal a polynomial's pair can make.
+    tested: bool,
+}
+
+/// A term of the argument as the statements so far hold it.
+enum Term {
+    /// A `T` that is exactly the term: a variable, or one negated. Its pair's low part
+    /// would be 0, so operations with it take the runtime's cheaper forms (`Dd::product`,
+    /// `Dd::sum`, `mul_plain`), which give the same values.
+    Exact(TokenStream),
+    /// A `Dd<T>` bound by a `let`.
+    Pair(Ident),
 }
 
 impl Writer {
     /// The pair of `e`, as an identifier bound by the statements so far.
     fn value(&mut self, e: &Expr) -> Ident {
+        let term = self.term(e);
+        self.pair(term)
+    }
+
+    fn term(&mut self, e: &Expr) -> Term {
         let root = root();
         if let Some((h, l)) = constant(e) {
             let (h, l) = (float_literal(h), float_literal(l));
-            return self.bind(quote! { #root::__private::Dd::<T>::constant(#h, #l) });
+            return Term::Pair(self.bind(quote! { #root::__private::Dd::<T>::constant(#h, #l) }));
         }
         let code = match e {
             Expr::Var(v) => {
                 let v = Ident::new(v, Span::call_site());
-                quote! { #root::__private::Dd::<T>::new(#v) }
+                return Term::Exact(quote! { #v });
             }
-            Expr::Neg(a) => {
-                let a = self.value(a);
-                quote! { -#a }
-            }
-            Expr::Bin(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), x, y) => {
-                let (a, b) = (self.value(x), self.value(y));
-                match op {
-                    BinOp::Add => quote! { #a + #b },
-                    BinOp::Sub => quote! { #a - #b },
-                    _ if self.bounds.normal_product(e, x, y) => quote! { #a.mul_normal(#b) },
-                    _ => quote! { #a * #b },
+            Expr::Neg(a) => match self.term(a) {
+                Term::Exact(t) => return Term::Exact(quote! { (-#t) }),
+                Term::Pair(d) => quote! { -#d },
+            },
+            Expr::Bin(op @ (BinOp::Add | BinOp::Sub), x, y) => match (self.term(x), self.term(y)) {
+                (Term::Exact(a), Term::Exact(b)) if *op == BinOp::Add => {
+                    quote! { #root::__private::Dd::<T>::sum(#a, #b) }
+                }
+                (Term::Exact(a), Term::Exact(b)) => quote! { #root::__private::Dd::<T>::sum(#a, -#b) },
+                (a, b) => {
+                    let (a, b) = (self.pair(a), self.pair(b));
+                    if *op == BinOp::Add {
+                        quote! { #a + #b }
+                    } else {
+                        quote! { #a - #b }
+                    }
+                }
+            },
+            Expr::Bin(BinOp::Mul, x, y) => {
+                let normal = self.bounds.normal_product(e, x, y);
+                match (self.term(x), self.term(y)) {
+                    // Exact in the `f64` form, whose factors are `f32`s: nothing to test there.
+                    (Term::Exact(a), Term::Exact(b)) => quote! { #root::__private::Dd::<T>::product(#a, #b) },
+                    (Term::Pair(d), Term::Exact(t)) | (Term::Exact(t), Term::Pair(d)) => {
+                        self.times_exact(&d, &t, normal)
+                    }
+                    (Term::Pair(a), Term::Pair(b)) => {
+                        if normal {
+                            quote! { #a.mul_normal(#b) }
+                        } else {
+                            self.tested = true;
+                            quote! { #a * #b }
+                        }
+                    }
                 }
             }
             Expr::Powi(x, n) => {
-                let a = self.value(x);
                 // Each partial product a^k, k ≤ n, lies within a^n's bounds (`normal_power`).
                 let normal = self.bounds.normal_power(x, *n);
-                let mut acc = a.clone();
+                let mut acc = match self.term(x) {
+                    term if *n == 1 => return term,
+                    Term::Exact(t) => {
+                        let mut acc = self.bind(quote! { #root::__private::Dd::<T>::product(#t, #t) });
+                        for _ in 2..*n {
+                            let step = self.times_exact(&acc, &t, normal);
+                            acc = self.bind(step);
+                        }
+                        return Term::Pair(acc);
+                    }
+                    Term::Pair(a) => (a.clone(), a),
+                };
                 for _ in 1..*n {
-                    acc = self.bind(if normal {
-                        quote! { #acc.mul_normal(#a) }
+                    let (product, a) = (&acc.0, &acc.1);
+                    let step = if normal {
+                        quote! { #product.mul_normal(#a) }
                     } else {
-                        quote! { #acc * #a }
-                    });
+                        self.tested = true;
+                        quote! { #product * #a }
+                    };
+                    acc.0 = self.bind(step);
                 }
-                return acc;
+                return Term::Pair(acc.0);
             }
             // `eligible` admits nothing else.
             _ => quote! { #root::__private::Dd::<T>::new(T::from_f64(::core::f64::NAN)) },
         };
-        self.bind(code)
+        Term::Pair(self.bind(code))
+    }
+
+    /// `d · t` for an exact `t`, untested where the product is `normal`.
+    fn times_exact(&mut self, d: &Ident, t: &TokenStream, normal: bool) -> TokenStream {
+        if normal {
+            quote! { #d.mul_plain_normal(#t) }
+        } else {
+            self.tested = true;
+            quote! { #d.mul_plain(#t) }
+        }
+    }
+
+    fn pair(&mut self, term: Term) -> Ident {
+        match term {
+            Term::Pair(d) => d,
+            Term::Exact(t) => {
+                let root = root();
+                self.bind(quote! { #root::__private::Dd::<T>::new(#t) })
+            }
+        }
     }
 
     fn bind(&mut self, code: TokenStream) -> Ident {
@@ -201,5 +279,24 @@ mod tests {
         assert!(eligible(&e("2 * x * x")));
         assert!(!eligible(&e("x / 2")));
         assert!(!eligible(&e("tanh(x) * 2")));
+    }
+
+    #[test]
+    fn only_pairs_without_tested_products_are_never_refused() {
+        // 3x and GELU's argument stay in f64's normal range from f32 operands: no product
+        // is tested, so the f64 form has nothing to refuse. x⁸ of a subnormal f32 underflows
+        // in f64: its products are tested, and the plain call stays the fallback.
+        let code = |s: &str| {
+            let u = parse_formula(s, &["x"]).unwrap();
+            refined_call(Func::Sigmoid, &u, &quote! { v }).unwrap().to_string()
+        };
+        for u in ["3 * x", "2 * sqrt(2 / PI) * x * (1 + 0.044715 * x.powi(2))"] {
+            let c = code(u);
+            assert!(c.contains(", sigmoid_value , sigmoid , never_refused"), "{u}: {c}");
+            assert!(!c.contains(" * "), "{u}: {c}");
+        }
+        let c = code("-x.powi(8)");
+        assert!(c.contains(", sigmoid_value , sigmoid)"), "{c}");
+        assert!(!c.contains("never_refused"), "{c}");
     }
 }
