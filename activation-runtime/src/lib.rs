@@ -57,81 +57,37 @@ pub mod __private {
     pub fn refines_everywhere<T: Float>(_: T) -> bool {
         <T::DdRepr as crate::dd::Repr<T>>::VALUES_EVERYWHERE
     }
-
-    /// A value [`refined_or!`](crate::__refined_or) chooses: one function value, or the pair
-    /// (σ(u), σ(−u)) of `Dd::sigmoid_pair_value`, whose sides are refused (NaN) together.
-    pub trait Refined: Copy {
-        /// The lanes' mask.
-        type Mask;
-        /// The lanes where the refined value was refused (NaN).
-        fn refused(self) -> Self::Mask;
-    }
-
-    impl<T: Float> Refined for T {
-        type Mask = T::Mask;
-        #[inline(always)]
-        fn refused(self) -> T::Mask {
-            self.is_nan()
-        }
-    }
-
-    impl<T: Float> Refined for (T, T) {
-        type Mask = T::Mask;
-        #[inline(always)]
-        fn refused(self) -> T::Mask {
-            self.0.is_nan()
-        }
-    }
 }
 
 /// A library call of a refined argument, as generated code writes it
-/// (`activation_core`'s `emit::refine`): `$pair` (the argument recomputed as a `Dd`),
-/// `$refined` (the `Dd` method that gives the function of it rounded to `T`, such as
-/// `erfc_value`) and `$plain` (the method of `T` that gives the function of the argument
-/// `$v` as the plain code rounds it, `erfc`). Where `Dd<T>`'s value functions hold
-/// everywhere (`f32`, computed in `f64`) the refined value is taken in every lane, and the
-/// plain one only where the refined one was refused (NaN from a non-NaN argument: an `f64`
-/// product of subnormal `f32`s that underflowed). Elsewhere (pairs) the refined value is
+/// (`activation_core`'s `emit::refine`): `$pair` (the argument recomputed as a `Dd`, with
+/// unchecked products: `Dd::mul_unchecked`), `$refined` (the `Dd` method that gives the
+/// function of it rounded to `T`, such as `erfc_value`) and `$plain` (the method of `T`
+/// that gives the function of the argument `$v` as the plain code rounds it, `erfc`). Where
+/// `Dd<T>`'s value functions hold everywhere (`f32`, computed in `f64`) the refined value
+/// is taken in every lane. Elsewhere (pairs) the refined value is
 /// taken in the lanes where `$test` holds (the tails) and the plain one in the others; where
 /// the lanes disagree, the refined method runs once, on the pair in the tails and on
 /// `Dd::new($v)` elsewhere, which gives the plain call's bits (a first-order correction by
 /// a low part of 0: `Dd::new` gives the bits of the plain call, `dd::tests`), instead of
 /// both calls. The same for σ(u) and σ(−u) from one refined pair (`$refined`
 /// `sigmoid_pair_value`, `$plain` `sigmoid_pair`: the bits of the two calls it replaces,
-/// `$v` and `−$v` being NaN together). With a last argument `never_refused` the engine
-/// has written no product with an underflow test (`emit::refine`, from the bounds of
-/// `emit::exponents`), so that finite inputs are never refused: the refined value is then
-/// taken with no test at all. (An infinite input gives what `f64` arithmetic gives for the
-/// same operations — NaN only where those meet ∞ − ∞ or 0 · ∞, as the plain code's do too
-/// unless its `f32` rounding happens to differ there.)
+/// `$v` and `−$v` being NaN together).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __refined_or {
     ($v:ident, $test:expr, $pair:expr, $refined:ident, $plain:ident) => {
         if $crate::__private::refines_everywhere($v) {
-            let r = ($pair).$refined();
-            $crate::__lanes_if!($crate::__private::Refined::refused(r) & !$v.is_nan(), $v.$plain(), r)
-        } else {
-            $crate::__refined_or!(@tails $v, $test, $pair, $refined, $plain)
-        }
-    };
-    // A pair that is never refused (the engine wrote no product with an underflow test):
-    // where the refined value is taken everywhere, no fallback and no test for it.
-    ($v:ident, $test:expr, $pair:expr, $refined:ident, $plain:ident, never_refused) => {
-        if $crate::__private::refines_everywhere($v) {
             ($pair).$refined()
         } else {
-            $crate::__refined_or!(@tails $v, $test, $pair, $refined, $plain)
+            let m = $test;
+            if $crate::__private::Mask::any(m) {
+                $crate::__private::select(m, $pair, $crate::__private::Dd::new($v)).$refined()
+            } else {
+                $v.$plain()
+            }
         }
     };
-    (@tails $v:ident, $test:expr, $pair:expr, $refined:ident, $plain:ident) => {{
-        let m = $test;
-        if $crate::__private::Mask::any(m) {
-            $crate::__private::select(m, $pair, $crate::__private::Dd::new($v)).$refined()
-        } else {
-            $v.$plain()
-        }
-    }};
 }
 
 /// `if $m { $a } else { $b }` over lanes, as generated code writes it: each side computed

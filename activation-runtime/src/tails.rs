@@ -134,22 +134,24 @@ mod tests {
     }
 
     #[test]
-    fn refined_values_fall_back_to_the_plain_call_only_where_refused() {
-        use crate::lanes::F32x8;
-        // σ(−x⁸) with −x⁸ recomputed as a Dd: for f32 the refined value is taken at every
-        // argument, tails or not (σ of the f64, rounded once), except where the f64
-        // product of subnormal f32s underflowed and was refused: there the plain
-        // σ(−x⁸) = σ(−0) = 1/2.
+    fn refined_values_are_the_rounded_truth_in_f32_and_finite_where_a_product_underflows() {
+        use crate::lanes::{F32x8, F64x4};
+        // σ(−x⁸) and σ(3x − (x·1e-160)²) with the argument recomputed as a Dd, as generated
+        // code writes it (unchecked products). In f32 the refined value is taken at every
+        // argument, tails or not: σ of the f64, rounded once — the rounded truth, where σ of
+        // x⁸ rounded to f32 misses it somewhere; at x = 1e-40, whose x⁸ underflows in f64
+        // too, 1/2 as the truth. In f64 pairs the tails are refined: (x·1e-160)² underflows
+        // there, and the refined σ is finite (a tested product would have made it NaN); 3x
+        // is exact at these inputs, so that the libm truth below is one.
         fn f<T: Float>(x: T) -> T {
             let v = -x.powi(8);
             crate::__refined_or!(
                 v,
                 v.abs().gt(T::from_f64(4.0)) & v.abs().lt(T::from_f64(1e4)),
                 {
-                    let d = Dd::<T>::new(x);
-                    let d2 = d * d;
-                    let d4 = d2 * d2;
-                    -(d4 * d4)
+                    let d = Dd::<T>::product_unchecked(x, x);
+                    let d4 = d.mul_unchecked(d);
+                    -d4.mul_unchecked(d4)
                 },
                 sigmoid_value,
                 sigmoid
@@ -166,50 +168,27 @@ mod tests {
         }
         // The plain call, on x⁸ rounded to f32, misses the rounded truth somewhere.
         assert!(plain_off > 0);
-    }
 
-    #[test]
-    fn pairs_never_refused_take_the_refined_value_without_a_fallback() {
-        use crate::lanes::{F32x8, F64x4};
-        // σ(3x) with 3x recomputed as a Dd whose product is untested (`mul_normal`): the
-        // form with `never_refused` gives the bits of the form with the fallback, in f32
-        // (refined everywhere) and in f64 pairs (refined in the tails), lanes as scalars.
-        fn pair<T: Float>(x: T) -> Dd<T> {
-            Dd::<T>::constant(3.0, 0.0).mul_normal(Dd::new(x))
+        fn g<T: Float>(x: T) -> T {
+            let small = T::from_f64(1e-160) * x;
+            let v = T::from_f64(3.0) * x - small * small;
+            crate::__refined_or!(
+                v,
+                v.abs().gt(T::from_f64(4.0)) & v.abs().lt(T::from_f64(1e4)),
+                {
+                    let small = Dd::<T>::constant(1e-160, 0.0).mul_plain_unchecked(x);
+                    Dd::<T>::constant(3.0, 0.0).mul_plain_unchecked(x) - small.mul_unchecked(small)
+                },
+                sigmoid_value,
+                sigmoid
+            )
         }
-        fn test<T: Float>(v: T) -> T::Mask {
-            v.abs().gt(T::from_f64(4.0)) & v.abs().lt(T::from_f64(1e4))
-        }
-        fn with<T: Float>(x: T) -> T {
-            let v = T::from_f64(3.0) * x;
-            crate::__refined_or!(v, test(v), pair(x), sigmoid_value, sigmoid)
-        }
-        fn without<T: Float>(x: T) -> T {
-            let v = T::from_f64(3.0) * x;
-            crate::__refined_or!(v, test(v), pair(x), sigmoid_value, sigmoid, never_refused)
-        }
-        let xs = [1.0e-40f32, 0.0, -1.7, 2.9, -29.3, -20.3, f32::NAN, f32::NEG_INFINITY];
-        let lanes = without(F32x8::load(&xs));
+        let xs = [-5.0f64, -200.5, 2.5, -1.0];
+        let lanes = g(F64x4::load(&xs));
         for (i, &x) in xs.iter().enumerate() {
-            let (a, b) = (with(x), without(x));
-            assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "{x}: {a:e} {b:e}");
-            assert!(lanes.0[i].to_bits() == b.to_bits() || (b.is_nan() && lanes.0[i].is_nan()), "{x}");
-        }
-        // In the tail 3x is rarely an f32: σ of the rounded product misses the rounded
-        // truth at some of these inputs, the refined value at none.
-        let mut plain_off = 0;
-        for k in 0..64 {
-            let x = -5.0 - 0.37 * k as f32;
-            let truth = (1.0 / (1.0 + (-3.0 * f64::from(x)).exp())) as f32;
-            assert_eq!(without(x), truth, "{x}");
-            plain_off += usize::from((3.0 * x).sigmoid() != truth);
-        }
-        assert!(plain_off > 0);
-        let xs = [-100.3f64, 0.7, -5.1, 200.9];
-        let lanes = without(F64x4::load(&xs));
-        for (i, &x) in xs.iter().enumerate() {
-            assert_eq!(with(x).to_bits(), without(x).to_bits(), "{x}");
-            assert_eq!(lanes.0[i].to_bits(), without(x).to_bits(), "{x}");
+            let truth = 1.0 / (1.0 + (-3.0 * x).exp());
+            assert!(((g(x) - truth) / truth).abs() < 1e-15, "{x}: {:e} against {truth:e}", g(x));
+            assert_eq!(lanes.0[i].to_bits(), g(x).to_bits(), "{x}");
         }
     }
 

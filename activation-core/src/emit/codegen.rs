@@ -796,7 +796,7 @@ mod tests {
         assert_eq!(c.matches(". sigmoid ()").count(), 0, "{c}");
         let refined = code(&["sigmoid(3 * x) * sigmoid(-(3 * x))"]);
         assert_eq!(refined.matches("refined_or !").count(), 1, "{refined}");
-        assert_eq!(refined.matches(", sigmoid_pair_value , sigmoid_pair").count(), 1, "{refined}");
+        assert_eq!(refined.matches(", sigmoid_pair_value , sigmoid_pair)").count(), 1, "{refined}");
         assert_eq!(refined.matches("sigmoid_value").count(), 0, "{refined}");
         assert_eq!(refined.matches(". sigmoid ()").count(), 0, "{refined}");
     }

@@ -9,10 +9,15 @@
 //! correction is 0 and whose value is the plain call's bits); for `f32`, whose `Dd` is one
 //! `f64`, everywhere, as the function of that `f64` rounded once — no dearer than the
 //! plain call, which computes in `f64` too, so neither a branch per vector of lanes nor
-//! the plain call is paid (the plain call runs only where the `f64` refused, an
-//! underflowed product of subnormals; where no product of the argument is tested, none can
-//! underflow, and the generated code says so — `never_refused` — and keeps neither the plain
-//! call nor the test for it). The result is then as accurate as the function itself.
+//! the plain call is paid. The result is then as accurate as the function itself.
+//!
+//! The pair's products are unchecked (`Dd::mul_unchecked`): where one underflows it keeps
+//! what the subnormal range holds, as the plain code's product of the same terms does, so
+//! the refined argument is never further off than the plain one. A tested product would
+//! cost a comparison and a branch per product and vector, and its refusal (a poisoned pair)
+//! would turn the function's value into NaN: σ of 3x − (10⁻¹⁶⁰x)² computed so in `f64`
+//! pairs was NaN at x = −5, where the plain call gives σ(−15) (`tails::tests` in the
+//! runtime; the engine itself folds that formula into a form it does not refine).
 //!
 //! Eligible: `sigmoid`, `exp` and `erfc` of an expression built from the input, the
 //! parameters, numbers, constants, `+ - *`, negation and small integer powers.
@@ -99,15 +104,12 @@ fn refined(u: &Expr, plain: &TokenStream, refined_method: &str, plain_method: &s
     let (tail, far) = (float_literal(TAIL), float_literal(FAR));
     let v = Ident::new("v", Span::mixed_site());
     let test = quote! { #v.abs().gt(T::from_f64(#tail)) & #v.abs().lt(T::from_f64(#far)) };
-    // Where no product is tested, the `f64` form of `f32` code refuses nothing: the
-    // fallback to the plain call, and the test for it on every vector, are left out.
-    let never_refused = (!w.tested).then(|| quote! { , never_refused });
     let root = root();
     // Parenthesised: a block that starts a statement would not parse as an operand.
     Some(quote! {
         ({
             let #v = #plain;
-            #root::__private::refined_or!(#v, #test, { #(#lets)* #d }, #refined, #plain_method #never_refused)
+            #root::__private::refined_or!(#v, #test, { #(#lets)* #d }, #refined, #plain_method)
         })
     })
 }
@@ -129,12 +131,6 @@ pub(crate) fn pair(u: &Expr, plain: &TokenStream) -> TokenStream {
 #[derive(Default)]
 struct Writer {
     lets: Vec<TokenStream>,
-    /// Where a product of the argument's terms provably stays in `f64`'s normal range
-    /// (`emit::exponents`): `mul_normal`, without the `f64` form's underflow test.
-    bounds: crate::emit::exponents::Bounds,
-    /// Whether some product was written with its underflow test, which refuses the lanes
-    /// where it underflowed: the only refusal a polynomial's pair can make.
-    tested: bool,
 }
 
 /// A term of the argument as the statements so far hold it.
@@ -183,65 +179,35 @@ impl Writer {
                     }
                 }
             },
-            Expr::Bin(BinOp::Mul, x, y) => {
-                let normal = self.bounds.normal_product(e, x, y);
-                match (self.term(x), self.term(y)) {
-                    // Exact in the `f64` form, whose factors are `f32`s: nothing to test there.
-                    (Term::Exact(a), Term::Exact(b)) => quote! { #root::__private::Dd::<T>::product(#a, #b) },
-                    (Term::Pair(d), Term::Exact(t)) | (Term::Exact(t), Term::Pair(d)) => {
-                        self.times_exact(&d, &t, normal)
-                    }
-                    (Term::Pair(a), Term::Pair(b)) => {
-                        if normal {
-                            quote! { #a.mul_normal(#b) }
-                        } else {
-                            self.tested = true;
-                            quote! { #a * #b }
-                        }
-                    }
+            Expr::Bin(BinOp::Mul, x, y) => match (self.term(x), self.term(y)) {
+                (Term::Exact(a), Term::Exact(b)) => quote! { #root::__private::Dd::<T>::product_unchecked(#a, #b) },
+                (Term::Pair(d), Term::Exact(t)) | (Term::Exact(t), Term::Pair(d)) => {
+                    quote! { #d.mul_plain_unchecked(#t) }
                 }
-            }
+                (Term::Pair(a), Term::Pair(b)) => quote! { #a.mul_unchecked(#b) },
+            },
             Expr::Powi(x, n) => {
-                // Each partial product a^k, k ≤ n, lies within a^n's bounds (`normal_power`).
-                let normal = self.bounds.normal_power(x, *n);
-                let mut acc = match self.term(x) {
+                let (mut acc, factor) = match self.term(x) {
                     term if *n == 1 => return term,
                     Term::Exact(t) => {
-                        let mut acc = self.bind(quote! { #root::__private::Dd::<T>::product(#t, #t) });
-                        for _ in 2..*n {
-                            let step = self.times_exact(&acc, &t, normal);
-                            acc = self.bind(step);
-                        }
-                        return Term::Pair(acc);
+                        let square = self.bind(quote! { #root::__private::Dd::<T>::product_unchecked(#t, #t) });
+                        (square, Term::Exact(t))
                     }
-                    Term::Pair(a) => (a.clone(), a),
+                    Term::Pair(a) => (a.clone(), Term::Pair(a)),
                 };
-                for _ in 1..*n {
-                    let (product, a) = (&acc.0, &acc.1);
-                    let step = if normal {
-                        quote! { #product.mul_normal(#a) }
-                    } else {
-                        self.tested = true;
-                        quote! { #product * #a }
-                    };
-                    acc.0 = self.bind(step);
+                let done = if matches!(factor, Term::Exact(_)) { 2 } else { 1 };
+                for _ in done..*n {
+                    acc = self.bind(match &factor {
+                        Term::Exact(t) => quote! { #acc.mul_plain_unchecked(#t) },
+                        Term::Pair(a) => quote! { #acc.mul_unchecked(#a) },
+                    });
                 }
-                return Term::Pair(acc.0);
+                return Term::Pair(acc);
             }
             // `eligible` admits nothing else.
             _ => quote! { #root::__private::Dd::<T>::new(T::from_f64(::core::f64::NAN)) },
         };
         Term::Pair(self.bind(code))
-    }
-
-    /// `d · t` for an exact `t`, untested where the product is `normal`.
-    fn times_exact(&mut self, d: &Ident, t: &TokenStream, normal: bool) -> TokenStream {
-        if normal {
-            quote! { #d.mul_plain_normal(#t) }
-        } else {
-            self.tested = true;
-            quote! { #d.mul_plain(#t) }
-        }
     }
 
     fn pair(&mut self, term: Term) -> Ident {
@@ -282,21 +248,23 @@ mod tests {
     }
 
     #[test]
-    fn only_pairs_without_tested_products_are_never_refused() {
-        // 3x and GELU's argument stay in f64's normal range from f32 operands: no product
-        // is tested, so the f64 form has nothing to refuse. x⁸ of a subnormal f32 underflows
-        // in f64: its products are tested, and the plain call stays the fallback.
+    fn variables_enter_as_exact_terms_and_products_are_unchecked() {
+        // Variables are exact Ts: a product of two is one error-free product, a pair times
+        // one takes `mul_plain_unchecked`, a sum of two is one error-free sum; no product
+        // carries an underflow test (`*`, `mul_normal`), powers included.
         let code = |s: &str| {
-            let u = parse_formula(s, &["x"]).unwrap();
+            let u = parse_formula(s, &["x", "a"]).unwrap();
             refined_call(Func::Sigmoid, &u, &quote! { v }).unwrap().to_string()
         };
-        for u in ["3 * x", "2 * sqrt(2 / PI) * x * (1 + 0.044715 * x.powi(2))"] {
-            let c = code(u);
-            assert!(c.contains(", sigmoid_value , sigmoid , never_refused"), "{u}: {c}");
-            assert!(!c.contains(" * "), "{u}: {c}");
+        let gelu = code("2 * sqrt(2 / PI) * x * (1 + 0.044715 * x.powi(2))");
+        assert_eq!(gelu.matches("product_unchecked (x , x)").count(), 1, "{gelu}");
+        assert_eq!(gelu.matches("mul_plain_unchecked (x)").count(), 1, "{gelu}");
+        assert_eq!(code("a * x").matches("product_unchecked (a , x)").count(), 1);
+        assert_eq!(code("3 * (x - a)").matches("sum (x , - a)").count(), 1);
+        let power = code("-x.powi(8)");
+        assert_eq!(power.matches("mul_plain_unchecked (x)").count(), 6, "{power}");
+        for c in [gelu, power, code("x * x * (x + a) * 2.5")] {
+            assert!(!c.contains(" * ") && !c.contains("mul_normal") && !c.contains("Dd :: < T > :: new"), "{c}");
         }
-        let c = code("-x.powi(8)");
-        assert!(c.contains(", sigmoid_value , sigmoid)"), "{c}");
-        assert!(!c.contains("never_refused"), "{c}");
     }
 }

@@ -151,6 +151,19 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
     fn mul(self, b: Self) -> Self;
     /// self / b, poisoned where a nonzero quotient underflowed.
     fn div(self, b: Self) -> Self;
+    /// self · b without the underflow test, in every representation (see
+    /// [`Dd::mul_unchecked`]).
+    fn mul_unchecked(self, b: Self) -> Self;
+    /// [`mul_unchecked`](Self::mul_unchecked) by an exact `T`.
+    #[inline(always)]
+    fn mul_plain_unchecked(self, b: T) -> Self {
+        self.mul_unchecked(Self::new(b))
+    }
+    /// [`mul_unchecked`](Self::mul_unchecked) of two exact `T`s.
+    #[inline(always)]
+    fn product_unchecked(a: T, b: T) -> Self {
+        Self::new(a).mul_unchecked(Self::new(b))
+    }
     /// self · b where the engine has shown that an underflow cannot matter (see
     /// [`Dd::mul_normal`]): the same as [`mul`](Self::mul) unless a representation can
     /// rely on that.
@@ -474,6 +487,30 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     #[inline(always)]
     pub fn mul_plain_normal(self, b: T) -> Self {
         Dd(self.0.mul_plain_normal(b), PhantomData)
+    }
+
+    /// `self · b` with no underflow test in any representation: what a refined argument
+    /// (`refined_or!`) is computed with. Where a product underflows it keeps what the
+    /// subnormal range holds, as the plain code's own product of the same terms does, so
+    /// the refined argument is never further off than the plain one; a test would cost a
+    /// comparison and a branch per product and vector, and a poisoned pair (a NaN low part)
+    /// would make the function's value NaN.
+    #[inline(always)]
+    pub fn mul_unchecked(self, b: Self) -> Self {
+        Dd(self.0.mul_unchecked(b.0), PhantomData)
+    }
+
+    /// [`mul_unchecked`](Self::mul_unchecked) by a `b` that is exactly a `T` (see
+    /// [`mul_plain`](Self::mul_plain)).
+    #[inline(always)]
+    pub fn mul_plain_unchecked(self, b: T) -> Self {
+        Dd(self.0.mul_plain_unchecked(b), PhantomData)
+    }
+
+    /// [`mul_unchecked`](Self::mul_unchecked) of two exact `T`s: one error-free product.
+    #[inline(always)]
+    pub fn product_unchecked(a: T, b: T) -> Self {
+        Dd(R::product_unchecked(a, b), PhantomData)
     }
 
     /// `self / b` for a `b` that is exactly a `T` (see [`mul_plain`](Self::mul_plain)).

@@ -224,9 +224,25 @@ impl<T: Float> Repr<T> for Pair<T> {
     /// has lost bits (see `unless_underflowed`).
     #[inline(always)]
     fn mul(self, b: Self) -> Self {
+        self.mul_unchecked(b).tested_product(self.hi, b.hi)
+    }
+
+    #[inline(always)]
+    fn mul_unchecked(self, b: Self) -> Self {
         let (p, e) = two_prod(self.hi, b.hi);
-        let e = e + (self.hi * b.lo + self.lo * b.hi);
-        Self::dominant(p, e).tested_product(self.hi, b.hi)
+        Self::dominant(p, e + (self.hi * b.lo + self.lo * b.hi))
+    }
+
+    #[inline(always)]
+    fn mul_plain_unchecked(self, b: T) -> Self {
+        let (p, e) = two_prod(self.hi, b);
+        Self::dominant(p, e + self.lo * b)
+    }
+
+    #[inline(always)]
+    fn product_unchecked(a: T, b: T) -> Self {
+        let (hi, lo) = two_prod(a, b);
+        Pair { hi, lo }
     }
 
     /// Long division with one rounded reciprocal: a first quotient `q = a · fl(1/b)`
@@ -245,8 +261,7 @@ impl<T: Float> Repr<T> for Pair<T> {
     /// three; tested for underflow as [`mul`](Repr::mul) is.
     #[inline(always)]
     fn mul_plain(self, b: T) -> Self {
-        let (p, e) = two_prod(self.hi, b);
-        Self::dominant(p, e + self.lo * b).tested_product(self.hi, b)
+        self.mul_plain_unchecked(b).tested_product(self.hi, b)
     }
 
     /// Knuth's two-sum is already a pair: `|e| ≤ ulp(s) / 2`.
@@ -259,8 +274,7 @@ impl<T: Float> Repr<T> for Pair<T> {
     /// [`mul`](Repr::mul) is.
     #[inline(always)]
     fn product(a: T, b: T) -> Self {
-        let (hi, lo) = two_prod(a, b);
-        Pair { hi, lo }.tested_product(a, b)
+        Self::product_unchecked(a, b).tested_product(a, b)
     }
 
     /// A quotient by an exact `T`: [`div`](Repr::div) without the divisor's low part.

@@ -169,6 +169,11 @@ impl<T: Float> Repr<T> for Wide<T> {
     /// Untested: the engine promises that an underflow cannot matter (`Dd::mul_normal`).
     #[inline(always)]
     fn mul_normal(self, b: Self) -> Self {
+        self.mul_unchecked(b)
+    }
+
+    #[inline(always)]
+    fn mul_unchecked(self, b: Self) -> Self {
         Wide(self.0 * b.0)
     }
 
