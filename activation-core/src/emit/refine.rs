@@ -136,8 +136,9 @@ struct Writer {
 /// A term of the argument as the statements so far hold it.
 enum Term {
     /// A `T` that is exactly the term: a variable, or one negated. Its pair's low part
-    /// would be 0, so operations with it take the runtime's cheaper forms (`Dd::product`,
-    /// `Dd::sum`, `mul_plain`), which give the same values.
+    /// would be 0, so operations with it take the runtime's cheaper forms
+    /// (`Dd::product_unchecked`, `Dd::sum`, `mul_plain_unchecked`), which give the same
+    /// values.
     Exact(TokenStream),
     /// A `Dd<T>` bound by a `let`.
     Pair(Ident),
