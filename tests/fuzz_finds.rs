@@ -516,6 +516,25 @@ pub fn exp_of_log_at_negative_zero(x: f64) -> f64 {
     (1.0 / exp(ln(x))).atan()
 }
 
+/// f744: ln erf(log1p x) was 0 for x from about 400 (f64: erf rounds to 1) to 3e11, where
+/// the truth is −erfc(log1p x), down to −1e-305; warned about on (3.2e3, ∞). Rule
+/// `log-erf`: log1p(−erfc(u)) where u > 1/2 — whose plain `f64` code is 108 ULPs off at
+/// 10^4 against a bar of 78 (log1p's rounding times erfc's slope), compensated since
+/// `compensate::f64_loses` judges inputs beyond the `f32` probe's by its share of the bar.
+#[activation]
+pub fn log_of_erf_in_its_tail(x: f64) -> f64 {
+    erf(log1p(x)).ln()
+}
+
+/// f553's erf part: ∂/∂a of erf(u)^a is erf(u)^a ln erf(u), 0 where erf rounds to 1
+/// (from u = 5.9 in `f64`, 3.9 in `f32`; f553 has u = x², warned about on (2.25, 5)); here
+/// u = 4 + σ(x), and ∂/∂a was 1e6 times the bar for x < −562 (ln erf(4) = −1.5e-8).
+/// Rule `log-erf`.
+#[activation]
+pub fn power_of_erf_in_a_parameter(x: f64, a: f64) -> f64 {
+    erf(4.0 + sigmoid(x)).powf(a)
+}
+
 #[test]
 fn log1p_s_inverse_keeps_its_domain() {
     // Where log1p is NaN the branch is NaN, and max takes x, as the formula does.
@@ -656,7 +675,7 @@ fn the_fixed_formulas_raise_no_warning_and_skip_nothing() {
         assert!(!text.contains("skip = ["), "{name}: {text}");
         seen += 1;
     }
-    assert_eq!(seen, 60);
+    assert_eq!(seen, 62);
 }
 
 #[test]

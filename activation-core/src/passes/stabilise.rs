@@ -230,6 +230,12 @@ pub(crate) const RULES: &[Rule] = &[
     // -erfc(-u) keeps every digit.
     Rule::new("erfc-minus-two", "erfc(u) - 2", "-erfc(-u)"),
     Rule::new("two-minus-erfc", "2 - erfc(u)", "erfc(-u)"),
+    // ln erf(u) in the tail where erf rounds to 1: 0 from u = 5.9 in `f64` (3.9 in `f32`)
+    // where the truth is −erfc(u) (ln erf(log1p x) for x up to 3e11: the fuzzer's f744).
+    // Near 0, where erfc(u) ≈ 1 would cancel, the rule keeps ln |erf u|: the same value
+    // where erf u > 0 (a number where the left side is NaN), spelled so that the rule does
+    // not match it again.
+    Rule::new("log-erf", "ln(erf(u))", "if u > 0.5 { log1p(-erfc(u)) } else { ln(abs(erf(u))) }"),
     // a + sqrt(a² + b) cancels for a < 0; the conjugate b / (sqrt(a² + b) - a) does not.
     // (The other branch is written `sqrt(..) + a` so that this rule does not match it.)
     Rule::new(
@@ -586,6 +592,18 @@ mod tests {
         assert_eq!(s("(x * x + 1.0).powf(0.5) - 1.0"), "x.powi(2) / (sqrt(x.powi(2) + 1) + 1)");
         assert_eq!(s("(1.0 + x * x).sqrt() - x.exp()"), "x.powi(2) / (sqrt(1 + x.powi(2)) + 1) - expm1(x)");
         assert_eq!(s("x - (1.0 - x.tanh().powi(2))"), "x - 4 * sigmoid(2 * x) * sigmoid(-2 * x)");
+    }
+
+    #[test]
+    fn the_logarithm_of_erf_takes_erfc_in_the_tail_where_erf_rounds_to_1() {
+        assert_eq!(
+            s("erf(log1p(x)).ln()"),
+            "if log1p(x) > 0.5 { log1p(-erfc(log1p(x))) } else { ln(abs(erf(log1p(x)))) }"
+        );
+        // ln erf(u) at u = 8: erf rounds to 1, the truth is −erfc(8) = −1.1e-29.
+        let e = stabilise(&parse_formula("ln(erf(x))", &["x"]).unwrap());
+        let v = crate::ir::eval::eval_at(&e, "x", 8.0, &[]);
+        assert!((v / -1.1224297172982928e-29 - 1.0).abs() < 1e-14, "{v:e}");
     }
 
     #[test]
