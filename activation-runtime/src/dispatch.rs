@@ -11,7 +11,7 @@
 //! instantiation of the same code.
 
 use crate::float::Float;
-use crate::lanes::{F32x16, F32x4, F32x8, F64x2, F64x4, F64x8};
+use crate::lanes::{F32x16Avx512, F32x4, F32x8, F64x2, F64x4, F64x8Avx512};
 use crate::real::Real;
 
 /// A computation over lanes of `T`, run by [`Real::dispatch`] with the lane type it picks.
@@ -57,5 +57,5 @@ macro_rules! dispatcher {
     };
 }
 
-dispatcher!(f32_lanes, f32, F32x4, F32x8, F32x16, f32_avx2, f32_avx512);
-dispatcher!(f64_lanes, f64, F64x2, F64x4, F64x8, f64_avx2, f64_avx512);
+dispatcher!(f32_lanes, f32, F32x4, F32x8, F32x16Avx512, f32_avx2, f32_avx512);
+dispatcher!(f64_lanes, f64, F64x2, F64x4, F64x8Avx512, f64_avx2, f64_avx512);

@@ -4,7 +4,7 @@ use rug::Float as Mp;
 
 use super::{two_prod, Dd, DdPair};
 use crate::float::Float;
-use crate::lanes::{F32x16, F32x4, F32x8, F64x8, Lanes};
+use crate::lanes::{runs_here, Avx2Fma, Avx512, Baseline, F32x16, F32x16Avx512, F32x4, F32x8, F64x8, Lanes};
 use crate::real::Real;
 
 /// A seeded xorshift generator of `u64`s: reproducible random inputs for the tests.
@@ -493,6 +493,11 @@ fn wide_erf_and_erfc_lanes_are_the_scalar_bits() {
         lanes_agree::<F32x4>(xs, value, value);
         lanes_agree::<F32x8>(xs, value, value);
         lanes_agree::<F32x16>(xs, value, value);
+        if runs_here::<Avx512>() {
+            lanes_agree::<F32x16Avx512>(xs, erf, erf);
+            lanes_agree::<F32x16Avx512>(xs, erfc, erfc);
+            lanes_agree::<F32x16Avx512>(xs, value, value);
+        }
     };
     check(&xs[..4096]);
     check(&xs[4096..4112]);
@@ -605,6 +610,9 @@ fn sigmoid_pair_values_are_the_bits_of_two_sigmoid_values() {
     lanes_agree::<F32x4>(&xs32[..4000], pair, pair);
     lanes_agree::<F32x8>(&xs32[..4000], pair, pair);
     lanes_agree::<F32x16>(&xs32[..4000], pair, pair);
+    if runs_here::<Avx512>() {
+        lanes_agree::<F32x16Avx512>(&xs32[..4000], pair, pair);
+    }
     for chunk in xs[..4000].chunks_exact(8) {
         let (a, b) = Dd::<F64x8>::new(F64x8::load(chunk)).sigmoid_pair_value();
         for (i, &x) in chunk.iter().enumerate() {
@@ -853,7 +861,7 @@ fn error_free_products_are_those_of_a_fused_multiply_add() {
     // Every path against `mul_add`, and the finite products against MPFR (at `bits`); the
     // pair `ordinary` is put in the other lanes of each vector.
     macro_rules! checker {
-        ($name:ident, $t:ty, $bits:expr, $($n:literal $fma:literal),*) => {
+        ($name:ident, $t:ty, $bits:expr, $($n:literal $isa:ty),*) => {
             fn $name(a: $t, b: $t, ordinary: ($t, $t)) {
                 let (p, e) = two_prod(a, b);
                 // A subnormal or zero product keeps Dekker's error (pairs refuse it).
@@ -870,10 +878,13 @@ fn error_free_products_are_those_of_a_fused_multiply_add() {
                 let (po, eo) = two_prod(ordinary.0, ordinary.1);
                 $(
                     for k in [0, $n - 1] {
+                        if !crate::lanes::runs_here::<$isa>() {
+                            break;
+                        }
                         let (mut xa, mut xb) = ([ordinary.0; $n], [ordinary.1; $n]);
                         xa[k] = a;
                         xb[k] = b;
-                        let (pv, ev) = two_prod(Lanes::<$t, $n, $fma>(xa), Lanes::<$t, $n, $fma>(xb));
+                        let (pv, ev) = two_prod(Lanes::<$t, $n, $isa>::new(xa), Lanes::<$t, $n, $isa>::new(xb));
                         assert!(same(pv.0[k], p) && same(ev.0[k], e), "{a:e} · {b:e}: {e:e}, lane {k} of {}: {:e}", $n, ev.0[k]);
                         let j = (k + 1) % $n;
                         assert!(same(pv.0[j], po) && same(ev.0[j], eo), "the ordinary lane beside {a:e} · {b:e}");
@@ -882,8 +893,8 @@ fn error_free_products_are_those_of_a_fused_multiply_add() {
             }
         };
     }
-    checker!(check64, f64, 300, 2 false, 4 true, 8 true);
-    checker!(check32, f32, 100, 4 false, 8 true, 16 true);
+    checker!(check64, f64, 300, 2 Baseline, 4 Avx2Fma, 8 Avx2Fma, 8 Avx512);
+    checker!(check32, f32, 100, 4 Baseline, 8 Avx2Fma, 16 Avx2Fma, 16 Avx512);
     let threshold = f64::MAX / 134_217_729.0;
     let near_root = 2f64.powi(512) * (1.0 - f64::EPSILON / 2.0);
     let f64s = [

@@ -175,20 +175,26 @@ fn splat<F: Float>(v: F::Scalar) -> F {
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn poly<F: Float>(x: F, c: &[F::Scalar]) -> F {
-    let pair = |i: usize| -> F {
-        if 2 * i + 1 < c.len() {
-            splat::<F>(c[2 * i + 1]).mul_add(x, splat(c[2 * i]))
-        } else {
-            splat(c[2 * i])
-        }
-    };
     let pairs = c.len().div_ceil(2);
     let x2 = x * x;
-    let mut acc = pair(pairs - 1);
+    let mut acc = poly_pair(x, c, pairs - 1);
     for i in (0..pairs - 1).rev() {
-        acc = acc.mul_add(x2, pair(i));
+        acc = acc.mul_add(x2, poly_pair(x, c, i));
     }
     acc
+}
+
+/// c[2i] + c[2i + 1]·x (c[2i] alone past the end): [`poly`]'s terms, in a function of its
+/// own that is always inlined (a closure is not: compiled apart, without the instruction
+/// set its caller was dispatched to).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn poly_pair<F: Float>(x: F, c: &[F::Scalar], i: usize) -> F {
+    if 2 * i + 1 < c.len() {
+        splat::<F>(c[2 * i + 1]).mul_add(x, splat(c[2 * i]))
+    } else {
+        splat(c[2 * i])
+    }
 }
 
 /// a·b + c rounded once, where the caller knows that a·b is exact (a factor with few
