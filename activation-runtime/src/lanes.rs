@@ -311,6 +311,7 @@ mod reduce {
 /// compiled for the baseline and call each intrinsic (σ's polynomial terms were a closure:
 /// `math::poly_pair`).
 #[cfg(target_arch = "x86_64")]
+#[cfg_attr(all(debug_assertions, not(target_feature = "avx512f")), allow(dead_code, unused_imports, unused_macros))]
 mod block512 {
     use core::arch::x86_64::*;
 
@@ -637,9 +638,15 @@ mod predicate {
 /// away.)
 macro_rules! on512 {
     ($fast:expr, $slow:expr) => {{
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(all(target_arch = "x86_64", not(debug_assertions)))]
         let r = if blocks512::<S>() { $fast } else { $slow };
-        #[cfg(not(target_arch = "x86_64"))]
+        // Unoptimised, only one side is compiled (see `blocks512`).
+        #[cfg(all(target_arch = "x86_64", debug_assertions, target_feature = "avx512f"))]
+        let r = $fast;
+        #[cfg(not(any(
+            all(target_arch = "x86_64", not(debug_assertions)),
+            all(target_arch = "x86_64", debug_assertions, target_feature = "avx512f")
+        )))]
         let r = $slow;
         r
     }};
@@ -649,10 +656,15 @@ macro_rules! on512 {
 /// the CPU has AVX-512 F, or the build's target CPU has it. (Lanes of other instruction
 /// sets can be as wide as one block: AVX2's 8 × `f32` computes its compensated values in
 /// 8 × `f64`.)
+///
+/// With debug assertions (an unoptimised build) only the latter, and `on512!` compiles
+/// only the side it takes: unoptimised, both sides of every `on512!` were compiled, and
+/// the frame of a dispatched kernel, which holds every temporary of the functions inlined
+/// into it, outgrew a test thread's stack (`tests/reproducers.rs`, σ(x²) − tanh x).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 const fn blocks512<S: Isa>() -> bool {
-    S::BLOCKS512 || cfg!(target_feature = "avx512f")
+    (S::BLOCKS512 && !cfg!(debug_assertions)) || cfg!(target_feature = "avx512f")
 }
 
 lane_mask!(u32);
