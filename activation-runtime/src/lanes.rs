@@ -100,6 +100,11 @@ pub type F64x2 = Lanes<f64, 2, Baseline>;
 pub type F64x4 = Lanes<f64, 4, Avx2Fma>;
 /// 8 × `f64` with FMA, as element-wise loops (see [`F32x16`]).
 pub type F64x8 = Lanes<f64, 8, Avx2Fma>;
+/// 16 × `f32` for AVX-512: the lanes of [`crate::dispatch`]'s AVX-512 kernels.
+pub(crate) type F32x16Avx512 = Lanes<f32, 16, Avx512>;
+/// 8 × `f64` for AVX-512: the lanes of [`crate::dispatch`]'s AVX-512 kernels.
+pub(crate) type F64x8Avx512 = Lanes<f64, 8, Avx512>;
+
 /// Whether this CPU computes lanes of `S`: tests make [`Avx512`] lanes outside
 /// [`crate::dispatch`], and skip them where the CPU lacks AVX-512 F.
 #[cfg(test)]
@@ -109,11 +114,6 @@ pub(crate) fn runs_here<S: Isa>() -> bool {
     #[cfg(not(target_arch = "x86_64"))]
     return true;
 }
-
-/// 16 × `f32` for AVX-512: the lanes of [`crate::dispatch`]'s AVX-512 kernels.
-pub(crate) type F32x16Avx512 = Lanes<f32, 16, Avx512>;
-/// 8 × `f64` for AVX-512: the lanes of [`crate::dispatch`]'s AVX-512 kernels.
-pub(crate) type F64x8Avx512 = Lanes<f64, 8, Avx512>;
 
 macro_rules! lane_mask {
     ($i:ident) => {
