@@ -515,6 +515,33 @@ pub fn unless<F: Float>(rare: F::Mask, value: F, fallback: impl FnOnce() -> F) -
     }
 }
 
+/// [`unless`] with `$fallback` written in place in an optimised build: a closure is a
+/// function of its own, which the compiler may leave uninlined and then compiles without
+/// the instruction set [`crate::dispatch`] chose (`tails::mul_small_logs`' log-domain
+/// product, so compiled apart, called each 512-bit intrinsic of the AVX-512 lanes). With
+/// debug assertions a closure, as `__lanes_if!` keeps one, so that an unoptimised kernel's
+/// frame does not hold the fallback's temporaries.
+#[cfg(not(debug_assertions))]
+macro_rules! unless_in_place {
+    ($rare:expr, $value:expr, $fallback:expr) => {{
+        let (rare, value) = ($rare, $value);
+        if $crate::float::Mask::any(rare) {
+            $crate::float::Float::select(rare, $fallback, value)
+        } else {
+            value
+        }
+    }};
+}
+
+/// See the optimised build's definition.
+#[cfg(debug_assertions)]
+macro_rules! unless_in_place {
+    ($rare:expr, $value:expr, $fallback:expr) => {
+        $crate::float::unless($rare, $value, || $fallback)
+    };
+}
+pub(crate) use unless_in_place;
+
 /// `$body`, an elementary function of scalars of the lane type `$lanes` over the arguments
 /// `$a`, compiled for FMA where the build's target CPU has none but the machine's does
 /// (x86-64), so that its fused multiply-adds are instructions rather than calls of the

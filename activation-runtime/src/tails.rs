@@ -2,7 +2,7 @@
 //! Generated code calls these through `activation::__private`; they are not API.
 
 use crate::dd::Dd;
-use crate::float::{unless, Float};
+use crate::float::{unless_in_place, Float};
 
 /// `a * b`, except that a zero factor wins: 0 · inf = 0. Generated code multiplies this
 /// way where one factor can underflow to 0 (a decaying `exp`, `sigmoid`, `erfc`) and the
@@ -50,11 +50,11 @@ pub fn mul_small_logs<T: Float>(a: T, small: T, log_a: impl FnOnce() -> Dd<T>, l
     // vector. Elsewhere — small subnormal, 0, ∞ or NaN — a zero factor wins, and where
     // |a| > 1 could lift a subnormal small back, the product is taken in the log domain.
     let usual = (small - T::min_positive()).ge(zero) & small.lt(T::from_f64(f64::INFINITY));
-    unless(!usual, a * small, || {
+    unless_in_place!(!usual, a * small, {
         let plain = mul_or_zero(a, small);
         let tiny = (small - T::min_positive()).lt(zero) & small.ge(zero);
         let lost = tiny & a.is_finite() & a.abs().gt(one);
-        unless(lost, plain, || {
+        unless_in_place!(lost, plain, {
             let sum = log_a() + log_small();
             // Far out (|u| beyond what the error-free splitting can take) the pair is not
             // finite, and the product is 0 anyway.

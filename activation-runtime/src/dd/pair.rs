@@ -22,7 +22,45 @@ pub struct Pair<T> {
     pub lo: T,
 }
 
+// The rounded forms below, each `T`'s function at hi corrected to first order for lo, and
+// ln of a sum, are functions rather than closures of the methods that take them where the
+// unrounded pairs do not hold: a closure may be compiled apart from the dispatched kernel,
+// without its instruction set (and then calls each 512-bit intrinsic of `Avx512` lanes).
 impl<T: Float> Pair<T> {
+    /// e^(hi + lo) from `T`'s e^hi ([`exp`](Repr::exp)).
+    #[inline(always)]
+    fn exp_rounded(hi: T, lo: T) -> Self {
+        let e = hi.exp();
+        Self::new(e).corrected(e, lo)
+    }
+
+    /// e^(hi + lo) − 1 from `T`'s expm1 of hi ([`expm1`](Repr::expm1)).
+    #[inline(always)]
+    fn expm1_rounded(hi: T, lo: T) -> Self {
+        let m = hi.expm1();
+        Self::new(m).corrected(m + T::from_f64(1.0), lo)
+    }
+
+    /// ln(hi + lo) from `T`'s ln hi ([`ln`](Repr::ln)).
+    #[inline(always)]
+    fn ln_rounded(hi: T, lo: T) -> Self {
+        Self::new(hi.ln()).corrected(T::from_f64(1.0) / hi, lo)
+    }
+
+    /// ln(1 + hi + lo) as ln of the exact sum (1 + hi, lo), for hi in [−1, −0.5]
+    /// ([`log1p`](Repr::log1p)).
+    #[inline(always)]
+    fn log1p_of_sum(hi: T, lo: T) -> Self {
+        Self::renormalised(T::from_f64(1.0) + hi, lo).ln()
+    }
+
+    /// `T`'s log1p of hi corrected to first order for lo ([`log1p`](Repr::log1p)).
+    #[inline(always)]
+    fn log1p_rounded(hi: T, lo: T) -> Self {
+        let one = T::from_f64(1.0);
+        Self::new(hi.log1p()).corrected(one / (one + hi), lo)
+    }
+
     #[inline(always)]
     fn renormalised(a: T, b: T) -> Self {
         let (hi, lo) = two_sum(a, b);
@@ -322,12 +360,8 @@ impl<T: Float> Repr<T> for Pair<T> {
     #[inline(always)]
     fn exp(self) -> Self {
         let (hi, lo) = (self.hi, self.lo);
-        let rounded = || {
-            let e = hi.exp();
-            Self::new(e).corrected(e, lo)
-        };
         if math::computed_wide::<T>() {
-            return rounded().unless_underflowed();
+            return Self::exp_rounded(hi, lo).unless_underflowed();
         }
         let inside = hi.abs().le(T::from_f64(math::PAIR_RANGE));
         let v = crate::__lanes_if!(
@@ -336,7 +370,7 @@ impl<T: Float> Repr<T> for Pair<T> {
                 let (h, l) = math::exp_pair(hi, lo);
                 Pair { hi: h, lo: l }
             },
-            rounded()
+            Self::exp_rounded(hi, lo)
         );
         v.unless_underflowed()
     }
@@ -347,12 +381,8 @@ impl<T: Float> Repr<T> for Pair<T> {
     fn expm1(self) -> Self {
         let (hi, lo) = (self.hi, self.lo);
         let one = T::from_f64(1.0);
-        let rounded = || {
-            let m = hi.expm1();
-            Self::new(m).corrected(m + one, lo)
-        };
         if math::computed_wide::<T>() {
-            return rounded();
+            return Self::expm1_rounded(hi, lo);
         }
         crate::__lanes_if!(
             hi.abs().le(T::from_f64(math::PAIR_RANGE)),
@@ -360,7 +390,7 @@ impl<T: Float> Repr<T> for Pair<T> {
                 let (h, l) = math::expm1_pair(hi);
                 Self::renormalised(h, l + (h + one) * lo)
             },
-            rounded()
+            Self::expm1_rounded(hi, lo)
         )
     }
 
@@ -369,10 +399,8 @@ impl<T: Float> Repr<T> for Pair<T> {
     #[inline(always)]
     fn ln(self) -> Self {
         let (hi, lo) = (self.hi, self.lo);
-        let one = T::from_f64(1.0);
-        let rounded = || Self::new(hi.ln()).corrected(one / hi, lo);
         if math::computed_wide::<T>() {
-            return rounded();
+            return Self::ln_rounded(hi, lo);
         }
         let zero = T::from_f64(0.0);
         crate::__lanes_if!(
@@ -381,7 +409,7 @@ impl<T: Float> Repr<T> for Pair<T> {
                 let (h, l) = math::ln_pair(hi);
                 Self::renormalised(h, l + lo / hi)
             },
-            rounded()
+            Self::ln_rounded(hi, lo)
         )
     }
 
@@ -398,10 +426,8 @@ impl<T: Float> Repr<T> for Pair<T> {
         // ln(1 + erf x) at x = −5, where lo is 7e-5 of 1 + hi; at hi = −1 it is ln lo
         // (ln(1 + erf(−10)) = ln erfc 10, erf's pair being (−1, erfc 10)).
         let near = hi.ge(-one) & hi.le(T::from_f64(-0.5));
-        let from_sum = || Self::renormalised(one + hi, lo).ln();
-        let rounded = || Self::new(hi.log1p()).corrected(one / (one + hi), lo);
         if math::computed_wide::<T>() {
-            return crate::__lanes_if!(near, from_sum(), rounded());
+            return crate::__lanes_if!(near, Self::log1p_of_sum(hi, lo), Self::log1p_rounded(hi, lo));
         }
         let zero = T::from_f64(0.0);
         let inside = hi.gt(T::from_f64(-0.5)) & hi.lt(T::from_f64(f64::INFINITY)) & !hi.eq(zero);
@@ -411,7 +437,7 @@ impl<T: Float> Repr<T> for Pair<T> {
                 let (h, l) = math::log1p_pair(hi, lo);
                 Self::renormalised(h, l)
             },
-            crate::__lanes_if!(near, from_sum(), rounded())
+            crate::__lanes_if!(near, Self::log1p_of_sum(hi, lo), Self::log1p_rounded(hi, lo))
         )
     }
 
