@@ -11,6 +11,7 @@ pub(crate) mod doubts;
 pub(crate) mod removable;
 pub(crate) mod rules;
 pub(crate) mod scaling;
+pub(crate) mod series;
 pub(crate) mod simplify;
 pub(crate) mod stabilise;
 pub(crate) mod zero_limits;

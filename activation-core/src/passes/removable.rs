@@ -80,7 +80,40 @@ pub(crate) fn removed(form: &Expr, written: &Expr, input: &str, params: &[(Strin
             })
         })
         .collect();
-    within(form, &names, &mut vars, &points, DEPTH)
+    let mut form = within(form, &names, &mut vars, &points, DEPTH);
+    // Where the form is still NaN or infinite at a point, its terms may have poles there that
+    // cancel (−tanh(x)/x² + sech²(x)/x, f′ of tanh(x)/x written as a product): the form's own
+    // Laurent series has no negative power, and near the point it takes its polynomial.
+    let mut tape = Tape::new(&names);
+    let root = tape.add(&form);
+    let mut values = Vec::new();
+    for &c in &points {
+        vars[0] = c;
+        tape.eval(&vars, &mut values);
+        if values[root].is_finite() {
+            continue;
+        }
+        if let Some(((polynomial, _), radius)) = window(&unguarded(&form, &mut Memo::new()), &names, &vars) {
+            let t = if c == 0.0 { Expr::var(input) } else { Expr::bin(BinOp::Sub, Expr::var(input), Expr::num(c)) };
+            let within = Cond { op: CmpOp::Le, lhs: Expr::call(Func::Abs, t), rhs: Expr::num(radius) };
+            form = Expr::if_else(within, polynomial, form);
+        }
+    }
+    form
+}
+
+/// `e` with each guard of a removable singularity ([`guarded`]) as its quotient: the
+/// analytic continuation beside the point, which its series follows.
+fn unguarded(e: &Expr, memo: &mut Memo<Expr>) -> Expr {
+    if let Some(done) = memo.get(e) {
+        return done.clone();
+    }
+    let rebuilt = match guarded(e) {
+        Some((_, _, quotient)) => unguarded(quotient, memo),
+        None => e.map_children(|c| unguarded(c, memo)),
+    };
+    memo.insert(e.clone(), rebuilt.clone());
+    rebuilt
 }
 
 /// [`removed`] over the variables `names` (the input first), their values `vars` (the
@@ -129,6 +162,10 @@ fn removed_once(
     }
     let (mut plain, mut extended) = (Vec::new(), Vec::new());
     let mut limits: HashMap<Expr, Expr> = HashMap::new();
+    // Taylor windows about each point: the quotients' polynomials, and the radius they
+    // share there (one condition per point, so that a form's block branches once for it).
+    let mut windows: HashMap<Expr, (f64, Expr)> = HashMap::new();
+    let mut radii: Vec<(f64, f64)> = Vec::new();
     for &c in points {
         vars[0] = c;
         tape.eval(vars, &mut plain);
@@ -141,7 +178,16 @@ fn removed_once(
                 continue;
             }
             let Expr::Bin(_, n, d) = q else { unreachable!("a quotient") };
-            if let Some(limit) = limit(n, d, names, vars, depth) {
+            // Where the quotient has a window, its polynomial's constant term is the limit
+            // (the series cancel zeros of any order, L'Hôpital's rule here [`ORDERS`]).
+            if let Some((polynomial, radius)) = window(q, names, vars) {
+                limits.insert(q.clone(), Expr::num(polynomial.1));
+                windows.insert(q.clone(), (c, polynomial.0));
+                match radii.iter_mut().find(|(at, _)| *at == c) {
+                    Some((_, r)) => *r = r.min(radius),
+                    None => radii.push((c, radius)),
+                }
+            } else if let Some(limit) = limit(n, d, names, vars, depth) {
                 limits.insert(q.clone(), limit);
             }
         }
@@ -149,7 +195,127 @@ fn removed_once(
     if limits.is_empty() {
         return None;
     }
-    Some(replace(form, &limits, &mut Memo::new(), done))
+    let guards: HashMap<Expr, Guard> = limits
+        .into_iter()
+        .map(|(q, limit)| {
+            let window = windows.remove(&q).map(|(c, polynomial)| {
+                let radius = radii.iter().find(|(at, _)| *at == c).expect("a radius per point").1;
+                let t = if c == 0.0 { Expr::var(input) } else { Expr::bin(BinOp::Sub, Expr::var(input), Expr::num(c)) };
+                let within = Cond { op: CmpOp::Le, lhs: Expr::call(Func::Abs, t), rhs: Expr::num(radius) };
+                (within, polynomial)
+            });
+            (q, Guard { limit, window })
+        })
+        .collect();
+    Some(replace(form, &guards, &mut Memo::new(), done))
+}
+
+/// What a quotient that is 0/0 at a point becomes: its limit there, and near the point,
+/// where its sides cancel, its Taylor polynomial (`window`: the condition |x − c| ≤ r and
+/// the polynomial in x − c).
+struct Guard {
+    limit: Expr,
+    window: Option<(Cond, Expr)>,
+}
+
+/// How many Taylor coefficients a window computes (the last two estimate what the
+/// polynomial leaves out).
+const TERMS: usize = 64;
+
+/// How closely a window's polynomial must agree with the form in double-double: an `f64`
+/// ULP or two. The coefficients come from series arithmetic in `f64`, and a few roundings
+/// in the recurrences can move the constant term by several ULPs (f″ of the fuzzer's f634,
+/// 5 ULPs at 0 against a bar of 4): such a window is not taken.
+const AGREES: f64 = 2.220446049250313e-16; // 2^-52
+
+/// The widest window tried, and the narrowest worth a branch, relative to max(1, |c|).
+const WIDEST: f64 = 4.0;
+const NARROWEST: f64 = 1.0 / 1024.0;
+
+/// The Taylor polynomial of `q` (NaN at `vars`, its input first: a quotient 0/0 there, or
+/// a form whose poles cancel) about that point, its constant term (the limit there), and
+/// the radius r within which it is within 2^-55 of `q` by its own terms (those after the
+/// last it keeps, and an estimate of the first unknown one, bound what it leaves out), r a
+/// power of 2 (the same comparison in `f32` and `f64`). Beside the point `q`'s terms cancel (its rounding errors grow as a power of
+/// 1/(x − c)); the polynomial does not. Where a branch, `abs`, `min` or `max` is decided
+/// differently on the two sides of the point (e^(−|x|)), each side has its polynomial,
+/// `if x < c { left } else { right }`. `None` where `q` depends on a parameter (its
+/// coefficients would be expressions), where its series cannot be formed
+/// (`passes/series.rs`), where the sides' limits differ, where the window would be
+/// narrower than [`NARROWEST`], or where a polynomial disagrees with `q` in double-double
+/// (the runtime's pairs, `compensate::pair_model`) by more than [`AGREES`] at ±r, ±r/2,
+/// ±r/64 and ±r/4096.
+fn window(q: &Expr, names: &[&str], vars: &[f64]) -> Option<((Expr, f64), f64)> {
+    if names[1..].iter().any(|p| q.depends_on(p)) {
+        return None;
+    }
+    let c = vars[0];
+    let mut tape = Tape::new(names);
+    let root = tape.add(q);
+    let series = |side: f64| {
+        let s = crate::passes::series::taylor(&tape, vars, TERMS, &[root], side)?.remove(0);
+        (s.len() >= 16).then_some(s)
+    };
+    let (left, right) = (series(-1.0)?, series(1.0)?);
+    if left[0] != right[0] {
+        return None;
+    }
+    let polynomial_at = |s: &[f64], t: f64, degree: usize| s[..=degree].iter().rev().fold(0.0, |p, &k| p * t + k);
+    // Within 2^-55 at t by the terms it leaves out, as a fraction of its value there: the
+    // known terms after `degree`, and the largest of the last eight known as an estimate of
+    // the first unknown one (series are often sparse: tanh(x³)'s has every sixth term).
+    let fits = |s: &[f64], t: f64, degree: usize| {
+        let term = |j: usize| (s[j] * t.powi(j as i32)).abs();
+        let known: f64 = (degree + 1..s.len()).map(term).sum();
+        let unknown = (s.len().saturating_sub(8)..s.len()).map(term).fold(0.0, f64::max);
+        let value = polynomial_at(s, t, degree).abs();
+        value > 0.0 && known + unknown <= value * 2f64.powi(-55)
+    };
+    let scale = c.abs().max(1.0);
+    // The widest power of 2 that fits on both sides and agrees with `q` in double-double
+    // beside the point, each side at its lowest degree there.
+    let degree = |s: &[f64], t: f64| (1..=s.len() - 9).find(|&d| fits(s, t, d));
+    let (mut pairs, mut at) = (Vec::new(), vars.to_vec());
+    let mut agrees = |r: f64, (left_degree, right_degree): (usize, usize)| {
+        [0, 1, 6, 12].iter().all(|&k| {
+            [(-r, &left, left_degree), (r, &right, right_degree)].into_iter().all(|(t, s, d)| {
+                let t = t / f64::from(1 << k);
+                at[0] = c + t;
+                crate::passes::compensate::pair_model(&tape, &at, &mut pairs);
+                let (hi, lo) = pairs[root].parts();
+                let (truth, p) = (hi + lo, polynomial_at(s, t, d));
+                truth.is_finite() && (p - truth).abs() <= truth.abs() * AGREES
+            })
+        })
+    };
+    let mut r = WIDEST * scale;
+    let (r, (left_degree, right_degree)) = loop {
+        if r < NARROWEST * scale {
+            return None;
+        }
+        if let (Some(l), Some(d)) = (degree(&left, -r), degree(&right, r)) {
+            if agrees(r, (l, d)) {
+                break (r, (l, d));
+            }
+        }
+        r /= 2.0;
+    };
+    // Horner's scheme in t = x − c.
+    let t = if c == 0.0 { Expr::var(names[0]) } else { Expr::bin(BinOp::Sub, Expr::var(names[0]), Expr::num(c)) };
+    let horner = |s: &[f64], degree: usize| {
+        let mut p = Expr::num(s[degree]);
+        for &k in s[..degree].iter().rev() {
+            p = Expr::bin(BinOp::Add, Expr::num(k), Expr::bin(BinOp::Mul, t.clone(), p));
+        }
+        simplify(&p)
+    };
+    let polynomial = if left_degree == right_degree && left[..=left_degree] == right[..=right_degree] {
+        horner(&right, right_degree)
+    } else {
+        let below = Cond { op: CmpOp::Lt, lhs: Expr::var(names[0]), rhs: Expr::num(c) };
+        Expr::if_else(below, horner(&left, left_degree), horner(&right, right_degree))
+    };
+    Some(((polynomial, right[0]), r))
 }
 
 /// The parts of a removable singularity's guard, `if abs(n) + abs(d) <= 0 { limit } else
@@ -206,23 +372,28 @@ fn limit(n: &Expr, d: &Expr, names: &[&str], vars: &mut [f64], depth: usize) -> 
     None
 }
 
-/// `e` with each quotient of `limits` as `if abs(n) + abs(d) <= 0 { limit } else { n / d }`
-/// (its sides rewritten first: a quotient inside a side may have its own limit); the
+/// `e` with each quotient of `guards` as `if abs(n) + abs(d) <= 0 { limit } else { n / d }`
+/// (its sides rewritten first: a quotient inside a side may have its own limit), and
+/// that inside `if abs(x - c) <= r { polynomial } else { … }` where it has a window; the
 /// quotients so guarded go to `done`.
-fn replace(e: &Expr, limits: &HashMap<Expr, Expr>, memo: &mut Memo<Expr>, done: &mut HashSet<Expr>) -> Expr {
+fn replace(e: &Expr, guards: &HashMap<Expr, Guard>, memo: &mut Memo<Expr>, done: &mut HashSet<Expr>) -> Expr {
     if let Some(done) = memo.get(e) {
         return done.clone();
     }
-    let rebuilt = match (e, limits.get(e)) {
-        (Expr::Bin(BinOp::Div, n, d), Some(limit)) => {
-            let (n, d) = (replace(n, limits, memo, done), replace(d, limits, memo, done));
+    let rebuilt = match (e, guards.get(e)) {
+        (Expr::Bin(BinOp::Div, n, d), Some(guard)) => {
+            let (n, d) = (replace(n, guards, memo, done), replace(d, guards, memo, done));
             let both = Expr::bin(BinOp::Add, Expr::call(Func::Abs, n.clone()), Expr::call(Func::Abs, d.clone()));
             let cond = Cond { op: CmpOp::Le, lhs: both, rhs: Expr::num(0.0) };
             let quotient = Expr::bin(BinOp::Div, n, d);
             done.insert(quotient.clone());
-            Expr::if_else(cond, limit.clone(), quotient)
+            let guarded = Expr::if_else(cond, guard.limit.clone(), quotient);
+            match &guard.window {
+                Some((within, polynomial)) => Expr::if_else(within.clone(), polynomial.clone(), guarded),
+                None => guarded,
+            }
         }
-        _ => e.map_children(|c| replace(c, limits, memo, done)),
+        _ => e.map_children(|c| replace(c, guards, memo, done)),
     };
     memo.insert(e.clone(), rebuilt.clone());
     rebuilt
@@ -281,6 +452,42 @@ mod tests {
         let d = derived("#[activation] fn t(x: f64) -> f64 { x.tanh().tanh().powi(2).powi(-2).powi(-1).sqrt() }");
         for form in [&d.stable.derivative, &d.stable.second] {
             assert!(!eval_at(form, "x", 0.0, &[]).is_infinite(), "{form}");
+        }
+    }
+
+    #[test]
+    fn beside_the_point_a_cancelling_quotient_takes_its_taylor_polynomial() {
+        // erf(x)/2x: f′ = (2x erf′(x) − 2 erf x)/4x² cancels beside 0 (wrong zeros below
+        // 1e-8, thousands of ULPs at 1e-3); f′ = (1/√π) Σ 2k c_k x^(2k−1) with c_k =
+        // (−1)^k / (k! (2k + 1)) from erf's series.
+        let d = derived("#[activation] fn r(x: f64) -> f64 { erf(x) / (x + x) }");
+        let slope = |x: f64| {
+            let (mut sum, mut factorial) = (0.0, 1.0);
+            for k in 1..30i32 {
+                factorial *= f64::from(k);
+                let c = if k % 2 == 0 { 1.0 } else { -1.0 } / (factorial * (2 * k + 1) as f64);
+                sum += 2.0 * f64::from(k) * c * x.powi(2 * k - 1);
+            }
+            sum / std::f64::consts::PI.sqrt()
+        };
+        for x in [1e-9, -1e-6, 1e-3, 0.03, -0.2] {
+            let got = eval_at(&d.stable.derivative, "x", x, &[]);
+            assert!((got / slope(x) - 1.0).abs() < 1e-14, "f'({x}) = {got}, truth {}", slope(x));
+        }
+        assert!(d.stable.derivative.to_string().contains("abs(x) <= "), "{}", d.stable.derivative);
+    }
+
+    #[test]
+    fn poles_of_terms_that_cancel_leave_the_sum_a_polynomial() {
+        // x⁻¹·tanh x: f′ = −tanh(x)/x² + sech²(x)/x, two poles at 0 that cancel (0 near 0 in
+        // floating point, where the truth is −2x/3). tanh(x)/x = Σ c_k x^(2k) with c_k from
+        // 1, −1/3, 2/15, −17/315, 62/2835, −1382/155925, 21844/6081075.
+        let d = derived("#[activation] fn t(x: f64) -> f64 { x.powi(-1) * x.tanh() }");
+        let c = [1.0, -1.0 / 3.0, 2.0 / 15.0, -17.0 / 315.0, 62.0 / 2835.0, -1382.0 / 155925.0, 21844.0 / 6081075.0];
+        let slope = |x: f64| (1..c.len()).map(|k| 2.0 * k as f64 * c[k] * x.powi(2 * k as i32 - 1)).sum::<f64>();
+        for x in [1e-9, -1e-5, 1e-3, -0.02] {
+            let got = eval_at(&d.stable.derivative, "x", x, &[]);
+            assert!((got / slope(x) - 1.0).abs() < 1e-14, "f'({x}) = {got}, truth {}", slope(x));
         }
     }
 
