@@ -94,9 +94,7 @@ pub(crate) fn removed(form: &Expr, written: &Expr, input: &str, params: &[(Strin
             continue;
         }
         if let Some(((polynomial, _), radius)) = window(&unguarded(&form, &mut Memo::new()), &names, &vars) {
-            let t = if c == 0.0 { Expr::var(input) } else { Expr::bin(BinOp::Sub, Expr::var(input), Expr::num(c)) };
-            let within = Cond { op: CmpOp::Le, lhs: Expr::call(Func::Abs, t), rhs: Expr::num(radius) };
-            form = Expr::if_else(within, polynomial, form);
+            form = Expr::if_else(inside(input, c, radius), polynomial, form);
         }
     }
     form
@@ -200,14 +198,26 @@ fn removed_once(
         .map(|(q, limit)| {
             let window = windows.remove(&q).map(|(c, polynomial)| {
                 let radius = radii.iter().find(|(at, _)| *at == c).expect("a radius per point").1;
-                let t = if c == 0.0 { Expr::var(input) } else { Expr::bin(BinOp::Sub, Expr::var(input), Expr::num(c)) };
-                let within = Cond { op: CmpOp::Le, lhs: Expr::call(Func::Abs, t), rhs: Expr::num(radius) };
-                (within, polynomial)
+                (inside(input, c, radius), polynomial)
             });
             (q, Guard { limit, window })
         })
         .collect();
     Some(replace(form, &guards, &mut Memo::new(), done))
+}
+
+/// t = x − c (x itself at 0), the variable of a window's polynomial.
+fn offset(input: &str, c: f64) -> Expr {
+    if c == 0.0 {
+        Expr::var(input)
+    } else {
+        Expr::bin(BinOp::Sub, Expr::var(input), Expr::num(c))
+    }
+}
+
+/// A window's condition, |x − c| ≤ r.
+fn inside(input: &str, c: f64, radius: f64) -> Cond {
+    Cond { op: CmpOp::Le, lhs: Expr::call(Func::Abs, offset(input, c)), rhs: Expr::num(radius) }
 }
 
 /// What a quotient that is 0/0 at a point becomes: its limit there, and near the point,
@@ -301,7 +311,7 @@ fn window(q: &Expr, names: &[&str], vars: &[f64]) -> Option<((Expr, f64), f64)> 
         r /= 2.0;
     };
     // Horner's scheme in t = x − c.
-    let t = if c == 0.0 { Expr::var(names[0]) } else { Expr::bin(BinOp::Sub, Expr::var(names[0]), Expr::num(c)) };
+    let t = offset(names[0], c);
     let horner = |s: &[f64], degree: usize| {
         let mut p = Expr::num(s[degree]);
         for &k in s[..degree].iter().rev() {
