@@ -181,6 +181,15 @@ pub fn derive(def: &Definition) -> Result<Derived, DiffError> {
     // overflow (e^x/100 up to x = 714.4, e^x only to 709.8, the fuzzer's f838); its
     // derivatives above are those of the form as stabilised.
     let s_forward = steady(s_forward);
+    // And f where it is 0 at a probe point and its terms cancel beside it (erfc(x) − eˣ at
+    // 0): its Taylor polynomial there (`passes/removable.rs`).
+    let s_forward = {
+        let mut names = vec![x];
+        names.extend(probe.params.iter().map(|(n, _)| n.as_str()));
+        let mut vars: Vec<f64> = vec![0.0];
+        vars.extend(probe.params.iter().map(|(_, v)| *v));
+        crate::passes::removable::windowed(s_forward, &names, &mut vars, &probe.points, false)
+    };
     let stable = Forms { forward: s_forward, derivative: s_first, second: s_second, params: s_params };
     let compensated = crate::passes::doubts::widen(def, &stable, Compensated::of(&stable, &probe));
     Ok(Derived {

@@ -80,25 +80,55 @@ pub(crate) fn removed(form: &Expr, written: &Expr, input: &str, params: &[(Strin
             })
         })
         .collect();
-    let mut form = within(form, &names, &mut vars, &points, DEPTH);
+    let form = within(form, &names, &mut vars, &points, DEPTH);
     // Where the form is still NaN or infinite at a point, its terms may have poles there that
     // cancel (−tanh(x)/x² + sech²(x)/x, f′ of tanh(x)/x written as a product): the form's own
     // Laurent series has no negative power, and near the point it takes its polynomial.
-    let mut tape = Tape::new(&names);
+    windowed(form, &names, &mut vars, &points, true)
+}
+
+/// `form` (f itself, or a derivative with `nan` set) with its Taylor polynomial near each
+/// probe point where, with `nan`, it is NaN or infinite, or where it is exactly 0 and its
+/// terms cancel beside the point — its plain `f64` value at c ± 2^-20 and c ± 2^-10
+/// (relative to max(1, |c|)) more than [`CANCELS`] from its double-double there: erfc(x) − eˣ
+/// at 0, the fuzzer's f957, 1 − 1 where the truth is −(1 + 2/√π)x; atan(eˣ)″ =
+/// eˣ(1 − e^2x)/(1 + e^2x)² (f667). A form that is 0 at the point without cancelling (x σ(x),
+/// GELU) keeps its form. See [`window`].
+pub(crate) fn windowed(form: Expr, names: &[&str], vars: &mut [f64], points: &[f64], nan: bool) -> Expr {
+    let mut form = form;
+    let mut tape = Tape::new(names);
     let root = tape.add(&form);
-    let mut values = Vec::new();
-    for &c in &points {
+    let (mut values, mut pairs) = (Vec::new(), Vec::new());
+    for &c in points {
         vars[0] = c;
-        tape.eval(&vars, &mut values);
-        if values[root].is_finite() {
+        tape.eval(vars, &mut values);
+        let value = values[root];
+        let cancels = value == 0.0 && {
+            let scale = c.abs().max(1.0);
+            [-1.0, 1.0].iter().flat_map(|s| [s * 2f64.powi(-20), s * 2f64.powi(-10)]).any(|h| {
+                vars[0] = c + h * scale;
+                tape.eval(vars, &mut values);
+                crate::passes::compensate::pair_model(&tape, vars, &mut pairs);
+                let (hi, lo) = pairs[root].parts();
+                let truth = hi + lo;
+                truth.is_normal() && (values[root] - truth).abs() > truth.abs() * CANCELS
+            })
+        };
+        vars[0] = c;
+        if !(cancels || (nan && !value.is_finite())) {
             continue;
         }
-        if let Some(((polynomial, _), radius)) = window(&unguarded(&form, &mut Memo::new()), &names, &vars) {
-            form = Expr::if_else(inside(input, c, radius), polynomial, form);
+        if let Some(((polynomial, _), radius)) = window(&unguarded(&form, &mut Memo::new()), names, vars) {
+            form = Expr::if_else(inside(names[0], c, radius), polynomial, form);
         }
     }
     form
 }
+
+/// How far (relative) a form's plain `f64` value beside a zero may be from its
+/// double-double before its terms are taken to cancel there: 2^-50, four `f64` ULPs, the
+/// least of the bar.
+const CANCELS: f64 = 8.881784197001252e-16;
 
 /// `e` with each guard of a removable singularity ([`guarded`]) as its quotient: the
 /// analytic continuation beside the point, which its series follows.
@@ -249,21 +279,22 @@ const NARROWEST: f64 = 1.0 / 1024.0;
 /// power of 2 (the same comparison in `f32` and `f64`). Beside the point `q`'s terms cancel (its rounding errors grow as a power of
 /// 1/(x − c)); the polynomial does not. Where a branch, `abs`, `min` or `max` is decided
 /// differently on the two sides of the point (e^(−|x|)), each side has its polynomial,
-/// `if x < c { left } else { right }`. `None` where `q` depends on a parameter (its
-/// coefficients would be expressions), where its series cannot be formed
+/// `if x < c { left } else { right }`. `None` where the series depends on a parameter (its
+/// coefficients would be expressions), where it cannot be formed
 /// (`passes/series.rs`), where the sides' limits differ, where the window would be
 /// narrower than [`NARROWEST`], or where a polynomial disagrees with `q` in double-double
 /// (the runtime's pairs, `compensate::pair_model`) by more than [`AGREES`] at ±r, ±r/2,
 /// ±r/64 and ±r/4096.
 fn window(q: &Expr, names: &[&str], vars: &[f64]) -> Option<((Expr, f64), f64)> {
-    if names[1..].iter().any(|p| q.depends_on(p)) {
-        return None;
-    }
     let c = vars[0];
+    // The parameters as NaN: a series that needs one (a coefficient, a branch's side, a
+    // condition) is no series; one whose branches at the point leave them out is theirs
+    // for every value (atan(if x < 0.01 { eˣ } else { a }) at 0).
+    let free: Vec<f64> = vars.iter().enumerate().map(|(i, &v)| if i == 0 { v } else { f64::NAN }).collect();
     let mut tape = Tape::new(names);
     let root = tape.add(q);
     let series = |side: f64| {
-        let s = crate::passes::series::taylor(&tape, vars, TERMS, &[root], side)?.remove(0);
+        let s = crate::passes::series::taylor(&tape, &free, TERMS, &[root], side)?.remove(0);
         (s.len() >= 16).then_some(s)
     };
     let (left, right) = (series(-1.0)?, series(1.0)?);
@@ -499,6 +530,20 @@ mod tests {
             let got = eval_at(&d.stable.derivative, "x", x, &[]);
             assert!((got / slope(x) - 1.0).abs() < 1e-14, "f'({x}) = {got}, truth {}", slope(x));
         }
+    }
+
+    #[test]
+    fn a_zero_whose_terms_cancel_takes_its_polynomial_and_no_other_does() {
+        // erfc(x) − eˣ is 1 − 1 at 0: −(1 + 2/√π)x − x²/2 + O(x³) beside it, where plain
+        // arithmetic keeps none of its bits below 1e-16. x·σ(x) is 0 at 0 too, without
+        // cancelling: its form stays as it is (the catalog's GELU, silu).
+        let d = derived("#[activation] fn e(x: f64) -> f64 { erfc(x) - x.exp() }");
+        let x = 1e-9;
+        let truth = -(1.0 + std::f64::consts::FRAC_2_SQRT_PI) * x - x * x / 2.0;
+        let got = eval_at(&d.stable.forward, "x", x, &[]);
+        assert!((got / truth - 1.0).abs() < 1e-15, "{got} against {truth}");
+        let plain = derived("#[activation] fn s(x: f64) -> f64 { x * sigmoid(x) }");
+        assert!(!plain.stable.forward.to_string().contains("<="), "{}", plain.stable.forward);
     }
 
     /// erf by its series (independent of the engine's), for |x| < 1.

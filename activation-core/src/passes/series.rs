@@ -156,8 +156,8 @@ impl Laurent {
 /// `side` of the point where t = x − c has that sign: `abs`, `min`, `max` and branches
 /// whose sides are equal at the point are decided there by the first term in which they
 /// differ (|t| is t on the right, −t on the left; e^(−|x|) has a series on each side);
-/// `None` where some node's series cannot be formed (see the module's documentation) or
-/// where a wanted node keeps a negative power (a pole). Each coefficient is the
+/// `None` where a wanted node's series cannot be formed (see the module's documentation)
+/// or keeps a negative power (a pole). Each coefficient is the
 /// double-double's rounded to `f64`.
 pub(crate) fn taylor(tape: &Tape, vars: &[f64], terms: usize, wanted: &[usize], side: f64) -> Option<Vec<Series>> {
     let ops = tape.ops();
@@ -191,54 +191,56 @@ pub(crate) fn taylor(tape: &Tape, vars: &[f64], terms: usize, wanted: &[usize], 
             out.push(None);
             continue;
         }
-        let s = |k: usize| out[k].as_ref().expect("operands come first");
-        let t = |k: usize| s(k).clone().into_taylor();
-        let series = match *op {
-            // A folded constant as the double-double it is (`0.1 - 1`, √(2/π)).
-            Op::Value(v) => {
-                let value = match crate::ir::constant::value(tape.node(i)) {
-                    Some((h, l)) if h == v => dd(h) + dd(l),
-                    _ => dd(v),
-                };
-                Laurent::taylor(constant(value, terms))
-            }
-            Op::Var(0) => {
-                let mut c = constant(dd(vars[0]), terms);
-                if terms > 1 {
-                    c[1] = dd(1.0);
+        // A node without a series (a NaN parameter, a pole, a branch undecided) fails only
+        // the nodes that use it: a branch not taken may have none.
+        let series = (|| {
+            let s = |k: usize| out[k].as_ref();
+            let t = |k: usize| s(k)?.clone().into_taylor();
+            let series = match *op {
+                // A folded constant as the double-double it is (`0.1 - 1`, √(2/π)).
+                Op::Value(v) => {
+                    let value = match crate::ir::constant::value(tape.node(i)) {
+                        Some((h, l)) if h == v => dd(h) + dd(l),
+                        _ => dd(v),
+                    };
+                    Laurent::taylor(constant(value, terms))
                 }
-                Laurent::taylor(c)
-            }
-            Op::Var(k) => Laurent::taylor(constant(dd(vars.get(k).copied().unwrap_or(f64::NAN)), terms)),
-            Op::Neg(a) => Laurent { v: s(a).v, c: s(a).c.iter().map(|&v| -v).collect() },
-            Op::Powi(a, n) => s(a).powi(n)?,
-            Op::Bin(BinOp::Add, a, b) => s(a).add(s(b), false),
-            Op::Bin(BinOp::Sub, a, b) => s(a).add(s(b), true),
-            Op::Bin(BinOp::Mul, a, b) => s(a).mul(s(b)),
-            Op::Bin(BinOp::Div, a, b) => s(a).div(s(b))?,
-            Op::If(cmp, l, r, a, b) => {
-                let sign = s(l).add(s(r), true).sign(side)?;
-                let holds = match cmp {
-                    CmpOp::Lt | CmpOp::Le => sign < 0.0,
-                    CmpOp::Gt | CmpOp::Ge => sign > 0.0,
-                };
-                s(if holds { a } else { b }).clone()
-            }
-            Op::Call(Func::Abs, a) => {
-                let sign = s(a).sign(side)?;
-                Laurent { v: s(a).v, c: s(a).c.iter().map(|&v| if sign < 0.0 { -v } else { v }).collect() }
-            }
-            Op::Call(f, a) => Laurent::taylor(function(f, &t(a)?)?),
-            Op::Bin(op @ (BinOp::Max | BinOp::Min), a, b) => {
-                let sign = s(a).add(s(b), true).sign(side)?;
-                s(if (sign > 0.0) == (op == BinOp::Max) { a } else { b }).clone()
-            }
-            Op::Bin(BinOp::Pow, a, b) => Laurent::taylor(pow(&t(a)?, &t(b)?)?),
-        };
-        if series.c.is_empty() || series.c.iter().any(|v| !v.is_finite()) {
-            return None;
-        }
-        out.push(Some(series));
+                Op::Var(0) => {
+                    let mut c = constant(dd(vars[0]), terms);
+                    if terms > 1 {
+                        c[1] = dd(1.0);
+                    }
+                    Laurent::taylor(c)
+                }
+                Op::Var(k) => Laurent::taylor(constant(dd(vars.get(k).copied().unwrap_or(f64::NAN)), terms)),
+                Op::Neg(a) => Laurent { v: s(a)?.v, c: s(a)?.c.iter().map(|&v| -v).collect() },
+                Op::Powi(a, n) => s(a)?.powi(n)?,
+                Op::Bin(BinOp::Add, a, b) => s(a)?.add(s(b)?, false),
+                Op::Bin(BinOp::Sub, a, b) => s(a)?.add(s(b)?, true),
+                Op::Bin(BinOp::Mul, a, b) => s(a)?.mul(s(b)?),
+                Op::Bin(BinOp::Div, a, b) => s(a)?.div(s(b)?)?,
+                Op::If(cmp, l, r, a, b) => {
+                    let sign = s(l)?.add(s(r)?, true).sign(side)?;
+                    let holds = match cmp {
+                        CmpOp::Lt | CmpOp::Le => sign < 0.0,
+                        CmpOp::Gt | CmpOp::Ge => sign > 0.0,
+                    };
+                    s(if holds { a } else { b })?.clone()
+                }
+                Op::Call(Func::Abs, a) => {
+                    let sign = s(a)?.sign(side)?;
+                    Laurent { v: s(a)?.v, c: s(a)?.c.iter().map(|&v| if sign < 0.0 { -v } else { v }).collect() }
+                }
+                Op::Call(f, a) => Laurent::taylor(function(f, &t(a)?)?),
+                Op::Bin(op @ (BinOp::Max | BinOp::Min), a, b) => {
+                    let sign = s(a)?.add(s(b)?, true).sign(side)?;
+                    s(if (sign > 0.0) == (op == BinOp::Max) { a } else { b })?.clone()
+                }
+                Op::Bin(BinOp::Pow, a, b) => Laurent::taylor(pow(&t(a)?, &t(b)?)?),
+            };
+            (!series.c.is_empty() && series.c.iter().all(|v| v.is_finite())).then_some(series)
+        })();
+        out.push(series);
     }
     wanted
         .iter()
