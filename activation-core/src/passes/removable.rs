@@ -97,7 +97,7 @@ pub(crate) fn removed(form: &Expr, written: &Expr, input: &str, params: &[(Strin
 pub(crate) fn windowed(form: Expr, names: &[&str], vars: &mut [f64], points: &[f64], nan: bool) -> Expr {
     let mut form = form;
     let mut tape = Tape::new(names);
-    let root = tape.add(&form);
+    let mut root = tape.add(&form);
     let (mut values, mut pairs) = (Vec::new(), Vec::new());
     for &c in points {
         vars[0] = c;
@@ -120,6 +120,12 @@ pub(crate) fn windowed(form: Expr, names: &[&str], vars: &mut [f64], points: &[f
         }
         if let Some(((polynomial, _), radius)) = window(&unguarded(&form, &mut Memo::new()), names, vars) {
             form = Expr::if_else(inside(names[0], c, radius), polynomial, form);
+            // The points after this one see the form with its window: one beside it is no
+            // longer 0 by cancellation (x⁻¹·tanh x's f′ was exactly 0 at the probe point
+            // 1.8e-8 too, and a second window there, the first re-expanded about it, gave
+            // −3.5e-25 at 0).
+            tape = Tape::new(names);
+            root = tape.add(&form);
         }
     }
     form
@@ -268,6 +274,10 @@ const TERMS: usize = 64;
 /// 5 ULPs at 0 against a bar of 4): such a window is not taken.
 const AGREES: f64 = 2.220446049250313e-16; // 2^-52
 
+/// 2^-60: a constant term below this share of a window's polynomial is no evidence of a
+/// value (see [`window`]).
+const RESIDUE: f64 = 8.673617379884035e-19;
+
 /// The widest window tried, and the narrowest worth a branch, relative to max(1, |c|).
 const WIDEST: f64 = 4.0;
 const NARROWEST: f64 = 1.0 / 1024.0;
@@ -350,6 +360,14 @@ fn window(q: &Expr, names: &[&str], vars: &[f64]) -> Option<((Expr, f64), f64)> 
         }
         simplify(&p)
     };
+    // A constant term far below the polynomial's size on the window may be the residue of
+    // a cancellation that is exact in the reals (f′ of x⁻¹·tanh x, the sum of −tanh(x)/x²
+    // and sech²(x)/x, came out −3.5e-25 at 0, where it is 0): the double-double cannot tell,
+    // and at the point itself it would be the value. No window then.
+    let size: f64 = right.iter().enumerate().map(|(j, k)| (k * r.powi(j as i32)).abs()).sum();
+    if right[0] != 0.0 && right[0].abs() < size * RESIDUE {
+        return None;
+    }
     let polynomial = if left_degree == right_degree && left[..=left_degree] == right[..=right_degree] {
         horner(&right, right_degree)
     } else {
@@ -526,6 +544,7 @@ mod tests {
         let d = derived("#[activation] fn t(x: f64) -> f64 { x.powi(-1) * x.tanh() }");
         let c = [1.0, -1.0 / 3.0, 2.0 / 15.0, -17.0 / 315.0, 62.0 / 2835.0, -1382.0 / 155925.0, 21844.0 / 6081075.0];
         let slope = |x: f64| (1..c.len()).map(|k| 2.0 * k as f64 * c[k] * x.powi(2 * k as i32 - 1)).sum::<f64>();
+        assert_eq!(eval_at(&d.stable.derivative, "x", 0.0, &[]), 0.0, "{}", d.stable.derivative);
         for x in [1e-9, -1e-5, 1e-3, -0.02] {
             let got = eval_at(&d.stable.derivative, "x", x, &[]);
             assert!((got / slope(x) - 1.0).abs() < 1e-14, "f'({x}) = {got}, truth {}", slope(x));
