@@ -640,15 +640,10 @@ fn pairs(
                 BinOp::Max => v[a].max(v[b]),
                 BinOp::Min => v[a].min(v[b]),
                 // a^b = e^(b ln a) for a > 0 (the doubts' reference; compensated `powf` is the
-                // `f64` power corrected to first order, moved by an ULP in `Perturb`), ln a
-                // to double-double accuracy by one Newton step from the `f64` logarithm (`Dd::ln` is the `f64` one plus a first-order term, and
-                // its error would be b ln a times larger in the power); elsewhere the plain
-                // power of the high parts.
-                BinOp::Pow if v[a].parts().0 > 0.0 => {
-                    let y = Dd::new(v[a].parts().0.ln());
-                    let ln = y + (v[a] * (-y).exp() - Dd::new(1.0));
-                    (v[b] * ln).exp()
-                }
+                // `f64` power corrected to first order, moved by an ULP in `Perturb`), ln a to
+                // double-double accuracy ([`ln_pair`]); elsewhere the plain power of the high
+                // parts.
+                BinOp::Pow if v[a].parts().0 > 0.0 => (v[b] * ln_pair(v[a])).exp(),
                 BinOp::Pow => Dd::new(v[a].parts().0.powf(v[b].parts().0)),
             },
             Op::If(op, lhs, rhs, a, b) => {
@@ -691,6 +686,14 @@ fn pairs(
         patched[i] |= operands_patched;
         values.push(d);
     }
+}
+
+/// ln a (a > 0) to double-double accuracy, by one Newton step from the `f64` logarithm:
+/// `Dd::ln` is the `f64` one plus a first-order term, whose error a power's b·ln a, or a
+/// series' constant term, would carry.
+pub(crate) fn ln_pair(a: Dd<f64>) -> Dd<f64> {
+    let y = Dd::new(a.parts().0.ln());
+    y + (a * (-y).exp() - Dd::new(1.0))
 }
 
 /// The `f32` rounding error of a form as a fraction of the bar 4 + 4·cond, point by point:

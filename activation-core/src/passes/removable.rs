@@ -24,6 +24,11 @@
 //! sides underflow to 0 beside `c` (x³ and x² below 1e-103), the guard gives the limit at
 //! `c` too, the nearest value there is (it was NaN).
 //!
+//! Beside the point the quotient's sides still cancel; within |x − c| ≤ r it takes its
+//! Taylor polynomial instead ([`window`], computed by `passes/series.rs`), and so does a
+//! whole form whose terms' poles cancel at a probe point, or that is 0 there by
+//! cancellation ([`windowed`]).
+//!
 //! f itself is left as written: at 0/0 its truth is NaN (`docs/contract.md` §5.3); its
 //! derivatives' truth is the limit. The probe (`passes/doubts.rs`) judges the guarded form
 //! as it judges every branch, and the gradient checks against MPFR.
@@ -118,8 +123,8 @@ pub(crate) fn windowed(form: Expr, names: &[&str], vars: &mut [f64], points: &[f
         if !(cancels || (nan && !value.is_finite())) {
             continue;
         }
-        if let Some(((polynomial, _), radius)) = window(&unguarded(&form, &mut Memo::new()), names, vars) {
-            form = Expr::if_else(inside(names[0], c, radius), polynomial, form);
+        if let Some(w) = window(&unguarded(&form, &mut Memo::new()), names, vars) {
+            form = Expr::if_else(inside(names[0], c, w.radius), w.polynomial, form);
             // The points after this one see the form with its window: one beside it is no
             // longer 0 by cancellation (x⁻¹·tanh x's f′ was exactly 0 at the probe point
             // 1.8e-8 too, and a second window there, the first re-expanded about it, gave
@@ -214,12 +219,12 @@ fn removed_once(
             let Expr::Bin(_, n, d) = q else { unreachable!("a quotient") };
             // Where the quotient has a window, its polynomial's constant term is the limit
             // (the series cancel zeros of any order, L'Hôpital's rule here [`ORDERS`]).
-            if let Some((polynomial, radius)) = window(q, names, vars) {
-                limits.insert(q.clone(), Expr::num(polynomial.1));
-                windows.insert(q.clone(), (c, polynomial.0));
+            if let Some(w) = window(q, names, vars) {
+                limits.insert(q.clone(), Expr::num(w.limit));
+                windows.insert(q.clone(), (c, w.polynomial));
                 match radii.iter_mut().find(|(at, _)| *at == c) {
-                    Some((_, r)) => *r = r.min(radius),
-                    None => radii.push((c, radius)),
+                    Some((_, r)) => *r = r.min(w.radius),
+                    None => radii.push((c, w.radius)),
                 }
             } else if let Some(limit) = limit(n, d, names, vars, depth) {
                 limits.insert(q.clone(), limit);
@@ -264,14 +269,14 @@ struct Guard {
     window: Option<(Cond, Expr)>,
 }
 
-/// How many Taylor coefficients a window computes (the last two estimate what the
+/// How many Taylor coefficients a window computes (the last eight estimate what the
 /// polynomial leaves out).
 const TERMS: usize = 64;
 
 /// How closely a window's polynomial must agree with the form in double-double: an `f64`
-/// ULP or two. The coefficients come from series arithmetic in `f64`, and a few roundings
-/// in the recurrences can move the constant term by several ULPs (f″ of the fuzzer's f634,
-/// 5 ULPs at 0 against a bar of 4): such a window is not taken.
+/// ULP or two. (With series arithmetic in `f64`, a few roundings in the recurrences moved
+/// the constant term of f″ of the fuzzer's f634 by 5 ULPs, against a bar of 4; the series
+/// are double-double now, and a window that still disagrees is not taken.)
 const AGREES: f64 = 2.220446049250313e-16; // 2^-52
 
 /// 2^-60: a constant term below this share of a window's polynomial is no evidence of a
@@ -286,8 +291,8 @@ const NARROWEST: f64 = 1.0 / 1024.0;
 /// a form whose poles cancel) about that point, its constant term (the limit there), and
 /// the radius r within which it is within 2^-55 of `q` by its own terms (those after the
 /// last it keeps, and an estimate of the first unknown one, bound what it leaves out), r a
-/// power of 2 (the same comparison in `f32` and `f64`). Beside the point `q`'s terms cancel (its rounding errors grow as a power of
-/// 1/(x − c)); the polynomial does not. Where a branch, `abs`, `min` or `max` is decided
+/// power of 2 (the same comparison in `f32` and `f64`). Beside the point `q`'s terms
+/// cancel (its rounding errors grow as a power of 1/(x − c)); the polynomial does not. Where a branch, `abs`, `min` or `max` is decided
 /// differently on the two sides of the point (e^(−|x|)), each side has its polynomial,
 /// `if x < c { left } else { right }`. `None` where the series depends on a parameter (its
 /// coefficients would be expressions), where it cannot be formed
@@ -295,7 +300,7 @@ const NARROWEST: f64 = 1.0 / 1024.0;
 /// narrower than [`NARROWEST`], or where a polynomial disagrees with `q` in double-double
 /// (the runtime's pairs, `compensate::pair_model`) by more than [`AGREES`] at ±r, ±r/2,
 /// ±r/64 and ±r/4096.
-fn window(q: &Expr, names: &[&str], vars: &[f64]) -> Option<((Expr, f64), f64)> {
+fn window(q: &Expr, names: &[&str], vars: &[f64]) -> Option<Window> {
     let c = vars[0];
     // The parameters as NaN: a series that needs one (a coefficient, a branch's side, a
     // condition) is no series; one whose branches at the point leave them out is theirs
@@ -374,7 +379,14 @@ fn window(q: &Expr, names: &[&str], vars: &[f64]) -> Option<((Expr, f64), f64)> 
         let below = Cond { op: CmpOp::Lt, lhs: Expr::var(names[0]), rhs: Expr::num(c) };
         Expr::if_else(below, horner(&left, left_degree), horner(&right, right_degree))
     };
-    Some(((polynomial, right[0]), r))
+    Some(Window { polynomial, limit: right[0], radius: r })
+}
+
+/// What [`window`] finds: the polynomial in x − c, its value at c, and its radius.
+struct Window {
+    polynomial: Expr,
+    limit: f64,
+    radius: f64,
 }
 
 /// The parts of a removable singularity's guard, `if abs(n) + abs(d) <= 0 { limit } else

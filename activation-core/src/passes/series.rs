@@ -339,17 +339,15 @@ fn power(a: &[C], p: C, b0: C) -> Option<Exact> {
     Some(b)
 }
 
-/// ln a₀ to double-double accuracy by a Newton step from the `f64` logarithm (a₀ > 0).
-fn ln0(a0: C) -> C {
-    let y = dd(hi(a0).ln());
-    y + (a0 * (-y).exp() - dd(1.0))
-}
-
 fn pow(a: &[C], b: &[C]) -> Option<Exact> {
     let n = a.len().min(b.len());
     if b[1..n].iter().all(|&v| is_zero(v)) {
         let p = b[0];
-        let b0 = if hi(a[0]) > 0.0 { (p * ln0(a[0])).exp() } else { dd(hi(a[0]).powf(hi(p))) };
+        let b0 = if hi(a[0]) > 0.0 {
+            (p * crate::passes::compensate::ln_pair(a[0])).exp()
+        } else {
+            dd(hi(a[0]).powf(hi(p)))
+        };
         return power(&a[..n], p, b0);
     }
     // a^b = e^(b ln a), a₀ > 0.
@@ -372,7 +370,7 @@ fn function(f: Func, a: &[C]) -> Option<Exact> {
             if hi(a0) <= 0.0 {
                 return None;
             }
-            over(a, a, ln0(a0))?
+            over(a, a, crate::passes::compensate::ln_pair(a0))?
         }
         Func::Ln1p => {
             let mut g = a.to_vec();
@@ -388,7 +386,8 @@ fn function(f: Func, a: &[C]) -> Option<Exact> {
             }
             power(a, dd(0.5), a0.sqrt())?
         }
-        Func::Abs => unreachable!("decided on a side of the point, as a Laurent series"),
+        // Decided on a side of the point, as a Laurent series (`taylor`): not asked here.
+        Func::Abs => return None,
         Func::Tanh => integrate(a, a0.tanh(), |b, k| if k == 0 { dd(1.0) - square_at(b, k) } else { -square_at(b, k) }),
         Func::Sigmoid => integrate(a, a0.sigmoid(), |b, k| b[k] - square_at(b, k)),
         Func::Softplus => {
