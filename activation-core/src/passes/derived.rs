@@ -309,7 +309,8 @@ impl Probe {
 
 /// `e` with each constant factor of an exponential taken into its exponent: c e^u as
 /// e^{u + ln c} (−e^{u + ln |c|} for c < 0), c a number or a constant subexpression (1/100,
-/// which exact folding leaves a subtree, `ir::constant`), and through one sum or difference
+/// which exact folding leaves a subtree, `ir::constant`; a constant divisor as its
+/// reciprocal, e^u / 100 as e^{u + ln(1/100)}), and through one sum or difference
 /// with an exponential term: c (a − e^u) as c a − e^{u + ln c}. Where |c| < 1 the product
 /// fits beyond where e^u overflows (`f32`: 0.5 e^{x/2} up to x = 178.8, e^{x/2} only to
 /// 177.4; `f64`: 0.01 e^x up to 714.4, e^x to 709.8); the exponent rounds once more, an
@@ -324,10 +325,20 @@ fn constants_in_exponents(e: &Expr) -> Expr {
     };
     let is_exp = |t: &Expr| matches!(t, Expr::Call(Func::Exp, _));
     e.rewrite_dag(&mut |n| {
-        let Expr::Bin(BinOp::Mul, p, q) = &n else { return n };
-        let (factor, c, other) = match (constant(p), constant(q)) {
-            (Some(c), None) => ((**p).clone(), c, &**q),
-            (None, Some(c)) => ((**q).clone(), c, &**p),
+        let (factor, c, other) = match &n {
+            Expr::Bin(BinOp::Mul, p, q) => match (constant(p), constant(q)) {
+                (Some(c), None) => ((**p).clone(), c, &**q),
+                (None, Some(c)) => ((**q).clone(), c, &**p),
+                _ => return n,
+            },
+            // e^u / c as (1/c) e^u: the reciprocal a constant subtree, carried exactly.
+            Expr::Bin(BinOp::Div, p, q) if constant(p).is_none() => {
+                let reciprocal = Expr::bin(BinOp::Div, Expr::num(1.0), (**q).clone());
+                match constant(q).and_then(|_| constant(&reciprocal)) {
+                    Some(c) => (reciprocal, c, &**p),
+                    None => return n,
+                }
+            }
             _ => return n,
         };
         if c == 0.0 || !c.is_finite() {
@@ -467,6 +478,8 @@ mod tests {
         let at = |e: &Expr, x: f64| crate::ir::eval::eval_at(e, "x", x, &[]);
         for (source, truth) in [
             ("#[activation] fn q(x: f64) -> f64 { 100.0.powi(-1) * x.exp() }", 1.6507e307),
+            // (A constant divisor too, as its reciprocal.)
+            ("#[activation] fn r(x: f64) -> f64 { x.exp() / 100.0 }", 1.6507e307),
             ("#[activation] fn d(x: f64) -> f64 { (100.0.ln() - exp(x)) * atan(0.1).powi(2) }", -1.6398e307),
         ] {
             let d = derived(source);

@@ -38,7 +38,7 @@ const BINDINGS: [&[(&str, &str)]; 2] = [
 /// small `a` beside `tanh² - 1` (a derivative of `.. - tanh x`). A rule with a side
 /// condition is also checked under each of these its condition admits; a rule without one
 /// under those [`SHAPES`] names for it.
-const MORE: [&[(&str, &str)]; 13] = [
+const MORE: [&[(&str, &str)]; 14] = [
     &[("u", "x"), ("a", "x.powi(2) + 1"), ("b", "1.3"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
     &[("u", "x"), ("a", "0.5"), ("b", "0.5"), ("c", "0.7"), ("d", "2.5"), ("v", "2 * x")],
     &[("u", "x"), ("a", "x"), ("b", "0.5 - x"), ("c", "0.7"), ("d", "2.5"), ("v", "0.4")],
@@ -62,6 +62,9 @@ const MORE: [&[(&str, &str)]; 13] = [
     // is 30 ULPs off at x = −0.44 against a bar of 25, the folded 0.15 being inexact;
     // noticed, not mended.)
     &[("u", "x"), ("a", "0.5"), ("b", "-1.3"), ("c", "0.7"), ("d", "2.5"), ("v", "0.01")],
+    // A branch on the input with an exponential on the side of large x (whose logarithm
+    // is x where e^x alone overflows) and a positive form on the other.
+    &[("u", "x"), ("a", "exp(x)"), ("b", "x.powi(2) + 1.3"), ("c", "1.5"), ("d", "x"), ("v", "0.4")],
 ];
 
 /// Which of [`MORE`] an unguarded rule is checked under, besides [`BINDINGS`].
@@ -76,14 +79,26 @@ const SHAPES: &[(&str, &[usize])] = &[
     ("quotient-by-term", &[8]),
     ("quotient-by-term-sub", &[8]),
     ("quotient-by-term-second", &[8]),
+    ("if-root-lt", &[13]),
+    ("if-root-le", &[13]),
+    ("if-root-gt", &[13]),
+    ("if-root-ge", &[13]),
+    ("if-log-lt", &[13]),
+    ("if-log-le", &[13]),
+    ("if-log-gt", &[13]),
+    ("if-log-ge", &[13]),
+    ("if-log1p-lt", &[13]),
+    ("if-log1p-le", &[13]),
+    ("if-log1p-gt", &[13]),
+    ("if-log1p-ge", &[13]),
 ];
 
 /// Rules that put a form in the shape other rules take, and that do not by themselves
 /// change a result beyond the bar: `exp(u).powi(2)` → `exp(2 * u)` (then
 /// `ln(1 + exp(2 * u))` is a softplus), `a.powf(0.5)` → `sqrt(a)` (then the conjugate of
 /// `sqrt(a) - 1` applies), `ln(1 / a)` → `-ln(a)` (then `ln(1 / aⁿ)`, as `a.powi(-n)` is
-/// written, is `-n ln|a|`), a quotient of a branched form taken branch by branch (then
-/// `(a - u)/a` is `1 - u/a` in a branch); and `e^u - e^{e^u}`, whose left side breaks
+/// written, is `-n ln|a|`), a quotient, root or logarithm of a branched form taken branch
+/// by branch (then `(a - u)/a` is `1 - u/a` in a branch, `ln(exp(u))` is `u`); and `e^u - e^{e^u}`, whose left side breaks
 /// down (∞ - ∞) only where its truth is -∞, which an enclosing `exp` brings back to 0
 /// (`x σ(1/e^{e^{eˣ}})`'s derivatives). `stabilise`'s tests and `tests/reproducers.rs`,
 /// `tests/literature.rs` show what each one enables.
@@ -101,6 +116,14 @@ const NORMAL_FORMS: &[&str] = &[
     "if-root-le",
     "if-root-gt",
     "if-root-ge",
+    "if-log-lt",
+    "if-log-le",
+    "if-log-gt",
+    "if-log-ge",
+    "if-log1p-lt",
+    "if-log1p-le",
+    "if-log1p-gt",
+    "if-log1p-ge",
     "exp-minus-its-exp",
     "log-reciprocal",
 ];

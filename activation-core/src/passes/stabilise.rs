@@ -267,6 +267,16 @@ pub(crate) const RULES: &[Rule] = &[
     Rule::new("if-root-le", "sqrt(if c <= d { a } else { b })", "if c <= d { sqrt(a) } else { sqrt(b) }"),
     Rule::new("if-root-gt", "sqrt(if c > d { a } else { b })", "if c > d { sqrt(a) } else { sqrt(b) }"),
     Rule::new("if-root-ge", "sqrt(if c >= d { a } else { b })", "if c >= d { sqrt(a) } else { sqrt(b) }"),
+    // And so is a logarithm: ln(if c { e^u } else { b }) has ln e^u = u on one side, where
+    // the exponential alone overflows (the fuzzer's f768), log1p(expm1(v)) = v (f262).
+    Rule::new("if-log-lt", "ln(if c < d { a } else { b })", "if c < d { ln(a) } else { ln(b) }"),
+    Rule::new("if-log-le", "ln(if c <= d { a } else { b })", "if c <= d { ln(a) } else { ln(b) }"),
+    Rule::new("if-log-gt", "ln(if c > d { a } else { b })", "if c > d { ln(a) } else { ln(b) }"),
+    Rule::new("if-log-ge", "ln(if c >= d { a } else { b })", "if c >= d { ln(a) } else { ln(b) }"),
+    Rule::new("if-log1p-lt", "log1p(if c < d { a } else { b })", "if c < d { log1p(a) } else { log1p(b) }"),
+    Rule::new("if-log1p-le", "log1p(if c <= d { a } else { b })", "if c <= d { log1p(a) } else { log1p(b) }"),
+    Rule::new("if-log1p-gt", "log1p(if c > d { a } else { b })", "if c > d { log1p(a) } else { log1p(b) }"),
+    Rule::new("if-log1p-ge", "log1p(if c >= d { a } else { b })", "if c >= d { log1p(a) } else { log1p(b) }"),
     Rule::new("quotient-by-term", "(a + u) / a", "1 + u / a"),
     Rule::new("quotient-by-term-sub", "(a - u) / a", "1 - u / a"),
     Rule::new("quotient-by-term-second", "(u + a) / a", "u / a + 1"),
@@ -592,6 +602,22 @@ mod tests {
         assert_eq!(s("(x * x + 1.0).powf(0.5) - 1.0"), "x.powi(2) / (sqrt(x.powi(2) + 1) + 1)");
         assert_eq!(s("(1.0 + x * x).sqrt() - x.exp()"), "x.powi(2) / (sqrt(1 + x.powi(2)) + 1) - expm1(x)");
         assert_eq!(s("x - (1.0 - x.tanh().powi(2))"), "x - 4 * sigmoid(2 * x) * sigmoid(-2 * x)");
+    }
+
+    #[test]
+    fn logarithms_of_branched_forms_are_taken_branch_by_branch() {
+        // ln e^x is x on its side, where e^x alone overflows from 709.8 (the fuzzer's f768);
+        // log1p(expm1(v)) is v (f262).
+        assert_eq!(s("ln(if x > 1.5 { exp(x) } else { 2.0 })"), "if x > 1.5 { x } else { ln(2) }");
+        assert_eq!(
+            s("log1p(if x <= 0.001 { expm1(x.powi(-2)) } else { 0.5 })"),
+            "if x <= 0.001 { 1 / x.powi(2) } else { log1p(0.5) }"
+        );
+        // Nested branches, each side its own.
+        assert_eq!(
+            s("ln(if x < 0.0 { 1.0 } else if x >= 3.0 { exp(2.0 * x) } else { x })"),
+            "if x < 0 { 0 } else if x >= 3 { 2 * x } else { ln(x) }"
+        );
     }
 
     #[test]
