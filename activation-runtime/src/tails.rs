@@ -41,7 +41,8 @@ pub fn mul_small<T: Float>(a: T, small: T, log_small: impl FnOnce() -> Dd<T>) ->
 
 /// [`mul_small`] where `a = ±e^w` too and `log_a()` gives w as a double-double: the
 /// log-domain product then rounds nothing before its final `exp` (ln of a rounded e^47
-/// would already be off by 47 · 2^-p).
+/// would already be off by 47 · 2^-p), and it holds where e^w has overflowed as well
+/// (e^x σ(−x) beyond x = 709.8, where the truth is about 1).
 #[inline(always)]
 pub fn mul_small_logs<T: Float>(a: T, small: T, log_a: impl FnOnce() -> Dd<T>, log_small: impl FnOnce() -> Dd<T>) -> T {
     let (zero, one) = (T::from_f64(0.0), T::from_f64(1.0));
@@ -53,7 +54,10 @@ pub fn mul_small_logs<T: Float>(a: T, small: T, log_a: impl FnOnce() -> Dd<T>, l
     unless_in_place!(!usual, a * small, {
         let plain = mul_or_zero(a, small);
         let tiny = (small - T::min_positive()).lt(zero) & small.ge(zero);
-        let lost = tiny & a.is_finite() & a.abs().gt(one);
+        // (An `a` that has overflowed is lost too: where `log_a()` is exact — `a = e^w`,
+        // [`mul_small_logs`] — e^720 σ(−720) is e^0; where it is ln|a| = ∞, the sum is not
+        // finite and the product stays `plain`.)
+        let lost = tiny & a.abs().gt(one) & !a.is_nan();
         unless_in_place!(lost, plain, {
             let sum = log_a() + log_small();
             // Far out (|u| beyond what the error-free splitting can take) the pair is not
@@ -78,6 +82,13 @@ mod tests {
         assert!(((p - truth) / truth).abs() < 1e-12, "{p:e} vs {truth:e}");
         // 0 · anything stays 0, and an overflowed factor does not turn into inf.
         assert_eq!(mul_small(f64::INFINITY, 0.0, || Dd::new(-800.0)), 0.0);
+        // Unless its logarithm is known: e^720 · σ(−720) is e^0 · (1 + e^-720)^-1 = 1, and
+        // e^800 · e^-1000 is e^-200 (both factors out of range).
+        let (w, u) = (720.0f64, -720.0f64);
+        assert_eq!(mul_small_logs(w.exp(), Float::sigmoid(u), || Dd::new(w), || Dd::new(u)), 1.0);
+        let p = mul_small_logs(800.0f64.exp(), (-1000.0f64).exp(), || Dd::new(800.0), || Dd::new(-1000.0));
+        assert!((p / (-200.0f64).exp() - 1.0).abs() < 1e-15, "{p:e}");
+        assert_eq!(mul_small_logs(-f64::INFINITY, 0.0, || Dd::new(800.0), || Dd::new(-1000.0)), -(-200.0f64).exp());
         assert_eq!(mul_small(0.0f64, 1e-315, || Dd::new(-725.0)), 0.0);
     }
 
