@@ -28,9 +28,30 @@ use std::process::Command;
 /// (precision, kernel, implementation, length, activation) → fastest seconds.
 type Times = BTreeMap<(String, String, String, usize, String), f64>;
 
+/// How the task is called (the module's documentation, in short).
+const USAGE: &str =
+    "usage: cargo xtask bench [--quick] [--only default|native|threads] [--from FILE] [--out FILE]\n       \
+     cargo xtask bench --compare A B ... [--filter REGEX] [--rounds R] [--samples S]";
+
 pub fn main(args: &[String]) -> Result<(), String> {
     if let Some(i) = args.iter().position(|a| a == "--compare") {
         return compare(&args[i + 1..]);
+    }
+    // Anything else than the options above is refused before a run (a run rewrites
+    // `docs/speed.md`): `--help` prints the usage.
+    let mut rest = args.iter();
+    while let Some(a) = rest.next() {
+        match a.as_str() {
+            "--quick" => {}
+            "--only" | "--out" | "--from" => {
+                rest.next().ok_or_else(|| format!("{a} needs a value\n{USAGE}"))?;
+            }
+            "--help" | "-h" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown option `{other}`\n{USAGE}")),
+        }
     }
     let quick = args.iter().any(|a| a == "--quick");
     let out = args.iter().position(|a| a == "--out").and_then(|i| args.get(i + 1)).cloned();
