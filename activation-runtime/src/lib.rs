@@ -76,6 +76,16 @@ pub mod __private {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __refined_or {
+    // Without a test: refined where that is free, the plain call elsewhere (`f64` code
+    // whose plain argument costs little of the bar, `compensate::arguments_refined` in the
+    // engine).
+    ($v:ident, $pair:expr, $refined:ident, $plain:ident) => {
+        if $crate::__private::refines_everywhere($v) {
+            ($pair).$refined()
+        } else {
+            $v.$plain()
+        }
+    };
     ($v:ident, $test:expr, $pair:expr, $refined:ident, $plain:ident) => {
         if $crate::__private::refines_everywhere($v) {
             ($pair).$refined()

@@ -30,7 +30,7 @@ enum Prec {
 /// quotients: the vector kernels' blocks, whose divisors are sums that do not vanish
 /// (Σ e^(xᵢ − max) ≥ 1).
 pub(crate) fn block(outputs: &[Expr]) -> TokenStream {
-    block_in(outputs, &vec![Arithmetic::Plain; outputs.len()], false)
+    block_in(outputs, &vec![Arithmetic::Plain; outputs.len()], false, true)
 }
 
 /// `if test { a } else { b }` over lanes (`__private::lanes_if!`): each side is computed
@@ -75,16 +75,24 @@ fn cheap(outputs: &[Expr], compensated: &[Arithmetic]) -> bool {
 /// double-double arithmetic (see [`crate::passes::compensate`]), falling back to their plain
 /// code where the pair cannot be trusted (results that overflow or come near the subnormal
 /// range); quotients of a vanishing numerator taken as tail quotients ([`tail_quotient`]).
+#[cfg(test)]
 pub(crate) fn block_with(outputs: &[Expr], compensated: &[Arithmetic]) -> TokenStream {
-    block_in(outputs, compensated, true)
+    block_in(outputs, compensated, true, true)
 }
 
-fn block_in(outputs: &[Expr], compensated: &[Arithmetic], quotients: bool) -> TokenStream {
+/// [`block_with`], the plain code's polynomial arguments recomputed in pairs in the tails
+/// (`emit/refine.rs`) only if `tails`: for `f32`, whose refinement costs nothing, they are
+/// refined everywhere regardless (`compensate::arguments_refined` decides `tails`).
+pub(crate) fn block_refining(outputs: &[Expr], compensated: &[Arithmetic], tails: bool) -> TokenStream {
+    block_in(outputs, compensated, true, tails)
+}
+
+fn block_in(outputs: &[Expr], compensated: &[Arithmetic], quotients: bool, tails: bool) -> TokenStream {
     if let Some(cond) = outputs.iter().find_map(innermost_condition) {
         let taken: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, true)).collect();
         let other: Vec<Expr> = outputs.iter().map(|e| assume(e, &cond, false)).collect();
         let test = condition(&cond);
-        let (a, b) = (block_in(&taken, compensated, quotients), block_in(&other, compensated, quotients));
+        let (a, b) = (block_in(&taken, compensated, quotients, tails), block_in(&other, compensated, quotients, tails));
         if cheap(&taken, compensated) && cheap(&other, compensated) {
             return select(&test, &a, &b);
         }
@@ -95,6 +103,7 @@ fn block_in(outputs: &[Expr], compensated: &[Arithmetic], quotients: bool) -> To
     let plain: Vec<Expr> =
         outputs.iter().zip(compensated).filter(|(e, &a)| !lifted(e, a)).map(|(e, _)| e.clone()).collect();
     let mut emitter = Emitter::with(&plain, None, quotients);
+    emitter.tails = tails;
     for e in &plain {
         emitter.sigmoid_pairs(e);
     }
@@ -171,7 +180,7 @@ fn compensated_value(e: &Expr, pairs: bool) -> TokenStream {
     lifted.sigmoid_pairs(e);
     let pair = lifted.emit(e).0;
     let lets = lifted.lets;
-    let fallback = block_in(std::slice::from_ref(e), &[Arithmetic::Plain], true);
+    let fallback = block_in(std::slice::from_ref(e), &[Arithmetic::Plain], true, true);
     if cheap(std::slice::from_ref(e), &[Arithmetic::Plain]) {
         // The fallback costs less than the test that would skip it (see [`select`]).
         return quote! {
@@ -295,6 +304,9 @@ struct Emitter {
     bounds: Bounds,
     /// Whether a quotient of a vanishing numerator is a tail quotient ([`tail_quotient`]).
     quotients: bool,
+    /// Whether plain code recomputes polynomial arguments in pairs in the tails for `f64`
+    /// too ([`block_refining`]).
+    tails: bool,
 }
 
 impl Emitter {
@@ -311,7 +323,7 @@ impl Emitter {
         }
         let shared = counts.into_iter().filter(|(e, n)| *n > 1 && worth_sharing(e)).map(|(e, _)| e.clone()).collect();
         let (names, lets, temporaries, bounds) = (HashMap::new(), Vec::new(), 0, Bounds::default());
-        Emitter { shared, names, lets, lifted, temporaries, bounds, quotients }
+        Emitter { shared, names, lets, lifted, temporaries, bounds, quotients, tails: true }
     }
 
     fn emit(&mut self, e: &Expr) -> (TokenStream, Prec) {
@@ -353,7 +365,7 @@ impl Emitter {
             if self.names.contains_key(&pos) || self.names.contains_key(&neg) {
                 continue;
             }
-            let pair = match crate::emit::refine::refined_sigmoid_pair(u, &arg).filter(|_| plain) {
+            let pair = match crate::emit::refine::refined_sigmoid_pair(u, &arg, self.tails).filter(|_| plain) {
                 Some(refined) => refined,
                 None => quote! { #arg.sigmoid_pair() },
             };
@@ -416,7 +428,9 @@ impl Emitter {
             }
             Expr::Call(f, u) => {
                 let a = self.operand(u, Prec::Postfix);
-                if let Some(refined) = crate::emit::refine::refined_call(*f, u, &a).filter(|_| self.lifted.is_none()) {
+                if let Some(refined) =
+                    crate::emit::refine::refined_call(*f, u, &a, self.tails).filter(|_| self.lifted.is_none())
+                {
                     return (refined, Prec::Postfix);
                 }
                 let method = Ident::new(f.name(), Span::call_site());
@@ -457,7 +471,7 @@ impl Emitter {
         let root = root();
         let test = self.operand(sides, Prec::Postfix);
         let otherwise = self.emit(quotient).0;
-        let limit = block_in(std::slice::from_ref(limit), &[Arithmetic::Plain], self.quotients);
+        let limit = block_in(std::slice::from_ref(limit), &[Arithmetic::Plain], self.quotients, self.tails);
         let code = quote! { #root::__private::lanes_if!(#test.le(T::from_f64(0.0)), { #limit }, { #otherwise }) };
         (code, Prec::Postfix)
     }

@@ -11,6 +11,16 @@
 //! plain call, which computes in `f64` too, so neither a branch per vector of lanes nor
 //! the plain call is paid. The result is then as accurate as the function itself.
 //!
+//! In `f64` the refinement is paid by every vector of lanes with one lane in a tail, and it
+//! is spent, like compensation, only where it is needed: where the form's plain `f64` code
+//! comes within [`SHARE`](crate::passes::compensate::SHARE) of the bar at some probe input
+//! (`compensate::arguments_refined`, decided per form in `passes::derived`). The argument's
+//! rounding is amplified by the call's slope, but the bar 4 + 4·cond grows with the same
+//! slope wherever the argument moves with the input: GELU's f is 1,355 ULPs off at
+//! x = −20 with the plain argument (6 refined), where the bar is about 7,000, and its `f64`
+//! kernels run 1.6 times faster plain. An argument that hardly moves with the input keeps
+//! its refinement: σ(0.001x − 50), whose bar is 4 ULPs and whose plain argument costs 50.
+//!
 //! The pair's products are unchecked (`Dd::mul_unchecked`): where one underflows it keeps
 //! what the subnormal range holds, as the plain code's product of the same terms does, so
 //! the refined argument is never further off than the plain one. A tested product would
@@ -72,27 +82,42 @@ fn polynomial(e: &Expr) -> bool {
     }
 }
 
-/// `f(u)` with the argument refined in the tails, or `None` when `f` or `u` is not
-/// eligible. `plain` is `u` as the ordinary code computes it.
-pub(crate) fn refined_call(f: Func, u: &Expr, plain: &TokenStream) -> Option<TokenStream> {
+/// Whether `e` has a call whose argument [`refined_call`] would refine.
+pub(crate) fn refines(e: &Expr) -> bool {
+    let mut found = false;
+    e.visit(&mut |n| {
+        found |= matches!(n, Expr::Call(Func::Sigmoid | Func::Exp | Func::Erfc, u) if eligible(u));
+    });
+    found
+}
+
+/// `f(u)` with the argument refined in the tails (`f64` only where `tails`; `f32` always),
+/// or `None` when `f` or `u` is not eligible. `plain` is `u` as the ordinary code computes it.
+pub(crate) fn refined_call(f: Func, u: &Expr, plain: &TokenStream, tails: bool) -> Option<TokenStream> {
     let method = match f {
         Func::Sigmoid => "sigmoid_value",
         Func::Exp => "exp_value",
         Func::Erfc => "erfc_value",
         _ => return None,
     };
-    refined(u, plain, method, f.name())
+    refined(u, plain, method, f.name(), tails)
 }
 
 /// `(σ(u), σ(−u))` with the argument refined in the tails, from one exponential
 /// (`Dd::sigmoid_pair_value`, `Float::sigmoid_pair`): the bits of the two
 /// [`refined_call`]s it replaces. `None` when `u` is not eligible.
-pub(crate) fn refined_sigmoid_pair(u: &Expr, plain: &TokenStream) -> Option<TokenStream> {
-    refined(u, plain, "sigmoid_pair_value", "sigmoid_pair")
+pub(crate) fn refined_sigmoid_pair(u: &Expr, plain: &TokenStream, tails: bool) -> Option<TokenStream> {
+    refined(u, plain, "sigmoid_pair_value", "sigmoid_pair", tails)
 }
 
 /// `{ let v = plain; refined_or!(v, tail test, { refined u }, refined_method, plain_method) }`.
-fn refined(u: &Expr, plain: &TokenStream, refined_method: &str, plain_method: &str) -> Option<TokenStream> {
+fn refined(
+    u: &Expr,
+    plain: &TokenStream,
+    refined_method: &str,
+    plain_method: &str,
+    tails: bool,
+) -> Option<TokenStream> {
     if !eligible(u) {
         return None;
     }
@@ -105,6 +130,15 @@ fn refined(u: &Expr, plain: &TokenStream, refined_method: &str, plain_method: &s
     let v = Ident::new("v", Span::mixed_site());
     let test = quote! { #v.abs().gt(T::from_f64(#tail)) & #v.abs().lt(T::from_f64(#far)) };
     let root = root();
+    if !tails {
+        // Refined where that is free (`f32`), the plain call elsewhere.
+        return Some(quote! {
+            ({
+                let #v = #plain;
+                #root::__private::refined_or!(#v, { #(#lets)* #d }, #refined, #plain_method)
+            })
+        });
+    }
     // Parenthesised: a block that starts a statement would not parse as an operand.
     Some(quote! {
         ({
@@ -255,7 +289,7 @@ mod tests {
         // carries an underflow test (`*`, `mul_normal`), powers included.
         let code = |s: &str| {
             let u = parse_formula(s, &["x", "a"]).unwrap();
-            refined_call(Func::Sigmoid, &u, &quote! { v }).unwrap().to_string()
+            refined_call(Func::Sigmoid, &u, &quote! { v }, true).unwrap().to_string()
         };
         let gelu = code("2 * sqrt(2 / PI) * x * (1 + 0.044715 * x.powi(2))");
         assert_eq!(gelu.matches("product_unchecked (x , x)").count(), 1, "{gelu}");

@@ -19,7 +19,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 use syn::ItemFn;
 
-use crate::emit::codegen::block_with;
+use crate::emit::codegen::block_refining;
 use crate::emit::item::{Kind, Names};
 use crate::ir::expr::Expr;
 use crate::ir::latex::to_latex;
@@ -56,12 +56,14 @@ impl Kind for Scalar {
         let (s, c) = (&derived.stable, &derived.compensated);
         let args = arguments(n);
         let sig = quote! { <T: #root::__private::Float>(#(#args: T),*) };
-        let one = |name: Ident, e: &Expr, arithmetic: Arithmetic| {
+        // Whether function `i` (f, f', f'', then d/dp) refines its arguments in the tails.
+        let tails = |i: usize| c.refined.get(i).copied().unwrap_or(true);
+        let one = |name: Ident, e: &Expr, arithmetic: Arithmetic, tails: bool| {
             if arithmetic.is_widened() {
                 // The `f64` code over `T::Wide` (`T` itself for `f64`), rounded once: plain,
                 // or compensated over `Dd<T::Wide>`.
                 let inner = if arithmetic == Arithmetic::Wide { Arithmetic::Plain } else { Arithmetic::Compensated };
-                let body = block_with(std::slice::from_ref(e), &[inner]);
+                let body = block_refining(std::slice::from_ref(e), &[inner], tails);
                 let wide = format_ident!("{name}_wide");
                 return quote! {
                     #[inline(always)]
@@ -75,23 +77,24 @@ impl Kind for Scalar {
                     fn #wide #sig -> T { #body }
                 };
             }
-            let body = block_with(std::slice::from_ref(e), &[arithmetic]);
+            let body = block_refining(std::slice::from_ref(e), &[arithmetic], tails);
             quote! { #[inline(always)] pub fn #name #sig -> T { #body } }
         };
-        let forward = one(format_ident!("forward"), &s.forward, c.forward);
-        let derivative = one(format_ident!("derivative"), &s.derivative, c.derivative);
-        let second = one(format_ident!("second_derivative"), &s.second, c.second);
+        let forward = one(format_ident!("forward"), &s.forward, c.forward, tails(0));
+        let derivative = one(format_ident!("derivative"), &s.derivative, c.derivative, tails(1));
+        let second = one(format_ident!("second_derivative"), &s.second, c.second, tails(2));
         let params = n
             .def
             .params
             .iter()
             .zip(s.params.iter().zip(&c.params))
-            .map(|(p, (e, &arithmetic))| one(format_ident!("d_{}", p.name), e, arithmetic));
+            .enumerate()
+            .map(|(i, (p, (e, &arithmetic)))| one(format_ident!("d_{}", p.name), e, arithmetic, tails(3 + i)));
         let fused = if c.forward.is_widened() || c.derivative.is_widened() {
             // Each as its own kernel computes it: the fused kernel's results are the same bits.
             quote! { (forward(#(#args),*), derivative(#(#args),*)) }
         } else {
-            block_with(&[s.forward.clone(), s.derivative.clone()], &[c.forward, c.derivative])
+            block_refining(&[s.forward.clone(), s.derivative.clone()], &[c.forward, c.derivative], tails(0) || tails(1))
         };
         let module = &n.module;
         quote! {

@@ -125,6 +125,41 @@ fn f64_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
     })
 }
 
+/// Whether the plain `f64` code of `e` needs its library calls' polynomial arguments
+/// recomputed in pairs in the tails (`emit/refine.rs`, `refined_or!`): its error against the
+/// runtime's double-double goes over [`SHARE`] of the bar 4 + 4·cond at some probe input
+/// (1e-12 to 16384, each with its `f32` [`neighbours`]), or it breaks down (0 or not
+/// finite) where the double-double is a normal number. Elsewhere the argument's rounding,
+/// amplified by the call's slope, stays within the share of the bar the engine spends
+/// compensation on, and the pairs' cost — the refined path taken by every vector of lanes
+/// that has one lane in a tail — is not paid: GELU's σ(v), v = √(8/π)(x + 0.044715x³), is
+/// 1,355 ULPs off with the plain v at x = −20, where the bar is about 7,000, and its `f64`
+/// kernels took 1.6 times as long refined (`docs/speed.md`). `f32` code refines every
+/// argument regardless: its `Dd` is one `f64`, no dearer than the plain call.
+pub(crate) fn arguments_refined(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
+    let mut probe = Excess::new(e, input, params);
+    let (mut values, mut pairs) = (Vec::new(), Vec::new());
+    f64_probe_points().flat_map(neighbours).any(|x| {
+        let (hi, lo) = probe.paired(x, &mut pairs).parts();
+        let truth = hi + lo;
+        if !truth.is_normal() {
+            return false;
+        }
+        probe.vars[0] = x;
+        probe.tape.eval(&probe.vars, &mut values);
+        let plain = values[probe.root];
+        if plain == 0.0 || !plain.is_finite() {
+            return true;
+        }
+        let ulps = ((plain - hi) - lo).abs() / (f64::from_bits(truth.abs().to_bits() + 1) - truth.abs());
+        if ulps <= 4.0 * SHARE {
+            return false;
+        }
+        let cond = probe.paired_condition(x, truth, &mut pairs);
+        !(cond.is_finite() && ulps <= SHARE * (4.0 + 4.0 * cond))
+    })
+}
+
 /// How many times the bar the plain `f64` code of a form whose value `f32` holds may miss
 /// its double-double by before [`f64_loses`] compensates it: a loss, not the luck of
 /// rounding (the catalog's plain forms stay within the bar, `docs/accuracy.md`; GELU′
@@ -777,6 +812,16 @@ mod tests {
 
     fn needs(src: &str) -> bool {
         needed(&parse_formula(src, &["x"]).unwrap(), "x", &[])
+    }
+
+    #[test]
+    fn arguments_are_refined_only_where_their_rounding_comes_near_the_bar() {
+        let refined = |src: &str| arguments_refined(&parse_formula(src, &["x"]).unwrap(), "x", &[]);
+        // GELU: the plain argument's error grows with its slope, and so does the bar.
+        assert!(!refined("x * sigmoid(2 * sqrt(2 / PI) * (x + 0.044715 * x.powi(3)))"));
+        // An argument that hardly moves with x: the bar stays 4 ULPs, and −50 + 0.001x
+        // rounded moves σ by up to 50 · 2^-53 relatively.
+        assert!(refined("sigmoid(0.001 * x - 50)"));
     }
 
     #[test]

@@ -81,6 +81,11 @@ pub struct Compensated {
     pub second: Arithmetic,
     /// d/dp for each parameter, in parameter order.
     pub params: Vec<Arithmetic>,
+    /// Whether each function's plain code recomputes its calls' polynomial arguments in
+    /// pairs in the tails (`emit/refine.rs`), in the order of [`in_order`](Self::in_order):
+    /// where its plain `f64` code would spend more than the compensation's share of the
+    /// bar without (`compensate::arguments_refined`).
+    pub refined: Vec<bool>,
 }
 
 impl Compensated {
@@ -103,11 +108,22 @@ impl Compensated {
 
     fn of(forms: &Forms, probe: &Probe) -> Compensated {
         let choose = |e: &Expr| crate::passes::compensate::arithmetic(e, &probe.input, &probe.params);
+        let mut all = vec![&forms.forward, &forms.derivative, &forms.second];
+        all.extend(&forms.params);
+        // Only forms with an argument to refine are probed for it.
+        let refined = all
+            .iter()
+            .map(|e| {
+                crate::emit::refine::refines(e)
+                    && crate::passes::compensate::arguments_refined(e, &probe.input, &probe.params)
+            })
+            .collect();
         Compensated {
             forward: choose(&forms.forward),
             derivative: choose(&forms.derivative),
             second: choose(&forms.second),
             params: forms.params.iter().map(choose).collect(),
+            refined,
         }
     }
 }
