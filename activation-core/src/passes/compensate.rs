@@ -98,18 +98,10 @@ fn f64_loses(e: &Expr, input: &str, params: &[(String, f64)]) -> bool {
     let mut probe = Excess::new(e, input, params);
     let (mut values, mut pairs) = (Vec::new(), Vec::new());
     f64_probe_points().any(|x| {
-        let (hi, lo) = probe.paired(x, &mut pairs).parts();
-        let truth = hi + lo;
-        if !truth.is_normal() {
-            return false;
-        }
-        probe.vars[0] = x;
-        probe.tape.eval(&probe.vars, &mut values);
-        let plain = values[probe.root];
-        if plain == 0.0 || !plain.is_finite() {
+        let Some((ulps, truth)) = probe.plain_miss(x, &mut values, &mut pairs) else { return false };
+        if ulps.is_infinite() {
             return true;
         }
-        let ulps = ((plain - hi) - lo).abs() / (f64::from_bits(truth.abs().to_bits() + 1) - truth.abs());
         if ulps <= 4.0 * SHARE {
             return false;
         }
@@ -140,18 +132,10 @@ pub(crate) fn arguments_refined(e: &Expr, input: &str, params: &[(String, f64)])
     let mut probe = Excess::new(e, input, params);
     let (mut values, mut pairs) = (Vec::new(), Vec::new());
     f64_probe_points().flat_map(neighbours).any(|x| {
-        let (hi, lo) = probe.paired(x, &mut pairs).parts();
-        let truth = hi + lo;
-        if !truth.is_normal() {
-            return false;
-        }
-        probe.vars[0] = x;
-        probe.tape.eval(&probe.vars, &mut values);
-        let plain = values[probe.root];
-        if plain == 0.0 || !plain.is_finite() {
+        let Some((ulps, truth)) = probe.plain_miss(x, &mut values, &mut pairs) else { return false };
+        if ulps.is_infinite() {
             return true;
         }
-        let ulps = ((plain - hi) - lo).abs() / (f64::from_bits(truth.abs().to_bits() + 1) - truth.abs());
         if ulps <= 4.0 * SHARE {
             return false;
         }
@@ -758,6 +742,25 @@ impl Excess {
         self.vars[0] = x;
         pair_model(&self.tape, &self.vars, pairs);
         pairs[self.root]
+    }
+
+    /// How far the plain `f64` code is from the double-double at `x`, in `f64` ULPs of the
+    /// latter, with that value rounded: `None` where the double-double is not a normal
+    /// number (nothing to judge), ∞ where the plain code breaks down (0, ±∞ or NaN).
+    fn plain_miss(&mut self, x: f64, values: &mut Vec<f64>, pairs: &mut Vec<Dd<f64>>) -> Option<(f64, f64)> {
+        let (hi, lo) = self.paired(x, pairs).parts();
+        let truth = hi + lo;
+        if !truth.is_normal() {
+            return None;
+        }
+        self.vars[0] = x;
+        self.tape.eval(&self.vars, values);
+        let plain = values[self.root];
+        if plain == 0.0 || !plain.is_finite() {
+            return Some((f64::INFINITY, truth));
+        }
+        let ulp = f64::from_bits(truth.abs().to_bits() + 1) - truth.abs();
+        Some((((plain - hi) - lo).abs() / ulp, truth))
     }
 
     /// [`paired`](Self::paired) rounded to `f64`.
