@@ -86,21 +86,25 @@ fn polynomial(e: &Expr) -> bool {
 pub(crate) fn refines(e: &Expr) -> bool {
     let mut found = false;
     e.visit(&mut |n| {
-        found |= matches!(n, Expr::Call(Func::Sigmoid | Func::Exp | Func::Erfc, u) if eligible(u));
+        found |= matches!(n, Expr::Call(f, u) if value_method(*f).is_some() && eligible(u));
     });
     found
+}
+
+/// The `Dd` method that gives `f` of a refined argument, for the functions refined.
+fn value_method(f: Func) -> Option<&'static str> {
+    match f {
+        Func::Sigmoid => Some("sigmoid_value"),
+        Func::Exp => Some("exp_value"),
+        Func::Erfc => Some("erfc_value"),
+        _ => None,
+    }
 }
 
 /// `f(u)` with the argument refined in the tails (`f64` only where `tails`; `f32` always),
 /// or `None` when `f` or `u` is not eligible. `plain` is `u` as the ordinary code computes it.
 pub(crate) fn refined_call(f: Func, u: &Expr, plain: &TokenStream, tails: bool) -> Option<TokenStream> {
-    let method = match f {
-        Func::Sigmoid => "sigmoid_value",
-        Func::Exp => "exp_value",
-        Func::Erfc => "erfc_value",
-        _ => return None,
-    };
-    refined(u, plain, method, f.name(), tails)
+    refined(u, plain, value_method(f)?, f.name(), tails)
 }
 
 /// `(σ(u), σ(−u))` with the argument refined in the tails, from one exponential

@@ -56,12 +56,8 @@ impl Kind for Scalar {
         let (s, c) = (&derived.stable, &derived.compensated);
         let args = arguments(n);
         let sig = quote! { <T: #root::__private::Float>(#(#args: T),*) };
-        // Whether function `i` (f, f', f'', then d/dp) refines its arguments in the tails. f
-        // and f' alike, where either does: the fused kernel is one block that shares their
-        // calls, and its bits must be each one's own (the fuzzer's f261, whose f' refines
-        // erfc(x²) and whose f did not).
-        let own = |i: usize| c.refined.get(i).copied().unwrap_or(true);
-        let tails = |i: usize| if i < 2 { own(0) || own(1) } else { own(i) };
+        // Whether function `i` (f, f', f'', then d/dp) refines its arguments in the tails.
+        let tails = |i: usize| c.refined[i];
         let one = |name: Ident, e: &Expr, arithmetic: Arithmetic, tails: bool| {
             if arithmetic.is_widened() {
                 // The `f64` code over `T::Wide` (`T` itself for `f64`), rounded once: plain,

@@ -84,7 +84,9 @@ pub struct Compensated {
     /// Whether each function's plain code recomputes its calls' polynomial arguments in
     /// pairs in the tails (`emit/refine.rs`), in the order of [`in_order`](Self::in_order):
     /// where its plain `f64` code would spend more than the compensation's share of the
-    /// bar without (`compensate::arguments_refined`).
+    /// bar without (`compensate::arguments_refined`); f and f′ alike where either does, as
+    /// the fused kernel is one block that shares their calls and must give each one's bits
+    /// (the fuzzer's f261, whose f′ refined erfc(x²) and whose f did not).
     pub refined: Vec<bool>,
 }
 
@@ -111,13 +113,15 @@ impl Compensated {
         let mut all = vec![&forms.forward, &forms.derivative, &forms.second];
         all.extend(&forms.params);
         // Only forms with an argument to refine are probed for it.
-        let refined = all
+        let mut refined: Vec<bool> = all
             .iter()
             .map(|e| {
                 crate::emit::refine::refines(e)
                     && crate::passes::compensate::arguments_refined(e, &probe.input, &probe.params)
             })
             .collect();
+        let fused = refined[0] || refined[1];
+        refined[..2].fill(fused);
         Compensated {
             forward: choose(&forms.forward),
             derivative: choose(&forms.derivative),
