@@ -42,3 +42,61 @@ fn piecewise_linear_results_are_exact() {
         }
     }
 }
+
+/// Plain rational forms that round more than once are kept plain only where they are exact
+/// wherever their truth is representable (`passes/compensate.rs`,
+/// `exact_where_representable`, a probe). Checked here on many more inputs, against exact
+/// arithmetic written for each formula: softsign x/(1 + |x|) and hardsigmoid's x/6 + 1/2.
+/// In `f32`, every 61st bit pattern (35 million inputs) with the truth computed in `f64`,
+/// where x + 3 and 1 + |x| are exact for |x| ≥ 2^-29 and the quotient's residual, by a fused
+/// multiply-add, is 0 only where it is exact; in `f64`, x = ±(2^j − 1), where softsign's
+/// truth is representable, and a million short-significand inputs to hardsigmoid.
+#[test]
+fn plain_rational_forms_are_exact_wherever_their_truth_is_representable() {
+    use activation::catalog::{Hardsigmoid, Softsign};
+    use activation::Activation;
+    // The exact quotient n/d in f64, if it is one (n, d exact).
+    let exact_quotient = |n: f64, d: f64| {
+        let q = n / d;
+        (q.mul_add(d, -n) == 0.0).then_some(q)
+    };
+    let mut checked = [0u32; 2];
+    for bits in (0..=u32::MAX).step_by(61) {
+        let x = f32::from_bits(bits);
+        let w = f64::from(x);
+        if !x.is_finite() || w.abs() < 2f64.powi(-29) {
+            continue;
+        }
+        if let Some(q) = exact_quotient(w, 1.0 + w.abs()).filter(|q| f64::from(*q as f32) == *q) {
+            assert_eq!(f64::from(Softsign.forward(x)), q, "softsign f32 at {x:e}");
+            checked[0] += 1;
+        }
+        if w.abs() < 3.0 {
+            if let Some(q) = exact_quotient(w + 3.0, 6.0).filter(|q| f64::from(*q as f32) == *q) {
+                assert_eq!(f64::from(Hardsigmoid.forward(x)), q, "hardsigmoid f32 at {x:e}");
+                checked[1] += 1;
+            }
+        }
+    }
+    assert!(checked[0] >= 40 && checked[1] > 200_000, "{checked:?}");
+    for j in 1..=53 {
+        let x = 2f64.powi(j) - 1.0;
+        assert_eq!(Softsign.forward(x), x / 2f64.powi(j), "softsign f64 at {x:e}");
+        assert_eq!(Softsign.forward(-x), -x / 2f64.powi(j), "softsign f64 at {:e}", -x);
+    }
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut hits = 0;
+    for _ in 0..1_000_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        // A significand of up to 48 bits, scaled into (−3, 3).
+        let k = (state >> 16) as f64 * if state & 1 == 0 { 1.0 } else { -1.0 };
+        let x = k * 2f64.powi(-46 - (state >> 58) as i32 % 8);
+        if let Some(q) = exact_quotient(x + 3.0, 6.0).filter(|_| x.abs() < 3.0 && (x + 3.0) - 3.0 == x) {
+            assert_eq!(Hardsigmoid.forward(x), q, "hardsigmoid f64 at {x:e}");
+            hits += 1;
+        }
+    }
+    assert!(hits > 100_000, "{hits}");
+}
