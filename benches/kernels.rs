@@ -152,8 +152,7 @@ trait Num:
     /// Σ s2^k / (2k + 1) over the terms of the atanh series of `ln` (2 s Σ s^2k / (2k + 1)),
     /// by Horner's scheme over constant coefficients, as [`exp_poly`](Num::exp_poly).
     fn atanh_poly(s2: Self) -> Self;
-    /// The runtime's erfc, `activation::Float::erfc` (within 1 ULP): the scalar remainder
-    /// of [`lanes_gelu_erf`].
+    /// The runtime's erfc, `activation::Float::erfc` (within 1 ULP): `Poly`'s Φ.
     fn erfc(self) -> Self;
 }
 
@@ -499,7 +498,7 @@ fn vec_kernels<T: Num + Wide>(name: &str) -> Kernels<T> {
 /// The widest lanes of the runtime that this file is compiled for — 16 `f32` or 8 `f64`
 /// with AVX-512, 8 or 4 with AVX2 and FMA, else 4 or 2 — as a kernel written by hand over
 /// them would take (a default build: SSE2).
-trait Wide: Sized {
+trait Wide: activation::Float<Scalar = Self> {
     type L: activation::Float<Scalar = Self>;
 }
 
@@ -521,7 +520,7 @@ wide!(not(any(target_feature = "avx512f", all(target_feature = "avx2", target_fe
 
 /// The erf-form GELU written by hand over the runtime's lanes: (x Φ(x), Φ(x) + x φ(x)),
 /// Φ(x) = erfc(−x/√2)/2, φ(x) = e^(−x²/2)/√(2π), whole vectors of [`Wide::L`], the rest by
-/// the same formula in scalars.
+/// the same code on scalars.
 fn lanes_gelu_erf<T: Num + Wide>() -> Kernels<T> {
     use activation::Float;
     #[inline(always)]
@@ -530,8 +529,6 @@ fn lanes_gelu_erf<T: Num + Wide>() -> Kernels<T> {
         let pdf = L::from_f64(0.398_942_280_401_432_7) * (L::from_f64(-0.5) * x * x).exp();
         (x * cdf, cdf + x * pdf)
     }
-    const GELU_ERF: usize = 8;
-    const _: () = assert!(matches!(NAMES[GELU_ERF].as_bytes(), b"gelu_erf"));
     Kernels {
         forward: |x, y| {
             let n = <T::L as Float>::LANES;
@@ -540,7 +537,7 @@ fn lanes_gelu_erf<T: Num + Wide>() -> Kernels<T> {
                 both(T::L::load(xs)).0.store(ys);
             }
             for (o, &v) in y[split..].iter_mut().zip(&x[split..]) {
-                *o = formulas::both::<T, Poly, GELU_ERF>(v, T::c(1.0)).0;
+                *o = both(v).0;
             }
         },
         backward: |x, g, d| {
@@ -552,7 +549,7 @@ fn lanes_gelu_erf<T: Num + Wide>() -> Kernels<T> {
                 (T::L::load(gs) * both(T::L::load(xs)).1).store(ds);
             }
             for ((o, &v), &gi) in d[split..].iter_mut().zip(&x[split..]).zip(&g[split..]) {
-                *o = gi * formulas::both::<T, Poly, GELU_ERF>(v, T::c(1.0)).1;
+                *o = gi * both(v).1;
             }
         },
         fused: |x, y, d| {
@@ -566,7 +563,7 @@ fn lanes_gelu_erf<T: Num + Wide>() -> Kernels<T> {
                 df.store(ds);
             }
             for ((o, p), &v) in y[split..].iter_mut().zip(d[split..].iter_mut()).zip(&x[split..]) {
-                (*o, *p) = formulas::both::<T, Poly, GELU_ERF>(v, T::c(1.0));
+                (*o, *p) = both(v);
             }
         },
     }
