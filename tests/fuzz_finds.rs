@@ -612,7 +612,7 @@ pub fn log1p_of_a_branch_with_expm1(x: f64) -> f64 {
 
 /// f261: f′ refines the argument of erfc(x²) in `f64` and f did not, so the fused kernel —
 /// one block sharing their calls — gave f(3.3) one ULP from the forward kernel's; f and f′
-/// now refine alike where either does (`emit/scalar.rs`).
+/// now refine alike where either does (`passes::derived::Compensated::of`).
 #[activation]
 pub fn min_of_log1p_of_erf_of_erfc(x: f64) -> f64 {
     min(-erf(erfc(x * x)).ln_1p(), x)

@@ -413,7 +413,9 @@ fn exact_rational(tape: &Tape, constants: &[Option<Ratio>], x: Option<Ratio>, va
             Op::Value(_) => constants[i],
             Op::Var(_) => x,
             Op::Neg(a) => v[a].and_then(Ratio::neg),
-            Op::Call(_, a) => v[a].and_then(|v| if v.num < 0 { v.neg() } else { Some(v) }),
+            Op::Call(Func::Abs, a) => v[a].and_then(|v| if v.num < 0 { v.neg() } else { Some(v) }),
+            // (No other call is rational: `exact_where_representable` returns before.)
+            Op::Call(..) => None,
             Op::Powi(a, n) => v[a].and_then(|v| v.powi(n)),
             Op::Bin(op, a, b) => v[a].zip(v[b]).and_then(|(a, b)| a.binary(op, b)),
             Op::If(cmp, lhs, rhs, a, b) => v[lhs].zip(v[rhs]).and_then(|(l, r)| {
