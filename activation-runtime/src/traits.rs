@@ -305,32 +305,14 @@ impl<A: Activation, T: Real, P: Op<I, O>, const I: usize, const O: usize> Kernel
         let a = &a;
         let n = x.len();
         let whole = n - n % F::LANES;
-        macro_rules! group {
-            ($i:expr) => {
-                op.apply(a, F::load(&x[$i..]), inputs.map(|s| F::load(&s[$i..])))
-            };
-        }
-        // Two groups of lanes per iteration, then at most one more. With one group per
-        // iteration, kernels over 16 M inputs depended on where the output lay relative to
-        // x within a 4 KiB page: silu's f64 forward took 3.5 ns per element at offsets
-        // between 384 and 1344 bytes and 6–7 ns at the others, such as two fresh
-        // allocations' (both at offset 16). With two, one compare run gave f64 forward
-        // silu 6.87 → 4.13 ns, GELU 6.61 → 4.64, σ 5.25 → 3.96 (docs/speed.md). Why is not
-        // known: this machine's VM exposes no performance counters.
         let mut i = 0;
-        while i + 2 * F::LANES <= whole {
+        while i < whole {
             no_loop_vectorize();
-            let (first, second) = (group!(i), group!(i + F::LANES));
-            for ((v, w), out) in first.into_iter().zip(second).zip(outputs.iter_mut()) {
-                v.store(&mut out[i..]);
-                w.store(&mut out[i + F::LANES..]);
-            }
-            i += 2 * F::LANES;
-        }
-        if i < whole {
-            for (v, out) in group!(i).into_iter().zip(outputs.iter_mut()) {
+            let values = op.apply(a, F::load(&x[i..]), inputs.map(|s| F::load(&s[i..])));
+            for (v, out) in values.into_iter().zip(outputs.iter_mut()) {
                 v.store(&mut out[i..]);
             }
+            i += F::LANES;
         }
         for i in whole..n {
             let values = op.apply(a, x[i], inputs.map(|s| s[i]));
