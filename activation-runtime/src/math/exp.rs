@@ -25,7 +25,7 @@ use super::{
     computed_wide, fast_two_sum, mul_add_exact, poly, reciprocal_remainder, splat, sum, two_prod, two_prod_small,
     Tables,
 };
-use crate::float::Float;
+use crate::float::{unless_in_place, Float};
 use crate::real::Real;
 
 /// e^r split so that 1 + `rh` + `h` is summed exactly and `small` is below 0.01 with
@@ -295,16 +295,18 @@ pub fn expm1<F: Float>(x: F) -> F {
 }
 
 /// e^-|x| as an unrounded pair `(eh, el)`, exact scalings of `exp_parts`' pair, where
-/// |x| ≤ 40 (2^k is normal for k ≥ −1000; beyond 40 the pair is meaningless), and
-/// e^-|x| rounded as [`exp`] rounds it, for the tail |x| > 40: what σ and softplus are
-/// built from (`log::softplus`).
+/// |x| ≤ 40 (2^k is normal for k ≥ −1000; beyond 40 the pair is meaningless), and the
+/// parts `(k, h, l)` from which [`scale_rounded`] rounds e^-|x| as [`exp`] rounds it, for
+/// the tail |x| > 40: what σ and softplus are built from (`log::softplus`). They round it
+/// only when some lane is in the tail (`unless_in_place!`), which costs a test and a
+/// branch where the rounding cost some fifteen operations on every vector.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
-pub(crate) fn exp_minus_abs_parts<F: Float>(x: F) -> (F, F, F) {
+pub(crate) fn exp_minus_abs_parts<F: Float>(x: F) -> (F, F, (F, F, F)) {
     let y = -x.abs();
     let (k, h, l) = exp_parts(y.max(splat(F::Scalar::EXP_MIN)), F::from_f64(0.0));
     let scale = k.max(F::from_f64(-1000.0)).pow2i();
-    (h * scale, l * scale, scale_rounded(k, h, l))
+    (h * scale, l * scale, (k, h, l))
 }
 
 /// The logistic function 1 / (1 + e^-x), from e = e^-|x| (so that `exp` never overflows
@@ -352,7 +354,7 @@ fn sigmoid_sides<F: Float>(x: F) -> (F, F) {
         let r = c(1.0) / (c(1.0) + e);
         return (F::narrow(r), F::narrow(e * r));
     }
-    let (eh, el, rounded) = exp_minus_abs_parts(x);
+    let (eh, el, (k, h, l)) = exp_minus_abs_parts(x);
     // d = 1 + e = dh + dl (1 ≥ eh); r = 1/d = r0 + rl with rl = r0 (1 − d r0).
     let (dh, de) = fast_two_sum(one, eh);
     let dl = de + el;
@@ -361,7 +363,7 @@ fn sigmoid_sides<F: Float>(x: F) -> (F, F) {
     // e r = eh r0 + (eh rl + el r0), eh r0 exactly (both factors at most 1).
     let (q, qe) = two_prod_small(eh, r0);
     let small = q + (qe + (eh * rl + el * r0));
-    let small = F::select(x.abs().gt(F::from_f64(40.0)), rounded, small);
+    let small = unless_in_place!(x.abs().gt(F::from_f64(40.0)), small, scale_rounded(k, h, l));
     let nan = x.is_nan();
     (F::select(nan, x, r0 + rl), F::select(nan, x, small))
 }

@@ -18,9 +18,9 @@
 //! divisions and a dozen error-free steps.
 
 use super::coefficients::LN_WIDE;
-use super::exp::{at_least, exp_minus_abs_parts, exp_wide_nonpositive};
+use super::exp::{at_least, exp_minus_abs_parts, exp_wide_nonpositive, scale_rounded};
 use super::{computed_wide, poly, splat, sum, two_prod, Tables};
-use crate::float::Float;
+use crate::float::{unless_in_place, Float};
 use crate::real::Real;
 
 /// ln u = `hi + lo` for a positive finite u (normal or subnormal), with the split
@@ -185,11 +185,11 @@ pub fn softplus<F: Float>(x: F) -> F {
     }
     // The pair matters only where |x| ≤ 40: below, `exp`'s value is taken; above, e^-x is
     // under half an ULP of x, whatever the pair holds.
-    let (eh, el, rounded) = exp_minus_abs_parts(x);
+    let (eh, el, (k, h, l)) = exp_minus_abs_parts(x);
     let (_, lh, ll) = log1p_parts(eh, el);
     let (s, t) = sum(x.max(zero), lh);
     let v = s + (t + ll);
-    let v = F::select(x.lt(F::from_f64(-40.0)), rounded, v);
+    let v = unless_in_place!(x.lt(F::from_f64(-40.0)), v, scale_rounded(k, h, l));
     // +inf (its sum's error term is NaN) and NaN stay.
     F::select(x.is_nan() | x.eq(F::from_f64(f64::INFINITY)), x, v)
 }
