@@ -209,77 +209,25 @@ mod tests {
     //! The slice loops as this build compiles them — `.ci/run` runs this crate's unit tests
     //! in release too, where `tests/lanes.rs` runs in debug only: every remainder length
     //! after whole lanes, and slices long enough for the loops to ask for their inputs ahead
-    //! (`activation_runtime::traits`, from 64 KiB), bit for bit against the scalar functions.
+    //! (`activation_runtime::traits`, from 64 KiB), bit for bit against the scalar functions
+    //! (the gradient checks' own comparison, on slices of the lengths chosen here).
     use super::*;
-    use crate::{Activation, Real};
-
-    fn same<T: Real>(a: T, b: T) -> bool {
-        let (a, b) = (a.to_f64(), b.to_f64());
-        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
-    }
+    use activation_core::check::paths_agree;
 
     /// `n` inputs over [−12, 12] (σ's and GELU's tails included), with 0 and ±1e-30 first.
-    fn inputs<T: Real>(n: usize) -> Vec<T> {
+    fn inputs(n: usize) -> Vec<f64> {
         let spread = |i: usize| -12.0 + 24.0 * ((i as f64 * 0.618_033_988_749_895).fract());
         let special = [0.0, 1e-30, -1e-30];
-        (0..n).map(|i| T::from_f64(special.get(i).copied().unwrap_or_else(|| spread(i)))).collect()
-    }
-
-    /// Whether every slice kernel of `a` on `n` inputs of `T` computes the scalar functions'
-    /// bits; the first disagreement otherwise.
-    fn slices_agree<A: Activation, T: Real>(a: A, n: usize) -> Result<(), String> {
-        let x = inputs::<T>(n);
-        let grads: Vec<T> = (0..n).map(|i| T::from_f64(0.5 + (i % 97) as f64 / 7.0)).collect();
-        let zeros = || vec![T::from_f64(0.0); n];
-        let (mut fwd, mut back, mut y, mut dydx) = (zeros(), zeros(), zeros(), zeros());
-        a.forward_slice(&x, &mut fwd);
-        a.backward_slice(&x, &grads, &mut back);
-        a.with_derivative_slice(&x, &mut y, &mut dydx);
-        for i in 0..n {
-            let (f, df) = (a.forward(x[i]), a.derivative(x[i]));
-            let checks = [
-                ("forward", fwd[i], f),
-                ("backward", back[i], grads[i] * df),
-                ("fused f", y[i], f),
-                ("fused f'", dydx[i], df),
-            ];
-            for (what, got, want) in checks {
-                if !same(got, want) {
-                    let t = std::any::type_name::<T>();
-                    return Err(format!(
-                        "{} {what} ({t}, n = {n}) at x[{i}] = {:?}: {got:?}, scalar {want:?}",
-                        A::NAME,
-                        x[i]
-                    ));
-                }
-            }
-        }
-        let mut sums = vec![T::from_f64(0.0); A::PARAMS.len()];
-        a.param_gradients(&x, &grads, &mut sums);
-        for (k, &s) in sums.iter().enumerate() {
-            let expected =
-                x.iter().zip(&grads).fold(T::from_f64(0.0), |acc, (&x, &g)| acc + g * a.param_derivative(k, x));
-            if !same(s, expected) {
-                return Err(format!("{} param_gradients[{k}] (n = {n}): {s:?}, scalar sum {expected:?}", A::NAME));
-            }
-        }
-        Ok(())
+        (0..n).map(|i| special.get(i).copied().unwrap_or_else(|| spread(i))).collect()
     }
 
     #[test]
     fn slices_of_every_remainder_length_and_beyond_the_prefetch_threshold_agree_with_the_scalars() {
         // 20,000 elements: 80 KB of `f32`, 160 KB of `f64`, both past the 64 KiB.
         for n in (0..=40).chain([20_000]) {
-            for result in [
-                slices_agree::<_, f32>(Gelu, n),
-                slices_agree::<_, f64>(Gelu, n),
-                slices_agree::<_, f32>(Elu::default(), n),
-                slices_agree::<_, f64>(Elu::default(), n),
-            ] {
-                if let Err(e) = result {
-                    panic!("{e}");
-                }
-            }
+            let x = inputs(n);
+            let failures = [paths_agree(&Gelu, &x), paths_agree(&Elu::default(), &x)].concat();
+            assert!(failures.is_empty(), "slices of {n}, {} disagreements:\n{}", failures.len(), failures.join("\n"));
         }
     }
 }

@@ -582,8 +582,11 @@ fn run_within_skipping<A: Activation + Send + Sync>(a: &A, skips: &[Skip], budge
 }
 
 /// The fused, slice and parameter-gradient paths against the scalar ones, in `f64` and in
-/// `f32`: the slice kernels run on lanes, and must give every element bit for bit.
-fn paths_agree<A: Activation>(a: &A, points: &[f64]) -> Vec<String> {
+/// `f32` (`points` rounded to it): the slice kernels run on lanes, and must give every
+/// element bit for bit. One line per disagreement; none when every path agrees. All
+/// `points` go to the slice kernels as one slice, so its length chooses how many whole
+/// lanes and which remainder they compute.
+pub fn paths_agree<A: Activation>(a: &A, points: &[f64]) -> Vec<String> {
     let mut out = paths_agree_in::<A, f64>(a, points);
     out.extend(paths_agree_in::<A, f32>(a, points));
     out
