@@ -214,9 +214,11 @@ mod tests {
     use super::*;
     use activation_core::check::paths_agree;
 
-    /// `n` inputs over [−12, 12] (σ's and GELU's tails included), with 0 and ±1e-30 first.
+    /// `n` inputs spread over [−60, 60], with 0 and ±1e-30 first: most vectors of lanes mix
+    /// the middle with the tails beyond |x| = 40, where `f64` σ and softplus take another
+    /// path (`math::exp::exp_minus_abs_parts`).
     fn inputs(n: usize) -> Vec<f64> {
-        let spread = |i: usize| -12.0 + 24.0 * ((i as f64 * 0.618_033_988_749_895).fract());
+        let spread = |i: usize| -60.0 + 120.0 * ((i as f64 * 0.618_033_988_749_895).fract());
         let special = [0.0, 1e-30, -1e-30];
         (0..n).map(|i| special.get(i).copied().unwrap_or_else(|| spread(i))).collect()
     }
@@ -226,7 +228,13 @@ mod tests {
         // 20,000 elements: 80 KB of `f32`, 160 KB of `f64`, both past the 64 KiB.
         for n in (0..=40).chain([20_000]) {
             let x = inputs(n);
-            let failures = [paths_agree(&Gelu, &x), paths_agree(&Elu::default(), &x)].concat();
+            let failures = [
+                paths_agree(&Gelu, &x),
+                paths_agree(&Elu::default(), &x),
+                paths_agree(&Softplus, &x),
+                paths_agree(&Silu, &x),
+            ]
+            .concat();
             assert!(failures.is_empty(), "slices of {n}, {} disagreements:\n{}", failures.len(), failures.join("\n"));
         }
     }
