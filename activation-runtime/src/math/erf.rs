@@ -19,11 +19,14 @@
 //! split at 0.5. |x| ≤ 0.5: erf x = x P(x²) (`ERF_WIDE`, 2^-36); x > 0.5: erfc x =
 //! e^(−x²) · t · S(t − t₀), t = K / (x + K) (`ERFC_WIDE`, 2^-33, the variable of the
 //! polynomial above), e^(−x²) by the reduction of `f32`'s e^x in `f64` (within 2^-32), so
-//! that the result is within about 2^-31 of erfc x wherever that is a normal `f64`.
+//! that the result is within about 2^-31 of erfc x wherever that is a normal `f64`. `f32`'s
+//! own [`erf`] and [`erfc`] are these, rounded once (as its `exp`, σ and the rest are): the
+//! double-double algorithm above, run in `f32`, took 2.6 times as long over lanes
+//! (`docs/accuracy.md`, `docs/speed.md`).
 
 use super::coefficients::{ERFC_WIDE, ERFC_WIDE_K, ERFC_WIDE_MAX, ERFC_WIDE_T0, ERF_WIDE};
-use super::exp::{exp_parts, reduce_wide, scale_rounded};
-use super::{div_dd_pair, fast_two_sum, poly, splat, sum, two_prod, Tables};
+use super::exp::{exp_parts, exp_wide, reduce_wide, scale_rounded};
+use super::{computed_wide, div_dd_pair, fast_two_sum, poly, splat, sum, two_prod, Tables};
 use crate::float::Float;
 use crate::real::Real;
 
@@ -106,10 +109,14 @@ fn erf_small<F: Float>(x: F, scale: F) -> (F, F) {
     (s, e + ((pe + xs * splat(F::Scalar::ERF_C0_LO)) + (xs * w) * poly(w, F::Scalar::ERF)))
 }
 
-/// The error function, within 1 ULP.
+/// The error function, within 1 ULP. `f32` lanes compute in `f64` ([`erf_wide_range`],
+/// within about 2^-31) and round once.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn erf<F: Float>(x: F) -> F {
+    if computed_wide::<F>() {
+        return F::narrow(erf_wide_range(x.widen()));
+    }
     let (one, limit) = (F::from_f64(1.0), F::from_f64(0.5));
     let y = x.abs();
     // |x| ≤ 0.5, scaled by 2^2p so that the error terms stay normal. Scaled back, a
@@ -177,7 +184,9 @@ fn erfc_split<F: Float>(x: F) -> ((F, F), (F, F, F), F) {
     (select_pair(x.abs().le(half), small, negative), tail, g)
 }
 
-/// 1 − erf x, accurate in the right tail, within 1 ULP.
+/// 1 − erf x, accurate in the right tail, within 1 ULP. `f32` lanes compute in `f64`
+/// ([`erfc_wide_range`], within about 2^-31 wherever the `f32` result is not 0) and round
+/// once, subnormal results directly to the subnormal grid.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn erfc<F: Float>(x: F) -> F {
@@ -188,9 +197,15 @@ pub fn erfc<F: Float>(x: F) -> F {
 /// first-order correction (`Dd::erfc_value` of pairs), the Gaussian from the exponential
 /// erfc already took where 0.5 ≤ |x| ≤ `ERFC_MAX` (its high part; beyond, the value at
 /// `ERFC_MAX`, where erfc has underflowed), 1 − x² (1 − x²/2) below 0.5 (within 4·10^-3).
+/// `f32` lanes: [`erfc_wide_range`] rounded once, and the Gaussian by `f32`'s e^x of the
+/// `f64` square (0 where it underflows `f32`).
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub(crate) fn erfc_and_gaussian<F: Float>(x: F) -> (F, F) {
+    if computed_wide::<F>() {
+        let w = x.widen();
+        return (F::narrow(erfc_wide_range(w)), F::narrow(exp_wide(-(w * w))));
+    }
     let ((near, _), (k, h, l), g) = erfc_split(x);
     let (one, half) = (F::from_f64(1.0), F::from_f64(0.5));
     let body = x.abs().le(half);
