@@ -21,8 +21,11 @@
 //! polynomial above), e^(−x²) by the reduction of `f32`'s e^x in `f64` (within 2^-32), so
 //! that the result is within about 2^-31 of erfc x wherever that is a normal `f64`. `f32`'s
 //! own [`erf`] and [`erfc`] are these, rounded once (as its `exp`, σ and the rest are): the
-//! double-double algorithm above, run in `f32`, took 2.6 times as long over lanes
-//! (`docs/accuracy.md`, `docs/speed.md`).
+//! double-double algorithm above, run in `f32`, took 2.5 times as long over AVX-512 lanes
+//! (`docs/accuracy.md`, `docs/speed.md`). Where the lanes have no FMA (a default build's
+//! public lanes, a CPU without it) the `mul_add`s here are calls of the library's `fma`,
+//! as in `f32`'s `exp`, and that algorithm, which splits products instead, was twice as
+//! fast.
 
 use super::coefficients::{ERFC_WIDE, ERFC_WIDE_K, ERFC_WIDE_MAX, ERFC_WIDE_T0, ERF_WIDE};
 use super::exp::{exp_parts, exp_wide, reduce_wide, scale_rounded};
