@@ -112,7 +112,7 @@ fn erf_small<F: Float>(x: F, scale: F) -> (F, F) {
     (s, e + ((pe + xs * splat(F::Scalar::ERF_C0_LO)) + (xs * w) * poly(w, F::Scalar::ERF)))
 }
 
-/// The error function, within 1 ULP. `f32` lanes compute in `f64` ([`erf_wide_range`],
+/// The error function, within 1 ULP. `f32` lanes compute in `f64` (`erf_wide_range`,
 /// within about 2^-31) and round once.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
@@ -188,7 +188,7 @@ fn erfc_split<F: Float>(x: F) -> ((F, F), (F, F, F), F) {
 }
 
 /// 1 − erf x, accurate in the right tail, within 1 ULP. `f32` lanes compute in `f64`
-/// ([`erfc_wide_range`], within about 2^-31 wherever the `f32` result is not 0) and round
+/// (`erfc_wide_range`, within about 2^-31 wherever the `f32` result is not 0) and round
 /// once, subnormal results directly to the subnormal grid.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
