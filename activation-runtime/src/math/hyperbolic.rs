@@ -65,18 +65,40 @@ fn sinh_cosh<F: Float>(y: F, minus: bool) -> F {
     v.ldexp(rk - one)
 }
 
-/// Hyperbolic sine, within 0.6 ULP.
+/// Hyperbolic sine, within 0.6 ULP. `f32` lanes: `sinh_cosh_wide`.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn sinh<F: Float>(x: F) -> F {
+    if computed_wide::<F>() {
+        let v = sinh_cosh_wide(x, true).copysign(x);
+        return F::select(x.is_nan(), x, v);
+    }
     let v = sinh_cosh(x.abs(), true).copysign(x);
     F::select(x.is_nan(), x, v)
 }
 
-/// Hyperbolic cosine, within 0.6 ULP.
+/// Hyperbolic cosine, within 0.6 ULP. `f32` lanes: `sinh_cosh_wide`.
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 pub fn cosh<F: Float>(x: F) -> F {
+    if computed_wide::<F>() {
+        return F::select(x.is_nan(), x, sinh_cosh_wide(x, false));
+    }
     let v = sinh_cosh(x.abs(), false);
     F::select(x.is_nan(), x, v)
+}
+
+/// sinh |x| (`minus`) or cosh x for `f32` lanes, in `f64` and rounded once, as `f32`'s exp
+/// and tanh: with T = e^|x| − 1 within 2^-30 (|x| clamped to 100, where both have long
+/// overflowed `f32`), (T + T/(T + 1))/2 and ((T + 1) + 1/(T + 1))/2 add terms of one sign,
+/// so the `f64` value is within about 2^-30 too. (The double-double formula above, run in
+/// `f32`, took 3.1 ns per element over AVX-512 lanes.) NaN is the caller's to select.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn sinh_cosh_wide<F: Float>(x: F, minus: bool) -> F {
+    let c = <F::Wide as Float>::from_f64;
+    let t = expm1_wide_unclamped(x.abs().min(F::from_f64(100.0)).widen());
+    let e = t + c(1.0);
+    let v = if minus { t + t / e } else { e + c(1.0) / e };
+    F::narrow(v * c(0.5))
 }
