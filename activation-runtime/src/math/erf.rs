@@ -24,8 +24,8 @@
 //! double-double algorithm above, run in `f32`, took 2.5 times as long over AVX-512 lanes
 //! (`docs/accuracy.md`, `docs/speed.md`). Where the lanes have no FMA (a default build's
 //! public lanes, a CPU without it) the `mul_add`s here are calls of the library's `fma`,
-//! as in `f32`'s `exp`, and that algorithm, which splits products instead, was twice as
-//! fast.
+//! as in `f32`'s `exp`, and that algorithm, which splits products instead, was faster: the
+//! bench's erf-form GELU over `F32x4` in a default build, 28.8 → 56.0 ns per element.
 
 use super::coefficients::{ERFC_WIDE, ERFC_WIDE_K, ERFC_WIDE_MAX, ERFC_WIDE_T0, ERF_WIDE};
 use super::exp::{exp_parts, exp_wide, reduce_wide, scale_rounded};
