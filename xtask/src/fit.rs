@@ -387,6 +387,13 @@ const EXP_WIDE_N: u32 = 6;
 /// roundings), at most 0.5 + 2^-11 `f32` ULP after the one rounding to `f32`.
 const LN_WIDE_N: u32 = 4;
 
+/// The coefficients of `LN_POW_WIDE`: the same ln(1 + f) for `f32`'s powf, whose result
+/// e^(y ln|x|) carries the logarithm's error times |y ln|x||, up to about 104 before `f32`
+/// overflows or underflows. With 5 coefficients (2^-36) ln|x| is within about 2^-42 relative,
+/// y ln|x| within 2^-35 absolute, and the result within 2^-32 relative as `f32`'s e^x:
+/// at most 0.5 + 2^-8 `f32` ULP after the one rounding.
+const LN_POW_WIDE_N: u32 = 5;
+
 /// erf(√w)/√w: `f32`'s compensated erf in `f64` for |x| ≤ 0.5, erf x = x P(x²)
 /// (`ERF_WIDE`).
 fn erf_wide_p(w: &Float) -> Float {
@@ -833,6 +840,17 @@ fn generate() -> String {
         "\n/// (2 atanh(√z)/√z − 2) / z, relative error, on [0, 0.0295] in `f64`: {LN_WIDE_N} coefficients, \
          error 2^{:.1}.\n/// `f32`'s ln and log1p, computed in `f64` and rounded once (`super::log`).\n\
          pub(crate) const LN_WIDE: [f64; {LN_WIDE_N}] = [{}];",
+        error.log2(),
+        list.join(", ")
+    )
+    .unwrap();
+    let fit = Fit { powers: (0..LN_POW_WIDE_N).collect(), lo: 0.0, hi: 0.0295, weight: Weight::Relative, g: &ln_r };
+    let (list, error) = wide_fit("LN_POW_WIDE", &fit);
+    writeln!(
+        out,
+        "\n/// (2 atanh(√z)/√z − 2) / z, relative error, on [0, 0.0295] in `f64`: {LN_POW_WIDE_N} coefficients, \
+         error 2^{:.1}.\n/// `f32`'s powf, ln|x| computed in `f64` (`super::pow`).\n\
+         pub(crate) const LN_POW_WIDE: [f64; {LN_POW_WIDE_N}] = [{}];",
         error.log2(),
         list.join(", ")
     )

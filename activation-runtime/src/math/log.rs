@@ -73,10 +73,20 @@ fn specials<F: Float>(u: F, v: F) -> F {
 #[cfg_attr(debug_assertions, inline)]
 #[cfg_attr(not(debug_assertions), inline(always))]
 fn ln_wide<W: Float<Scalar = f64>>(e: W, f: W) -> W {
+    ln_wide_with(e, f, &LN_WIDE)
+}
+
+/// [`ln_wide`] with the polynomial `p` of (2 atanh(√z)/√z − 2) / z: `LN_WIDE` for `f32`'s
+/// logarithms, the longer `LN_POW_WIDE` for its powf (`super::pow`). The relative error
+/// is P's divided by about 100, plus a few `f64` roundings (e ln 2 with `f64`'s ln 2 is
+/// within 2^-53 relative of the sum).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(super) fn ln_wide_with<W: Float<Scalar = f64>>(e: W, f: W, p: &[f64]) -> W {
     let s = f / (W::from_f64(2.0) + f);
     let two_s = s + s;
     let z = s * s;
-    e.mul_add(W::from_f64(core::f64::consts::LN_2), s.mul_add(z * poly(z, &LN_WIDE), two_s))
+    e.mul_add(W::from_f64(core::f64::consts::LN_2), s.mul_add(z * poly(z, p), two_s))
 }
 
 /// The natural logarithm, within 0.6 ULP; `f32` lanes through `ln_wide`.
