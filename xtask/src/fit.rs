@@ -394,6 +394,24 @@ const LN_WIDE_N: u32 = 4;
 /// at most 0.5 + 2^-8 `f32` ULP after the one rounding.
 const LN_POW_WIDE_N: u32 = 5;
 
+/// The coefficients of `SIN_WIDE`: sin r = r − r³/6 + r⁵ S(r²) for |r| ≤ π/4 in `f64`,
+/// for `f32`'s sine and cosine. r⁵ S is at most w²/120 ≤ 0.0032 of sin r (w = r² ≤ 0.617),
+/// so S's error (2^-25.4 with 3 coefficients) reaches the result below 2^-33, as close as
+/// `EXP_WIDE` brings e^x: the `f64` value is within about 2^-33 of the truth before its one
+/// rounding to `f32`.
+const SIN_WIDE_N: u32 = 3;
+
+/// The coefficients of `COS_WIDE`: cos r = 1 − r²/2 + r⁴ C(r²) for |r| ≤ π/4, as
+/// `SIN_WIDE`: r⁴ C is at most 0.022 of cos r, so C needs 4 coefficients (2^-34; 3 give
+/// 2^-24.3, only 2^-29.8 in the result) to put the result within about 2^-39.
+const COS_WIDE_N: u32 = 4;
+
+/// The coefficients of `ATAN_WIDE`: atan z = z + z³ P(z²) for |z| ≤ tan(π/16) in `f64`,
+/// for `f32`'s arctangent after its reduction to the nearest tan(jπ/8). z³ P is at most
+/// 0.014 of atan z, so P's error (2^-27.6 with 4 coefficients) reaches the result near
+/// 2^-33.8.
+const ATAN_WIDE_N: u32 = 4;
+
 /// erf(√w)/√w: `f32`'s compensated erf in `f64` for |x| ≤ 0.5, erf x = x P(x²)
 /// (`ERF_WIDE`).
 fn erf_wide_p(w: &Float) -> Float {
@@ -855,6 +873,37 @@ fn generate() -> String {
         list.join(", ")
     )
     .unwrap();
+    for (name, n, g, hi, what, used) in [
+        (
+            "SIN_WIDE",
+            SIN_WIDE_N,
+            sin_s as fn(&Float) -> Float,
+            0.617,
+            "(sin(√w)/√w − 1 + w/6) / w²",
+            "`f32`'s sin and cos",
+        ),
+        ("COS_WIDE", COS_WIDE_N, cos_c, 0.617, "(cos(√w) − 1 + w/2) / w²", "`f32`'s sin and cos"),
+        (
+            "ATAN_WIDE",
+            ATAN_WIDE_N,
+            atan_p,
+            atan_z_max(false).powi(2) * (1.0 + 1e-6),
+            "(atan(√w)/√w − 1) / w",
+            "`f32`'s atan",
+        ),
+    ] {
+        let fit = Fit { powers: (0..n).collect(), lo: 0.0, hi, weight: Weight::Relative, g: &g };
+        let (list, error) = wide_fit(name, &fit);
+        writeln!(
+            out,
+            "\n/// {what}, relative error, on [0, {hi:.6}] in `f64`: {n} coefficients, error 2^{:.1}.\n\
+             /// {used}, computed in `f64` and rounded once (`super::trig`).\n\
+             pub(crate) const {name}: [f64; {n}] = [{}];",
+            error.log2(),
+            list.join(", ")
+        )
+        .unwrap();
+    }
     out.push_str(&wide_erf());
     let words: Vec<String> = two_over_pi_words().iter().map(|w| format!("{w:#018x}")).collect();
     let pio2 = Float::with_val(PREC, pi() / 2u32);
