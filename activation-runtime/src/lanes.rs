@@ -91,14 +91,15 @@ impl Isa for Avx512 {
 pub type F32x4 = Lanes<f32, 4, Baseline>;
 /// 8 × `f32`: AVX2 + FMA.
 pub type F32x8 = Lanes<f32, 8, Avx2Fma>;
-/// 16 × `f32` with FMA, as element-wise loops (what the AVX-512 kernels compute, in the
-/// crate's own [`Avx512`] lanes, with 512-bit intrinsics).
+/// 16 × `f32` with FMA: 512-bit blocks in a build whose target CPU has AVX-512 F (as the
+/// crate's own AVX-512 lanes, which the dispatched kernels compute in), element-wise loops
+/// that the compiler vectorises for the build's target elsewhere.
 pub type F32x16 = Lanes<f32, 16, Avx2Fma>;
 /// 2 × `f64`: SSE2 on x86-64, NEON on aarch64.
 pub type F64x2 = Lanes<f64, 2, Baseline>;
 /// 4 × `f64`: AVX2 + FMA.
 pub type F64x4 = Lanes<f64, 4, Avx2Fma>;
-/// 8 × `f64` with FMA, as element-wise loops (see [`F32x16`]).
+/// 8 × `f64` with FMA: 512-bit blocks or element-wise loops, as [`F32x16`].
 pub type F64x8 = Lanes<f64, 8, Avx2Fma>;
 /// 16 × `f32` for AVX-512: the lanes of [`crate::dispatch`]'s AVX-512 kernels.
 pub(crate) type F32x16Avx512 = Lanes<f32, 16, Avx512>;
