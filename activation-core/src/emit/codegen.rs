@@ -177,6 +177,7 @@ fn compensated_value(e: &Expr, pairs: bool) -> TokenStream {
     // Rounded by `Dd::settle`, which keeps only normal results: the underflow tests of
     // products whose lost bits cannot reach it are left out (`emit::exponents`).
     lifted.bounds.settled(e);
+    lifted.tanh_sigmoid2s(e);
     lifted.sigmoid_pairs(e);
     let pair = lifted.emit(e).0;
     let lets = lifted.lets;
@@ -373,6 +374,50 @@ impl Emitter {
             self.lets.push(quote! { let (#a, #b) = #pair; });
             self.names.insert(pos, a);
             self.names.insert(neg, b);
+        }
+    }
+
+    /// Binds tanh v, σ(2v) and σ(−2v), where a compensated `e` needs all three, from one
+    /// `tanh_sigmoid2` call (`Dd::tanh_sigmoid2`: pairs take them from one e^-2|v| and one
+    /// division, where `tanh` and `sigmoid_pair` take two of each): tanh v beside its slope
+    /// 1 − tanh² v, which the stable forms write 4 σ(2v) σ(−2v) (mish′, mish″). Before
+    /// [`sigmoid_pairs`](Self::sigmoid_pairs), which then finds σ(±2v) bound.
+    fn tanh_sigmoid2s(&mut self, e: &Expr) {
+        let (mut tanhs, mut sigmoids) = (Vec::new(), HashSet::new());
+        e.visit(&mut |n| match n {
+            Expr::Call(Func::Tanh, v) => tanhs.push((**v).clone()),
+            Expr::Call(Func::Sigmoid, u) => {
+                sigmoids.insert((**u).clone());
+            }
+            _ => {}
+        });
+        for v in &tanhs {
+            let two = Expr::num(2.0);
+            let doubled = [Expr::bin(BinOp::Mul, two.clone(), v.clone()), Expr::bin(BinOp::Mul, v.clone(), two)];
+            let Some(u) =
+                doubled.into_iter().find(|u| sigmoids.contains(u) && sigmoids.contains(&Expr::neg(u.clone())))
+            else {
+                continue;
+            };
+            let calls = [
+                Expr::call(Func::Tanh, v.clone()),
+                Expr::call(Func::Sigmoid, u.clone()),
+                Expr::call(Func::Sigmoid, Expr::neg(u)),
+            ];
+            if calls.iter().any(|c| self.names.contains_key(c)) {
+                continue;
+            }
+            let arg = self.operand(v, Prec::Postfix);
+            // Emitting the argument may have bound one of the three.
+            if calls.iter().any(|c| self.names.contains_key(c)) {
+                continue;
+            }
+            let names = [self.fresh(), self.fresh(), self.fresh()];
+            let [a, b, c] = &names;
+            self.lets.push(quote! { let (#a, #b, #c) = #arg.tanh_sigmoid2(); });
+            for (call, name) in calls.into_iter().zip(names) {
+                self.names.insert(call, name);
+            }
         }
     }
 
@@ -813,6 +858,22 @@ mod tests {
         assert_eq!(refined.matches(", sigmoid_pair_value , sigmoid_pair)").count(), 1, "{refined}");
         assert_eq!(refined.matches("sigmoid_value").count(), 0, "{refined}");
         assert_eq!(refined.matches(". sigmoid ()").count(), 0, "{refined}");
+    }
+
+    #[test]
+    fn binds_tanh_and_both_sigmoids_of_its_double_from_one_call() {
+        // tanh u beside 4 σ(2u) σ(−2u) (its slope, as the stable forms write it), computed
+        // compensated: one `tanh_sigmoid2` call, no `tanh` or `sigmoid_pair` of its own; in
+        // plain code the calls stay as they were.
+        let e =
+            parse_formula("tanh(softplus(x)) + 4 * x * sigmoid(2 * softplus(x)) * sigmoid(-(2 * softplus(x)))", &["x"])
+                .unwrap();
+        let c = compensated_value(&e, false).to_string();
+        assert_eq!(c.matches(". tanh_sigmoid2 ()").count(), 1, "{c}");
+        let pair = c.split("settled_or").next().unwrap();
+        assert!(!pair.contains(". tanh ()") && !pair.contains("sigmoid_pair"), "{c}");
+        let plain = code(&["tanh(softplus(x)) + 4 * x * sigmoid(2 * softplus(x)) * sigmoid(-(2 * softplus(x)))"]);
+        assert!(!plain.contains("tanh_sigmoid2"), "{plain}");
     }
 
     #[test]

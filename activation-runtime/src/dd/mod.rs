@@ -241,6 +241,13 @@ pub trait Repr<T: Float>: Select<T::Mask> + Copy + fmt::Debug + Send + Sync + 's
     fn sigmoid(self) -> Self;
     /// (σ(self), σ(−self)).
     fn sigmoid_pair(self) -> (Self, Self);
+    /// (tanh self, σ(2 self), σ(−2 self)) (see [`Dd::tanh_sigmoid2`]): by default the
+    /// three calls, 2 self exact.
+    #[inline(always)]
+    fn tanh_sigmoid2(self) -> (Self, Self, Self) {
+        let (a, b) = self.mul_plain_normal(T::from_f64(2.0)).sigmoid_pair();
+        (self.tanh(), a, b)
+    }
     /// ln(1 + e^self).
     fn softplus(self) -> Self;
     /// erf self.
@@ -572,6 +579,16 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     #[inline(always)]
     pub fn tanh(self) -> Self {
         Dd(repr_fused!(self.0, tanh -> R), PhantomData)
+    }
+
+    /// (tanh u, σ(2u), σ(−2u)): a form with tanh u and its slope 1 − tanh² u, which the
+    /// engine writes 4 σ(2u) σ(−2u), needs all three (mish′). Pairs take them from one
+    /// e^-2|u| and one division, where the three calls take two of each; the wide form
+    /// makes the three calls.
+    #[inline(always)]
+    pub fn tanh_sigmoid2(self) -> (Self, Self, Self) {
+        let (a, b, c) = repr_fused!(self.0, tanh_sigmoid2 -> (R, R, R));
+        (Dd(a, PhantomData), Dd(b, PhantomData), Dd(c, PhantomData))
     }
 
     /// ln(1 + e^u) = max(u, 0) + ln(1 + e^-|u|), the two parts added without rounding.

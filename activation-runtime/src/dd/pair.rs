@@ -466,33 +466,89 @@ impl<T: Float> Repr<T> for Pair<T> {
     /// and −m/(2 + m) from m = expm1(−2|u|) near 0, each where its error is damped; in `f64`
     /// e and m are the unrounded pairs of the runtime's own kernels (`math::exp_pair`,
     /// `expm1_pair`: within 2^-56, where `f64`'s rounded values carried half an ULP into the
-    /// quotient), for `f32` `T`'s rounded values.
+    /// quotient), for `f32` `T`'s rounded values. In `f64` both pairs come from one
+    /// reduction (`math::exp_expm1_pair`) and the quotient is one division, each lane's
+    /// numerator and divisor chosen: where the lanes of a vector disagree, as they do in a
+    /// slice of scattered inputs, the two sides had taken two exponentials and two divisions
+    /// (f64 mish′, whose tanh of softplus crosses 0.35 at x ≈ −0.9, spent a fifth of its time
+    /// there).
     #[inline(always)]
     fn tanh(self) -> Self {
         let (zero, one, two) = (T::from_f64(0.0), T::from_f64(1.0), T::from_f64(2.0));
         let y = self.hi.abs();
-        let wide = math::computed_wide::<T>();
-        // In place (not `branch` with closures), like generated code: see `lanes_if!`.
-        let t = crate::__lanes_if!(
-            y.gt(T::from_f64(0.35)),
-            {
-                let e = Self::exp_minus_abs(two * y);
-                Self::new(one).add(e.neg()).div(Self::new(one).add(e))
-            },
-            {
-                let m = if wide {
-                    Self::new((-two * y).expm1())
-                } else {
-                    let (h, l) = math::expm1_pair(-two * y);
-                    Pair { hi: h, lo: l }
-                };
-                m.neg().div(Self::new(two).add(m))
-            }
-        );
+        let big = y.gt(T::from_f64(0.35));
+        let t = if math::computed_wide::<T>() {
+            // In place (not `branch` with closures), like generated code: see `lanes_if!`.
+            crate::__lanes_if!(
+                big,
+                {
+                    let e = Self::exp_minus_abs(two * y);
+                    Self::new(one).add(e.neg()).div(Self::new(one).add(e))
+                },
+                {
+                    let m = Self::new((-two * y).expm1());
+                    m.neg().div(Self::new(two).add(m))
+                }
+            )
+        } else {
+            // e^-2y as `exp_minus_abs` gives it: the pair up to `PAIR_RANGE`, the rounded
+            // value beyond (0, or below the normal range).
+            let range = T::from_f64(math::PAIR_RANGE);
+            let ((eh, el), (mh, ml)) = math::exp_expm1_pair((-two * y).max(-range));
+            let far = (two * y).gt(range);
+            let e = Pair { hi: eh, lo: el };
+            let e = if far.any() { Self::select(far, Self::new((-two * y).exp()), e) } else { e };
+            let m = Pair { hi: mh, lo: ml };
+            let n = Self::select(big, Self::new(one).add(e.neg()), m.neg());
+            let d = Self::select(big, Self::new(one).add(e), Self::new(two).add(m));
+            n.div(d)
+        };
         let t = Self::select(self.hi.lt(zero), t.neg(), t);
         // NaN stays NaN (`expm1_pair` clamps its argument, which takes a NaN to the clamp).
         let t = Self::select(self.hi.is_nan(), Self::new(self.hi), t);
         t.corrected(one - t.hi * t.hi, self.lo)
+    }
+
+    /// In `f64` from one e^-2|u| and e^-2|u| − 1 (`math::exp_expm1_pair`, as [`tanh`]
+    /// takes them) and one division: r = 1/(1 + e) is σ(2|u|) and e r σ(−2|u|), as
+    /// [`sigmoid_pair`] computes them from the same e, and tanh |u| is (1 − e) r, or −m r
+    /// from m = e − 1 below |u| = 0.35 (1 + e = 2 + m: the quotient of [`tanh`] as a
+    /// product, within 2^-55 as its parts are); the first-order corrections for the low
+    /// part, and the signs, as theirs. `f32`: the three calls.
+    ///
+    /// [`tanh`]: Repr::tanh
+    /// [`sigmoid_pair`]: Repr::sigmoid_pair
+    #[inline(always)]
+    fn tanh_sigmoid2(self) -> (Self, Self, Self) {
+        let (zero, one, two) = (T::from_f64(0.0), T::from_f64(1.0), T::from_f64(2.0));
+        if math::computed_wide::<T>() {
+            let (a, b) = self.mul_plain_normal(two).sigmoid_pair();
+            return (self.tanh(), a, b);
+        }
+        let y = self.hi.abs();
+        let range = T::from_f64(math::PAIR_RANGE);
+        let ((eh, el), (mh, ml)) = math::exp_expm1_pair((-two * y).max(-range));
+        let far = (two * y).gt(range);
+        let e = Pair { hi: eh, lo: el };
+        let e = if far.any() { Self::select(far, Self::new((-two * y).exp()), e) } else { e };
+        let m = Pair { hi: mh, lo: ml };
+        let big = Self::new(one).div(Self::new(one).add(e));
+        let small = big.mul(e);
+        let n = Self::select(y.gt(T::from_f64(0.35)), Self::new(one).add(e.neg()), m.neg());
+        let t = n.mul(big);
+        let negative = self.hi.lt(zero);
+        let nan = self.hi.is_nan();
+        let t = Self::select(negative, t.neg(), t);
+        let t = Self::select(nan, Self::new(self.hi), t).corrected(one - t.hi * t.hi, self.lo);
+        // σ(±2u): the slope of σ(2u) in u is 2 σ(2u) σ(−2u).
+        let shift = big.hi * small.hi * (two * self.lo);
+        let positive = self.hi.ge(zero);
+        let pos =
+            Self::renormalised(T::select(positive, big.hi, small.hi), T::select(positive, big.lo, small.lo) + shift);
+        let neg =
+            Self::renormalised(T::select(positive, small.hi, big.hi), T::select(positive, small.lo, big.lo) - shift);
+        let (pos, neg) = (Self::select(nan, Self::new(self.hi), pos), Self::select(nan, Self::new(self.hi), neg));
+        (t, pos.unless_underflowed(), neg.unless_underflowed())
     }
 
     /// As 1 / (1 + e^-|u|) or its complement computed in pairs, from the pair

@@ -90,6 +90,65 @@ fn sigmoid_pair_agrees_with_two_sigmoids() {
 }
 
 #[test]
+fn tanh_sigmoid2_agrees_with_mpfr_and_with_the_three_calls() {
+    // (tanh u, σ(2u), σ(−2u)) of pairs u = hi + lo on both sides of |u| = 0.35 (where tanh
+    // changes form), out to where σ(−2u) leaves the range, and through F64x8 lanes whose
+    // sides disagree: each within 2^-53 of MPFR (the exponential pair's own 2^-56,
+    // damped), and the sigmoids the bits of `sigmoid_pair` of the doubled pair.
+    let mut next = xorshift(0x7a11_5e1d);
+    let mut us: Vec<f64> = vec![0.0, -0.0, 0.35, -0.35, 0.3499999, 1e-300, 20.0, -37.0, 354.0, -355.0, 372.0];
+    for _ in 0..4000 {
+        let r = next();
+        let unit = (r >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0;
+        us.push(match r % 3 {
+            0 => unit,
+            1 => unit * 40.0,
+            _ => unit * 400.0,
+        });
+    }
+    let tanh_mp = |u: &Mp| Mp::with_val(300, u.tanh_ref());
+    let sigmoid_mp = |u: &Mp| Mp::with_val(300, 1 + Mp::with_val(300, (-Mp::with_val(300, u)).exp_ref())).recip();
+    for &h in &us {
+        let u = Dd::<f64>::from_parts(h, h * 3e-17);
+        let (t, a, b) = u.tanh_sigmoid2();
+        let exact = Mp::with_val(300, Mp::with_val(300, h) + h * 3e-17);
+        let two = Mp::with_val(300, &exact * 2u32);
+        for (got, truth) in [(t, tanh_mp(&exact)), (a, sigmoid_mp(&two)), (b, sigmoid_mp(&Mp::with_val(300, -&two)))] {
+            let Some(v) = got.settled() else {
+                // Refused only where σ(−2u) has left the normal range.
+                assert!(truth.to_f64().abs() < f64::MIN_POSITIVE, "u = {h:e}: refused, truth {truth:e}");
+                continue;
+            };
+            let (gh, gl) = got.parts();
+            let err = Mp::with_val(300, Mp::with_val(300, gh) + gl) - &truth;
+            let rel = if truth.is_zero() { err.to_f64().abs() } else { (err / &truth).to_f64().abs() };
+            assert!(rel <= f64::EPSILON / 2.0, "u = {h:e}: {got:?} ({v:e}) vs {truth:e}, {rel:e}");
+        }
+        let (c, d) = Dd::<f64>::from_parts(2.0 * h, 2.0 * h * 3e-17).sigmoid_pair();
+        let bits = |d: Dd<f64>| {
+            let (hi, lo) = d.parts();
+            (hi.to_bits(), if lo.is_nan() { f64::NAN.to_bits() } else { lo.to_bits() })
+        };
+        assert_eq!((bits(a), bits(b)), (bits(c), bits(d)), "u = {h:e}");
+    }
+    for chunk in us.chunks_exact(8) {
+        let (hi, lo) = (F64x8::load(chunk), F64x8::load(chunk) * F64x8::splat(3e-17));
+        let (t, a, b) = Dd::<F64x8>::from_parts(hi, lo).tanh_sigmoid2();
+        for (i, &h) in chunk.iter().enumerate() {
+            let (ts, as_, bs) = Dd::<f64>::from_parts(h, h * 3e-17).tanh_sigmoid2();
+            for (lanes, scalar) in [(t, ts), (a, as_), (b, bs)] {
+                let ((lh, ll), (sh, sl)) = (lanes.parts(), scalar.parts());
+                let same = |x: f64, y: f64| x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan());
+                assert!(same(lh.0[i], sh) && same(ll.0[i], sl), "lane {i}, u = {h:e}");
+            }
+        }
+    }
+    // NaN stays NaN.
+    let (t, a, b) = Dd::<f64>::new(f64::NAN).tanh_sigmoid2();
+    assert!(t.settled().is_none() && a.settled().is_none() && b.settled().is_none());
+}
+
+#[test]
 fn underflowed_factors_poison_the_pair() {
     // σ(-800) ≈ 3.7e-348 has underflowed f64 entirely; e^800 · σ(-800) would be 1.
     let (_, small) = Dd::<_>::new(100.0f64).sigmoid_pair();

@@ -88,6 +88,29 @@ pub(crate) fn exp_pair<F: Float>(xh: F, xl: F) -> (F, F) {
     (h * scale, l * scale)
 }
 
+/// (e^x, e^x − 1) as the unrounded pairs of [`exp_pair`] and [`expm1_pair`], the same bits,
+/// for `f64` and x in [−[`PAIR_RANGE`], 0] (elsewhere the values are meaningless: callers
+/// select their own), from one reduction: what pairs' tanh takes, e^-2|u| where |u| is
+/// large and e^-2|u| − 1 where it is small, without reducing twice where the lanes of a
+/// vector disagree.
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+pub(crate) fn exp_expm1_pair<F: Float>(x: F) -> ((F, F), (F, F)) {
+    let r = reduce(x, F::from_f64(0.0));
+    // e^x = 2^k (hi + lo), as `exp_parts`.
+    let (s, e) = sum(F::from_f64(1.0), r.rh);
+    let (s2, e2) = sum(s, r.h);
+    let (hi, lo) = fast_two_sum(s2, (e + e2) + r.small);
+    // e^x − 1 = (2^k − 1) + 2^k (rh + h + small), as `expm1_parts` where k ≤ 0 (its
+    // scale 2^k, and the power it subtracts 2^0).
+    let scale = r.k.pow2i();
+    let (th, tl) = sum(scale, F::from_f64(-1.0));
+    let (a, b) = sum(th, scale * r.rh);
+    let (c, d) = sum(a, scale * r.h);
+    let (mh, ml) = fast_two_sum(c, (tl + (b + d)) + scale * r.small);
+    ((hi * scale, lo * scale), (mh, ml))
+}
+
 /// e^x − 1 as an unrounded pair (hi, lo), for `f64` and |x| ≤ [`PAIR_RANGE`] (see
 /// [`exp_pair`]): `expm1_parts`, whose scale is 1 there.
 #[cfg_attr(debug_assertions, inline)]

@@ -59,7 +59,8 @@ pub use trig::{atan, cos, sin};
 
 pub(crate) use erf::{erf_pair, erf_wide_range, erfc_and_gaussian, erfc_pair, erfc_wide_range};
 pub(crate) use exp::{
-    at_least, exp_pair, exp_wide, exp_wide_nonpositive, exp_wide_range, expm1_pair, expm1_wide_range, PAIR_RANGE,
+    at_least, exp_expm1_pair, exp_pair, exp_wide, exp_wide_nonpositive, exp_wide_range, expm1_pair, expm1_wide_range,
+    PAIR_RANGE,
 };
 pub(crate) use log::{ln_pair, log1p_pair};
 pub(crate) use trig::atan_pair;
