@@ -168,6 +168,23 @@ impl<T: Float> Pair<T> {
         )
     }
 
+    /// For `f64` and y = |u| (or NaN): e = e^-2y as [`Pair::exp_minus_abs`] gives it (the
+    /// pair up to `PAIR_RANGE`, the rounded value beyond: 0, or below the normal range), m =
+    /// e^-2y − 1, both from one reduction (`math::exp_expm1_pair`), and tanh y's numerator
+    /// over 1 + e = 2 + m: 1 − e above y = 0.35, −m below, each where its error is damped.
+    #[inline(always)]
+    fn tanh_parts(y: T) -> (Self, Self, Self) {
+        let two = T::from_f64(2.0);
+        let range = T::from_f64(math::PAIR_RANGE);
+        let ((eh, el), (mh, ml)) = math::exp_expm1_pair((-two * y).max(-range));
+        let far = (two * y).gt(range);
+        let e = Pair { hi: eh, lo: el };
+        let e = if far.any() { Self::select(far, Self::new((-two * y).exp()), e) } else { e };
+        let m = Pair { hi: mh, lo: ml };
+        let n = Self::select(y.gt(T::from_f64(0.35)), Self::new(T::from_f64(1.0)).add(e.neg()), m.neg());
+        (e, m, n)
+    }
+
     /// `self` plus a first-order correction `slope · lo`, for a function value whose
     /// argument had the low part `lo`.
     #[inline(always)]
@@ -491,15 +508,7 @@ impl<T: Float> Repr<T> for Pair<T> {
                 }
             )
         } else {
-            // e^-2y as `exp_minus_abs` gives it: the pair up to `PAIR_RANGE`, the rounded
-            // value beyond (0, or below the normal range).
-            let range = T::from_f64(math::PAIR_RANGE);
-            let ((eh, el), (mh, ml)) = math::exp_expm1_pair((-two * y).max(-range));
-            let far = (two * y).gt(range);
-            let e = Pair { hi: eh, lo: el };
-            let e = if far.any() { Self::select(far, Self::new((-two * y).exp()), e) } else { e };
-            let m = Pair { hi: mh, lo: ml };
-            let n = Self::select(big, Self::new(one).add(e.neg()), m.neg());
+            let (e, m, n) = Self::tanh_parts(y);
             let d = Self::select(big, Self::new(one).add(e), Self::new(two).add(m));
             n.div(d)
         };
@@ -525,16 +534,9 @@ impl<T: Float> Repr<T> for Pair<T> {
             let (a, b) = self.mul_plain_normal(two).sigmoid_pair();
             return (self.tanh(), a, b);
         }
-        let y = self.hi.abs();
-        let range = T::from_f64(math::PAIR_RANGE);
-        let ((eh, el), (mh, ml)) = math::exp_expm1_pair((-two * y).max(-range));
-        let far = (two * y).gt(range);
-        let e = Pair { hi: eh, lo: el };
-        let e = if far.any() { Self::select(far, Self::new((-two * y).exp()), e) } else { e };
-        let m = Pair { hi: mh, lo: ml };
+        let (e, _, n) = Self::tanh_parts(self.hi.abs());
         let big = Self::new(one).div(Self::new(one).add(e));
         let small = big.mul(e);
-        let n = Self::select(y.gt(T::from_f64(0.35)), Self::new(one).add(e.neg()), m.neg());
         let t = n.mul(big);
         let negative = self.hi.lt(zero);
         let nan = self.hi.is_nan();
