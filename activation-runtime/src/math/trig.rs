@@ -270,19 +270,7 @@ pub(crate) fn atan_pair<F: Float>(x: F) -> (F, F) {
 fn atan_parts<F: Float>(x: F) -> (F, F) {
     let (zero, one) = (F::from_f64(0.0), F::from_f64(1.0));
     let y = x.abs();
-    let (c, t, hi, lo) = (F::Scalar::ATAN_C, F::Scalar::ATAN_T, F::Scalar::ATAN_HI, F::Scalar::ATAN_LO);
-    // The interval: j = number of boundaries below y.
-    let mut centre = F::splat(c[0]);
-    let (mut ah, mut al) = (F::splat(hi[0]), F::splat(lo[0]));
-    for j in 1..4 {
-        let above = y.gt(F::splat(t[j - 1]));
-        centre = F::select(above, F::splat(c[j]), centre);
-        ah = F::select(above, F::splat(hi[j]), ah);
-        al = F::select(above, F::splat(lo[j]), al);
-    }
-    let far = y.gt(F::splat(t[3]));
-    ah = F::select(far, F::splat(hi[4]), ah);
-    al = F::select(far, F::splat(lo[4]), al);
+    let (centre, ah, al, far) = atan_interval(y);
     // z = N / D: N = y − c, D = 1 + c y exactly as pairs; beyond, N = −1 and D = y.
     let (nh, nl) = sum(y, -centre);
     let (ph, pe) = two_prod(centre, y);
@@ -298,6 +286,25 @@ fn atan_parts<F: Float>(x: F) -> (F, F) {
     (s, e + ((al + ql) + (q * w) * poly(w, F::Scalar::ATAN)))
 }
 
+/// The interval of atan's reduction that y ≥ 0 lies in, from `F::Scalar`'s tables: its
+/// centre c = tan(jπ/8) (j = the number of boundaries below y), atan c as a pair (π/2
+/// beyond the last boundary), and whether y lies beyond it (`far`: z = −1/y there).
+#[cfg_attr(debug_assertions, inline)]
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn atan_interval<F: Float>(y: F) -> (F, F, F, F::Mask) {
+    let (c, t, hi, lo) = (F::Scalar::ATAN_C, F::Scalar::ATAN_T, F::Scalar::ATAN_HI, F::Scalar::ATAN_LO);
+    let mut centre = F::splat(c[0]);
+    let (mut ah, mut al) = (F::splat(hi[0]), F::splat(lo[0]));
+    for j in 1..4 {
+        let above = y.gt(F::splat(t[j - 1]));
+        centre = F::select(above, F::splat(c[j]), centre);
+        ah = F::select(above, F::splat(hi[j]), ah);
+        al = F::select(above, F::splat(lo[j]), al);
+    }
+    let far = y.gt(F::splat(t[3]));
+    (centre, F::select(far, F::splat(hi[4]), ah), F::select(far, F::splat(lo[4]), al), far)
+}
+
 /// atan y for `f32` lanes y ≥ 0 (or +inf), in `f64` and rounded once: the reduction of
 /// [`atan_parts`] with `f64`'s centres, z = (y − c) / (1 + c y) (or −1/y) in `f64` — its
 /// absolute error, some 2^-52, is far below the result, at least atan c ≥ 0.39 wherever
@@ -307,17 +314,10 @@ fn atan_parts<F: Float>(x: F) -> (F, F) {
 fn atan_wide<F: Float>(y: F) -> F {
     let y = y.widen();
     let c = <F::Wide as Float>::from_f64;
-    let (centres, bounds, hi) = (<f64 as Tables>::ATAN_C, <f64 as Tables>::ATAN_T, <f64 as Tables>::ATAN_HI);
     let select = <F::Wide as Float>::select;
-    let (mut centre, mut ah) = (c(centres[0]), c(hi[0]));
-    for j in 1..4 {
-        let above = y.gt(c(bounds[j - 1]));
-        centre = select(above, c(centres[j]), centre);
-        ah = select(above, c(hi[j]), ah);
-    }
-    let far = y.gt(c(bounds[3]));
+    // `f64`'s centres; atan c to `f64`'s precision (its low part, 2^-53 of it, left out).
+    let (centre, ah, _, far) = atan_interval(y);
     let z = select(far, c(-1.0), y - centre) / select(far, y, centre.mul_add(y, c(1.0)));
-    let ah = select(far, c(hi[4]), ah);
     let w = z * z;
     F::narrow(ah + (z * w).mul_add(poly(w, &ATAN_WIDE), z))
 }
