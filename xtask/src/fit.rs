@@ -614,6 +614,41 @@ fn two_over_pi_words() -> Vec<u64> {
     out
 }
 
+/// The `f64` tables of `f32`'s functions computed in `f64` and rounded once (relative
+/// error), each with who uses it: their sizes are the `*_WIDE_N` above.
+fn wide_polys() -> Vec<(Poly, &'static str)> {
+    let relative = |name, what, g, lo, hi, n| Poly { name, what, g, weight: Weight::Relative, lo, hi, n };
+    let ln = "(2 atanh(√z)/√z − 2) / z, relative error";
+    let (sin_cos, trig) = (0.617, "`f32`'s sin and cos, computed in `f64` and rounded once (`super::trig`)");
+    vec![
+        (
+            relative("EXP_WIDE", "(e^r − 1 − r) / r², relative error", exp_p, -0.3467, 0.3467, EXP_WIDE_N),
+            "`f32`'s e^x, computed in `f64` and rounded once (`super::exp`)",
+        ),
+        (
+            relative("LN_WIDE", ln, ln_r, 0.0, 0.0295, LN_WIDE_N),
+            "`f32`'s ln and log1p, computed in `f64` and rounded once (`super::log`)",
+        ),
+        (
+            relative("LN_POW_WIDE", ln, ln_r, 0.0, 0.0295, LN_POW_WIDE_N),
+            "`f32`'s powf, ln|x| computed in `f64` (`super::pow`)",
+        ),
+        (relative("SIN_WIDE", "(sin(√w)/√w − 1 + w/6) / w², relative error", sin_s, 0.0, sin_cos, SIN_WIDE_N), trig),
+        (relative("COS_WIDE", "(cos(√w) − 1 + w/2) / w², relative error", cos_c, 0.0, sin_cos, COS_WIDE_N), trig),
+        (
+            relative(
+                "ATAN_WIDE",
+                "(atan(√w)/√w − 1) / w, relative error",
+                atan_p,
+                0.0,
+                atan_z_max(false).powi(2) * (1.0 + 1e-6),
+                ATAN_WIDE_N,
+            ),
+            "`f32`'s atan, computed in `f64` and rounded once (`super::trig`)",
+        ),
+    ]
+}
+
 fn polys(p: Precision) -> Vec<Poly> {
     let single = p.single();
     let pick = |n32: u32, n64: u32| if single { n32 } else { n64 };
@@ -840,64 +875,13 @@ fn generate() -> String {
         }
         out.push_str("}\n");
     }
-    let fit = Fit { powers: (0..EXP_WIDE_N).collect(), lo: -0.3467, hi: 0.3467, weight: Weight::Relative, g: &exp_p };
-    let (list, error) = wide_fit("EXP_WIDE", &fit);
-    writeln!(
-        out,
-        "\n/// (e^r − 1 − r) / r², relative error, on [-0.3467, 0.3467] in `f64`: {EXP_WIDE_N} coefficients, \
-         error 2^{:.1}.\n/// `f32`'s e^x, computed in `f64` and rounded once (`super::exp`).\n\
-         pub(crate) const EXP_WIDE: [f64; {EXP_WIDE_N}] = [{}];",
-        error.log2(),
-        list.join(", ")
-    )
-    .unwrap();
-    let fit = Fit { powers: (0..LN_WIDE_N).collect(), lo: 0.0, hi: 0.0295, weight: Weight::Relative, g: &ln_r };
-    let (list, error) = wide_fit("LN_WIDE", &fit);
-    writeln!(
-        out,
-        "\n/// (2 atanh(√z)/√z − 2) / z, relative error, on [0, 0.0295] in `f64`: {LN_WIDE_N} coefficients, \
-         error 2^{:.1}.\n/// `f32`'s ln and log1p, computed in `f64` and rounded once (`super::log`).\n\
-         pub(crate) const LN_WIDE: [f64; {LN_WIDE_N}] = [{}];",
-        error.log2(),
-        list.join(", ")
-    )
-    .unwrap();
-    let fit = Fit { powers: (0..LN_POW_WIDE_N).collect(), lo: 0.0, hi: 0.0295, weight: Weight::Relative, g: &ln_r };
-    let (list, error) = wide_fit("LN_POW_WIDE", &fit);
-    writeln!(
-        out,
-        "\n/// (2 atanh(√z)/√z − 2) / z, relative error, on [0, 0.0295] in `f64`: {LN_POW_WIDE_N} coefficients, \
-         error 2^{:.1}.\n/// `f32`'s powf, ln|x| computed in `f64` (`super::pow`).\n\
-         pub(crate) const LN_POW_WIDE: [f64; {LN_POW_WIDE_N}] = [{}];",
-        error.log2(),
-        list.join(", ")
-    )
-    .unwrap();
-    for (name, n, g, hi, what, used) in [
-        (
-            "SIN_WIDE",
-            SIN_WIDE_N,
-            sin_s as fn(&Float) -> Float,
-            0.617,
-            "(sin(√w)/√w − 1 + w/6) / w²",
-            "`f32`'s sin and cos",
-        ),
-        ("COS_WIDE", COS_WIDE_N, cos_c, 0.617, "(cos(√w) − 1 + w/2) / w²", "`f32`'s sin and cos"),
-        (
-            "ATAN_WIDE",
-            ATAN_WIDE_N,
-            atan_p,
-            atan_z_max(false).powi(2) * (1.0 + 1e-6),
-            "(atan(√w)/√w − 1) / w",
-            "`f32`'s atan",
-        ),
-    ] {
-        let fit = Fit { powers: (0..n).collect(), lo: 0.0, hi, weight: Weight::Relative, g: &g };
-        let (list, error) = wide_fit(name, &fit);
+    for (poly, used) in wide_polys() {
+        let Poly { name, what, g, weight, lo, hi, n } = poly;
+        let (list, error) = wide_fit(name, &Fit { powers: (0..n).collect(), lo, hi, weight, g: &g });
         writeln!(
             out,
-            "\n/// {what}, relative error, on [0, {hi:.6}] in `f64`: {n} coefficients, error 2^{:.1}.\n\
-             /// {used}, computed in `f64` and rounded once (`super::trig`).\n\
+            "\n/// {what}, on [{lo:.6}, {hi:.6}] in `f64`: {n} coefficients, error 2^{:.1}.\n\
+             /// {used}.\n\
              pub(crate) const {name}: [f64; {n}] = [{}];",
             error.log2(),
             list.join(", ")

@@ -201,7 +201,7 @@ impl Tables for f32 {
     ];
 }
 
-/// (e^r − 1 − r) / r², relative error, on [-0.3467, 0.3467] in `f64`: 6 coefficients, error 2^-28.5.
+/// (e^r − 1 − r) / r², relative error, on [-0.346700, 0.346700] in `f64`: 6 coefficients, error 2^-28.5.
 /// `f32`'s e^x, computed in `f64` and rounded once (`super::exp`).
 pub(crate) const EXP_WIDE: [f64; 6] = [
     0.5000000013408791,
@@ -212,25 +212,25 @@ pub(crate) const EXP_WIDE: [f64; 6] = [
     0.00019857810666773328,
 ];
 
-/// (2 atanh(√z)/√z − 2) / z, relative error, on [0, 0.0295] in `f64`: 4 coefficients, error 2^-29.1.
+/// (2 atanh(√z)/√z − 2) / z, relative error, on [0.000000, 0.029500] in `f64`: 4 coefficients, error 2^-29.1.
 /// `f32`'s ln and log1p, computed in `f64` and rounded once (`super::log`).
 pub(crate) const LN_WIDE: [f64; 4] = [0.666666665531063, 0.40000122891635737, 0.2855070744945948, 0.23333442525601092];
 
-/// (2 atanh(√z)/√z − 2) / z, relative error, on [0, 0.0295] in `f64`: 5 coefficients, error 2^-36.4.
+/// (2 atanh(√z)/√z − 2) / z, relative error, on [0.000000, 0.029500] in `f64`: 5 coefficients, error 2^-36.4.
 /// `f32`'s powf, ln|x| computed in `f64` (`super::pow`).
 pub(crate) const LN_POW_WIDE: [f64; 5] =
     [0.6666666666738564, 0.39999998783741236, 0.28571757202621906, 0.22191236547471782, 0.19365771557111305];
 
-/// (sin(√w)/√w − 1 + w/6) / w², relative error, on [0, 0.617000] in `f64`: 3 coefficients, error 2^-25.4.
+/// (sin(√w)/√w − 1 + w/6) / w², relative error, on [0.000000, 0.617000] in `f64`: 3 coefficients, error 2^-25.4.
 /// `f32`'s sin and cos, computed in `f64` and rounded once (`super::trig`).
 pub(crate) const SIN_WIDE: [f64; 3] = [0.0083333331495559, -0.0001984073516960795, 2.7326285278491807e-6];
 
-/// (cos(√w) − 1 + w/2) / w², relative error, on [0, 0.617000] in `f64`: 4 coefficients, error 2^-34.0.
+/// (cos(√w) − 1 + w/2) / w², relative error, on [0.000000, 0.617000] in `f64`: 4 coefficients, error 2^-34.0.
 /// `f32`'s sin and cos, computed in `f64` and rounded once (`super::trig`).
 pub(crate) const COS_WIDE: [f64; 4] =
     [0.04166666666429881, -0.001388888766526432, 2.4800597365683696e-5, -2.730062367667043e-7];
 
-/// (atan(√w)/√w − 1) / w, relative error, on [0, 0.039566] in `f64`: 4 coefficients, error 2^-27.6.
+/// (atan(√w)/√w − 1) / w, relative error, on [0.000000, 0.039566] in `f64`: 4 coefficients, error 2^-27.6.
 /// `f32`'s atan, computed in `f64` and rounded once (`super::trig`).
 pub(crate) const ATAN_WIDE: [f64; 4] =
     [-0.3333333317117173, 0.19999868436293752, -0.1426897387269637, 0.10423942607155819];
