@@ -32,7 +32,7 @@ pub mod vector;
 #[cfg(feature = "ndarray")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ndarray")))]
 pub use array::ArrayActivation;
-pub use dd::{Dd, DdPair};
+pub use dd::{Dd, DdLean, DdPair};
 pub use float::{Float, Mask};
 #[cfg(feature = "half")]
 #[cfg_attr(docsrs, doc(cfg(feature = "half")))]
@@ -44,7 +44,7 @@ pub use vector::VectorActivation;
 /// What generated code names and nothing else should: the paths may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::dd::{Dd, DdPair};
+    pub use crate::dd::{Dd, DdLean, DdPair};
     pub use crate::float::{branch, merge, select, settled_else, settled_or, sides, unless, Float, Mask};
     pub use crate::tails::{div_or_zero, mul_or_zero, mul_small, mul_small_logs};
     pub use crate::{__lanes_if as lanes_if, __refined_or as refined_or, __settled_or as settled_or};

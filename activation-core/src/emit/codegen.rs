@@ -182,21 +182,45 @@ fn compensated_value(e: &Expr, pairs: bool) -> TokenStream {
     let pair = lifted.emit(e).0;
     let lets = lifted.lets;
     let fallback = block_in(std::slice::from_ref(e), &[Arithmetic::Plain], true, true);
-    if cheap(std::slice::from_ref(e), &[Arithmetic::Plain]) {
+    let value = if cheap(std::slice::from_ref(e), &[Arithmetic::Plain]) {
         // The fallback costs less than the test that would skip it (see [`select`]).
-        return quote! {
+        quote! {
             ({
                 #(#lets)*
                 #root::__private::settled_else(#pair, { #fallback })
             })
-        };
-    }
-    quote! {
-        ({
-            #(#lets)*
-            #root::__private::settled_or!(#pair, { #fallback })
-        })
-    }
+        }
+    } else {
+        quote! {
+            ({
+                #(#lets)*
+                #root::__private::settled_or!(#pair, { #fallback })
+            })
+        }
+    };
+    lean_where_bounded(e, value)
+}
+
+/// `value` (a compensated value's code), preceded where `e` is a rational form with a lean
+/// bound (`emit::lean`) by the same form over `DdLean<T>` — pairs without underflow tests —
+/// in the lanes whose variables are within the bound: one test of the inputs per vector
+/// instead of a test per product and quotient, or an `f64` division per half vector.
+fn lean_where_bounded(e: &Expr, value: TokenStream) -> TokenStream {
+    let Some((bound, vars)) = crate::emit::lean::bound(e) else {
+        return value;
+    };
+    let root = root();
+    let mut lean = Emitter::new(std::slice::from_ref(e), Some(quote! { #root::__private::DdLean::<T> }));
+    lean.bounds.settled(e);
+    let pair = lean.emit(e).0;
+    let lets = lean.lets;
+    let lit = float_literal(bound);
+    let tests = vars.iter().map(|v| {
+        let name = Ident::new(v, Span::call_site());
+        quote! { #name.abs().le(T::from_f64(#lit)) }
+    });
+    let test = quote! { #(#tests)&* };
+    branch(&test, &quote! { #(#lets)* (#pair).rounded() }, &value)
 }
 
 /// A condition of `e` whose two sides are free of conditions themselves, if `e` has any
@@ -656,7 +680,7 @@ impl Emitter {
 /// A leaf of compensated code that is exactly a `T` in both precisions, as a `T`: a
 /// variable, or a constant whose value is an `f32` (`6`, `0.5`; not `0.1` nor `√2`), or
 /// the negation or absolute value of one (exact too).
-fn plain_leaf(e: &Expr) -> Option<TokenStream> {
+pub(crate) fn plain_leaf(e: &Expr) -> Option<TokenStream> {
     match e {
         Expr::Var(v) => {
             let name = Ident::new(v, Span::call_site());
@@ -911,6 +935,27 @@ mod tests {
         let e = parse_formula("(1.0 + x.abs()) * x", &["x"]).unwrap();
         let c = block_with(&[e], &[Arithmetic::Compensated]).to_string();
         assert!(c.contains("settled_else ("), "{c}");
+    }
+
+    #[test]
+    fn bounded_rational_forms_run_untested_pairs_behind_one_test_of_the_inputs() {
+        // 1/(1 + |x|)³: within 2^19 the lean pairs, beyond it the form's `Dd` code, which
+        // keeps its own fallback.
+        let e = parse_formula("1.0 / (1.0 + x.abs()).powi(3)", &["x"]).unwrap();
+        let c = block_with(&[e], &[Arithmetic::Compensated]).to_string();
+        assert!(c.contains("lanes_if ! (x . abs () . le (T :: from_f64 (524288.0)) ,"), "{c}");
+        assert!(
+            c.contains("DdLean :: < T > :: sum (T :: from_f64 (1.0) , x . abs ())") && c.contains(". rounded ()"),
+            "{c}"
+        );
+        let (lean, rest) = c.split_once("settled_or").unwrap();
+        assert!(lean.contains("DdLean") && !rest.contains("DdLean") && rest.contains(":: Dd :: < T > :: sum"), "{c}");
+        // Not for a form with a library call, nor in plain code.
+        let e = parse_formula("1.0 / (1.0 + x.exp()).powi(3)", &["x"]).unwrap();
+        let c = block_with(&[e], &[Arithmetic::Compensated]).to_string();
+        assert!(!c.contains("DdLean"), "{c}");
+        let e = parse_formula("1.0 / (1.0 + x.abs()).powi(3)", &["x"]).unwrap();
+        assert!(!block_with(&[e], &[Arithmetic::Plain]).to_string().contains("DdLean"));
     }
 
     #[test]

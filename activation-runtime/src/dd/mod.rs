@@ -284,6 +284,16 @@ pub struct Dd<T: Float, R: Repr<T> = <T as Float>::DdRepr>(R, PhantomData<T>);
 /// lose. The engine chooses it per function by probing (`passes::compensate`).
 pub type DdPair<T> = Dd<T, Pair<T>>;
 
+/// A double-double over `T` whose products and quotients are not tested for underflow:
+/// the arithmetic of [`DdPair`], step for step, without the tests and the poisoning that
+/// make compensated rational forms (softsign′ = 1/(1 + |x|)²) several times slower than
+/// their plain code. Only for code whose every step the engine has shown to stay inside
+/// [2^-60, 2^60] in magnitude on the inputs it runs on (`activation_core`'s `emit::lean`:
+/// generated code tests the inputs once and takes [`Dd`] in the lanes outside), where
+/// every error-free transformation is exact and no test could fire; then
+/// [`rounded`](Dd::rounded) gives the result.
+pub type DdLean<T> = Dd<T, Pair<T, false>>;
+
 /// `$f` of the representation `$a`, through [`fused!`]: for a scalar `T` in a build
 /// without FMA, compiled for FMA where the CPU has it.
 macro_rules! repr_fused {
@@ -349,6 +359,13 @@ impl<T: Float, R: Repr<T>> Dd<T, R> {
     #[inline(always)]
     pub fn settle(self) -> (T, T::Mask) {
         self.0.settle()
+    }
+
+    /// The value rounded to `T`, in every lane: what [`DdLean`] code, whose range the
+    /// engine has proven, takes instead of [`settle`](Self::settle).
+    #[inline(always)]
+    pub fn rounded(self) -> T {
+        self.0.settle().0
     }
 
     /// Whether the value is finite in `T` (and not poisoned), lane by lane.

@@ -14,8 +14,13 @@ use crate::math;
 use crate::real::Real;
 
 /// `hi + lo` with `|lo| ≤ ulp(hi) / 2`: about twice the precision of `T`.
+///
+/// `TESTED` (the default) tests products and quotients for underflow and poisons what lost
+/// bits there. `Pair<T, false>` leaves those tests out ([`DdLean`](super::DdLean)): the
+/// same operations in the same order, for code whose every step the engine has shown to
+/// stay far inside `T`'s normal range, where the tests can never fire.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Pair<T> {
+pub struct Pair<T, const TESTED: bool = true> {
     /// The value rounded to `T`.
     pub hi: T,
     /// What `hi` leaves out.
@@ -26,7 +31,7 @@ pub struct Pair<T> {
 // ln of a sum, are functions rather than closures of the methods that take them where the
 // unrounded pairs do not hold: a closure may be compiled apart from the dispatched kernel,
 // without its instruction set (and then calls each 512-bit intrinsic of `Avx512` lanes).
-impl<T: Float> Pair<T> {
+impl<T: Float, const TESTED: bool> Pair<T, TESTED> {
     /// e^(hi + lo) from `T`'s e^hi ([`exp`](Repr::exp)).
     #[inline(always)]
     fn exp_rounded(hi: T, lo: T) -> Self {
@@ -81,7 +86,7 @@ impl<T: Float> Pair<T> {
     /// is exact (Sterbenz), and the rest of the remainder, some 2^-p of `a_hi`, is rounded
     /// at most three times — 2^-2p of the quotient, as a pair carries. A quotient that
     /// lands below the normal range, or a dividend there, is poisoned unless the dividend
-    /// is 0.
+    /// is 0 (where `TESTED`).
     #[inline(always)]
     fn quotient(self, bh: T, bl: Option<T>) -> Self {
         let inv = T::from_f64(1.0) / bh;
@@ -92,6 +97,9 @@ impl<T: Float> Pair<T> {
             r = r - bl * q;
         }
         let d = Self::dominant(q, r * inv);
+        if !TESTED {
+            return d;
+        }
         // `p + e = b_hi q` is error-free only where `p` (about `a_hi`) is normal, as the
         // quotient must be: both tested, refused unless the dividend is 0.
         let lost = d.hi.below_normal() | p.below_normal();
@@ -103,10 +111,11 @@ impl<T: Float> Pair<T> {
 
     /// The product `self` of factors whose high parts are `a` and `b`, poisoned where it
     /// underflowed from nonzero factors: tested in two steps, is the product below the
-    /// normal range — then, only where some lane is, were both factors nonzero.
+    /// normal range — then, only where some lane is, were both factors nonzero. Untested
+    /// where not `TESTED`.
     #[inline(always)]
     fn tested_product(self, a: T, b: T) -> Self {
-        if !self.hi.below_normal().any() {
+        if !TESTED || !self.hi.below_normal().any() {
             return self;
         }
         let zero = T::from_f64(0.0);
@@ -193,14 +202,14 @@ impl<T: Float> Pair<T> {
     }
 }
 
-impl<T: Float> Select<T::Mask> for Pair<T> {
+impl<T: Float, const TESTED: bool> Select<T::Mask> for Pair<T, TESTED> {
     #[inline(always)]
     fn select(m: T::Mask, a: Self, b: Self) -> Self {
         Pair { hi: T::select(m, a.hi, b.hi), lo: T::select(m, a.lo, b.lo) }
     }
 }
 
-impl<T: Float> Repr<T> for Pair<T> {
+impl<T: Float, const TESTED: bool> Repr<T> for Pair<T, TESTED> {
     #[inline(always)]
     fn new(hi: T) -> Self {
         Pair { hi, lo: T::from_f64(0.0) }

@@ -1025,3 +1025,60 @@ fn error_free_products_are_those_of_a_fused_multiply_add() {
         check32(a, draw(100, 128) as f32 / a, (1.5, 2.5));
     }
 }
+
+#[test]
+fn lean_pairs_are_tested_pairs_without_the_tests() {
+    // Inside the range `DdLean` is emitted for, every operation gives the bits of
+    // `DdPair`'s (the same operations in the same order; no test fires there), in `f32`
+    // and `f64`, on scalars and on lanes.
+    use super::DdLean;
+    let mut next = xorshift(0x5DEE_CE66_D1CE_4E5B);
+    let mut value = || {
+        let r = next();
+        let m = 1.0 + (r >> 11) as f64 * 2f64.powi(-53);
+        // 2^-10 to 2^11: y³ stays below 2^72, far inside `f32`'s range, as `DdLean` needs.
+        let v = m * 2f64.powi((r % 21) as i32 - 10);
+        if r & (1 << 10) == 0 {
+            v
+        } else {
+            -v
+        }
+    };
+    fn ops<T: Float, R: super::Repr<T>>(a: T, b: T, c: T) -> [(T, T); 6] {
+        let (x, y) = (Dd::<T, R>::sum(a, b), Dd::<T, R>::product(b, c));
+        [
+            (x * y).parts(),
+            (x / y).parts(),
+            (x + y).parts(),
+            y.powi_normal(3).parts(),
+            x.mul_plain(c).div_plain(a).parts(),
+            Dd::<T, R>::constant(0.1, -5.551115123125783e-18).div_normal(y.abs()).parts(),
+        ]
+    }
+    for _ in 0..20_000 {
+        let (a, b, c) = (value(), value(), value());
+        let same = |p: [(f64, f64); 6], q: [(f64, f64); 6]| {
+            p.iter().zip(&q).all(|(u, v)| u.0.to_bits() == v.0.to_bits() && u.1.to_bits() == v.1.to_bits())
+        };
+        assert!(
+            same(ops::<f64, super::pair::Pair<f64>>(a, b, c), ops::<f64, super::pair::Pair<f64, false>>(a, b, c)),
+            "{a:e} {b:e} {c:e}"
+        );
+        let (a, b, c) = (a as f32, b as f32, c as f32);
+        let widen = |p: [(f32, f32); 6]| p.map(|(h, l)| (f64::from(h), f64::from(l)));
+        let tested = widen(ops::<f32, super::pair::Pair<f32>>(a, b, c));
+        assert!(same(tested, widen(ops::<f32, super::pair::Pair<f32, false>>(a, b, c))), "{a:e} {b:e} {c:e}");
+        // Lanes give the scalar bits.
+        let lanes =
+            ops::<F32x16, super::pair::Pair<F32x16, false>>(F32x16::splat(a), F32x16::splat(b), F32x16::splat(c));
+        let first = lanes.map(|(h, l)| {
+            let (mut hs, mut ls) = ([0.0f32; 16], [0.0f32; 16]);
+            h.store(&mut hs);
+            l.store(&mut ls);
+            (f64::from(hs[15]), f64::from(ls[15]))
+        });
+        assert!(same(tested, first), "{a:e} {b:e} {c:e}");
+    }
+    // The alias is those pairs.
+    let _: DdLean<f32> = Dd::<f32, super::pair::Pair<f32, false>>::new(1.0);
+}
