@@ -46,7 +46,9 @@ pub use vector::VectorActivation;
 pub mod __private {
     pub use crate::dd::{Dd, DdLean, DdPair};
     pub use crate::float::{branch, merge, select, settled_else, settled_or, sides, unless, Float, Mask};
-    pub use crate::tails::{div_or_zero, mul_or_zero, mul_small, mul_small_logs};
+    pub use crate::tails::{
+        div_or_zero, mul_or_zero, mul_small, mul_small_at, mul_small_logs, mul_small_logs_at, tails_idle,
+    };
     pub use crate::{__lanes_if as lanes_if, __refined_or as refined_or, __settled_or as settled_or};
 
     /// Whether `Dd<T>`'s value functions hold at every argument, at about the plain

@@ -2,7 +2,7 @@
 //! Generated code calls these through `activation::__private`; they are not API.
 
 use crate::dd::Dd;
-use crate::float::{unless_in_place, Float};
+use crate::float::{unless_in_place, Float, Mask};
 
 /// `a * b`, except that a zero factor wins: 0 · inf = 0. Generated code multiplies this
 /// way where one factor can underflow to 0 (a decaying `exp`, `sigmoid`, `erfc`) and the
@@ -69,6 +69,50 @@ pub fn mul_small_logs<T: Float>(a: T, small: T, log_a: impl FnOnce() -> Dd<T>, l
     })
 }
 
+/// Whether, in every lane, every decaying factor of a block's tail products is a normal,
+/// finite number for sure, from their arguments: each of `floor` at least −84 in `f32`
+/// (−705 in `f64`), where e^u, σ(u), softplus(u) and tanh of them are above the normal
+/// range's bottom (e^-87.3 in `f32`) with room for their roundings, and each of `ceiling`
+/// (the arguments of e^u and softplus(u)) at most 87 (708), below overflow. Generated code
+/// asks this once per block with two or more tail products and then takes the plain
+/// products ([`mul_small_at`]): one test per vector instead of one per product, which cost
+/// silu′ a fifth of its time. NaN arguments fail it.
+#[inline(always)]
+pub fn tails_idle<T: Float, const F: usize, const C: usize>(floor: [T; F], ceiling: [T; C]) -> bool {
+    let wide = crate::real::Real::to_f64(<T::Scalar as crate::real::Real>::EMAX) > 200.0;
+    let (low, high) = if wide { (-705.0, 708.0) } else { (-84.0, 87.0) };
+    let (low, high) = (T::from_f64(low), T::from_f64(high));
+    let tests = floor.iter().map(|u| u.ge(low)).chain(ceiling.iter().map(|u| u.le(high)));
+    tests.reduce(|a, b| a & b).is_none_or(Mask::all)
+}
+
+/// `a * small` where `idle` ([`tails_idle`]: `small` is normal and finite in every lane),
+/// else [`mul_small`]: the same bits either way, `mul_small`'s own test skipped.
+#[inline(always)]
+pub fn mul_small_at<T: Float>(idle: bool, a: T, small: T, log_small: impl FnOnce() -> Dd<T>) -> T {
+    if idle {
+        a * small
+    } else {
+        mul_small(a, small, log_small)
+    }
+}
+
+/// [`mul_small_logs`] as [`mul_small_at`] is [`mul_small`].
+#[inline(always)]
+pub fn mul_small_logs_at<T: Float>(
+    idle: bool,
+    a: T,
+    small: T,
+    log_a: impl FnOnce() -> Dd<T>,
+    log_small: impl FnOnce() -> Dd<T>,
+) -> T {
+    if idle {
+        a * small
+    } else {
+        mul_small_logs(a, small, log_a, log_small)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +134,39 @@ mod tests {
         assert!((p / (-200.0f64).exp() - 1.0).abs() < 1e-15, "{p:e}");
         assert_eq!(mul_small_logs(-f64::INFINITY, 0.0, || Dd::new(800.0), || Dd::new(-1000.0)), -(-200.0f64).exp());
         assert_eq!(mul_small(0.0f64, 1e-315, || Dd::new(-725.0)), 0.0);
+    }
+
+    #[test]
+    fn an_idle_block_s_factors_are_normal_and_its_products_mul_small_s() {
+        // At the test's edges every decaying factor it admits is a normal, finite number,
+        // in both precisions; just beyond them, and for NaN, it refuses.
+        fn edges<T: crate::real::Real>(low: f64, high: f64) {
+            let (l, h) = (T::from_f64(low), T::from_f64(high));
+            for small in [l.exp(), l.sigmoid(), l.softplus(), l.exp().tanh(), l.sigmoid().tanh(), h.exp(), h.softplus()]
+            {
+                assert!(small >= T::MIN_POSITIVE && small.is_finite().all(), "{:e}", small.to_f64());
+            }
+            assert!(tails_idle([l, T::from_f64(0.0)], [h]));
+            assert!(!tails_idle([T::from_f64(low - 1.0)], []) && !tails_idle([l], [T::from_f64(high + 1.0)]));
+            assert!(!tails_idle([T::from_f64(f64::NAN)], []));
+        }
+        edges::<f32>(-84.0, 87.0);
+        edges::<f64>(-705.0, 708.0);
+        // Where the test holds, the plain product is mul_small's, bit for bit.
+        for i in 0..2000 {
+            let u = -84.0 + f64::from(i) * 0.0855;
+            let (a, small) = (u * 1e3 - 7.0, Float::sigmoid(u));
+            assert!(tails_idle([u, -u], []));
+            let lean = mul_small_at(true, a, small, || Dd::new(u));
+            assert_eq!(lean.to_bits(), mul_small(a, small, || Dd::new(u)).to_bits(), "{u}");
+            assert_eq!(lean.to_bits(), mul_small_at(false, a, small, || Dd::new(u)).to_bits(), "{u}");
+            let (a, small) = (a as f32, Float::exp(u as f32));
+            let log = || Dd::new(u as f32);
+            assert_eq!(
+                mul_small_logs_at(true, a, small, log, log).to_bits(),
+                mul_small_logs(a, small, log, log).to_bits()
+            );
+        }
     }
 
     #[test]

@@ -104,6 +104,7 @@ fn block_in(outputs: &[Expr], compensated: &[Arithmetic], quotients: bool, tails
         outputs.iter().zip(compensated).filter(|(e, &a)| !lifted(e, a)).map(|(e, _)| e.clone()).collect();
     let mut emitter = Emitter::with(&plain, None, quotients);
     emitter.tails = tails;
+    emitter.tails_guard(&plain);
     for e in &plain {
         emitter.sigmoid_pairs(e);
     }
@@ -332,6 +333,9 @@ struct Emitter {
     /// Whether plain code recomputes polynomial arguments in pairs in the tails for `f64`
     /// too ([`block_refining`]).
     tails: bool,
+    /// The name of the block's test that every decaying factor of its tail products is
+    /// normal and finite in every lane ([`Emitter::tails_guard`]), where it has one.
+    idle: Option<Ident>,
 }
 
 impl Emitter {
@@ -348,7 +352,7 @@ impl Emitter {
         }
         let shared = counts.into_iter().filter(|(e, n)| *n > 1 && worth_sharing(e)).map(|(e, _)| e.clone()).collect();
         let (names, lets, temporaries, bounds) = (HashMap::new(), Vec::new(), 0, Bounds::default());
-        Emitter { shared, names, lets, lifted, temporaries, bounds, quotients, tails: true }
+        Emitter { shared, names, lets, lifted, temporaries, bounds, quotients, tails: true, idle: None }
     }
 
     fn emit(&mut self, e: &Expr) -> (TokenStream, Prec) {
@@ -443,6 +447,59 @@ impl Emitter {
                 self.names.insert(call, name);
             }
         }
+    }
+
+    /// Where `outputs` (plain code) have two or more tail products with a decaying factor
+    /// e^u, σ(u), softplus(u) or tanh of one ([`exponent_of_decaying`]), binds their
+    /// arguments u and one test of them, `__private::tails_idle`: every factor normal and
+    /// finite in every lane. The products then take `mul_small_at`, the plain product where
+    /// the test holds — `mul_small`'s own result there, bit for bit — and `mul_small`
+    /// elsewhere: one test per vector for the block instead of one per product.
+    fn tails_guard(&mut self, outputs: &[Expr]) {
+        let mut products = HashSet::new();
+        let mut factors: Vec<(Func, Expr)> = Vec::new();
+        for e in outputs {
+            e.visit(&mut |n| {
+                let Expr::Bin(BinOp::Mul, a, b) = n else { return };
+                if !tail_product(a, b) {
+                    return;
+                }
+                let small = if vanishes(b) { b } else { a };
+                if let (Some(u), Some(f)) = (exponent_of_decaying(small), decaying_function(small)) {
+                    products.insert(n.clone());
+                    if !factors.iter().any(|(g, v)| *g == f && v == u) {
+                        factors.push((f, u.clone()));
+                    }
+                }
+            });
+        }
+        if products.len() < 2 {
+            return;
+        }
+        let (mut floor, mut ceiling) = (Vec::new(), Vec::new());
+        for (f, u) in &factors {
+            // Bound once (but a variable, −x, |x|), so that the factor's call and the
+            // product reuse it.
+            let code = self.emit(u).0;
+            let value = match self.names.get(u) {
+                Some(name) => quote!(#name),
+                None if plain_leaf(u).is_some() => code,
+                None => {
+                    let name = self.fresh();
+                    self.lets.push(quote! { let #name = #code; });
+                    self.names.insert(u.clone(), name.clone());
+                    quote!(#name)
+                }
+            };
+            floor.push(value.clone());
+            if matches!(f, Func::Exp | Func::Softplus) {
+                ceiling.push(value);
+            }
+        }
+        let root = root();
+        let idle = self.fresh();
+        self.lets.push(quote! { let #idle = #root::__private::tails_idle([#(#floor),*], [#(#ceiling),*]); });
+        self.idle = Some(idle);
     }
 
     /// A new temporary's name, never given before in this block. (Mixed-site hygiene: a
@@ -637,12 +694,19 @@ impl Emitter {
                 if let Expr::Call(Func::Exp, w) = big {
                     let w_plain = self.emit(w).0;
                     let log_big = crate::emit::refine::pair(w, &w_plain);
-                    return (
-                        quote! { #root::__private::mul_small_logs(#big_code, #small, || #log_big, || #log) },
-                        Prec::Postfix,
-                    );
+                    let code = match &self.idle {
+                        Some(idle) => quote! {
+                            #root::__private::mul_small_logs_at(#idle, #big_code, #small, || #log_big, || #log)
+                        },
+                        None => quote! { #root::__private::mul_small_logs(#big_code, #small, || #log_big, || #log) },
+                    };
+                    return (code, Prec::Postfix);
                 }
-                return (quote! { #root::__private::mul_small(#big_code, #small, || #log) }, Prec::Postfix);
+                let code = match &self.idle {
+                    Some(idle) => quote! { #root::__private::mul_small_at(#idle, #big_code, #small, || #log) },
+                    None => quote! { #root::__private::mul_small(#big_code, #small, || #log) },
+                };
+                return (code, Prec::Postfix);
             }
             let a = self.emit(a).0;
             let b = self.emit(b).0;
@@ -790,6 +854,16 @@ fn power_factor(e: &Expr) -> bool {
     }
 }
 
+/// The function whose argument [`exponent_of_decaying`] reads: e^u, σ(u) or softplus(u),
+/// under any tanh.
+fn decaying_function(e: &Expr) -> Option<Func> {
+    match e {
+        Expr::Call(f @ (Func::Exp | Func::Sigmoid | Func::Softplus), _) => Some(*f),
+        Expr::Call(Func::Tanh, v) => decaying_function(v),
+        _ => None,
+    }
+}
+
 /// The u of a decaying factor — e^u, σ(u), softplus(u) ≈ e^u, or the tanh of one (tanh v ≈
 /// v): where the factor underflows, its logarithm is u to far below an ULP.
 pub(crate) fn exponent_of_decaying(e: &Expr) -> Option<&Expr> {
@@ -915,8 +989,22 @@ mod tests {
         // σ(-x) · (x² σ(x)): the subnormal σ(-x) at x = 720 must multiply the normal rest.
         let c = code(&["sigmoid(-x) * 3.0 * x.powi(2) * sigmoid(x)"]);
         // The innermost product takes the normal rest as its first factor.
-        assert!(c.contains("mul_small (T :: from_f64 (3.0) * x . powi (2) ,"), "{c}");
+        assert!(c.contains("mul_small_at (t0 , T :: from_f64 (3.0) * x . powi (2) ,"), "{c}");
         assert_eq!(c.matches("mul_small").count(), 2, "{c}");
+    }
+
+    #[test]
+    fn two_tail_products_share_one_test_of_their_factors_arguments() {
+        // σ(x) and σ(−x): one `tails_idle` of both arguments, which the products take.
+        let c = code(&["x * sigmoid(-x) * sigmoid(x) + sigmoid(x)"]);
+        assert!(c.contains("tails_idle ([") && c.contains("] , [])"), "{c}");
+        assert_eq!(c.matches("mul_small_at (").count(), 2, "{c}");
+        // e^x and softplus(x) are tested below overflow as well.
+        let c = code(&["x * (-x).exp() + x * softplus(-x)"]);
+        assert!(c.contains("tails_idle (") && !c.contains("] , [])"), "{c}");
+        // One tail product keeps its own test.
+        let c = code(&["x * sigmoid(-x)"]);
+        assert!(!c.contains("tails_idle") && c.contains("mul_small ("), "{c}");
     }
 
     #[test]
