@@ -85,26 +85,15 @@ pub fn tails_idle<T: Float, const F: usize, const C: usize>(floor: [T; F], ceili
     // Loops, not iterator adapters and `Mask::all` passed as a function: a function value
     // may stay a call of its own, compiled without the instruction set the slice kernel
     // dispatched to (in a default build the AVX-512 kernels' silu′ took three times as
-    // long with them).
-    let mut ok: Option<T::Mask> = None;
+    // long with them). `low == low` is every lane.
+    let mut ok = low.eq(low);
     for &u in &floor {
-        let m = u.ge(low);
-        ok = Some(match ok {
-            Some(a) => a & m,
-            None => m,
-        });
+        ok = ok & u.ge(low);
     }
     for &u in &ceiling {
-        let m = u.le(high);
-        ok = Some(match ok {
-            Some(a) => a & m,
-            None => m,
-        });
+        ok = ok & u.le(high);
     }
-    match ok {
-        Some(m) => m.all(),
-        None => true,
-    }
+    ok.all()
 }
 
 /// `a * small` where `idle` ([`tails_idle`]: `small` is normal and finite in every lane),

@@ -123,27 +123,22 @@ impl Interval {
     }
 }
 
-/// Why a form has no lean bound at some B: not a reason shown to users, only what
-/// [`bound`] stops at.
-struct Refused;
-
 /// The largest B = 2^k (`SMALLEST` ≤ k ≤ `LARGEST`) on which `e` may run in `DdLean`, and
-/// the variables to test against it; `None` where `e` is not rational or no B holds.
+/// the variables to test against it; `None` where no B holds ([`interval`] refuses every
+/// node but the rational ones).
 pub(crate) fn bound(e: &Expr) -> Option<(f64, Vec<String>)> {
     if e.size() > NODES {
         return None;
     }
     let mut vars = Vec::new();
-    let mut rational = true;
-    e.visit(&mut |n| match n {
-        Expr::Var(v) if !vars.contains(v) => vars.push(v.clone()),
-        Expr::Var(_) | Expr::Num(_) | Expr::Const(_) | Expr::Neg(_) | Expr::Call(Func::Abs, _) => {}
-        Expr::Bin(BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div, ..) => {}
-        Expr::Powi(_, n) if n.unsigned_abs() <= 8 => {}
-        _ if n.is_constant() => {}
-        _ => rational = false,
+    e.visit(&mut |n| {
+        if let Expr::Var(v) = n {
+            if !vars.contains(v) {
+                vars.push(v.clone());
+            }
+        }
     });
-    if !rational || vars.is_empty() {
+    if vars.is_empty() {
         return None;
     }
     // Valid at B, valid at every smaller B (interval arithmetic is monotone in its
@@ -151,21 +146,22 @@ pub(crate) fn bound(e: &Expr) -> Option<(f64, Vec<String>)> {
     (SMALLEST..=LARGEST)
         .rev()
         .map(|k| 2f64.powi(k))
-        .find(|&b| interval(e, b, &mut Memo::new()).is_ok())
+        .find(|&b| interval(e, b, &mut Memo::new()).is_some())
         .map(|b| (b, vars))
 }
 
-/// The values of `e` with every variable in [−b, b], or [`Refused`] where a node breaks
-/// one of the module's conditions.
-fn interval(e: &Expr, b: f64, memo: &mut Memo<Interval>) -> Result<Interval, Refused> {
+/// The values of `e` with every variable in [−b, b], or `None` where a node is not one of
+/// the rational ones (constants, variables, negations, |·|, `+ − · /`, powers up to the
+/// 8th) or breaks one of the module's conditions.
+fn interval(e: &Expr, b: f64, memo: &mut Memo<Interval>) -> Option<Interval> {
     if let Some(done) = memo.get(e) {
-        return Ok(*done);
+        return Some(*done);
     }
     let (large, small) = (2f64.powi(RANGE), 2f64.powi(-RANGE));
-    let normal = |i: Interval| if i.least() >= small { Ok(i) } else { Err(Refused) };
+    let normal = |i: Interval| (i.least() >= small).then_some(i);
     let v = if e.is_constant() {
         // As code generation lifts it (`codegen::lifted_leaf`): a double-double.
-        let (hi, lo) = crate::ir::constant::value(e).ok_or(Refused)?;
+        let (hi, lo) = crate::ir::constant::value(e)?;
         Interval::point(hi + lo)
     } else {
         match e {
@@ -176,7 +172,7 @@ fn interval(e: &Expr, b: f64, memo: &mut Memo<Interval>) -> Result<Interval, Ref
                 let (i, j) = (interval(x, b, memo)?, interval(y, b, memo)?);
                 let j = if *op == BinOp::Sub { j.neg() } else { j };
                 if !(i.one_sign(j) || (plain_leaf(x).is_some() && plain_leaf(y).is_some())) {
-                    return Err(Refused);
+                    return None;
                 }
                 i.add(j)
             }
@@ -188,7 +184,7 @@ fn interval(e: &Expr, b: f64, memo: &mut Memo<Interval>) -> Result<Interval, Ref
                 let (i, j) = (normal(interval(x, b, memo)?)?, normal(interval(y, b, memo)?)?);
                 normal(i.div(j))?
             }
-            Expr::Powi(a, n) => {
+            Expr::Powi(a, n) if n.unsigned_abs() <= 8 => {
                 let base = normal(interval(a, b, memo)?)?;
                 // Every partial product of the squarings lies between |a| and |a|^|n| in
                 // magnitude; a negative power is the reciprocal of the positive one.
@@ -210,15 +206,15 @@ fn interval(e: &Expr, b: f64, memo: &mut Memo<Interval>) -> Result<Interval, Ref
                 };
                 normal(power)?
             }
-            _ => return Err(Refused),
+            _ => return None,
         }
     };
     // (NaN bounds are refused too.)
     if v.greatest().partial_cmp(&large).is_none_or(|o| o.is_gt()) {
-        return Err(Refused);
+        return None;
     }
     memo.insert(e.clone(), v);
-    Ok(v)
+    Some(v)
 }
 
 #[cfg(test)]
@@ -240,9 +236,9 @@ mod tests {
         let e = parse_formula("1.0 / (1.0 + (x.abs() + a.abs())).powi(2)", &["x", "a"]).unwrap();
         let (bound, vars) = bound(&e).unwrap();
         assert_eq!(bound, 2f64.powi(28));
+        assert!(vars.len() == 2 && vars.contains(&"a".to_string()) && vars.contains(&"x".to_string()));
         // A parameter that may be 0 as a dividend: no bound.
         assert_eq!(b("a / (1.0 + x.abs()).powi(2)"), None);
-        assert!(vars.len() == 2 && vars.contains(&"a".to_string()) && vars.contains(&"x".to_string()));
     }
 
     #[test]
@@ -273,6 +269,8 @@ mod tests {
             assert!(cube <= 2f64.powi(RANGE) && 2.0 / cube >= 2f64.powi(-RANGE), "x = {x}");
         }
         // Twice the bound is refused.
-        assert!(interval(&e, 2.0 * bound, &mut Memo::new()).is_err());
+        assert!(interval(&e, 2.0 * bound, &mut Memo::new()).is_none());
+        // Powers beyond the 8th are refused.
+        assert_eq!(b("1.0 / (1.0 + x.abs()).powi(9)"), None);
     }
 }
